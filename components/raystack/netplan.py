@@ -1,0 +1,25 @@
+"""Subnet layout for a new VPC. Pulumi-free."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    private: list[str]
+    public: list[str]
+
+
+def plan_subnets(cidr: str, az_count: int) -> SubnetPlan:
+    """Split the VPC into eighths: one large private subnet per AZ (pods take
+    VPC addresses with the VPC CNI), and small public subnets for NAT gateways
+    and load balancers carved from the last eighth."""
+    net = ipaddress.ip_network(cidr)
+    eighths = list(net.subnets(prefixlen_diff=3))
+    if not 1 <= az_count <= 4:
+        raise ValueError(f"az_count must be 1..4, got {az_count}")
+    private = [str(s) for s in eighths[:az_count]]
+    public = [str(s) for s in list(eighths[-1].subnets(prefixlen_diff=2))[:az_count]]
+    return SubnetPlan(private=private, public=public)

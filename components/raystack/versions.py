@@ -1,0 +1,110 @@
+"""Every pinned version raystack uses, in one place.
+
+Nothing else in the package spells a version. Components, the plan command,
+the Argo CD manifests and the tests all read these constants, so a bump is a
+one-line change here plus whatever the version rules below reject.
+Pulumi-free on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- EKS -------------------------------------------------------------------
+#: Kubernetes minor the EKS control plane and node groups run by default.
+EKS_VERSION = "1.35"
+#: Minors raystack is tested against (the Cluster Autoscaler pins below must
+#: cover each of them).
+#: 1.33 left standard support on 2026-07-29; 1.36 has no released Cluster
+#: Autoscaler chart yet (kubernetes/autoscaler PR #10091 still open).
+EKS_SUPPORTED_VERSIONS = ("1.34", "1.35")
+
+# --- KubeRay ---------------------------------------------------------------
+#: Operator image tag, Helm chart version and CRD tag move together.
+KUBERAY_VERSION = "1.7.0"
+KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/"
+KUBERAY_CHART = "kuberay-operator"
+KUBERAY_OPERATOR_IMAGE = "quay.io/kuberay/operator"
+KUBERAY_GIT_REPO = "https://github.com/ray-project/kuberay"
+#: CRD plurals shipped at the pinned tag (RayCronJob is new in 1.7.0).
+KUBERAY_CRD_PLURALS = ("rayclusters", "rayjobs", "rayservices", "raycronjobs")
+
+
+def kuberay_git_tag(version: str = KUBERAY_VERSION) -> str:
+    return f"v{version}"
+
+
+def kuberay_crd_path() -> str:
+    """Path of the CRD bases inside the KubeRay repository at the tag."""
+    return "ray-operator/config/crd/bases"
+
+
+def kuberay_crd_urls(version: str = KUBERAY_VERSION) -> list[str]:
+    """Raw URLs of the CRDs at the pinned tag; real users fetch them at `pulumi up`."""
+    tag = kuberay_git_tag(version)
+    return [
+        f"https://raw.githubusercontent.com/ray-project/kuberay/{tag}/{kuberay_crd_path()}/ray.io_{p}.yaml"
+        for p in KUBERAY_CRD_PLURALS
+    ]
+
+
+# --- Ray -------------------------------------------------------------------
+#: The Ray version KubeRay 1.7.0's own CI runs; it has token auth, Kubernetes
+#: token auth and the CVE-2025-62593 / CVE-2026-27482 fixes.
+RAY_VERSION = "2.55.0"
+#: Oldest Ray raystack will deploy: 2.54.0 carries the fix for
+#: CVE-2026-27482 and is above 2.52.0 (token auth, CVE-2025-62593).
+RAY_MIN_VERSION = "2.54.0"
+#: Python tags published for rayproject/ray images of the supported range.
+RAY_PYTHON_TAGS = ("py310", "py311", "py312")
+RAY_DEFAULT_PYTHON_TAG = "py311"
+RAY_IMAGE_REPO = "rayproject/ray"
+#: Worker-group `priority` needs Ray >= 2.56.0 with autoscaler v2 (KubeRay 1.7.0).
+RAY_MIN_VERSION_FOR_PRIORITY = "2.56.0"
+
+# --- NVIDIA device plugin --------------------------------------------------
+NVIDIA_DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
+NVIDIA_DEVICE_PLUGIN_VERSION = "0.20.0"
+NVIDIA_DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
+
+
+# --- Cluster Autoscaler ----------------------------------------------------
+@dataclass(frozen=True)
+class AutoscalerPin:
+    chart_version: str
+    image_tag: str
+
+
+CLUSTER_AUTOSCALER_CHART = "cluster-autoscaler"
+CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
+CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
+#: Cluster Autoscaler must match the control plane's minor version. Chart ->
+#: appVersion pairs from kubernetes/autoscaler (PR #8655, #9193; issue #8891).
+#: The image tag is pinned explicitly rather than left to the chart default.
+CLUSTER_AUTOSCALER_PINS: dict[str, AutoscalerPin] = {
+    "1.34": AutoscalerPin(chart_version="9.53.0", image_tag="v1.34.2"),
+    "1.35": AutoscalerPin(chart_version="9.54.0", image_tag="v1.35.0"),
+}
+
+
+def cluster_autoscaler_pin(eks_version: str) -> AutoscalerPin:
+    try:
+        return CLUSTER_AUTOSCALER_PINS[eks_version]
+    except KeyError:
+        allowed = ", ".join(sorted(CLUSTER_AUTOSCALER_PINS))
+        raise ValueError(
+            f"no Cluster Autoscaler pin for Kubernetes {eks_version!r}; allowed: {allowed}"
+        ) from None
+
+
+def parse_version(v: str) -> tuple[int, ...]:
+    """'2.55.0' -> (2, 55, 0); '2.55' -> (2, 55, 0). Raises ValueError on anything else."""
+    parts = v.split(".")
+    if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a dotted numeric version: {v!r}")
+    nums = [int(p) for p in parts]
+    return tuple(nums + [0] * (3 - len(nums)))  # "2.55" == "2.55.0"
+
+
+def version_at_least(v: str, minimum: str) -> bool:
+    return parse_version(v) >= parse_version(minimum)
