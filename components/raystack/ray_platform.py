@@ -39,7 +39,12 @@ class RayPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None,
                  camel_keys: bool = False):
-        platform = resolve_platform(dict(args), camel=camel_keys)  # raises before any registration
+        args = dict(args)
+        # A kubeconfig may arrive as a secret Output; validation sees a stand-in.
+        kubeconfig_input = args.get("kubeconfig")
+        if kubeconfig_input is not None and not isinstance(kubeconfig_input, str):
+            args["kubeconfig"] = "[secret]"
+        platform = resolve_platform(args, camel=camel_keys)  # raises before any registration
         super().__init__("raystack:index:RayPlatform", name, {}, opts)
         self.platform = platform
         self.warnings = platform.warnings
@@ -88,7 +93,7 @@ class RayPlatform(pulumi.ComponentResource):
                 "region": region,
                 **({"existing_cluster_name": spec["existing_cluster_name"]}
                    if spec.get("existing_cluster_name") else {}),
-                **({"kubeconfig": spec["kubeconfig"]} if spec.get("kubeconfig") else {}),
+                **({"kubeconfig": kubeconfig_input} if kubeconfig_input is not None else {}),
             }, opts=child)
 
         pools: list[GpuNodePool] = []
