@@ -1,0 +1,160 @@
+"""Component tests under the SDK's mock engine: what each component registers."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from raystack import catalog, engine
+from raystack.errors import ConfigError
+from raystack.gpu_node_pool import GpuNodePool
+from raystack.ray_platform import RayPlatform
+
+NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
+               "BOTTLEROCKET_ARM_64_NVIDIA"}
+
+
+def pool_program(pool: dict, name: str = "gpu"):
+    def program():
+        GpuNodePool(name, {
+            "pool": pool,
+            "cluster_name": "unit",
+            "node_role_arn": "arn:aws:iam::123456789012:role/node",
+            "subnet_ids": ["subnet-a", "subnet-b"],
+            "cluster_security_group_id": "sg-cluster",
+        })
+    return program
+
+
+def only(rec: engine.Recording, typ: str) -> engine.Registered:
+    found = rec.of_type(typ)
+    assert len(found) == 1, f"expected one {typ}, got {[r.urn for r in found]}"
+    return found[0]
+
+
+def test_g6e_12xlarge_pool_is_a_hardened_nvidia_node_group():
+    rec = engine.run(pool_program({"name": "l40s", "instance_type": "g6e.12xlarge", "min_size": 0, "max_size": 3}))
+    ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
+    i = ng.inputs
+    assert i["amiType"] == "AL2023_x86_64_NVIDIA", f"{ng.urn}: amiType {i['amiType']}"
+    assert i["instanceTypes"] == ["g6e.12xlarge"], ng.urn
+    assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in i["taints"], f"{ng.urn}: {i['taints']}"
+    assert i["scalingConfig"] == {"minSize": 0, "maxSize": 3, "desiredSize": 0}, ng.urn
+    assert "scalingConfig.desiredSize" in ng.ignore_changes, f"{ng.urn}: autoscaler-owned size not ignored"
+    assert i["labels"]["nvidia.com/gpu.present"] == "true", ng.urn
+    assert i["labels"]["raystack.io/pool"] == "l40s", ng.urn
+    assert i["nodeGroupName"] == "unit-l40s", f"{ng.urn}: {i['nodeGroupName']}"
+    lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
+    md = lt.inputs["metadataOptions"]
+    assert md["httpTokens"] == "required", f"{lt.urn}: IMDSv2 not required"
+    assert md["httpPutResponseHopLimit"] == 1, f"{lt.urn}: hop limit {md['httpPutResponseHopLimit']}"
+    (bdm,) = lt.inputs["blockDeviceMappings"]
+    assert bdm["deviceName"] == "/dev/xvda", lt.urn
+    assert bdm["ebs"]["encrypted"] == "true" and bdm["ebs"]["volumeType"] == "gp3", lt.urn
+    assert bdm["ebs"]["volumeSize"] >= 100, lt.urn
+    assert "keyName" not in lt.inputs, f"{lt.urn}: no SSH key by default"
+    assert i["launchTemplate"] == {"id": "gpu-lt-id", "version": "1"}, f"{ng.urn}: {i['launchTemplate']}"
+
+
+@pytest.mark.parametrize(("pool", "ami", "capacity"), [
+    ({"name": "l4", "instance_type": "g6.xlarge", "capacity_type": "SPOT"}, "AL2023_x86_64_NVIDIA", "SPOT"),
+    ({"name": "t4g", "instance_type": "g5g.xlarge"}, "AL2023_ARM_64_NVIDIA", "ON_DEMAND"),
+    ({"name": "t4g-br", "instance_type": "g5g.2xlarge", "os": "bottlerocket"}, "BOTTLEROCKET_ARM_64_NVIDIA",
+     "ON_DEMAND"),
+    ({"name": "a10g-br", "instance_type": "g5.xlarge", "os": "bottlerocket"}, "BOTTLEROCKET_x86_64_NVIDIA",
+     "ON_DEMAND"),
+])
+def test_ami_type_and_capacity_follow_the_catalog(pool, ami, capacity):
+    rec = engine.run(pool_program(pool))
+    ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
+    assert ng.inputs["amiType"] == ami, f"{ng.urn}: {ng.inputs['amiType']} != {ami}"
+    assert ng.inputs["capacityType"] == capacity, ng.urn
+    lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
+    device = "/dev/xvdb" if ami.startswith("BOTTLEROCKET") else "/dev/xvda"
+    assert lt.inputs["blockDeviceMappings"][0]["deviceName"] == device, f"{lt.urn}: image volume device"
+
+
+def test_efa_pool_gets_a_cluster_placement_group_and_efa_interfaces_in_one_az():
+    rec = engine.run(pool_program({"name": "efa", "instance_type": "g6e.48xlarge", "efa": True, "max_size": 2}))
+    pg = only(rec, "aws:ec2/placementGroup:PlacementGroup")
+    assert pg.inputs["strategy"] == "cluster", pg.urn
+    lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
+    nics = lt.inputs["networkInterfaces"]
+    assert len(nics) == catalog.lookup("g6e.48xlarge").efa_interfaces, lt.urn
+    assert nics[0]["interfaceType"] == "efa" and nics[0]["securityGroups"] == ["sg-cluster"], lt.urn
+    ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
+    assert ng.inputs["subnetIds"] == ["subnet-a"], f"{ng.urn}: EFA nodes belong in one AZ"
+
+
+def test_capacity_block_pool_targets_its_reservation():
+    rec = engine.run(pool_program({"name": "cb", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK",
+                                   "capacity_reservation_id": "cr-0123456789abcdef0", "min_size": 0}))
+    lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
+    assert lt.inputs["instanceMarketOptions"] == {"marketType": "capacity-block"}, lt.urn
+    target = lt.inputs["capacityReservationSpecification"]["capacityReservationTarget"]
+    assert target["capacityReservationId"] == "cr-0123456789abcdef0", lt.urn
+    assert only(rec, "aws:eks/nodeGroup:NodeGroup").inputs["capacityType"] == "CAPACITY_BLOCK"
+
+
+@pytest.mark.parametrize(("pool", "key", "in_message"), [
+    ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "allowed: g4dn.12xlarge"),
+    ({"name": "x", "instance_type": "g6.xlarge", "min_size": 3, "max_size": 2}, "pool.minSize", "allowed 0..2"),
+    ({"name": "x", "instance_type": "m7i.xlarge"}, "pool.instanceType", "has no accelerator"),
+    ({"name": "x", "instance_type": "trn1.2xlarge"}, "pool.instanceType", "implemented: nvidia"),
+    ({"name": "x", "instance_type": "g6.xlarge", "efa": True}, "pool.efa", "has no EFA"),
+    ({"name": "x", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK"},
+     "pool.capacityReservationId", "required"),
+    ({"name": "x", "instance_type": "g6.xlarge", "disk_size_gib": 20}, "pool.diskSizeGib", "100 GiB or more"),
+    ({"name": "x", "instance_type": "g6.xlarge", "capacity_type": "RESERVED"}, "pool.capacity_type", "'SPOT'"),
+])
+def test_bad_pool_fails_naming_the_key_and_registers_nothing(pool, key, in_message):
+    with pytest.raises(ConfigError) as err:
+        engine.run(pool_program(pool))
+    keys = [f.key for f in err.value.findings]
+    assert key in keys, f"{keys} does not name {key}"
+    assert in_message in str(err.value), str(err.value)
+
+
+def test_bad_pool_in_stack_config_registers_nothing():
+    rec_holder: list[engine.Recording] = []
+    raw = {"clusterName": "unit", "gpuPools": [{"name": "gpu", "instanceType": "g9.huge", "maxSize": 1},
+                                               {"name": "gpu2", "instanceType": "g6.xlarge", "minSize": 5,
+                                                "maxSize": 1}]}
+
+    def program():
+        RayPlatform("raystack", raw, camel_keys=True)
+
+    with pytest.raises(ConfigError) as err:
+        rec_holder.append(engine.run(program))
+    msg = str(err.value)
+    assert "raystack:gpuPools[0].instanceType = 'g9.huge'" in msg and "allowed:" in msg, msg
+    assert "raystack:gpuPools[1].minSize = 5" in msg and "allowed 0..1" in msg, msg
+    # Validation runs before the component registers itself or any child.
+    monitor = pulumi.runtime.settings.SETTINGS.monitor
+    assert not [u for u in monitor.resources if "raystack" in u.split("::")[2]], monitor.resources
+
+
+def test_each_component_twice_gives_unique_urns():
+    def program():
+        for n in ("a", "b"):
+            GpuNodePool(f"gpu-{n}", {"pool": {"name": n, "instance_type": "g6.xlarge"}, "cluster_name": "unit",
+                                     "node_role_arn": "arn", "subnet_ids": ["s"]})
+    rec = engine.run(program)
+    urns = [r.urn for r in rec.resources]
+    assert len(urns) == len(set(urns)), f"duplicate URNs: {sorted(urns)}"
+
+
+@pulumi.runtime.test
+def test_pool_output_carries_the_facts_a_worker_group_needs():
+    pulumi.runtime.set_mocks(engine.PlanMocks(), project="raystack", stack="unit")
+    pool = GpuNodePool("facts", {"pool": {"name": "l40s", "instance_type": "g6e.12xlarge", "max_size": 3},
+                                 "cluster_name": "unit", "node_role_arn": "arn", "subnet_ids": ["s"]})
+
+    def check(args):
+        urn, facts = args
+        assert facts["accelerator_resource"] == "nvidia.com/gpu", urn
+        assert facts["accelerators_per_node"] == 4, urn
+        assert facts["max_nodes"] == 3, urn
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"} in facts["taints"], urn
+        assert facts["allocatable_cpu_millis"] == catalog.lookup("g6e.12xlarge").allocatable_cpu_millis, urn
+    return pulumi.Output.all(pool.urn, pool.pool).apply(check)

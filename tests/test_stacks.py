@@ -1,0 +1,239 @@
+"""The whole infra program under the mock engine, once per stack file in stacks/."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from conftest import AWS_STACKS, STACKS, project, raycluster_objects, run_stack
+
+from raystack import catalog, engine, versions
+from raystack.validate import resolve_platform
+
+NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
+               "BOTTLEROCKET_ARM_64_NVIDIA"}
+
+
+def platform_for(stack: str):
+    cfg = engine.load_stack_config(project(), stack)
+    import json
+    raw = {}
+    for k, v in cfg.items():
+        if not k.startswith("raystack:"):
+            continue
+        try:
+            raw[k.split(":", 1)[1]] = json.loads(v)
+        except json.JSONDecodeError:
+            raw[k.split(":", 1)[1]] = v
+    return resolve_platform(raw)
+
+
+def releases(rec: engine.Recording) -> dict[str, engine.Registered]:
+    return {r.inputs["chart"]: r for r in rec.of_type("kubernetes:helm.sh/v3:Release")}
+
+
+def test_every_stack_file_is_covered():
+    assert set(STACKS) >= {"dev", "staging", "prod", "byoc"}, STACKS
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_aws_stack_registers_the_whole_platform(stack):
+    rec = run_stack(stack)
+    assert len(rec.of_type("aws:eks/cluster:Cluster")) == 1, f"{stack}: no EKS cluster"
+    gpu_groups = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["amiType"] in NVIDIA_AMIS]
+    assert gpu_groups, f"{stack}: no GPU node group"
+    rel = releases(rec)
+    assert rel["nvidia-device-plugin"].inputs["version"] == versions.NVIDIA_DEVICE_PLUGIN_VERSION, stack
+    op = rel["kuberay-operator"]
+    assert op.inputs["version"] == "1.7.0" and op.inputs["skipCrds"] is True, f"{op.urn}: {op.inputs}"
+    assert op.inputs["values"]["image"]["tag"] == "v1.7.0", op.urn
+    (crds,) = rec.of_type("kubernetes:yaml/v2:ConfigGroup")
+    assert crds.inputs["files"] == versions.kuberay_crd_urls() and all("/v1.7.0/" in u for u in crds.inputs["files"])
+    assert crds.retain_on_delete, f"{crds.urn}: CRDs must survive a destroy by default"
+    assert rec.of_type("kubernetes:ray.io/v1:RayCluster"), f"{stack}: no RayCluster"
+    for r in rec.resources:
+        if r.custom and r.type.startswith("kubernetes:"):
+            assert r.provider, f"{r.urn}: uses the ambient default Kubernetes provider"
+
+
+def test_byoc_creates_no_aws_resource():
+    rec = run_stack("byoc")
+    aws = [r.urn for r in rec.resources if r.type.startswith("aws:")]
+    assert not aws, f"byoc registered AWS resources: {aws}"
+    assert rec.of_type("kubernetes:ray.io/v1:RayCluster"), "byoc: no RayCluster"
+    (prov,) = rec.of_type("pulumi:providers:kubernetes")
+    # The kubeconfig (path or contents) always travels as a secret.
+    assert prov.inputs["kubeconfig"] == engine.SECRET_PLACEHOLDER, prov.urn
+
+
+def test_prod_protects_the_control_plane_and_dev_does_not():
+    (prod,) = run_stack("prod").of_type("aws:eks/cluster:Cluster")
+    (dev,) = run_stack("dev").of_type("aws:eks/cluster:Cluster")
+    assert prod.protect and not dev.protect, (prod.urn, dev.urn)
+    assert prod.inputs["vpcConfig"]["endpointPublicAccess"] is False, prod.urn
+
+
+def test_dev_path_from_zero_is_complete():
+    rec = run_stack("dev")
+    (cluster,) = rec.of_type("aws:eks/cluster:Cluster")
+    cluster_name = cluster.inputs["name"]
+    gpu = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["amiType"] in NVIDIA_AMIS]
+    assert [g.inputs["scalingConfig"]["minSize"] for g in gpu] == [0], [g.urn for g in gpu]
+    # The Cluster Autoscaler discovers this cluster's groups and may scale only them.
+    ca = releases(rec)["cluster-autoscaler"]
+    assert ca.inputs["values"]["autoDiscovery"]["clusterName"] == cluster_name, ca.urn
+    assert ca.inputs["version"] == versions.cluster_autoscaler_pin(cluster.inputs["version"]).chart_version, ca.urn
+    assert ca.inputs["values"]["image"]["tag"].startswith(f"v{cluster.inputs['version']}."), ca.urn
+    assert ca.inputs["values"]["nodeSelector"] == {"raystack.io/pool": "system"}, ca.urn
+    (policy,) = rec.of_type("aws:iam/rolePolicy:RolePolicy")
+    import json
+    doc = json.loads(policy.inputs["policy"])
+    scale = [s for s in doc["Statement"] if "autoscaling:SetDesiredCapacity" in s["Action"]]
+    assert scale and all(s["Condition"]["StringEquals"] == {
+        f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"} for s in scale), policy.urn
+    (assoc,) = rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert (assoc.inputs["namespace"], assoc.inputs["serviceAccount"]) == ("kube-system", "cluster-autoscaler")
+    assert ca.inputs["values"]["rbac"]["serviceAccount"]["name"] == "cluster-autoscaler", ca.urn
+    # The device plugin lands on exactly the GPU nodes: they carry the label its affinity needs and it
+    # tolerates their taint.
+    dp = releases(rec)["nvidia-device-plugin"]
+    terms = dp.inputs["values"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    exprs = terms["nodeSelectorTerms"][0]["matchExpressions"]
+    for g in gpu:
+        labels = g.inputs["labels"]
+        for e in exprs:
+            ok = labels.get(e["key"]) in e["values"] if e["operator"] == "In" else labels.get(e["key"]) not in e["values"]
+            assert ok, f"{g.urn}: device plugin affinity {e} does not match labels {labels}"
+        for t in g.inputs["taints"]:
+            assert any(tol["key"] == t["key"] and tol.get("effect") in (None, "NoSchedule")
+                       for tol in dp.inputs["values"]["tolerations"]), f"{dp.urn} does not tolerate {t}"
+
+
+def _k8s_effect(eks_effect: str) -> str:
+    return {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}[eks_effect]
+
+
+def _pool_nodes(stack: str, rec: engine.Recording) -> dict[str, dict]:
+    """Per pool: the labels and taints its nodes will carry, taken from what was registered
+    (node groups) or, for existing pools, from their description; and instance facts."""
+    out = {}
+    for ng in rec.of_type("aws:eks/nodeGroup:NodeGroup"):
+        pool = ng.inputs["labels"]["raystack.io/pool"]
+        out[pool] = {"labels": ng.inputs["labels"],
+                     "taints": [{"key": t["key"], "value": t.get("value", ""), "effect": _k8s_effect(t["effect"])}
+                                for t in ng.inputs.get("taints", [])],
+                     "instance": catalog.lookup(ng.inputs["instanceTypes"][0])}
+    for name, facts in platform_for(stack).pools.items():
+        if facts.source == "existing":
+            out[name] = {"labels": facts.labels, "taints": [t.__dict__ for t in facts.taints],
+                         "instance": catalog.lookup(facts.instance_type)}
+    return out
+
+
+def _tolerates(tolerations: list[dict], taint: dict) -> bool:
+    for tol in tolerations:
+        if tol["key"] != taint["key"] or tol.get("effect") not in (None, taint["effect"]):
+            continue
+        if tol.get("operator") == "Exists" or tol.get("value", "") == taint["value"]:
+            return True
+    return False
+
+
+def _cpu_millis(q: str) -> int:
+    return int(q[:-1]) if q.endswith("m") else int(float(q) * 1000)
+
+
+def _mib(q: str) -> int:
+    units = {"Mi": 1, "Gi": 1024}
+    return int(q[:-2]) * units[q[-2:]]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_worker_group_fits_its_pool(stack):
+    rec = run_stack(stack)
+    pools = _pool_nodes(stack, rec)
+    groups = 0
+    for rc in raycluster_objects(rec):
+        for wg in rc["spec"]["workerGroupSpecs"]:
+            where = f"{rc['_urn']} group {wg['groupName']}"
+            pod = wg["template"]["spec"]
+            pool_name = wg["template"]["metadata"]["labels"]["raystack.io/pool"]
+            pool = pools[pool_name]
+            for k, v in pod["nodeSelector"].items():
+                assert pool["labels"].get(k) == v, f"{where}: nodeSelector {k}={v} not on pool {pool_name} nodes"
+            for taint in pool["taints"]:
+                assert _tolerates(pod["tolerations"], taint), f"{where}: does not tolerate {taint}"
+            res = pod["containers"][0]["resources"]
+            assert res["requests"] == res["limits"], f"{where}: requests != limits"
+            it = pool["instance"]
+            gpus = int(res["limits"].get("nvidia.com/gpu", 0))
+            assert gpus <= it.accelerator_count, f"{where}: {gpus} GPUs > {it.accelerator_count} on {it.instance_type}"
+            per_node = it.accelerator_count // gpus if gpus else 1
+            assert per_node * _cpu_millis(res["requests"]["cpu"]) <= it.allocatable_cpu_millis, where
+            assert per_node * _mib(res["requests"]["memory"]) <= it.allocatable_memory_mib, where
+            groups += 1
+    assert groups, f"{stack}: no worker group"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_rayclusters_pass_the_kuberay_crd_schema(stack, raycluster_schema):
+    validator = jsonschema.Draft7Validator(raycluster_schema)
+    for rc in raycluster_objects(run_stack(stack)):
+        obj = {k: v for k, v in rc.items() if k != "_urn"}
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]
+        assert not errors, f"{rc['_urn']}: {errors}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_ray_parser_sees_the_intended_resources(stack):
+    from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
+
+    rec = run_stack(stack)
+    platform = platform_for(stack)
+    from raystack.ray_spec import size_worker
+    for rc_spec in platform.spec.get("ray_clusters", []):
+        (rc,) = [r for r in raycluster_objects(rec) if r["metadata"]["name"] == rc_spec["name"]]
+        cfg = _derive_autoscaling_config_from_ray_cr({k: v for k, v in rc.items() if k != "_urn"})
+        assert cfg["available_node_types"]["headgroup"]["resources"]["CPU"] == 0, f"{rc['_urn']}: work on head"
+        for g in rc_spec.get("worker_groups", []):
+            pool = platform.pools[g["pool"]]
+            want = size_worker(pool, g)
+            got = cfg["available_node_types"][g["name"]]
+            where = f"{rc['_urn']} group {g['name']}"
+            assert got["resources"].get("GPU", 0) == want.accelerators, f"{where}: {got['resources']}"
+            assert got["resources"]["CPU"] == want.cpu, f"{where}: {got['resources']}"
+            assert got["resources"]["memory"] == want.memory_mib * 1024 * 1024, f"{where}: {got['resources']}"
+            assert (got["min_workers"], got["max_workers"]) == (want.min_workers, want.max_workers), where
+            assert want.max_workers <= pool.max_nodes * (pool.accelerators_per_node // want.accelerators), where
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
+    rec = run_stack(stack)
+    (crds,) = rec.of_type("kubernetes:yaml/v2:ConfigGroup")
+    operator = releases(rec)["kuberay-operator"]
+    assert crds.urn in operator.dependencies, f"{operator.urn} does not depend on {crds.urn}"
+    gpu_groups = {ng.inputs["labels"]["raystack.io/pool"]: ng.urn for ng in rec.of_type("aws:eks/nodeGroup:NodeGroup")}
+    dp = releases(rec).get("nvidia-device-plugin")
+    for rc in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
+        assert operator.urn in rc.dependencies, f"{rc.urn} does not depend on {operator.urn}"
+        assert crds.urn in rc.dependencies, f"{rc.urn} does not depend on {crds.urn}"
+        for wg in rc.inputs["spec"]["workerGroupSpecs"]:
+            pool = wg["template"]["metadata"]["labels"]["raystack.io/pool"]
+            if pool in gpu_groups:
+                assert gpu_groups[pool] in rc.dependencies, f"{rc.urn} does not wait for pool {pool}"
+                assert dp is None or dp.urn in rc.dependencies, f"{rc.urn} does not wait for the device plugin"
+        assert set(rc.ignore_changes) >= {"spec.workerGroupSpecs[*].replicas"}, rc.urn
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_secure_ray_defaults(stack):
+    for rc in raycluster_objects(run_stack(stack)):
+        spec = rc["spec"]
+        assert spec["authOptions"] == {"mode": "token"}, rc["_urn"]
+        assert spec["headGroupSpec"]["serviceType"] == "ClusterIP", rc["_urn"]
+        ports = {p["containerPort"] for p in spec["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]}
+        assert 10001 not in ports, f"{rc['_urn']}: Ray Client port exposed"
+        assert versions.version_at_least(spec["rayVersion"], versions.RAY_MIN_VERSION), rc["_urn"]
+        for wg in spec["workerGroupSpecs"]:
+            sc = wg["template"]["spec"]["containers"][0]["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["runAsNonRoot"] is True, rc["_urn"]
