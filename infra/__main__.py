@@ -1,7 +1,6 @@
 """The raystack stack program: read the stack's config, build the platform, export outputs."""
 
 import pulumi
-
 from raystack.config import read_stack_config
 from raystack.ray_platform import RayPlatform
 

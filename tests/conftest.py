@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from raystack import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,12 +14,12 @@ SHARED = ROOT.parent / "shared"
 CRD_DIR = SHARED / "kuberay" / "crds"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def project() -> engine.Project:
     return engine.load_project(ROOT)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_stack(stack: str) -> engine.Recording:
     """The infra program under the mock engine with the stack file's config (cached per session)."""
     p = project()
@@ -31,7 +30,7 @@ STACKS = engine.stack_names(project())
 AWS_STACKS = [s for s in STACKS if s != "byoc"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _raycluster_schema() -> dict:
     doc = yaml.load((CRD_DIR / "ray.io_rayclusters.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader",
                                                                                         yaml.SafeLoader))

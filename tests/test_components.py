@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-
 from raystack import catalog, engine
 from raystack.errors import ConfigError
 from raystack.gpu_node_pool import GpuNodePool

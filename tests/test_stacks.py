@@ -5,7 +5,6 @@ from __future__ import annotations
 import jsonschema
 import pytest
 from conftest import AWS_STACKS, STACKS, project, raycluster_objects, run_stack
-
 from raystack import catalog, engine, versions
 from raystack.validate import resolve_platform
 
