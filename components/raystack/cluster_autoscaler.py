@@ -8,7 +8,6 @@ scale only this cluster's groups, on the system pool, with GPU-friendly
 scale-down timing and a priority expander that prefers the cheapest fitting pool.
 """
 
-from __future__ import annotations
 
 import json
 from typing import Any, TypedDict

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import typing
+from enum import Enum
 from typing import Any
 
 import pulumi
@@ -31,7 +32,7 @@ def read_stack_config(namespace: str = "raystack") -> dict[str, Any]:
         text = cfg.get(key)
         if text is None:
             continue
-        if tp is str or typing.get_origin(tp) is typing.Literal:
+        if tp is str or (isinstance(tp, type) and issubclass(tp, Enum)):
             raw[key] = text
         else:
             try:

@@ -9,7 +9,6 @@ Existing mode: only a Kubernetes provider (from a kubeconfig, or from an
 existing cluster looked up by name); no AWS resource is created.
 """
 
-from __future__ import annotations
 
 import json
 from typing import Any, TypedDict
@@ -91,9 +90,6 @@ class EksCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     node_role_arn: pulumi.Output[str]
     cluster_security_group_id: pulumi.Output[str]
-    provider: k8s.Provider
-    #: Resources in-cluster objects must wait for (system nodes and add-ons).
-    ready: list[pulumi.Resource]
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("raystack:index:EksCluster", name, {}, opts)

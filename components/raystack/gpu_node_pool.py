@@ -1,6 +1,5 @@
 """GpuNodePool: an EKS managed node group of accelerator instances from the catalog."""
 
-from __future__ import annotations
 
 from typing import Any, TypedDict
 
@@ -12,7 +11,6 @@ from . import catalog, versions
 from .addons import nodegroup_name
 from .launch_template import node_launch_template
 from .node_images import node_image
-from .pools import PoolFacts
 from .spec import NodePoolSpec
 from .validate import check_node_pool
 
@@ -35,10 +33,7 @@ class GpuNodePoolArgs(TypedDict):
 
 class GpuNodePool(pulumi.ComponentResource):
     node_group_name: pulumi.Output[str]
-    #: What a Ray worker group binds to (labels, taints, accelerators, allocatable, max nodes).
-    facts: PoolFacts
     pool: pulumi.Output[dict[str, Any]]
-    node_group: aws.eks.NodeGroup
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None):
         # Validate before anything is registered: bad input leaves nothing behind.

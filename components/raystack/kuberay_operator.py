@@ -8,7 +8,6 @@ By default the CRDs are retained on destroy, because deleting a CRD deletes
 every custom resource of that kind in the cluster, other stacks' included.
 """
 
-from __future__ import annotations
 
 from typing import TypedDict
 
@@ -35,8 +34,6 @@ def retain_transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTrans
 class KubeRayOperator(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     version: pulumi.Output[str]
-    crds: k8s.yaml.v2.ConfigGroup
-    release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: KubeRayOperatorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("raystack:index:KubeRayOperator", name, {}, opts)

@@ -1,6 +1,5 @@
 """Network: a VPC with public and private subnets over several AZs and NAT."""
 
-from __future__ import annotations
 
 from typing import TypedDict
 

@@ -5,7 +5,6 @@ which raystack sets on those pools), tolerates their taint, and stays off
 Bottlerocket nodes, whose OS ships its own plugin.
 """
 
-from __future__ import annotations
 
 from typing import TypedDict
 
@@ -23,7 +22,6 @@ class NvidiaDevicePluginArgs(TypedDict):
 
 class NvidiaDevicePlugin(pulumi.ComponentResource):
     release_name: pulumi.Output[str]
-    release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: NvidiaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("raystack:index:NvidiaDevicePlugin", name, {}, opts)

@@ -6,7 +6,6 @@ pods and the KubeRay operator (the dashboard/Jobs port is never open to the
 rest of the cluster).
 """
 
-from __future__ import annotations
 
 from typing import Any, TypedDict
 
@@ -55,8 +54,6 @@ def network_policy_spec(cluster_name: str, operator_namespace: str) -> dict[str,
 class RayCluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     namespace: pulumi.Output[str]
-    manifest: dict[str, Any]
-    resource: k8s.apiextensions.CustomResource
 
     def __init__(self, name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         pools = {p["name"]: PoolFacts.from_dict(p) for p in args["pools"]}

@@ -7,7 +7,6 @@ on the device plugin; the operator depends on its CRDs. Pulumi deletes in
 reverse, so RayClusters go before the operator and the operator before the CRDs.
 """
 
-from __future__ import annotations
 
 from typing import Any
 
@@ -18,14 +17,13 @@ from . import versions
 from .addons import needs_device_plugin, pss_labels
 from .cluster_autoscaler import ClusterAutoscaler
 from .eks_cluster import EksCluster
-from .errors import Finding
 from .gpu_node_pool import GpuNodePool
 from .kuberay_operator import KubeRayOperator
 from .network import Network
 from .nvidia_device_plugin import NvidiaDevicePlugin
 from .ray_cluster import RayCluster
 from .spec import PlatformSpec
-from .validate import Platform, resolve_platform
+from .validate import resolve_platform
 
 
 class RayPlatform(pulumi.ComponentResource):
@@ -33,9 +31,6 @@ class RayPlatform(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     ray_clusters: pulumi.Output[list[dict[str, str]]]
     node_pools: pulumi.Output[list[dict[str, Any]]]
-    #: The validated platform (spec, pool facts); also what `raystack plan` reports from.
-    platform: Platform
-    warnings: list[Finding]
 
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None,
                  camel_keys: bool = False):

@@ -8,20 +8,56 @@ converts key spelling, checks types and reports unknown keys, collecting every
 problem with the key path it came from. Pulumi-free.
 """
 
-from __future__ import annotations
 
 import re
 import types
 import typing
-from typing import Any, Literal, TypedDict, Union
+from enum import Enum
+from typing import Any, TypedDict, Union
 
 from typing_extensions import NotRequired, Required
 
 from .errors import Finding
 
-CapacityType = Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
-OperatingSystem = Literal["al2023", "bottlerocket"]
-TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+# String enums rather than Literal: Pulumi's component analyzer turns them into
+# schema enums for other languages, and their members compare equal to strings.
+class CapacityType(str, Enum):
+    ON_DEMAND = "ON_DEMAND"
+    SPOT = "SPOT"
+    CAPACITY_BLOCK = "CAPACITY_BLOCK"
+
+
+class OperatingSystem(str, Enum):
+    AL2023 = "al2023"
+    BOTTLEROCKET = "bottlerocket"
+
+
+class TaintEffect(str, Enum):
+    NO_SCHEDULE = "NoSchedule"
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"
+    NO_EXECUTE = "NoExecute"
+
+
+class ClusterMode(str, Enum):
+    CREATE = "create"
+    EXISTING = "existing"
+
+
+class NatGateways(str, Enum):
+    SINGLE = "single"
+    PER_AZ = "per_az"
+
+
+class UpscalingMode(str, Enum):
+    DEFAULT = "Default"
+    AGGRESSIVE = "Aggressive"
+    CONSERVATIVE = "Conservative"
+
+
+class RayAuth(str, Enum):
+    TOKEN = "token"
+    DISABLED = "disabled"
 
 
 class TaintSpec(TypedDict):
@@ -91,7 +127,7 @@ class NetworkSpec(TypedDict, total=False):
     availability_zones: list[str]
     """Explicit AZs; otherwise the first ``az_count`` available ones."""
     az_count: int
-    nat_gateways: Literal["single", "per_az"]
+    nat_gateways: NatGateways
     vpc_id: str
     """Use an existing VPC (with ``private_subnet_ids``) instead of creating one."""
     private_subnet_ids: list[str]
@@ -129,8 +165,8 @@ class RayClusterSpec(TypedDict, total=False):
     head: HeadSpec
     worker_groups: list[WorkerGroupSpec]
     idle_timeout_seconds: int
-    upscaling_mode: Literal["Default", "Aggressive", "Conservative"]
-    auth: Literal["token", "disabled"]
+    upscaling_mode: UpscalingMode
+    auth: RayAuth
     """Ray token authentication (default token)."""
     network_policy: bool
     """Create NetworkPolicies isolating the cluster (default true)."""
@@ -146,7 +182,7 @@ class KubeRaySpec(TypedDict, total=False):
 class PlatformSpec(TypedDict, total=False):
     environment: str
     cluster_name: str
-    cluster_mode: Literal["create", "existing"]
+    cluster_mode: ClusterMode
     kubernetes_version: str
     endpoint_public_access: bool
     public_access_cidrs: list[str]
@@ -226,8 +262,8 @@ def _is_typeddict(tp: Any) -> bool:
 
 def _describe(tp: Any) -> str:
     origin = typing.get_origin(tp)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return "one of " + ", ".join(repr(m.value) for m in tp)
     if _is_typeddict(tp):
         return "an object"
     if origin in (list,):
@@ -260,8 +296,9 @@ class Coercer:
             return self.coerce(args[0], value, path)
         if _is_typeddict(tp):
             return self._typeddict(tp, value, path)
-        if origin is Literal:
-            allowed = typing.get_args(tp)
+        if isinstance(tp, type) and issubclass(tp, Enum):
+            allowed = [m.value for m in tp]
+            value = value.value if isinstance(value, Enum) else value
             if value not in allowed:
                 self.fail(path, value, f"must be one of {', '.join(repr(a) for a in allowed)}")
             return value
