@@ -1,0 +1,74 @@
+"""Whole-platform validation: every problem reported at once, each naming key, value and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+from raystack.errors import ConfigError
+from raystack.validate import resolve_platform
+
+BASE = {
+    "clusterName": "unit",
+    "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
+    "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"}]}],
+}
+
+
+def with_(**changes):
+    cfg = {k: v for k, v in BASE.items()}
+    cfg.update(changes)
+    return cfg
+
+
+def test_base_is_valid_and_derives_facts():
+    p = resolve_platform(BASE)
+    assert p.pools["l4"].accelerators_per_node == 1 and p.pools["l4"].max_nodes == 2
+    assert p.system_pool is not None and p.head_pools["rc"].name == "system"
+    assert not p.warnings
+
+
+@pytest.mark.parametrize(("cfg", "key", "fragment"), [
+    (with_(gpuPools=[{"name": "l4", "instanceType": "g9.huge"}]), "raystack:gpuPools[0].instanceType", "allowed:"),
+    (with_(gpuPools=[{"name": "l4", "instanceType": "g6.xlarge", "minSize": 3, "maxSize": 1}]),
+     "raystack:gpuPools[0].minSize", "allowed 0..1"),
+    (with_(gpuPools=[{"name": "l4", "instanceType": "g6.xlarge", "capacityType": "spot"}]),
+     "raystack:gpuPools[0].capacityType", "'SPOT'"),
+    (with_(gpuPools=[{"name": "l4", "instanceTyp": "g6.xlarge"}]), "raystack:gpuPools[0].instanceTyp",
+     "unknown key"),
+    (with_(rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "nope"}]}]),
+     "raystack:rayClusters[0].workerGroups[0].pool", "allowed: l4"),
+    (with_(rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4", "maxWorkers": 9}]}]),
+     "raystack:rayClusters[0].workerGroups[0].maxWorkers", "allowed 1..2"),
+    (with_(rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4", "acceleratorsPerWorker": 2}]}]),
+     "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker", "allowed 1..1"),
+    (with_(rayClusters=[{"name": "rc", "rayVersion": "2.50.0"}]), "raystack:rayClusters[0].rayVersion",
+     "2.54.0 or newer"),
+    (with_(rayClusters=[{"name": "RC_1"}]), "raystack:rayClusters[0].name", "DNS-1035"),
+    (with_(rayClusters=[{"name": "rc", "head": {"cpu": 64}}]), "raystack:rayClusters[0].head.cpu", "1..3"),
+    (with_(endpointPublicAccess=True), "raystack:publicAccessCidrs", "0.0.0.0/0 explicitly"),
+    (with_(kubernetesVersion="1.29"), "raystack:kubernetesVersion", "allowed: 1.34, 1.35"),
+    (with_(clusterMode="existing", kubeconfig="~/.kube/config"), "raystack:gpuPools", "existingPools"),
+    (with_(network={"cidr": "10.0.0.0/24"}), "raystack:network.cidr", "/16 to /20"),
+    (with_(systemPool={"instanceType": "g6.xlarge"}), "raystack:systemPool.instanceType", "m7i.xlarge"),
+])
+def test_bad_config_names_key_value_and_allowed(cfg, key, fragment):
+    with pytest.raises(ConfigError) as err:
+        resolve_platform(cfg)
+    matching = [f for f in err.value.findings if f.key == key]
+    assert matching, f"no finding for {key}: {[str(f) for f in err.value.findings]}"
+    assert any(fragment in f.message for f in matching), [str(f) for f in matching]
+
+
+def test_all_problems_are_reported_together():
+    cfg = with_(gpuPools=[{"name": "a", "instanceType": "g9.huge"}, {"name": "b", "instanceType": "g6.xlarge",
+                                                                     "minSize": 4, "maxSize": 1}],
+                kubernetesVersion="1.20")
+    with pytest.raises(ConfigError) as err:
+        resolve_platform(cfg)
+    keys = {f.key for f in err.value.findings}
+    assert {"raystack:gpuPools[0].instanceType", "raystack:gpuPools[1].minSize",
+            "raystack:kubernetesVersion"} <= keys, keys
+
+
+def test_open_public_endpoint_is_allowed_but_warned():
+    p = resolve_platform(with_(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]))
+    assert [w.key for w in p.warnings] == ["raystack:publicAccessCidrs[0]"]
