@@ -14,7 +14,6 @@ from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 from typing_extensions import NotRequired
 
 from . import versions
@@ -26,6 +25,7 @@ from .addons import (
     expander_priorities,
     pod_identity_trust_policy,
 )
+from .helm import pinned_release
 from .pools import PoolFacts
 
 
@@ -63,12 +63,12 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         pools = [PoolFacts.from_dict(p) for p in args["pools"]]
         values = autoscaler_values(cluster_name, args["region"], version, args["node_selector"],
                                    expander_priorities(cluster_name, pools))
-        release = k8s.helm.v3.Release(
+        release = pinned_release(
             f"{name}-chart",
-            name="cluster-autoscaler",
+            release_name="cluster-autoscaler",
             chart=versions.CLUSTER_AUTOSCALER_CHART,
             version=pin.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.CLUSTER_AUTOSCALER_REPO),
+            repo=versions.CLUSTER_AUTOSCALER_REPO,
             namespace=CLUSTER_AUTOSCALER_NAMESPACE,
             values=values,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[assoc]),

@@ -17,6 +17,7 @@ from typing_extensions import NotRequired
 
 from . import versions
 from .addons import KUBERAY_NAMESPACE, kuberay_values, pss_labels
+from .helm import pinned_release
 
 
 class KubeRayOperatorArgs(TypedDict):
@@ -49,12 +50,12 @@ class KubeRayOperator(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=retain,
                                         transforms=[retain_transform] if retain else None),
         )
-        self.release = k8s.helm.v3.Release(
+        self.release = pinned_release(
             f"{name}-chart",
-            name="kuberay-operator",
+            release_name="kuberay-operator",
             chart=versions.KUBERAY_CHART,
             version=versions.KUBERAY_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.KUBERAY_CHART_REPO),
+            repo=versions.KUBERAY_CHART_REPO,
             namespace=ns.metadata.name,
             skip_crds=True,
             values=kuberay_values(args["node_selector"]),

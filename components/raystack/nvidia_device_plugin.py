@@ -14,6 +14,7 @@ from typing_extensions import NotRequired
 
 from . import versions
 from .addons import DEVICE_PLUGIN_NAMESPACE, device_plugin_values, pss_labels
+from .helm import pinned_release
 
 
 class NvidiaDevicePluginArgs(TypedDict):
@@ -30,12 +31,12 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         ns = k8s.core.v1.Namespace(
             f"{name}-ns", metadata=k8s.meta.v1.ObjectMetaArgs(name=ns_name, labels=pss_labels("privileged")),
             opts=pulumi.ResourceOptions(parent=self))
-        self.release = k8s.helm.v3.Release(
+        self.release = pinned_release(
             f"{name}-chart",
-            name="nvidia-device-plugin",
+            release_name="nvidia-device-plugin",
             chart=versions.NVIDIA_DEVICE_PLUGIN_CHART,
             version=versions.NVIDIA_DEVICE_PLUGIN_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.NVIDIA_DEVICE_PLUGIN_REPO),
+            repo=versions.NVIDIA_DEVICE_PLUGIN_REPO,
             namespace=ns.metadata.name,
             values=device_plugin_values(),
             opts=pulumi.ResourceOptions(parent=self),
