@@ -175,7 +175,17 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
             program()
         finally:
             pulumi.export = real_export  # type: ignore[assignment]
-        return pulumi.Output.all(**{k: pulumi.Output.from_input(v) for k, v in exports.items()}) if exports else None
+        if not exports:
+            return None
+
+        async def collect() -> None:
+            # Stack outputs as plain values; secret outputs become the marker.
+            for k, v in exports.items():
+                out = pulumi.Output.from_input(v)
+                value = await out.future(with_unknowns=True)
+                recording.outputs[k] = SECRET_PLACEHOLDER if await out.is_secret() else _plain(value)
+
+        return collect()
 
     _go()
     return recording

@@ -1,0 +1,223 @@
+"""`raystack plan`: text and JSON output, cost, --out/--graph, validation, exit codes.
+
+The program runs in-process under the mock engine (cli.main with argv), so the
+file stays fast; one test goes through the installed console script.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from raystack import catalog, cli, engine, plan, versions
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CRDS = SHARED / "kuberay" / "crds"
+needs_shared = pytest.mark.skipif(not (CRDS / "ray.io_rayclusters.yaml").exists(),
+                                  reason=f"KubeRay CRDs not found at {CRDS} (../shared is absent)")
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("RAYSTACK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "raystack-cache"))
+    monkeypatch.setenv("RAYSTACK_OFFLINE", "1")  # never download in tests
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    rc = cli.main(["plan", "--project-dir", str(ROOT), *args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.fixture(scope="module")
+def dev_json() -> dict:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", "dev", "--format", "json"])
+    assert rc == 0, err.getvalue()
+    return json.loads(out.getvalue())
+
+
+def recorded(stack: str) -> engine.Recording:
+    p = engine.load_project(ROOT)
+    return engine.run_program_dir(p.program_dir, engine.load_stack_config(p, stack), project=p.name, stack=stack)
+
+
+def test_import_is_cheap():
+    code = "import sys, raystack.cli; print(sorted(m for m in ('pulumi', 'rich', 'ray', 'jsonschema') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@needs_shared
+def test_dev_plan_text(capsys):
+    rc, out, err = run_cli(capsys, "--stack", "dev")
+    assert rc == 0, err
+    for text in ("pulumi:pulumi:Stack", "raystack:index:RayPlatform", "kubernetes:ray.io/v1:RayCluster",
+                 "Node pools", "l4-spot", "g6.xlarge", "Ray clusters", "Cost", "valid"):
+        assert text in out
+    # The dev stack's explicit loosening is reported, as a warning naming the key.
+    assert "warning: stack dev: raystack:publicAccessCidrs[0]" in err
+    assert "error:" not in err
+
+
+@needs_shared
+def test_json_lists_exactly_the_recorded_resources(dev_json):
+    rec = recorded("dev")
+    assert dev_json["stack"] == "dev"
+    urns = [r["urn"] for r in dev_json["resources"]]
+    assert sorted(urns) == sorted(r.urn for r in rec.resources) and len(set(urns)) == len(urns)
+    by_urn = {r.urn: r for r in rec.resources}
+    for r in dev_json["resources"]:
+        src = by_urn[r["urn"]]
+        assert (r["type"], r["name"], r["parent"], r["dependencies"]) == (
+            src.type, src.name, src.parent or None, src.dependencies)
+        assert r["inputs"] == plan.plain(src.inputs)
+    assert all(f["severity"] != "error" for f in dev_json["validation"])
+    assert set(dev_json["checks"]) == {"crd-schema", "kubernetes-schema", "ray-parser"}
+
+
+@needs_shared
+def test_cost_matches_catalog(dev_json, capsys):
+    g6 = catalog.lookup("g6.xlarge").price_usd_hour
+    assert dev_json["cost"]["idle_usd_per_hour"] == 0
+    assert dev_json["cost"]["max_usd_per_hour"] == pytest.approx(2 * g6)
+    m7i = catalog.lookup("m7i.xlarge").price_usd_hour
+    assert dev_json["cost"]["baseline_usd_per_hour"] == pytest.approx(0.10 + 2 * m7i)
+    rc, out, err = run_cli(capsys, "--stack", "prod", "--format", "json")
+    assert rc == 0, err
+    prod = json.loads(out)["cost"]
+    g6e = catalog.lookup("g6e.12xlarge").price_usd_hour
+    assert prod["idle_usd_per_hour"] == pytest.approx(1 * g6e)
+    assert prod["max_usd_per_hour"] == pytest.approx(4 * g6e)
+
+
+@needs_shared
+def test_out_passes_crd_schema_and_kubernetes_validate(tmp_path, capsys):
+    import jsonschema
+    import kubernetes_validate
+
+    out_dir = tmp_path / "out"
+    rc, _, err = run_cli(capsys, "--stack", "staging", "--out", str(out_dir), "--crd-dir", str(CRDS))
+    assert rc == 0, err
+    crd = yaml.load((CRDS / "ray.io_rayclusters.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    schema = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")["schema"]["openAPIV3Schema"]
+    docs = {p.name: yaml.safe_load(p.read_text()) for p in sorted(out_dir.glob("*.yaml"))}
+    kinds = sorted({d["kind"] for d in docs.values()})
+    assert kinds == ["Application", "Namespace", "NetworkPolicy", "RayCluster"]
+    for name, doc in docs.items():
+        assert "[secret]" not in json.dumps(doc), name
+        if doc["kind"] == "RayCluster":
+            jsonschema.Draft7Validator(schema).validate(doc)
+        elif doc["kind"] != "Application":
+            kubernetes_validate.validate(doc, plan.kubernetes_schema_version(versions.EKS_VERSION),
+                                         strict=True)
+    apps = {d["metadata"]["name"]: d for d in docs.values() if d["kind"] == "Application"}
+    op = apps["staging-kuberay-operator"]["spec"]["source"]
+    assert (op["chart"], op["targetRevision"], op["repoURL"]) == ("kuberay-operator", "1.7.0",
+                                                                  versions.KUBERAY_CHART_REPO)
+    assert op["helm"]["skipCrds"] is True
+    crds = apps["staging-kuberay-crds"]["spec"]
+    assert crds["source"] == {"repoURL": "https://github.com/ray-project/kuberay",
+                              "path": "ray-operator/config/crd/bases", "targetRevision": "v1.7.0"}
+    assert {"ServerSideApply=true", "Replace=true"} <= set(crds["syncPolicy"]["syncOptions"])
+
+    def wave(d):
+        return int(d["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+    rc_wave = wave(docs["raycluster.ray.batch.yaml"])
+    assert wave(apps["staging-kuberay-crds"]) < wave(apps["staging-kuberay-operator"]) < rc_wave
+
+
+@needs_shared
+def test_graph_is_mermaid(tmp_path, capsys):
+    g = tmp_path / "graph.mmd"
+    rc, _, err = run_cli(capsys, "--stack", "dev", "--graph", str(g), "--no-ray")
+    assert rc == 0, err
+    text = g.read_text()
+    assert text.split(None, 1)[0] in ("graph", "flowchart")
+    assert "kubernetes:ray.io/v1:RayCluster" in text and "-->" in text
+    assert "warning: RayCluster: spec: Ray autoscaler parser check SKIPPED" in err
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", proj / "Pulumi.yaml")
+    shutil.copytree(ROOT / "infra", proj / "infra")
+    shutil.copytree(ROOT / "stacks", proj / "stacks")
+    return proj
+
+
+def test_bad_config_exits_1_naming_the_key(tmp_path, capsys):
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.dev.yaml"
+    f.write_text(f.read_text().replace("instanceType: g6.xlarge", "instanceType: g6.huge"))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev"])
+    _, err = capsys.readouterr()
+    assert rc == 1
+    assert "error: stack dev: raystack:gpuPools[0].instanceType:" in err and "g6.huge" in err
+    assert "Traceback" not in err
+
+
+def test_config_error_raised_by_the_program_exits_1(tmp_path, capsys):
+    proj = _project_copy(tmp_path)
+    (proj / "infra" / "__main__.py").write_text(
+        "from raystack.errors import ConfigError, Finding\n"
+        "raise ConfigError([Finding('raystack:rayClusters[0].cpu', 99, 'too many')])\n")
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev"])
+    _, err = capsys.readouterr()
+    assert rc == 1
+    assert "raystack:rayClusters[0].cpu" in err and "Traceback" not in err
+
+
+def test_usage_errors_exit_2(capsys):
+    assert cli.main(["plan", "--project-dir", str(ROOT), "--stack", "nope"]) == 2
+    assert "unknown stack 'nope'" in capsys.readouterr().err
+    assert cli.main(["plan", "--format", "xml"]) == 2
+    assert cli.main(["plan", "--project-dir", str(ROOT / "tests")]) == 2
+    assert cli.main(["plan", "--project-dir", str(ROOT), "--crd-dir", str(ROOT)]) == 2
+
+
+@needs_shared
+def test_validation_findings_name_resource_and_field():
+    rec = recorded("dev")
+    p = engine.load_project(ROOT)
+    platform, _ = plan.resolve(engine.load_stack_config(p, "dev"), "dev")
+    rc = rec.of_type(plan.RAYCLUSTER_TYPE)[0]
+    group = rc.inputs["spec"]["workerGroupSpecs"][0]
+    group["resources"] = {"GPU": "2"}  # Ray would believe 2 GPUs per worker on a 1-GPU pod
+    group["maxReplica"] = 3  # typo: pruned by the API server
+    np = rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")[0]
+    np.inputs["spec"]["podSelectr"] = {}
+    report = plan.build_report(rec, platform, project=p.name, stack="dev", project_dir=ROOT, crd_dir=CRDS)
+    lines = [f.line() for f in report.findings if f.severity == "error"]
+    assert not report.ok
+    assert any(rc.urn in ln and "spec.workerGroupSpecs[0].maxReplica: unknown field" in ln for ln in lines)
+    assert any(np.urn in ln and "spec.podSelectr" in ln for ln in lines)
+    assert any(rc.urn in ln and "spec.workerGroupSpecs[0].resources" in ln and "GPU=2" in ln for ln in lines)
+
+
+def test_offline_without_crds_warns_instead_of_passing(tmp_path):
+    schema, _, findings = plan.load_raycluster_schema(None, tmp_path / "nowhere" / "proj")
+    assert schema is None
+    assert findings and findings[0].severity == "warning" and "SKIPPED" in findings[0].message
+
+
+@needs_shared
+def test_console_script(tmp_path):
+    exe = shutil.which("raystack") or str(Path(sys.executable).parent / "raystack")
+    if not Path(exe).exists():
+        pytest.skip("raystack console script not installed (pip install -e .)")
+    res = subprocess.run([exe, "plan", "--stack", "dev", "--format", "json"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert len(json.loads(res.stdout)["resources"]) == len(recorded("dev").resources)
