@@ -184,6 +184,15 @@ def _money(x: float | None) -> str:
     return "n/a" if x is None else f"${x:,.2f}"
 
 
+
+def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...]) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c, justify="right" if c in right else "left")
+    return t
+
 def _print_text(report: Any, args: argparse.Namespace) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -203,9 +212,8 @@ def _print_text(report: Any, args: argparse.Namespace) -> None:
     console.print(t)
 
     if report.pools:
-        pt = Table(title="Node pools", title_justify="left")
-        for c in ("Pool", "Instance", "Accelerator", "Count", "Min", "Max", "Capacity", "$/h per node"):
-            pt.add_column(c, justify="right" if c in ("Count", "Min", "Max", "$/h per node") else "left")
+        pt = _table("Node pools", ("Pool", "Instance", "Accelerator", "Count", "Min", "Max", "Capacity",
+                                   "$/h per node"), right=("Count", "Min", "Max", "$/h per node"))
         for p in report.pools:
             pt.add_row(p["pool"], p["instance"] or "-", p["accelerator"], str(p["accelerators_per_node"]),
                        str(p["min"]), str(p["max"]),
@@ -213,9 +221,8 @@ def _print_text(report: Any, args: argparse.Namespace) -> None:
                        _money(p["price_usd_per_hour"]))
         console.print(pt)
     if report.clusters:
-        ct = Table(title="Ray clusters", title_justify="left")
-        for c in ("Cluster", "Group", "Pool", "Accel/worker", "CPU", "Memory", "Min", "Max"):
-            ct.add_column(c, justify="right" if c in ("Accel/worker", "CPU", "Min", "Max") else "left")
+        ct = _table("Ray clusters", ("Cluster", "Group", "Pool", "Accel/worker", "CPU", "Memory", "Min", "Max"),
+                    right=("Accel/worker", "CPU", "Min", "Max"))
         for r in report.clusters:
             ct.add_row(f"{r['namespace']}/{r['cluster']}", r["group"], r["pool"] or "-",
                        str(r["accelerators_per_worker"]), str(r["cpu"]), str(r["memory"]),
