@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 from conftest import AWS_STACKS, STACKS, project, raycluster_objects, run_stack
 from raystack import catalog, engine, versions
+from raystack.spec import decode_config
 from raystack.validate import resolve_platform
 
 NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
@@ -14,16 +15,8 @@ NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86
 
 def platform_for(stack: str):
     cfg = engine.load_stack_config(project(), stack)
-    import json
-    raw = {}
-    for k, v in cfg.items():
-        if not k.startswith("raystack:"):
-            continue
-        try:
-            raw[k.split(":", 1)[1]] = json.loads(v)
-        except json.JSONDecodeError:
-            raw[k.split(":", 1)[1]] = v
-    return resolve_platform(raw)
+    return resolve_platform(decode_config({k.split(":", 1)[1]: v for k, v in cfg.items()
+                                           if k.startswith("raystack:")}))
 
 
 def releases(rec: engine.Recording) -> dict[str, engine.Registered]:

@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,28 +87,13 @@ def plain(value: Any) -> Any:
 def raw_config(config: dict[str, str], namespace: str = "raystack") -> dict[str, Any]:
     """Engine config (namespaced keys, string values) -> the raw dict the program's
     ``config.read_stack_config`` hands to ``RayPlatform`` (camelCase, decoded)."""
-    from .config import SECRET_KEYS
-    from .spec import PlatformSpec, to_camel
+    from .spec import PlatformSpec, decode_config, to_camel
 
     prefix = namespace + ":"
-    hints = typing.get_type_hints(PlatformSpec)
-    by_key = {to_camel(f): (f, tp) for f, tp in hints.items()}
-    raw: dict[str, Any] = {}
-    for key, text in config.items():
-        if not key.startswith(prefix):
-            continue
-        name = key[len(prefix):]
-        field_name, tp = by_key.get(name, (None, None))
-        if field_name is None:
-            continue  # the program ignores keys it does not know; so does the plan
-        if field_name in SECRET_KEYS or tp is str or typing.get_origin(tp) is typing.Literal:
-            raw[name] = text
-            continue
-        try:
-            raw[name] = json.loads(text)
-        except json.JSONDecodeError:
-            raw[name] = text
-    return raw
+    known = {to_camel(f) for f in PlatformSpec.__annotations__}
+    # The program reads only the keys it knows; so does the plan.
+    return decode_config({k[len(prefix):]: v for k, v in config.items()
+                          if k.startswith(prefix) and k[len(prefix):] in known})
 
 
 def resolve(config: dict[str, str], stack: str) -> tuple[Any, list[Finding]]:

@@ -9,9 +9,11 @@ problem with the key path it came from. Pulumi-free.
 """
 
 
+import json
 import re
 import types
 import typing
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any, TypedDict, Union
 
@@ -358,3 +360,27 @@ def coerce(td: type, value: Any, path: str = "", camel: bool = False) -> tuple[A
     c = Coercer(camel)
     out = c.coerce(td, value, path)
     return out, c.findings
+
+
+#: PlatformSpec keys whose values may be secrets: passed through undecoded.
+SECRET_KEYS = frozenset({"kubeconfig"})
+
+
+def decode_config(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Stack config values as the engine hands them over (camelCase keys without
+    the namespace; strings, objects as JSON) -> the raw dict ``resolve_platform``
+    takes. String-typed keys stay strings; unknown keys are kept for the
+    validator to report; undecodable JSON is kept as text for it to name."""
+    fields = {to_camel(f): (f, tp) for f, tp in _hints(PlatformSpec).items()}
+    raw: dict[str, Any] = {}
+    for key, value in values.items():
+        field, tp = fields.get(key, (None, None))
+        if not isinstance(value, str) or field in SECRET_KEYS or tp is str or (
+                isinstance(tp, type) and issubclass(tp, Enum)):
+            raw[key] = value
+            continue
+        try:
+            raw[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raw[key] = value
+    return raw
