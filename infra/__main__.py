@@ -1,10 +1,9 @@
 """The raystack stack program: read the stack's config, build the platform, export outputs."""
 
 import pulumi
-from raystack.config import read_stack_config
-from raystack.ray_platform import RayPlatform
+from raystack import RayPlatform
 
-platform = RayPlatform("raystack", read_stack_config(), camel_keys=True)
+platform = RayPlatform.from_stack_config("raystack")
 
 pulumi.export("cluster_name", platform.cluster_name)
 pulumi.export("kubeconfig", platform.kubeconfig)

@@ -3,53 +3,50 @@
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
-from raystack import engine
+from raystack import testing
+from raystack.preview.checks.crd_schema import CRD_FILE, _schema_from_crd_text
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-CRD_DIR = SHARED / "kuberay" / "crds"
-
-
-@functools.cache
-def project() -> engine.Project:
-    return engine.load_project(ROOT)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support import CRD_DIR, ROOT  # noqa: E402
 
 
 @functools.cache
-def run_stack(stack: str) -> engine.Recording:
+def project() -> testing.Project:
+    return testing.load_project(ROOT)
+
+
+@functools.cache
+def run_stack(stack: str) -> testing.Recording:
     """The infra program under the mock engine with the stack file's config (cached per session)."""
-    p = project()
-    return engine.run_program_dir(p.program_dir, engine.load_stack_config(p, stack), project=p.name, stack=stack)
+    return testing.run_stack(ROOT, stack)
 
 
-STACKS = engine.stack_names(project())
+STACKS = testing.stack_names(project())
 AWS_STACKS = [s for s in STACKS if s != "byoc"]
 
 
 @functools.cache
 def _raycluster_schema() -> dict:
-    doc = yaml.load((CRD_DIR / "ray.io_rayclusters.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader",
-                                                                                        yaml.SafeLoader))
-    (v1,) = [v for v in doc["spec"]["versions"] if v["name"] == "v1"]
-    return v1["schema"]["openAPIV3Schema"]
+    # The product's loader: strict, so a field the API server would prune is an error here too.
+    return _schema_from_crd_text((CRD_DIR / CRD_FILE).read_text())
 
 
 @pytest.fixture(scope="session")
 def raycluster_schema() -> dict:
-    if not (CRD_DIR / "ray.io_rayclusters.yaml").exists():
+    if not (CRD_DIR / CRD_FILE).exists():
         pytest.skip(f"KubeRay v1.7.0 CRDs not found at {CRD_DIR} (../shared is present only beside a dev "
                     "checkout and in CI)")
     return _raycluster_schema()
 
 
-def raycluster_objects(rec: engine.Recording) -> list[dict]:
-    """The RayCluster objects as the API server would receive them."""
+def raycluster_objects(rec: testing.Recording) -> list[tuple[str, dict]]:
+    """(urn, RayCluster object as the API server would receive it)."""
     out = []
     for r in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
-        out.append({"apiVersion": r.inputs["apiVersion"], "kind": r.inputs["kind"],
-                    "metadata": r.inputs["metadata"], "spec": r.inputs["spec"], "_urn": r.urn})
+        out.append((r.urn, {"apiVersion": r.inputs["apiVersion"], "kind": r.inputs["kind"],
+                            "metadata": r.inputs["metadata"], "spec": r.inputs["spec"]}))
     return out

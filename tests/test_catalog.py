@@ -8,8 +8,8 @@ from importlib import resources
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from raystack import catalog
-from raystack.accelerators import ACCELERATOR_KINDS
+from raystack.hardware import allocatable, catalog
+from raystack.hardware.accelerators import ACCELERATOR_KINDS
 
 CATALOG = catalog.load_catalog()
 ALL_TYPES = sorted(CATALOG)
@@ -17,7 +17,7 @@ ACCELERATOR_ROWS = [t for t in ALL_TYPES if CATALOG[t].has_accelerator]
 
 
 def _raw_rows() -> list[dict[str, str]]:
-    text = resources.files("raystack").joinpath("data/aws_instances.csv").read_text()
+    text = resources.files("raystack.hardware").joinpath("data/aws_instances.csv").read_text()
     return list(csv.DictReader(text.splitlines()))
 
 
@@ -139,13 +139,13 @@ def test_allocatable_matches_karpenter(instance_type, cpu_millis, memory_mib):
     (1, 60), (2, 70), (4, 80), (8, 90), (48, 190), (192, 550),
 ])
 def test_kube_reserved_cpu_curve(vcpu, reserved):
-    assert catalog.kube_reserved_cpu_millis(vcpu) == reserved
-    assert catalog.allocatable_cpu_millis(vcpu) == vcpu * 1000 - reserved
+    assert allocatable.kube_reserved_cpu_millis(vcpu) == reserved
+    assert allocatable.allocatable_cpu_millis(vcpu) == vcpu * 1000 - reserved
 
 
 @pytest.mark.parametrize(("max_pods", "reserved"), [(29, 574), (58, 893), (737, 8362)])
 def test_kube_reserved_memory(max_pods, reserved):
-    assert catalog.kube_reserved_memory_mib(max_pods) == reserved
+    assert allocatable.kube_reserved_memory_mib(max_pods) == reserved
 
 
 @settings(max_examples=len(ALL_TYPES) * 2, deadline=None)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pytest
-from raystack import catalog, engine
-from raystack.errors import ConfigError
-from raystack.gpu_node_pool import GpuNodePool
-from raystack.ray_platform import RayPlatform
-
-NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
-               "BOTTLEROCKET_ARM_64_NVIDIA"}
+from raystack import ConfigError, GpuNodePool, RayPlatform, testing
+from raystack.hardware import catalog
 
 
 def pool_program(pool: dict, name: str = "gpu"):
@@ -25,14 +22,14 @@ def pool_program(pool: dict, name: str = "gpu"):
     return program
 
 
-def only(rec: engine.Recording, typ: str) -> engine.Registered:
+def only(rec: testing.Recording, typ: str) -> testing.Registered:
     found = rec.of_type(typ)
     assert len(found) == 1, f"expected one {typ}, got {[r.urn for r in found]}"
     return found[0]
 
 
 def test_g6e_12xlarge_pool_is_a_hardened_nvidia_node_group():
-    rec = engine.run(pool_program({"name": "l40s", "instance_type": "g6e.12xlarge", "min_size": 0, "max_size": 3}))
+    rec = testing.run(pool_program({"name": "l40s", "instance_type": "g6e.12xlarge", "min_size": 0, "max_size": 3}))
     ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
     i = ng.inputs
     assert i["amiType"] == "AL2023_x86_64_NVIDIA", f"{ng.urn}: amiType {i['amiType']}"
@@ -64,7 +61,7 @@ def test_g6e_12xlarge_pool_is_a_hardened_nvidia_node_group():
      "ON_DEMAND"),
 ])
 def test_ami_type_and_capacity_follow_the_catalog(pool, ami, capacity):
-    rec = engine.run(pool_program(pool))
+    rec = testing.run(pool_program(pool))
     ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
     assert ng.inputs["amiType"] == ami, f"{ng.urn}: {ng.inputs['amiType']} != {ami}"
     assert ng.inputs["capacityType"] == capacity, ng.urn
@@ -74,7 +71,7 @@ def test_ami_type_and_capacity_follow_the_catalog(pool, ami, capacity):
 
 
 def test_efa_pool_gets_a_cluster_placement_group_and_efa_interfaces_in_one_az():
-    rec = engine.run(pool_program({"name": "efa", "instance_type": "g6e.48xlarge", "efa": True, "max_size": 2}))
+    rec = testing.run(pool_program({"name": "efa", "instance_type": "g6e.48xlarge", "efa": True, "max_size": 2}))
     pg = only(rec, "aws:ec2/placementGroup:PlacementGroup")
     assert pg.inputs["strategy"] == "cluster", pg.urn
     lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
@@ -86,7 +83,7 @@ def test_efa_pool_gets_a_cluster_placement_group_and_efa_interfaces_in_one_az():
 
 
 def test_capacity_block_pool_targets_its_reservation():
-    rec = engine.run(pool_program({"name": "cb", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK",
+    rec = testing.run(pool_program({"name": "cb", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK",
                                    "capacity_reservation_id": "cr-0123456789abcdef0", "min_size": 0}))
     lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
     assert lt.inputs["instanceMarketOptions"] == {"marketType": "capacity-block"}, lt.urn
@@ -108,23 +105,21 @@ def test_capacity_block_pool_targets_its_reservation():
 ])
 def test_bad_pool_fails_naming_the_key_and_registers_nothing(pool, key, in_message):
     with pytest.raises(ConfigError) as err:
-        engine.run(pool_program(pool))
+        testing.run(pool_program(pool))
     keys = [f.key for f in err.value.findings]
     assert key in keys, f"{keys} does not name {key}"
     assert in_message in str(err.value), str(err.value)
 
 
 def test_bad_pool_in_stack_config_registers_nothing():
-    rec_holder: list[engine.Recording] = []
     raw = {"clusterName": "unit", "gpuPools": [{"name": "gpu", "instanceType": "g9.huge", "maxSize": 1},
                                                {"name": "gpu2", "instanceType": "g6.xlarge", "minSize": 5,
                                                 "maxSize": 1}]}
 
-    def program():
-        RayPlatform("raystack", raw, camel_keys=True)
+    config = {f"raystack:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
 
     with pytest.raises(ConfigError) as err:
-        rec_holder.append(engine.run(program))
+        testing.run(RayPlatform.from_stack_config, config)
     msg = str(err.value)
     assert "raystack:gpuPools[0].instanceType = 'g9.huge'" in msg and "allowed:" in msg, msg
     assert "raystack:gpuPools[1].minSize = 5" in msg and "allowed 0..1" in msg, msg
@@ -138,14 +133,14 @@ def test_each_component_twice_gives_unique_urns():
         for n in ("a", "b"):
             GpuNodePool(f"gpu-{n}", {"pool": {"name": n, "instance_type": "g6.xlarge"}, "cluster_name": "unit",
                                      "node_role_arn": "arn", "subnet_ids": ["s"]})
-    rec = engine.run(program)
+    rec = testing.run(program)
     urns = [r.urn for r in rec.resources]
     assert len(urns) == len(set(urns)), f"duplicate URNs: {sorted(urns)}"
 
 
 @pulumi.runtime.test
 def test_pool_output_carries_the_facts_a_worker_group_needs():
-    pulumi.runtime.set_mocks(engine.PlanMocks(), project="raystack", stack="unit")
+    pulumi.runtime.set_mocks(testing.RecordingMocks(), project="raystack", stack="unit")
     pool = GpuNodePool("facts", {"pool": {"name": "l40s", "instance_type": "g6e.12xlarge", "max_size": 3},
                                  "cluster_name": "unit", "node_role_arn": "arn", "subnet_ids": ["s"]})
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from raystack import catalog
-from raystack.node_images import OPERATING_SYSTEMS, node_image
+from raystack.clouds.aws.ami import OPERATING_SYSTEMS, node_image
+from raystack.hardware import catalog
 
 IMAGES = [
     # os, kind, arch, ami_type, ships_device_plugin, image_volume_device

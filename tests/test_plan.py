@@ -14,11 +14,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from raystack import catalog, cli, engine, plan, versions
+from raystack import testing, versions
+from raystack.hardware import catalog
+from raystack.preview import cli
+from raystack.preview import report as plan
+from raystack.preview.checks.crd_schema import load_raycluster_schema
+from raystack.preview.checks.k8s_schema import kubernetes_schema_version
+from raystack.preview.objects import RAYCLUSTER_TYPE
+from support import CRD_DIR as CRDS
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CRDS = SHARED / "kuberay" / "crds"
 needs_shared = pytest.mark.skipif(not (CRDS / "ray.io_rayclusters.yaml").exists(),
                                   reason=f"KubeRay CRDs not found at {CRDS} (../shared is absent)")
 
@@ -47,13 +52,12 @@ def dev_json() -> dict:
     return json.loads(out.getvalue())
 
 
-def recorded(stack: str) -> engine.Recording:
-    p = engine.load_project(ROOT)
-    return engine.run_program_dir(p.program_dir, engine.load_stack_config(p, stack), project=p.name, stack=stack)
+def recorded(stack: str) -> testing.Recording:
+    return testing.run_stack(ROOT, stack)
 
 
 def test_import_is_cheap():
-    code = "import sys, raystack.cli; print(sorted(m for m in ('pulumi', 'rich', 'ray', 'jsonschema') if m in sys.modules))"
+    code = "import sys, raystack.preview.cli; print(sorted(m for m in ('pulumi', 'rich', 'ray', 'jsonschema') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -81,7 +85,7 @@ def test_json_lists_exactly_the_recorded_resources(dev_json):
         src = by_urn[r["urn"]]
         assert (r["type"], r["name"], r["parent"], r["dependencies"]) == (
             src.type, src.name, src.parent or None, src.dependencies)
-        assert r["inputs"] == plan.plain(src.inputs)
+        assert r["inputs"] == testing.restore_ints(src.inputs)
     assert all(f["severity"] != "error" for f in dev_json["validation"])
     assert set(dev_json["checks"]) == {"crd-schema", "kubernetes-schema", "ray-parser"}
 
@@ -119,7 +123,7 @@ def test_out_passes_crd_schema_and_kubernetes_validate(tmp_path, capsys):
         if doc["kind"] == "RayCluster":
             jsonschema.Draft7Validator(schema).validate(doc)
         elif doc["kind"] != "Application":
-            kubernetes_validate.validate(doc, plan.kubernetes_schema_version(versions.EKS_VERSION),
+            kubernetes_validate.validate(doc, kubernetes_schema_version(versions.EKS_VERSION),
                                          strict=True)
     apps = {d["metadata"]["name"]: d for d in docs.values() if d["kind"] == "Application"}
     op = apps["staging-kuberay-operator"]["spec"]["source"]
@@ -171,7 +175,7 @@ def test_bad_config_exits_1_naming_the_key(tmp_path, capsys):
 def test_config_error_raised_by_the_program_exits_1(tmp_path, capsys):
     proj = _project_copy(tmp_path)
     (proj / "infra" / "__main__.py").write_text(
-        "from raystack.errors import ConfigError, Finding\n"
+        "from raystack import ConfigError, Finding\n"
         "raise ConfigError([Finding('raystack:rayClusters[0].cpu', 99, 'too many')])\n")
     rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev"])
     _, err = capsys.readouterr()
@@ -190,9 +194,9 @@ def test_usage_errors_exit_2(capsys):
 @needs_shared
 def test_validation_findings_name_resource_and_field():
     rec = recorded("dev")
-    p = engine.load_project(ROOT)
-    platform, _ = plan.resolve(engine.load_stack_config(p, "dev"), "dev")
-    rc = rec.of_type(plan.RAYCLUSTER_TYPE)[0]
+    p = testing.load_project(ROOT)
+    platform, _ = plan.resolve(testing.load_stack_config(p, "dev"), "dev")
+    rc = rec.of_type(RAYCLUSTER_TYPE)[0]
     group = rc.inputs["spec"]["workerGroupSpecs"][0]
     group["resources"] = {"GPU": "2"}  # Ray would believe 2 GPUs per worker on a 1-GPU pod
     group["maxReplica"] = 3  # typo: pruned by the API server
@@ -207,7 +211,7 @@ def test_validation_findings_name_resource_and_field():
 
 
 def test_offline_without_crds_warns_instead_of_passing(tmp_path):
-    schema, _, findings = plan.load_raycluster_schema(None, tmp_path / "nowhere" / "proj")
+    schema, _, findings = load_raycluster_schema(None, tmp_path / "nowhere" / "proj")
     assert schema is None
     assert findings and findings[0].severity == "warning" and "SKIPPED" in findings[0].message
 

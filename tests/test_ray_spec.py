@@ -13,15 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
-from raystack import catalog, versions
-from raystack.pools import facts_for_existing, facts_for_node_pool, facts_for_system_pool
-from raystack.ray_spec import SizingError, build_raycluster, size_worker
+from raystack import versions
+from raystack.hardware import catalog
+from raystack.ray.sizing import SizingError
+from support import build_raycluster, existing_pool, gpu_pool, system_pool, tolerates
+from support import size_group as size_worker
 
-SYSTEM = facts_for_system_pool({})
-
-
-def gpu_pool(instance_type: str, **extra):
-    return facts_for_node_pool({"name": "gpu", "instance_type": instance_type, **extra})
+SYSTEM = system_pool()
 
 
 # --- size_worker -----------------------------------------------------------------
@@ -116,31 +114,20 @@ def test_sizing_errors(make_pool, group, field):
 
 # --- build_raycluster -------------------------------------------------------------
 
-def _tolerates(tolerations: list[dict], taint) -> bool:
-    for t in tolerations:
-        if t.get("key") != taint.key:
-            continue
-        if t.get("effect") and t["effect"] != taint.effect:
-            continue
-        if t.get("operator") == "Exists" or t.get("value", "") == taint.value:
-            return True
-    return False
-
-
 def _pools():
-    gpu = facts_for_node_pool({
-        "name": "gpu", "instance_type": "g6e.12xlarge", "max_size": 3,
+    gpu = gpu_pool("g6e.12xlarge", **{
+        "max_size": 3,
         "labels": {"raystack.io/team": "ml"},
         "taints": [{"key": "dedicated", "value": "ml", "effect": "NoExecute"},
                    {"key": "spotty", "effect": "PreferNoSchedule"}],
     })
-    arm = facts_for_node_pool({"name": "arm", "instance_type": "g5g.2xlarge", "os": "bottlerocket"})
-    old = facts_for_existing({
+    arm = gpu_pool("g5g.2xlarge", name="arm", os="bottlerocket")
+    old = existing_pool({
         "name": "old", "instance_type": "g5.12xlarge", "max_nodes": 2, "min_nodes": 1,
         "node_selector": {"node.kubernetes.io/instance-type": "g5.12xlarge", "team": "ml"},
         "taints": [{"key": "nvidia.com/gpu", "effect": "NoSchedule"}],
     })
-    bare = facts_for_existing({
+    bare = existing_pool({
         "name": "bare", "accelerator_kind": "nvidia", "accelerators_per_node": 2,
         "allocatable_cpu_millis": 15800, "allocatable_memory_mib": 60000, "max_nodes": 4,
         "node_selector": {"pool": "bare"},
@@ -213,7 +200,7 @@ def test_worker_group(built, group):
     assert c["image"] == f"rayproject/ray:{versions.RAY_VERSION}-py311{suffix}"
 
     for taint in pool.taints:
-        assert _tolerates(pod["tolerations"], taint), (taint, pod["tolerations"])
+        assert tolerates(pod["tolerations"], taint.key, taint.value, taint.effect), (taint, pod["tolerations"])
     assert pod["nodeSelector"], "a worker group must select its pool's nodes"
     assert pod["nodeSelector"].items() <= pool.labels.items()
 
@@ -293,7 +280,7 @@ def nvidia_group(draw):
 @given(nvidia_group())
 def test_property_ray_parser_agrees(params):
     instance_type, apw, max_size, os = params
-    pool = facts_for_node_pool({"name": "gpu", "instance_type": instance_type, "max_size": max_size, "os": os})
+    pool = gpu_pool(instance_type, max_size=max_size, os=os)
     group = {"name": "g", "pool": "gpu", "accelerators_per_worker": apw}
     size = size_worker(pool, group)
     assert size.pods_per_node == pool.accelerators_per_node // apw

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typing
 
 import pytest
-from raystack import spec
-from raystack.spec import coerce, to_camel, to_snake
+from raystack.spec import types as spec
+from raystack.spec.coerce import coerce, to_camel, to_snake
 
 # --- key spelling -----------------------------------------------------------------
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 import jsonschema
 import pytest
 from conftest import AWS_STACKS, STACKS, project, raycluster_objects, run_stack
-from raystack import catalog, engine, versions
-from raystack.spec import decode_config
-from raystack.validate import resolve_platform
+from raystack import testing, versions
+from raystack.hardware import catalog
+from raystack.model.resolve import resolve
+from raystack.spec.coerce import decode_config
+from support import tolerates
 
 NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
                "BOTTLEROCKET_ARM_64_NVIDIA"}
 
 
 def platform_for(stack: str):
-    cfg = engine.load_stack_config(project(), stack)
-    return resolve_platform(decode_config({k.split(":", 1)[1]: v for k, v in cfg.items()
-                                           if k.startswith("raystack:")}))
+    cfg = testing.load_stack_config(project(), stack)
+    return resolve(decode_config({k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("raystack:")}),
+                   stack=stack)
 
 
-def releases(rec: engine.Recording) -> dict[str, engine.Registered]:
+def releases(rec: testing.Recording) -> dict[str, testing.Registered]:
     return {r.inputs["chart"]: r for r in rec.of_type("kubernetes:helm.sh/v3:Release")}
 
 
@@ -54,7 +56,7 @@ def test_byoc_creates_no_aws_resource():
     assert rec.of_type("kubernetes:ray.io/v1:RayCluster"), "byoc: no RayCluster"
     (prov,) = rec.of_type("pulumi:providers:kubernetes")
     # The kubeconfig (path or contents) always travels as a secret.
-    assert prov.inputs["kubeconfig"] == engine.SECRET_PLACEHOLDER, prov.urn
+    assert prov.inputs["kubeconfig"] == testing.SECRET_PLACEHOLDER, prov.urn
 
 
 def test_prod_protects_the_control_plane_and_dev_does_not():
@@ -104,7 +106,7 @@ def _k8s_effect(eks_effect: str) -> str:
     return {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}[eks_effect]
 
 
-def _pool_nodes(stack: str, rec: engine.Recording) -> dict[str, dict]:
+def _pool_nodes(stack: str, rec: testing.Recording) -> dict[str, dict]:
     """Per pool: the labels and taints its nodes will carry, taken from what was registered
     (node groups) or, for existing pools, from their description; and instance facts."""
     out = {}
@@ -121,15 +123,6 @@ def _pool_nodes(stack: str, rec: engine.Recording) -> dict[str, dict]:
     return out
 
 
-def _tolerates(tolerations: list[dict], taint: dict) -> bool:
-    for tol in tolerations:
-        if tol["key"] != taint["key"] or tol.get("effect") not in (None, taint["effect"]):
-            continue
-        if tol.get("operator") == "Exists" or tol.get("value", "") == taint["value"]:
-            return True
-    return False
-
-
 def _cpu_millis(q: str) -> int:
     return int(q[:-1]) if q.endswith("m") else int(float(q) * 1000)
 
@@ -144,16 +137,16 @@ def test_every_worker_group_fits_its_pool(stack):
     rec = run_stack(stack)
     pools = _pool_nodes(stack, rec)
     groups = 0
-    for rc in raycluster_objects(rec):
+    for urn, rc in raycluster_objects(rec):
         for wg in rc["spec"]["workerGroupSpecs"]:
-            where = f"{rc['_urn']} group {wg['groupName']}"
+            where = f"{urn} group {wg['groupName']}"
             pod = wg["template"]["spec"]
             pool_name = wg["template"]["metadata"]["labels"]["raystack.io/pool"]
             pool = pools[pool_name]
             for k, v in pod["nodeSelector"].items():
                 assert pool["labels"].get(k) == v, f"{where}: nodeSelector {k}={v} not on pool {pool_name} nodes"
             for taint in pool["taints"]:
-                assert _tolerates(pod["tolerations"], taint), f"{where}: does not tolerate {taint}"
+                assert tolerates(pod["tolerations"], taint["key"], taint["value"], taint["effect"]), f"{where}: does not tolerate {taint}"
             res = pod["containers"][0]["resources"]
             assert res["requests"] == res["limits"], f"{where}: requests != limits"
             it = pool["instance"]
@@ -169,10 +162,9 @@ def test_every_worker_group_fits_its_pool(stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_rayclusters_pass_the_kuberay_crd_schema(stack, raycluster_schema):
     validator = jsonschema.Draft7Validator(raycluster_schema)
-    for rc in raycluster_objects(run_stack(stack)):
-        obj = {k: v for k, v in rc.items() if k != "_urn"}
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]
-        assert not errors, f"{rc['_urn']}: {errors}"
+    for urn, rc in raycluster_objects(run_stack(stack)):
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(rc)]
+        assert not errors, f"{urn}: {errors}"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -181,16 +173,15 @@ def test_ray_parser_sees_the_intended_resources(stack):
 
     rec = run_stack(stack)
     platform = platform_for(stack)
-    from raystack.ray_spec import size_worker
-    for rc_spec in platform.spec.get("ray_clusters", []):
-        (rc,) = [r for r in raycluster_objects(rec) if r["metadata"]["name"] == rc_spec["name"]]
-        cfg = _derive_autoscaling_config_from_ray_cr({k: v for k, v in rc.items() if k != "_urn"})
-        assert cfg["available_node_types"]["headgroup"]["resources"]["CPU"] == 0, f"{rc['_urn']}: work on head"
-        for g in rc_spec.get("worker_groups", []):
-            pool = platform.pools[g["pool"]]
-            want = size_worker(pool, g)
-            got = cfg["available_node_types"][g["name"]]
-            where = f"{rc['_urn']} group {g['name']}"
+    for plan in platform.ray_clusters:
+        (urn, rc), = [(u, r) for u, r in raycluster_objects(rec) if r["metadata"]["name"] == plan.name]
+        cfg = _derive_autoscaling_config_from_ray_cr(rc)
+        assert cfg["available_node_types"]["headgroup"]["resources"]["CPU"] == 0, f"{urn}: work on head"
+        for g in plan.groups:
+            pool = platform.pools[g.pool]
+            want = g.size
+            got = cfg["available_node_types"][g.name]
+            where = f"{urn} group {g.name}"
             assert got["resources"].get("GPU", 0) == want.accelerators, f"{where}: {got['resources']}"
             assert got["resources"]["CPU"] == want.cpu, f"{where}: {got['resources']}"
             assert got["resources"]["memory"] == want.memory_mib * 1024 * 1024, f"{where}: {got['resources']}"
@@ -219,13 +210,13 @@ def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_secure_ray_defaults(stack):
-    for rc in raycluster_objects(run_stack(stack)):
+    for urn, rc in raycluster_objects(run_stack(stack)):
         spec = rc["spec"]
-        assert spec["authOptions"] == {"mode": "token"}, rc["_urn"]
-        assert spec["headGroupSpec"]["serviceType"] == "ClusterIP", rc["_urn"]
+        assert spec["authOptions"] == {"mode": "token"}, urn
+        assert spec["headGroupSpec"]["serviceType"] == "ClusterIP", urn
         ports = {p["containerPort"] for p in spec["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]}
-        assert 10001 not in ports, f"{rc['_urn']}: Ray Client port exposed"
-        assert versions.version_at_least(spec["rayVersion"], versions.RAY_MIN_VERSION), rc["_urn"]
+        assert 10001 not in ports, f"{urn}: Ray Client port exposed"
+        assert versions.version_at_least(spec["rayVersion"], versions.RAY_MIN_VERSION), urn
         for wg in spec["workerGroupSpecs"]:
             sc = wg["template"]["spec"]["containers"][0]["securityContext"]
-            assert sc["allowPrivilegeEscalation"] is False and sc["runAsNonRoot"] is True, rc["_urn"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["runAsNonRoot"] is True, urn

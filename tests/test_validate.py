@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from raystack.errors import ConfigError
-from raystack.validate import resolve_platform
+from raystack import ConfigError
+from raystack.model.resolve import resolve
 
 BASE = {
     "clusterName": "unit",
@@ -19,11 +19,23 @@ def with_(**changes):
     return cfg
 
 
-def test_base_is_valid_and_derives_facts():
-    p = resolve_platform(BASE)
+def test_base_resolves_to_a_fully_defaulted_model():
+    p = resolve(BASE, stack="unit")
     assert p.pools["l4"].accelerators_per_node == 1 and p.pools["l4"].max_nodes == 2
-    assert p.system_pool is not None and p.head_pools["rc"].name == "system"
-    assert not p.warnings
+    assert p.system_pool is not None and p.system_pool.instance_type == "m7i.xlarge"
+    assert (p.system_pool.min_size, p.system_pool.max_size, p.system_disk_size_gib) == (2, 3, 100)
+    (pool,) = p.node_pools
+    assert (pool.capacity_type, pool.os, pool.disk_size_gib, pool.min_size) == ("ON_DEMAND", "al2023", 200, 0)
+    assert pool.ami_type == "AL2023_x86_64_NVIDIA" and pool.node_group_name == "unit-l4"
+    (rc,) = p.ray_clusters
+    assert rc.head_pool.name == "system" and (rc.namespace, rc.python_tag) == ("ray", "py311")
+    (group,) = rc.groups
+    assert (group.size.accelerators, group.size.max_workers) == (1, 2)
+    # The manifest is rendered once, in the model, from the sized groups.
+    (wg,) = rc.manifest["spec"]["workerGroupSpecs"]
+    assert wg["maxReplicas"] == group.size.max_workers and wg["resources"] == {"GPU": "1"}
+    assert rc.network_policy_spec is not None and p.kuberay.install and p.device_plugins == ("nvidia",)
+    assert p.environment == "unit" and p.kubernetes_version == "1.35" and not p.warnings
 
 
 @pytest.mark.parametrize(("cfg", "key", "fragment"), [
@@ -52,7 +64,7 @@ def test_base_is_valid_and_derives_facts():
 ])
 def test_bad_config_names_key_value_and_allowed(cfg, key, fragment):
     with pytest.raises(ConfigError) as err:
-        resolve_platform(cfg)
+        resolve(cfg)
     matching = [f for f in err.value.findings if f.key == key]
     assert matching, f"no finding for {key}: {[str(f) for f in err.value.findings]}"
     assert any(fragment in f.message for f in matching), [str(f) for f in matching]
@@ -63,12 +75,12 @@ def test_all_problems_are_reported_together():
                                                                      "minSize": 4, "maxSize": 1}],
                 kubernetesVersion="1.20")
     with pytest.raises(ConfigError) as err:
-        resolve_platform(cfg)
+        resolve(cfg)
     keys = {f.key for f in err.value.findings}
     assert {"raystack:gpuPools[0].instanceType", "raystack:gpuPools[1].minSize",
             "raystack:kubernetesVersion"} <= keys, keys
 
 
 def test_open_public_endpoint_is_allowed_but_warned():
-    p = resolve_platform(with_(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]))
+    p = resolve(with_(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]))
     assert [w.key for w in p.warnings] == ["raystack:publicAccessCidrs[0]"]

@@ -1,34 +1,80 @@
-"""raystack: GPU node pools, the KubeRay operator and Ray clusters as one typed Pulumi stack.
+"""raystack: accelerator node pools, the KubeRay operator and Ray clusters as one typed Pulumi stack.
 
-Pure modules (no Pulumi import): catalog, accelerators, node_images, pools,
-ray_spec, addons, netplan, spec, validate, versions, errors.
-Components (one per module): Network, EksCluster, GpuNodePool,
-ClusterAutoscaler, NvidiaDevicePlugin, KubeRayOperator, RayCluster, RayPlatform.
-Components are imported lazily so the pure modules stay cheap to import.
+Public API: the components, the spec types and enums users write, ``resolve``
+(stack config -> the validated ``Platform`` model), ``ConfigError``/``Finding``.
+Components load lazily so the pure packages stay cheap to import; type checkers
+see them through the ``TYPE_CHECKING`` block. ``raystack.testing`` is the mock-engine
+harness, ``raystack.preview`` the ``raystack plan`` command.
+
+Layers (pure = no Pulumi import): ``spec`` (what users write), ``model``
+(defaults, resolve, the Platform), ``rules``, ``hardware`` (accelerators,
+catalog, allocatable), ``ray`` (sizing, pods, manifests), ``kube`` (add-on values);
+``clouds`` (AWS resources behind ``clouds.base``), ``components`` (public shells).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .model.findings import ConfigError, Finding
+from .model.platform import Platform
+from .model.resolve import resolve
+from .spec.types import (
+    CapacityType,
+    ClusterMode,
+    ExistingPoolSpec,
+    HeadSpec,
+    KubeRaySpec,
+    NatGateways,
+    NetworkSpec,
+    NodePoolSpec,
+    OperatingSystem,
+    PlatformSpec,
+    PoolDescriptor,
+    RayAuth,
+    RayClusterSpec,
+    SystemPoolSpec,
+    TaintEffect,
+    TaintSpec,
+    UpscalingMode,
+    WorkerGroupSpec,
+)
+
+if TYPE_CHECKING:
+    from .components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+    from .components.eks_cluster import EksCluster, EksClusterArgs
+    from .components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+    from .components.kuberay_operator import KubeRayOperator, KubeRayOperatorArgs
+    from .components.network import Network, NetworkArgs
+    from .components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
+    from .components.ray_cluster import RayCluster, RayClusterArgs
+    from .components.ray_platform import RayPlatform
 
 __version__ = "0.1.0"
 
-_COMPONENTS = {
-    "Network": "network",
-    "EksCluster": "eks_cluster",
-    "GpuNodePool": "gpu_node_pool",
-    "ClusterAutoscaler": "cluster_autoscaler",
-    "NvidiaDevicePlugin": "nvidia_device_plugin",
-    "KubeRayOperator": "kuberay_operator",
-    "RayCluster": "ray_cluster",
+_LAZY = {
+    "Network": "network", "NetworkArgs": "network",
+    "EksCluster": "eks_cluster", "EksClusterArgs": "eks_cluster",
+    "GpuNodePool": "gpu_node_pool", "GpuNodePoolArgs": "gpu_node_pool",
+    "ClusterAutoscaler": "cluster_autoscaler", "ClusterAutoscalerArgs": "cluster_autoscaler",
+    "NvidiaDevicePlugin": "nvidia_device_plugin", "NvidiaDevicePluginArgs": "nvidia_device_plugin",
+    "KubeRayOperator": "kuberay_operator", "KubeRayOperatorArgs": "kuberay_operator",
+    "RayCluster": "ray_cluster", "RayClusterArgs": "ray_cluster",
     "RayPlatform": "ray_platform",
 }
 
-__all__ = list(_COMPONENTS)
+__all__ = [
+    "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EksCluster",
+    "EksClusterArgs", "ExistingPoolSpec", "Finding", "GpuNodePool", "GpuNodePoolArgs", "HeadSpec",
+    "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network", "NetworkArgs",
+    "NetworkSpec", "NodePoolSpec", "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "OperatingSystem", "Platform",
+    "PlatformSpec", "PoolDescriptor", "RayAuth", "RayCluster", "RayClusterArgs", "RayClusterSpec", "RayPlatform",
+    "SystemPoolSpec", "TaintEffect", "TaintSpec", "UpscalingMode", "WorkerGroupSpec", "resolve",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _COMPONENTS:
-        return getattr(importlib.import_module(f".{_COMPONENTS[name]}", __name__), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".components.{_LAZY[name]}", __name__), name)
     raise AttributeError(name)

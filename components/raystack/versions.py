@@ -59,13 +59,28 @@ RAY_MIN_VERSION = "2.54.0"
 RAY_PYTHON_TAGS = ("py310", "py311", "py312")
 RAY_DEFAULT_PYTHON_TAG = "py311"
 RAY_IMAGE_REPO = "rayproject/ray"
-#: Worker-group `priority` needs Ray >= 2.56.0 with autoscaler v2 (KubeRay 1.7.0).
-RAY_MIN_VERSION_FOR_PRIORITY = "2.56.0"
 
-# --- NVIDIA device plugin --------------------------------------------------
-NVIDIA_DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
-NVIDIA_DEVICE_PLUGIN_VERSION = "0.20.0"
-NVIDIA_DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
+#: The oracle: Ray's own RayCluster parser in the tests and `raystack plan` is
+#: ray==2.60.0 (pyproject.toml [ray]/[dev]), newer than RAY_VERSION: the parser
+#: of the KubeRay CR has not changed in the fields raystack emits between them.
+
+# --- Device plugins ---------------------------------------------------------
+@dataclass(frozen=True)
+class HelmChart:
+    chart: str
+    version: str
+    repo: str
+    #: Release name and namespace raystack installs it under.
+    release_name: str
+    namespace: str
+
+
+NVIDIA_DEVICE_PLUGIN = HelmChart(chart="nvidia-device-plugin", version="0.20.0",
+                                 repo="https://nvidia.github.io/k8s-device-plugin",
+                                 release_name="nvidia-device-plugin", namespace="nvidia-device-plugin")
+NVIDIA_DEVICE_PLUGIN_CHART = NVIDIA_DEVICE_PLUGIN.chart
+NVIDIA_DEVICE_PLUGIN_VERSION = NVIDIA_DEVICE_PLUGIN.version
+NVIDIA_DEVICE_PLUGIN_REPO = NVIDIA_DEVICE_PLUGIN.repo
 
 
 # --- Cluster Autoscaler ----------------------------------------------------

@@ -1,0 +1,1 @@
+"""Cloud resource layers behind one interface (``base.ClusterBackend``); AWS/EKS today."""

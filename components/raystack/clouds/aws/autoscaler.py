@@ -1,0 +1,48 @@
+"""The Cluster Autoscaler on EKS: a Pod Identity role that may scale only this cluster's
+groups, and the chart pinned to the control plane's minor (resource builder)."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from ... import versions
+from ..._k8s import pinned_release
+from ...model.facts import PoolFacts
+from .autoscaler_config import (
+    CLUSTER_AUTOSCALER_NAMESPACE,
+    CLUSTER_AUTOSCALER_SA,
+    autoscaler_values,
+    expander_priorities,
+)
+from .iam import autoscaler_policy, pod_identity_trust_policy
+
+
+def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, cluster: pulumi.Input[str],
+                     region: str, kubernetes_version: str, node_selector: dict[str, str],
+                     pools: list[PoolFacts], tags: dict[str, str]) -> tuple[aws.iam.Role, k8s.helm.v3.Release]:
+    pin = versions.cluster_autoscaler_pin(kubernetes_version)
+    role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
+                        tags=tags, opts=pulumi.ResourceOptions(parent=parent))
+    aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps(autoscaler_policy(cluster_name)),
+                       opts=pulumi.ResourceOptions(parent=parent))
+    assoc = aws.eks.PodIdentityAssociation(
+        f"{name}-pod-identity", cluster_name=cluster, namespace=CLUSTER_AUTOSCALER_NAMESPACE,
+        service_account=CLUSTER_AUTOSCALER_SA, role_arn=role.arn, tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent))
+    values = autoscaler_values(cluster_name, region, kubernetes_version, node_selector,
+                               expander_priorities(cluster_name, pools))
+    release = pinned_release(
+        f"{name}-chart",
+        release_name="cluster-autoscaler",
+        chart=versions.CLUSTER_AUTOSCALER_CHART,
+        version=pin.chart_version,
+        repo=versions.CLUSTER_AUTOSCALER_REPO,
+        namespace=CLUSTER_AUTOSCALER_NAMESPACE,
+        values=values,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[assoc]),
+    )
+    return role, release

@@ -1,0 +1,62 @@
+"""Cluster Autoscaler on EKS: Helm values and the priority expander (pure). Pulumi-free."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ... import versions
+from ...model.facts import PoolFacts
+from .pools import nodegroup_name
+
+CLUSTER_AUTOSCALER_SA = "cluster-autoscaler"
+CLUSTER_AUTOSCALER_NAMESPACE = "kube-system"
+
+#: GPU nodes are expensive: remove an empty one after 5 minutes (CA's default
+#: is 10), but give a fresh node 5 minutes to receive its Ray worker.
+SCALE_DOWN_UNNEEDED_TIME = "5m"
+SCALE_DOWN_DELAY_AFTER_ADD = "5m"
+
+
+def expander_priorities(cluster_name: str, pools: list[PoolFacts]) -> dict[int, list[str]]:
+    """Priority-expander config: cheaper pools get higher priority, so when
+    several pools fit a pending pod the Cluster Autoscaler grows the cheapest.
+    (CA's `price` expander exists only on GCE.) Regexes match the Auto Scaling
+    group names EKS gives managed node groups: eks-<nodegroup>-<uuid>."""
+    priced = sorted((p for p in pools if p.price_usd_hour is not None), key=lambda p: p.price_usd_hour or 0.0)
+    out: dict[int, list[str]] = {}
+    n = len(priced)
+    for rank, p in enumerate(priced):
+        prio = 10 * (n - rank) + 10
+        out.setdefault(prio, []).append(f"^eks-{re.escape(nodegroup_name(cluster_name, p.name))}-.*")
+    # Everything else (the system pool, pools without a price) last.
+    out.setdefault(1, []).append(".*")
+    return out
+
+
+def autoscaler_values(cluster_name: str, region: str, kubernetes_version: str,
+                      node_selector: dict[str, str], priorities: dict[int, list[str]]) -> dict[str, Any]:
+    pin = versions.cluster_autoscaler_pin(kubernetes_version)
+    return {
+        "cloudProvider": "aws",
+        "awsRegion": region,
+        "autoDiscovery": {"clusterName": cluster_name},
+        "image": {"repository": versions.CLUSTER_AUTOSCALER_IMAGE, "tag": pin.image_tag},
+        "rbac": {"serviceAccount": {"create": True, "name": CLUSTER_AUTOSCALER_SA}},
+        "nodeSelector": dict(node_selector),
+        "expanderPriorities": {str(k): v for k, v in sorted(priorities.items(), reverse=True)},
+        "extraArgs": {
+            "expander": "priority,least-waste",
+            "balance-similar-node-groups": "true",
+            "scale-down-unneeded-time": SCALE_DOWN_UNNEEDED_TIME,
+            "scale-down-delay-after-add": SCALE_DOWN_DELAY_AFTER_ADD,
+            # Ray pods mount an emptyDir at /dev/shm; without this CA would
+            # never remove a node that still runs one.
+            "skip-nodes-with-local-storage": "false",
+        },
+        "containerSecurityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+    }

@@ -1,0 +1,81 @@
+"""EKS as a ``ClusterBackend``: Network, EksCluster, GpuNodePools and the ClusterAutoscaler
+from the resolved model, or an attached existing cluster."""
+
+from __future__ import annotations
+
+import pulumi
+
+from ...components.cluster_autoscaler import ClusterAutoscaler
+from ...components.eks_cluster import EksCluster
+from ...components.gpu_node_pool import GpuNodePool
+from ...components.network import Network
+from ...model.platform import Platform
+from ..base import ClusterHandle
+
+
+class EksBackend:
+    def __init__(self, region: str, tags: dict[str, str]):
+        self.region = region
+        self.tags = tags
+
+    def build(self, name: str, platform: Platform, parent: pulumi.Resource,
+              kubeconfig: pulumi.Input[str] | None) -> ClusterHandle:
+        child = pulumi.ResourceOptions(parent=parent)
+        if not platform.creates_cluster:
+            args: dict[str, object] = {"cluster_name": platform.cluster_name, "mode": "existing",
+                                       "region": self.region}
+            if platform.existing_cluster_name:
+                args["existing_cluster_name"] = platform.existing_cluster_name
+            if kubeconfig is not None:
+                args["kubeconfig"] = kubeconfig
+            cluster = EksCluster(f"{name}-cluster", args, opts=child)  # type: ignore[arg-type]
+            return ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider,
+                                 cluster.ready_for_workloads)
+
+        net = platform.network
+        assert net is not None and platform.system_pool is not None  # create mode
+        if net.create:
+            network = Network(f"{name}-network", {
+                "cluster_name": platform.cluster_name,
+                "cidr": net.cidr,
+                **({"availability_zones": list(net.availability_zones)} if net.availability_zones else {}),
+                "az_count": net.az_count,
+                "nat_gateways": net.nat_gateways,  # type: ignore[typeddict-item]
+                "tags": self.tags,
+            }, opts=child)
+            private_subnets: pulumi.Input[list[str]] = network.private_subnet_ids
+        else:
+            private_subnets = list(net.private_subnet_ids)
+        cluster = EksCluster._from_model(
+            f"{name}-cluster", cluster_name=platform.cluster_name, kubernetes_version=platform.kubernetes_version,
+            region=self.region, private_subnet_ids=private_subnets,
+            endpoint_public_access=platform.endpoint_public_access,
+            public_access_cidrs=list(platform.public_access_cidrs), admin_role_arns=list(platform.admin_role_arns),
+            system_pool=platform.system_pool, protect=platform.protect, tags=self.tags, opts=child)
+
+        pools: dict[str, GpuNodePool] = {}
+        for pool in platform.node_pools:
+            pools[pool.name] = GpuNodePool._from_model(f"{name}-{pool.name}", pool, {
+                "pool": {"name": pool.name, "instance_type": pool.instance_type},
+                "cluster_name": platform.cluster_name,
+                "cluster": cluster.cluster_name,
+                "node_role_arn": cluster.node_role_arn,
+                "subnet_ids": private_subnets,
+                "cluster_security_group_id": cluster.cluster_security_group_id,
+                "kubernetes_version": platform.kubernetes_version,
+                "tags": self.tags,
+            }, opts=pulumi.ResourceOptions(parent=parent, depends_on=cluster.ready_for_workloads))
+
+        if platform.cluster_autoscaler:
+            ClusterAutoscaler._from_model(f"{name}-autoscaler", {
+                "cluster_name": platform.cluster_name,
+                "cluster": cluster.cluster_name,
+                "region": self.region,
+                "kubernetes_version": platform.kubernetes_version,
+                "node_selector": platform.system_node_selector,
+                "pools": [],
+                "tags": self.tags,
+            }, [p.facts for p in platform.node_pools], opts=pulumi.ResourceOptions(
+                parent=parent, providers=[cluster.provider], depends_on=cluster.ready_for_workloads))
+        return ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
+                             {n: p.node_group for n, p in pools.items()})

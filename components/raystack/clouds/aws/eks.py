@@ -1,0 +1,128 @@
+"""EKS: IAM roles, the control plane, access entries, managed add-ons, the system node group,
+the kubeconfig, and the read-only lookup of an existing cluster (resource builders)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ...model.platform import NodePool
+from .iam import ADMIN_ACCESS_POLICY, CLUSTER_POLICIES, NODE_POLICIES, service_trust_policy
+from .node_group import managed_node_group
+
+
+@dataclass
+class EksOutputs:
+    cluster_name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    node_role_arn: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
+    #: What in-cluster resources wait for: system nodes, coredns, pod identity agent, CNI.
+    ready: list[pulumi.Resource] = field(default_factory=list)
+
+
+def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str],
+                region: str) -> pulumi.Output[str]:
+    def build(parts: list[str]) -> str:
+        n, ep, ca_data = parts
+        return json.dumps({
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": n, "cluster": {"server": ep, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": n, "context": {"cluster": n, "user": n}}],
+            "current-context": n,
+            "users": [{"name": n, "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                "command": "aws",
+                "args": ["eks", "get-token", "--cluster-name", n, "--region", region, "--output", "json"],
+            }}}],
+        })
+    return pulumi.Output.secret(pulumi.Output.all(name, endpoint, ca).apply(build))
+
+
+def service_role(name: str, service: str, policies: tuple[str, ...], tags: dict[str, str],
+                 parent: pulumi.Resource) -> aws.iam.Role:
+    """An IAM role for an AWS service with managed policies attached."""
+    role = aws.iam.Role(name, assume_role_policy=json.dumps(service_trust_policy(service)),
+                        tags=tags, opts=pulumi.ResourceOptions(parent=parent))
+    for i, arn in enumerate(policies):
+        aws.iam.RolePolicyAttachment(f"{name}-{i}", role=role.name, policy_arn=arn,
+                                     opts=pulumi.ResourceOptions(parent=role))
+    return role
+
+
+def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kubernetes_version: str, region: str,
+                  private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
+                  public_access_cidrs: list[str], admin_role_arns: list[str], system_pool: NodePool,
+                  protect: bool, tags: dict[str, str]) -> EksOutputs:
+    cluster_role = service_role(f"{name}-cluster-role", "eks.amazonaws.com", CLUSTER_POLICIES, tags, parent)
+    node_role = service_role(f"{name}-node-role", "ec2.amazonaws.com", NODE_POLICIES, tags, parent)
+    cluster = aws.eks.Cluster(
+        f"{name}-eks",
+        name=cluster_name,
+        version=kubernetes_version,
+        role_arn=cluster_role.arn,
+        vpc_config=aws.eks.ClusterVpcConfigArgs(
+            subnet_ids=private_subnet_ids,
+            endpoint_private_access=True,
+            endpoint_public_access=endpoint_public_access,
+            public_access_cidrs=public_access_cidrs if endpoint_public_access else None,
+        ),
+        access_config=aws.eks.ClusterAccessConfigArgs(
+            authentication_mode="API",
+            bootstrap_cluster_creator_admin_permissions=True,
+        ),
+        bootstrap_self_managed_addons=False,
+        enabled_cluster_log_types=["api", "audit", "authenticator"],
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
+    for i, arn in enumerate(admin_role_arns):
+        entry = aws.eks.AccessEntry(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=arn,
+                                    type="STANDARD", opts=pulumi.ResourceOptions(parent=parent))
+        aws.eks.AccessPolicyAssociation(
+            f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=arn, policy_arn=ADMIN_ACCESS_POLICY,
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[entry]))
+
+    def addon(addon_name: str, config: dict[str, Any] | None = None,
+              depends: list[pulumi.Resource] | None = None) -> aws.eks.Addon:
+        return aws.eks.Addon(
+            f"{name}-{addon_name}", cluster_name=cluster.name, addon_name=addon_name,
+            configuration_values=json.dumps(config) if config else None,
+            resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+            tags=tags, opts=pulumi.ResourceOptions(parent=parent, depends_on=depends or []))
+
+    # Networking add-ons come before nodes: without the CNI no node gets Ready.
+    vpc_cni = addon("vpc-cni", {"enableNetworkPolicy": "true"})
+    kube_proxy = addon("kube-proxy")
+    pod_identity = addon("eks-pod-identity-agent")
+    system = managed_node_group(
+        f"{name}-system", system_pool, parent=parent, launch_template_name=f"{name}-system",
+        cluster_name=cluster.name, node_role_arn=node_role.arn, subnet_ids=private_subnet_ids,
+        kubernetes_version=kubernetes_version, tags=tags, depends_on=[vpc_cni, kube_proxy])
+    coredns = addon("coredns", {"nodeSelector": dict(system_pool.facts.node_selector)}, depends=[system])
+    ca = cluster.certificate_authority.apply(lambda c: c["data"] if isinstance(c, dict) else c.data)
+    return EksOutputs(
+        cluster_name=cluster.name,
+        endpoint=cluster.endpoint,
+        kubeconfig=kubeconfig(cluster.name, cluster.endpoint, ca, region),
+        node_role_arn=node_role.arn,
+        cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
+        ready=[system, coredns, pod_identity, vpc_cni],
+    )
+
+
+def lookup_cluster(parent: pulumi.Resource, existing_cluster_name: str, region: str) -> EksOutputs:
+    """An existing EKS cluster, read-only: no AWS resource is created."""
+    found = aws.eks.get_cluster_output(name=existing_cluster_name, opts=pulumi.InvokeOptions(parent=parent))
+    empty = pulumi.Output.from_input("")
+    return EksOutputs(cluster_name=found.name, endpoint=found.endpoint,
+                      kubeconfig=kubeconfig(found.name, found.endpoint,
+                                            found.certificate_authorities.apply(lambda c: c[0].data), region),
+                      node_role_arn=empty, cluster_security_group_id=empty)

@@ -1,0 +1,77 @@
+"""The VPC raystack creates for a cluster: public and private subnets over several AZs, NAT, routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .subnet_layout import plan_subnets
+
+
+@dataclass
+class NetworkOutputs:
+    vpc_id: pulumi.Output[str]
+    private_subnet_ids: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[list[str]]
+
+
+def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[str], cidr: str,
+                  azs_given: list[str] | None, az_count: int, nat_gateways: str,
+                  tags: dict[str, str]) -> NetworkOutputs:
+    count = len(azs_given) if azs_given else az_count
+    plan = plan_subnets(cidr, count)
+    child = pulumi.ResourceOptions(parent=parent)
+
+    if azs_given:
+        azs: list[pulumi.Input[str]] = list(azs_given)
+    else:
+        available = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOptions(parent=parent))
+        azs = [available.names.apply(lambda n, i=i: n[i]) for i in range(count)]
+
+    vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True,
+                      tags={**tags, "Name": f"{name}-vpc"}, opts=child)
+    igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-igw"}, opts=child)
+    public_rt = aws.ec2.RouteTable(
+        f"{name}-public", vpc_id=vpc.id,
+        routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
+        tags={**tags, "Name": f"{name}-public"}, opts=child)
+
+    def cluster_tag(role: str) -> pulumi.Output[dict[str, str]]:
+        return pulumi.Output.from_input(cluster).apply(
+            lambda c: {**tags, f"kubernetes.io/cluster/{c}": "shared", role: "1"})
+
+    public_subnets, private_subnets, nats = [], [], []
+    for i in range(count):
+        pub = aws.ec2.Subnet(f"{name}-public-{i}", vpc_id=vpc.id, cidr_block=plan.public[i],
+                             availability_zone=azs[i], map_public_ip_on_launch=False,
+                             tags=cluster_tag("kubernetes.io/role/elb"), opts=child)
+        aws.ec2.RouteTableAssociation(f"{name}-public-{i}", subnet_id=pub.id, route_table_id=public_rt.id,
+                                      opts=child)
+        public_subnets.append(pub)
+        if i == 0 or nat_gateways == "per_az":
+            eip = aws.ec2.Eip(f"{name}-nat-{i}", domain="vpc", tags={**tags, "Name": f"{name}-nat-{i}"},
+                              opts=child)
+            nats.append(aws.ec2.NatGateway(f"{name}-nat-{i}", subnet_id=pub.id, allocation_id=eip.id,
+                                           tags={**tags, "Name": f"{name}-nat-{i}"},
+                                           opts=pulumi.ResourceOptions(parent=parent, depends_on=[igw])))
+    for i in range(count):
+        nat = nats[i] if i < len(nats) else nats[0]
+        priv = aws.ec2.Subnet(f"{name}-private-{i}", vpc_id=vpc.id, cidr_block=plan.private[i],
+                              availability_zone=azs[i], tags=cluster_tag("kubernetes.io/role/internal-elb"),
+                              opts=child)
+        rt = aws.ec2.RouteTable(
+            f"{name}-private-{i}", vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+            tags={**tags, "Name": f"{name}-private-{i}"}, opts=child)
+        aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=priv.id, route_table_id=rt.id,
+                                      opts=child)
+        private_subnets.append(priv)
+
+
+    return NetworkOutputs(
+        vpc_id=vpc.id,
+        private_subnet_ids=pulumi.Output.all(*[s.id for s in private_subnets]),
+        public_subnet_ids=pulumi.Output.all(*[s.id for s in public_subnets]),
+    )

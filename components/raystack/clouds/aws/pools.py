@@ -1,0 +1,114 @@
+"""EKS managed node groups as pools: names, labels, taints and facts (pure). Pulumi-free.
+
+The system pool and accelerator pools are the same kind of record
+(``model.platform.NodePool``); the resource layer builds both with one
+node-group builder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...hardware import catalog
+from ...hardware.accelerators import ACCELERATOR_KINDS
+from ...model.defaults import SYSTEM_POOL_NAME
+from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts, Taint
+from ...model.platform import NodePool
+from .ami import node_image
+
+SOURCE = "eks-managed-node-group"
+#: The Cluster Autoscaler's AWS accelerator label: with it CA treats a new node as an
+#: accelerator node that is not ready until the device plugin advertises its devices.
+CA_ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+#: EKS spells taint effects in its own enum.
+EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+#: EKS node group names are <= 63 characters; raystack names them <cluster>-<pool>.
+NODEGROUP_NAME_MAX = 63
+
+
+def nodegroup_name(cluster_name: str, pool_name: str) -> str:
+    return f"{cluster_name}-{pool_name}"
+
+
+def node_labels(name: str, os: str, kind: str, model: str, extra: dict[str, str]) -> dict[str, str]:
+    labels = {POOL_LABEL: name, OS_LABEL: os}
+    acc = ACCELERATOR_KINDS.get(kind)
+    if acc is not None:
+        key, value = acc.presence_label
+        labels[key] = value
+        if acc.autoscaler_label_prefix is not None:
+            labels[CA_ACCELERATOR_LABEL] = acc.autoscaler_label_prefix + model.lower().replace(" ", "-")
+    labels.update(extra)
+    return labels
+
+
+def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
+    """A validated, defaulted NodePoolSpec -> the resolved pool."""
+    it = catalog.lookup(spec["instance_type"])
+    acc = ACCELERATOR_KINDS[it.accelerator_kind]
+    os = spec["os"]
+    image = node_image(os, it.accelerator_kind, it.architecture)
+    taints = (Taint(*acc.taint),) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
+    facts = PoolFacts(
+        name=spec["name"],
+        source=SOURCE,
+        labels=node_labels(spec["name"], os, it.accelerator_kind, it.accelerator_model, spec["labels"]),
+        node_selector={POOL_LABEL: spec["name"]},
+        taints=taints,
+        accelerator_kind=it.accelerator_kind,
+        accelerator_resource=acc.k8s_resource,
+        ray_accelerator_resource=acc.ray_resource,
+        accelerators_per_node=it.accelerator_count,
+        accelerator_model=it.accelerator_model,
+        allocatable_cpu_millis=it.allocatable_cpu_millis,
+        allocatable_memory_mib=it.allocatable_memory_mib,
+        min_nodes=spec["min_size"],
+        max_nodes=spec["max_size"],
+        capacity_type=spec["capacity_type"],
+        instance_type=it.instance_type,
+        architecture=it.architecture,
+        os=os,
+        price_usd_hour=it.price_usd_hour,
+    )
+    return NodePool(
+        name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],
+        min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
+        efa=spec["efa"], efa_interfaces=it.efa_interfaces if spec["efa"] else 0,
+        capacity_reservation_id=spec.get("capacity_reservation_id"),  # optional: no default
+        subnet_ids=tuple(spec["subnet_ids"]) if spec.get("subnet_ids") else None,  # optional: no default
+        ami_type=image.ami_type, image_volume_device=image.image_volume_device,
+        node_group_name=nodegroup_name(cluster_name, spec["name"]), facts=facts)
+
+
+def system_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
+    """A validated, defaulted SystemPoolSpec -> the system pool (on-demand CPU nodes, AL2023)."""
+    it = catalog.lookup(spec["instance_type"])
+    os = "al2023"
+    image = node_image(os, "none", it.architecture)
+    facts = PoolFacts(
+        name=SYSTEM_POOL_NAME,
+        source=SOURCE,
+        labels={POOL_LABEL: SYSTEM_POOL_NAME, OS_LABEL: os},
+        node_selector={POOL_LABEL: SYSTEM_POOL_NAME},
+        taints=(),
+        accelerator_kind="none",
+        accelerator_resource=None,
+        ray_accelerator_resource=None,
+        accelerators_per_node=0,
+        accelerator_model="",
+        allocatable_cpu_millis=it.allocatable_cpu_millis,
+        allocatable_memory_mib=it.allocatable_memory_mib,
+        min_nodes=spec["min_size"],
+        max_nodes=spec["max_size"],
+        capacity_type="ON_DEMAND",
+        instance_type=it.instance_type,
+        architecture=it.architecture,
+        os=os,
+        price_usd_hour=it.price_usd_hour,
+    )
+    return NodePool(
+        name=SYSTEM_POOL_NAME, instance_type=it.instance_type, capacity_type="ON_DEMAND",
+        min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
+        efa=False, efa_interfaces=0, capacity_reservation_id=None, subnet_ids=None,
+        ami_type=image.ami_type, image_volume_device=image.image_volume_device,
+        node_group_name=nodegroup_name(cluster_name, SYSTEM_POOL_NAME), facts=facts)

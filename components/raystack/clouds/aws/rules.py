@@ -1,0 +1,123 @@
+"""EKS rules: cluster, endpoint, network, system pool and node pools (pure). Pulumi-free."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from ... import versions
+from ...hardware import catalog
+from ...hardware.accelerators import IMPLEMENTED_KINDS
+from ...model.findings import Finding
+from ...rules.common import DNS1123_LABEL, check_name, key
+from .ami import AMI_TABLE
+from .pools import NODEGROUP_NAME_MAX, nodegroup_name
+
+MIN_DISK_GIB = 100
+
+
+def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
+                      warnings: list[Finding]) -> None:
+    """``spec``: the defaulted PlatformSpec; ``given``: what the user wrote (for presence checks)."""
+    ver = spec["kubernetes_version"]
+    if ver not in versions.EKS_SUPPORTED_VERSIONS:
+        findings.append(Finding(key("kubernetesVersion"), ver, f"allowed: {', '.join(versions.EKS_SUPPORTED_VERSIONS)}"))
+    cidrs = spec["public_access_cidrs"]
+    if spec["endpoint_public_access"]:
+        if not cidrs:
+            findings.append(Finding(key("publicAccessCidrs"), cidrs,
+                                    "endpointPublicAccess is true: list the CIDRs allowed to reach the API "
+                                    "(write 0.0.0.0/0 explicitly to open it to the internet)"))
+        for i, c in enumerate(cidrs):
+            try:
+                net = ipaddress.ip_network(c)
+            except ValueError:
+                findings.append(Finding(key(f"publicAccessCidrs[{i}]"), c, "must be a CIDR such as 192.0.2.0/24"))
+                continue
+            if net.prefixlen == 0:
+                warnings.append(Finding(key(f"publicAccessCidrs[{i}]"), c,
+                                        "the Kubernetes API endpoint is open to the whole internet",
+                                        severity="warning"))
+    elif cidrs:
+        findings.append(Finding(key("publicAccessCidrs"), cidrs, "only allowed with endpointPublicAccess: true"))
+    if given.get("existing_cluster_name") or given.get("kubeconfig"):
+        findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
+                                "existingClusterName/kubeconfig are only used with clusterMode: existing"))
+    check_network(spec["network"], findings)
+    sys_pool = spec["system_pool"]
+    if sys_pool["instance_type"] not in catalog.cpu_types():
+        findings.append(Finding(key("systemPool.instanceType"), sys_pool["instance_type"],
+                                "allowed: " + ", ".join(catalog.cpu_types())))
+    if not 1 <= sys_pool["min_size"] <= sys_pool["max_size"]:
+        findings.append(Finding(key("systemPool.minSize"), sys_pool["min_size"],
+                                f"allowed 1..{sys_pool['max_size']} (maxSize)"))
+
+
+def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
+    if net.get("vpc_id"):  # optional: an existing VPC
+        subnets = net.get("private_subnet_ids")
+        if not subnets:
+            findings.append(Finding(key("network.privateSubnetIds"), None,
+                                    "required with network.vpcId (at least 2 subnets in different AZs)"))
+        elif len(subnets) < 2:
+            findings.append(Finding(key("network.privateSubnetIds"), subnets,
+                                    "EKS needs subnets in at least 2 availability zones"))
+        return
+    cidr = net["cidr"]
+    try:
+        if ipaddress.ip_network(cidr).prefixlen > 20:
+            findings.append(Finding(key("network.cidr"), cidr, "allowed: a /16 to /20 IPv4 block"))
+    except ValueError:
+        findings.append(Finding(key("network.cidr"), cidr, "must be an IPv4 CIDR such as 10.0.0.0/16"))
+    azs = net.get("availability_zones")  # optional: else the first az_count available
+    count = len(azs) if azs else net["az_count"]
+    if not 2 <= count <= 4:
+        at = "network.availabilityZones" if azs else "network.azCount"
+        findings.append(Finding(key(at), azs or count, "allowed: 2 to 4 availability zones"))
+
+
+def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding]) -> None:
+    """``p``: a defaulted NodePoolSpec; ``base``: its key path."""
+    check_name(findings, f"{base}.name", p["name"], DNS1123_LABEL, 30, "DNS-1123 label")
+    if cluster_name and len(nodegroup_name(cluster_name, p["name"])) > NODEGROUP_NAME_MAX:
+        findings.append(Finding(f"{base}.name", p["name"], f"node group name '{nodegroup_name(cluster_name, p['name'])}'"
+                                                           f" exceeds {NODEGROUP_NAME_MAX} characters"))
+    it_name = p["instance_type"]
+    try:
+        it = catalog.lookup(it_name)
+    except catalog.UnknownInstanceType:
+        findings.append(Finding(f"{base}.instanceType", it_name, "not in raystack's catalog; allowed: "
+                                + catalog.describe_allowed(catalog.accelerator_types())))
+        return
+    if not it.has_accelerator:
+        findings.append(Finding(f"{base}.instanceType", it_name,
+                                "has no accelerator; gpuPools take accelerator instance types, e.g. "
+                                + catalog.describe_allowed(catalog.accelerator_types(), 6)))
+        return
+    if it.accelerator_kind not in IMPLEMENTED_KINDS:
+        findings.append(Finding(f"{base}.instanceType", it_name,
+                                f"{it.accelerator_kind} accelerators are not implemented yet; "
+                                f"implemented: {', '.join(IMPLEMENTED_KINDS)}"))
+        return
+    if (p["os"], it.accelerator_kind, it.architecture) not in AMI_TABLE:
+        findings.append(Finding(f"{base}.os", p["os"], f"no EKS AMI for {it.accelerator_kind} on {it.architecture}"))
+    mn, mx = p["min_size"], p["max_size"]
+    if mn < 0:
+        findings.append(Finding(f"{base}.minSize", mn, "allowed: 0 or more"))
+    if mx < 1:
+        findings.append(Finding(f"{base}.maxSize", mx, "allowed: 1 or more"))
+    if mn > mx:
+        findings.append(Finding(f"{base}.minSize", mn, f"must not exceed maxSize ({mx}); allowed 0..{mx}"))
+    if p["disk_size_gib"] < MIN_DISK_GIB:
+        findings.append(Finding(f"{base}.diskSizeGib", p["disk_size_gib"],
+                                f"Ray GPU images need room: allowed {MIN_DISK_GIB} GiB or more"))
+    cap = p["capacity_type"]
+    reservation = p.get("capacity_reservation_id")  # optional
+    if cap == "CAPACITY_BLOCK" and not reservation:
+        findings.append(Finding(f"{base}.capacityReservationId", None, "required with capacityType CAPACITY_BLOCK"))
+    if cap == "SPOT" and reservation:
+        findings.append(Finding(f"{base}.capacityReservationId", reservation, "not allowed with capacityType SPOT"))
+    if p["efa"] and not it.has_efa:
+        with_efa = sorted(k for k, v in catalog.load_catalog().items() if v.has_efa and v.family == it.family)
+        findings.append(Finding(f"{base}.efa", True,
+                                f"{it_name} has no EFA interface; in this family: {', '.join(with_efa) or 'none'}"))

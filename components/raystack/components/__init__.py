@@ -1,0 +1,1 @@
+"""The public components: thin ComponentResources (args -> model -> cloud builders), one per module."""

@@ -1,0 +1,74 @@
+"""KubeRayOperator: the KubeRay CRDs and operator, pinned together.
+
+The CRDs are applied as Pulumi resources (server-side apply, the default in
+pulumi-kubernetes v4; they are too large for client-side apply) from the
+pinned KubeRay tag, so they are upgraded with the operator: Helm never
+upgrades CRDs. The chart is installed with `skip_crds` on the system pool.
+By default the CRDs are retained on destroy, because deleting a CRD deletes
+every custom resource of that kind in the cluster, other stacks' included.
+"""
+
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+from typing_extensions import NotRequired
+
+from .. import versions
+from .._k8s import pinned_release, pss_namespace
+from ..kube.values import kuberay_values
+from ..model import defaults
+
+
+class KubeRayOperatorArgs(TypedDict):
+    """Inputs of a KubeRayOperator."""
+
+    node_selector: dict[str, str]
+    """Where the operator runs (the system pool)."""
+    namespace: NotRequired[str]
+    """Namespace of the operator (default kuberay-system; Pod Security restricted)."""
+    retain_crds_on_delete: NotRequired[bool]
+    """Leave the CRDs in the cluster on destroy (default true): deleting a CRD deletes every
+    custom resource of that kind, also other stacks'."""
+
+
+def retain_transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult:
+    """Marks every object the CRD group renders as retained on delete."""
+    return pulumi.ResourceTransformResult(
+        props=args.props, opts=pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=True)))
+
+
+class KubeRayOperator(pulumi.ComponentResource):
+    """The KubeRay operator and its CRDs at one pinned version."""
+
+    namespace: pulumi.Output[str]
+    """Namespace the operator runs in."""
+    version: pulumi.Output[str]
+    """KubeRay version of the operator and CRDs."""
+
+    def __init__(self, name: str, args: KubeRayOperatorArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("raystack:index:KubeRayOperator", name, {}, opts)
+        a = defaults.fill(KubeRayOperatorArgs, args)
+        retain = a["retain_crds_on_delete"]
+        ns = pss_namespace(f"{name}-ns", a["namespace"], "restricted", pulumi.ResourceOptions(parent=self))
+        self.crds = k8s.yaml.v2.ConfigGroup(
+            f"{name}-crds",
+            files=versions.kuberay_crd_urls(),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=retain,
+                                        transforms=[retain_transform] if retain else None),
+        )
+        self.release = pinned_release(
+            f"{name}-chart",
+            release_name="kuberay-operator",
+            chart=versions.KUBERAY_CHART,
+            version=versions.KUBERAY_VERSION,
+            repo=versions.KUBERAY_CHART_REPO,
+            namespace=ns.metadata.name,
+            skip_crds=True,
+            values=kuberay_values(a["node_selector"]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.crds]),
+        )
+        self.namespace = ns.metadata.name
+        self.version = pulumi.Output.from_input(versions.KUBERAY_VERSION)
+        self.register_outputs({"namespace": self.namespace, "version": self.version})

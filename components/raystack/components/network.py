@@ -1,0 +1,54 @@
+"""Network: a VPC with public and private subnets over several AZs and NAT (AWS)."""
+
+
+from typing import TypedDict
+
+import pulumi
+from typing_extensions import NotRequired
+
+from ..clouds.aws.network import build_network
+from ..model import defaults
+from ..spec.types import NatGateways
+
+
+class NetworkArgs(TypedDict):
+    """Inputs of a Network."""
+
+    cluster_name: pulumi.Input[str]
+    """EKS cluster the subnets are tagged for (kubernetes.io/cluster/<name>)."""
+    cidr: NotRequired[str]
+    """VPC CIDR (default 10.0.0.0/16); split into one large private subnet per AZ and small public ones."""
+    availability_zones: NotRequired[list[str]]
+    """Explicit AZs; otherwise the first ``az_count`` available ones."""
+    az_count: NotRequired[int]
+    """Number of AZs when none are listed (default 2)."""
+    nat_gateways: NotRequired[NatGateways]
+    """single (default) or per_az (one NAT gateway per AZ, no cross-AZ dependency)."""
+    tags: NotRequired[dict[str, str]]
+    """Tags on every resource."""
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC for an EKS cluster: public subnets (NAT, load balancers) and private subnets (nodes, pods)."""
+
+    vpc_id: pulumi.Output[str]
+    """The VPC's id."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Private subnet ids, one per AZ."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnet ids, one per AZ."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("raystack:index:Network", name, {}, opts)
+        a = defaults.fill(NetworkArgs, args)
+        out = build_network(self, name, cluster=a["cluster_name"], cidr=a["cidr"],
+                            azs_given=a.get("availability_zones"),  # optional: else discovered
+                            az_count=a["az_count"], nat_gateways=str(a["nat_gateways"]), tags=dict(a["tags"]))
+        self.vpc_id = out.vpc_id
+        self.private_subnet_ids = out.private_subnet_ids
+        self.public_subnet_ids = out.public_subnet_ids
+        self.register_outputs({
+            "vpc_id": self.vpc_id,
+            "private_subnet_ids": self.private_subnet_ids,
+            "public_subnet_ids": self.public_subnet_ids,
+        })

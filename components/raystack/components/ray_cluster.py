@@ -1,0 +1,89 @@
+"""RayCluster: a KubeRay `ray.io/v1` RayCluster whose worker groups are derived from their pools.
+
+The manifest comes from the resolved model (``model.resolve.resolve_ray_cluster``,
+or the platform's plan); this component only registers it, plus a NetworkPolicy
+that admits traffic from the cluster's own pods and the KubeRay operator (the
+dashboard/Jobs port is never open to the rest of the cluster).
+"""
+
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+from typing_extensions import NotRequired
+
+from ..model import defaults
+from ..model.facts import PoolFacts
+from ..model.platform import RayClusterPlan
+from ..model.resolve import resolve_ray_cluster
+from ..spec.types import PoolDescriptor, RayClusterSpec
+
+#: The Ray autoscaler owns these; Pulumi must not fight it.
+AUTOSCALER_OWNED = ["spec.workerGroupSpecs[*].replicas", "spec.workerGroupSpecs[*].scaleStrategy"]
+
+
+class RayClusterArgs(TypedDict):
+    """Inputs of a RayCluster."""
+
+    cluster: RayClusterSpec
+    """The Ray cluster: name, namespace, versions, head, worker groups, autoscaling, auth."""
+    pools: list[PoolDescriptor]
+    """The pools the worker groups name (``GpuNodePool.pool`` or ``RayPlatform.node_pools``)."""
+    head_pool: PoolDescriptor
+    """The pool the head runs on."""
+    ray_version: NotRequired[str]
+    """Ray version when the cluster names none (default in raystack.versions)."""
+    operator_namespace: NotRequired[str]
+    """Namespace of the KubeRay operator the NetworkPolicy admits (default kuberay-system)."""
+
+
+class RayCluster(pulumi.ComponentResource):
+    """A RayCluster sized for its pools, with token auth, restricted pods and a NetworkPolicy."""
+
+    name: pulumi.Output[str]
+    """The RayCluster's name."""
+    namespace: pulumi.Output[str]
+    """Its namespace."""
+
+    def __init__(self, name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        a = defaults.fill(RayClusterArgs, args)
+        pools = {p["name"]: PoolFacts.from_descriptor(dict(p)) for p in a["pools"]}
+        plan = resolve_ray_cluster(dict(args["cluster"]), pools, PoolFacts.from_descriptor(dict(a["head_pool"])),
+                                   a["ray_version"], a["operator_namespace"])  # raises before registering
+        super().__init__("raystack:index:RayCluster", name, {}, opts)
+        self._build(name, plan, opts)
+
+    @classmethod
+    def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions) -> "RayCluster":
+        """From the resolved model (RayPlatform): the manifest as rendered there."""
+        self = cls.__new__(cls)
+        pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
+        self._build(name, plan, opts)
+        return self
+
+    def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None) -> None:
+        # Children wait for whatever the component waits for (operator, CRDs,
+        # pools, device plugin), so the ordering is explicit on the RayCluster.
+        deps = opts.depends_on if opts and opts.depends_on else []
+        deps = list(deps) if isinstance(deps, (list, tuple)) else [deps]
+        self.manifest = plan.manifest
+        meta = plan.manifest["metadata"]
+        self.resource = k8s.apiextensions.CustomResource(
+            f"{name}-raycluster",
+            api_version=plan.manifest["apiVersion"],
+            kind=plan.manifest["kind"],
+            metadata=meta,
+            spec=plan.manifest["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=deps, ignore_changes=AUTOSCALER_OWNED),
+        )
+        if plan.network_policy_spec is not None:
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-netpol",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{meta['name']}-ingress", namespace=meta["namespace"]),
+                spec=plan.network_policy_spec,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.name = pulumi.Output.from_input(meta["name"])
+        self.namespace = pulumi.Output.from_input(meta["namespace"])
+        self.register_outputs({"name": self.name, "namespace": self.namespace})

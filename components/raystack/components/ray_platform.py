@@ -1,0 +1,133 @@
+"""RayPlatform: network, cluster, pools, device plugins, operator and Ray clusters from one spec.
+
+The spec is resolved (``model.resolve``) before the first resource is
+registered; the steps below only wire resources from that model. Ordering that
+matters on create and destroy is explicit: RayClusters depend on the operator
+and its CRDs, on their pools and on the device plugin; the operator depends on
+its CRDs. Pulumi deletes in reverse, so RayClusters go before the operator and
+the operator before the CRDs.
+"""
+
+
+from typing import Any
+
+import pulumi
+
+from .._k8s import pss_namespace
+from ..clouds.aws.backend import EksBackend
+from ..clouds.base import ClusterHandle
+from ..model import defaults
+from ..model.platform import Platform
+from ..model.resolve import resolve
+from ..spec.types import PlatformSpec, PoolDescriptor
+from .kuberay_operator import KubeRayOperator
+from .nvidia_device_plugin import NvidiaDevicePlugin
+from .ray_cluster import RayCluster
+
+#: The device-plugin component of each accelerator kind that has one (resource names <platform>-<kind>).
+DEVICE_PLUGIN_COMPONENTS = {c.KIND: c for c in (NvidiaDevicePlugin,)}
+#: Stand-in for a kubeconfig that arrives as a secret Output: the model checks only its presence.
+KUBECONFIG_GIVEN = "[secret]"
+
+
+class RayPlatform(pulumi.ComponentResource):
+    """A whole Ray platform on Kubernetes: an EKS cluster (or an existing one), accelerator pools,
+    the Cluster Autoscaler, device plugins, the KubeRay operator and Ray clusters."""
+
+    cluster_name: pulumi.Output[str]
+    """The cluster's name."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig of the cluster (secret)."""
+    ray_clusters: pulumi.Output[list[dict[str, str]]]
+    """Name and namespace of every RayCluster."""
+    node_pools: pulumi.Output[list[PoolDescriptor]]
+    """Every pool worker groups may bind to (pass to RayCluster in a team's stack)."""
+
+    def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
+        raw, kubeconfig = _split_kubeconfig(dict(args))
+        platform = resolve(raw, camel=False, stack=pulumi.get_stack())  # raises before any registration
+        super().__init__("raystack:index:RayPlatform", name, {}, opts)
+        self._build(name, platform, kubeconfig)
+
+    @classmethod
+    def from_stack_config(cls, name: str = "raystack", namespace: str = "raystack",
+                          opts: pulumi.ResourceOptions | None = None) -> "RayPlatform":
+        """Read every ``raystack:*`` key of the stack config (camelCase, as in the stack
+        file; errors name those keys) and build the platform."""
+        from ..config import read_stack_config
+
+        raw, kubeconfig = _split_kubeconfig(read_stack_config(namespace))
+        platform = resolve(raw, camel=True, stack=pulumi.get_stack())  # raises before any registration
+        self = cls.__new__(cls)
+        pulumi.ComponentResource.__init__(self, "raystack:index:RayPlatform", name, {}, opts)
+        self._build(name, platform, kubeconfig)
+        return self
+
+    def _build(self, name: str, platform: Platform, kubeconfig: Any) -> None:
+        self.platform = platform
+        self.warnings = platform.warnings
+        for w in platform.warnings:
+            pulumi.log.warn(str(w), resource=self)
+        region = pulumi.Config("aws").get("region") or defaults.FALLBACK_REGION
+        tags = {"raystack.io/environment": platform.environment or pulumi.get_stack(),
+                "raystack.io/cluster": platform.cluster_name}
+        cluster = EksBackend(region, tags).build(name, platform, self, kubeconfig)
+        k8s_opts = pulumi.ResourceOptions(parent=self, providers=[cluster.provider], depends_on=cluster.ready)
+        device_plugins = self._device_plugins(name, platform, k8s_opts)
+        self._ray(name, platform, cluster, k8s_opts, device_plugins)
+
+        self.cluster_name = cluster.cluster_name
+        self.kubeconfig = cluster.kubeconfig
+        self.ray_clusters = pulumi.Output.from_input(
+            [{"name": rc.name, "namespace": rc.namespace} for rc in platform.ray_clusters])
+        self.node_pools = pulumi.Output.from_input(
+            [p.to_descriptor() for p in platform.pools.values()])  # type: ignore[arg-type]
+        self.register_outputs({
+            "cluster_name": self.cluster_name,
+            "kubeconfig": self.kubeconfig,
+            "ray_clusters": self.ray_clusters,
+            "node_pools": self.node_pools,
+        })
+
+    def _device_plugins(self, name: str, platform: Platform,
+                        k8s_opts: pulumi.ResourceOptions) -> dict[str, pulumi.Resource]:
+        """Release of each device plugin the pools need, by accelerator kind."""
+        out: dict[str, pulumi.Resource] = {}
+        for kind in platform.device_plugins:
+            component = DEVICE_PLUGIN_COMPONENTS[kind]
+            out[kind] = component(f"{name}-{kind}", {}, opts=k8s_opts).release
+        return out
+
+    def _ray(self, name: str, platform: Platform, cluster: ClusterHandle, k8s_opts: pulumi.ResourceOptions,
+             device_plugins: dict[str, pulumi.Resource]) -> None:
+        operator = None
+        if platform.kuberay.install:
+            operator = KubeRayOperator(f"{name}-kuberay", {
+                "node_selector": platform.kuberay.node_selector,
+                "namespace": platform.kuberay.namespace,
+                "retain_crds_on_delete": platform.kuberay.retain_crds_on_delete,
+            }, opts=k8s_opts)
+        namespaces: dict[str, pulumi.Resource] = {}
+        for rc in platform.ray_clusters:
+            if rc.namespace not in namespaces:
+                # Ray pods meet "restricted"; KubeRay-injected containers may
+                # not, so enforce baseline and warn/audit on restricted.
+                namespaces[rc.namespace] = pss_namespace(f"{name}-ns-{rc.namespace}", rc.namespace, "baseline",
+                                                         k8s_opts, warn="restricted")
+            deps: list[pulumi.Resource] = [namespaces[rc.namespace]]
+            if operator is not None:
+                deps += [operator.release, operator.crds]
+            created = [u for u in rc.pools_used if u in cluster.pool_resources]
+            deps += [cluster.pool_resources[u] for u in created]
+            kinds = sorted({platform.pools[u].accelerator_kind for u in created})
+            deps += [device_plugins[k] for k in kinds if k in device_plugins]
+            RayCluster._from_model(f"{name}-{rc.name}", rc, opts=pulumi.ResourceOptions(
+                parent=self, providers=[cluster.provider], depends_on=deps))
+
+
+def _split_kubeconfig(raw: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """A kubeconfig may be a secret Output: the model sees a stand-in, the backend the value."""
+    value = raw.get("kubeconfig")
+    if value is not None and not isinstance(value, str):
+        raw = {**raw, "kubeconfig": KUBECONFIG_GIVEN}
+    return raw, value

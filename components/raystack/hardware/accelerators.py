@@ -1,0 +1,106 @@
+"""Accelerator kinds: how each one shows up to Kubernetes, to Ray and to the node autoscaler.
+
+Every accelerator-specific decision in raystack is a column of this table:
+the extended resource, the Ray resource, the taint and presence label of its
+pools, the image variant, the Cluster Autoscaler's accelerator label and the
+device plugin (with its chart-specific values). Nothing else in the library
+branches on a kind's name. Only kinds with ``implemented=True`` can back a pool
+this stack creates today; the others already carry the right names for
+existing-cluster pools.
+Sources: ../shared/notes/accelerators.md (Ray 2.60.0 and KubeRay 1.7.0 source).
+Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import versions
+
+
+@dataclass(frozen=True)
+class AcceleratorKind:
+    kind: str
+    #: Extended resource the device plugin advertises.
+    k8s_resource: str
+    #: Resource name Ray schedules on (declared on every worker group: Ray's
+    #: KubeRay autoscaler reads only GPUs and TPUs from container limits).
+    ray_resource: str
+    #: Taint raystack puts on pools of this kind (key, value, Kubernetes effect).
+    taint: tuple[str, str, str]
+    #: Label that marks nodes of this kind (what device-plugin affinities key on).
+    presence_label: tuple[str, str]
+    implemented: bool
+    #: Suffix of the rayproject/ray image tag for this kind ("-gpu": CUDA image).
+    ray_image_suffix: str = ""
+    #: Prefix of the Cluster Autoscaler's accelerator label value (``<prefix><model>``);
+    #: with it CA treats a new node as not ready until the plugin advertises devices.
+    #: None: CA does not know the kind as a GPU.
+    autoscaler_label_prefix: str | None = None
+    #: Device plugin raystack installs where the node image does not ship one.
+    device_plugin: versions.HelmChart | None = None
+    #: Chart-specific values of that plugin (merged over the generic placement values).
+    device_plugin_values: dict[str, Any] = field(default_factory=dict)
+
+
+ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
+    k.kind: k
+    for k in (
+        AcceleratorKind(
+            kind="nvidia",
+            k8s_resource="nvidia.com/gpu",
+            ray_resource="GPU",
+            taint=("nvidia.com/gpu", "true", "NoSchedule"),
+            presence_label=("nvidia.com/gpu.present", "true"),
+            implemented=True,
+            ray_image_suffix="-gpu",
+            autoscaler_label_prefix="nvidia-",
+            device_plugin=versions.NVIDIA_DEVICE_PLUGIN,
+            # GPU feature discovery needs node-feature-discovery; raystack labels the pools itself.
+            device_plugin_values={"gfd": {"enabled": False}},
+        ),
+        AcceleratorKind(
+            kind="neuron",
+            k8s_resource="aws.amazon.com/neuron",
+            ray_resource="neuron_cores",
+            taint=("aws.amazon.com/neuron", "true", "NoSchedule"),
+            presence_label=("aws.amazon.com/neuron.present", "true"),
+            implemented=False,
+        ),
+        AcceleratorKind(
+            kind="amd",
+            k8s_resource="amd.com/gpu",
+            ray_resource="GPU",
+            taint=("amd.com/gpu", "true", "NoSchedule"),
+            presence_label=("amd.com/gpu.present", "true"),
+            implemented=False,
+        ),
+        AcceleratorKind(
+            kind="tpu",
+            k8s_resource="google.com/tpu",
+            ray_resource="TPU",
+            taint=("google.com/tpu", "present", "NoSchedule"),
+            presence_label=("cloud.google.com/gke-tpu-accelerator", ""),
+            implemented=False,
+        ),
+        AcceleratorKind(
+            kind="ascend",
+            k8s_resource="huawei.com/Ascend910",
+            ray_resource="NPU",
+            taint=("huawei.com/Ascend910", "true", "NoSchedule"),
+            presence_label=("accelerator", "huawei-Ascend910"),
+            implemented=False,
+        ),
+        AcceleratorKind(
+            kind="gaudi",
+            k8s_resource="habana.ai/gaudi",
+            ray_resource="HPU",
+            taint=("habana.ai/gaudi", "true", "NoSchedule"),
+            presence_label=("habana.ai/gaudi.present", "true"),
+            implemented=False,
+        ),
+    )
+}
+
+IMPLEMENTED_KINDS = tuple(k for k, v in ACCELERATOR_KINDS.items() if v.implemented)

@@ -1,0 +1,1 @@
+"""The resolved model: ``resolve.resolve(raw) -> platform.Platform``, findings, defaults. Pulumi-free."""

@@ -1,0 +1,140 @@
+"""Every default, once.
+
+One table per spec type; ``fill`` applies them to coerced input (recursively,
+through nested objects and lists), so the rules, the model and the components
+read plain keys and never spell a default again. Defaults that depend on other
+values (a worker group's size follows its pool, a cluster's Ray version follows
+the platform's) are derived in ``resolve`` and say so there. Pulumi-free.
+"""
+
+from __future__ import annotations
+
+import copy
+import typing
+from typing import Any
+
+from .. import versions
+from ..spec import types as t
+from ..spec.coerce import field_types, is_typeddict
+
+SYSTEM_POOL_NAME = "system"
+KUBERAY_NAMESPACE = "kuberay-system"
+RAY_NAMESPACE = "ray"
+#: Region when neither the component nor the `aws:region` config names one.
+FALLBACK_REGION = "us-east-1"
+
+TABLES: dict[type, dict[str, Any]] = {
+    t.PlatformSpec: {
+        "cluster_mode": "create",
+        "kubernetes_version": versions.EKS_VERSION,
+        "endpoint_public_access": False,
+        "public_access_cidrs": [],
+        "admin_role_arns": [],
+        "protect": False,
+        "ray_version": versions.RAY_VERSION,
+        "cluster_autoscaler": True,
+        "network": {},
+        "system_pool": {},
+        "gpu_pools": [],
+        "existing_pools": [],
+        "ray_clusters": [],
+        "kuberay": {},
+    },
+    t.NetworkSpec: {
+        "cidr": "10.0.0.0/16",
+        "az_count": 2,
+        "nat_gateways": "single",
+    },
+    t.SystemPoolSpec: {
+        "instance_type": "m7i.xlarge",
+        "min_size": 2,
+        "max_size": 3,
+        "disk_size_gib": 100,
+    },
+    t.NodePoolSpec: {
+        "capacity_type": "ON_DEMAND",
+        "min_size": 0,
+        "max_size": 2,
+        "os": "al2023",
+        "disk_size_gib": 200,
+        "labels": {},
+        "taints": [],
+        "efa": False,
+    },
+    t.ExistingPoolSpec: {
+        "taints": [],
+        "min_nodes": 0,
+        "capacity_type": "ON_DEMAND",
+    },
+    t.TaintSpec: {"value": ""},
+    t.HeadSpec: {
+        "cpu": 2,
+        "memory_gib": 8,
+    },
+    t.WorkerGroupSpec: {"min_workers": 0},
+    t.RayClusterSpec: {
+        "namespace": RAY_NAMESPACE,
+        "python_tag": versions.RAY_DEFAULT_PYTHON_TAG,
+        "head": {},
+        "worker_groups": [],
+        "idle_timeout_seconds": 120,
+        "upscaling_mode": "Default",
+        "auth": "token",
+        "network_policy": True,
+    },
+    t.KubeRaySpec: {
+        "namespace": KUBERAY_NAMESPACE,
+        "retain_crds_on_delete": True,
+    },
+}
+
+
+#: Defaults of the components' own wiring args, keyed by the args type's name (the
+#: component modules import Pulumi; this one does not).
+COMPONENT_TABLES: dict[str, dict[str, Any]] = {
+    "NetworkArgs": {**TABLES[t.NetworkSpec], "tags": {}},
+    "EksClusterArgs": {
+        "mode": "create",
+        "kubernetes_version": versions.EKS_VERSION,
+        "endpoint_public_access": False,
+        "public_access_cidrs": [],
+        "admin_role_arns": [],
+        "system_pool": {},
+        "protect": False,
+        "tags": {},
+    },
+    "GpuNodePoolArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
+    "ClusterAutoscalerArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
+    "NvidiaDevicePluginArgs": {"namespace": versions.NVIDIA_DEVICE_PLUGIN.namespace},
+    "KubeRayOperatorArgs": dict(TABLES[t.KubeRaySpec]),
+    "RayClusterArgs": {"ray_version": versions.RAY_VERSION, "operator_namespace": KUBERAY_NAMESPACE},
+}
+
+
+def fill(td: type, value: Any) -> Any:
+    """A copy of ``value`` (of spec or component-args type ``td``) with every default applied."""
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    if td not in TABLES:  # a component's wiring args: one level (their spec fields resolve on their own)
+        for key, default in COMPONENT_TABLES.get(td.__name__, {}).items():
+            out.setdefault(key, copy.deepcopy(default))
+        return out
+    for key, default in TABLES[td].items():
+        if key not in out:
+            out[key] = copy.deepcopy(default)
+    for key, tp in field_types(td).items():
+        if key not in out:
+            continue
+        if is_typeddict(tp):
+            out[key] = fill(tp, out[key])
+        elif typing.get_origin(tp) is list:
+            (item,) = typing.get_args(tp)
+            if is_typeddict(item) and isinstance(out[key], list):
+                out[key] = [fill(item, v) for v in out[key]]
+    return out
+
+
+def default_of(td: type, key: str) -> Any:
+    """The default of one field (for docs, the JSON Schema and error messages)."""
+    return (TABLES.get(td) or COMPONENT_TABLES.get(td.__name__, {})).get(key)

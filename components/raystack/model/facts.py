@@ -1,0 +1,120 @@
+"""Pool facts: the cloud-neutral record every Ray worker group binds to.
+
+A ``PoolFacts`` comes from a pool this stack creates, from the system pool or
+from nodes of an existing cluster; the same record serves any accelerator kind
+and any cloud. Its public, multi-language shape is ``spec.PoolDescriptor``.
+Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+POOL_LABEL = "raystack.io/pool"
+OS_LABEL = "raystack.io/node-os"
+
+#: Requests of the DaemonSets on every node (aws-node with the network-policy
+#: agent, kube-proxy, eks-pod-identity-agent, device plugin), kept free when
+#: sizing worker pods so a pod sized for a node still fits beside them.
+DAEMONSET_RESERVE_CPU_MILLIS = 300
+DAEMONSET_RESERVE_MEMORY_MIB = 512
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str  # Kubernetes spelling: NoSchedule | PreferNoSchedule | NoExecute
+
+    def toleration(self) -> dict[str, str]:
+        if not self.value:
+            return {"key": self.key, "operator": "Exists", "effect": self.effect}
+        return {"key": self.key, "operator": "Equal", "value": self.value, "effect": self.effect}
+
+
+@dataclass(frozen=True)
+class PoolFacts:
+    """What a worker group needs to know about the nodes it runs on."""
+
+    name: str
+    source: str  # eks-managed-node-group | existing
+    labels: dict[str, str]
+    node_selector: dict[str, str]
+    taints: tuple[Taint, ...]
+    accelerator_kind: str  # a key of ACCELERATOR_KINDS, or none
+    accelerator_resource: str | None
+    ray_accelerator_resource: str | None
+    accelerators_per_node: int
+    accelerator_model: str
+    allocatable_cpu_millis: int
+    allocatable_memory_mib: int
+    min_nodes: int
+    max_nodes: int
+    capacity_type: str
+    instance_type: str | None = None
+    architecture: str = "x86_64"
+    os: str | None = None
+    price_usd_hour: float | None = None
+
+    @property
+    def schedulable_cpu_millis(self) -> int:
+        return self.allocatable_cpu_millis - DAEMONSET_RESERVE_CPU_MILLIS
+
+    @property
+    def schedulable_memory_mib(self) -> int:
+        return self.allocatable_memory_mib - DAEMONSET_RESERVE_MEMORY_MIB
+
+    @property
+    def tolerations(self) -> list[dict[str, str]]:
+        return [t.toleration() for t in self.taints]
+
+    def to_descriptor(self) -> dict[str, Any]:
+        """The public ``PoolDescriptor`` (optional fields left out when unknown)."""
+        d = asdict(self)
+        d["taints"] = [{"key": t.key, "value": t.value, "effect": t.effect} for t in self.taints]
+        return {k: v for k, v in d.items() if v is not None}
+
+    @staticmethod
+    def from_descriptor(d: dict[str, Any]) -> PoolFacts:
+        """From a ``PoolDescriptor`` (already checked against its type by ``spec.coerce``)."""
+        known = {f for f in PoolFacts.__dataclass_fields__}
+        kwargs = {k: v for k, v in d.items() if k in known}
+        kwargs["taints"] = tuple(Taint(t["key"], t.get("value") or "", t["effect"]) for t in d.get("taints", ()))
+        kwargs.setdefault("accelerator_resource", None)
+        kwargs.setdefault("ray_accelerator_resource", None)
+        return PoolFacts(**kwargs)
+
+
+def facts_for_existing(spec: dict[str, Any]) -> PoolFacts:
+    """Facts of nodes that already exist. ``spec``: a validated, defaulted ExistingPoolSpec;
+    what it leaves out comes from its catalog instance type (derived defaults)."""
+    from ..hardware import catalog
+    from ..hardware.accelerators import ACCELERATOR_KINDS
+
+    it = catalog.lookup(spec["instance_type"]) if spec.get("instance_type") else None
+    kind = spec.get("accelerator_kind") or (it.accelerator_kind if it else "none")
+    acc = ACCELERATOR_KINDS.get(kind)
+    count = spec.get("accelerators_per_node", it.accelerator_count if it else 0)
+    cpu = spec.get("allocatable_cpu_millis", it.allocatable_cpu_millis if it else 0)
+    mem = spec.get("allocatable_memory_mib", it.allocatable_memory_mib if it else 0)
+    return PoolFacts(
+        name=spec["name"],
+        source="existing",
+        labels=dict(spec["node_selector"]),
+        node_selector=dict(spec["node_selector"]),
+        taints=tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"]),
+        accelerator_kind=kind,
+        accelerator_resource=acc.k8s_resource if acc else None,
+        ray_accelerator_resource=acc.ray_resource if acc else None,
+        accelerators_per_node=count if acc else 0,
+        accelerator_model=it.accelerator_model if it else "",
+        allocatable_cpu_millis=cpu,
+        allocatable_memory_mib=mem,
+        min_nodes=spec["min_nodes"],
+        max_nodes=spec["max_nodes"],
+        capacity_type=spec["capacity_type"],
+        instance_type=it.instance_type if it else None,
+        architecture=it.architecture if it else "x86_64",
+        price_usd_hour=it.price_usd_hour if it else None,
+    )

@@ -1,0 +1,142 @@
+"""The resolved platform: frozen records the components and the plan read.
+
+``resolve`` builds them once from the stack config: every default applied,
+every rule checked, pool facts computed, Ray workers sized and manifests
+rendered. Nothing downstream re-validates, re-sizes or re-defaults.
+Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ray.sizing import HeadSize, WorkerSize
+from .facts import PoolFacts
+from .findings import Finding
+
+
+@dataclass(frozen=True)
+class NodePool:
+    """An accelerator pool this stack creates (resolved NodePoolSpec)."""
+
+    name: str
+    instance_type: str
+    capacity_type: str
+    min_size: int
+    max_size: int
+    os: str
+    disk_size_gib: int
+    efa: bool
+    efa_interfaces: int
+    capacity_reservation_id: str | None
+    subnet_ids: tuple[str, ...] | None
+    #: Cloud-specific image and naming decisions (EKS: AMI type, image volume, node group name).
+    ami_type: str
+    image_volume_device: str
+    node_group_name: str
+    facts: PoolFacts
+
+    @property
+    def single_az(self) -> bool:
+        """EFA wants one AZ and a cluster placement group; a reservation lives in one AZ."""
+        return self.efa or self.capacity_type == "CAPACITY_BLOCK"
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    create: bool
+    cidr: str
+    availability_zones: tuple[str, ...] | None
+    az_count: int
+    nat_gateways: str
+    private_subnet_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkerGroupPlan:
+    name: str
+    pool: str
+    size: WorkerSize
+    idle_timeout_seconds: int | None
+
+
+@dataclass(frozen=True)
+class RayClusterPlan:
+    name: str
+    namespace: str
+    ray_version: str
+    python_tag: str
+    head_pool: PoolFacts
+    head: HeadSize
+    groups: tuple[WorkerGroupPlan, ...]
+    network_policy: bool
+    #: The rendered ray.io/v1 RayCluster and its NetworkPolicy spec.
+    manifest: dict[str, Any]
+    network_policy_spec: dict[str, Any] | None
+
+    @property
+    def pools_used(self) -> tuple[str, ...]:
+        return tuple(sorted({g.pool for g in self.groups}))
+
+
+@dataclass(frozen=True)
+class KubeRayPlan:
+    install: bool
+    namespace: str
+    retain_crds_on_delete: bool
+    node_selector: dict[str, str]
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Everything the stack builds, resolved."""
+
+    environment: str | None
+    cluster_name: str
+    cluster_mode: str
+    kubernetes_version: str
+    endpoint_public_access: bool
+    public_access_cidrs: tuple[str, ...]
+    admin_role_arns: tuple[str, ...]
+    protect: bool
+    existing_cluster_name: str | None
+    has_kubeconfig: bool
+    ray_version: str
+    network: NetworkPlan | None
+    system_pool: NodePool | None
+    system_disk_size_gib: int
+    node_pools: tuple[NodePool, ...]
+    #: Pools worker groups may bind to (created and existing), by name.
+    pools: dict[str, PoolFacts]
+    ray_clusters: tuple[RayClusterPlan, ...]
+    kuberay: KubeRayPlan
+    cluster_autoscaler: bool
+    #: Accelerator kinds whose device plugin raystack installs (created pools whose image lacks one).
+    device_plugins: tuple[str, ...]
+    #: Where the operator and add-ons run (the system pool, or an existing head pool).
+    system_node_selector: dict[str, str]
+    warnings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def creates_cluster(self) -> bool:
+        return self.cluster_mode == "create"
+
+    @staticmethod
+    def of_existing_pools(pools: dict[str, PoolFacts]) -> Platform:
+        """A platform that only describes pools of an existing cluster (what a program that
+        does not use the raystack config exports as ``node_pools``)."""
+        from .. import versions
+
+        return Platform(
+            environment=None, cluster_name="", cluster_mode="existing", kubernetes_version=versions.EKS_VERSION,
+            endpoint_public_access=False, public_access_cidrs=(), admin_role_arns=(), protect=False,
+            existing_cluster_name=None, has_kubeconfig=False, ray_version=versions.RAY_VERSION, network=None,
+            system_pool=None, system_disk_size_gib=0, node_pools=(), pools=dict(pools), ray_clusters=(),
+            kuberay=KubeRayPlan(install=False, namespace="", retain_crds_on_delete=True, node_selector={}, values={}),
+            cluster_autoscaler=False, device_plugins=(), system_node_selector={})
+
+    @property
+    def system_facts(self) -> PoolFacts | None:
+        return self.system_pool.facts if self.system_pool is not None else None

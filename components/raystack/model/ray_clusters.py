@@ -1,0 +1,62 @@
+"""Resolve one RayClusterSpec against its pools: rules, sizing and the rendered manifests, once.
+
+Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ray.networkpolicy import network_policy_spec
+from ..ray.raycluster import GroupInput, build_raycluster
+from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
+from ..rules.ray import check_ray_cluster
+from .facts import PoolFacts
+from .findings import Finding
+from .platform import RayClusterPlan, WorkerGroupPlan
+
+
+def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts | None,
+                     operator_namespace: str, findings: list[Finding]) -> RayClusterPlan | None:
+    """``rc``: a defaulted RayClusterSpec with its ``ray_version`` resolved; ``base``: its key path.
+    Appends findings; returns the plan only when the cluster is valid."""
+    before = len(findings)
+    check_ray_cluster(base, rc, findings)
+    head: HeadSize | None = None
+    if head_pool is None:
+        findings.append(Finding(f"{base}.head.pool", rc["head"].get("pool"),  # the pool the user named, if any
+                                f"no pool to run the head on; allowed: {', '.join(pools) or 'none'}"))
+    else:
+        try:
+            head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"])
+        except SizingError as e:
+            findings.append(Finding(f"{base}.{e.field}", e.value, e.message))
+    groups: list[WorkerGroupPlan] = []
+    for j, g in enumerate(rc["worker_groups"]):
+        gbase = f"{base}.workerGroups[{j}]"
+        pool = pools.get(g["pool"])
+        if pool is None:
+            findings.append(Finding(f"{gbase}.pool", g["pool"],
+                                    f"no such pool; allowed: {', '.join(sorted(pools)) or 'none defined'}"))
+            continue
+        try:
+            # Absent keys (None) are derived from the pool by size_worker.
+            size = size_worker(pool, accelerators=g.get("accelerators_per_worker"), cpu=g.get("cpu"),
+                               memory_gib=g.get("memory_gib"), min_workers=g["min_workers"],
+                               max_workers=g.get("max_workers"))
+        except SizingError as e:
+            findings.append(Finding(f"{gbase}.{e.field}", e.value, e.message))
+            continue
+        groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds")))
+    if len(findings) > before or head is None or head_pool is None:
+        return None
+    manifest = build_raycluster(
+        name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
+        head_pool=head_pool, head=head,
+        groups=[GroupInput(g.name, pools[g.pool], g.size, g.idle_timeout_seconds) for g in groups],
+        idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"])
+    return RayClusterPlan(
+        name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
+        head_pool=head_pool, head=head, groups=tuple(groups), network_policy=rc["network_policy"],
+        manifest=manifest,
+        network_policy_spec=network_policy_spec(rc["name"], operator_namespace) if rc["network_policy"] else None)

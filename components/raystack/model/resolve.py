@@ -1,0 +1,202 @@
+"""Resolve the stack config into the ``Platform`` model, once.
+
+``resolve(raw)`` is the single entry point: raw stack configuration (camelCase,
+as in ``stacks/Pulumi.<env>.yaml``) in; coerced, defaulted (``defaults``),
+checked by every rule, pool facts computed, Ray workers sized and manifests
+rendered; a frozen ``Platform`` out, or a ``ConfigError`` listing every
+finding. It runs before any resource is registered, so bad input never leaves
+a half-created stack. The ``resolve_*`` helpers do the same for one object,
+for components used on their own. Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..clouds.aws import pools as aws_pools
+from ..clouds.aws import rules as aws_rules
+from ..clouds.aws.ami import AMI_TABLE
+from ..hardware.accelerators import ACCELERATOR_KINDS
+from ..kube.values import kuberay_values
+from ..rules.common import DNS1123_LABEL, NS, check_name, key
+from ..rules.pools import check_existing_pool
+from ..spec.coerce import coerce
+from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
+from . import defaults
+from .facts import PoolFacts, facts_for_existing
+from .findings import ConfigError, Finding, raise_if_errors
+from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan
+from .ray_clusters import plan_ray_cluster
+
+
+def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None) -> Platform:
+    """Raw stack config (camelCase keys without the namespace; ``camel=False``: the
+    Python snake_case spelling) -> validated, fully defaulted Platform.
+    ``stack`` names the stack (the default ``environment``)."""
+    given, coerce_findings = coerce(PlatformSpec, raw, "", camel=camel)
+    findings = [f.prefixed(NS) for f in coerce_findings]
+    raise_if_errors(findings)
+    spec = defaults.fill(PlatformSpec, given)
+    warnings: list[Finding] = []
+
+    name = given.get("cluster_name")  # required, reported below when absent
+    if name is None:
+        findings.append(Finding(key("clusterName"), None, "is required (the EKS cluster's name)"))
+    else:
+        check_name(findings, key("clusterName"), name, DNS1123_LABEL, 40, "DNS-1123 label")
+    creates = spec["cluster_mode"] == "create"
+    if creates:
+        aws_rules.check_create_mode(spec, given, findings, warnings)
+    else:
+        _check_existing_mode(spec, given, findings)
+
+    node_pools: list[NodePool] = []
+    pools: dict[str, PoolFacts] = {}
+    names: set[str] = set()
+    for i, p in enumerate(spec["gpu_pools"]):
+        before = len(findings)
+        aws_rules.check_node_pool(key(f"gpuPools[{i}]"), p, name, findings)
+        if p["name"] in names or p["name"] == defaults.SYSTEM_POOL_NAME:
+            findings.append(Finding(key(f"gpuPools[{i}].name"), p["name"], "pool names must be unique and not 'system'"))
+        names.add(p["name"])
+        if len(findings) == before:
+            pool = aws_pools.node_pool(p, name or "")
+            node_pools.append(pool)
+            pools[pool.name] = pool.facts
+    for i, p in enumerate(spec["existing_pools"]):
+        before = len(findings)
+        check_existing_pool(key(f"existingPools[{i}]"), p, findings)
+        if p["name"] in names or (p["name"] == defaults.SYSTEM_POOL_NAME and creates):
+            findings.append(Finding(key(f"existingPools[{i}].name"), p["name"], "pool names must be unique"))
+        names.add(p["name"])
+        if len(findings) == before:
+            pools[p["name"]] = facts_for_existing(p)
+
+    system: NodePool | None = None
+    if creates and not any(f.key.startswith(key("systemPool")) for f in findings):
+        system = aws_pools.system_pool(spec["system_pool"], name or "")
+    head_candidates = dict(pools)
+    if system is not None:
+        head_candidates[defaults.SYSTEM_POOL_NAME] = system.facts
+
+    operator_namespace = spec["kuberay"]["namespace"]
+    clusters: list[RayClusterPlan] = []
+    seen: set[tuple[str, str]] = set()
+    for i, rc in enumerate(spec["ray_clusters"]):
+        rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"]}  # derived: the platform's
+        head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
+        plan = plan_ray_cluster(key(f"rayClusters[{i}]"), rc, pools, head_pool, operator_namespace, findings)
+        ident = (rc["namespace"], rc["name"])
+        if ident in seen:
+            findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
+        seen.add(ident)
+        if plan is not None:
+            clusters.append(plan)
+    raise_if_errors(findings)
+    assert name is not None  # a missing name is an error above
+
+    if system is not None:
+        system_selector = dict(system.facts.node_selector)
+    else:  # existing cluster: add-ons run where the first Ray head runs
+        system_selector = dict(clusters[0].head_pool.node_selector) if clusters else {}
+    net = spec["network"]
+    network = None
+    if creates:
+        network = NetworkPlan(
+            create=not net.get("vpc_id"),  # optional: an existing VPC
+            cidr=net["cidr"],
+            availability_zones=tuple(net["availability_zones"]) if net.get("availability_zones") else None,
+            az_count=len(net["availability_zones"]) if net.get("availability_zones") else net["az_count"],
+            nat_gateways=net["nat_gateways"],
+            private_subnet_ids=tuple(net.get("private_subnet_ids") or ()),
+        )
+    return Platform(
+        environment=spec.get("environment") or stack,  # derived: the stack name
+        cluster_name=name,
+        cluster_mode=spec["cluster_mode"],
+        kubernetes_version=spec["kubernetes_version"],
+        endpoint_public_access=spec["endpoint_public_access"],
+        public_access_cidrs=tuple(spec["public_access_cidrs"]),
+        admin_role_arns=tuple(spec["admin_role_arns"]),
+        protect=spec["protect"],
+        existing_cluster_name=spec.get("existing_cluster_name"),  # optional
+        has_kubeconfig=bool(spec.get("kubeconfig")),  # optional
+        ray_version=spec["ray_version"],
+        network=network,
+        system_pool=system,
+        system_disk_size_gib=spec["system_pool"]["disk_size_gib"],
+        node_pools=tuple(node_pools),
+        pools=pools,
+        ray_clusters=tuple(clusters),
+        kuberay=KubeRayPlan(install=bool(clusters), namespace=operator_namespace,
+                            retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],
+                            node_selector=system_selector, values=kuberay_values(system_selector)),
+        cluster_autoscaler=creates and spec["cluster_autoscaler"] and bool(node_pools),
+        device_plugins=device_plugins(node_pools),
+        system_node_selector=system_selector,
+        warnings=tuple(warnings),
+    )
+
+
+def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
+    if not given.get("existing_cluster_name") and not given.get("kubeconfig"):
+        findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
+                                "clusterMode existing needs existingClusterName or kubeconfig"))
+    if given.get("gpu_pools"):
+        findings.append(Finding(key("gpuPools"), [p.get("name") for p in given["gpu_pools"]],
+                                "clusterMode existing creates no AWS resources; describe the nodes "
+                                "under existingPools instead"))
+    if given.get("network"):
+        findings.append(Finding(key("network"), given["network"], "clusterMode existing creates no network; remove it"))
+
+
+def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:
+    """The accelerator kinds some created pool needs a plugin for: the kind has one
+    and the pool's node image does not ship one (the AMI table's column)."""
+    out: list[str] = []
+    kinds = sorted({p.facts.accelerator_kind for p in node_pools})
+    for kind in kinds:
+        row = ACCELERATOR_KINDS.get(kind)
+        if row is None or row.device_plugin is None:
+            continue
+        needing = [p for p in node_pools if p.facts.accelerator_kind == kind
+                   and not AMI_TABLE[(p.os, kind, p.facts.architecture)].ships_device_plugin]
+        if not needing:
+            continue
+        out.append(kind)
+    return tuple(out)
+
+
+# --- one object at a time (components used on their own) ----------------------------
+
+def resolve_node_pool(raw: dict[str, Any], cluster_name: str | None, base: str = "pool") -> NodePool:
+    """One NodePoolSpec (Python key spelling) -> NodePool, or ConfigError naming ``base.<key>``."""
+    given, findings = coerce(NodePoolSpec, raw, base, camel=False)
+    raise_if_errors(findings)
+    spec = defaults.fill(NodePoolSpec, given)
+    aws_rules.check_node_pool(base, spec, cluster_name, findings)
+    raise_if_errors(findings)
+    return aws_pools.node_pool(spec, cluster_name or "")
+
+
+def resolve_system_pool(raw: dict[str, Any], cluster_name: str, base: str = "system_pool") -> NodePool:
+    given, findings = coerce(SystemPoolSpec, raw, base, camel=False)
+    raise_if_errors(findings)
+    return aws_pools.system_pool(defaults.fill(SystemPoolSpec, given), cluster_name)
+
+
+def resolve_ray_cluster(raw: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts,
+                        ray_version: str | None, operator_namespace: str | None,
+                        base: str = "cluster") -> RayClusterPlan:
+    """One RayClusterSpec (Python key spelling) bound to the given pools -> RayClusterPlan."""
+    given, findings = coerce(RayClusterSpec, raw, base, camel=False)
+    raise_if_errors(findings)
+    rc = defaults.fill(RayClusterSpec, given)
+    platform_defaults = defaults.TABLES[PlatformSpec]
+    rc["ray_version"] = rc.get("ray_version") or ray_version or platform_defaults["ray_version"]
+    ns = operator_namespace or defaults.KUBERAY_NAMESPACE
+    plan = plan_ray_cluster(base, rc, pools, head_pool, ns, findings)
+    raise_if_errors(findings)
+    if plan is None:  # pragma: no cover (every reason for None is a finding)
+        raise ConfigError([Finding(base, None, "could not be resolved")])
+    return plan

@@ -1,0 +1,1 @@
+"""Checks `raystack plan` runs against the recorded resources."""

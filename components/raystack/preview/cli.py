@@ -1,0 +1,192 @@
+"""The ``raystack`` console command.
+
+``raystack plan`` runs a stack's Pulumi program in-process under the SDK's mock
+engine, prints what it would create (resource tree, node pools, Ray clusters,
+hourly cost) and validates every RayCluster (KubeRay CRD schema, Ray's own
+autoscaler parser) and every core Kubernetes object (Kubernetes' OpenAPI
+schemas). Exit 0 when valid, 1 with findings on stderr, 2 on usage errors.
+
+Importing this module is cheap: Pulumi, rich and the validators load inside
+``main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="raystack", description="GPU node pools, KubeRay and Ray clusters "
+                                     "on Kubernetes as one typed Pulumi stack.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    plan = sub.add_parser("plan", help="run the stack's program under the mock engine, report and validate it",
+                          description="Run a stack's Pulumi program in-process under the SDK's mock engine "
+                          "(no cloud credentials, no Pulumi CLI), print the resources, node pools, Ray "
+                          "clusters and hourly cost, and validate every RayCluster against the KubeRay CRD "
+                          "schema and Ray's autoscaler parser and every Kubernetes object against Kubernetes' "
+                          "OpenAPI schemas. Exit 0 when valid, 1 with findings on stderr, 2 on usage errors.")
+    plan.add_argument("--stack", "-s", default="dev", help="stack name: reads <stackConfigDir>/Pulumi.NAME.yaml "
+                      "(default: dev)")
+    plan.add_argument("--project-dir", "-C", type=Path, default=None,
+                      help="Pulumi project directory (default: the current directory if it has a Pulumi.yaml)")
+    plan.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
+    plan.add_argument("--out", type=Path, default=None, metavar="DIR",
+                      help="write the Kubernetes objects as YAML (one file per object) plus Argo CD "
+                      "Applications for the Helm charts and CRDs")
+    plan.add_argument("--graph", type=Path, default=None, metavar="FILE",
+                      help="write the dependency graph as Mermaid to FILE")
+    plan.add_argument("--crd-dir", type=Path, default=None, metavar="DIR",
+                      help="directory holding the KubeRay CRDs (ray.io_rayclusters.yaml); default: the cache, "
+                      "../shared/kuberay/crds, or a download of the pinned tag")
+    plan.add_argument("--kubernetes-version", default=None, metavar="X.Y",
+                      help="Kubernetes version for the OpenAPI schema check (default: the stack's)")
+    plan.add_argument("--no-ray", action="store_true", help="skip Ray's autoscaler parser check (reported)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point. Called with ``argv`` (tests, embedding) it returns the exit code;
+    as the console script (no ``argv``) it exits the process itself."""
+    rc = _main(argv)
+    if argv is None:
+        import os
+
+        # Skip interpreter teardown: after the mock engine has run, freeing every
+        # Pulumi module and object at exit costs ~0.4 s.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    return rc
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: 2 on usage errors, 0 for --help
+        return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    try:
+        if args.command == "plan":
+            return plan_command(args)
+    except UsageError as e:
+        print(f"raystack {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    parser.print_usage(sys.stderr)
+    return EXIT_USAGE
+
+
+def _project_dir(given: Path | None) -> Path:
+    if given is not None:
+        if not (given / "Pulumi.yaml").is_file():
+            raise UsageError(f"no Pulumi.yaml in {given}")
+        return given
+    cwd = Path.cwd()
+    if (cwd / "Pulumi.yaml").is_file():
+        return cwd
+    checkout = Path(__file__).resolve().parents[3]  # an editable install's repository
+    if (checkout / "Pulumi.yaml").is_file():
+        return checkout
+    raise UsageError("no Pulumi.yaml in the current directory; pass --project-dir DIR")
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    import yaml
+
+    from ..model.findings import ConfigError
+    from ..testing import project as projects
+    from ..testing.recorder import run_program_dir
+    from . import report as plan
+    from .checks.crd_schema import CRD_FILE
+    from .checks.worker import ValidationWorker
+    from .objects import issue
+    from .render import argocd, mermaid
+
+    project_dir = _project_dir(args.project_dir)
+    try:
+        project = projects.load_project(project_dir)
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as e:
+        raise UsageError(f"cannot read {project_dir / 'Pulumi.yaml'}: {e}") from None
+    if args.stack not in projects.stack_names(project):
+        known = ", ".join(projects.stack_names(project)) or "none"
+        raise UsageError(f"unknown stack {args.stack!r} (no {project.stack_dir / f'Pulumi.{args.stack}.yaml'}; "
+                         f"stacks: {known})")
+    if args.crd_dir is not None and not (args.crd_dir / CRD_FILE).is_file():
+        raise UsageError(f"--crd-dir {args.crd_dir}: no {CRD_FILE} there")
+    try:
+        config = projects.load_stack_config(project, args.stack)
+    except (OSError, yaml.YAMLError) as e:
+        raise UsageError(f"cannot read stack {args.stack!r}: {e}") from None
+
+    # The validators (and Ray) load in a child process now, while the program runs.
+    worker = ValidationWorker(args.crd_dir, project_dir, ray=not args.no_ray)
+    try:
+        platform, findings = plan.resolve(config, args.stack)
+        if findings:  # the program would raise the same ConfigError before registering anything
+            return _fail(findings)
+        try:
+            recording = run_program_dir(project.program_dir, config, project=project.name, stack=args.stack)
+        except ConfigError as e:
+            return _fail(plan.config_findings(e, args.stack))
+        except Exception as e:  # noqa: BLE001 (the program itself failed: report it, no traceback)
+            cause = _config_error_in(e)
+            if cause is not None:
+                return _fail(plan.config_findings(cause, args.stack))
+            return _fail([issue("error", "program", f"stack {args.stack}", str(project.program_dir),
+                                f"the Pulumi program failed: {type(e).__name__}: {e}")])
+        report = plan.build_report(recording, platform, project=project.name, stack=args.stack,
+                                   project_dir=project_dir, crd_dir=args.crd_dir, validator=worker,
+                                   kubernetes_version=args.kubernetes_version)
+    finally:
+        worker.close()
+
+    if args.out is not None:
+        files, file_findings = argocd.gitops_files(recording, project.name, args.stack)
+        report.findings.extend(file_findings)
+        argocd.write_files(args.out, files)
+    if args.graph is not None:
+        args.graph.parent.mkdir(parents=True, exist_ok=True)
+        args.graph.write_text(mermaid.mermaid(recording, project.name, args.stack))
+
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2, default=str) + "\n")
+    else:
+        from .text import print_text
+
+        print_text(report, args)
+    for f in report.findings:
+        print(f.line(), file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def _config_error_in(e: BaseException) -> Any:
+    from ..model.findings import ConfigError
+
+    seen = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, ConfigError):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def _fail(findings: list[Any]) -> int:
+    for f in findings:
+        print(f.line(), file=sys.stderr)
+    return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

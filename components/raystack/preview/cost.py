@@ -1,0 +1,54 @@
+"""Hourly cost of a platform from the catalog's on-demand prices. Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.findings import Finding
+from .objects import issue
+
+#: EKS control-plane price (standard support), us-east-1; not in the instance catalog.
+EKS_CONTROL_PLANE_USD_PER_HOUR = 0.10
+
+def cost(platform: Any) -> tuple[dict[str, Any], list[Finding]]:
+    """Hourly cost from the catalog's on-demand prices. GPU pools this stack creates
+    count in idle (all at min) and max (all at max); the baseline (EKS control plane
+    and the system pool) is reported separately. Pools without a price are named."""
+    findings: list[Finding] = []
+    doc: dict[str, Any] = {"idle_usd_per_hour": 0.0, "max_usd_per_hour": 0.0, "baseline_usd_per_hour": 0.0,
+                           "baseline_max_usd_per_hour": 0.0, "pools": [],
+                           "notes": "catalog on-demand prices (us-east-1); spot pools are priced at on-demand, "
+                                    "an upper bound. Baseline: EKS control plane + system pool; NAT gateways, "
+                                    "EBS and data transfer are not included."}
+    if platform is None:
+        return doc, findings
+    idle = mx = 0.0
+    for p in platform.pools.values():
+        created = p.source != "existing"
+        entry = {"pool": p.name, "instance": p.instance_type, "price_usd_per_hour": p.price_usd_hour,
+                 "min": p.min_nodes, "max": p.max_nodes, "created_by_stack": created}
+        doc["pools"].append(entry)
+        if not created:
+            continue  # nodes that already exist are not this stack's cost
+        if p.price_usd_hour is None:
+            findings.append(issue("warning", "cost", f"pool {p.name}", "price_usd_hour",
+                                    f"no catalog price for {p.instance_type or 'this pool'}; "
+                                    "left out of the cost totals"))
+            continue
+        idle += p.price_usd_hour * p.min_nodes
+        mx += p.price_usd_hour * p.max_nodes
+    base = base_max = 0.0
+    if platform.creates_cluster:
+        base = base_max = EKS_CONTROL_PLANE_USD_PER_HOUR
+        sp = platform.system_facts
+        if sp is not None:
+            if sp.price_usd_hour is None:
+                findings.append(issue("warning", "cost", "pool system", "price_usd_hour",
+                                        f"no catalog price for {sp.instance_type}; left out of the baseline"))
+            else:
+                base += sp.price_usd_hour * sp.min_nodes
+                base_max += sp.price_usd_hour * sp.max_nodes
+    doc.update(idle_usd_per_hour=round(idle, 4), max_usd_per_hour=round(mx, 4),
+               baseline_usd_per_hour=round(base, 4), baseline_max_usd_per_hour=round(base_max, 4))
+    return doc, findings

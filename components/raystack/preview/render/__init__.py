@@ -1,0 +1,1 @@
+"""Renderers of a recording: GitOps YAML and Argo CD Applications, Mermaid."""

@@ -1,0 +1,130 @@
+"""GitOps rendering for ``raystack plan --out``: every Kubernetes object the program registers
+as YAML, plus Argo CD Applications for the Helm charts and the KubeRay CRDs, ordered with sync
+waves. Secrets are never written. Pulumi-free.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ... import versions
+from ...model.findings import Finding
+from ...testing.recorder import restore_ints
+from ..objects import CONFIG_GROUP_TYPE, HELM_RELEASE_TYPE, _contains_secret, issue, k8s_objects
+
+ARGOCD_NAMESPACE = "argocd"
+IN_CLUSTER = "https://kubernetes.default.svc"
+#: Argo CD sync waves: CRDs, then namespaces, then charts (operator), then Ray clusters.
+WAVE_CRDS, WAVE_NAMESPACES, WAVE_CHARTS, WAVE_WORKLOADS = -2, -1, 0, 1
+
+def argo_applications(recording: Any, project: str, stack: str) -> list[tuple[str, dict[str, Any]]]:
+    """One Argo CD Application per Helm release and per CRD ConfigGroup."""
+    apps = []
+    for r in recording.resources:
+        inputs = restore_ints(r.inputs)
+        if r.type == HELM_RELEASE_TYPE:
+            release = inputs.get("name") or r.name
+            is_operator = inputs.get("chart") == versions.KUBERAY_CHART
+            helm: dict[str, Any] = {"releaseName": release}
+            if inputs.get("values"):
+                helm["valuesObject"] = inputs["values"]
+            if inputs.get("skipCrds"):
+                helm["skipCrds"] = True
+            source = {"repoURL": (inputs.get("repositoryOpts") or {}).get("repo", ""),
+                      "chart": inputs.get("chart"), "targetRevision": inputs.get("version"), "helm": helm}
+            sync = ["ServerSideApply=true"]
+            apps.append((r.urn, _application(f"{stack}-{release}", project, stack, source,
+                                             inputs.get("namespace") or "default", WAVE_CHARTS, sync,
+                                             operator=is_operator)))
+        elif r.type == CONFIG_GROUP_TYPE and any(versions.KUBERAY_CRD_PLURALS[0] in str(f)
+                                                 for f in inputs.get("files") or []):
+            source = {"repoURL": versions.KUBERAY_GIT_REPO, "path": versions.kuberay_crd_path(),
+                      "targetRevision": versions.kuberay_git_tag()}
+            app = _application(f"{stack}-kuberay-crds", project, stack, source, "default", WAVE_CRDS,
+                               ["ServerSideApply=true", "Replace=true"])
+            # CRDs outlive the app (as in the Pulumi program, retain_on_delete): deleting a
+            # CRD deletes every RayCluster in the cluster. No resources finalizer, no prune.
+            app["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] = "Prune=false"
+            app["spec"]["syncPolicy"]["automated"]["prune"] = False
+            apps.append((r.urn, app))
+    return apps
+
+
+def _application(name: str, project: str, stack: str, source: dict[str, Any], namespace: str, wave: int,
+                 sync_options: list[str], operator: bool = False) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": name,
+            "namespace": ARGOCD_NAMESPACE,
+            "labels": {"app.kubernetes.io/part-of": "raystack", "raystack.io/stack": stack,
+                       "raystack.io/project": project},
+            "annotations": {"argocd.argoproj.io/sync-wave": str(wave)},
+        },
+        "spec": {
+            "project": "default",
+            "source": source,
+            "destination": {"server": IN_CLUSTER, "namespace": namespace},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}, "syncOptions": list(sync_options)},
+        },
+    }
+
+
+def _wave(obj: dict[str, Any]) -> int:
+    if obj["kind"] == "Namespace":
+        return WAVE_NAMESPACES
+    if obj["kind"] == "CustomResourceDefinition":
+        return WAVE_CRDS
+    return WAVE_WORKLOADS
+
+
+def gitops_files(recording: Any, project: str, stack: str) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
+    """File name -> object for ``--out``: every Kubernetes object the program
+    registers plus the Argo CD Applications. Objects holding a secret are left out."""
+    files: dict[str, dict[str, Any]] = {}
+    findings: list[Finding] = []
+    for urn, obj in k8s_objects(recording):
+        if obj["kind"] == "Secret" or _contains_secret(obj):
+            findings.append(issue("warning", "secrets", urn, "inputs",
+                                    "holds a secret; not written to --out (create it out of band)"))
+            continue
+        obj = json.loads(json.dumps(obj))
+        meta = obj.setdefault("metadata", {})
+        ann = meta.setdefault("annotations", {})
+        ann["argocd.argoproj.io/sync-wave"] = str(_wave(obj))
+        if obj["kind"] == "RayCluster":
+            # The CRD may not exist yet at dry-run time on a fresh cluster.
+            ann["argocd.argoproj.io/sync-options"] = "SkipDryRunOnMissingResource=true"
+        files[object_filename(obj)] = obj
+    for urn, app in argo_applications(recording, project, stack):
+        if _contains_secret(app):
+            findings.append(issue("warning", "secrets", urn, "values",
+                                    "Helm values hold a secret; Application not written"))
+            continue
+        files[object_filename(app)] = app
+    return files, findings
+
+
+def object_filename(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata", {})
+    parts = [obj["kind"].lower()]
+    if meta.get("namespace"):
+        parts.append(meta["namespace"])
+    parts.append(meta.get("name", "unnamed"))
+    return ".".join(parts) + ".yaml"
+
+
+def write_files(out_dir: Path, files: dict[str, dict[str, Any]]) -> list[Path]:
+    import yaml
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    written = []
+    for name, obj in sorted(files.items()):
+        p = out_dir / name
+        p.write_text(yaml.dump(obj, Dumper=dumper, sort_keys=False, default_flow_style=False))
+        written.append(p)
+    return written

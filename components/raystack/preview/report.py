@@ -1,0 +1,208 @@
+"""The report behind ``raystack plan``: resource tree, pools, Ray clusters, cost and the checks' findings.
+
+Input is what the program registered under the mock engine (a
+``testing.Recording``) plus the ``Platform`` the stack config resolves to.
+Everything here is a plain function of those; the CLI only prints. Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .. import versions
+from ..model.facts import PoolFacts
+from ..model.findings import ConfigError, Finding
+from ..model.platform import Platform
+from ..testing.recorder import restore_ints
+from .checks.ray_parser import compare_with_ray
+from .checks.worker import ValidationWorker, Validator
+from .cost import cost
+from .objects import _container_limits, _group_pool, _quantity, issue, k8s_objects, ray_clusters
+
+
+def raw_config(config: dict[str, str], namespace: str = "raystack") -> dict[str, Any]:
+    """Engine config (namespaced keys, string values) -> the raw dict the program's
+    ``config.read_stack_config`` hands to ``RayPlatform`` (camelCase, decoded)."""
+    from ..spec.coerce import decode_config, field_types, to_camel
+    from ..spec.types import PlatformSpec
+
+    prefix = namespace + ":"
+    known = {to_camel(f) for f in field_types(PlatformSpec)}
+    # The program reads only the keys it knows; so does the plan.
+    return decode_config({k[len(prefix):]: v for k, v in config.items()
+                          if k.startswith(prefix) and k[len(prefix):] in known})
+
+
+def config_findings(err: ConfigError | list[Finding], stack: str) -> list[Finding]:
+    """Config findings as the plan reports them: on the stack."""
+    items = err.findings if isinstance(err, ConfigError) else err
+    return [replace(f, resource=f"stack {stack}") for f in items]
+
+
+def resolve(config: dict[str, str], stack: str) -> tuple[Platform | None, list[Finding]]:
+    """The Platform the stack config describes, or (None, findings)."""
+    from ..model.resolve import resolve as resolve_model
+
+    raw = raw_config(config)
+    if not raw:
+        return None, []
+    try:
+        return resolve_model(raw, stack=stack), []
+    except ConfigError as e:
+        return None, config_findings(e, stack)
+
+
+def stack_urn(project: str, stack: str) -> str:
+    return f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
+
+
+def tree(recording: Any, project: str, stack: str) -> dict[str, Any]:
+    """Nested {type, name, urn, children} rooted at the stack."""
+    root_urn = stack_urn(project, stack)
+    nodes: dict[str, dict[str, Any]] = {root_urn: {"type": "pulumi:pulumi:Stack", "name": f"{project}-{stack}",
+                                                   "urn": root_urn, "children": []}}
+    for r in recording.resources:
+        nodes[r.urn] = {"type": r.type, "name": r.name, "urn": r.urn, "children": []}
+    # Registration order varies from run to run; the tree is sorted so plans diff cleanly.
+    for r in sorted(recording.resources, key=lambda r: (r.type.startswith("raystack:"), r.name, r.type)):
+        parent = nodes.get(r.parent) or nodes[root_urn]
+        parent["children"].append(nodes[r.urn])
+    return nodes[root_urn]
+
+
+def tree_rows(node: dict[str, Any], prefix: str = "", last: bool = True, top: bool = True) -> list[tuple[str, str]]:
+    """(tree-drawn type, name) rows, like `pulumi preview`."""
+    rows = [(node["type"] if top else prefix + ("└─ " if last else "├─ ") + node["type"], node["name"])]
+    child_prefix = "" if top else prefix + ("   " if last else "│  ")
+    kids = node["children"]
+    for i, c in enumerate(kids):
+        rows += tree_rows(c, child_prefix, i == len(kids) - 1, False)
+    return rows
+
+
+def pool_rows(platform: Any) -> list[dict[str, Any]]:
+    if platform is None:
+        return []
+    pools = list(platform.pools.values())
+    if platform.system_facts is not None:
+        pools.insert(0, platform.system_facts)
+    return [{
+        "pool": p.name, "source": p.source, "instance": p.instance_type,
+        "accelerator": (f"{p.accelerators_per_node}x {p.accelerator_model}".strip()
+                        if p.accelerators_per_node else "none"),
+        "accelerator_resource": p.accelerator_resource,
+        "accelerators_per_node": p.accelerators_per_node, "min": p.min_nodes, "max": p.max_nodes,
+        "capacity_type": p.capacity_type, "price_usd_per_hour": p.price_usd_hour,
+        "allocatable_cpu_millis": p.allocatable_cpu_millis, "allocatable_memory_mib": p.allocatable_memory_mib,
+    } for p in pools]
+
+
+def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> list[dict[str, Any]]:
+    pools = dict(platform.pools) if platform is not None else {}
+    rows = []
+    for _urn, rc in clusters:
+        meta = rc.get("metadata", {})
+        spec = rc.get("spec", {})
+        head = spec.get("headGroupSpec", {})
+        head_limits = _container_limits(head)
+        rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": "head",
+                     "pool": _group_pool(head), "accelerators_per_worker": 0,
+                     "cpu": head_limits.get("cpu"), "memory": head_limits.get("memory"),
+                     "min_workers": 1, "max_workers": 1})
+        for g in spec.get("workerGroupSpecs", []):
+            limits = _container_limits(g)
+            pool = pools.get(_group_pool(g) or "")
+            acc_res = pool.accelerator_resource if pool is not None else None
+            accels = int(_quantity(limits[acc_res])) if acc_res and acc_res in limits else 0
+            hosts = g.get("numOfHosts", 1)
+            rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": g.get("groupName"),
+                         "pool": _group_pool(g), "accelerators_per_worker": accels,
+                         "cpu": limits.get("cpu"), "memory": limits.get("memory"),
+                         "min_workers": g.get("minReplicas", 0) * hosts, "max_workers": g.get("maxReplicas", 0) * hosts})
+    return rows
+
+
+@dataclass
+class Report:
+    project: str
+    stack: str
+    recording: Any
+    platform: Any
+    tree: dict[str, Any]
+    pools: list[dict[str, Any]]
+    clusters: list[dict[str, Any]]
+    cost: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": self.project,
+            "resources": [{
+                "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent or None,
+                "custom": r.custom, "dependencies": r.dependencies, "provider": r.provider or None,
+                "protect": r.protect, "retainOnDelete": r.retain_on_delete, "ignoreChanges": r.ignore_changes,
+                "inputs": restore_ints(r.inputs),
+            } for r in sorted(self.recording.resources, key=lambda r: r.urn)],  # registration order varies
+            "outputs": restore_ints(self.recording.outputs),
+            "pools": self.pools,
+            "rayClusters": self.clusters,
+            "cost": self.cost,
+            "checks": self.checks,
+            "validation": [f.to_json() for f in self.findings],
+        }
+
+
+def build_report(recording: Any, platform: Any, *, project: str, stack: str, project_dir: Path,
+                 crd_dir: Path | None = None, validator: Validator | ValidationWorker | None = None,
+                 kubernetes_version: str | None = None) -> Report:
+    findings: list[Finding] = []
+    if platform is None and isinstance(recording.outputs.get("node_pools"), list):
+        platform = _platform_from_outputs(recording.outputs["node_pools"])
+    if platform is not None:
+        findings += [replace(w, resource=f"stack {stack}") for w in platform.warnings]
+    clusters = ray_clusters(recording)
+    cost_doc, cost_findings = cost(platform)
+    findings += cost_findings
+
+    core = [(u, o) for u, o in k8s_objects(recording) if o["kind"] != "RayCluster"]
+    want = kubernetes_version or (platform.kubernetes_version if platform is not None else versions.EKS_VERSION)
+    if validator is None:
+        validator = Validator(crd_dir, project_dir)
+    result = validator.run(clusters, core, want)
+    findings += [Finding(f["field"], f.get("value"), f["message"], f["severity"], f["check"], f["resource"])
+                 for f in result["findings"]]
+    checks = dict(result["checks"])
+    if clusters:
+        if result["ray"] is None:
+            findings.append(issue("warning", "ray-parser", "RayCluster", "spec",
+                                    f"Ray autoscaler parser check SKIPPED: {result['ray_unavailable']}"))
+            checks["ray-parser"] = "SKIPPED"
+        else:
+            for (urn, rc), res in zip(clusters, result["ray"], strict=False):
+                if "error" in res:
+                    findings.append(issue("error", "ray-parser", urn, "spec",
+                                            f"Ray's parser rejects it: {res['error']}"))
+                else:
+                    findings += compare_with_ray(urn, rc, res["config"], platform)
+            checks["ray-parser"] = (f"{len(clusters)} RayCluster(s) through Ray's autoscaler parser, "
+                                    "compared with their pools")
+    return Report(project=project, stack=stack, recording=recording, platform=platform,
+                  tree=tree(recording, project, stack), pools=pool_rows(platform),
+                  clusters=cluster_rows(clusters, platform), cost=cost_doc, findings=findings, checks=checks)
+
+
+def _platform_from_outputs(node_pools: list[dict[str, Any]]) -> Platform | None:
+    """For programs that export ``node_pools`` (PoolDescriptors) but do not use the raystack config."""
+    try:
+        pools = {d["name"]: PoolFacts.from_descriptor(d) for d in node_pools}
+    except (TypeError, KeyError):
+        return None
+    return Platform.of_existing_pools(pools)

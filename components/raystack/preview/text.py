@@ -1,0 +1,78 @@
+"""Text output of ``raystack plan`` (rich tables). Rich is imported here, only when printing."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .report import Report, tree_rows
+
+
+def _money(x: float | None) -> str:
+    return "n/a" if x is None else f"${x:,.2f}"
+
+
+def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...]) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c, justify="right" if c in right else "left")
+    return t
+
+
+def print_text(report: Report, args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 140))
+    t = Table(title=f"Stack {report.project}/{report.stack}: {len(report.recording.resources)} resources "
+              "(mock engine, nothing is created)", title_justify="left", box=None, pad_edge=False)
+    t.add_column(" ", style="green")
+    t.add_column("Type")
+    t.add_column("Name", style="bold")
+    for typ, name in tree_rows(report.tree):
+        t.add_row("+", typ, name)
+    console.print(t)
+
+    if report.pools:
+        pt = _table("Node pools", ("Pool", "Instance", "Accelerator", "Count", "Min", "Max", "Capacity",
+                                   "$/h per node"), right=("Count", "Min", "Max", "$/h per node"))
+        for p in report.pools:
+            pt.add_row(p["pool"], p["instance"] or "-", p["accelerator"], str(p["accelerators_per_node"]),
+                       str(p["min"]), str(p["max"]),
+                       p["capacity_type"] + (" (existing)" if p["source"] == "existing" else ""),
+                       _money(p["price_usd_per_hour"]))
+        console.print(pt)
+    if report.clusters:
+        ct = _table("Ray clusters", ("Cluster", "Group", "Pool", "Accel/worker", "CPU", "Memory", "Min", "Max"),
+                    right=("Accel/worker", "CPU", "Min", "Max"))
+        for r in report.clusters:
+            ct.add_row(f"{r['namespace']}/{r['cluster']}", r["group"], r["pool"] or "-",
+                       str(r["accelerators_per_worker"]), str(r["cpu"]), str(r["memory"]),
+                       str(r["min_workers"]), str(r["max_workers"]))
+        console.print(ct)
+    c = report.cost
+    cost_t = Table(title="Cost (catalog on-demand prices, USD per hour)", title_justify="left")
+    cost_t.add_column("")
+    cost_t.add_column("Idle (pools at min)", justify="right")
+    cost_t.add_column("Max (pools at max)", justify="right")
+    cost_t.add_row("GPU pools", _money(c["idle_usd_per_hour"]), _money(c["max_usd_per_hour"]))
+    cost_t.add_row("Baseline: EKS control plane + system pool", _money(c["baseline_usd_per_hour"]),
+                   _money(c["baseline_max_usd_per_hour"]))
+    console.print(cost_t)
+    console.print(f"[dim]{c['notes']}[/dim]")
+    for check, what in report.checks.items():
+        console.print(f"checked {check}: {what}")
+    errors = sum(f.severity == "error" for f in report.findings)
+    warnings = len(report.findings) - errors
+    if args.out is not None:
+        console.print(f"wrote Kubernetes objects and Argo CD Applications to {args.out}")
+    if args.graph is not None:
+        console.print(f"wrote dependency graph (Mermaid) to {args.graph}")
+    if errors:
+        console.print(f"[red]{errors} error(s)[/red], {warnings} warning(s) (on stderr)")
+    else:
+        console.print(f"[green]valid[/green]; {warnings} warning(s)" + (" (on stderr)" if warnings else ""))

@@ -1,0 +1,15 @@
+"""The components other Pulumi languages see (the component provider's list; separate from ``__all__``)."""
+
+from __future__ import annotations
+
+from .components.cluster_autoscaler import ClusterAutoscaler
+from .components.eks_cluster import EksCluster
+from .components.gpu_node_pool import GpuNodePool
+from .components.kuberay_operator import KubeRayOperator
+from .components.network import Network
+from .components.nvidia_device_plugin import NvidiaDevicePlugin
+from .components.ray_cluster import RayCluster
+from .components.ray_platform import RayPlatform
+
+COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, KubeRayOperator, RayCluster,
+              RayPlatform]

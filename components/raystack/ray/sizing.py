@@ -1,0 +1,120 @@
+"""Fit Ray head and worker pods to the nodes of the pool they run on.
+
+Pure arithmetic over ``PoolFacts``: accelerators per worker, workers per node,
+CPU and memory that fit the node's schedulable share, and a ``maxWorkers`` the
+pool can actually hold. Explicit values are checked against the same bounds.
+Pulumi-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model.facts import PoolFacts
+
+#: Share of a worker's memory given to Ray's object store (Ray's own default).
+OBJECT_STORE_FRACTION = 0.3
+#: Memory granularity for derived worker sizes.
+MEMORY_STEP_MIB = 256
+#: The autoscaler sidecar's requests (KubeRay's defaults) share the head's node.
+AUTOSCALER_SIDECAR_CPU_MILLIS = 500
+AUTOSCALER_SIDECAR_MEMORY_MIB = 512
+
+
+class SizingError(ValueError):
+    """Raised with (field, value, message) when a pod cannot fit its pool."""
+
+    def __init__(self, field: str, value: Any, message: str):
+        self.field, self.value, self.message = field, value, message
+        super().__init__(f"{field} = {value!r}: {message}")
+
+
+def object_store_mib(memory_mib: int) -> int:
+    return int(memory_mib * OBJECT_STORE_FRACTION)
+
+
+@dataclass(frozen=True)
+class WorkerSize:
+    accelerators: int
+    pods_per_node: int
+    cpu: int
+    memory_mib: int
+    #: Most workers the pool holds at its maximum size.
+    max_workers_cap: int
+    min_workers: int
+    max_workers: int
+
+    @property
+    def object_store_mib(self) -> int:
+        return object_store_mib(self.memory_mib)
+
+
+@dataclass(frozen=True)
+class HeadSize:
+    cpu: int
+    memory_gib: int
+
+    @property
+    def object_store_mib(self) -> int:
+        return object_store_mib(self.memory_gib * 1024)
+
+
+def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | None = None,
+                memory_gib: int | None = None, min_workers: int = 0, max_workers: int | None = None) -> WorkerSize:
+    """Fit one Ray worker pod shape to a pool; ``None`` derives the value from the pool.
+    Raises SizingError naming the field."""
+    if pool.accelerators_per_node > 0:
+        accels = pool.accelerators_per_node if accelerators is None else accelerators
+        if not 1 <= accels <= pool.accelerators_per_node:
+            raise SizingError(
+                "acceleratorsPerWorker", accels,
+                f"pool {pool.name!r} nodes have {pool.accelerators_per_node} "
+                f"{pool.accelerator_resource}; allowed 1..{pool.accelerators_per_node}")
+        pods_per_node = pool.accelerators_per_node // accels
+    else:
+        accels = accelerators or 0
+        if accels:
+            raise SizingError("acceleratorsPerWorker", accels, f"pool {pool.name!r} has no accelerators; allowed: 0")
+        pods_per_node = 1
+
+    cpu_budget = pool.schedulable_cpu_millis // pods_per_node
+    mem_budget = pool.schedulable_memory_mib // pods_per_node
+    max_cpu = cpu_budget // 1000
+    max_mem_gib = mem_budget // 1024
+    if max_cpu < 1 or max_mem_gib < 1:
+        raise SizingError("pool", pool.name, f"nodes leave {pool.schedulable_cpu_millis}m CPU / "
+                          f"{pool.schedulable_memory_mib}Mi for {pods_per_node} worker(s); too small")
+    node = pool.instance_type or pool.name
+    cpu = max_cpu if cpu is None else cpu
+    if not 1 <= cpu <= max_cpu:
+        raise SizingError("cpu", cpu, f"{pods_per_node} worker(s) per {node} node "
+                          f"leave room for 1..{max_cpu} whole CPUs each")
+    if memory_gib is not None:
+        if not 1 <= memory_gib <= max_mem_gib:
+            raise SizingError("memoryGib", memory_gib, f"{pods_per_node} worker(s) per "
+                              f"{node} node leave room for 1..{max_mem_gib} GiB each")
+        memory_mib = memory_gib * 1024
+    else:
+        memory_mib = (mem_budget // MEMORY_STEP_MIB) * MEMORY_STEP_MIB
+
+    cap = pool.max_nodes * pods_per_node
+    max_workers = cap if max_workers is None else max_workers
+    if not 1 <= max_workers <= cap:
+        raise SizingError("maxWorkers", max_workers,
+                          f"pool {pool.name!r} holds at most {pool.max_nodes} node(s) x {pods_per_node} "
+                          f"worker(s); allowed 1..{cap}")
+    if not 0 <= min_workers <= max_workers:
+        raise SizingError("minWorkers", min_workers, f"allowed 0..{max_workers} (maxWorkers)")
+    return WorkerSize(accels, pods_per_node, cpu, memory_mib, cap, min_workers, max_workers)
+
+
+def size_head(pool: PoolFacts, cpu: int, memory_gib: int) -> HeadSize:
+    """Check a head pod's size against its pool (the autoscaler sidecar shares the node)."""
+    max_cpu = (pool.schedulable_cpu_millis - AUTOSCALER_SIDECAR_CPU_MILLIS) // 1000
+    max_mem = (pool.schedulable_memory_mib - AUTOSCALER_SIDECAR_MEMORY_MIB) // 1024
+    if not 1 <= cpu <= max_cpu:
+        raise SizingError("head.cpu", cpu, f"pool {pool.name!r} nodes leave room for 1..{max_cpu} CPUs")
+    if not 1 <= memory_gib <= max_mem:
+        raise SizingError("head.memoryGib", memory_gib, f"pool {pool.name!r} nodes leave room for 1..{max_mem} GiB")
+    return HeadSize(cpu, memory_gib)

@@ -1,0 +1,37 @@
+"""Rules for pools of an existing cluster (cloud-neutral). Pulumi-free."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..hardware import catalog
+from ..hardware.accelerators import ACCELERATOR_KINDS
+from ..model.findings import Finding
+from .common import DNS1123_LABEL, check_name
+
+
+def check_existing_pool(base: str, p: dict[str, Any], findings: list[Finding]) -> None:
+    """``p``: a defaulted ExistingPoolSpec; ``base``: its key path."""
+    check_name(findings, f"{base}.name", p["name"], DNS1123_LABEL, 30, "DNS-1123 label")
+    if not p["node_selector"]:
+        findings.append(Finding(f"{base}.nodeSelector", {}, "needs at least one label the pool's nodes carry"))
+    if p.get("instance_type"):  # optional: facts come from the catalog or from the explicit keys
+        try:
+            catalog.lookup(p["instance_type"])
+        except catalog.UnknownInstanceType:
+            findings.append(Finding(f"{base}.instanceType", p["instance_type"],
+                                    "not in raystack's catalog; give acceleratorKind, acceleratorsPerNode, "
+                                    "allocatableCpuMillis and allocatableMemoryMib instead"))
+            return
+    else:
+        for field, camel in (("allocatable_cpu_millis", "allocatableCpuMillis"),
+                             ("allocatable_memory_mib", "allocatableMemoryMib")):
+            if field not in p:
+                findings.append(Finding(f"{base}.{camel}", None, "required when instanceType is not given"))
+    kind = p.get("accelerator_kind")  # optional: derived from the instance type
+    if kind is not None and kind != "none" and kind not in ACCELERATOR_KINDS:
+        findings.append(Finding(f"{base}.acceleratorKind", kind, f"allowed: none, {', '.join(ACCELERATOR_KINDS)}"))
+    if p["max_nodes"] < 1:
+        findings.append(Finding(f"{base}.maxNodes", p["max_nodes"], "allowed: 1 or more"))
+    if p["min_nodes"] > p["max_nodes"]:
+        findings.append(Finding(f"{base}.minNodes", p["min_nodes"], f"allowed 0..{p['max_nodes']} (maxNodes)"))

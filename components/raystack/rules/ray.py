@@ -1,0 +1,34 @@
+"""Rules for Ray clusters: names, versions, image tags (cloud-neutral). Sizing against pools
+happens once, in ``model.ray_clusters``. Pulumi-free."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import versions
+from ..model.findings import Finding
+from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
+
+
+def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding]) -> None:
+    """``rc``: a defaulted RayClusterSpec (its ``ray_version`` already resolved)."""
+    check_name(findings, f"{base}.name", rc["name"], DNS1035_LABEL, 53, "DNS-1035 label")
+    check_name(findings, f"{base}.namespace", rc["namespace"], DNS1123_LABEL, 63, "DNS-1123 label")
+    rv = rc["ray_version"]
+    try:
+        if not versions.version_at_least(rv, versions.RAY_MIN_VERSION):
+            findings.append(Finding(f"{base}.rayVersion", rv,
+                                    f"allowed: {versions.RAY_MIN_VERSION} or newer (older Ray has unauthenticated "
+                                    "dashboard CVEs: CVE-2025-62593, CVE-2026-27482)"))
+    except ValueError:
+        findings.append(Finding(f"{base}.rayVersion", rv, "must be a version such as 2.55.0"))
+    if rc["python_tag"] not in versions.RAY_PYTHON_TAGS:
+        findings.append(Finding(f"{base}.pythonTag", rc["python_tag"],
+                                f"allowed: {', '.join(versions.RAY_PYTHON_TAGS)}"))
+    seen: set[str] = set()
+    for j, g in enumerate(rc["worker_groups"]):
+        gbase = f"{base}.workerGroups[{j}]"
+        check_name(findings, f"{gbase}.name", g["name"], DNS1123_LABEL, 63, "DNS-1123 label")
+        if g["name"] in seen:
+            findings.append(Finding(f"{gbase}.name", g["name"], "duplicate worker group name in this cluster"))
+        seen.add(g["name"])

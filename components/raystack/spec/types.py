@@ -1,0 +1,323 @@
+"""What users write: the typed, plain-data description of a raystack platform.
+
+These TypedDicts are the argument types of the components (Pulumi's analyzer
+turns every field docstring into the schema description other languages see)
+and the shape of the stack configuration. Stack files spell keys in camelCase
+(``instanceType``); Python code uses snake_case (``instance_type``).
+Defaults are not spelled here: they live in ``raystack.model.defaults``.
+
+No ``from __future__ import annotations``: Pulumi's analyzer needs the real
+annotations. String enums rather than ``Literal`` for the same reason.
+Pulumi-free.
+"""
+
+from enum import Enum
+from typing import TypedDict
+
+from typing_extensions import NotRequired, Required
+
+
+class CapacityType(str, Enum):
+    """How a node pool's EC2 capacity is bought."""
+
+    ON_DEMAND = "ON_DEMAND"
+    SPOT = "SPOT"
+    CAPACITY_BLOCK = "CAPACITY_BLOCK"
+
+
+class OperatingSystem(str, Enum):
+    """Node operating system (the EKS AMI family)."""
+
+    AL2023 = "al2023"
+    BOTTLEROCKET = "bottlerocket"
+
+
+class TaintEffect(str, Enum):
+    """Kubernetes taint effect."""
+
+    NO_SCHEDULE = "NoSchedule"
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"
+    NO_EXECUTE = "NoExecute"
+
+
+class ClusterMode(str, Enum):
+    """Build the cluster, or attach to one that exists."""
+
+    CREATE = "create"
+    EXISTING = "existing"
+
+
+class NatGateways(str, Enum):
+    """NAT gateway layout of a new VPC."""
+
+    SINGLE = "single"
+    PER_AZ = "per_az"
+
+
+class UpscalingMode(str, Enum):
+    """Ray autoscaler upscaling speed."""
+
+    DEFAULT = "Default"
+    AGGRESSIVE = "Aggressive"
+    CONSERVATIVE = "Conservative"
+
+
+class RayAuth(str, Enum):
+    """Ray's own authentication of the dashboard, Jobs API and GCS."""
+
+    TOKEN = "token"
+    DISABLED = "disabled"
+
+
+class TaintSpec(TypedDict):
+    """A Kubernetes taint on a pool's nodes."""
+
+    key: str
+    """Taint key, e.g. ``dedicated``."""
+    value: NotRequired[str]
+    """Taint value (empty: the worker groups tolerate the key with operator Exists)."""
+    effect: TaintEffect
+    """NoSchedule, PreferNoSchedule or NoExecute."""
+
+
+class NodePoolSpec(TypedDict, total=False):
+    """An accelerator node pool this stack creates (an EKS managed node group)."""
+
+    name: Required[str]
+    """Pool name: a DNS-1123 label, unique in the stack."""
+    instance_type: Required[str]
+    """An accelerator instance type from raystack's catalog."""
+    capacity_type: CapacityType
+    """ON_DEMAND (default), SPOT or CAPACITY_BLOCK."""
+    min_size: int
+    """Minimum nodes (default 0: the pool scales from zero)."""
+    max_size: int
+    """Maximum nodes (default 2)."""
+    os: OperatingSystem
+    """al2023 (default; raystack installs the device plugin) or bottlerocket (ships its own)."""
+    disk_size_gib: int
+    """Encrypted gp3 volume for container images, at least 100 GiB (default 200)."""
+    labels: dict[str, str]
+    """Extra node labels."""
+    taints: list[TaintSpec]
+    """Extra taints besides the accelerator taint."""
+    efa: bool
+    """Attach EFA interfaces and use a cluster placement group (families with EFA only)."""
+    capacity_reservation_id: str
+    """Capacity Block or ODCR id; required with CAPACITY_BLOCK."""
+    subnet_ids: list[str]
+    """Subnets for this pool (default: the cluster's private subnets; EFA and
+    Capacity Blocks use the first one only)."""
+
+
+class ExistingPoolSpec(TypedDict, total=False):
+    """Nodes of an existing cluster, described by their labels and taints."""
+
+    name: Required[str]
+    """Pool name worker groups refer to: a DNS-1123 label, unique in the stack."""
+    node_selector: Required[dict[str, str]]
+    """Labels every node of the pool carries (the worker group selects on them)."""
+    taints: list[TaintSpec]
+    """Taints the nodes carry (worker groups tolerate each)."""
+    instance_type: str
+    """Catalog instance type; fills in accelerator, CPU, memory and price."""
+    accelerator_kind: str
+    """Accelerator kind when no instanceType is given: none, nvidia, neuron, amd, tpu, ascend or gaudi."""
+    accelerators_per_node: int
+    """Accelerator devices per node (default: the instance type's, else 0)."""
+    allocatable_cpu_millis: int
+    """Allocatable CPU per node in millicores; required without instanceType."""
+    allocatable_memory_mib: int
+    """Allocatable memory per node in MiB; required without instanceType."""
+    max_nodes: Required[int]
+    """Most nodes the pool can have (bounds worker groups' maxWorkers)."""
+    min_nodes: int
+    """Fewest nodes the pool has (default 0)."""
+    capacity_type: CapacityType
+    """How the nodes are bought (default ON_DEMAND); informational."""
+
+
+class SystemPoolSpec(TypedDict, total=False):
+    """The on-demand CPU node group for the operator, add-ons and Ray heads."""
+
+    instance_type: str
+    """CPU instance type from the catalog (default m7i.xlarge)."""
+    min_size: int
+    """Minimum nodes (default 2)."""
+    max_size: int
+    """Maximum nodes (default 3)."""
+    disk_size_gib: int
+    """Encrypted gp3 root volume in GiB (default 100)."""
+
+
+class NetworkSpec(TypedDict, total=False):
+    """The VPC: created by the stack, or an existing one."""
+
+    cidr: str
+    """VPC CIDR, a /16 to /20 IPv4 block (default 10.0.0.0/16)."""
+    availability_zones: list[str]
+    """Explicit AZs; otherwise the first ``az_count`` available ones."""
+    az_count: int
+    """Number of AZs when none are listed, 2 to 4 (default 2)."""
+    nat_gateways: NatGateways
+    """single (default) or per_az (one NAT gateway per AZ)."""
+    vpc_id: str
+    """Use an existing VPC (with ``private_subnet_ids``) instead of creating one."""
+    private_subnet_ids: list[str]
+    """Private subnets of the existing VPC, in at least 2 AZs."""
+    public_subnet_ids: list[str]
+    """Public subnets of the existing VPC (informational)."""
+
+
+class HeadSpec(TypedDict, total=False):
+    """The Ray head pod (it never runs tasks: num-cpus 0)."""
+
+    cpu: int
+    """Whole CPUs (default 2)."""
+    memory_gib: int
+    """Memory in GiB (default 8)."""
+    pool: str
+    """Pool the head runs on (default: the system pool; with an existing
+    cluster, a CPU pool from existingPools)."""
+
+
+class WorkerGroupSpec(TypedDict, total=False):
+    """A Ray worker group, derived from the pool it runs on."""
+
+    name: Required[str]
+    """Group name: a DNS-1123 label, unique in its cluster."""
+    pool: Required[str]
+    """Name of a pool in ``gpuPools`` or ``existingPools``."""
+    accelerators_per_worker: int
+    """Accelerators each Ray worker pod gets (default: all of the node's)."""
+    min_workers: int
+    """Workers kept running (default 0)."""
+    max_workers: int
+    """Most workers (default: what the pool can hold at its maximum size)."""
+    cpu: int
+    """Whole CPUs per worker (default: the node's allocatable share)."""
+    memory_gib: int
+    """Memory per worker in GiB (default: the node's allocatable share)."""
+    idle_timeout_seconds: int
+    """Idle time before the autoscaler removes a worker (default: the cluster's)."""
+
+
+class RayClusterSpec(TypedDict, total=False):
+    """A KubeRay RayCluster whose worker groups are derived from their pools."""
+
+    name: Required[str]
+    """RayCluster name: a DNS-1035 label of at most 53 characters."""
+    namespace: str
+    """Kubernetes namespace (default ray); raystack creates it."""
+    ray_version: str
+    """Ray version (default: the platform's rayVersion)."""
+    python_tag: str
+    """Python tag of the rayproject/ray image: py310, py311 (default) or py312."""
+    head: HeadSpec
+    """The head pod."""
+    worker_groups: list[WorkerGroupSpec]
+    """Worker groups, each bound to one pool."""
+    idle_timeout_seconds: int
+    """Autoscaler v2 idle timeout in seconds (default 120)."""
+    upscaling_mode: UpscalingMode
+    """Default, Aggressive or Conservative (default Default)."""
+    auth: RayAuth
+    """Ray token authentication (default token)."""
+    network_policy: bool
+    """Create NetworkPolicies isolating the cluster (default true)."""
+
+
+class KubeRaySpec(TypedDict, total=False):
+    """The KubeRay operator."""
+
+    namespace: str
+    """Namespace of the operator (default kuberay-system)."""
+    retain_crds_on_delete: bool
+    """Leave the CRDs in the cluster on destroy (default true): deleting a CRD
+    deletes every custom resource of that kind, also other stacks'."""
+
+
+class PlatformSpec(TypedDict, total=False):
+    """A whole raystack platform: cluster, pools, operator and Ray clusters."""
+
+    environment: str
+    """Tag value raystack.io/environment (default: the stack name)."""
+    cluster_name: str
+    """EKS cluster name (created, or the existing one); DNS-1123, at most 40 characters. Required."""
+    cluster_mode: ClusterMode
+    """create (default) builds everything; existing attaches to a cluster."""
+    kubernetes_version: str
+    """EKS Kubernetes minor (default and allowed values in raystack.versions)."""
+    endpoint_public_access: bool
+    """Open the EKS API endpoint beyond the VPC (default false; needs publicAccessCidrs)."""
+    public_access_cidrs: list[str]
+    """CIDRs that may reach a public endpoint; 0.0.0.0/0 must be written and is warned about."""
+    admin_role_arns: list[str]
+    """IAM roles given cluster-admin through EKS access entries."""
+    protect: bool
+    """Protect the EKS control plane from deletion (default false)."""
+    existing_cluster_name: str
+    """clusterMode existing: an EKS cluster to attach to by name (read-only lookup)."""
+    kubeconfig: str
+    """clusterMode existing: a kubeconfig path or its contents (may be a secret)."""
+    ray_version: str
+    """Default Ray version of every RayCluster (default in raystack.versions)."""
+    cluster_autoscaler: bool
+    """Install the Cluster Autoscaler so pools at 0 nodes can grow (default true)."""
+    network: NetworkSpec
+    """The VPC (clusterMode create only)."""
+    system_pool: SystemPoolSpec
+    """The system node group (clusterMode create only)."""
+    gpu_pools: list[NodePoolSpec]
+    """Accelerator node pools the stack creates."""
+    existing_pools: list[ExistingPoolSpec]
+    """Nodes of an existing cluster worker groups may bind to."""
+    ray_clusters: list[RayClusterSpec]
+    """Ray clusters."""
+    kuberay: KubeRaySpec
+    """The KubeRay operator."""
+
+
+class PoolDescriptor(TypedDict):
+    """What a Ray worker group binds to: the facts of one node pool, whatever
+    created it. ``GpuNodePool.pool`` and ``RayPlatform.node_pools`` export it;
+    ``RayCluster`` and ``ClusterAutoscaler`` take it."""
+
+    name: str
+    """Pool name."""
+    source: str
+    """eks-managed-node-group (created by raystack) or existing."""
+    labels: dict[str, str]
+    """Labels every node of the pool carries."""
+    node_selector: dict[str, str]
+    """The labels worker pods select the pool's nodes by."""
+    taints: list[TaintSpec]
+    """Taints of the pool's nodes (worker pods tolerate each)."""
+    accelerator_kind: str
+    """nvidia, neuron, amd, tpu, ascend, gaudi or none."""
+    accelerator_resource: NotRequired[str]
+    """Kubernetes extended resource of the accelerator, e.g. nvidia.com/gpu (absent without one)."""
+    ray_accelerator_resource: NotRequired[str]
+    """Ray resource the accelerator maps to, e.g. GPU (absent without one)."""
+    accelerators_per_node: int
+    """Accelerator devices per node."""
+    accelerator_model: str
+    """Accelerator model, e.g. L4 (empty without one)."""
+    allocatable_cpu_millis: int
+    """Allocatable CPU per node in millicores."""
+    allocatable_memory_mib: int
+    """Allocatable memory per node in MiB."""
+    min_nodes: int
+    """Fewest nodes."""
+    max_nodes: int
+    """Most nodes."""
+    capacity_type: str
+    """ON_DEMAND, SPOT or CAPACITY_BLOCK."""
+    instance_type: NotRequired[str]
+    """Instance type, when known."""
+    architecture: str
+    """x86_64 or arm64."""
+    os: NotRequired[str]
+    """Node OS, when raystack created the pool."""
+    price_usd_hour: NotRequired[float]
+    """On-demand price per node and hour, when the catalog has one."""

@@ -1,0 +1,35 @@
+"""raystack.testing: run Pulumi programs under the SDK's mock engine and inspect what they register.
+
+A public harness (like ``kopf.testing``): ``raystack plan`` and this project's
+tests use it, and teams use it in their own stacks' tests::
+
+    from raystack import testing
+
+    rec = testing.run(lambda: RayCluster("team", args))
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    assert rc.inputs["spec"]["workerGroupSpecs"][0]["maxReplicas"] == 4, rc.urn
+
+    rec = testing.run_stack(Path("."), "dev")   # a project's program with a stack file's config
+
+Mock outputs per type token live in ``COMPUTED_OUTPUTS`` (extend it for your own types).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .mocks import COMPUTED_OUTPUTS, RecordingMocks
+from .project import SECRET_PLACEHOLDER, Project, load_project, load_stack_config, stack_names
+from .recorder import Recording, Registered, restore_ints, run, run_program_dir
+
+
+def run_stack(project_dir: Path, stack: str) -> Recording:
+    """Run the project's program under the mock engine with ``Pulumi.<stack>.yaml``'s config."""
+    project = load_project(project_dir)
+    return run_program_dir(project.program_dir, load_stack_config(project, stack), project=project.name, stack=stack)
+
+
+__all__ = [
+    "COMPUTED_OUTPUTS", "SECRET_PLACEHOLDER", "Project", "Recording", "RecordingMocks", "Registered",
+    "load_project", "load_stack_config", "restore_ints", "run", "run_program_dir", "run_stack", "stack_names",
+]

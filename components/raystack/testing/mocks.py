@@ -1,0 +1,61 @@
+"""Mock resource outputs: what real providers compute, for the types raystack reads outputs from.
+
+``COMPUTED_OUTPUTS`` is a table keyed by type token; teams extend it for their own
+resources (``COMPUTED_OUTPUTS["aws:s3/bucket:Bucket"] = lambda name, inputs: {...}``).
+Part of the public ``raystack.testing`` harness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pulumi.runtime import mocks as pmocks
+
+ACCOUNT = "123456789012"
+AVAILABILITY_ZONES = {"names": ["us-east-1a", "us-east-1b", "us-east-1c"],
+                      "zoneIds": ["use1-az1", "use1-az2", "use1-az4"]}
+
+
+def _eks_cluster(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    vpc = dict(inputs.get("vpcConfig", {}))
+    vpc["clusterSecurityGroupId"] = f"sg-{name}"
+    return {"name": inputs.get("name", name), "endpoint": f"https://{name}.eks.example.invalid",
+            "certificateAuthority": {"data": "bW9jay1jYQ=="}, "vpcConfig": vpc}
+
+
+#: Type token -> (resource name, inputs) -> outputs added to the inputs.
+COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda name, i: {"latestVersion": 1},
+    "aws:eks/nodeGroup:NodeGroup": lambda name, i: {"nodeGroupName": i.get("nodeGroupName", name)},
+    "aws:ec2/placementGroup:PlacementGroup": lambda name, i: {"name": i.get("name", name)},
+    "aws:iam/role:Role": lambda name, i: {"name": i.get("name", name), "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
+    "kubernetes:helm.sh/v3:Release": lambda name, i: {"name": i.get("name", name), "status": {"status": "deployed"}},
+}
+
+
+def computed_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    out = dict(inputs)
+    out.setdefault("arn", f"arn:aws:mock:us-east-1:{ACCOUNT}:{typ.split(':')[-1].lower()}/{name}")
+    extra = COMPUTED_OUTPUTS.get(typ)
+    if extra is not None:
+        out.update(extra(name, inputs))
+    return out
+
+
+class RecordingMocks(pmocks.Mocks):
+    """Answers registrations with ``computed_outputs`` and the invokes raystack makes."""
+
+    def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return f"{args.name}-id", computed_outputs(args.typ, args.name, dict(args.inputs))
+
+    def call(self, args: pmocks.MockCallArgs) -> dict[str, Any]:
+        tok = args.token
+        if tok.endswith("getAvailabilityZones"):
+            return dict(AVAILABILITY_ZONES)
+        if tok.endswith("getCluster"):
+            n = args.args.get("name", "existing")
+            return {"name": n, "endpoint": f"https://{n}.eks.example.invalid",
+                    "certificateAuthorities": [{"data": "bW9jay1jYQ=="}]}
+        return {}

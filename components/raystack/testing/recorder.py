@@ -1,0 +1,170 @@
+"""Run a Pulumi program in-process under the SDK's mock engine and record what it registers.
+
+Part of the public ``raystack.testing`` harness: ``raystack plan``, this
+project's tests and teams' own tests use it. The mock monitor is the
+SDK's own; this subclass only records each registration request (type, name,
+parent, dependencies, provider, options, inputs) before the SDK handles it,
+and the mocks answer with the computed outputs real providers would return.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pmocks
+from pulumi.runtime import rpc
+
+from .mocks import RecordingMocks
+from .project import SECRET_PLACEHOLDER
+
+
+@dataclass
+class Registered:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    dependencies: list[str]
+    provider: str
+    inputs: dict[str, Any]
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent or None,
+            "custom": self.custom, "dependencies": self.dependencies, "provider": self.provider or None,
+            "protect": self.protect, "retainOnDelete": self.retain_on_delete,
+            "ignoreChanges": self.ignore_changes, "inputs": restore_ints(self.inputs),
+        }
+
+
+@dataclass
+class Recording:
+    resources: list[Registered] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    logs: list[tuple[str, str]] = field(default_factory=list)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == typ]
+
+    def children_of(self, urn: str) -> list[Registered]:
+        return [r for r in self.resources if r.parent == urn]
+
+
+class RecordingMonitor(pmocks.MockMonitor):
+    def __init__(self, mocks: pmocks.Mocks, recording: Recording):
+        super().__init__(mocks)
+        self.recording = recording
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.recording.resources.append(Registered(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                dependencies=sorted(set(request.dependencies)),
+                provider=request.provider,
+                inputs=to_json_safe(inputs),
+                protect=bool(getattr(request, "protect", False)),
+                retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+                ignore_changes=list(request.ignoreChanges),
+            ))
+        return response
+
+
+def to_json_safe(value: Any) -> Any:
+    """Make deserialized inputs JSON-safe (unknowns and secrets become markers)."""
+    if isinstance(value, dict):
+        # Private SDK names (checked against pulumi 3.260-3.2xx): the marker of a secret value.
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET_PLACEHOLDER
+        return {k: to_json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json_safe(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+class _Logger:
+    def __init__(self, recording: Recording):
+        self.recording = recording
+
+    def __getattr__(self, level: str) -> Callable[..., None]:
+        def log(msg: str, *a: Any, **k: Any) -> None:
+            self.recording.logs.append((level, msg % a if a else msg))
+        return log
+
+
+def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, project: str = "raystack",
+        stack: str = "dev", preview: bool = False) -> Recording:
+    """Run ``program`` under the mock engine with ``config`` (namespaced keys, string values)."""
+    recording = Recording()
+    monitor = RecordingMonitor(RecordingMocks(), recording)
+    pulumi.runtime.set_mocks(RecordingMocks(), project=project, stack=stack, preview=preview, monitor=monitor,
+                             logger=_Logger(recording))  # type: ignore[arg-type]
+    pulumi.runtime.set_all_config(config or {})
+    exports: dict[str, Any] = {}
+    real_export = pulumi.export
+
+    def export(name: str, value: Any) -> None:
+        exports[name] = value
+
+    @pulumi.runtime.test
+    def _go() -> Any:
+        pulumi.export = export  # type: ignore[assignment]
+        try:
+            program()
+        finally:
+            pulumi.export = real_export  # type: ignore[assignment]
+        if not exports:
+            return None
+
+        async def collect() -> None:
+            # Stack outputs as plain values; secret outputs become the marker.
+            for k, v in exports.items():
+                out = pulumi.Output.from_input(v)
+                value = await out.future(with_unknowns=True)
+                recording.outputs[k] = SECRET_PLACEHOLDER if await out.is_secret() else to_json_safe(value)
+
+        return collect()
+
+    _go()
+    return recording
+
+
+def run_program_dir(program_dir: Path, config: dict[str, str], *, project: str, stack: str) -> Recording:
+    """Run a Pulumi Python program directory (its ``__main__.py``) under the mock engine."""
+    main = program_dir / "__main__.py"
+    sys.path.insert(0, str(program_dir))
+    try:
+        return run(lambda: runpy.run_path(str(main), run_name="__main__"), config, project=project, stack=stack)
+    finally:
+        sys.path.remove(str(program_dir))
+
+
+
+
+def restore_ints(value: Any) -> Any:
+    """Recorded inputs travel as protobuf Structs, so every number is a float:
+    give integral floats back their int type (8265.0 -> 8265)."""
+    if isinstance(value, dict):
+        return {k: restore_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore_ints(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

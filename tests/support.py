@@ -1,0 +1,54 @@
+"""Shared test helpers: pool facts, sizing and manifests through the model's public entry points,
+and the Kubernetes toleration / quantity arithmetic the tests check against."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from raystack.model import defaults
+from raystack.model.facts import PoolFacts, facts_for_existing
+from raystack.model.resolve import resolve_node_pool, resolve_ray_cluster, resolve_system_pool
+from raystack.ray.sizing import WorkerSize, size_worker
+from raystack.spec.types import ExistingPoolSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CRD_DIR = SHARED / "kuberay" / "crds"
+
+
+def gpu_pool(instance_type: str, name: str = "gpu", **extra: Any) -> PoolFacts:
+    return resolve_node_pool({"name": name, "instance_type": instance_type, **extra}, "unit").facts
+
+
+def system_pool(**spec: Any) -> PoolFacts:
+    return resolve_system_pool(spec, "unit").facts
+
+
+def existing_pool(spec: dict[str, Any]) -> PoolFacts:
+    return facts_for_existing(defaults.fill(ExistingPoolSpec, spec))
+
+
+def size_group(pool: PoolFacts, group: dict[str, Any]) -> WorkerSize:
+    """A WorkerGroupSpec (Python spelling) sized against its pool."""
+    return size_worker(pool, accelerators=group.get("accelerators_per_worker"), cpu=group.get("cpu"),
+                       memory_gib=group.get("memory_gib"), min_workers=group.get("min_workers", 0),
+                       max_workers=group.get("max_workers"))
+
+
+def build_raycluster(spec: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts,
+                     ray_version: str | None = None) -> dict[str, Any]:
+    return resolve_ray_cluster(copy.deepcopy(spec), pools, head_pool, ray_version, None).manifest
+
+
+def tolerates(tolerations: list[dict[str, Any]], key: str, value: str, effect: str) -> bool:
+    """Whether one of the tolerations tolerates the taint key=value:effect (Kubernetes' rule)."""
+    for t in tolerations:
+        if t.get("key") != key:
+            continue
+        if t.get("effect") and t["effect"] != effect:
+            continue
+        if t.get("operator") == "Exists" or t.get("value", "") == value:
+            return True
+    return False
