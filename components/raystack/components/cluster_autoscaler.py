@@ -75,5 +75,5 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             region=a["region"], kubernetes_version=a["kubernetes_version"],  # filled
             node_selector=dict(a["node_selector"]), pools=pools, tags=dict(a["tags"]))  # filled
         self.role_arn = role.arn
-        self.release_name = release.name
+        self.release_name = release.name.apply(lambda n: n or "")
         self.register_outputs({"role_arn": self.role_arn, "release_name": self.release_name})

@@ -63,14 +63,15 @@ class GpuNodePool(pulumi.ComponentResource):
 
     def _build(self, name: str, pool: NodePool, a: GpuNodePoolArgs) -> None:
         tags = dict(a["tags"])  # filled
-        subnets = pulumi.Output.from_input(pool.subnet_ids or a["subnet_ids"])
+        subnets: pulumi.Output[list[str]] = pulumi.Output.from_input(
+            list(pool.subnet_ids) if pool.subnet_ids else a["subnet_ids"])
         if pool.single_az:
-            subnets = subnets.apply(lambda s: s[:1])
+            subnets = subnets.apply(lambda s: list(s)[:1])
         placement = None
         if pool.efa:
             placement = aws.ec2.PlacementGroup(f"{name}-pg", strategy="cluster", tags=tags,
                                                opts=pulumi.ResourceOptions(parent=self))
-        sg = a.get("cluster_security_group_id")  # optional: only EFA needs it
+        sg: pulumi.Input[str] | None = a.get("cluster_security_group_id")  # optional: only EFA needs it
         self.facts = pool.facts
         self.node_group = managed_node_group(
             f"{name}-ng", pool, parent=self, launch_template_name=name,

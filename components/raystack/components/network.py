@@ -43,7 +43,7 @@ class Network(pulumi.ComponentResource):
         a = defaults.fill(NetworkArgs, args)
         out = build_network(self, name, cluster=a["cluster_name"], cidr=a["cidr"],
                             azs_given=a.get("availability_zones"),  # optional: else discovered
-                            az_count=a["az_count"], nat_gateways=str(a["nat_gateways"]), tags=dict(a["tags"]))
+                            az_count=a["az_count"], nat_gateways=NatGateways(a["nat_gateways"]).value, tags=dict(a["tags"]))
         self.vpc_id = out.vpc_id
         self.private_subnet_ids = out.private_subnet_ids
         self.public_subnet_ids = out.public_subnet_ids

@@ -53,5 +53,5 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
             values=device_plugin_values(row, skip_os),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.release_name = self.release.name
+        self.release_name = self.release.name.apply(lambda n: n or "")
         self.register_outputs({"release_name": self.release_name})

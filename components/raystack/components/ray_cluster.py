@@ -7,7 +7,7 @@ dashboard/Jobs port is never open to the rest of the cluster).
 """
 
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -65,8 +65,8 @@ class RayCluster(pulumi.ComponentResource):
     def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
         # pools, device plugin), so the ordering is explicit on the RayCluster.
-        deps = opts.depends_on if opts and opts.depends_on else []
-        deps = list(deps) if isinstance(deps, (list, tuple)) else [deps]
+        given: Any = opts.depends_on if opts and opts.depends_on else []
+        deps: list[pulumi.Resource] = list(given) if isinstance(given, (list, tuple)) else [given]
         self.manifest = plan.manifest
         meta = plan.manifest["metadata"]
         self.resource = k8s.apiextensions.CustomResource(
@@ -78,7 +78,7 @@ class RayCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=deps, ignore_changes=AUTOSCALER_OWNED),
         )
         if plan.network_policy_spec is not None:
-            k8s.networking.v1.NetworkPolicy(
+            k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]
                 f"{name}-netpol",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{meta['name']}-ingress", namespace=meta["namespace"]),
                 spec=plan.network_policy_spec,

@@ -81,7 +81,7 @@ class RayPlatform(pulumi.ComponentResource):
         self.ray_clusters = pulumi.Output.from_input(
             [{"name": rc.name, "namespace": rc.namespace} for rc in platform.ray_clusters])
         self.node_pools = pulumi.Output.from_input(
-            [p.to_descriptor() for p in platform.pools.values()])  # type: ignore[arg-type]
+            [p.to_descriptor() for p in platform.pools.values()])  # type: ignore[misc]
         self.register_outputs({
             "cluster_name": self.cluster_name,
             "kubeconfig": self.kubeconfig,

@@ -9,8 +9,7 @@ from typing import Any
 
 from ..model.facts import POOL_LABEL
 from ..model.findings import Finding
-from ..testing.project import SECRET_PLACEHOLDER
-from ..testing.recorder import restore_ints
+from ..testing.values import SECRET_PLACEHOLDER, restore_ints
 
 RAYCLUSTER_TYPE = "kubernetes:ray.io/v1:RayCluster"
 HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
@@ -68,7 +67,7 @@ def _contains_secret(value: Any) -> bool:
         return any(_contains_secret(v) for v in value.values())
     if isinstance(value, list):
         return any(_contains_secret(v) for v in value)
-    return value == SECRET_PLACEHOLDER
+    return bool(value == SECRET_PLACEHOLDER)
 
 
 def _quantity(q: Any) -> float:

@@ -15,7 +15,7 @@ from .. import versions
 from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
 from ..model.platform import Platform
-from ..testing.recorder import restore_ints
+from ..testing.values import restore_ints
 from .checks.ray_parser import compare_with_ray
 from .checks.worker import ValidationWorker, Validator
 from .cost import cost

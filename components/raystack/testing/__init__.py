@@ -16,15 +16,32 @@ Mock outputs per type token live in ``COMPUTED_OUTPUTS`` (extend it for your own
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .mocks import COMPUTED_OUTPUTS, RecordingMocks
-from .project import SECRET_PLACEHOLDER, Project, load_project, load_stack_config, stack_names
-from .recorder import Recording, Registered, restore_ints, run, run_program_dir
+from .project import Project, load_project, load_stack_config, stack_names
+from .values import SECRET_PLACEHOLDER, restore_ints
+
+if TYPE_CHECKING:
+    from .mocks import COMPUTED_OUTPUTS, RecordingMocks
+    from .recorder import Recording, Registered, run, run_program_dir
+
+# Pulumi-dependent names load on first use, so the Pulumi-free parts stay cheap to import.
+_LAZY = {"COMPUTED_OUTPUTS": "mocks", "RecordingMocks": "mocks", "Recording": "recorder", "Registered": "recorder",
+         "run": "recorder", "run_program_dir": "recorder"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(name)
 
 
 def run_stack(project_dir: Path, stack: str) -> Recording:
     """Run the project's program under the mock engine with ``Pulumi.<stack>.yaml``'s config."""
+    from .recorder import run_program_dir
+
     project = load_project(project_dir)
     return run_program_dir(project.program_dir, load_stack_config(project, stack), project=project.name, stack=stack)
 

@@ -50,7 +50,7 @@ class RecordingMocks(pmocks.Mocks):
     def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         return f"{args.name}-id", computed_outputs(args.typ, args.name, dict(args.inputs))
 
-    def call(self, args: pmocks.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pmocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         tok = args.token
         if tok.endswith("getAvailabilityZones"):
             return dict(AVAILABILITY_ZONES)

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-SECRET_PLACEHOLDER = "[secret]"
+from .values import SECRET_PLACEHOLDER
 
 
 @dataclass

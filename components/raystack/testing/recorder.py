@@ -18,10 +18,10 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pmocks
-from pulumi.runtime import rpc
+from pulumi.runtime import rpc, settings
 
 from .mocks import RecordingMocks
-from .project import SECRET_PLACEHOLDER
+from .values import SECRET_PLACEHOLDER, restore_ints
 
 
 @dataclass
@@ -66,7 +66,7 @@ class RecordingMonitor(pmocks.MockMonitor):
         self.recording = recording
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             self.recording.resources.append(Registered(
@@ -114,6 +114,10 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
     """Run ``program`` under the mock engine with ``config`` (namespaced keys, string values)."""
     recording = Recording()
     monitor = RecordingMonitor(RecordingMocks(), recording)
+    # set_mocks keeps the root stack resource of an earlier run in this context (pulumi
+    # 3.2xx, runtime/mocks.py: "if get_root_resource() is None"), so a second stack run in
+    # one process would parent its resources to the first stack's URN. Start each run fresh.
+    settings.ROOT.set(None)
     pulumi.runtime.set_mocks(RecordingMocks(), project=project, stack=stack, preview=preview, monitor=monitor,
                              logger=_Logger(recording))  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(config or {})
@@ -123,13 +127,13 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
     def export(name: str, value: Any) -> None:
         exports[name] = value
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def _go() -> Any:
-        pulumi.export = export  # type: ignore[assignment]
+        pulumi.export = export
         try:
             program()
         finally:
-            pulumi.export = real_export  # type: ignore[assignment]
+            pulumi.export = real_export
         if not exports:
             return None
 
@@ -157,14 +161,3 @@ def run_program_dir(program_dir: Path, config: dict[str, str], *, project: str, 
 
 
 
-
-def restore_ints(value: Any) -> Any:
-    """Recorded inputs travel as protobuf Structs, so every number is a float:
-    give integral floats back their int type (8265.0 -> 8265)."""
-    if isinstance(value, dict):
-        return {k: restore_ints(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [restore_ints(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value

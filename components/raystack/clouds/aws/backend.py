@@ -8,8 +8,9 @@ import pulumi
 from ...components.cluster_autoscaler import ClusterAutoscaler
 from ...components.eks_cluster import EksCluster
 from ...components.gpu_node_pool import GpuNodePool
-from ...components.network import Network
+from ...components.network import Network, NetworkArgs
 from ...model.platform import Platform
+from ...spec.types import NatGateways
 from ..base import ClusterHandle
 
 
@@ -35,14 +36,12 @@ class EksBackend:
         net = platform.network
         assert net is not None and platform.system_pool is not None  # create mode
         if net.create:
-            network = Network(f"{name}-network", {
-                "cluster_name": platform.cluster_name,
-                "cidr": net.cidr,
-                **({"availability_zones": list(net.availability_zones)} if net.availability_zones else {}),
-                "az_count": net.az_count,
-                "nat_gateways": net.nat_gateways,  # type: ignore[typeddict-item]
-                "tags": self.tags,
-            }, opts=child)
+            net_args: NetworkArgs = {"cluster_name": platform.cluster_name, "cidr": net.cidr,
+                                     "az_count": net.az_count, "nat_gateways": NatGateways(net.nat_gateways),
+                                     "tags": self.tags}
+            if net.availability_zones:
+                net_args["availability_zones"] = list(net.availability_zones)
+            network = Network(f"{name}-network", net_args, opts=child)
             private_subnets: pulumi.Input[list[str]] = network.private_subnet_ids
         else:
             private_subnets = list(net.private_subnet_ids)

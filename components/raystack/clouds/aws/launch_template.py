@@ -18,7 +18,7 @@ def node_launch_template(
     disk_size_gib: int,
     tags: dict[str, str],
     efa_interfaces: int = 0,
-    security_group_ids: pulumi.Input[list[str]] | None = None,
+    security_group_ids: pulumi.Input[list[pulumi.Input[str]]] | None = None,
     placement_group: pulumi.Input[str] | None = None,
     capacity_reservation_id: str | None = None,
     capacity_block: bool = False,

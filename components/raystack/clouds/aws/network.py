@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -17,6 +18,10 @@ class NetworkOutputs:
     public_subnet_ids: pulumi.Output[list[str]]
 
 
+def _nth(i: int) -> Callable[[list[str]], str]:
+    return lambda names: names[i]
+
+
 def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[str], cidr: str,
                   azs_given: list[str] | None, az_count: int, nat_gateways: str,
                   tags: dict[str, str]) -> NetworkOutputs:
@@ -28,7 +33,7 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
         azs: list[pulumi.Input[str]] = list(azs_given)
     else:
         available = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOptions(parent=parent))
-        azs = [available.names.apply(lambda n, i=i: n[i]) for i in range(count)]
+        azs = [available.names.apply(_nth(i)) for i in range(count)]
 
     vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True,
                       tags={**tags, "Name": f"{name}-vpc"}, opts=child)

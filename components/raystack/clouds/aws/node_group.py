@@ -26,7 +26,7 @@ def managed_node_group(
     kubernetes_version: str,
     tags: dict[str, str],
     node_group_tags: dict[str, str] | None = None,
-    security_group_ids: pulumi.Input[list[str]] | None = None,
+    security_group_ids: pulumi.Input[list[pulumi.Input[str]]] | None = None,
     placement_group: pulumi.Input[str] | None = None,
     depends_on: list[pulumi.Resource] | None = None,
 ) -> aws.eks.NodeGroup:

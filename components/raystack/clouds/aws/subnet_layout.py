@@ -16,7 +16,7 @@ def plan_subnets(cidr: str, az_count: int) -> SubnetPlan:
     """Split the VPC into eighths: one large private subnet per AZ (pods take
     VPC addresses with the VPC CNI), and small public subnets for NAT gateways
     and load balancers carved from the last eighth."""
-    net = ipaddress.ip_network(cidr)
+    net = ipaddress.IPv4Network(cidr)
     eighths = list(net.subnets(prefixlen_diff=3))
     if not 1 <= az_count <= 4:
         raise ValueError(f"az_count must be 1..4, got {az_count}")

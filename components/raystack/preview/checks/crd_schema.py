@@ -46,7 +46,8 @@ def _schema_from_crd_text(text: str) -> dict[str, Any]:
     crd = yaml.load(text, Loader=loader)
     for v in crd["spec"]["versions"]:
         if v["name"] == "v1":
-            return _strict_schema(v["schema"]["openAPIV3Schema"])
+            schema: dict[str, Any] = _strict_schema(v["schema"]["openAPIV3Schema"])
+            return schema
     raise ValueError("no v1 version in the RayCluster CRD")
 
 
@@ -56,7 +57,8 @@ def _cached_schema_from_file(path: Path) -> dict[str, Any]:
     cached = cache_dir() / f"raycluster-v1-schema-{key.hexdigest()[:20]}.json"
     if cached.exists():
         try:
-            return json.loads(cached.read_text())
+            loaded: dict[str, Any] = json.loads(cached.read_text())
+            return loaded
         except (OSError, ValueError):
             pass
     schema = _schema_from_crd_text(path.read_text())

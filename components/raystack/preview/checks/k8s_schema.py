@@ -21,7 +21,7 @@ def kubernetes_schema_version(wanted: str) -> str:
 
     have = sorted({utils.major_minor(v) for v in utils.all_versions()}, key=key)
     older = [v for v in have if key(v) <= key(wanted)]
-    return older[-1] if older else have[0]
+    return str(older[-1] if older else have[0])
 
 
 @functools.lru_cache(maxsize=64)

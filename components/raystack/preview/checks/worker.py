@@ -95,7 +95,8 @@ class ValidationWorker:
             out, _err = self.proc.communicate(json.dumps(request).encode())
             self.proc = None
             try:
-                return json.loads(out)
+                result: dict[str, Any] = json.loads(out)
+                return result
             except ValueError:
                 pass  # the child died: do it here
         a = self.args

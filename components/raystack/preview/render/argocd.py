@@ -11,7 +11,7 @@ from typing import Any
 
 from ... import versions
 from ...model.findings import Finding
-from ...testing.recorder import restore_ints
+from ...testing.values import restore_ints
 from ..objects import CONFIG_GROUP_TYPE, HELM_RELEASE_TYPE, _contains_secret, issue, k8s_objects
 
 ARGOCD_NAMESPACE = "argocd"

@@ -1,0 +1,75 @@
+"""Rules of the house, enforced: the pure packages never import Pulumi; components never import the
+tooling; the public harness and the preview command import on their own."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "components" / "raystack"
+PURE = ["spec", "model", "rules", "hardware", "ray", "kube", "versions.py", "clouds/aws/ami.py",
+        "clouds/aws/subnet_layout.py", "clouds/aws/iam.py", "clouds/aws/pools.py", "clouds/aws/rules.py",
+        "clouds/aws/autoscaler_config.py", "preview", "testing/project.py"]
+MAX_LINES = 450
+
+
+def _modules(rel: str) -> list[str]:
+    path = PKG / rel
+    files = [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
+    return ["raystack." + ".".join(f.relative_to(PKG).with_suffix("").parts).removesuffix(".__init__")
+            for f in files]
+
+
+@pytest.mark.parametrize("rel", PURE)
+def test_pure_modules_never_import_pulumi(rel):
+    mods = _modules(rel)
+    code = ("import importlib, sys\n"
+            f"for m in {mods!r}: importlib.import_module(m)\n"
+            "print(sorted(m for m in sys.modules if m == 'pulumi' or m.startswith(('pulumi.', 'pulumi_'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", f"{rel} imports Pulumi: {out}"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add("." * node.level + node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+def test_components_never_import_the_tooling():
+    for f in sorted((PKG / "components").glob("*.py")) + sorted((PKG / "clouds").rglob("*.py")):
+        bad = [m for m in _imports(f) if "preview" in m or "testing" in m]
+        assert not bad, f"{f.relative_to(PKG)} imports {bad}"
+
+
+def test_no_library_module_is_over_450_lines():
+    long = {str(f.relative_to(PKG)): n for f in PKG.rglob("*.py") if (n := len(f.read_text().splitlines())) > MAX_LINES}
+    assert not long, long
+
+
+def test_no_accelerator_is_named_outside_the_accelerator_table():
+    """Every accelerator-specific decision is a column of hardware/accelerators.py."""
+    offenders = []
+    for f in PKG.rglob("*.py"):
+        if f.name == "accelerators.py":
+            continue
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Compare) and any(
+                    isinstance(c, ast.Constant) and c.value in {"nvidia", "neuron", "amd", "tpu", "ascend", "gaudi"}
+                    for c in [node.left, *node.comparators]):
+                offenders.append(f"{f.relative_to(PKG)}:{node.lineno}")
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize("module", ["raystack.testing", "raystack.preview", "raystack.preview.cli"])
+def test_public_packages_import(module):
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
