@@ -158,11 +158,13 @@ def test_allocatable_is_positive_and_below_nominal(instance_type):
 
 # --- describe_allowed ------------------------------------------------------------
 
-@pytest.mark.parametrize(("names", "limit", "expected"), [
-    ([], 12, ""),
-    (["a"], 12, "a"),
-    (["a", "b", "c"], 3, "a, b, c"),
-    (["a", "b", "c", "d"], 2, "a, b, ... (4 in the catalog)"),
+@pytest.mark.parametrize(("wanted", "suggested"), [
+    ("g6.xlarg", "'g6.xlarge'"),
+    ("g6.huge", "'g6."),
+    ("p5.48xl", "'p5.48xlarge'"),
 ])
-def test_describe_allowed(names, limit, expected):
-    assert catalog.describe_allowed(names, limit) == expected
+def test_describe_allowed_suggests_and_lists_every_family(wanted, suggested):
+    text = catalog.describe_allowed(catalog.accelerator_types(), wanted)
+    assert text.startswith(f"did you mean {suggested}"), text
+    families = {catalog.lookup(n).family for n in catalog.accelerator_types()}
+    assert all(f"; {f}." in text or f"allowed: {f}." in text for f in families), text

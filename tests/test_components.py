@@ -93,7 +93,7 @@ def test_capacity_block_pool_targets_its_reservation():
 
 
 @pytest.mark.parametrize(("pool", "key", "in_message"), [
-    ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "allowed: g4dn.12xlarge"),
+    ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "allowed: g4dn.{12xlarge"),
     ({"name": "x", "instance_type": "g6.xlarge", "min_size": 3, "max_size": 2}, "pool.minSize", "allowed 0..2"),
     ({"name": "x", "instance_type": "m7i.xlarge"}, "pool.instanceType", "has no accelerator"),
     ({"name": "x", "instance_type": "trn1.2xlarge"}, "pool.instanceType", "implemented: nvidia"),

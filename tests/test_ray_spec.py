@@ -117,7 +117,7 @@ def test_sizing_errors(make_pool, group, field):
 def _pools():
     gpu = gpu_pool("g6e.12xlarge", **{
         "max_size": 3,
-        "labels": {"raystack.io/team": "ml"},
+        "labels": {"team.example.com/name": "ml"},
         "taints": [{"key": "dedicated", "value": "ml", "effect": "NoExecute"},
                    {"key": "spotty", "effect": "PreferNoSchedule"}],
     })

@@ -60,7 +60,7 @@ def test_base_resolves_to_a_fully_defaulted_model():
     (with_(kubernetesVersion="1.29"), "raystack:kubernetesVersion", "allowed: 1.34, 1.35"),
     (with_(clusterMode="existing", kubeconfig="~/.kube/config"), "raystack:gpuPools", "existingPools"),
     (with_(network={"cidr": "10.0.0.0/24"}), "raystack:network.cidr", "/16 to /20"),
-    (with_(systemPool={"instanceType": "g6.xlarge"}), "raystack:systemPool.instanceType", "m7i.xlarge"),
+    (with_(systemPool={"instanceType": "g6.xlarge"}), "raystack:systemPool.instanceType", "m7i.{"),
 ])
 def test_bad_config_names_key_value_and_allowed(cfg, key, fragment):
     with pytest.raises(ConfigError) as err:

@@ -45,7 +45,8 @@ class RayPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         raw, kubeconfig = _split_kubeconfig(dict(args))
-        platform = resolve(raw, camel=False, stack=pulumi.get_stack())  # raises before any registration
+        platform = resolve(raw, camel=False, stack=pulumi.get_stack(),  # raises before any registration
+                           region=pulumi.Config("aws").get("region"))
         super().__init__("raystack:index:RayPlatform", name, {}, opts)
         self._build(name, platform, kubeconfig)
 
@@ -57,7 +58,8 @@ class RayPlatform(pulumi.ComponentResource):
         from ..config import read_stack_config
 
         raw, kubeconfig = _split_kubeconfig(read_stack_config(namespace))
-        platform = resolve(raw, camel=True, stack=pulumi.get_stack())  # raises before any registration
+        platform = resolve(raw, camel=True, stack=pulumi.get_stack(),  # raises before any registration
+                           region=pulumi.Config("aws").get("region"))
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayPlatform", name, {}, opts)
         self._build(name, platform, kubeconfig)
@@ -121,7 +123,7 @@ class RayPlatform(pulumi.ComponentResource):
             deps += [cluster.pool_resources[u] for u in created]
             kinds = sorted({platform.pools[u].accelerator_kind for u in created})
             deps += [device_plugins[k] for k in kinds if k in device_plugins]
-            RayCluster._from_model(f"{name}-{rc.name}", rc, opts=pulumi.ResourceOptions(
+            RayCluster._from_model(f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                 parent=self, providers=[cluster.provider], depends_on=deps))
 
 

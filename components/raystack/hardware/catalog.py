@@ -108,8 +108,22 @@ def cpu_types() -> list[str]:
     return sorted(k for k, v in load_catalog().items() if not v.has_accelerator)
 
 
-def describe_allowed(names: list[str], limit: int = 12) -> str:
-    """A short 'allowed' list for error messages."""
-    if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[:limit]) + f", ... ({len(names)} in the catalog)"
+def describe_allowed(names: list[str], wanted: object = None) -> str:
+    """'allowed' for error messages: the closest names to ``wanted`` (difflib, same family
+    first), then every family with its sizes, so the right family is never cut off."""
+    import difflib
+
+    cat = load_catalog()
+    close: list[str] = []
+    if isinstance(wanted, str):
+        family = wanted.split(".")[0]
+        same = [n for n in names if cat[n].family == family]
+        close = difflib.get_close_matches(wanted, same, n=2, cutoff=0.5) or difflib.get_close_matches(
+            wanted, names, n=2, cutoff=0.6)
+    families: dict[str, list[str]] = {}
+    for n in names:
+        families.setdefault(cat[n].family, []).append(n.split(".", 1)[1])
+    listing = "; ".join(f"{f}.{{{','.join(sizes)}}}" if len(sizes) > 1 else f"{f}.{sizes[0]}"
+                        for f, sizes in sorted(families.items()))
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return f"{hint}allowed: {listing}"

@@ -63,6 +63,8 @@ class WorkerGroupPlan:
 
 @dataclass(frozen=True)
 class RayClusterPlan:
+    #: Suffix of its Pulumi resource names: the name, or <namespace>-<name> where the name repeats.
+    resource_name: str
     name: str
     namespace: str
     ray_version: str

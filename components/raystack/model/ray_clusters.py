@@ -10,22 +10,32 @@ from typing import Any
 from ..ray.networkpolicy import network_policy_spec
 from ..ray.raycluster import GroupInput, build_raycluster
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
+from ..rules.capacity import check_stranded_devices
 from ..rules.ray import check_ray_cluster
+from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
 from .findings import Finding
 from .platform import RayClusterPlan, WorkerGroupPlan
 
 
 def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts | None,
-                     operator_namespace: str, findings: list[Finding]) -> RayClusterPlan | None:
+                     operator_namespace: str, findings: list[Finding], warnings: list[Finding] | None = None,
+                     broken_pools: frozenset[str] = frozenset(), resource_name: str | None = None,
+                     ) -> RayClusterPlan | None:
     """``rc``: a defaulted RayClusterSpec with its ``ray_version`` resolved; ``base``: its key path.
-    Appends findings; returns the plan only when the cluster is valid."""
+    Appends findings; returns the plan only when the cluster is valid. Pools in ``broken_pools``
+    already have a finding of their own: objects bound to them are skipped without another."""
     before = len(findings)
+    suppressed = False
     check_ray_cluster(base, rc, findings)
     head: HeadSize | None = None
-    if head_pool is None:
+    head_named = rc["head"].get("pool")  # optional: the system pool by default
+    if head_pool is None and (head_named or "system") in broken_pools:
+        suppressed = True
+    elif head_pool is None:
         findings.append(Finding(f"{base}.head.pool", rc["head"].get("pool"),  # the pool the user named, if any
-                                f"no pool to run the head on; allowed: {', '.join(pools) or 'none'}"))
+                                f"no pool to run the head on{did_you_mean(head_named, sorted(pools))}; "
+                                f"allowed: {', '.join(pools) or 'none'}"))
     else:
         try:
             head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"])
@@ -35,9 +45,13 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     for j, g in enumerate(rc["worker_groups"]):
         gbase = f"{base}.workerGroups[{j}]"
         pool = pools.get(g["pool"])
+        if pool is None and g["pool"] in broken_pools:
+            suppressed = True
+            continue
         if pool is None:
             findings.append(Finding(f"{gbase}.pool", g["pool"],
-                                    f"no such pool; allowed: {', '.join(sorted(pools)) or 'none defined'}"))
+                                    f"no such pool{did_you_mean(g['pool'], sorted(pools))}; "
+                                    f"allowed: {', '.join(sorted(pools)) or 'none defined'}"))
             continue
         try:
             # Absent keys (None) are derived from the pool by size_worker.
@@ -47,8 +61,10 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         except SizingError as e:
             findings.append(Finding(f"{gbase}.{e.field}", e.value, e.message))
             continue
+        if warnings is not None:
+            check_stranded_devices(gbase, pool, size.accelerators, warnings)
         groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds")))
-    if len(findings) > before or head is None or head_pool is None:
+    if len(findings) > before or suppressed or head is None or head_pool is None:
         return None
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
@@ -56,6 +72,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         groups=[GroupInput(g.name, pools[g.pool], g.size, g.idle_timeout_seconds) for g in groups],
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"])
     return RayClusterPlan(
+        resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups), network_policy=rc["network_policy"],
         manifest=manifest,

@@ -18,6 +18,7 @@ from ..clouds.aws import rules as aws_rules
 from ..clouds.aws.ami import AMI_TABLE
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..kube.values import kuberay_values
+from ..rules.capacity import check_heads_fit, check_shared_pools
 from ..rules.common import DNS1123_LABEL, NS, check_name, key
 from ..rules.pools import check_existing_pool
 from ..spec.coerce import coerce
@@ -29,10 +30,11 @@ from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPl
 from .ray_clusters import plan_ray_cluster
 
 
-def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None) -> Platform:
+def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, region: str | None = None) -> Platform:
     """Raw stack config (camelCase keys without the namespace; ``camel=False``: the
     Python snake_case spelling) -> validated, fully defaulted Platform.
-    ``stack`` names the stack (the default ``environment``)."""
+    ``stack`` names the stack (the default ``environment``); ``region`` is the AWS
+    provider's (AZs are checked against it when given)."""
     given, coerce_findings = coerce(PlatformSpec, raw, "", camel=camel)
     findings = [f.prefixed(NS) for f in coerce_findings]
     raise_if_errors(findings)
@@ -46,13 +48,15 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None) -
         check_name(findings, key("clusterName"), name, DNS1123_LABEL, 40, "DNS-1123 label")
     creates = spec["cluster_mode"] == "create"
     if creates:
-        aws_rules.check_create_mode(spec, given, findings, warnings)
+        aws_rules.check_create_mode(spec, given, findings, warnings, region)
     else:
         _check_existing_mode(spec, given, findings)
 
     node_pools: list[NodePool] = []
     pools: dict[str, PoolFacts] = {}
+    size_keys: dict[str, str] = {}  # pool name -> the key of its maximum size
     names: set[str] = set()
+    broken: set[str] = set()  # declared pools with a finding: what binds to them is not reported again
     for i, p in enumerate(spec["gpu_pools"]):
         before = len(findings)
         aws_rules.check_node_pool(key(f"gpuPools[{i}]"), p, name, findings)
@@ -63,6 +67,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None) -
             pool = aws_pools.node_pool(p, name or "")
             node_pools.append(pool)
             pools[pool.name] = pool.facts
+            size_keys[pool.name] = key(f"gpuPools[{i}].maxSize")
+        else:
+            broken.add(p["name"])
     for i, p in enumerate(spec["existing_pools"]):
         before = len(findings)
         check_existing_pool(key(f"existingPools[{i}]"), p, findings)
@@ -71,34 +78,49 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None) -
         names.add(p["name"])
         if len(findings) == before:
             pools[p["name"]] = facts_for_existing(p)
+            size_keys[p["name"]] = key(f"existingPools[{i}].maxNodes")
+        else:
+            broken.add(p["name"])
 
     system: NodePool | None = None
     if creates and not any(f.key.startswith(key("systemPool")) for f in findings):
         system = aws_pools.system_pool(spec["system_pool"], name or "")
+        size_keys[defaults.SYSTEM_POOL_NAME] = key("systemPool.maxSize")
+    elif creates:
+        broken.add(defaults.SYSTEM_POOL_NAME)
     head_candidates = dict(pools)
     if system is not None:
         head_candidates[defaults.SYSTEM_POOL_NAME] = system.facts
 
     operator_namespace = spec["kuberay"]["namespace"]
-    clusters: list[RayClusterPlan] = []
+    clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()
+    name_count: dict[str, int] = {}
+    for rc in spec["ray_clusters"]:
+        name_count[rc["name"]] = name_count.get(rc["name"], 0) + 1
     for i, rc in enumerate(spec["ray_clusters"]):
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"]}  # derived: the platform's
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
-        plan = plan_ray_cluster(key(f"rayClusters[{i}]"), rc, pools, head_pool, operator_namespace, findings)
+        # Resource names must be unique in the stack: a name used in two namespaces gets its namespace.
+        resource_name = rc["name"] if name_count[rc["name"]] == 1 else f"{rc['namespace']}-{rc['name']}"
+        plan = plan_ray_cluster(key(f"rayClusters[{i}]"), rc, pools, head_pool, operator_namespace, findings,
+                                warnings, frozenset(broken), resource_name)
         ident = (rc["namespace"], rc["name"])
         if ident in seen:
             findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
         seen.add(ident)
         if plan is not None:
-            clusters.append(plan)
+            clusters.append((key(f"rayClusters[{i}]"), plan))
+    if system is not None:
+        check_heads_fit(system.facts, clusters, addons=True, system_key=key("systemPool.maxSize"), findings=findings)
+    check_shared_pools({**pools, **head_candidates}, clusters, size_keys, findings, warnings)
     raise_if_errors(findings)
     assert name is not None  # a missing name is an error above
 
     if system is not None:
         system_selector = dict(system.facts.node_selector)
     else:  # existing cluster: add-ons run where the first Ray head runs
-        system_selector = dict(clusters[0].head_pool.node_selector) if clusters else {}
+        system_selector = dict(clusters[0][1].head_pool.node_selector) if clusters else {}
     net = spec["network"]
     network = None
     if creates:
@@ -127,7 +149,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None) -
         system_disk_size_gib=spec["system_pool"]["disk_size_gib"],
         node_pools=tuple(node_pools),
         pools=pools,
-        ray_clusters=tuple(clusters),
+        ray_clusters=tuple(plan for _, plan in clusters),
         kuberay=KubeRayPlan(install=bool(clusters), namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],
                             node_selector=system_selector, values=kuberay_values(system_selector)),

@@ -25,14 +25,11 @@ from .objects import _container_limits, _group_pool, _quantity, issue, k8s_objec
 def raw_config(config: dict[str, str], namespace: str = "raystack") -> dict[str, Any]:
     """Engine config (namespaced keys, string values) -> the raw dict the program's
     ``config.read_stack_config`` hands to ``RayPlatform`` (camelCase, decoded)."""
-    from ..spec.coerce import decode_config, field_types, to_camel
-    from ..spec.types import PlatformSpec
+    from ..spec.coerce import decode_config
 
     prefix = namespace + ":"
-    known = {to_camel(f) for f in field_types(PlatformSpec)}
-    # The program reads only the keys it knows; so does the plan.
-    return decode_config({k[len(prefix):]: v for k, v in config.items()
-                          if k.startswith(prefix) and k[len(prefix):] in known})
+    # Every key the stack sets, as the program reads them: unknown keys are named by resolve.
+    return decode_config({k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)})
 
 
 def config_findings(err: ConfigError | list[Finding], stack: str) -> list[Finding]:
@@ -49,7 +46,7 @@ def resolve(config: dict[str, str], stack: str) -> tuple[Platform | None, list[F
     if not raw:
         return None, []
     try:
-        return resolve_model(raw, stack=stack), []
+        return resolve_model(raw, stack=stack, region=config.get("aws:region")), []
     except ConfigError as e:
         return None, config_findings(e, stack)
 

@@ -8,6 +8,7 @@ from ..hardware import catalog
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..model.findings import Finding
 from .common import DNS1123_LABEL, check_name
+from .kube import check_labels, check_taints
 
 
 def check_existing_pool(base: str, p: dict[str, Any], findings: list[Finding]) -> None:
@@ -15,6 +16,8 @@ def check_existing_pool(base: str, p: dict[str, Any], findings: list[Finding]) -
     check_name(findings, f"{base}.name", p["name"], DNS1123_LABEL, 30, "DNS-1123 label")
     if not p["node_selector"]:
         findings.append(Finding(f"{base}.nodeSelector", {}, "needs at least one label the pool's nodes carry"))
+    check_labels(f"{base}.nodeSelector", p["node_selector"], findings, owned=False)
+    check_taints(f"{base}.taints", p["taints"], findings)
     if p.get("instance_type"):  # optional: facts come from the catalog or from the explicit keys
         try:
             catalog.lookup(p["instance_type"])

@@ -25,6 +25,8 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding]) ->
     if rc["python_tag"] not in versions.RAY_PYTHON_TAGS:
         findings.append(Finding(f"{base}.pythonTag", rc["python_tag"],
                                 f"allowed: {', '.join(versions.RAY_PYTHON_TAGS)}"))
+    if rc["idle_timeout_seconds"] < 0:
+        findings.append(Finding(f"{base}.idleTimeoutSeconds", rc["idle_timeout_seconds"], "allowed: 0 or more seconds"))
     seen: set[str] = set()
     for j, g in enumerate(rc["worker_groups"]):
         gbase = f"{base}.workerGroups[{j}]"
@@ -32,3 +34,6 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding]) ->
         if g["name"] in seen:
             findings.append(Finding(f"{gbase}.name", g["name"], "duplicate worker group name in this cluster"))
         seen.add(g["name"])
+        timeout = g.get("idle_timeout_seconds")  # optional: the cluster's
+        if timeout is not None and timeout < 0:
+            findings.append(Finding(f"{gbase}.idleTimeoutSeconds", timeout, "allowed: 0 or more seconds"))

@@ -8,6 +8,7 @@ turns the engine's string config values into that raw input. Pulumi-free.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import types
@@ -95,6 +96,18 @@ def _describe(tp: Any) -> str:
     return {str: "a string", int: "an integer", bool: "true or false", float: "a number"}.get(tp, str(tp))
 
 
+def did_you_mean(word: object, choices: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice (difflib), or ``""``."""
+    if not isinstance(word, str) or not choices:
+        return ""
+    folded = {c.lower().replace("_", "").replace("-", ""): c for c in choices}
+    exact = folded.get(word.lower().replace("_", "").replace("-", ""))
+    if exact is not None and exact != word:
+        return f" (did you mean {exact!r}?)"
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close and close[0] != word else ""
+
+
 class Coercer:
     """Walks a value against a type; camel or snake keys in, snake keys out."""
 
@@ -122,7 +135,8 @@ class Coercer:
             allowed = [m.value for m in tp]
             value = value.value if isinstance(value, Enum) else value
             if value not in allowed:
-                self.fail(path, value, f"must be one of {', '.join(repr(a) for a in allowed)}")
+                self.fail(path, value, f"must be one of {', '.join(repr(a) for a in allowed)}"
+                                       + did_you_mean(value, [str(a) for a in allowed]))
             return value
         if origin is list:
             (item,) = typing.get_args(tp)
@@ -166,8 +180,9 @@ class Coercer:
         for raw_key, v in value.items():
             field = to_snake(raw_key) if self.camel else raw_key
             if field not in hints:
-                allowed = ", ".join((to_camel(f) if self.camel else f) for f in hints)
-                self.fail(f"{path}.{raw_key}" if path else raw_key, v, f"unknown key; allowed keys: {allowed}")
+                names = [to_camel(f) if self.camel else f for f in hints]
+                self.fail(f"{path}.{raw_key}" if path else raw_key, v,
+                          f"unknown key{did_you_mean(raw_key, names)}; allowed keys: {', '.join(names)}")
                 continue
             out[field] = self.coerce(hints[field], v, self.key(path, field))
         for req in sorted(_fields(td)[1]):

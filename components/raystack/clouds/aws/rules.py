@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 from ... import versions
@@ -10,6 +11,7 @@ from ...hardware import catalog
 from ...hardware.accelerators import IMPLEMENTED_KINDS
 from ...model.findings import Finding
 from ...rules.common import DNS1123_LABEL, check_name, key
+from ...rules.kube import check_labels, check_taints
 from .ami import AMI_TABLE
 from .pools import NODEGROUP_NAME_MAX, nodegroup_name
 
@@ -17,7 +19,7 @@ MIN_DISK_GIB = 100
 
 
 def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
-                      warnings: list[Finding]) -> None:
+                      warnings: list[Finding], region: str | None = None) -> None:
     """``spec``: the defaulted PlatformSpec; ``given``: what the user wrote (for presence checks)."""
     ver = spec["kubernetes_version"]
     if ver not in versions.EKS_SUPPORTED_VERSIONS:
@@ -44,10 +46,17 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "existingClusterName/kubeconfig are only used with clusterMode: existing"))
     check_network(spec["network"], findings)
+    if spec["network"].get("availability_zones"):  # optional
+        check_availability_zones(spec["network"]["availability_zones"], region, findings)
+    check_admin_arns(spec["admin_role_arns"], findings)
+    if given.get("existing_pools"):
+        findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
+                                "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
+                                "under gpuPools"))
     sys_pool = spec["system_pool"]
     if sys_pool["instance_type"] not in catalog.cpu_types():
         findings.append(Finding(key("systemPool.instanceType"), sys_pool["instance_type"],
-                                "allowed: " + ", ".join(catalog.cpu_types())))
+                                catalog.describe_allowed(catalog.cpu_types(), sys_pool["instance_type"])))
     if not 1 <= sys_pool["min_size"] <= sys_pool["max_size"]:
         findings.append(Finding(key("systemPool.minSize"), sys_pool["min_size"],
                                 f"allowed 1..{sys_pool['max_size']} (maxSize)"))
@@ -65,8 +74,8 @@ def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
         return
     cidr = net["cidr"]
     try:
-        if ipaddress.ip_network(cidr).prefixlen > 20:
-            findings.append(Finding(key("network.cidr"), cidr, "allowed: a /16 to /20 IPv4 block"))
+        if not 16 <= ipaddress.IPv4Network(cidr).prefixlen <= 20:
+            findings.append(Finding(key("network.cidr"), cidr, "allowed: a /16 to /20 IPv4 block (VPC limits)"))
     except ValueError:
         findings.append(Finding(key("network.cidr"), cidr, "must be an IPv4 CIDR such as 10.0.0.0/16"))
     azs = net.get("availability_zones")  # optional: else the first az_count available
@@ -82,17 +91,19 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
     if cluster_name and len(nodegroup_name(cluster_name, p["name"])) > NODEGROUP_NAME_MAX:
         findings.append(Finding(f"{base}.name", p["name"], f"node group name '{nodegroup_name(cluster_name, p['name'])}'"
                                                            f" exceeds {NODEGROUP_NAME_MAX} characters"))
+    check_labels(f"{base}.labels", p["labels"], findings)
+    check_taints(f"{base}.taints", p["taints"], findings)
     it_name = p["instance_type"]
     try:
         it = catalog.lookup(it_name)
     except catalog.UnknownInstanceType:
-        findings.append(Finding(f"{base}.instanceType", it_name, "not in raystack's catalog; allowed: "
-                                + catalog.describe_allowed(catalog.accelerator_types())))
+        findings.append(Finding(f"{base}.instanceType", it_name, "not in raystack's catalog; "
+                                + catalog.describe_allowed(catalog.accelerator_types(), it_name)))
         return
     if not it.has_accelerator:
         findings.append(Finding(f"{base}.instanceType", it_name,
-                                "has no accelerator; gpuPools take accelerator instance types, e.g. "
-                                + catalog.describe_allowed(catalog.accelerator_types(), 6)))
+                                "has no accelerator; gpuPools take accelerator instance types; "
+                                + catalog.describe_allowed(catalog.accelerator_types())))
         return
     if it.accelerator_kind not in IMPLEMENTED_KINDS:
         findings.append(Finding(f"{base}.instanceType", it_name,
@@ -121,3 +132,37 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         with_efa = sorted(k for k, v in catalog.load_catalog().items() if v.has_efa and v.family == it.family)
         findings.append(Finding(f"{base}.efa", True,
                                 f"{it_name} has no EFA interface; in this family: {', '.join(with_efa) or 'none'}"))
+
+
+#: An IAM role or user ARN (access entries take these; an STS assumed-role ARN is a session, not a principal).
+_IAM_PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
+_ASSUMED_ROLE = re.compile(r"^arn:aws[a-z-]*:sts::\d{12}:assumed-role/([\w+=,.@-]+)/")
+#: Zone IDs EKS refuses for control-plane subnets (EKS user guide, "Subnet requirements").
+REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
+
+
+def check_admin_arns(arns: list[str], findings: list[Finding]) -> None:
+    seen: set[str] = set()
+    for i, arn in enumerate(arns):
+        at = key(f"adminRoleArns[{i}]")
+        assumed = _ASSUMED_ROLE.match(arn)
+        if assumed:
+            account = arn.split(":")[4]
+            findings.append(Finding(at, arn, "an STS assumed-role session ARN is not an IAM principal; use the role: "
+                                             f"arn:aws:iam::{account}:role/{assumed.group(1)}"))
+        elif not _IAM_PRINCIPAL.match(arn):
+            findings.append(Finding(at, arn, "must be an IAM role or user ARN such as "
+                                             "arn:aws:iam::123456789012:role/platform-admins"))
+        if arn in seen:
+            findings.append(Finding(at, arn, "listed twice"))
+        seen.add(arn)
+
+
+def check_availability_zones(azs: list[str], region: str | None, findings: list[Finding]) -> None:
+    at = key("network.availabilityZones")
+    if len(set(azs)) != len(azs):
+        findings.append(Finding(at, azs, "availability zones must be distinct"))
+    for i, az in enumerate(azs):
+        if region and not re.fullmatch(re.escape(region) + r"[a-z]", az):
+            findings.append(Finding(f"{at}[{i}]", az, f"not an availability zone of the stack's region {region} "
+                                                      f"(aws:region); e.g. {region}a"))

@@ -1,0 +1,105 @@
+"""Cross-object capacity: what several objects together ask of one pool (cloud-neutral). Pulumi-free.
+
+Each object is sized against its pool on its own (``ray.sizing``); these rules
+add what no single object sees: every Ray head plus the add-ons on the system
+pool, and every worker group sharing a pool.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..model.facts import PoolFacts
+from ..model.findings import Finding
+from ..model.platform import RayClusterPlan
+from ..ray.sizing import AUTOSCALER_SIDECAR_CPU_MILLIS, AUTOSCALER_SIDECAR_MEMORY_MIB
+
+#: Requests of the add-ons raystack runs on the system pool (chart defaults or raystack's values):
+#: KubeRay operator (chart 1.7.0: 100m / 512Mi), Cluster Autoscaler (100m / 600Mi, set by raystack),
+#: CoreDNS (EKS add-on: 2 replicas x 100m / 70Mi).
+ADDON_PODS: tuple[tuple[str, int, int], ...] = (
+    ("kuberay-operator", 100, 512),
+    ("cluster-autoscaler", 100, 600),
+    ("coredns", 100, 70),
+    ("coredns", 100, 70),
+)
+
+
+@dataclass(frozen=True)
+class Pod:
+    what: str
+    key: str
+    cpu_millis: int
+    memory_mib: int
+
+
+def _fits(pods: list[Pod], pool: PoolFacts, nodes: int) -> bool:
+    """First-fit decreasing over ``nodes`` nodes of the pool (both CPU and memory)."""
+    free = [[pool.schedulable_cpu_millis, pool.schedulable_memory_mib] for _ in range(nodes)]
+    for pod in sorted(pods, key=lambda p: (p.cpu_millis, p.memory_mib), reverse=True):
+        for node in free:
+            if node[0] >= pod.cpu_millis and node[1] >= pod.memory_mib:
+                node[0] -= pod.cpu_millis
+                node[1] -= pod.memory_mib
+                break
+        else:
+            return False
+    return True
+
+
+def check_heads_fit(system: PoolFacts, clusters: list[tuple[str, RayClusterPlan]], addons: bool,
+                    system_key: str, findings: list[Finding]) -> None:
+    """Every head on the system pool (with its autoscaler sidecar) plus the add-ons fit the pool at its maximum."""
+    pods = [Pod(name, system_key, cpu, mem) for name, cpu, mem in ADDON_PODS] if addons else []
+    for key, rc in clusters:
+        if rc.head_pool.name != system.name:
+            continue
+        pods.append(Pod(f"head of {rc.namespace}/{rc.name}", key, rc.head.cpu * 1000 + AUTOSCALER_SIDECAR_CPU_MILLIS,
+                        rc.head.memory_gib * 1024 + AUTOSCALER_SIDECAR_MEMORY_MIB))
+    heads = [p for p in pods if p.what.startswith("head")]
+    if heads and not _fits(pods, system, system.max_nodes):
+        cpu = sum(p.cpu_millis for p in pods)
+        mem = sum(p.memory_mib for p in pods)
+        findings.append(Finding(
+            system_key, system.max_nodes,
+            f"{len(heads)} Ray head(s) with their autoscaler sidecars and the add-ons need {cpu}m CPU / {mem}Mi "
+            f"and do not fit {system.max_nodes} {system.instance_type or system.name} node(s) "
+            f"({system.schedulable_cpu_millis}m / {system.schedulable_memory_mib}Mi each); raise maxSize, use a "
+            f"larger instance type, or run heads on another pool"))
+
+
+def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, RayClusterPlan]],
+                       pool_keys: dict[str, str], findings: list[Finding], warnings: list[Finding]) -> None:
+    """``pool_keys``: pool name -> the key of its maximum size. Worker groups sharing a pool, together at maxWorkers: more nodes than the pool's maximum is an
+    error (their Ray autoscalers would leave workers Pending); exactly its maximum is a warning (they
+    fit only with the pool at its maximum size, with no room for a node being replaced)."""
+    demand: dict[str, list[tuple[str, int]]] = {}
+    for key, rc in clusters:
+        for j, g in enumerate(rc.groups):
+            demand.setdefault(g.pool, []).append(
+                (f"{key}.workerGroups[{j}].maxWorkers", math.ceil(g.size.max_workers / g.size.pods_per_node)))
+    for name, groups in demand.items():
+        if len(groups) < 2:
+            continue
+        pool = pools[name]
+        total = sum(n for _, n in groups)
+        parts = ", ".join(f"{k} ({n} node(s))" for k, n in groups)
+        where = pool_keys.get(name, name)
+        if total > pool.max_nodes:
+            findings.append(Finding(where, pool.max_nodes,
+                                    f"worker groups sharing pool {name!r} want {total} node(s) together at maxWorkers "
+                                    f"({parts}); the pool holds {pool.max_nodes}: lower their maxWorkers or raise "
+                                    "the pool's maximum"))
+        elif total == pool.max_nodes:
+            warnings.append(Finding(where, pool.max_nodes,
+                                    f"worker groups {parts} fit pool {name!r} only with all {pool.max_nodes} "
+                                    "node(s) up", severity="warning"))
+
+
+def check_stranded_devices(key: str, pool: PoolFacts, accelerators: int, warnings: list[Finding]) -> None:
+    if accelerators and pool.accelerators_per_node % accelerators:
+        left = pool.accelerators_per_node % accelerators
+        warnings.append(Finding(f"{key}.acceleratorsPerWorker", accelerators,
+                                f"{pool.name!r} nodes have {pool.accelerators_per_node} devices: {left} per node "
+                                "stay idle; use a divisor of the node's count", severity="warning"))
