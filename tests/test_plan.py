@@ -225,3 +225,25 @@ def test_console_script(tmp_path):
                          text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert len(json.loads(res.stdout)["resources"]) == len(recorded("dev").resources)
+
+
+@pytest.mark.parametrize(("old", "new", "key", "fragment"), [
+    ("raystack:rayClusters:", "raystack:rayCluster:", "raystack:rayCluster", "did you mean 'rayClusters'"),
+    ("instanceType: g6.xlarge", "instanceType: g6.xlarg", "raystack:gpuPools[0].instanceType",
+     "did you mean 'g6.xlarge'"),
+    ("capacityType: SPOT", "capacityType: spot", "raystack:gpuPools[0].capacityType", "did you mean 'SPOT'"),
+])
+def test_bad_stack_exits_1_with_the_same_messages_in_text_and_json(tmp_path, capsys, old, new, key, fragment):
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.dev.yaml"
+    f.write_text(f.read_text().replace(old, new))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev"])
+    _, err = capsys.readouterr()
+    assert rc == 1 and f"error: stack dev: {key}:" in err and fragment in err, err
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--format", "json"])
+    out, err_json = capsys.readouterr()
+    doc = json.loads(out)
+    assert rc == 1 and doc["valid"] is False and doc["resources"] == []
+    (finding,) = [v for v in doc["validation"] if v["field"] == key]
+    assert finding["severity"] == "error" and fragment in finding["message"], finding
+    assert err_json == err, "text and JSON runs report the same findings"

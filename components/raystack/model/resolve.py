@@ -103,12 +103,13 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
         # Resource names must be unique in the stack: a name used in two namespaces gets its namespace.
         resource_name = rc["name"] if name_count[rc["name"]] == 1 else f"{rc['namespace']}-{rc['name']}"
+        ident = (rc["namespace"], rc["name"])
+        if ident in seen:  # the second is not planned: its findings would repeat the first's
+            findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
+            continue
+        seen.add(ident)
         plan = plan_ray_cluster(key(f"rayClusters[{i}]"), rc, pools, head_pool, operator_namespace, findings,
                                 warnings, frozenset(broken), resource_name)
-        ident = (rc["namespace"], rc["name"])
-        if ident in seen:
-            findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
-        seen.add(ident)
         if plan is not None:
             clusters.append((key(f"rayClusters[{i}]"), plan))
     if system is not None:

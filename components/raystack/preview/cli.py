@@ -130,20 +130,24 @@ def plan_command(args: argparse.Namespace) -> int:
 
     # The validators (and Ray) load in a child process now, while the program runs.
     worker = ValidationWorker(args.crd_dir, project_dir, ray=not args.no_ray)
+
+    def fail(findings: list[Any]) -> int:
+        return _fail(findings, args, project.name)
+
     try:
         platform, findings = plan.resolve(config, args.stack)
         if findings:  # the program would raise the same ConfigError before registering anything
-            return _fail(findings)
+            return fail(findings)
         try:
             recording = run_program_dir(project.program_dir, config, project=project.name, stack=args.stack)
         except ConfigError as e:
-            return _fail(plan.config_findings(e, args.stack))
+            return fail(plan.config_findings(e, args.stack))
         except Exception as e:  # noqa: BLE001 (the program itself failed: report it, no traceback)
             cause = _config_error_in(e)
             if cause is not None:
-                return _fail(plan.config_findings(cause, args.stack))
-            return _fail([issue("error", "program", f"stack {args.stack}", str(project.program_dir),
-                                f"the Pulumi program failed: {type(e).__name__}: {e}")])
+                return fail(plan.config_findings(cause, args.stack))
+            return fail([issue("error", "program", f"stack {args.stack}", str(project.program_dir),
+                               f"the Pulumi program failed: {type(e).__name__}: {e}")])
         report = plan.build_report(recording, platform, project=project.name, stack=args.stack,
                                    project_dir=project_dir, crd_dir=args.crd_dir, validator=worker,
                                    kubernetes_version=args.kubernetes_version)
@@ -182,7 +186,13 @@ def _config_error_in(e: BaseException) -> Any:
     return None
 
 
-def _fail(findings: list[Any]) -> int:
+def _fail(findings: list[Any], args: argparse.Namespace, project: str) -> int:
+    """Findings before anything was registered: on stderr, and with --format json also as the
+    JSON document on stdout (no resources; ``valid`` false when any is an error)."""
+    if args.format == "json":
+        doc = {"stack": args.stack, "project": project, "valid": not any(f.severity == "error" for f in findings),
+               "resources": [], "validation": [f.to_json() for f in findings]}
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
     for f in findings:
         print(f.line(), file=sys.stderr)
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK

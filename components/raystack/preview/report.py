@@ -142,6 +142,7 @@ class Report:
         return {
             "stack": self.stack,
             "project": self.project,
+            "valid": self.ok,
             "resources": [{
                 "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent or None,
                 "custom": r.custom, "dependencies": r.dependencies, "provider": r.provider or None,

@@ -27,10 +27,11 @@ def check_existing_pool(base: str, p: dict[str, Any], findings: list[Finding]) -
                                     "allocatableCpuMillis and allocatableMemoryMib instead"))
             return
     else:
-        for field, camel in (("allocatable_cpu_millis", "allocatableCpuMillis"),
-                             ("allocatable_memory_mib", "allocatableMemoryMib")):
-            if field not in p:
-                findings.append(Finding(f"{base}.{camel}", None, "required when instanceType is not given"))
+        missing = [camel for field, camel in (("allocatable_cpu_millis", "allocatableCpuMillis"),
+                                              ("allocatable_memory_mib", "allocatableMemoryMib")) if field not in p]
+        if missing:  # one mistake (no instanceType), one message
+            findings.append(Finding(f"{base}.{missing[0]}", None, f"{' and '.join(missing)} required when "
+                                                                  "instanceType is not given"))
     kind = p.get("accelerator_kind")  # optional: derived from the instance type
     if kind is not None and kind != "none" and kind not in ACCELERATOR_KINDS:
         findings.append(Finding(f"{base}.acceleratorKind", kind, f"allowed: none, {', '.join(ACCELERATOR_KINDS)}"))

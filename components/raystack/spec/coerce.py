@@ -177,16 +177,22 @@ class Coercer:
             return {}
         hints = field_types(td)
         out: dict[str, Any] = {}
+        misspelled: set[str] = set()  # required keys a typo stands for: reported once, as the typo
         for raw_key, v in value.items():
             field = to_snake(raw_key) if self.camel else raw_key
+            if self.camel and to_camel(field) != raw_key:
+                field = ""  # one spelling per key: camelCase in stack files
             if field not in hints:
                 names = [to_camel(f) if self.camel else f for f in hints]
+                hint = did_you_mean(raw_key, names)
+                if hint:
+                    misspelled.add(to_snake(hint.split("'")[1]) if self.camel else hint.split("'")[1])
                 self.fail(f"{path}.{raw_key}" if path else raw_key, v,
-                          f"unknown key{did_you_mean(raw_key, names)}; allowed keys: {', '.join(names)}")
+                          f"unknown key{hint}; allowed keys: {', '.join(names)}")
                 continue
             out[field] = self.coerce(hints[field], v, self.key(path, field))
         for req in sorted(_fields(td)[1]):
-            if req not in out:
+            if req not in out and req not in misspelled:
                 self.fail(self.key(path, req), None, f"is required ({_describe(hints[req])})")
         return out
 

@@ -110,9 +110,10 @@ class _Logger:
 
 
 def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, project: str = "raystack",
-        stack: str = "dev", preview: bool = False) -> Recording:
-    """Run ``program`` under the mock engine with ``config`` (namespaced keys, string values)."""
-    recording = Recording()
+        stack: str = "dev", preview: bool = False, recording: Recording | None = None) -> Recording:
+    """Run ``program`` under the mock engine with ``config`` (namespaced keys, string values).
+    Pass ``recording`` to keep what was registered even when the program raises."""
+    recording = recording if recording is not None else Recording()
     monitor = RecordingMonitor(RecordingMocks(), recording)
     # set_mocks keeps the root stack resource of an earlier run in this context (pulumi
     # 3.2xx, runtime/mocks.py: "if get_root_resource() is None"), so a second stack run in

@@ -1,0 +1,117 @@
+"""A JSON Schema of the stack file (``stacks/Pulumi.<env>.yaml``), generated from the spec types.
+
+Editors use it for completion and inline errors (``# yaml-language-server:
+$schema=...`` at the top of each stack file). It is structural (keys, types,
+enums, required keys, descriptions, defaults); the rules that relate values to
+each other and to the catalog stay in ``raystack.resolve``. The shipped copy is
+``schema/raystack-stack.schema.json`` (a test keeps it equal to this). Pulumi-free.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import typing
+from enum import Enum
+from typing import Any
+
+from . import types as spec_types
+from .coerce import _fields, field_types, is_typeddict, to_camel
+
+NAMESPACE = "raystack"
+
+
+@functools.cache
+def field_docs() -> dict[tuple[str, str], str]:
+    """(TypedDict name, field) -> the docstring under the field in spec/types.py."""
+    tree = ast.parse(inspect.getsource(spec_types))
+    docs: dict[tuple[str, str], str] = {}
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        body = cls.body
+        for stmt, nxt in zip(body, body[1:], strict=False):
+            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                    and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant)
+                    and isinstance(nxt.value.value, str)):
+                docs[(cls.name, stmt.target.id)] = " ".join(nxt.value.value.split())
+    return docs
+
+
+def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    origin = typing.get_origin(tp)
+    if is_typeddict(tp):
+        name = tp.__name__
+        if name not in defs:
+            defs[name] = {}  # placeholder against recursion
+            defs[name] = _object_schema(tp, defs)
+        return {"$ref": f"#/$defs/{name}"}
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return {"enum": [m.value for m in tp]}
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return {"type": "array", "items": _type_schema(item, defs)}
+    if origin is dict:
+        return {"type": "object", "additionalProperties": {"type": "string"}}
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp is int:
+        return {"type": "integer"}
+    if tp is float:
+        return {"type": "number"}
+    return {"type": "string"}
+
+
+def _field_schema(td: type, field: str, tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    from ..model.defaults import default_of
+
+    schema = _type_schema(tp, defs)
+    doc = field_docs().get((td.__name__, field))
+    if doc:
+        schema = {**schema, "description": doc}
+    default = default_of(td, field)
+    if default is not None and default != {} and default != []:
+        schema = {**schema, "default": default}
+    return schema
+
+
+def _object_schema(td: type, defs: dict[str, Any]) -> dict[str, Any]:
+    hints = field_types(td)
+    required = sorted(to_camel(f) for f in _fields(td)[1])
+    out: dict[str, Any] = {
+        "type": "object",
+        "properties": {to_camel(f): _field_schema(td, f, tp, defs) for f, tp in hints.items()},
+        "additionalProperties": False,
+    }
+    if td.__doc__:
+        out["description"] = " ".join(td.__doc__.split())
+    if required:
+        out["required"] = required
+    return out
+
+
+def stack_file_schema() -> dict[str, Any]:
+    """The schema of a whole stack file: ``config`` with ``raystack:<key>`` entries (other
+    namespaces, such as ``aws:region``, pass through; a value may be a ``secure:`` secret)."""
+    defs: dict[str, Any] = {}
+    secure = {"type": "object", "required": ["secure"], "description": "A secret (pulumi config set --secret)",
+              "properties": {"secure": {"type": "string", "description": "The encrypted value"}},
+              "additionalProperties": False}
+    keys = {}
+    for field, tp in field_types(spec_types.PlatformSpec).items():
+        keys[f"{NAMESPACE}:{to_camel(field)}"] = {"anyOf": [_field_schema(spec_types.PlatformSpec, field, tp, defs),
+                                                            {"$ref": "#/$defs/secure"}]}
+    defs["secure"] = secure
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "raystack stack file (stacks/Pulumi.<env>.yaml)",
+        "type": "object",
+        "properties": {
+            "config": {
+                "type": "object",
+                "properties": keys,
+                # Unknown raystack: keys are errors; other namespaces are not raystack's to judge.
+                "propertyNames": {"if": {"pattern": f"^{NAMESPACE}:"}, "then": {"enum": sorted(keys)}},
+            },
+        },
+        "$defs": dict(sorted(defs.items())),
+    }

@@ -1,0 +1,254 @@
+"""Bad stack config fails at preview with one clear message per mistake, and nothing is registered.
+
+Every case runs the real stack program path (``RayPlatform.from_stack_config``) under the mock
+engine with the case's ``raystack:*`` config, and asserts: a ConfigError, the key path (or the
+misspelled key) named in the message, the expected hint, no follow-on finding invented from the
+same mistake, and not a single resource registered.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from raystack import ConfigError, RayPlatform, testing
+
+BASE: dict[str, Any] = {
+    "clusterName": "unit",
+    "network": {"cidr": "10.10.0.0/16"},
+    "systemPool": {"instanceType": "m7i.xlarge", "minSize": 2, "maxSize": 3},
+    "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2},
+                 {"name": "x4", "instanceType": "g6e.12xlarge", "maxSize": 2}],
+    "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"}]}],
+}
+EXISTING: dict[str, Any] = {
+    "clusterName": "team", "clusterMode": "existing", "kubeconfig": "~/.kube/config", "clusterAutoscaler": False,
+    "existingPools": [{"name": "cpu", "nodeSelector": {"role": "cpu"}, "instanceType": "m7i.2xlarge", "maxNodes": 2},
+                      {"name": "a10g", "nodeSelector": {"pool": "a10g"}, "instanceType": "g5.12xlarge",
+                       "maxNodes": 2}],
+    "rayClusters": [{"name": "rc", "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}]}],
+}
+
+
+def cfg(base: dict[str, Any] = BASE, **changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in changes.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
+def pool(index: int = 0, **changes: Any) -> list[dict[str, Any]]:
+    p = [copy.deepcopy(BASE["gpuPools"][0]), copy.deepcopy(BASE["gpuPools"][1])]
+    p[index].update(changes)
+    return p
+
+
+def group(**changes: Any) -> list[dict[str, Any]]:
+    return [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4", **changes}]}]
+
+
+def cluster(**changes: Any) -> list[dict[str, Any]]:
+    return [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"}], **changes}]
+
+
+def heads(n: int, cpu: int = 2, mem: int = 8) -> list[dict[str, Any]]:
+    return [{"name": f"rc{i}", "head": {"cpu": cpu, "memoryGib": mem}} for i in range(n)]
+
+
+# (id, config, key named, fragment of the message)
+TOP_LEVEL_TYPOS = [
+    ("typo-rayCluster", cfg(rayCluster=[], rayClusters=None), "raystack:rayCluster", "did you mean 'rayClusters'"),
+    ("typo-protec", cfg(protec=True), "raystack:protec", "did you mean 'protect'"),
+    ("typo-kubernetesVerison", cfg(kubernetesVerison="1.35"), "raystack:kubernetesVerison",
+     "did you mean 'kubernetesVersion'"),
+    ("typo-gpuPool", cfg(gpuPool=[]), "raystack:gpuPool", "did you mean 'gpuPools'"),
+    ("typo-clustername", cfg(clustername="x"), "raystack:clustername", "did you mean 'clusterName'"),
+    ("typo-endpointPublicAcess", cfg(endpointPublicAcess=True), "raystack:endpointPublicAcess",
+     "did you mean 'endpointPublicAccess'"),
+    ("typo-systemPools", cfg(systemPools={}), "raystack:systemPools", "did you mean 'systemPool'"),
+    ("typo-networks", cfg(networks={}), "raystack:networks", "did you mean 'network'"),
+    ("typo-adminRoleArn", cfg(adminRoleArn=[]), "raystack:adminRoleArn", "did you mean 'adminRoleArns'"),
+    ("typo-rayversion", cfg(rayversion="2.55.0"), "raystack:rayversion", "did you mean 'rayVersion'"),
+    ("typo-clusterAutoScaler", cfg(clusterAutoScaler=False), "raystack:clusterAutoScaler",
+     "did you mean 'clusterAutoscaler'"),
+    ("typo-existingPool", cfg(existingPool=[]), "raystack:existingPool", "did you mean 'existingPools'"),
+    ("typo-snake-case", cfg(cluster_name="x"), "raystack:cluster_name", "did you mean 'clusterName'"),
+]
+
+NESTED = [
+    ("pool-typo-key", cfg(gpuPools=[{"name": "l4", "instanceTyp": "g6.xlarge"}]), "raystack:gpuPools[0].instanceTyp",
+     "did you mean 'instanceType'"),
+    ("pool-unknown-instance", cfg(gpuPools=pool(instanceType="g6.xlarg")), "raystack:gpuPools[0].instanceType",
+     "did you mean 'g6.xlarge'"),
+    ("pool-cpu-instance", cfg(gpuPools=pool(instanceType="m7i.xlarge")), "raystack:gpuPools[0].instanceType",
+     "has no accelerator"),
+    ("pool-not-implemented", cfg(gpuPools=pool(instanceType="trn1.2xlarge")), "raystack:gpuPools[0].instanceType",
+     "not implemented"),
+    ("pool-capacity-enum", cfg(gpuPools=pool(capacityType="spot")), "raystack:gpuPools[0].capacityType",
+     "did you mean 'SPOT'"),
+    ("pool-os-enum", cfg(gpuPools=pool(os="ubuntu")), "raystack:gpuPools[0].os", "'al2023'"),
+    ("pool-min-over-max", cfg(gpuPools=pool(minSize=3, maxSize=2)), "raystack:gpuPools[0].minSize", "allowed 0..2"),
+    ("pool-max-zero", cfg(gpuPools=pool(maxSize=0)), "raystack:gpuPools[0].maxSize", "1 or more"),
+    ("pool-min-negative", cfg(gpuPools=pool(minSize=-1)), "raystack:gpuPools[0].minSize", "0 or more"),
+    ("pool-disk-small", cfg(gpuPools=pool(diskSizeGib=20)), "raystack:gpuPools[0].diskSizeGib", "100 GiB"),
+    ("pool-efa-unsupported", cfg(gpuPools=pool(efa=True)), "raystack:gpuPools[0].efa", "no EFA"),
+    ("pool-cb-no-reservation", cfg(gpuPools=pool(instanceType="p5.48xlarge", capacityType="CAPACITY_BLOCK")),
+     "raystack:gpuPools[0].capacityReservationId", "required"),
+    ("pool-spot-reservation", cfg(gpuPools=pool(capacityType="SPOT", capacityReservationId="cr-1")),
+     "raystack:gpuPools[0].capacityReservationId", "not allowed"),
+    ("pool-bad-name", cfg(gpuPools=pool(1, name="X4_pool")), "raystack:gpuPools[1].name", "DNS-1123"),
+    ("pool-name-system", cfg(gpuPools=pool(1, name="system")), "raystack:gpuPools[1].name", "not 'system'"),
+    # A broken pool is reported once: the worker groups bound to it add nothing.
+    ("pool-broken-no-cascade", cfg(gpuPools=pool(instanceType="g9.huge")), "raystack:gpuPools[0].instanceType",
+     "allowed:"),
+    ("system-broken-no-cascade", cfg(systemPool={"instanceType": "m9.huge"}), "raystack:systemPool.instanceType",
+     "allowed: m5."),
+    ("pool-duplicate", cfg(gpuPools=[BASE["gpuPools"][0], BASE["gpuPools"][0]]), "raystack:gpuPools[1].name",
+     "unique"),
+    ("pool-owned-label", cfg(gpuPools=pool(labels={"raystack.io/pool": "other"})),
+     "raystack:gpuPools[0].labels['raystack.io/pool']", "sets this label itself"),
+    ("pool-owned-presence-label", cfg(gpuPools=pool(labels={"nvidia.com/gpu.present": "false"})),
+     "raystack:gpuPools[0].labels['nvidia.com/gpu.present']", "sets this label itself"),
+    ("pool-label-key-syntax", cfg(gpuPools=pool(labels={"team name": "ml"})),
+     "raystack:gpuPools[0].labels['team name']", "qualified name"),
+    ("pool-label-value-syntax", cfg(gpuPools=pool(labels={"team": "machine learning"})),
+     "raystack:gpuPools[0].labels['team']", "label value"),
+    ("pool-taint-key-syntax", cfg(gpuPools=pool(taints=[{"key": "bad key", "effect": "NoSchedule"}])),
+     "raystack:gpuPools[0].taints[0].key", "taint key"),
+    ("pool-taint-effect", cfg(gpuPools=pool(taints=[{"key": "a", "effect": "NoScheduled"}])),
+     "raystack:gpuPools[0].taints[0].effect", "did you mean 'NoSchedule'"),
+    ("pool-labels-not-strings", cfg(gpuPools=pool(labels={"a": 1})), "raystack:gpuPools[0].labels", "string"),
+    ("pool-size-not-int", cfg(gpuPools=pool(maxSize="two")), "raystack:gpuPools[0].maxSize", "integer"),
+    ("system-gpu-instance", cfg(systemPool={"instanceType": "g6.xlarge"}), "raystack:systemPool.instanceType",
+     "allowed: m5."),
+    ("system-min-zero", cfg(systemPool={"minSize": 0}), "raystack:systemPool.minSize", "allowed 1.."),
+    ("cluster-name-missing", cfg(clusterName=None), "raystack:clusterName", "required"),
+    ("cluster-name-syntax", cfg(clusterName="Unit_1"), "raystack:clusterName", "DNS-1123"),
+    ("cluster-mode-enum", cfg(clusterMode="import"), "raystack:clusterMode", "'existing'"),
+    ("k8s-version", cfg(kubernetesVersion="1.29"), "raystack:kubernetesVersion", "allowed: 1.34, 1.35"),
+    ("public-without-cidrs", cfg(endpointPublicAccess=True), "raystack:publicAccessCidrs", "0.0.0.0/0 explicitly"),
+    ("cidrs-without-public", cfg(publicAccessCidrs=["192.0.2.0/24"]), "raystack:publicAccessCidrs",
+     "only allowed"),
+    ("public-cidr-syntax", cfg(endpointPublicAccess=True, publicAccessCidrs=["192.0.2.0/33"]),
+     "raystack:publicAccessCidrs[0]", "CIDR"),
+    ("admin-assumed-role", cfg(adminRoleArns=["arn:aws:sts::123456789012:assumed-role/Admin/jane"]),
+     "raystack:adminRoleArns[0]", "arn:aws:iam::123456789012:role/Admin"),
+    ("admin-not-an-arn", cfg(adminRoleArns=["Admin"]), "raystack:adminRoleArns[0]", "IAM role or user ARN"),
+    ("admin-group-arn", cfg(adminRoleArns=["arn:aws:iam::123456789012:group/admins"]), "raystack:adminRoleArns[0]",
+     "IAM role or user ARN"),
+    ("network-cidr-too-small", cfg(network={"cidr": "10.0.0.0/24"}), "raystack:network.cidr", "/16 to /20"),
+    ("network-cidr-too-large", cfg(network={"cidr": "10.0.0.0/8"}), "raystack:network.cidr", "/16 to /20"),
+    ("network-az-count", cfg(network={"azCount": 1}), "raystack:network.azCount", "2 to 4"),
+    ("network-azs-duplicate", cfg(network={"availabilityZones": ["us-east-1a", "us-east-1a"]}),
+     "raystack:network.availabilityZones", "distinct"),
+    ("network-az-other-region", cfg(network={"availabilityZones": ["us-east-1a", "eu-west-1b"]}),
+     "raystack:network.availabilityZones[1]", "us-east-1"),
+    ("network-vpc-no-subnets", cfg(network={"vpcId": "vpc-1"}), "raystack:network.privateSubnetIds", "required"),
+    ("existing-pools-in-create", cfg(existingPools=EXISTING["existingPools"]), "raystack:existingPools",
+     "no existing nodes"),
+    ("rc-bad-name", cfg(rayClusters=[{"name": "RC"}]), "raystack:rayClusters[0].name", "DNS-1035"),
+    ("rc-old-ray", cfg(rayClusters=cluster(rayVersion="2.50.0")), "raystack:rayClusters[0].rayVersion",
+     "2.54.0 or newer"),
+    ("rc-ray-version-syntax", cfg(rayClusters=cluster(rayVersion="latest")), "raystack:rayClusters[0].rayVersion",
+     "version such as"),
+    ("rc-python-tag", cfg(rayClusters=cluster(pythonTag="py39")), "raystack:rayClusters[0].pythonTag",
+     "py310"),
+    ("rc-negative-idle", cfg(rayClusters=cluster(idleTimeoutSeconds=-5)),
+     "raystack:rayClusters[0].idleTimeoutSeconds", "0 or more"),
+    ("rc-upscaling-enum", cfg(rayClusters=cluster(upscalingMode="aggressive")),
+     "raystack:rayClusters[0].upscalingMode", "did you mean 'Aggressive'"),
+    ("rc-auth-enum", cfg(rayClusters=cluster(auth="none")), "raystack:rayClusters[0].auth", "'token'"),
+    ("rc-duplicate", cfg(rayClusters=cluster() + cluster()), "raystack:rayClusters[1].name", "duplicate"),
+    ("group-no-such-pool", cfg(rayClusters=group(pool="l44")), "raystack:rayClusters[0].workerGroups[0].pool",
+     "did you mean 'l4'"),
+    ("group-too-many-accels", cfg(rayClusters=group(acceleratorsPerWorker=2)),
+     "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker", "allowed 1..1"),
+    ("group-too-many-workers", cfg(rayClusters=group(maxWorkers=9)),
+     "raystack:rayClusters[0].workerGroups[0].maxWorkers", "allowed 1..2"),
+    ("group-cpu-too-big", cfg(rayClusters=group(cpu=64)), "raystack:rayClusters[0].workerGroups[0].cpu",
+     "whole CPUs"),
+    ("group-memory-too-big", cfg(rayClusters=group(memoryGib=512)),
+     "raystack:rayClusters[0].workerGroups[0].memoryGib", "GiB each"),
+    ("group-min-over-max", cfg(rayClusters=group(minWorkers=2, maxWorkers=1)),
+     "raystack:rayClusters[0].workerGroups[0].minWorkers", "allowed 0..1"),
+    ("group-negative-idle", cfg(rayClusters=group(idleTimeoutSeconds=-1)),
+     "raystack:rayClusters[0].workerGroups[0].idleTimeoutSeconds", "0 or more"),
+    ("group-duplicate-name", cfg(rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"},
+                                                                             {"name": "w", "pool": "x4"}]}]),
+     "raystack:rayClusters[0].workerGroups[1].name", "duplicate"),
+    ("head-too-big", cfg(rayClusters=cluster(head={"cpu": 64})), "raystack:rayClusters[0].head.cpu", "1..3"),
+    ("head-no-such-pool", cfg(rayClusters=cluster(head={"pool": "cpu"})), "raystack:rayClusters[0].head.pool",
+     "no pool to run the head on"),
+    ("existing-no-access", cfg(EXISTING, kubeconfig=None), "raystack:clusterMode", "existingClusterName or kubeconfig"),
+    ("existing-with-gpu-pools", cfg(EXISTING, gpuPools=BASE["gpuPools"]), "raystack:gpuPools", "existingPools"),
+    ("existing-with-network", cfg(EXISTING, network={"cidr": "10.0.0.0/16"}), "raystack:network", "no network"),
+    ("existing-pool-no-facts", cfg(EXISTING, existingPools=[{"name": "x", "nodeSelector": {"a": "b"}, "maxNodes": 1}],
+                                   rayClusters=[]),
+     "raystack:existingPools[0].allocatableCpuMillis", "allocatableMemoryMib required when instanceType"),
+    ("existing-pool-kind", cfg(EXISTING, existingPools=[{"name": "x", "nodeSelector": {"a": "b"}, "maxNodes": 1,
+                                                         "acceleratorKind": "tpuv5", "allocatableCpuMillis": 1000,
+                                                         "allocatableMemoryMib": 1000}], rayClusters=[]),
+     "raystack:existingPools[0].acceleratorKind", "allowed: none, nvidia"),
+    ("existing-pool-empty-selector", cfg(EXISTING, existingPools=[{"name": "x", "nodeSelector": {},
+                                                                   "instanceType": "g5.xlarge", "maxNodes": 1}],
+                                         rayClusters=[]),
+     "raystack:existingPools[0].nodeSelector", "at least one label"),
+]
+
+CAPACITY = [
+    ("cap-five-heads-on-small-system-pool", cfg(systemPool={"maxSize": 2}, rayClusters=heads(5)),
+     "raystack:systemPool.maxSize", "5 Ray head(s)"),
+    ("cap-big-heads", cfg(systemPool={"maxSize": 2}, rayClusters=heads(2, cpu=3, mem=12)),
+     "raystack:systemPool.maxSize", "do not fit 2"),
+    ("cap-two-clusters-share-a-pool", cfg(rayClusters=[{"name": "a", "workerGroups": [{"name": "w", "pool": "l4"}]},
+                                                       {"name": "b", "workerGroups": [{"name": "w", "pool": "l4"}]}]),
+     "raystack:gpuPools[0].maxSize", "want 4 node(s) together"),
+    ("cap-two-groups-share-a-pool", cfg(rayClusters=[{"name": "a", "workerGroups": [
+        {"name": "x1", "pool": "x4", "acceleratorsPerWorker": 1},
+        {"name": "x4", "pool": "x4", "maxWorkers": 1}]}]),
+     "raystack:gpuPools[1].maxSize", "want 3 node(s) together"),
+    ("cap-three-clusters-share-a-pool", cfg(rayClusters=[
+        {"name": n, "workerGroups": [{"name": "w", "pool": "x4", "acceleratorsPerWorker": 2, "maxWorkers": 2}]}
+        for n in ("a", "b", "c")]), "raystack:gpuPools[1].maxSize", "want 3 node(s) together"),
+    ("cap-existing-shared-pool", cfg(EXISTING, rayClusters=[
+        {"name": n, "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}]} for n in ("a", "b")]),
+     "raystack:existingPools[1].maxNodes", "want 4 node(s) together"),
+]
+
+CASES = TOP_LEVEL_TYPOS + NESTED + CAPACITY
+
+
+def as_config(raw: dict[str, Any]) -> dict[str, str]:
+    config = {"aws:region": "us-east-1"}
+    config.update({f"raystack:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()})
+    return config
+
+
+def test_the_table_is_big_enough():
+    assert len(CASES) >= 60 and len(TOP_LEVEL_TYPOS) >= 10 and len(CAPACITY) >= 5
+    assert len({c[0] for c in CASES}) == len(CASES), "case ids must be distinct"
+
+
+def test_base_configs_are_valid():
+    for raw in (BASE, EXISTING):
+        rec = testing.run(RayPlatform.from_stack_config, as_config(raw))
+        assert rec.of_type("kubernetes:ray.io/v1:RayCluster"), "the base config must register a RayCluster"
+
+
+@pytest.mark.parametrize(("raw", "key", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_config_fails_naming_the_key_and_registers_nothing(raw, key, fragment):
+    rec = testing.Recording()
+    with pytest.raises(ConfigError) as err:
+        testing.run(RayPlatform.from_stack_config, as_config(raw), recording=rec)
+    messages = [str(f) for f in err.value.findings]
+    named = [f for f in err.value.findings if f.key == key]
+    assert named, f"no finding names {key}: {messages}"
+    assert any(fragment in str(f) for f in named), f"{key}: {fragment!r} not in {[str(f) for f in named]}"
+    # One mistake, one message: nothing invented downstream of the broken object.
+    assert len(err.value.findings) == 1, f"one mistake, {len(messages)} messages: {messages}"
+    assert not rec.resources, f"registered before failing: {[r.urn for r in rec.resources]}"

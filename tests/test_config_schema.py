@@ -1,0 +1,83 @@
+"""The JSON Schema of the stack file: generated from the spec types, shipped, referenced from every
+stack file, and in agreement with the validator (what it rejects, resolve rejects; every config
+resolve accepts, it accepts)."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+from conftest import STACKS
+from hypothesis import given
+from raystack import ConfigError, resolve
+from raystack.spec.json_schema import stack_file_schema
+from support import ROOT
+from test_bad_configs import CASES, as_config
+from test_properties import _bad_capacity, _typo_top, profile, valid_configs
+
+SHIPPED = ROOT / "schema" / "raystack-stack.schema.json"
+REFERENCE = "# yaml-language-server: $schema=../schema/raystack-stack.schema.json"
+VALIDATOR = jsonschema.Draft202012Validator(stack_file_schema())
+
+
+def stack_doc(raw: dict) -> dict:
+    return {"config": {f"raystack:{k}": v for k, v in raw.items()}}
+
+
+def test_the_shipped_schema_is_the_generated_one():
+    jsonschema.Draft202012Validator.check_schema(stack_file_schema())
+    assert json.loads(SHIPPED.read_text()) == stack_file_schema(), (
+        "schema/raystack-stack.schema.json is stale: python -c 'import json; from raystack.spec.json_schema "
+        "import stack_file_schema; print(json.dumps(stack_file_schema(), indent=1))' > schema/raystack-stack.schema.json")
+
+
+def test_every_field_is_described():
+    schema = stack_file_schema()
+    for name, d in schema["$defs"].items():
+        for field, prop in d.get("properties", {}).items():
+            assert prop.get("description"), f"{name}.{field} has no description"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_file_references_and_passes_the_schema(stack):
+    path = ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+    assert path.read_text().splitlines()[0] == REFERENCE, f"{path}: first line must be {REFERENCE!r}"
+    errors = [e.message for e in VALIDATOR.iter_errors(yaml.safe_load(path.read_text()))]
+    assert not errors, f"{path}: {errors}"
+
+
+STRUCTURAL = [c for c in CASES if "did you mean" in c[3] and "pool" not in c[2].rsplit(".", 1)[-1]
+              and "instanceType" not in c[2]] + [c for c in CASES if c[0] in (
+                  "pool-labels-not-strings", "pool-size-not-int", "cluster-mode-enum", "rc-auth-enum", "pool-os-enum")]
+
+
+@pytest.mark.parametrize(("raw", "key"), [(c[1], c[2]) for c in STRUCTURAL], ids=[c[0] for c in STRUCTURAL])
+def test_structural_mistakes_are_rejected_by_both(raw, key):
+    assert list(VALIDATOR.iter_errors(stack_doc(raw))), f"the schema accepts a config that names {key}"
+    with pytest.raises(ConfigError):
+        resolve(json.loads(json.dumps(raw)))
+    assert as_config(raw)  # the same config the program test runs
+
+
+def test_enough_structural_cases():
+    assert len(STRUCTURAL) >= 20, len(STRUCTURAL)
+
+
+@profile(100)
+@given(valid_configs())
+def test_what_resolve_accepts_the_schema_accepts(cfg):
+    resolve(cfg)
+    assert not [e.message for e in VALIDATOR.iter_errors(stack_doc(cfg))]
+
+
+@profile(50)
+@given(valid_configs())
+def test_planted_structural_mistakes_fail_both(cfg):
+    for plant in (_typo_top, _bad_capacity):
+        bad = json.loads(json.dumps(cfg))
+        plant(bad)
+        assert list(VALIDATOR.iter_errors(stack_doc(bad))), plant.__name__
+        with pytest.raises(ConfigError):
+            resolve(bad)
