@@ -84,3 +84,40 @@ def test_all_problems_are_reported_together():
 def test_open_public_endpoint_is_allowed_but_warned():
     p = resolve(with_(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]))
     assert [w.key for w in p.warnings] == ["raystack:publicAccessCidrs[0]"]
+
+
+def test_devices_stranded_by_accelerators_per_worker_are_warned():
+    p = resolve(with_(gpuPools=[{"name": "x8", "instanceType": "p5.48xlarge", "maxSize": 1}],
+                      rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "x8",
+                                                                     "acceleratorsPerWorker": 3}]}]))
+    (w,) = [w for w in p.warnings if w.key.endswith("acceleratorsPerWorker")]
+    assert w.key == "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker" and "2 per node" in w.message
+
+
+def test_groups_that_fit_a_shared_pool_only_at_its_maximum_are_warned():
+    p = resolve(with_(rayClusters=[{"name": n, "workerGroups": [{"name": "w", "pool": "l4", "maxWorkers": 1}]}
+                                   for n in ("a", "b")]))
+    assert [w.key for w in p.warnings] == ["raystack:gpuPools[0].maxSize"]
+
+
+def test_same_name_in_two_namespaces_gets_distinct_resource_names():
+    from raystack import RayPlatform, testing
+
+    raw = {"cluster_name": "unit", "gpu_pools": [{"name": "l4", "instance_type": "g6.xlarge", "max_size": 2}],
+           "ray_clusters": [{"name": "rc", "namespace": ns, "worker_groups": [{"name": "w", "pool": "l4",
+                                                                              "max_workers": 1}]}
+                            for ns in ("team-a", "team-b")]}
+    rec = testing.run(lambda: RayPlatform("raystack", raw))
+    names = sorted(r.name for r in rec.of_type("raystack:index:RayCluster"))
+    assert names == ["raystack-team-a-rc", "raystack-team-b-rc"], names
+    objs = sorted((r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"])
+                  for r in rec.of_type("kubernetes:ray.io/v1:RayCluster"))
+    assert objs == [("team-a", "rc"), ("team-b", "rc")], objs
+
+
+def test_azs_are_checked_against_the_stack_region():
+    with pytest.raises(ConfigError) as err:
+        resolve(with_(network={"availabilityZones": ["eu-west-1a", "eu-west-1b"]}), region="us-west-2")
+    assert [f.key for f in err.value.findings] == ["raystack:network.availabilityZones[0]",
+                                                    "raystack:network.availabilityZones[1]"]
+    resolve(with_(network={"availabilityZones": ["us-west-2a", "us-west-2b"]}), region="us-west-2")

@@ -13,6 +13,11 @@ from ..hardware.accelerators import AcceleratorKind
 from ..model.facts import OS_LABEL
 
 
+#: Requests of the Cluster Autoscaler pod (the upstream FAQ's figures for clusters of this size).
+CA_REQUEST_CPU_MILLIS = 100
+CA_REQUEST_MEMORY_MIB = 600
+
+
 def device_plugin_values(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dict[str, Any]:
     """Placement of a device plugin: only on nodes labelled with the kind's presence
     label (raystack sets it on every pool of that kind), never on node OSes whose

@@ -10,17 +10,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..kube.values import CA_REQUEST_CPU_MILLIS, CA_REQUEST_MEMORY_MIB
 from ..model.facts import PoolFacts
 from ..model.findings import Finding
 from ..model.platform import RayClusterPlan
 from ..ray.sizing import AUTOSCALER_SIDECAR_CPU_MILLIS, AUTOSCALER_SIDECAR_MEMORY_MIB
 
-#: Requests of the add-ons raystack runs on the system pool (chart defaults or raystack's values):
-#: KubeRay operator (chart 1.7.0: 100m / 512Mi), Cluster Autoscaler (100m / 600Mi, set by raystack),
-#: CoreDNS (EKS add-on: 2 replicas x 100m / 70Mi).
+#: Requests of the add-ons raystack runs on the system pool: KubeRay operator (chart 1.7.0 values:
+#: 100m / 512Mi), Cluster Autoscaler (raystack's values), CoreDNS (EKS add-on: 2 replicas x 100m / 70Mi).
 ADDON_PODS: tuple[tuple[str, int, int], ...] = (
     ("kuberay-operator", 100, 512),
-    ("cluster-autoscaler", 100, 600),
+    ("cluster-autoscaler", CA_REQUEST_CPU_MILLIS, CA_REQUEST_MEMORY_MIB),
     ("coredns", 100, 70),
     ("coredns", 100, 70),
 )

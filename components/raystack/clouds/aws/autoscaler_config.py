@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ... import versions
+from ...kube.values import CA_REQUEST_CPU_MILLIS, CA_REQUEST_MEMORY_MIB
 from ...model.facts import PoolFacts
 from .pools import nodegroup_name
 
@@ -16,6 +17,7 @@ CLUSTER_AUTOSCALER_NAMESPACE = "kube-system"
 #: is 10), but give a fresh node 5 minutes to receive its Ray worker.
 SCALE_DOWN_UNNEEDED_TIME = "5m"
 SCALE_DOWN_DELAY_AFTER_ADD = "5m"
+
 
 
 def expander_priorities(cluster_name: str, pools: list[PoolFacts]) -> dict[int, list[str]]:
@@ -59,4 +61,8 @@ def autoscaler_values(cluster_name: str, region: str, kubernetes_version: str,
             "readOnlyRootFilesystem": True,
             "capabilities": {"drop": ["ALL"]},
         },
+        # The chart sets no requests (values.yaml `resources: {}`); without them the autoscaler is
+        # BestEffort and the first pod evicted when the system pool is short of memory.
+        "resources": {"requests": {"cpu": f"{CA_REQUEST_CPU_MILLIS}m", "memory": f"{CA_REQUEST_MEMORY_MIB}Mi"},
+                      "limits": {"memory": f"{CA_REQUEST_MEMORY_MIB}Mi"}},
     }
