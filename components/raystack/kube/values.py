@@ -12,7 +12,6 @@ from .. import versions
 from ..hardware.accelerators import AcceleratorKind
 from ..model.facts import OS_LABEL
 
-
 #: Requests of the Cluster Autoscaler pod (the upstream FAQ's figures for clusters of this size).
 CA_REQUEST_CPU_MILLIS = 100
 CA_REQUEST_MEMORY_MIB = 600
