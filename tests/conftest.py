@@ -26,7 +26,9 @@ def run_stack(stack: str) -> testing.Recording:
 
 
 STACKS = testing.stack_names(project())
-AWS_STACKS = [s for s in STACKS if s != "byoc"]
+#: Stacks that create their cluster on AWS (the others attach to an existing cluster).
+AWS_STACKS = [s for s in STACKS
+              if testing.load_stack_config(project(), s).get("raystack:clusterMode", "create") == "create"]
 
 
 @functools.cache

@@ -93,10 +93,10 @@ def test_capacity_block_pool_targets_its_reservation():
 
 
 @pytest.mark.parametrize(("pool", "key", "in_message"), [
-    ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "allowed: g4dn.{12xlarge"),
+    ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "; g4dn.{12xlarge"),
     ({"name": "x", "instance_type": "g6.xlarge", "min_size": 3, "max_size": 2}, "pool.minSize", "allowed 0..2"),
     ({"name": "x", "instance_type": "m7i.xlarge"}, "pool.instanceType", "has no accelerator"),
-    ({"name": "x", "instance_type": "trn1.2xlarge"}, "pool.instanceType", "implemented: nvidia"),
+    ({"name": "x", "instance_type": "dl1.24xlarge"}, "pool.instanceType", "implemented: nvidia, neuron"),
     ({"name": "x", "instance_type": "g6.xlarge", "efa": True}, "pool.efa", "has no EFA"),
     ({"name": "x", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK"},
      "pool.capacityReservationId", "required"),

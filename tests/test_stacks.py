@@ -7,6 +7,7 @@ import pytest
 from conftest import AWS_STACKS, STACKS, project, raycluster_objects, run_stack
 from raystack import testing, versions
 from raystack.hardware import catalog
+from raystack.hardware.accelerators import ACCELERATOR_KINDS
 from raystack.model.resolve import resolve
 from raystack.spec.coerce import decode_config
 from support import tolerates
@@ -22,7 +23,8 @@ def platform_for(stack: str):
 
 
 def releases(rec: testing.Recording) -> dict[str, testing.Registered]:
-    return {r.inputs["chart"]: r for r in rec.of_type("kubernetes:helm.sh/v3:Release")}
+    """Helm releases by chart name (an OCI chart reference counts by its last path segment)."""
+    return {r.inputs["chart"].rsplit("/", 1)[-1]: r for r in rec.of_type("kubernetes:helm.sh/v3:Release")}
 
 
 def test_every_stack_file_is_covered():
@@ -33,10 +35,15 @@ def test_every_stack_file_is_covered():
 def test_aws_stack_registers_the_whole_platform(stack):
     rec = run_stack(stack)
     assert len(rec.of_type("aws:eks/cluster:Cluster")) == 1, f"{stack}: no EKS cluster"
-    gpu_groups = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["amiType"] in NVIDIA_AMIS]
-    assert gpu_groups, f"{stack}: no GPU node group"
+    groups = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["labels"]["raystack.io/pool"] != "system"]
+    assert groups, f"{stack}: no accelerator node group"
     rel = releases(rec)
-    assert rel["nvidia-device-plugin"].inputs["version"] == versions.NVIDIA_DEVICE_PLUGIN_VERSION, stack
+    kinds = {catalog.lookup(g.inputs["instanceTypes"][0]).accelerator_kind for g in groups}
+    for kind in kinds:  # every kind's device plugin, at its pinned chart version
+        chart = ACCELERATOR_KINDS[kind].device_plugin
+        assert chart is not None
+        (plugin,) = [r for r in rec.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"].endswith(chart.chart)]
+        assert plugin.inputs["version"] == chart.version, plugin.urn
     op = rel["kuberay-operator"]
     assert op.inputs["version"] == "1.7.0" and op.inputs["skipCrds"] is True, f"{op.urn}: {op.inputs}"
     assert op.inputs["values"]["image"]["tag"] == "v1.7.0", op.urn
@@ -115,11 +122,10 @@ def _pool_nodes(stack: str, rec: testing.Recording) -> dict[str, dict]:
         out[pool] = {"labels": ng.inputs["labels"],
                      "taints": [{"key": t["key"], "value": t.get("value", ""), "effect": _k8s_effect(t["effect"])}
                                 for t in ng.inputs.get("taints", [])],
-                     "instance": catalog.lookup(ng.inputs["instanceTypes"][0])}
+                     "facts": platform_for(stack).pools.get(pool) or platform_for(stack).system_facts}
     for name, facts in platform_for(stack).pools.items():
         if facts.source == "existing":
-            out[name] = {"labels": facts.labels, "taints": [t.__dict__ for t in facts.taints],
-                         "instance": catalog.lookup(facts.instance_type)}
+            out[name] = {"labels": facts.labels, "taints": [t.__dict__ for t in facts.taints], "facts": facts}
     return out
 
 
@@ -149,12 +155,12 @@ def test_every_worker_group_fits_its_pool(stack):
                 assert tolerates(pod["tolerations"], taint["key"], taint["value"], taint["effect"]), f"{where}: does not tolerate {taint}"
             res = pod["containers"][0]["resources"]
             assert res["requests"] == res["limits"], f"{where}: requests != limits"
-            it = pool["instance"]
-            gpus = int(res["limits"].get("nvidia.com/gpu", 0))
-            assert gpus <= it.accelerator_count, f"{where}: {gpus} GPUs > {it.accelerator_count} on {it.instance_type}"
-            per_node = it.accelerator_count // gpus if gpus else 1
-            assert per_node * _cpu_millis(res["requests"]["cpu"]) <= it.allocatable_cpu_millis, where
-            assert per_node * _mib(res["requests"]["memory"]) <= it.allocatable_memory_mib, where
+            facts = pool["facts"]
+            devices = int(res["limits"].get(facts.accelerator_resource or "-", 0))
+            assert devices <= facts.accelerators_per_node, f"{where}: {devices} > {facts.accelerators_per_node} per node"
+            per_node = facts.accelerators_per_node // devices if devices else 1
+            assert per_node * _cpu_millis(res["requests"]["cpu"]) <= facts.allocatable_cpu_millis, where
+            assert per_node * _mib(res["requests"]["memory"]) <= facts.allocatable_memory_mib, where
             groups += 1
     assert groups, f"{stack}: no worker group"
 
@@ -182,11 +188,13 @@ def test_ray_parser_sees_the_intended_resources(stack):
             want = g.size
             got = cfg["available_node_types"][g.name]
             where = f"{urn} group {g.name}"
-            assert got["resources"].get("GPU", 0) == want.accelerators, f"{where}: {got['resources']}"
+            if pool.ray_accelerator_resource:  # Ray sees the devices (x cores per device) under the row's name
+                assert got["resources"].get(pool.ray_accelerator_resource, 0) == \
+                    want.accelerators * pool.ray_units_per_accelerator, f"{where}: {got['resources']}"
             assert got["resources"]["CPU"] == want.cpu, f"{where}: {got['resources']}"
             assert got["resources"]["memory"] == want.memory_mib * 1024 * 1024, f"{where}: {got['resources']}"
             assert (got["min_workers"], got["max_workers"]) == (want.min_workers, want.max_workers), where
-            assert want.max_workers <= pool.max_nodes * (pool.accelerators_per_node // want.accelerators), where
+            assert want.max_workers <= pool.max_nodes * (pool.accelerators_per_node // max(want.accelerators, 1)), where
 
 
 @pytest.mark.parametrize("stack", STACKS)

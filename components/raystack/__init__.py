@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
     from .components.kuberay_operator import KubeRayOperator, KubeRayOperatorArgs
     from .components.network import Network, NetworkArgs
+    from .components.neuron_device_plugin import NeuronDevicePlugin, NeuronDevicePluginArgs
     from .components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
     from .components.ray_cluster import RayCluster, RayClusterArgs
     from .components.ray_platform import RayPlatform
@@ -59,6 +60,7 @@ _LAZY = {
     "GpuNodePool": "gpu_node_pool", "GpuNodePoolArgs": "gpu_node_pool",
     "ClusterAutoscaler": "cluster_autoscaler", "ClusterAutoscalerArgs": "cluster_autoscaler",
     "NvidiaDevicePlugin": "nvidia_device_plugin", "NvidiaDevicePluginArgs": "nvidia_device_plugin",
+    "NeuronDevicePlugin": "neuron_device_plugin", "NeuronDevicePluginArgs": "neuron_device_plugin",
     "KubeRayOperator": "kuberay_operator", "KubeRayOperatorArgs": "kuberay_operator",
     "RayCluster": "ray_cluster", "RayClusterArgs": "ray_cluster",
     "RayPlatform": "ray_platform",
@@ -68,7 +70,7 @@ __all__ = [
     "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EksCluster",
     "EksClusterArgs", "ExistingPoolSpec", "Finding", "GpuNodePool", "GpuNodePoolArgs", "HeadSpec",
     "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network", "NetworkArgs",
-    "NetworkSpec", "NodePoolSpec", "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "OperatingSystem", "Platform",
+    "NetworkSpec", "NeuronDevicePlugin", "NeuronDevicePluginArgs", "NodePoolSpec", "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "OperatingSystem", "Platform",
     "PlatformSpec", "PoolDescriptor", "RayAuth", "RayCluster", "RayClusterArgs", "RayClusterSpec", "RayPlatform",
     "SystemPoolSpec", "TaintEffect", "TaintSpec", "UpscalingMode", "WorkerGroupSpec", "resolve",
 ]

@@ -12,13 +12,15 @@ from .kube.values import pss_labels
 def pinned_release(resource_name: str, *, release_name: str, chart: str, version: str, repo: str,
                    namespace: pulumi.Input[str], values: dict[str, Any], opts: pulumi.ResourceOptions,
                    skip_crds: bool = False) -> k8s.helm.v3.Release:
-    """A Helm release with chart, version and repository always set."""
+    """A Helm release with chart, version and repository always set (an ``oci://`` repository
+    is part of the chart reference, as Helm takes it)."""
+    oci = repo.startswith("oci://")
     return k8s.helm.v3.Release(
         resource_name,
         name=release_name,
-        chart=chart,
+        chart=f"{repo.rstrip('/')}/{chart}" if oci else chart,
         version=version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
+        repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=repo),
         namespace=namespace,
         skip_crds=skip_crds,
         values=values,
@@ -31,3 +33,23 @@ def pss_namespace(resource_name: str, name: str, level: str, opts: pulumi.Resour
     """A namespace enforcing a Pod Security Standards level (warn/audit at ``warn``, default the same)."""
     return k8s.core.v1.Namespace(
         resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels=pss_labels(level, warn)), opts=opts)
+
+
+def device_plugin_release(component: pulumi.Resource, name: str, kind: str,
+                          namespace: pulumi.Input[str] | None = None) -> k8s.helm.v3.Release:
+    """The device plugin of one accelerator kind, from its row: chart pin, values, namespace. A
+    namespace of its own (Pod Security privileged: the plugin mounts host paths) unless the chart
+    installs into kube-system."""
+    from .clouds.aws.ami import oses_shipping_device_plugin
+    from .hardware.accelerators import ACCELERATOR_KINDS
+    from .kube.values import device_plugin_values
+
+    row = ACCELERATOR_KINDS[kind]
+    chart = row.device_plugin
+    assert chart is not None, f"{kind} has no device plugin"
+    ns: pulumi.Input[str] = namespace or chart.namespace
+    if ns != "kube-system":
+        ns = pss_namespace(f"{name}-ns", str(ns), "privileged", pulumi.ResourceOptions(parent=component)).metadata.name
+    return pinned_release(f"{name}-chart", release_name=chart.release_name, chart=chart.chart, version=chart.version,
+                          repo=chart.repo, namespace=ns, values=device_plugin_values(row, oses_shipping_device_plugin(kind)),
+                          opts=pulumi.ResourceOptions(parent=component))

@@ -7,9 +7,10 @@ from .components.eks_cluster import EksCluster
 from .components.gpu_node_pool import GpuNodePool
 from .components.kuberay_operator import KubeRayOperator
 from .components.network import Network
+from .components.neuron_device_plugin import NeuronDevicePlugin
 from .components.nvidia_device_plugin import NvidiaDevicePlugin
 from .components.ray_cluster import RayCluster
 from .components.ray_platform import RayPlatform
 
-COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, KubeRayOperator, RayCluster,
-              RayPlatform]
+COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, NeuronDevicePlugin,
+              KubeRayOperator, RayCluster, RayPlatform]

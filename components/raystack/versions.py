@@ -78,6 +78,11 @@ class HelmChart:
 NVIDIA_DEVICE_PLUGIN = HelmChart(chart="nvidia-device-plugin", version="0.20.0",
                                  repo="https://nvidia.github.io/k8s-device-plugin",
                                  release_name="nvidia-device-plugin", namespace="nvidia-device-plugin")
+#: AWS Neuron: the chart (device plugin, optional scheduler extension, node problem detector) read at
+#: aws-neuron/neuron-helm-charts@8172e5e: chart 1.0.0, plugin image 2.22.4.0. Its `neuronInstances`
+#: list (the plugin's node affinity) has trn1, trn1n and inf2 but no trn2: trn2 pools are refused.
+NEURON_DEVICE_PLUGIN = HelmChart(chart="neuron-helm-chart", version="1.0.0", repo="oci://public.ecr.aws/neuron",
+                                 release_name="neuron-device-plugin", namespace="kube-system")
 NVIDIA_DEVICE_PLUGIN_CHART = NVIDIA_DEVICE_PLUGIN.chart
 NVIDIA_DEVICE_PLUGIN_VERSION = NVIDIA_DEVICE_PLUGIN.version
 NVIDIA_DEVICE_PLUGIN_REPO = NVIDIA_DEVICE_PLUGIN.repo

@@ -1,13 +1,15 @@
 """GpuNodePool: an EKS managed node group of accelerator instances from the catalog."""
 
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
+from ..clouds.aws.autoscaler_config import ca_template_resource_tag
 from ..clouds.aws.node_group import managed_node_group
+from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..model import defaults
 from ..model.facts import POOL_LABEL
 from ..model.platform import NodePool
@@ -36,6 +38,12 @@ class GpuNodePoolArgs(TypedDict):
     """Tags on every AWS resource."""
 
 
+def _first_asg_name(resources: Any) -> str:
+    """The Auto Scaling group EKS made for a managed node group (``resources[0].autoscalingGroups[0]``)."""
+    groups = resources[0].autoscaling_groups if resources else None
+    return str(groups[0].name) if groups else ""
+
+
 class GpuNodePool(pulumi.ComponentResource):
     """An accelerator node pool: a hardened launch template and an EKS managed node group that
     scales from zero, labelled and tainted so only Ray worker groups bound to it land there."""
@@ -51,6 +59,21 @@ class GpuNodePool(pulumi.ComponentResource):
         pool = resolve_node_pool(dict(args["pool"]), a["cluster_name"])
         super().__init__("raystack:index:GpuNodePool", name, {}, opts)
         self._build(name, pool, a)
+
+    def _autoscaler_template_tags(self, name: str, pool: NodePool) -> None:
+        """For accelerators the Cluster Autoscaler does not know from the instance type (Neuron), tag
+        the node group's Auto Scaling group with the node template's extended resource, so CA can
+        scale the pool up from zero (CA's AWS provider reads k8s.io/cluster-autoscaler/node-template/
+        resources/<name> from ASG tags; EKS does not propagate node-group tags to the ASG)."""
+        row = ACCELERATOR_KINDS.get(pool.facts.accelerator_kind)
+        if row is None or not row.autoscaler_template_resource or not pool.facts.accelerator_resource:
+            return
+        asg = self.node_group.resources.apply(_first_asg_name)
+        aws.autoscaling.Tag(
+            f"{name}-ca-template", autoscaling_group_name=asg,
+            tag=aws.autoscaling.TagTagArgs(key=ca_template_resource_tag(pool.facts.accelerator_resource),
+                                           value=str(pool.facts.accelerators_per_node), propagate_at_launch=False),
+            opts=pulumi.ResourceOptions(parent=self))
 
     @classmethod
     def _from_model(cls, name: str, pool: NodePool, args: GpuNodePoolArgs,
@@ -81,6 +104,7 @@ class GpuNodePool(pulumi.ComponentResource):
             tags=tags, node_group_tags={**tags, POOL_LABEL: pool.name},
             security_group_ids=[sg] if pool.efa and sg is not None else None,
             placement_group=placement.name if placement else None)
+        self._autoscaler_template_tags(name, pool)
         self.node_group_name = self.node_group.node_group_name
         self.pool = pulumi.Output.from_input(pool.facts.to_descriptor())  # type: ignore[arg-type]
         self.register_outputs({"node_group_name": self.node_group_name, "pool": self.pool})

@@ -21,11 +21,12 @@ from ..model.platform import Platform
 from ..model.resolve import resolve
 from ..spec.types import PlatformSpec, PoolDescriptor
 from .kuberay_operator import KubeRayOperator
+from .neuron_device_plugin import NeuronDevicePlugin
 from .nvidia_device_plugin import NvidiaDevicePlugin
 from .ray_cluster import RayCluster
 
 #: The device-plugin component of each accelerator kind that has one (resource names <platform>-<kind>).
-DEVICE_PLUGIN_COMPONENTS = {c.KIND: c for c in (NvidiaDevicePlugin,)}
+DEVICE_PLUGIN_COMPONENTS: dict[str, Any] = {c.KIND: c for c in (NvidiaDevicePlugin, NeuronDevicePlugin)}
 #: Stand-in for a kubeconfig that arrives as a secret Output: the model checks only its presence.
 KUBECONFIG_GIVEN = "[secret]"
 

@@ -40,8 +40,25 @@ class AcceleratorKind:
     autoscaler_label_prefix: str | None = None
     #: Device plugin raystack installs where the node image does not ship one.
     device_plugin: versions.HelmChart | None = None
-    #: Chart-specific values of that plugin (merged over the generic placement values).
+    #: How that chart is placed and configured: a key of ``kube.values.DEVICE_PLUGIN_LAYOUTS``.
+    device_plugin_layout: str = "affinity"
+    #: Chart-specific values of that plugin (merged over the placement values).
     device_plugin_values: dict[str, Any] = field(default_factory=dict)
+    #: Whether a public rayproject/ray image runs this kind (with ``ray_image_suffix``); if not,
+    #: worker groups on it must name an image that carries the vendor runtime.
+    public_ray_image: bool = False
+    #: Ray resource units per device, by accelerator model (default 1): NeuronCores per Neuron device.
+    ray_units_per_device: dict[str, int] = field(default_factory=dict)
+    #: Models this kind cannot back a created pool with yet, and why.
+    unsupported_models: dict[str, str] = field(default_factory=dict)
+    #: Other extended-resource names device plugins use for this kind (existing clusters may pick one).
+    k8s_resource_aliases: tuple[str, ...] = ()
+    #: The Cluster Autoscaler does not know this resource from the instance type: node groups must
+    #: carry it as an ASG node-template tag to scale from zero.
+    autoscaler_template_resource: bool = False
+
+    def units_per_device(self, model: str) -> int:
+        return self.ray_units_per_device.get(model, 1)
 
 
 ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
@@ -59,14 +76,25 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             device_plugin=versions.NVIDIA_DEVICE_PLUGIN,
             # GPU feature discovery needs node-feature-discovery; raystack labels the pools itself.
             device_plugin_values={"gfd": {"enabled": False}},
+            public_ray_image=True,
         ),
         AcceleratorKind(
             kind="neuron",
+            # Whole devices: the plugin's `aws.amazon.com/neuroncore` counts cores, which the
+            # KubeRay operator maps but Ray's autoscaler does not; Ray gets neuron_cores explicitly.
             k8s_resource="aws.amazon.com/neuron",
             ray_resource="neuron_cores",
             taint=("aws.amazon.com/neuron", "true", "NoSchedule"),
             presence_label=("aws.amazon.com/neuron.present", "true"),
-            implemented=False,
+            implemented=True,
+            device_plugin=versions.NEURON_DEVICE_PLUGIN,
+            device_plugin_layout="neuron-chart",
+            # NeuronCore-v2: 2 per Trainium / Inferentia2 device (AWS Neuron architecture docs).
+            ray_units_per_device={"Trainium": 2, "Inferentia2": 2},
+            unsupported_models={"Trainium2": "the pinned Neuron device plugin chart (neuron-helm-chart 1.0.0) does "
+                                              "not run on trn2 instances, and trn2's NeuronCore count depends on its "
+                                              "logical-core setting (unverified here)"},
+            autoscaler_template_resource=True,
         ),
         AcceleratorKind(
             kind="amd",
@@ -91,6 +119,9 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             taint=("huawei.com/Ascend910", "true", "NoSchedule"),
             presence_label=("accelerator", "huawei-Ascend910"),
             implemented=False,
+            # HAMi names 910B variants; Huawei Cloud CCE's add-on names 910B "ascend-1980".
+            k8s_resource_aliases=("huawei.com/Ascend910B", "huawei.com/Ascend910B2", "huawei.com/Ascend910B4",
+                                  "huawei.com/ascend-1980"),
         ),
         AcceleratorKind(
             kind="gaudi",

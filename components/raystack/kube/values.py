@@ -18,7 +18,12 @@ CA_REQUEST_MEMORY_MIB = 600
 
 
 def device_plugin_values(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dict[str, Any]:
-    """Placement of a device plugin: only on nodes labelled with the kind's presence
+    """The Helm values of ``kind``'s device plugin, laid out as its chart reads them."""
+    return DEVICE_PLUGIN_LAYOUTS[kind.device_plugin_layout](kind, skip_os)
+
+
+def _affinity_layout(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dict[str, Any]:
+    """Charts with top-level ``affinity``/``tolerations`` (nvidia-device-plugin). Placement: only on nodes labelled with the kind's presence
     label (raystack sets it on every pool of that kind), never on node OSes whose
     image already runs a plugin (it would double-register devices), tolerating
     the kind's taint. Chart-specific values come from the accelerator row."""
@@ -41,6 +46,29 @@ def device_plugin_values(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dic
         ],
         **kind.device_plugin_values,
     }
+
+
+def _neuron_layout(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dict[str, Any]:
+    """neuron-helm-chart 1.0.0: the plugin's node affinity is the chart's ``neuronInstances`` list
+    (node.kubernetes.io/instance-type In ...), its tolerations are ``devicePlugin.tolerations``. The
+    list is the catalog's instance types of the kind, less the models it cannot serve; the node
+    problem detector (its own namespace, CloudWatch access) is left off."""
+    from ..hardware import catalog
+
+    taint_key, _, effect = kind.taint
+    instances = sorted(n for n, it in catalog.load_catalog().items()
+                       if it.accelerator_kind == kind.kind and it.accelerator_model not in kind.unsupported_models)
+    return {
+        "neuronInstances": instances,
+        "devicePlugin": {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                         {"key": taint_key, "operator": "Exists", "effect": effect}]},
+        "npd": {"enabled": False},
+        **kind.device_plugin_values,
+    }
+
+
+#: How each chart is placed and configured (the ``device_plugin_layout`` column of the accelerator table).
+DEVICE_PLUGIN_LAYOUTS = {"affinity": _affinity_layout, "neuron-chart": _neuron_layout}
 
 
 def kuberay_values(node_selector: dict[str, str]) -> dict[str, Any]:

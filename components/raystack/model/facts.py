@@ -56,6 +56,8 @@ class PoolFacts:
     architecture: str = "x86_64"
     os: str | None = None
     price_usd_hour: float | None = None
+    #: Ray resource units per device (NeuronCores per Neuron device; 1 for GPUs).
+    ray_units_per_accelerator: int = 1
 
     @property
     def schedulable_cpu_millis(self) -> int:
@@ -96,6 +98,7 @@ def facts_for_existing(spec: dict[str, Any]) -> PoolFacts:
     kind = spec.get("accelerator_kind") or (it.accelerator_kind if it else "none")
     acc = ACCELERATOR_KINDS.get(kind)
     count = spec.get("accelerators_per_node", it.accelerator_count if it else 0)
+    resource = spec.get("accelerator_resource") or (acc.k8s_resource if acc else None)  # optional: an alias
     cpu = spec.get("allocatable_cpu_millis", it.allocatable_cpu_millis if it else 0)
     mem = spec.get("allocatable_memory_mib", it.allocatable_memory_mib if it else 0)
     return PoolFacts(
@@ -105,10 +108,10 @@ def facts_for_existing(spec: dict[str, Any]) -> PoolFacts:
         node_selector=dict(spec["node_selector"]),
         taints=tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"]),
         accelerator_kind=kind,
-        accelerator_resource=acc.k8s_resource if acc else None,
+        accelerator_resource=resource if acc else None,
         ray_accelerator_resource=acc.ray_resource if acc else None,
         accelerators_per_node=count if acc else 0,
-        accelerator_model=it.accelerator_model if it else "",
+        accelerator_model=spec.get("accelerator_model") or (it.accelerator_model if it else ""),  # optional
         allocatable_cpu_millis=cpu,
         allocatable_memory_mib=mem,
         min_nodes=spec["min_nodes"],
@@ -117,4 +120,5 @@ def facts_for_existing(spec: dict[str, Any]) -> PoolFacts:
         instance_type=it.instance_type if it else None,
         architecture=it.architecture if it else "x86_64",
         price_usd_hour=it.price_usd_hour if it else None,
+        ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc and it else 1,
     )

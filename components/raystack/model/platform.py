@@ -59,6 +59,7 @@ class WorkerGroupPlan:
     pool: str
     size: WorkerSize
     idle_timeout_seconds: int | None
+    image: str
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..ray.networkpolicy import network_policy_spec
-from ..ray.raycluster import GroupInput, build_raycluster
+from ..ray.pod import ray_image
+from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..rules.capacity import check_stranded_devices
 from ..rules.ray import check_ray_cluster
@@ -63,13 +64,23 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             continue
         if warnings is not None:
             check_stranded_devices(gbase, pool, size.accelerators, warnings)
-        groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds")))
+        # Optional images: the group's, the cluster's, else the public Ray image for the pool.
+        image = g.get("image") or rc.get("image") or default_image(pool, rc["ray_version"], rc["python_tag"])
+        if image is None:
+            findings.append(Finding(f"{gbase}.image", None,
+                                    f"required: pool {pool.name!r} has {pool.accelerator_kind} accelerators and no "
+                                    "public rayproject/ray image carries their runtime; build one with Ray "
+                                    f"{rc['ray_version']} and the vendor SDK (for Neuron, from an AWS Neuron deep "
+                                    "learning container) and name it here or as the cluster's image"))
+            continue
+        groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds"), image))
     if len(findings) > before or suppressed or head is None or head_pool is None:
         return None
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head,
-        groups=[GroupInput(g.name, pools[g.pool], g.size, g.idle_timeout_seconds) for g in groups],
+        head_image=rc["head"].get("image") or rc.get("image") or ray_image(rc["ray_version"], rc["python_tag"]),
+        groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds) for g in groups],
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"])
     return RayClusterPlan(
         resource_name=resource_name or rc["name"],

@@ -31,12 +31,19 @@ class GroupInput:
     name: str
     pool: PoolFacts
     size: WorkerSize
+    image: str
     idle_timeout_seconds: int | None = None
 
 
-def image_suffix(pool: PoolFacts) -> str:
+def default_image(pool: PoolFacts, ray_version: str, python_tag: str) -> str | None:
+    """rayproject/ray with the pool's accelerator variant, or None where no public Ray image
+    carries the accelerator's runtime (the accelerator row says which)."""
     kind = ACCELERATOR_KINDS.get(pool.accelerator_kind)
-    return kind.ray_image_suffix if kind is not None else ""
+    if kind is None:
+        return ray_image(ray_version, python_tag)
+    if not kind.public_ray_image:
+        return None
+    return ray_image(ray_version, python_tag, kind.ray_image_suffix)
 
 
 def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[str, Any]:
@@ -47,7 +54,7 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
         limits[pool.accelerator_resource] = str(size.accelerators)
         # Declared explicitly: Ray's autoscaler reads only some accelerator
         # resources from limits, and both KubeRay and Ray read this field.
-        ray_resources[pool.ray_accelerator_resource] = str(size.accelerators)
+        ray_resources[pool.ray_accelerator_resource] = str(size.accelerators * pool.ray_units_per_accelerator)
     wg: dict[str, Any] = {
         "groupName": group.name,
         "replicas": size.min_workers,
@@ -56,7 +63,7 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
         "numOfHosts": 1,
         "rayStartParams": {"object-store-memory": str(size.object_store_mib * 1024 * 1024)},
         "template": pod_template(pool, container_name="ray-worker",
-                                 image=ray_image(ray_version, python_tag, image_suffix(pool)),
+                                 image=group.image,
                                  limits=limits, shm_mib=size.object_store_mib, lifecycle=WORKER_LIFECYCLE),
     }
     if ray_resources:
@@ -67,7 +74,7 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
 
 
 def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag: str, head_pool: PoolFacts,
-                     head: HeadSize, groups: list[GroupInput], idle_timeout_seconds: int, upscaling_mode: str,
+                     head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int, upscaling_mode: str,
                      auth: str) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
@@ -88,7 +95,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                 "object-store-memory": str(head.object_store_mib * 1024 * 1024),
             },
             "template": pod_template(head_pool, container_name="ray-head",
-                                     image=ray_image(ray_version, python_tag), limits=head_limits,
+                                     image=head_image, limits=head_limits,
                                      shm_mib=head.object_store_mib, ports=[dict(p) for p in HEAD_PORTS]),
         },
         "workerGroupSpecs": [worker_group(g, ray_version, python_tag) for g in groups],

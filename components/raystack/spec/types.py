@@ -129,6 +129,11 @@ class ExistingPoolSpec(TypedDict, total=False):
     """Allocatable CPU per node in millicores; required without instanceType."""
     allocatable_memory_mib: int
     """Allocatable memory per node in MiB; required without instanceType."""
+    accelerator_resource: str
+    """The extended resource the nodes' device plugin advertises, when it is not the kind's usual one
+    (e.g. huawei.com/Ascend910B from HAMi, huawei.com/ascend-1980 on Huawei Cloud CCE)."""
+    accelerator_model: str
+    """Accelerator model shown in the plan (default: the instance type's)."""
     max_nodes: Required[int]
     """Most nodes the pool can have (bounds worker groups' maxWorkers)."""
     min_nodes: int
@@ -179,6 +184,8 @@ class HeadSpec(TypedDict, total=False):
     pool: str
     """Pool the head runs on (default: the system pool; with an existing
     cluster, a CPU pool from existingPools)."""
+    image: str
+    """Container image of the head (default: the cluster's image, else rayproject/ray)."""
 
 
 class WorkerGroupSpec(TypedDict, total=False):
@@ -200,6 +207,9 @@ class WorkerGroupSpec(TypedDict, total=False):
     """Memory per worker in GiB (default: the node's allocatable share)."""
     idle_timeout_seconds: int
     """Idle time before the autoscaler removes a worker (default: the cluster's)."""
+    image: str
+    """Container image of the workers (default: the cluster's image, else rayproject/ray with the
+    pool's accelerator variant; required on accelerators no public Ray image supports)."""
 
 
 class RayClusterSpec(TypedDict, total=False):
@@ -213,6 +223,9 @@ class RayClusterSpec(TypedDict, total=False):
     """Ray version (default: the platform's rayVersion)."""
     python_tag: str
     """Python tag of the rayproject/ray image: py310, py311 (default) or py312."""
+    image: str
+    """Container image of every pod (head and workers) unless a group names its own; it must carry
+    the cluster's Ray version."""
     head: HeadSpec
     """The head pod."""
     worker_groups: list[WorkerGroupSpec]
@@ -321,3 +334,5 @@ class PoolDescriptor(TypedDict):
     """Node OS, when raystack created the pool."""
     price_usd_hour: NotRequired[float]
     """On-demand price per node and hour, when the catalog has one."""
+    ray_units_per_accelerator: NotRequired[int]
+    """Ray resource units per device (NeuronCores per Neuron device; default 1)."""

@@ -28,7 +28,9 @@ def _eks_cluster(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:ec2/launchTemplate:LaunchTemplate": lambda name, i: {"latestVersion": 1},
-    "aws:eks/nodeGroup:NodeGroup": lambda name, i: {"nodeGroupName": i.get("nodeGroupName", name)},
+    "aws:eks/nodeGroup:NodeGroup": lambda name, i: {
+        "nodeGroupName": i.get("nodeGroupName", name),
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{i.get('nodeGroupName', name)}-0000"}]}]},
     "aws:ec2/placementGroup:PlacementGroup": lambda name, i: {"name": i.get("name", name)},
     "aws:iam/role:Role": lambda name, i: {"name": i.get("name", name), "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
     "kubernetes:helm.sh/v3:Release": lambda name, i: {"name": i.get("name", name), "status": {"status": "deployed"}},

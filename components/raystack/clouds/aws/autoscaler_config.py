@@ -20,6 +20,12 @@ SCALE_DOWN_DELAY_AFTER_ADD = "5m"
 
 
 
+def ca_template_resource_tag(resource: str) -> str:
+    """The ASG tag key that tells the Cluster Autoscaler's AWS provider a node of the group will have
+    ``resource`` (cluster-autoscaler/cloudprovider/aws README, "Auto-Discovery Setup")."""
+    return f"k8s.io/cluster-autoscaler/node-template/resources/{resource}"
+
+
 def expander_priorities(cluster_name: str, pools: list[PoolFacts]) -> dict[int, list[str]]:
     """Priority-expander config: cheaper pools get higher priority, so when
     several pools fit a pending pod the Cluster Autoscaler grows the cheapest.

@@ -69,6 +69,7 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         architecture=it.architecture,
         os=os,
         price_usd_hour=it.price_usd_hour,
+        ray_units_per_accelerator=acc.units_per_device(it.accelerator_model),
     )
     return NodePool(
         name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],

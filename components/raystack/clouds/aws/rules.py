@@ -8,7 +8,7 @@ from typing import Any
 
 from ... import versions
 from ...hardware import catalog
-from ...hardware.accelerators import IMPLEMENTED_KINDS
+from ...hardware.accelerators import ACCELERATOR_KINDS, IMPLEMENTED_KINDS
 from ...model.findings import Finding
 from ...rules.common import DNS1123_LABEL, check_name, key
 from ...rules.kube import check_labels, check_taints
@@ -107,8 +107,13 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         return
     if it.accelerator_kind not in IMPLEMENTED_KINDS:
         findings.append(Finding(f"{base}.instanceType", it_name,
-                                f"{it.accelerator_kind} accelerators are not implemented yet; "
-                                f"implemented: {', '.join(IMPLEMENTED_KINDS)}"))
+                                f"{it.accelerator_kind} pools are not implemented for pools this stack creates "
+                                f"(implemented: {', '.join(IMPLEMENTED_KINDS)}); nodes of an existing cluster "
+                                "can be described under existingPools"))
+        return
+    reason = ACCELERATOR_KINDS[it.accelerator_kind].unsupported_models.get(it.accelerator_model)
+    if reason:
+        findings.append(Finding(f"{base}.instanceType", it_name, f"{it.accelerator_model} is not supported yet: {reason}"))
         return
     if (p["os"], it.accelerator_kind, it.architecture) not in AMI_TABLE:
         findings.append(Finding(f"{base}.os", p["os"], f"no EKS AMI for {it.accelerator_kind} on {it.architecture}"))

@@ -57,10 +57,11 @@ def compare_with_ray(urn: str, rc: dict[str, Any], derived: dict[str, Any], plat
         accels = 0
         if pool is not None and pool.accelerator_resource:
             accels = int(_quantity(limits.get(pool.accelerator_resource, 0)))
-            ray_res = pool.ray_accelerator_resource or "GPU"
-            if int(res.get(ray_res, 0)) != accels:
+            ray_res = pool.ray_accelerator_resource or pool.accelerator_resource
+            want = accels * pool.ray_units_per_accelerator
+            if int(res.get(ray_res, 0)) != want:
                 err(f"{base}.resources", f"Ray will see {ray_res}={res.get(ray_res, 0)} per worker but the pod "
-                    f"requests {pool.accelerator_resource}={accels}")
+                    f"requests {pool.accelerator_resource}={accels} ({want} {ray_res})")
             if accels > pool.accelerators_per_node:
                 err(f"{base}.template.spec.containers[0].resources.limits",
                     f"{accels} {pool.accelerator_resource} per worker; pool {pool.name!r} nodes have "

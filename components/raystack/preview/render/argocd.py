@@ -32,8 +32,12 @@ def argo_applications(recording: Any, project: str, stack: str) -> list[tuple[st
                 helm["valuesObject"] = inputs["values"]
             if inputs.get("skipCrds"):
                 helm["skipCrds"] = True
-            source = {"repoURL": (inputs.get("repositoryOpts") or {}).get("repo", ""),
-                      "chart": inputs.get("chart"), "targetRevision": inputs.get("version"), "helm": helm}
+            chart = str(inputs.get("chart") or "")
+            if chart.startswith("oci://"):  # Argo CD: an OCI Helm repository is its host/path, no scheme
+                repo_url, _, chart = chart[len("oci://"):].rpartition("/")
+            else:
+                repo_url = (inputs.get("repositoryOpts") or {}).get("repo", "")
+            source = {"repoURL": repo_url, "chart": chart, "targetRevision": inputs.get("version"), "helm": helm}
             sync = ["ServerSideApply=true"]
             apps.append((r.urn, _application(f"{stack}-{release}", project, stack, source,
                                              inputs.get("namespace") or "default", WAVE_CHARTS, sync,
