@@ -10,7 +10,7 @@ from .kube.values import pss_labels
 
 
 def pinned_release(resource_name: str, *, release_name: str, chart: str, version: str, repo: str,
-                   namespace: pulumi.Input[str], values: dict[str, Any], opts: pulumi.ResourceOptions,
+                   namespace: pulumi.Input[str], values: pulumi.Input[dict[str, Any]], opts: pulumi.ResourceOptions,
                    skip_crds: bool = False) -> k8s.helm.v3.Release:
     """A Helm release with chart, version and repository always set (an ``oci://`` repository
     is part of the chart reference, as Helm takes it)."""

@@ -29,8 +29,8 @@ class ClusterAutoscalerArgs(TypedDict):
     """Name of the EKS cluster whose node groups it discovers and scales."""
     cluster: NotRequired[pulumi.Input[str]]
     """The cluster's name as an Output (orders the Pod Identity association after the cluster)."""
-    region: str
-    """AWS region of the cluster."""
+    region: pulumi.Input[str]
+    """AWS region of the cluster (the autoscaler looks for its Auto Scaling groups there)."""
     kubernetes_version: NotRequired[str]
     """Control plane minor; picks the matching chart and image (default in raystack.versions)."""
     node_selector: dict[str, str]

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from typing_extensions import NotRequired
 
-from ..clouds.aws.eks import EksOutputs, build_cluster, lookup_cluster
+from ..clouds.aws.eks import EksOutputs, build_cluster, lookup_cluster, provider_region
 from ..model import defaults
 from ..model.platform import NodePool
 from ..model.resolve import resolve_system_pool
@@ -33,7 +33,7 @@ class EksClusterArgs(TypedDict):
     kubernetes_version: NotRequired[str]
     """EKS Kubernetes minor (default in raystack.versions)."""
     region: NotRequired[str]
-    """AWS region for the kubeconfig's token command (default: aws:region config)."""
+    """AWS region for the kubeconfig's token command (default: the AWS provider's region)."""
     private_subnet_ids: NotRequired[pulumi.Input[list[str]]]
     """Private subnets of the control plane and the system node group (create mode; required there)."""
     endpoint_public_access: NotRequired[bool]
@@ -74,7 +74,8 @@ class EksCluster(pulumi.ComponentResource):
         if a["mode"] == "create":  # validated before anything is registered
             system = resolve_system_pool(dict(a["system_pool"]), a["cluster_name"])
         super().__init__("raystack:index:EksCluster", name, {}, opts)
-        region = a.get("region") or pulumi.Config("aws").get("region") or defaults.FALLBACK_REGION
+        if system is not None or not a.get("kubeconfig"):  # AWS is involved: the provider's region
+            region: pulumi.Input[str] = a.get("region") or provider_region(self)  # optional
         if system is not None:
             out = build_cluster(self, name, cluster_name=a["cluster_name"],
                                 kubernetes_version=a["kubernetes_version"], region=region,
@@ -93,7 +94,7 @@ class EksCluster(pulumi.ComponentResource):
         self._finish(name, out)
 
     @classmethod
-    def _from_model(cls, name: str, *, cluster_name: str, kubernetes_version: str, region: str,
+    def _from_model(cls, name: str, *, cluster_name: str, kubernetes_version: str, region: pulumi.Input[str],
                     private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                     public_access_cidrs: list[str], admin_role_arns: list[str], system_pool: NodePool,
                     protect: bool, tags: dict[str, str], opts: pulumi.ResourceOptions) -> "EksCluster":

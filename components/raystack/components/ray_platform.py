@@ -16,7 +16,6 @@ import pulumi
 from .._k8s import pss_namespace
 from ..clouds.aws.backend import EksBackend
 from ..clouds.base import ClusterHandle
-from ..model import defaults
 from ..model.platform import Platform
 from ..model.resolve import resolve
 from ..spec.types import PlatformSpec, PoolDescriptor
@@ -71,10 +70,9 @@ class RayPlatform(pulumi.ComponentResource):
         self.warnings = platform.warnings
         for w in platform.warnings:
             pulumi.log.warn(str(w), resource=self)
-        region = pulumi.Config("aws").get("region") or defaults.FALLBACK_REGION
         tags = {"raystack.io/environment": platform.environment or pulumi.get_stack(),
                 "raystack.io/cluster": platform.cluster_name}
-        cluster = EksBackend(region, tags).build(name, platform, self, kubeconfig)
+        cluster = EksBackend(tags).build(name, platform, self, kubeconfig)
         k8s_opts = pulumi.ResourceOptions(parent=self, providers=[cluster.provider], depends_on=cluster.ready)
         device_plugins = self._device_plugins(name, platform, k8s_opts)
         self._ray(name, platform, cluster, k8s_opts, device_plugins)

@@ -20,8 +20,6 @@ from ..spec.coerce import field_types, is_typeddict
 SYSTEM_POOL_NAME = "system"
 KUBERAY_NAMESPACE = "kuberay-system"
 RAY_NAMESPACE = "ray"
-#: Region when neither the component nor the `aws:region` config names one.
-FALLBACK_REGION = "us-east-1"
 
 TABLES: dict[type, dict[str, Any]] = {
     t.PlatformSpec: {

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 from pulumi.runtime import mocks as pmocks
 
 ACCOUNT = "123456789012"
+#: The region the mock provider reports when the stack sets no aws:region (as if AWS_REGION said so).
+REGION_WITHOUT_CONFIG = "eu-central-1"
 AVAILABILITY_ZONES = {"names": ["us-east-1a", "us-east-1b", "us-east-1c"],
                       "zoneIds": ["use1-az1", "use1-az2", "use1-az4"]}
 
@@ -56,6 +59,10 @@ class RecordingMocks(pmocks.Mocks):
         tok = args.token
         if tok.endswith("getAvailabilityZones"):
             return dict(AVAILABILITY_ZONES)
+        if tok == "aws:index/getRegion:getRegion":
+            # What the real provider answers: its configured region (aws:region, else the environment).
+            region = pulumi.Config("aws").get("region") or REGION_WITHOUT_CONFIG
+            return {"name": region, "region": region, "id": region}
         if tok.endswith("getCluster"):
             n = args.args.get("name", "existing")
             return {"name": n, "endpoint": f"https://{n}.eks.example.invalid",

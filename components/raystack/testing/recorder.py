@@ -51,6 +51,8 @@ class Registered:
 class Recording:
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    #: (token, arguments) of every invoke (data source) the program made.
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     logs: list[tuple[str, str]] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[Registered]:
@@ -64,6 +66,10 @@ class RecordingMonitor(pmocks.MockMonitor):
     def __init__(self, mocks: pmocks.Mocks, recording: Recording):
         super().__init__(mocks)
         self.recording = recording
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.recording.invokes.append((request.tok, to_json_safe(rpc.deserialize_properties(request.args))))
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]

@@ -22,7 +22,7 @@ from .iam import autoscaler_policy, pod_identity_trust_policy
 
 
 def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, cluster: pulumi.Input[str],
-                     region: str, kubernetes_version: str, node_selector: dict[str, str],
+                     region: pulumi.Input[str], kubernetes_version: str, node_selector: dict[str, str],
                      pools: list[PoolFacts], tags: dict[str, str]) -> tuple[aws.iam.Role, k8s.helm.v3.Release]:
     pin = versions.cluster_autoscaler_pin(kubernetes_version)
     role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
@@ -33,8 +33,9 @@ def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, c
         f"{name}-pod-identity", cluster_name=cluster, namespace=CLUSTER_AUTOSCALER_NAMESPACE,
         service_account=CLUSTER_AUTOSCALER_SA, role_arn=role.arn, tags=tags,
         opts=pulumi.ResourceOptions(parent=parent))
-    values = autoscaler_values(cluster_name, region, kubernetes_version, node_selector,
-                               expander_priorities(cluster_name, pools))
+    priorities = expander_priorities(cluster_name, pools)
+    values = pulumi.Output.from_input(region).apply(
+        lambda r: autoscaler_values(cluster_name, r, kubernetes_version, node_selector, priorities))
     release = pinned_release(
         f"{name}-chart",
         release_name="cluster-autoscaler",

@@ -12,19 +12,18 @@ from ...components.network import Network, NetworkArgs
 from ...model.platform import Platform
 from ...spec.types import NatGateways
 from ..base import ClusterHandle
+from .eks import provider_region
 
 
 class EksBackend:
-    def __init__(self, region: str, tags: dict[str, str]):
-        self.region = region
+    def __init__(self, tags: dict[str, str]):
         self.tags = tags
 
     def build(self, name: str, platform: Platform, parent: pulumi.Resource,
               kubeconfig: pulumi.Input[str] | None) -> ClusterHandle:
         child = pulumi.ResourceOptions(parent=parent)
         if not platform.creates_cluster:
-            args: dict[str, object] = {"cluster_name": platform.cluster_name, "mode": "existing",
-                                       "region": self.region}
+            args: dict[str, object] = {"cluster_name": platform.cluster_name, "mode": "existing"}
             if platform.existing_cluster_name:
                 args["existing_cluster_name"] = platform.existing_cluster_name
             if kubeconfig is not None:
@@ -33,6 +32,7 @@ class EksBackend:
             return ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider,
                                  cluster.ready_for_workloads)
 
+        region = provider_region(parent)
         net = platform.network
         assert net is not None and platform.system_pool is not None  # create mode
         if net.create:
@@ -47,7 +47,7 @@ class EksBackend:
             private_subnets = list(net.private_subnet_ids)
         cluster = EksCluster._from_model(
             f"{name}-cluster", cluster_name=platform.cluster_name, kubernetes_version=platform.kubernetes_version,
-            region=self.region, private_subnet_ids=private_subnets,
+            region=region, private_subnet_ids=private_subnets,
             endpoint_public_access=platform.endpoint_public_access,
             public_access_cidrs=list(platform.public_access_cidrs), admin_role_arns=list(platform.admin_role_arns),
             system_pool=platform.system_pool, protect=platform.protect, tags=self.tags, opts=child)
@@ -69,7 +69,7 @@ class EksBackend:
             ClusterAutoscaler._from_model(f"{name}-autoscaler", {
                 "cluster_name": platform.cluster_name,
                 "cluster": cluster.cluster_name,
-                "region": self.region,
+                "region": region,
                 "kubernetes_version": platform.kubernetes_version,
                 "node_selector": platform.system_node_selector,
                 "pools": [],

@@ -27,9 +27,9 @@ class EksOutputs:
 
 
 def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str],
-                region: str) -> pulumi.Output[str]:
+               region: pulumi.Input[str]) -> pulumi.Output[str]:
     def build(parts: list[str]) -> str:
-        n, ep, ca_data = parts
+        n, ep, ca_data, region = parts
         return json.dumps({
             "apiVersion": "v1",
             "kind": "Config",
@@ -42,7 +42,7 @@ def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.
                 "args": ["eks", "get-token", "--cluster-name", n, "--region", region, "--output", "json"],
             }}}],
         })
-    return pulumi.Output.secret(pulumi.Output.all(name, endpoint, ca).apply(build))
+    return pulumi.Output.secret(pulumi.Output.all(name, endpoint, ca, region).apply(build))
 
 
 def service_role(name: str, service: str, policies: tuple[str, ...], tags: dict[str, str],
@@ -56,7 +56,13 @@ def service_role(name: str, service: str, policies: tuple[str, ...], tags: dict[
     return role
 
 
-def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kubernetes_version: str, region: str,
+def provider_region(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The region the AWS provider deploys to (aws:region, else AWS_REGION / the profile): never a guess."""
+    return aws.get_region_output(opts=pulumi.InvokeOptions(parent=parent)).region
+
+
+def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kubernetes_version: str,
+                  region: pulumi.Input[str],
                   private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                   public_access_cidrs: list[str], admin_role_arns: list[str], system_pool: NodePool,
                   protect: bool, tags: dict[str, str]) -> EksOutputs:
@@ -118,7 +124,7 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
     )
 
 
-def lookup_cluster(parent: pulumi.Resource, existing_cluster_name: str, region: str) -> EksOutputs:
+def lookup_cluster(parent: pulumi.Resource, existing_cluster_name: str, region: pulumi.Input[str]) -> EksOutputs:
     """An existing EKS cluster, read-only: no AWS resource is created."""
     found = aws.eks.get_cluster_output(name=existing_cluster_name, opts=pulumi.InvokeOptions(parent=parent))
     empty = pulumi.Output.from_input("")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .rules import REFUSED_ZONE_IDS
 from .subnet_layout import plan_subnets
 
 
@@ -32,7 +33,12 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
     if azs_given:
         azs: list[pulumi.Input[str]] = list(azs_given)
     else:
-        available = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOptions(parent=parent))
+        # EKS refuses control-plane subnets in some zone IDs, and Local/Wavelength zones the account
+        # opted into are "available" too: only standard AZs outside the refused IDs.
+        available = aws.get_availability_zones_output(
+            state="available", exclude_zone_ids=sorted(REFUSED_ZONE_IDS),
+            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
+            opts=pulumi.InvokeOptions(parent=parent))
         azs = [available.names.apply(_nth(i)) for i in range(count)]
 
     vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True,
