@@ -49,3 +49,45 @@ def test_az_discovery_excludes_the_zone_ids_eks_refuses_and_local_zones(stack):
         assert set(args["excludeZoneIds"]) >= REFUSED_ZONE_IDS >= {"use1-az3", "usw1-az2", "cac1-az3"}, args
         assert {"name": "opt-in-status", "values": ["opt-in-not-required"]} in args["filters"], args
         assert args["state"] == "available", args
+
+
+ADMINS = ["arn:aws:iam::123456789012:role/platform", "arn:aws:iam::123456789012:role/sre",
+          "arn:aws:iam::123456789012:user/jane"]
+
+
+def access_entries(rec: testing.Recording) -> dict[str, str]:
+    return {r.name: r.inputs["principalArn"] for r in rec.of_type("aws:eks/accessEntry:AccessEntry")}
+
+
+def test_access_entries_are_named_by_principal_so_reordering_changes_nothing():
+    forward = access_entries(run_with("dev", **{"raystack:adminRoleArns": ADMINS}))
+    backward = access_entries(run_with("dev", **{"raystack:adminRoleArns": list(reversed(ADMINS))}))
+    shorter = access_entries(run_with("dev", **{"raystack:adminRoleArns": ADMINS[1:]}))
+    assert sorted(forward.values()) == sorted(ADMINS)
+    assert forward == backward, "reordering adminRoleArns renamed (replaced) access entries"
+    assert shorter == {k: v for k, v in forward.items() if v != ADMINS[0]}, "removing one touched the others"
+
+
+def test_the_deploying_identity_gets_no_second_access_entry():
+    deployer = f"arn:aws:iam::123456789012:role/{testing.mocks.DEPLOYER_ROLE}"
+    rec = run_with("dev", **{"raystack:adminRoleArns": [deployer, ADMINS[0]]})
+    assert sorted(access_entries(rec).values()) == [ADMINS[0]], "the creator is admin already: a second entry is a 409"
+    (cluster,) = rec.of_type("aws:eks/cluster:Cluster")
+    assert cluster.inputs["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is True, cluster.urn
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_cluster_node_groups_and_autoscaler_wait_for_their_iam(stack):
+    rec = testing.run_stack(project().root, stack)
+    by_name = {r.name: r for r in rec.resources}
+    cluster_policies = {r.urn for r in rec.resources if r.name.startswith("raystack-cluster-cluster-role-")}
+    node_policies = {r.urn for r in rec.resources if r.name.startswith("raystack-cluster-node-role-")}
+    (cluster,) = rec.of_type("aws:eks/cluster:Cluster")
+    assert cluster_policies and cluster_policies <= set(cluster.dependencies), cluster.urn
+    for ng in rec.of_type("aws:eks/nodeGroup:NodeGroup"):
+        # A GpuNodePool's children inherit the component's dependencies.
+        parent = next((r for r in rec.resources if r.urn == ng.parent), None)
+        deps = set(ng.dependencies) | set(parent.dependencies if parent else [])
+        assert node_policies <= deps, f"{ng.urn} may outlive its node role's policies on destroy"
+    ca = ca_release(rec)
+    assert by_name["raystack-autoscaler-policy"].urn in ca.dependencies, ca.urn

@@ -116,6 +116,8 @@ class EksCluster(pulumi.ComponentResource):
         self.cluster_security_group_id = out.cluster_security_group_id
         #: What in-cluster resources must wait for (system nodes, coredns, CNI, pod identity agent).
         self.ready_for_workloads: list[pulumi.Resource] = out.ready
+        #: The node role's policy attachments (node groups depend on them, so destroy keeps them last).
+        self.node_role_policies: list[pulumi.Resource] = out.node_role_policies
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig,
                                      opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({

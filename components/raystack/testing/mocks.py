@@ -16,6 +16,8 @@ from pulumi.runtime import mocks as pmocks
 ACCOUNT = "123456789012"
 #: The region the mock provider reports when the stack sets no aws:region (as if AWS_REGION said so).
 REGION_WITHOUT_CONFIG = "eu-central-1"
+#: The role the mock deployment runs as (its issuer ARN is what getSessionContext answers).
+DEPLOYER_ROLE = "deployer"
 AVAILABILITY_ZONES = {"names": ["us-east-1a", "us-east-1b", "us-east-1c"],
                       "zoneIds": ["use1-az1", "use1-az2", "use1-az4"]}
 
@@ -59,6 +61,12 @@ class RecordingMocks(pmocks.Mocks):
         tok = args.token
         if tok.endswith("getAvailabilityZones"):
             return dict(AVAILABILITY_ZONES)
+        if tok == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{DEPLOYER_ROLE}/session",
+                    "userId": "AROAMOCK:session", "id": ACCOUNT}
+        if tok == "aws:iam/getSessionContext:getSessionContext":
+            return {"arn": args.args.get("arn"), "issuerArn": f"arn:aws:iam::{ACCOUNT}:role/{DEPLOYER_ROLE}",
+                    "issuerId": "AROAMOCK", "issuerName": DEPLOYER_ROLE, "sessionName": "session", "id": "x"}
         if tok == "aws:index/getRegion:getRegion":
             # What the real provider answers: its configured region (aws:region, else the environment).
             region = pulumi.Config("aws").get("region") or REGION_WITHOUT_CONFIG

@@ -27,8 +27,8 @@ def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, c
     pin = versions.cluster_autoscaler_pin(kubernetes_version)
     role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
                         tags=tags, opts=pulumi.ResourceOptions(parent=parent))
-    aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps(autoscaler_policy(cluster_name)),
-                       opts=pulumi.ResourceOptions(parent=parent))
+    policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps(autoscaler_policy(cluster_name)),
+                                opts=pulumi.ResourceOptions(parent=parent))
     assoc = aws.eks.PodIdentityAssociation(
         f"{name}-pod-identity", cluster_name=cluster, namespace=CLUSTER_AUTOSCALER_NAMESPACE,
         service_account=CLUSTER_AUTOSCALER_SA, role_arn=role.arn, tags=tags,
@@ -44,6 +44,7 @@ def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, c
         repo=versions.CLUSTER_AUTOSCALER_REPO,
         namespace=CLUSTER_AUTOSCALER_NAMESPACE,
         values=values,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[assoc]),
+        # The pod must not start (nor be the last thing destroyed) without its permissions.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[assoc, policy]),
     )
     return role, release

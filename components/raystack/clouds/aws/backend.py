@@ -63,7 +63,8 @@ class EksBackend:
                 "cluster_security_group_id": cluster.cluster_security_group_id,
                 "kubernetes_version": platform.kubernetes_version,
                 "tags": self.tags,
-            }, opts=pulumi.ResourceOptions(parent=parent, depends_on=cluster.ready_for_workloads))
+            }, opts=pulumi.ResourceOptions(parent=parent,
+                                           depends_on=[*cluster.ready_for_workloads, *cluster.node_role_policies]))
 
         if platform.cluster_autoscaler:
             ClusterAutoscaler._from_model(f"{name}-autoscaler", {

@@ -3,6 +3,7 @@ the kubeconfig, and the read-only lookup of an existing cluster (resource builde
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ class EksOutputs:
     cluster_security_group_id: pulumi.Output[str]
     #: What in-cluster resources wait for: system nodes, coredns, pod identity agent, CNI.
     ready: list[pulumi.Resource] = field(default_factory=list)
+    #: The node role's policy attachments: node groups depend on them (destroy order).
+    node_role_policies: list[pulumi.Resource] = field(default_factory=list)
 
 
 def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str],
@@ -46,14 +49,32 @@ def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.
 
 
 def service_role(name: str, service: str, policies: tuple[str, ...], tags: dict[str, str],
-                 parent: pulumi.Resource) -> aws.iam.Role:
-    """An IAM role for an AWS service with managed policies attached."""
+                 parent: pulumi.Resource) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+    """An IAM role for an AWS service with managed policies attached, and the attachments: what
+    uses the role must depend on them, or `pulumi destroy` may detach the policies while EKS still
+    needs them to delete its ENIs, security groups and instances (pulumi-aws eks.Cluster role_arn doc)."""
     role = aws.iam.Role(name, assume_role_policy=json.dumps(service_trust_policy(service)),
                         tags=tags, opts=pulumi.ResourceOptions(parent=parent))
-    for i, arn in enumerate(policies):
+    attachments: list[pulumi.Resource] = [
         aws.iam.RolePolicyAttachment(f"{name}-{i}", role=role.name, policy_arn=arn,
                                      opts=pulumi.ResourceOptions(parent=role))
-    return role
+        for i, arn in enumerate(policies)]
+    return role, attachments
+
+
+def principal_key(arn: str) -> str:
+    """A stable resource-name suffix for an IAM principal: entries follow their ARN, not a list position."""
+    return hashlib.sha256(arn.encode()).hexdigest()[:10]
+
+
+def deployer_role_arn() -> str | None:
+    """The IAM role (or user) running `pulumi up`: EKS makes it cluster admin at creation
+    (bootstrapClusterCreatorAdminPermissions), so it must not get a second access entry (409)."""
+    try:
+        caller = aws.get_caller_identity()
+        return aws.iam.get_session_context(arn=caller.arn).issuer_arn
+    except Exception:  # noqa: BLE001 (no credentials in a preview: then no entry is skipped)
+        return None
 
 
 def provider_region(parent: pulumi.Resource) -> pulumi.Output[str]:
@@ -66,8 +87,9 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
                   private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                   public_access_cidrs: list[str], admin_role_arns: list[str], system_pool: NodePool,
                   protect: bool, tags: dict[str, str]) -> EksOutputs:
-    cluster_role = service_role(f"{name}-cluster-role", "eks.amazonaws.com", CLUSTER_POLICIES, tags, parent)
-    node_role = service_role(f"{name}-node-role", "ec2.amazonaws.com", NODE_POLICIES, tags, parent)
+    cluster_role, cluster_policies = service_role(f"{name}-cluster-role", "eks.amazonaws.com", CLUSTER_POLICIES,
+                                                  tags, parent)
+    node_role, node_policies = service_role(f"{name}-node-role", "ec2.amazonaws.com", NODE_POLICIES, tags, parent)
     cluster = aws.eks.Cluster(
         f"{name}-eks",
         name=cluster_name,
@@ -86,15 +108,23 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         bootstrap_self_managed_addons=False,
         enabled_cluster_log_types=["api", "audit", "authenticator"],
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect, depends_on=cluster_policies),
     )
+    deployer = deployer_role_arn()
     for i, arn in enumerate(admin_role_arns):
-        entry = aws.eks.AccessEntry(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=arn,
-                                    type="STANDARD", opts=pulumi.ResourceOptions(parent=parent))
+        if arn == deployer:
+            pulumi.log.info(f"{arn} runs this deployment and is cluster admin as the cluster's creator; "
+                            "no second access entry", resource=parent)
+            continue
+        key = principal_key(arn)
+        # Named by principal; the alias keeps entries made by raystack 0.1 (named by list position).
+        legacy = [pulumi.Alias(name=f"{name}-admin-{i}")]
+        entry = aws.eks.AccessEntry(f"{name}-admin-{key}", cluster_name=cluster.name, principal_arn=arn,
+                                    type="STANDARD", opts=pulumi.ResourceOptions(parent=parent, aliases=legacy))
         aws.eks.AccessPolicyAssociation(
-            f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=arn, policy_arn=ADMIN_ACCESS_POLICY,
+            f"{name}-admin-{key}", cluster_name=cluster.name, principal_arn=arn, policy_arn=ADMIN_ACCESS_POLICY,
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[entry]))
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[entry], aliases=legacy))
 
     def addon(addon_name: str, config: dict[str, Any] | None = None,
               depends: list[pulumi.Resource] | None = None) -> aws.eks.Addon:
@@ -111,7 +141,7 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
     system = managed_node_group(
         f"{name}-system", system_pool, parent=parent, launch_template_name=f"{name}-system",
         cluster_name=cluster.name, node_role_arn=node_role.arn, subnet_ids=private_subnet_ids,
-        kubernetes_version=kubernetes_version, tags=tags, depends_on=[vpc_cni, kube_proxy])
+        kubernetes_version=kubernetes_version, tags=tags, depends_on=[vpc_cni, kube_proxy, *node_policies])
     coredns = addon("coredns", {"nodeSelector": dict(system_pool.facts.node_selector)}, depends=[system])
     ca = cluster.certificate_authority.apply(lambda c: c["data"] if isinstance(c, dict) else c.data)
     return EksOutputs(
@@ -121,6 +151,7 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         node_role_arn=node_role.arn,
         cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
         ready=[system, coredns, pod_identity, vpc_cni],
+        node_role_policies=node_policies,
     )
 
 
