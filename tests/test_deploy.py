@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import AWS_STACKS, project
+from conftest import AWS_STACKS, project, raycluster_objects
 from raystack import RayPlatform, testing
 from raystack.clouds.aws.rules import REFUSED_ZONE_IDS
 
@@ -91,3 +91,50 @@ def test_cluster_node_groups_and_autoscaler_wait_for_their_iam(stack):
         assert node_policies <= deps, f"{ng.urn} may outlive its node role's policies on destroy"
     ca = ca_release(rec)
     assert by_name["raystack-autoscaler-policy"].urn in ca.dependencies, ca.urn
+
+
+@pytest.mark.parametrize("stack", sorted(set(AWS_STACKS) | {"byoc", "accelerators"}))
+def test_ray_pods_shm_memory_labels_and_readiness(stack):
+    for urn, rc in raycluster_objects(testing.run_stack(project().root, stack)):
+        assert rc["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=HeadPodReady", urn
+        groups = [("head", rc["spec"]["headGroupSpec"])] + [(g["groupName"], g) for g in rc["spec"]["workerGroupSpecs"]]
+        for name, g in groups:
+            store_mib = int(g["rayStartParams"]["object-store-memory"]) // 2**20
+            (shm,) = [v for v in g["template"]["spec"]["volumes"] if v["name"] == "dshm"]
+            assert int(shm["emptyDir"]["sizeLimit"].removesuffix("Mi")) >= store_mib + 1024, f"{urn} {name}: no headroom"
+            heap = int(g.get("resources", {}).get("memory") or g["rayStartParams"]["memory"])
+            limit = g["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"]
+            limit_bytes = int(limit[:-2]) * (2**30 if limit.endswith("Gi") else 2**20)
+            assert heap + store_mib * 2**20 <= limit_bytes, f"{urn} {name}: Ray counts the object store twice"
+        for _, g in groups[1:]:
+            limits = g["template"]["spec"]["containers"][0]["resources"]["limits"]
+            if any(k.endswith(("/gpu", "/neuron", "/gaudi")) or k.startswith("huawei.com/") for k in limits):
+                assert g.get("labels", {}).get("ray.io/accelerator-type"), f"{urn} {g['groupName']}: no accelerator type"
+
+
+def test_image_registry_serves_the_ray_images():
+    rec = run_with("dev", **{"raystack:imageRegistry": "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"})
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    images = [rc.inputs["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"]] + [
+        g["template"]["spec"]["containers"][0]["image"] for g in rc.inputs["spec"]["workerGroupSpecs"]]
+    assert all(i.startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/rayproject/ray:") for i in images)
+
+
+def test_existing_clusters_adopt_objects_and_can_skip_the_operator():
+    rec = testing.run_stack(project().root, "byoc")
+    (provider,) = rec.of_type("pulumi:providers:kubernetes")
+    assert provider.inputs["upsertExistingObjects"] == "true", provider.urn
+    rec = run_with("byoc", **{"raystack:kuberay": {"install": False}})
+    assert not rec.of_type("raystack:index:KubeRayOperator") and rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    (created,) = testing.run_stack(project().root, "dev").of_type("pulumi:providers:kubernetes")
+    assert "upsertExistingObjects" not in created.inputs, "a cluster raystack creates has nothing to adopt"
+
+
+@pytest.mark.parametrize("namespace", ["kube-system", "default", "kuberay-system", "nvidia-device-plugin"])
+def test_ray_clusters_stay_out_of_system_and_addon_namespaces(namespace):
+    from raystack import ConfigError
+
+    rc = [{"name": "dev", "namespace": namespace, "workerGroups": [{"name": "l4", "pool": "l4-spot"}]}]
+    with pytest.raises(ConfigError) as err:
+        run_with("dev", **{"raystack:rayClusters": rc})
+    assert [f.key for f in err.value.findings] == ["raystack:rayClusters[0].namespace"], err.value

@@ -131,7 +131,7 @@ def test_valid_configs_pass_the_crd_schema_and_ray_sees_the_intended_resources(r
             got, want = types[g.name], g.size
             pool = platform.pools[g.pool]
             assert got["resources"].get("GPU", 0) == want.accelerators, (rc.name, g.name, got)
-            assert got["resources"]["CPU"] == want.cpu and got["resources"]["memory"] == want.memory_mib * 2**20
+            assert got["resources"]["CPU"] == want.cpu and got["resources"]["memory"] == (want.memory_mib - want.object_store_mib) * 2**20
             assert (got["min_workers"], got["max_workers"]) == (want.min_workers, want.max_workers)
             assert want.accelerators * want.pods_per_node <= pool.accelerators_per_node
             assert want.cpu * 1000 * want.pods_per_node <= pool.schedulable_cpu_millis

@@ -197,7 +197,8 @@ def test_worker_group(built, group):
     (c,) = pod["containers"]
 
     suffix = "-gpu" if pool.accelerator_kind == "nvidia" else ""
-    assert c["image"] == f"rayproject/ray:{versions.RAY_VERSION}-py311{suffix}"
+    arch = "-aarch64" if pool.architecture == "arm64" else ""  # rayproject/ray's arm64 tags
+    assert c["image"] == f"rayproject/ray:{versions.RAY_VERSION}-py311{suffix}{arch}"
 
     for taint in pool.taints:
         assert tolerates(pod["tolerations"], taint.key, taint.value, taint.effect), (taint, pod["tolerations"])
@@ -213,11 +214,17 @@ def test_worker_group(built, group):
         assert int(limits["nvidia.com/gpu"]) == size.accelerators
     else:
         assert "nvidia.com/gpu" not in limits
-        assert "resources" not in wg
+        assert set(wg["resources"]) == {"memory"} and "labels" not in wg
 
     assert (wg["minReplicas"], wg["maxReplicas"], wg["replicas"]) == (
         size.min_workers, size.max_workers, size.min_workers)
-    assert int(wg["rayStartParams"]["object-store-memory"]) < size.memory_mib * 1024 * 1024
+    store = int(wg["rayStartParams"]["object-store-memory"])
+    assert store < size.memory_mib * 1024 * 1024
+    # Ray's heap is the container's memory less the object store; /dev/shm holds the store with headroom.
+    assert int(wg["resources"]["memory"]) + store == size.memory_mib * 2**20
+    (shm,) = [v for v in pod["volumes"] if v["name"] == "dshm"]
+    shm_mib = int(shm["emptyDir"]["sizeLimit"].removesuffix("Mi"))
+    assert store // 2**20 + 1024 <= shm_mib <= size.memory_mib, (shm_mib, store // 2**20)
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=[g["name"] for g in GROUPS])
@@ -228,7 +235,7 @@ def test_ray_parser_agrees_with_size_worker(built, group):
     nt = node_types[group["name"]]
     assert nt["resources"]["CPU"] == size.cpu
     assert nt["resources"].get("GPU", 0) == size.accelerators
-    assert nt["resources"]["memory"] == size.memory_mib * 1024 * 1024
+    assert nt["resources"]["memory"] == (size.memory_mib - size.object_store_mib) * 2**20
     assert nt["min_workers"] == size.min_workers
     assert nt["max_workers"] == size.max_workers
 
@@ -292,6 +299,6 @@ def test_property_ray_parser_agrees(params):
     nt = _derive_autoscaling_config_from_ray_cr(m)["available_node_types"]["g"]
     assert nt["resources"]["GPU"] == apw
     assert nt["resources"]["CPU"] == size.cpu
-    assert nt["resources"]["memory"] == size.memory_mib * 1024 * 1024
+    assert nt["resources"]["memory"] == (size.memory_mib - size.object_store_mib) * 2**20
     assert nt["min_workers"] == size.min_workers == 0
     assert nt["max_workers"] == size.max_workers

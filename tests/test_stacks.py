@@ -192,7 +192,7 @@ def test_ray_parser_sees_the_intended_resources(stack):
                 assert got["resources"].get(pool.ray_accelerator_resource, 0) == \
                     want.accelerators * pool.ray_units_per_accelerator, f"{where}: {got['resources']}"
             assert got["resources"]["CPU"] == want.cpu, f"{where}: {got['resources']}"
-            assert got["resources"]["memory"] == want.memory_mib * 1024 * 1024, f"{where}: {got['resources']}"
+            assert got["resources"]["memory"] == (want.memory_mib - want.object_store_mib) * 2**20, where
             assert (got["min_workers"], got["max_workers"]) == (want.min_workers, want.max_workers), where
             assert want.max_workers <= pool.max_nodes * (pool.accelerators_per_node // max(want.accelerators, 1)), where
 

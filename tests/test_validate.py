@@ -33,7 +33,7 @@ def test_base_resolves_to_a_fully_defaulted_model():
     assert (group.size.accelerators, group.size.max_workers) == (1, 2)
     # The manifest is rendered once, in the model, from the sized groups.
     (wg,) = rc.manifest["spec"]["workerGroupSpecs"]
-    assert wg["maxReplicas"] == group.size.max_workers and wg["resources"] == {"GPU": "1"}
+    assert wg["maxReplicas"] == group.size.max_workers and wg["resources"]["GPU"] == "1"
     assert rc.network_policy_spec is not None and p.kuberay.install and p.device_plugins == ("nvidia",)
     assert p.environment == "unit" and p.kubernetes_version == "1.35" and not p.warnings
 

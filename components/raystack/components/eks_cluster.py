@@ -91,7 +91,7 @@ class EksCluster(pulumi.ComponentResource):
                              cluster_security_group_id=empty)
         else:  # existing mode, by name
             out = lookup_cluster(self, a["existing_cluster_name"], region)
-        self._finish(name, out)
+        self._finish(name, out, upsert=system is None)
 
     @classmethod
     def _from_model(cls, name: str, *, cluster_name: str, kubernetes_version: str, region: pulumi.Input[str],
@@ -108,7 +108,7 @@ class EksCluster(pulumi.ComponentResource):
             protect=protect, tags=tags))
         return self
 
-    def _finish(self, name: str, out: EksOutputs) -> None:
+    def _finish(self, name: str, out: EksOutputs, upsert: bool = False) -> None:
         self.cluster_name = out.cluster_name
         self.endpoint = out.endpoint
         self.kubeconfig = out.kubeconfig
@@ -118,7 +118,11 @@ class EksCluster(pulumi.ComponentResource):
         self.ready_for_workloads: list[pulumi.Resource] = out.ready
         #: The node role's policy attachments (node groups depend on them, so destroy keeps them last).
         self.node_role_policies: list[pulumi.Resource] = out.node_role_policies
+        # On a cluster raystack did not create, namespaces and CRDs may already exist (a `ray`
+        # namespace, KubeRay CRDs retained by an earlier destroy): adopt them instead of failing
+        # with AlreadyExists (pulumi-kubernetes creates client-side unless upsertExistingObjects).
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig,
+                                     upsert_existing_objects=True if upsert else None,
                                      opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({
             "cluster_name": self.cluster_name,

@@ -135,3 +135,17 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
 }
 
 IMPLEMENTED_KINDS = tuple(k for k, v in ACCELERATOR_KINDS.items() if v.implemented)
+
+
+#: Catalog accelerator model -> Ray's accelerator type name (ray.util.accelerators, Ray 2.60.0): what
+#: tasks pass as accelerator_type= and what the group's `ray.io/accelerator-type` label carries.
+RAY_ACCELERATOR_TYPES = {
+    "T4": "T4", "A10G": "A10G", "L4": "L4", "L40S": "L40S", "A100 40GB": "A100-40G", "A100 80GB": "A100-80G",
+    "H100": "H100", "H200": "H200", "B200": "B200", "B300": "B300", "RTX PRO 6000 Blackwell Server": "RTX-PRO-6000",
+    "Trainium": "aws-neuron-core", "Inferentia2": "aws-neuron-core", "Gaudi": "Intel-GAUDI",
+    "Ascend 910B": "Ascend910B", "Instinct MI300X": "AMD-Instinct-MI300X-OAM",
+}
+
+
+def ray_accelerator_type(model: str) -> str | None:
+    return RAY_ACCELERATOR_TYPES.get(model)

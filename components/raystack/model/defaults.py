@@ -83,6 +83,7 @@ TABLES: dict[type, dict[str, Any]] = {
     t.KubeRaySpec: {
         "namespace": KUBERAY_NAMESPACE,
         "retain_crds_on_delete": True,
+        "install": True,
     },
 }
 
@@ -104,7 +105,7 @@ COMPONENT_TABLES: dict[str, dict[str, Any]] = {
     "GpuNodePoolArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
     "ClusterAutoscalerArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
     "NvidiaDevicePluginArgs": {"namespace": versions.NVIDIA_DEVICE_PLUGIN.namespace},
-    "KubeRayOperatorArgs": dict(TABLES[t.KubeRaySpec]),
+    "KubeRayOperatorArgs": {k: v for k, v in TABLES[t.KubeRaySpec].items() if k != "install"},
     "RayClusterArgs": {"ray_version": versions.RAY_VERSION, "operator_namespace": KUBERAY_NAMESPACE},
 }
 

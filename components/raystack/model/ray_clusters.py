@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..ray.networkpolicy import network_policy_spec
 from ..ray.pod import ray_image
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..rules.capacity import check_stranded_devices
-from ..rules.ray import check_ray_cluster
+from ..rules.ray import SYSTEM_NAMESPACES, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
 from .findings import Finding
 from .platform import RayClusterPlan, WorkerGroupPlan
+
+#: Namespaces raystack's add-ons own (device plugins).
+ADDON_NAMESPACES = frozenset(k.device_plugin.namespace for k in ACCELERATOR_KINDS.values() if k.device_plugin)
 
 
 def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts | None,
@@ -28,7 +32,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     already have a finding of their own: objects bound to them are skipped without another."""
     before = len(findings)
     suppressed = False
-    check_ray_cluster(base, rc, findings)
+    check_ray_cluster(base, rc, findings, SYSTEM_NAMESPACES | {operator_namespace, *ADDON_NAMESPACES})
     head: HeadSize | None = None
     head_named = rc["head"].get("pool")  # optional: the system pool by default
     if head_pool is None and (head_named or "system") in broken_pools:
@@ -65,7 +69,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         if warnings is not None:
             check_stranded_devices(gbase, pool, size.accelerators, warnings)
         # Optional images: the group's, the cluster's, else the public Ray image for the pool.
-        image = g.get("image") or rc.get("image") or default_image(pool, rc["ray_version"], rc["python_tag"])
+        image = g.get("image") or rc.get("image") or default_image(pool, rc["ray_version"], rc["python_tag"],
+                                                                   rc.get("image_registry"))
         if image is None:
             findings.append(Finding(f"{gbase}.image", None,
                                     f"required: pool {pool.name!r} has {pool.accelerator_kind} accelerators and no "
@@ -79,7 +84,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head,
-        head_image=rc["head"].get("image") or rc.get("image") or ray_image(rc["ray_version"], rc["python_tag"]),
+        head_image=rc["head"].get("image") or rc.get("image") or ray_image(
+            rc["ray_version"], rc["python_tag"], registry=rc.get("image_registry")),
         groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds) for g in groups],
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"])
     return RayClusterPlan(

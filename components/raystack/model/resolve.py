@@ -99,7 +99,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     for rc in spec["ray_clusters"]:
         name_count[rc["name"]] = name_count.get(rc["name"], 0) + 1
     for i, rc in enumerate(spec["ray_clusters"]):
-        rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"]}  # derived: the platform's
+        rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
+              "image_registry": spec.get("image_registry")}  # optional
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
         # Resource names must be unique in the stack: a name used in two namespaces gets its namespace.
         resource_name = rc["name"] if name_count[rc["name"]] == 1 else f"{rc['namespace']}-{rc['name']}"
@@ -151,7 +152,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         node_pools=tuple(node_pools),
         pools=pools,
         ray_clusters=tuple(plan for _, plan in clusters),
-        kuberay=KubeRayPlan(install=bool(clusters), namespace=operator_namespace,
+        kuberay=KubeRayPlan(install=bool(clusters) and spec["kuberay"]["install"], namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],
                             node_selector=system_selector, values=kuberay_values(system_selector)),
         cluster_autoscaler=creates and spec["cluster_autoscaler"] and bool(node_pools),

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..hardware.accelerators import ACCELERATOR_KINDS
+from ..hardware.accelerators import ACCELERATOR_KINDS, ray_accelerator_type
 from ..model.facts import PoolFacts
-from .pod import RESTRICTED_SECURITY_CONTEXT, pod_template, ray_image
+from .pod import RESTRICTED_SECURITY_CONTEXT, pod_template, ray_image, shm_size_mib
 from .sizing import HeadSize, WorkerSize
 
 #: The head's ports; no 10001 (Ray Client): only what the cluster uses.
@@ -35,15 +35,15 @@ class GroupInput:
     idle_timeout_seconds: int | None = None
 
 
-def default_image(pool: PoolFacts, ray_version: str, python_tag: str) -> str | None:
+def default_image(pool: PoolFacts, ray_version: str, python_tag: str, registry: str | None = None) -> str | None:
     """rayproject/ray with the pool's accelerator variant, or None where no public Ray image
     carries the accelerator's runtime (the accelerator row says which)."""
     kind = ACCELERATOR_KINDS.get(pool.accelerator_kind)
     if kind is None:
-        return ray_image(ray_version, python_tag)
+        return ray_image(ray_version, python_tag, architecture=pool.architecture, registry=registry)
     if not kind.public_ray_image:
         return None
-    return ray_image(ray_version, python_tag, kind.ray_image_suffix)
+    return ray_image(ray_version, python_tag, kind.ray_image_suffix, pool.architecture, registry)
 
 
 def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[str, Any]:
@@ -55,6 +55,9 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
         # Declared explicitly: Ray's autoscaler reads only some accelerator
         # resources from limits, and both KubeRay and Ray read this field.
         ray_resources[pool.ray_accelerator_resource] = str(size.accelerators * pool.ray_units_per_accelerator)
+    # Ray's heap ("memory" resource) is the container's memory less the object store, which lives in
+    # the same cgroup (KubeRay would otherwise pass --memory=<limit> and Ray would count it twice).
+    ray_resources["memory"] = str((size.memory_mib - size.object_store_mib) * 2**20)
     wg: dict[str, Any] = {
         "groupName": group.name,
         "replicas": size.min_workers,
@@ -64,10 +67,14 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
         "rayStartParams": {"object-store-memory": str(size.object_store_mib * 1024 * 1024)},
         "template": pod_template(pool, container_name="ray-worker",
                                  image=group.image,
-                                 limits=limits, shm_mib=size.object_store_mib, lifecycle=WORKER_LIFECYCLE),
+                                 limits=limits, shm_mib=shm_size_mib(size.memory_mib, size.object_store_mib),
+                                 lifecycle=WORKER_LIFECYCLE),
+        "resources": ray_resources,
     }
-    if ray_resources:
-        wg["resources"] = ray_resources
+    accelerator_type = ray_accelerator_type(pool.accelerator_model) if size.accelerators else None
+    if accelerator_type:
+        # Lets the autoscaler scale this group from zero for tasks that ask for an accelerator type.
+        wg["labels"] = {"ray.io/accelerator-type": accelerator_type}
     if group.idle_timeout_seconds is not None:
         wg["idleTimeoutSeconds"] = group.idle_timeout_seconds
     return wg
@@ -93,10 +100,13 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "rayStartParams": {
                 "num-cpus": "0",
                 "object-store-memory": str(head.object_store_mib * 1024 * 1024),
+                # The head's heap, like a worker's, excludes its object store.
+                "memory": str((head.memory_gib * 1024 - head.object_store_mib) * 2**20),
             },
             "template": pod_template(head_pool, container_name="ray-head",
                                      image=head_image, limits=head_limits,
-                                     shm_mib=head.object_store_mib, ports=[dict(p) for p in HEAD_PORTS]),
+                                     shm_mib=shm_size_mib(head.memory_gib * 1024, head.object_store_mib),
+                                     ports=[dict(p) for p in HEAD_PORTS]),
         },
         "workerGroupSpecs": [worker_group(g, ray_version, python_tag) for g in groups],
         "authOptions": {"mode": "token" if auth == "token" else "disabled"},
@@ -108,6 +118,9 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "name": name,
             "namespace": namespace,
             "labels": {"app.kubernetes.io/part-of": "raystack", "app.kubernetes.io/managed-by": "pulumi"},
+            # `pulumi up` waits until the head runs (pulumi-kubernetes' generic await; KubeRay 1.7
+            # reports HeadPodReady by default) and fails if it never does.
+            "annotations": {"pulumi.com/waitFor": "condition=HeadPodReady"},
         },
         "spec": cluster_spec,
     }

@@ -9,11 +9,19 @@ from .. import versions
 from ..model.findings import Finding
 from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
 
+#: Namespaces a Ray cluster may not use: Kubernetes' own and those the add-ons live in.
+SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
-def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding]) -> None:
+
+def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
+                      reserved_namespaces: frozenset[str] = SYSTEM_NAMESPACES) -> None:
     """``rc``: a defaulted RayClusterSpec (its ``ray_version`` already resolved)."""
     check_name(findings, f"{base}.name", rc["name"], DNS1035_LABEL, 53, "DNS-1035 label")
     check_name(findings, f"{base}.namespace", rc["namespace"], DNS1123_LABEL, 63, "DNS-1123 label")
+    if rc["namespace"] in reserved_namespaces:
+        findings.append(Finding(f"{base}.namespace", rc["namespace"],
+                                "a system namespace or one raystack creates for its add-ons; Ray clusters get a "
+                                f"namespace of their own (not {', '.join(sorted(reserved_namespaces))})"))
     rv = rc["ray_version"]
     try:
         if not versions.version_at_least(rv, versions.RAY_MIN_VERSION):

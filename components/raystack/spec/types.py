@@ -248,6 +248,9 @@ class KubeRaySpec(TypedDict, total=False):
     retain_crds_on_delete: bool
     """Leave the CRDs in the cluster on destroy (default true): deleting a CRD
     deletes every custom resource of that kind, also other stacks'."""
+    install: bool
+    """Install the operator and CRDs (default true). Set false on a cluster where a KubeRay operator
+    already runs: a second cluster-wide operator would reconcile the same RayClusters."""
 
 
 class PlatformSpec(TypedDict, total=False):
@@ -275,6 +278,9 @@ class PlatformSpec(TypedDict, total=False):
     """clusterMode existing: a kubeconfig path or its contents (may be a secret)."""
     ray_version: str
     """Default Ray version of every RayCluster (default in raystack.versions)."""
+    image_registry: str
+    """Pull rayproject/ray images through this registry (e.g. an ECR pull-through cache of Docker Hub:
+    <account>.dkr.ecr.<region>.amazonaws.com/docker-hub), not anonymously from Docker Hub."""
     cluster_autoscaler: bool
     """Install the Cluster Autoscaler so pools at 0 nodes can grow (default true)."""
     network: NetworkSpec

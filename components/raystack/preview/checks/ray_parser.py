@@ -75,10 +75,13 @@ def compare_with_ray(urn: str, rc: dict[str, Any], derived: dict[str, Any], plat
                 err(f"{base}.template.spec.containers[0].resources.limits.cpu",
                     f"Ray will see CPU={res.get('CPU')} but the container has cpu={limits['cpu']}")
         if "memory" in limits:
+            # Ray's heap plus the object store (both in the container's cgroup) must be the container's memory.
             mem = int(_quantity(limits["memory"]))
-            if int(res.get("memory", -1)) != mem:
+            store = int((g.get("rayStartParams") or {}).get("object-store-memory", 0))
+            if int(res.get("memory", -1)) + store != mem:
                 err(f"{base}.template.spec.containers[0].resources.limits.memory",
-                    f"Ray will see memory={res.get('memory')} bytes but the container has {limits['memory']}")
+                    f"Ray will see memory={res.get('memory')} bytes and an object store of {store} bytes, but "
+                    f"the container has {limits['memory']}")
         # Scaling bounds.
         if nt.get("min_workers") != g.get("minReplicas", 0) * hosts:
             err(f"{base}.minReplicas", f"Ray will use min_workers={nt.get('min_workers')}, "
