@@ -35,8 +35,9 @@ def test_g6e_12xlarge_pool_is_a_hardened_nvidia_node_group():
     assert i["amiType"] == "AL2023_x86_64_NVIDIA", f"{ng.urn}: amiType {i['amiType']}"
     assert i["instanceTypes"] == ["g6e.12xlarge"], ng.urn
     assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in i["taints"], f"{ng.urn}: {i['taints']}"
+    # A new node group starts at min; desiredSize is not ignored but read live on later updates.
     assert i["scalingConfig"] == {"minSize": 0, "maxSize": 3, "desiredSize": 0}, ng.urn
-    assert "scalingConfig.desiredSize" in ng.ignore_changes, f"{ng.urn}: autoscaler-owned size not ignored"
+    assert not ng.ignore_changes, f"{ng.urn}: ignoring desiredSize breaks raising minSize later"
     assert i["labels"]["nvidia.com/gpu.present"] == "true", ng.urn
     assert i["labels"]["raystack.io/pool"] == "l40s", ng.urn
     assert i["nodeGroupName"] == "unit-l40s", f"{ng.urn}: {i['nodeGroupName']}"
@@ -70,26 +71,37 @@ def test_ami_type_and_capacity_follow_the_catalog(pool, ami, capacity):
     assert lt.inputs["blockDeviceMappings"][0]["deviceName"] == device, f"{lt.urn}: image volume device"
 
 
-def test_efa_pool_gets_a_cluster_placement_group_and_efa_interfaces_in_one_az():
-    rec = testing.run(pool_program({"name": "efa", "instance_type": "g6e.48xlarge", "efa": True, "max_size": 2}))
-    pg = only(rec, "aws:ec2/placementGroup:PlacementGroup")
-    assert pg.inputs["strategy"] == "cluster", pg.urn
-    lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
-    nics = lt.inputs["networkInterfaces"]
-    assert len(nics) == catalog.lookup("g6e.48xlarge").efa_interfaces, lt.urn
-    assert nics[0]["interfaceType"] == "efa" and nics[0]["securityGroups"] == ["sg-cluster"], lt.urn
-    ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
-    assert ng.inputs["subnetIds"] == ["subnet-a"], f"{ng.urn}: EFA nodes belong in one AZ"
+def reserved_pool_program(pool: dict):
+    def program():
+        GpuNodePool("cb", {"pool": pool, "cluster_name": "unit", "node_role_arn": "arn:aws:iam::123456789012:role/node",
+                           "subnet_ids": ["subnet-a", "subnet-b", "subnet-c"],
+                           "subnet_availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]})
+    return program
 
 
-def test_capacity_block_pool_targets_its_reservation():
-    rec = testing.run(pool_program({"name": "cb", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK",
-                                   "capacity_reservation_id": "cr-0123456789abcdef0", "min_size": 0}))
+def test_capacity_block_pool_targets_its_reservation_in_its_az():
+    """EKS capacity-blocks-mng: the instance type goes in the launch template and not on the node group,
+    and only a subnet in the reservation's AZ (terraform-aws-eks main.tf does the same)."""
+    rec = testing.run(reserved_pool_program({
+        "name": "cb", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK",
+        "capacity_reservation_id": "cr-0123456789abcdef0", "availability_zone": "us-east-1b", "min_size": 0}))
     lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
     assert lt.inputs["instanceMarketOptions"] == {"marketType": "capacity-block"}, lt.urn
+    assert lt.inputs["instanceType"] == "p5.48xlarge", f"{lt.urn}: a Capacity Block's type is in the template"
     target = lt.inputs["capacityReservationSpecification"]["capacityReservationTarget"]
     assert target["capacityReservationId"] == "cr-0123456789abcdef0", lt.urn
-    assert only(rec, "aws:eks/nodeGroup:NodeGroup").inputs["capacityType"] == "CAPACITY_BLOCK"
+    ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
+    assert ng.inputs["capacityType"] == "CAPACITY_BLOCK" and "instanceTypes" not in ng.inputs, ng.urn
+    assert ng.inputs["subnetIds"] == ["subnet-b"], f"{ng.urn}: only the reservation's AZ"
+
+
+def test_odcr_pool_launches_only_in_the_reservations_az():
+    rec = testing.run(reserved_pool_program({
+        "name": "odcr", "instance_type": "p5.48xlarge", "capacity_reservation_id": "cr-0123456789abcdef1",
+        "availability_zone": "us-east-1c"}))
+    ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
+    assert ng.inputs["subnetIds"] == ["subnet-c"] and ng.inputs["instanceTypes"] == ["p5.48xlarge"], ng.urn
+    assert "instanceType" not in only(rec, "aws:ec2/launchTemplate:LaunchTemplate").inputs
 
 
 @pytest.mark.parametrize(("pool", "key", "in_message"), [
@@ -97,7 +109,7 @@ def test_capacity_block_pool_targets_its_reservation():
     ({"name": "x", "instance_type": "g6.xlarge", "min_size": 3, "max_size": 2}, "pool.minSize", "allowed 0..2"),
     ({"name": "x", "instance_type": "m7i.xlarge"}, "pool.instanceType", "has no accelerator"),
     ({"name": "x", "instance_type": "dl1.24xlarge"}, "pool.instanceType", "implemented: nvidia, neuron"),
-    ({"name": "x", "instance_type": "g6.xlarge", "efa": True}, "pool.efa", "has no EFA"),
+    ({"name": "x", "instance_type": "p5.48xlarge", "efa": True}, "pool.efa", "EFA is not implemented yet"),
     ({"name": "x", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK"},
      "pool.capacityReservationId", "required"),
     ({"name": "x", "instance_type": "g6.xlarge", "disk_size_gib": 20}, "pool.diskSizeGib", "100 GiB or more"),

@@ -138,3 +138,22 @@ def test_ray_clusters_stay_out_of_system_and_addon_namespaces(namespace):
     with pytest.raises(ConfigError) as err:
         run_with("dev", **{"raystack:rayClusters": rc})
     assert [f.key for f in err.value.findings] == ["raystack:rayClusters[0].namespace"], err.value
+
+
+@pytest.mark.parametrize(("live", "pool_min", "pool_max", "want"), [
+    (None, 0, 2, 0),   # first up: the node group starts at min
+    (2, 0, 2, 2),      # the autoscaler scaled to 2: the next up keeps 2 (no reset, no ignore_changes)
+    (0, 1, 2, 1),      # minSize raised above the live size: clamped up, so UpdateNodegroupConfig accepts it
+    (3, 0, 2, 2),      # maxSize lowered below the live size: clamped down
+])
+def test_desired_size_follows_the_live_node_group_clamped_to_the_new_bounds(monkeypatch, live, pool_min, pool_max, want):
+    from raystack.testing import mocks
+
+    monkeypatch.setattr(mocks, "LIVE_NODE_GROUPS",
+                        {} if live is None else {"raystack-dev": {"raystack-dev-l4-spot": live}})
+    pools = [{"name": "l4-spot", "instanceType": "g6.xlarge", "capacityType": "SPOT", "minSize": pool_min,
+              "maxSize": pool_max}]
+    rec = run_with("dev", **{"raystack:gpuPools": pools})
+    (ng,) = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["nodeGroupName"] == "raystack-dev-l4-spot"]
+    assert ng.inputs["scalingConfig"] == {"minSize": pool_min, "maxSize": pool_max, "desiredSize": want}, ng.urn
+    assert "scalingConfig.desiredSize" not in ng.ignore_changes, ng.urn

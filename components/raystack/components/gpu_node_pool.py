@@ -12,6 +12,7 @@ from ..clouds.aws.node_group import managed_node_group
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..model import defaults
 from ..model.facts import POOL_LABEL
+from ..model.findings import ConfigError, Finding
 from ..model.platform import NodePool
 from ..model.resolve import resolve_node_pool
 from ..spec.types import NodePoolSpec, PoolDescriptor
@@ -30,12 +31,21 @@ class GpuNodePoolArgs(TypedDict):
     """IAM role of the nodes."""
     subnet_ids: pulumi.Input[list[str]]
     """Subnets for the nodes (EFA and Capacity Block pools use the first)."""
-    cluster_security_group_id: NotRequired[pulumi.Input[str]]
-    """EKS's cluster security group; needed with EFA (explicit network interfaces)."""
+    subnet_availability_zones: NotRequired[pulumi.Input[list[str]]]
+    """The AZ of each subnet in ``subnet_ids`` (same order); needed for pools reserved in one AZ."""
     kubernetes_version: NotRequired[str]
     """Kubernetes minor of the nodes (default in raystack.versions)."""
     tags: NotRequired[dict[str, str]]
     """Tags on every AWS resource."""
+
+
+def subnets_in_az(subnet_ids: list[str], azs: list[str], pool: NodePool) -> list[str]:
+    """The subnets (of ``subnet_ids``, aligned with their ``azs``) in the pool's reservation AZ."""
+    chosen = [s for s, az in zip(subnet_ids, azs, strict=False) if az == pool.availability_zone]
+    if not chosen:
+        raise ConfigError([Finding(f"pool {pool.name}.availabilityZone", pool.availability_zone,
+                                   f"no subnet of the cluster in this AZ; subnets are in {', '.join(sorted(set(azs)))}")])
+    return chosen
 
 
 def _first_asg_name(resources: Any) -> str:
@@ -88,22 +98,21 @@ class GpuNodePool(pulumi.ComponentResource):
         tags = dict(a["tags"])  # filled
         subnets: pulumi.Output[list[str]] = pulumi.Output.from_input(
             list(pool.subnet_ids) if pool.subnet_ids else a["subnet_ids"])
-        if pool.single_az:
-            subnets = subnets.apply(lambda s: list(s)[:1])
-        placement = None
-        if pool.efa:
-            placement = aws.ec2.PlacementGroup(f"{name}-pg", strategy="cluster", tags=tags,
-                                               opts=pulumi.ResourceOptions(parent=self))
-        sg: pulumi.Input[str] | None = a.get("cluster_security_group_id")  # optional: only EFA needs it
+        if pool.availability_zone:
+            # A Capacity Block or ODCR lives in one AZ: only that AZ's subnet can launch it.
+            azs = a.get("subnet_availability_zones")  # optional: needed for reserved pools
+            if azs is None:
+                raise ConfigError([Finding("subnet_availability_zones", None,
+                                           f"pool {pool.name!r} is reserved in {pool.availability_zone}: give the "
+                                           "subnets' availability zones to pick its subnet")])
+            subnets = pulumi.Output.all(subnets, azs).apply(lambda s: subnets_in_az(s[0], s[1], pool))
         self.facts = pool.facts
         self.node_group = managed_node_group(
             f"{name}-ng", pool, parent=self, launch_template_name=name,
             cluster_name=a.get("cluster") or a["cluster_name"],  # the Output orders it after the cluster
             node_role_arn=a["node_role_arn"], subnet_ids=subnets,
             kubernetes_version=a["kubernetes_version"],  # filled
-            tags=tags, node_group_tags={**tags, POOL_LABEL: pool.name},
-            security_group_ids=[sg] if pool.efa and sg is not None else None,
-            placement_group=placement.name if placement else None)
+            tags=tags, node_group_tags={**tags, POOL_LABEL: pool.name})
         self._autoscaler_template_tags(name, pool)
         self.node_group_name = self.node_group.node_group_name
         self.pool = pulumi.Output.from_input(pool.facts.to_descriptor())  # type: ignore[arg-type]

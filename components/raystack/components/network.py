@@ -37,6 +37,8 @@ class Network(pulumi.ComponentResource):
     """Private subnet ids, one per AZ."""
     public_subnet_ids: pulumi.Output[list[str]]
     """Public subnet ids, one per AZ."""
+    private_subnet_azs: pulumi.Output[list[str]]
+    """The AZ of each private subnet, in the same order."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("raystack:index:Network", name, {}, opts)
@@ -47,7 +49,9 @@ class Network(pulumi.ComponentResource):
         self.vpc_id = out.vpc_id
         self.private_subnet_ids = out.private_subnet_ids
         self.public_subnet_ids = out.public_subnet_ids
+        self.private_subnet_azs = out.private_subnet_azs
         self.register_outputs({
+            "private_subnet_azs": self.private_subnet_azs,
             "vpc_id": self.vpc_id,
             "private_subnet_ids": self.private_subnet_ids,
             "public_subnet_ids": self.public_subnet_ids,

@@ -27,20 +27,15 @@ class NodePool:
     max_size: int
     os: str
     disk_size_gib: int
-    efa: bool
-    efa_interfaces: int
     capacity_reservation_id: str | None
+    #: The AZ a Capacity Block or ODCR lives in: the pool launches only there.
+    availability_zone: str | None
     subnet_ids: tuple[str, ...] | None
     #: Cloud-specific image and naming decisions (EKS: AMI type, image volume, node group name).
     ami_type: str
     image_volume_device: str
     node_group_name: str
     facts: PoolFacts
-
-    @property
-    def single_az(self) -> bool:
-        """EFA wants one AZ and a cluster placement group; a reservation lives in one AZ."""
-        return self.efa or self.capacity_type == "CAPACITY_BLOCK"
 
 
 @dataclass(frozen=True)

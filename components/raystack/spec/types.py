@@ -102,12 +102,15 @@ class NodePoolSpec(TypedDict, total=False):
     taints: list[TaintSpec]
     """Extra taints besides the accelerator taint."""
     efa: bool
-    """Attach EFA interfaces and use a cluster placement group (families with EFA only)."""
+    """EFA networking. Not implemented yet: true is refused (interfaces without the EFA device plugin
+    and the pods' vpc.amazonaws.com/efa and hugepages requests would be unusable)."""
     capacity_reservation_id: str
     """Capacity Block or ODCR id; required with CAPACITY_BLOCK."""
+    availability_zone: str
+    """The AZ the Capacity Block or ODCR is in (required with a reservation): the pool's nodes
+    launch only from the cluster's subnet in that AZ."""
     subnet_ids: list[str]
-    """Subnets for this pool (default: the cluster's private subnets; EFA and
-    Capacity Blocks use the first one only)."""
+    """Subnets for this pool (default: the cluster's private subnets)."""
 
 
 class ExistingPoolSpec(TypedDict, total=False):

@@ -16,6 +16,9 @@ from pulumi.runtime import mocks as pmocks
 ACCOUNT = "123456789012"
 #: The region the mock provider reports when the stack sets no aws:region (as if AWS_REGION said so).
 REGION_WITHOUT_CONFIG = "eu-central-1"
+#: Node groups that already exist, as the provider would read them: cluster -> node group -> live
+#: desired size (what the Cluster Autoscaler last set). Empty: a first `pulumi up`.
+LIVE_NODE_GROUPS: dict[str, dict[str, int]] = {}
 #: The role the mock deployment runs as (its issuer ARN is what getSessionContext answers).
 DEPLOYER_ROLE = "deployer"
 AVAILABILITY_ZONES = {"names": ["us-east-1a", "us-east-1b", "us-east-1c"],
@@ -67,6 +70,14 @@ class RecordingMocks(pmocks.Mocks):
         if tok == "aws:iam/getSessionContext:getSessionContext":
             return {"arn": args.args.get("arn"), "issuerArn": f"arn:aws:iam::{ACCOUNT}:role/{DEPLOYER_ROLE}",
                     "issuerId": "AROAMOCK", "issuerName": DEPLOYER_ROLE, "sessionName": "session", "id": "x"}
+        if tok == "aws:eks/getNodeGroups:getNodeGroups":
+            cluster = args.args.get("clusterName", "")
+            return {"clusterName": cluster, "names": sorted(LIVE_NODE_GROUPS.get(cluster, {})), "id": cluster}
+        if tok == "aws:eks/getNodeGroup:getNodeGroup":
+            cluster, ng = args.args.get("clusterName", ""), args.args.get("nodeGroupName", "")
+            desired = LIVE_NODE_GROUPS.get(cluster, {}).get(ng, 0)
+            return {"clusterName": cluster, "nodeGroupName": ng, "id": f"{cluster}:{ng}",
+                    "scalingConfigs": [{"desiredSize": desired, "minSize": 0, "maxSize": max(desired, 1)}]}
         if tok == "aws:index/getRegion:getRegion":
             # What the real provider answers: its configured region (aws:region, else the environment).
             region = pulumi.Config("aws").get("region") or REGION_WITHOUT_CONFIG

@@ -4,10 +4,11 @@ from the resolved model, or an attached existing cluster."""
 from __future__ import annotations
 
 import pulumi
+import pulumi_aws as aws
 
 from ...components.cluster_autoscaler import ClusterAutoscaler
 from ...components.eks_cluster import EksCluster
-from ...components.gpu_node_pool import GpuNodePool
+from ...components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from ...components.network import Network, NetworkArgs
 from ...model.platform import Platform
 from ...spec.types import NatGateways
@@ -43,8 +44,13 @@ class EksBackend:
                 net_args["availability_zones"] = list(net.availability_zones)
             network = Network(f"{name}-network", net_args, opts=child)
             private_subnets: pulumi.Input[list[str]] = network.private_subnet_ids
+            subnet_azs: pulumi.Input[list[str]] | None = network.private_subnet_azs
         else:
             private_subnets = list(net.private_subnet_ids)
+            # An existing VPC's subnets: their AZs are looked up (read-only) only if a reserved pool needs them.
+            subnet_azs = pulumi.Output.all(*[
+                aws.ec2.get_subnet_output(id=s, opts=pulumi.InvokeOptions(parent=parent)).availability_zone
+                for s in net.private_subnet_ids]) if any(p.availability_zone for p in platform.node_pools) else None
         cluster = EksCluster._from_model(
             f"{name}-cluster", cluster_name=platform.cluster_name, kubernetes_version=platform.kubernetes_version,
             region=region, private_subnet_ids=private_subnets,
@@ -54,17 +60,19 @@ class EksBackend:
 
         pools: dict[str, GpuNodePool] = {}
         for pool in platform.node_pools:
-            pools[pool.name] = GpuNodePool._from_model(f"{name}-{pool.name}", pool, {
+            pool_args: GpuNodePoolArgs = {
                 "pool": {"name": pool.name, "instance_type": pool.instance_type},
                 "cluster_name": platform.cluster_name,
                 "cluster": cluster.cluster_name,
                 "node_role_arn": cluster.node_role_arn,
                 "subnet_ids": private_subnets,
-                "cluster_security_group_id": cluster.cluster_security_group_id,
                 "kubernetes_version": platform.kubernetes_version,
                 "tags": self.tags,
-            }, opts=pulumi.ResourceOptions(parent=parent,
-                                           depends_on=[*cluster.ready_for_workloads, *cluster.node_role_policies]))
+            }
+            if subnet_azs is not None:
+                pool_args["subnet_availability_zones"] = subnet_azs
+            pools[pool.name] = GpuNodePool._from_model(f"{name}-{pool.name}", pool, pool_args, opts=pulumi.ResourceOptions(
+                parent=parent, depends_on=[*cluster.ready_for_workloads, *cluster.node_role_policies]))
 
         if platform.cluster_autoscaler:
             ClusterAutoscaler._from_model(f"{name}-autoscaler", {

@@ -1,7 +1,8 @@
 """The hardened launch template every raystack node group uses (a resource builder).
 
 IMDSv2 required with hop limit 1 (pods cannot reach the node role's
-credentials), an encrypted gp3 volume for container images, no SSH key.
+credentials), an encrypted gp3 volume for container images, no SSH key;
+Capacity Block and ODCR targeting.
 """
 
 from __future__ import annotations
@@ -17,29 +18,14 @@ def node_launch_template(
     image_volume_device: str,
     disk_size_gib: int,
     tags: dict[str, str],
-    efa_interfaces: int = 0,
-    security_group_ids: pulumi.Input[list[pulumi.Input[str]]] | None = None,
-    placement_group: pulumi.Input[str] | None = None,
     capacity_reservation_id: str | None = None,
-    capacity_block: bool = False,
+    capacity_block_instance_type: str | None = None,
 ) -> aws.ec2.LaunchTemplate:
-    network_interfaces = None
-    if efa_interfaces:
-        # With explicit interfaces EKS cannot add the cluster security group
-        # itself, so it is passed here; EFA needs all traffic within that group.
-        network_interfaces = [
-            aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-                device_index=0 if i == 0 else 1,
-                network_card_index=i,
-                interface_type="efa" if i == 0 else "efa-only",
-                security_groups=security_group_ids,
-                delete_on_termination="true",
-            )
-            for i in range(efa_interfaces)
-        ]
+    """With a Capacity Block the instance type belongs here, not on the node group (EKS user guide,
+    capacity-blocks-mng: "InstanceType set to an instance type that supports Capacity Blocks")."""
     market = None
     reservation = None
-    if capacity_block:
+    if capacity_block_instance_type:
         market = aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(market_type="capacity-block")
     if capacity_reservation_id:
         reservation = aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(
@@ -49,6 +35,7 @@ def node_launch_template(
         f"{name}-lt",
         description=f"raystack node template for {name}",
         update_default_version=True,
+        instance_type=capacity_block_instance_type,
         metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
             http_endpoint="enabled",
             http_tokens="required",
@@ -64,8 +51,6 @@ def node_launch_template(
                 delete_on_termination="true",
             ),
         )],
-        network_interfaces=network_interfaces,
-        placement=aws.ec2.LaunchTemplatePlacementArgs(group_name=placement_group) if placement_group else None,
         instance_market_options=market,
         capacity_reservation_specification=reservation,
         tag_specifications=[

@@ -17,6 +17,8 @@ class NetworkOutputs:
     vpc_id: pulumi.Output[str]
     private_subnet_ids: pulumi.Output[list[str]]
     public_subnet_ids: pulumi.Output[list[str]]
+    #: The AZ of each private subnet, in the same order.
+    private_subnet_azs: pulumi.Output[list[str]]
 
 
 def _nth(i: int) -> Callable[[list[str]], str]:
@@ -85,4 +87,5 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
         vpc_id=vpc.id,
         private_subnet_ids=pulumi.Output.all(*[s.id for s in private_subnets]),
         public_subnet_ids=pulumi.Output.all(*[s.id for s in public_subnets]),
+        private_subnet_azs=pulumi.Output.all(*[s.availability_zone for s in private_subnets]),
     )

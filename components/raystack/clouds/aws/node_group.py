@@ -26,20 +26,16 @@ def managed_node_group(
     kubernetes_version: str,
     tags: dict[str, str],
     node_group_tags: dict[str, str] | None = None,
-    security_group_ids: pulumi.Input[list[pulumi.Input[str]]] | None = None,
-    placement_group: pulumi.Input[str] | None = None,
     depends_on: list[pulumi.Resource] | None = None,
 ) -> aws.eks.NodeGroup:
+    capacity_block = pool.capacity_type == "CAPACITY_BLOCK"
     lt = node_launch_template(
         launch_template_name, parent,
         image_volume_device=pool.image_volume_device,
         disk_size_gib=pool.disk_size_gib,
         tags=tags,
-        efa_interfaces=pool.efa_interfaces,
-        security_group_ids=security_group_ids,
-        placement_group=placement_group,
         capacity_reservation_id=pool.capacity_reservation_id,
-        capacity_block=pool.capacity_type == "CAPACITY_BLOCK",
+        capacity_block_instance_type=pool.instance_type if capacity_block else None,
     )
     facts = pool.facts
     taints = [aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=EKS_TAINT_EFFECTS[t.effect])
@@ -51,17 +47,41 @@ def managed_node_group(
         node_role_arn=node_role_arn,
         subnet_ids=subnet_ids,
         ami_type=pool.ami_type,
-        instance_types=[pool.instance_type],
+        # A Capacity Block's instance type is in the launch template; EKS rejects it here too.
+        instance_types=None if capacity_block else [pool.instance_type],
         capacity_type=pool.capacity_type,
         scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-            min_size=pool.min_size, max_size=pool.max_size, desired_size=pool.min_size),
+            min_size=pool.min_size, max_size=pool.max_size,
+            desired_size=live_desired_size(cluster_name, pool.node_group_name, pool.min_size, pool.max_size)),
         labels=dict(facts.labels),
         taints=taints or None,
         launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=lt.id, version=lt.latest_version.apply(str)),
         update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
         version=kubernetes_version,
         tags=node_group_tags if node_group_tags is not None else tags,
-        # The Cluster Autoscaler owns the node count between min and max.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or [],
-                                    ignore_changes=["scalingConfig.desiredSize"]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
     )
+
+
+def clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def live_desired_size(cluster_name: pulumi.Input[str], node_group_name: str, min_size: int,
+                      max_size: int) -> pulumi.Output[int]:
+    """The Cluster Autoscaler owns the node count. A new node group starts at min; an existing one
+    keeps its live desired size, clamped into [min, max], so raising minSize (or lowering maxSize)
+    later is accepted by UpdateNodegroupConfig ("Minimum capacity N can't be greater than desired
+    size M" is what ignoring desiredSize led to: terraform-aws-eks#3683, #944) and running nodes
+    are not reset. Read through the provider (eks:ListNodegroups, eks:DescribeNodegroup)."""
+    def live(cluster: str) -> pulumi.Output[int]:
+        names = aws.eks.get_node_groups_output(cluster_name=cluster).names
+
+        def pick(present: list[str]) -> pulumi.Output[int] | int:
+            if node_group_name not in (present or []):
+                return min_size
+            found = aws.eks.get_node_group_output(cluster_name=cluster, node_group_name=node_group_name)
+            return found.scaling_configs.apply(
+                lambda c: clamp(int(c[0].desired_size), min_size, max_size) if c else min_size)
+        return names.apply(pick)
+    return pulumi.Output.from_input(cluster_name).apply(live)

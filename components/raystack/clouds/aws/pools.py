@@ -74,8 +74,8 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
     return NodePool(
         name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],
         min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
-        efa=spec["efa"], efa_interfaces=it.efa_interfaces if spec["efa"] else 0,
         capacity_reservation_id=spec.get("capacity_reservation_id"),  # optional: no default
+        availability_zone=spec.get("availability_zone"),  # optional: reserved pools only
         subnet_ids=tuple(spec["subnet_ids"]) if spec.get("subnet_ids") else None,  # optional: no default
         ami_type=image.ami_type, image_volume_device=image.image_volume_device,
         node_group_name=nodegroup_name(cluster_name, spec["name"]), facts=facts)
@@ -110,6 +110,6 @@ def system_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
     return NodePool(
         name=SYSTEM_POOL_NAME, instance_type=it.instance_type, capacity_type="ON_DEMAND",
         min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
-        efa=False, efa_interfaces=0, capacity_reservation_id=None, subnet_ids=None,
+        capacity_reservation_id=None, availability_zone=None, subnet_ids=None,
         ami_type=image.ami_type, image_volume_device=image.image_volume_device,
         node_group_name=nodegroup_name(cluster_name, SYSTEM_POOL_NAME), facts=facts)

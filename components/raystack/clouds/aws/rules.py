@@ -46,8 +46,19 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "existingClusterName/kubeconfig are only used with clusterMode: existing"))
     check_network(spec["network"], findings)
-    if spec["network"].get("availability_zones"):  # optional
-        check_availability_zones(spec["network"]["availability_zones"], region, findings)
+    explicit_azs = spec["network"].get("availability_zones")  # optional
+    if explicit_azs:
+        check_availability_zones(explicit_azs, region, findings)
+    for i, p in enumerate(spec["gpu_pools"]):
+        az = p.get("availability_zone")  # optional
+        if not az:
+            continue
+        if region and not re.fullmatch(re.escape(region) + r"[a-z]", az):
+            findings.append(Finding(key(f"gpuPools[{i}].availabilityZone"), az,
+                                    f"not an availability zone of the stack's region {region}"))
+        elif explicit_azs and az not in explicit_azs:
+            findings.append(Finding(key(f"gpuPools[{i}].availabilityZone"), az,
+                                    f"the cluster has no subnet there; network.availabilityZones: {', '.join(explicit_azs)}"))
     check_admin_arns(spec["admin_role_arns"], findings)
     if given.get("existing_pools"):
         findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
@@ -133,10 +144,15 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.capacityReservationId", None, "required with capacityType CAPACITY_BLOCK"))
     if cap == "SPOT" and reservation:
         findings.append(Finding(f"{base}.capacityReservationId", reservation, "not allowed with capacityType SPOT"))
-    if p["efa"] and not it.has_efa:
-        with_efa = sorted(k for k, v in catalog.load_catalog().items() if v.has_efa and v.family == it.family)
+    if p["efa"]:
         findings.append(Finding(f"{base}.efa", True,
-                                f"{it_name} has no EFA interface; in this family: {', '.join(with_efa) or 'none'}"))
+                                "EFA is not implemented yet: raystack would attach the interfaces, but without the "
+                                "EFA device plugin and the pods' vpc.amazonaws.com/efa and hugepages requests no Ray "
+                                "worker could use them (NCCL falls back to TCP); remove efa"))
+    if reservation and cap != "SPOT" and not p.get("availability_zone"):  # optional key, required here
+        findings.append(Finding(f"{base}.availabilityZone", None,
+                                "required with capacityReservationId: the AZ the reservation is in (the pool "
+                                "launches only from the cluster's subnet there)"))
 
 
 #: An IAM role or user ARN (access entries take these; an STS assumed-role ARN is a session, not a principal).
