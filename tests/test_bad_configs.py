@@ -17,6 +17,7 @@ from raystack import ConfigError, RayPlatform, testing
 
 BASE: dict[str, Any] = {
     "clusterName": "unit",
+    "apiIngressCidrs": ["10.10.0.0/16"],
     "network": {"cidr": "10.10.0.0/16"},
     "systemPool": {"instanceType": "m7i.xlarge", "minSize": 2, "maxSize": 3},
     "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2},

@@ -157,3 +157,25 @@ def test_desired_size_follows_the_live_node_group_clamped_to_the_new_bounds(monk
     (ng,) = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["nodeGroupName"] == "raystack-dev-l4-spot"]
     assert ng.inputs["scalingConfig"] == {"minSize": pool_min, "maxSize": pool_max, "desiredSize": want}, ng.urn
     assert "scalingConfig.desiredSize" not in ng.ignore_changes, ng.urn
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_the_api_is_reachable_from_where_pulumi_up_runs(stack):
+    """A private endpoint answers only inside the VPC, on ENIs carrying the cluster security group
+    (EKS cluster-endpoint docs): every created cluster is public to listed CIDRs or admits the
+    runner's network on 443."""
+    rec = testing.run_stack(project().root, stack)
+    (cluster,) = rec.of_type("aws:eks/cluster:Cluster")
+    vpc = cluster.inputs["vpcConfig"]
+    rules = [r for r in rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+             if r.inputs["fromPort"] == 443 == r.inputs["toPort"]]
+    if vpc["endpointPublicAccess"]:
+        assert vpc["publicAccessCidrs"], cluster.urn
+    else:
+        assert rules, f"{cluster.urn}: private endpoint and no way in"
+        assert all(r.inputs["securityGroupId"] == f"sg-{cluster.name}" for r in rules), [r.urn for r in rules]
+
+
+def test_prod_stays_private():
+    (cluster,) = testing.run_stack(project().root, "prod").of_type("aws:eks/cluster:Cluster")
+    assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False, cluster.urn

@@ -51,7 +51,7 @@ def valid_configs(draw: Any) -> dict[str, Any]:
         clusters[i % n_clusters]["workerGroups"].append(g)
     for i, c in enumerate(clusters):
         c["name"] = f"rc{i}"  # distinct names in any namespace
-    return {"clusterName": "prop", "systemPool": {"instanceType": "m7i.2xlarge", "maxSize": 4},
+    return {"clusterName": "prop", "apiIngressCidrs": ["10.0.0.0/16"], "systemPool": {"instanceType": "m7i.2xlarge", "maxSize": 4},
             "gpuPools": pools, "rayClusters": clusters}
 
 

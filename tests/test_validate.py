@@ -8,6 +8,7 @@ from raystack.model.resolve import resolve
 
 BASE = {
     "clusterName": "unit",
+    "apiIngressCidrs": ["10.0.0.0/16"],
     "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
     "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"}]}],
 }
@@ -103,7 +104,8 @@ def test_groups_that_fit_a_shared_pool_only_at_its_maximum_are_warned():
 def test_same_name_in_two_namespaces_gets_distinct_resource_names():
     from raystack import RayPlatform, testing
 
-    raw = {"cluster_name": "unit", "gpu_pools": [{"name": "l4", "instance_type": "g6.xlarge", "max_size": 2}],
+    raw = {"cluster_name": "unit", "api_ingress_cidrs": ["10.0.0.0/16"],
+           "gpu_pools": [{"name": "l4", "instance_type": "g6.xlarge", "max_size": 2}],
            "ray_clusters": [{"name": "rc", "namespace": ns, "worker_groups": [{"name": "w", "pool": "l4",
                                                                               "max_workers": 1}]}
                             for ns in ("team-a", "team-b")]}

@@ -40,6 +40,8 @@ class EksClusterArgs(TypedDict):
     """Open the API endpoint beyond the VPC (default false)."""
     public_access_cidrs: NotRequired[list[str]]
     """CIDRs that may reach a public endpoint."""
+    api_ingress_cidrs: NotRequired[list[str]]
+    """Networks allowed to reach a private endpoint on 443 (where `pulumi up` runs)."""
     admin_role_arns: NotRequired[list[str]]
     """IAM roles given cluster-admin through access entries."""
     system_pool: NotRequired[SystemPoolSpec]
@@ -82,6 +84,7 @@ class EksCluster(pulumi.ComponentResource):
                                 private_subnet_ids=a["private_subnet_ids"],
                                 endpoint_public_access=a["endpoint_public_access"],
                                 public_access_cidrs=list(a["public_access_cidrs"]),
+                                api_ingress_cidrs=list(a["api_ingress_cidrs"]),
                                 admin_role_arns=list(a["admin_role_arns"]), system_pool=system,
                                 protect=a["protect"], tags=dict(a["tags"]))
         elif a.get("kubeconfig"):  # existing mode, by kubeconfig
@@ -96,7 +99,8 @@ class EksCluster(pulumi.ComponentResource):
     @classmethod
     def _from_model(cls, name: str, *, cluster_name: str, kubernetes_version: str, region: pulumi.Input[str],
                     private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
-                    public_access_cidrs: list[str], admin_role_arns: list[str], system_pool: NodePool,
+                    public_access_cidrs: list[str], api_ingress_cidrs: list[str], admin_role_arns: list[str],
+                    system_pool: NodePool,
                     protect: bool, tags: dict[str, str], opts: pulumi.ResourceOptions) -> "EksCluster":
         """A created cluster from the resolved model (RayPlatform): nothing is validated again."""
         self = cls.__new__(cls)
@@ -104,7 +108,8 @@ class EksCluster(pulumi.ComponentResource):
         self._finish(name, build_cluster(
             self, name, cluster_name=cluster_name, kubernetes_version=kubernetes_version, region=region,
             private_subnet_ids=private_subnet_ids, endpoint_public_access=endpoint_public_access,
-            public_access_cidrs=public_access_cidrs, admin_role_arns=admin_role_arns, system_pool=system_pool,
+            public_access_cidrs=public_access_cidrs, api_ingress_cidrs=api_ingress_cidrs,
+            admin_role_arns=admin_role_arns, system_pool=system_pool,
             protect=protect, tags=tags))
         return self
 

@@ -97,6 +97,8 @@ class Platform:
     kubernetes_version: str
     endpoint_public_access: bool
     public_access_cidrs: tuple[str, ...]
+    #: Networks allowed to reach a private endpoint on 443 (the cluster security group's rule).
+    api_ingress_cidrs: tuple[str, ...]
     admin_role_arns: tuple[str, ...]
     protect: bool
     existing_cluster_name: str | None
@@ -129,7 +131,8 @@ class Platform:
 
         return Platform(
             environment=None, cluster_name="", cluster_mode="existing", kubernetes_version=versions.EKS_VERSION,
-            endpoint_public_access=False, public_access_cidrs=(), admin_role_arns=(), protect=False,
+            endpoint_public_access=False, public_access_cidrs=(), api_ingress_cidrs=(), admin_role_arns=(),
+            protect=False,
             existing_cluster_name=None, has_kubeconfig=False, ray_version=versions.RAY_VERSION, network=None,
             system_pool=None, system_disk_size_gib=0, node_pools=(), pools=dict(pools), ray_clusters=(),
             kuberay=KubeRayPlan(install=False, namespace="", retain_crds_on_delete=True, node_selector={}, values={}),

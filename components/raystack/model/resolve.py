@@ -141,6 +141,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         kubernetes_version=spec["kubernetes_version"],
         endpoint_public_access=spec["endpoint_public_access"],
         public_access_cidrs=tuple(spec["public_access_cidrs"]),
+        api_ingress_cidrs=tuple(spec["api_ingress_cidrs"]),
         admin_role_arns=tuple(spec["admin_role_arns"]),
         protect=spec["protect"],
         existing_cluster_name=spec.get("existing_cluster_name"),  # optional

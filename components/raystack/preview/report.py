@@ -138,11 +138,25 @@ class Report:
     def ok(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
+    @property
+    def api_access(self) -> str:
+        """Who can reach the Kubernetes API of a cluster this stack creates (where `pulumi up` must run)."""
+        p = self.platform
+        if p is None or not p.creates_cluster:
+            return "existing cluster: reached through its kubeconfig or EKS lookup"
+        parts = ["private endpoint (inside the VPC)"]
+        if p.api_ingress_cidrs:
+            parts.append(f"reachable on 443 from {', '.join(p.api_ingress_cidrs)} (apiIngressCidrs)")
+        if p.endpoint_public_access:
+            parts.append(f"public endpoint for {', '.join(p.public_access_cidrs)} (publicAccessCidrs)")
+        return "; ".join(parts)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
             "project": self.project,
             "valid": self.ok,
+            "apiAccess": self.api_access,
             "resources": [{
                 "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent or None,
                 "custom": r.custom, "dependencies": r.dependencies, "provider": r.provider or None,

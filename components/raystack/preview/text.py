@@ -64,6 +64,7 @@ def print_text(report: Report, args: argparse.Namespace) -> None:
                    _money(c["baseline_max_usd_per_hour"]))
     console.print(cost_t)
     console.print(f"[dim]{c['notes']}[/dim]")
+    console.print(f"Kubernetes API: {report.api_access}")
     for check, what in report.checks.items():
         console.print(f"checked {check}: {what}")
     errors = sum(f.severity == "error" for f in report.findings)

@@ -271,6 +271,10 @@ class PlatformSpec(TypedDict, total=False):
     """Open the EKS API endpoint beyond the VPC (default false; needs publicAccessCidrs)."""
     public_access_cidrs: list[str]
     """CIDRs that may reach a public endpoint; 0.0.0.0/0 must be written and is warned about."""
+    api_ingress_cidrs: list[str]
+    """With a private endpoint: the networks `pulumi up` runs from (a CI runner inside the VPC, or a
+    network peered or connected by VPN), allowed to reach the API on 443 through the cluster
+    security group. A private endpoint needs at least one: otherwise nothing can reach it."""
     admin_role_arns: list[str]
     """IAM roles given cluster-admin through EKS access entries."""
     protect: bool

@@ -55,7 +55,8 @@ class EksBackend:
             f"{name}-cluster", cluster_name=platform.cluster_name, kubernetes_version=platform.kubernetes_version,
             region=region, private_subnet_ids=private_subnets,
             endpoint_public_access=platform.endpoint_public_access,
-            public_access_cidrs=list(platform.public_access_cidrs), admin_role_arns=list(platform.admin_role_arns),
+            public_access_cidrs=list(platform.public_access_cidrs),
+            api_ingress_cidrs=list(platform.api_ingress_cidrs), admin_role_arns=list(platform.admin_role_arns),
             system_pool=platform.system_pool, protect=platform.protect, tags=self.tags, opts=child)
 
         pools: dict[str, GpuNodePool] = {}

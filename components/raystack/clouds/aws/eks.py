@@ -83,7 +83,7 @@ def provider_region(parent: pulumi.Resource) -> pulumi.Output[str]:
 
 
 def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kubernetes_version: str,
-                  region: pulumi.Input[str],
+                  region: pulumi.Input[str], api_ingress_cidrs: list[str],
                   private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                   public_access_cidrs: list[str], admin_role_arns: list[str], system_pool: NodePool,
                   protect: bool, tags: dict[str, str]) -> EksOutputs:
@@ -110,6 +110,13 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent, protect=protect, depends_on=cluster_policies),
     )
+    for cidr in api_ingress_cidrs:
+        # A private endpoint answers only inside the VPC, on ENIs that carry the cluster security group.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-api-{cidr.replace('/', '-')}", security_group_id=cluster.vpc_config.cluster_security_group_id,
+            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=cidr,
+            description="Kubernetes API from where pulumi up runs (raystack apiIngressCidrs)",
+            opts=pulumi.ResourceOptions(parent=parent))
     deployer = deployer_role_arn()
     for i, arn in enumerate(admin_role_arns):
         if arn == deployer:

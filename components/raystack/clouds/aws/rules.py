@@ -42,6 +42,20 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                         severity="warning"))
     elif cidrs:
         findings.append(Finding(key("publicAccessCidrs"), cidrs, "only allowed with endpointPublicAccess: true"))
+    ingress = spec["api_ingress_cidrs"]
+    for i, c in enumerate(ingress):
+        try:
+            ipaddress.IPv4Network(c)
+        except ValueError:
+            findings.append(Finding(key(f"apiIngressCidrs[{i}]"), c, "must be an IPv4 CIDR such as 10.60.0.0/16"))
+    if not spec["endpoint_public_access"] and not ingress and not cidrs:
+        # The cluster security group admits only itself: with a private endpoint and no rule, every
+        # Kubernetes resource would time out after the AWS resources are built (EKS cluster-endpoint docs).
+        findings.append(Finding(key("apiIngressCidrs"), [],
+                                "the API endpoint is private and nothing where `pulumi up` runs could reach it: list "
+                                "the networks it runs from (e.g. the VPC's CIDR for a CI runner inside it, or a peered "
+                                "or VPN network), or set endpointPublicAccess with publicAccessCidrs limited to the "
+                                "runner's addresses"))
     if given.get("existing_cluster_name") or given.get("kubeconfig"):
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "existingClusterName/kubeconfig are only used with clusterMode: existing"))
