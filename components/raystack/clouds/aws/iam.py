@@ -23,8 +23,9 @@ def service_trust_policy(service: str) -> dict[str, Any]:
 
 
 def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
-    """Least-privilege policy: read anything, but scale only the Auto Scaling
-    groups EKS tagged as owned by *this* cluster."""
+    """Least-privilege policy: describe what has no resource-level permissions, describe this
+    cluster's node groups only, and scale only the Auto Scaling groups EKS tagged as owned by
+    *this* cluster (linted with parliament in the tests)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -41,9 +42,14 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
                     "ec2:DescribeInstanceTypes",
                     "ec2:DescribeLaunchTemplateVersions",
                     "ec2:GetInstanceTypesFromInstanceRequirements",
-                    "eks:DescribeNodegroup",
                 ],
                 "Resource": "*",
+            },
+            {
+                "Sid": "DescribeOwnNodegroups",
+                "Effect": "Allow",
+                "Action": ["eks:DescribeNodegroup"],
+                "Resource": f"arn:aws:eks:*:*:nodegroup/{cluster_name}/*/*",
             },
             {
                 "Sid": "ScaleOwnGroupsOnly",
@@ -52,7 +58,7 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
                     "autoscaling:SetDesiredCapacity",
                     "autoscaling:TerminateInstanceInAutoScalingGroup",
                 ],
-                "Resource": "*",
+                "Resource": "arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*",
                 "Condition": {
                     "StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"},
                 },

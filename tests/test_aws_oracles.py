@@ -1,0 +1,117 @@
+"""Oracles for the AWS side nobody here wrote: botocore's service models (every request the registered
+resources become: members, types, required fields, ranges and enums), EKS's documented node-group
+and launch-template rules, and parliament's IAM policy linter. Over every stack that creates AWS
+resources plus a Capacity Block and an ODCR variant. (EFA is refused until it is complete.)"""
+
+from __future__ import annotations
+
+import json
+
+import botocore.session
+import botocore.validate
+import parliament
+import pytest
+from aws_requests import enum_problems, request_for
+from conftest import AWS_STACKS, project
+from raystack import RayPlatform, testing
+
+SESSION = botocore.session.get_session()
+RESERVED = [
+    {"name": "l4-spot", "instanceType": "g6.xlarge", "capacityType": "SPOT", "maxSize": 2},
+    {"name": "cb", "instanceType": "p5.48xlarge", "capacityType": "CAPACITY_BLOCK", "minSize": 0, "maxSize": 1,
+     "capacityReservationId": "cr-0123456789abcdef0", "availabilityZone": "us-east-1b"},
+    {"name": "odcr", "instanceType": "p5.48xlarge", "capacityType": "ON_DEMAND", "minSize": 0, "maxSize": 1,
+     "capacityReservationId": "cr-0123456789abcdef1", "availabilityZone": "us-east-1c"},
+]
+#: (stack, extra config) runs the oracles cover.
+RUNS = [(s, {}) for s in AWS_STACKS] + [
+    ("dev", {"raystack:gpuPools": json.dumps(RESERVED),
+             "raystack:network": json.dumps({"cidr": "10.40.0.0/16", "availabilityZones":
+                                             ["us-east-1a", "us-east-1b", "us-east-1c"]}),
+             "raystack:adminRoleArns": json.dumps(["arn:aws:iam::123456789012:role/platform"])}),
+]
+IDS = [s for s in AWS_STACKS] + ["dev-with-capacity-block-and-odcr"]
+
+
+def recorded(stack: str, extra: dict[str, str]) -> testing.Recording:
+    config = {**testing.load_stack_config(project(), stack), **extra}
+    return testing.run(RayPlatform.from_stack_config, config, stack=stack)
+
+
+@pytest.fixture(scope="module", params=list(zip(RUNS, IDS, strict=True)), ids=IDS)
+def rec(request) -> testing.Recording:
+    (stack, extra), _ = request.param
+    return recorded(stack, extra)
+
+
+def test_every_request_matches_botocores_model(rec):
+    validator = botocore.validate.ParamValidator()
+    checked = set()
+    for r in rec.resources:
+        req = request_for(r)
+        if req is None:
+            continue
+        service, operation, params = req
+        shape = SESSION.get_service_model(service).operation_model(operation).input_shape
+        report = validator.validate(params, shape)
+        assert not report.has_errors(), f"{r.urn}: {operation} {report.generate_report()}"
+        problems = enum_problems(shape, params)
+        assert not problems, f"{r.urn}: {operation}: {problems}"
+        checked.add(operation)
+    assert {"CreateCluster", "CreateNodegroup", "CreateLaunchTemplate", "CreateAddon",
+            "CreatePodIdentityAssociation"} <= checked, checked
+
+
+def test_eks_node_group_and_launch_template_rules(rec):
+    """EKS user guide, launch-templates and capacity-blocks-mng: an instance type is in the template
+    or on the node group, never both; a Capacity Block needs the template's InstanceType, market
+    type capacity-block and reservation target; templates carry no IAM instance profile (EKS sets
+    the node role) and no spot market options (capacityType SPOT does that); no AMI id with an EKS
+    AMI type."""
+    templates = {f"{r.name}-id": request_for(r)[2]["LaunchTemplateData"]  # type: ignore[index]
+                 for r in rec.of_type("aws:ec2/launchTemplate:LaunchTemplate")}
+    groups = rec.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert groups
+    for ng in groups:
+        req = request_for(ng)[2]  # type: ignore[index]
+        lt = templates[req["launchTemplate"]["id"]]
+        assert ("InstanceType" in lt) != ("instanceTypes" in req), f"{ng.urn}: instance type in both or neither"
+        assert "IamInstanceProfile" not in lt and "ImageId" not in lt, ng.urn
+        assert lt.get("InstanceMarketOptions", {}).get("MarketType") != "spot", ng.urn
+        assert len(req["nodegroupName"]) <= 63, ng.urn
+        if req["capacityType"] == "CAPACITY_BLOCK":
+            assert lt["InstanceMarketOptions"] == {"MarketType": "capacity-block"}, ng.urn
+            assert lt["CapacityReservationSpecification"]["CapacityReservationTarget"]["CapacityReservationId"], ng.urn
+            assert len(req["subnets"]) == 1, f"{ng.urn}: a Capacity Block is in one AZ"
+        if "CapacityReservationSpecification" in lt:
+            assert len(req["subnets"]) == 1, f"{ng.urn}: a reservation is in one AZ"
+        md = lt["MetadataOptions"]
+        assert (md["HttpTokens"], md["HttpPutResponseHopLimit"]) == ("required", 1), ng.urn
+        assert all(b["Ebs"]["Encrypted"] for b in lt["BlockDeviceMappings"]), ng.urn
+
+
+def test_every_iam_policy_passes_parliament(rec):
+    policies = [(r.urn, r.inputs["policy"]) for r in rec.of_type("aws:iam/rolePolicy:RolePolicy")]
+    assert policies
+    for urn, doc in policies:
+        findings = [(f.issue, f.detail) for f in parliament.analyze_policy_string(doc).findings]
+        assert not findings, f"{urn}: {findings}"
+    for role in rec.of_type("aws:iam/role:Role"):
+        trust = json.loads(role.inputs["assumeRolePolicy"])
+        assert {s["Principal"]["Service"] for s in trust["Statement"]} <= {
+            "eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"}, role.urn
+        assert all(s["Effect"] == "Allow" and "Condition" not in s or s["Condition"] for s in trust["Statement"])
+
+
+def test_the_oracles_can_fail():
+    """The same checks reject what EKS would: a bad enum, a missing required member, a wildcard policy."""
+    model = SESSION.get_service_model("eks").operation_model("CreateNodegroup").input_shape
+    bad = {"clusterName": "c", "nodegroupName": "n", "subnets": ["s"], "nodeRole": "r", "capacityType": "RESERVED",
+           "taints": [{"key": "k", "effect": "NoSchedule"}]}
+    assert enum_problems(model, bad) == [
+        "capacityType = 'RESERVED': not one of ['ON_DEMAND', 'SPOT', 'CAPACITY_BLOCK']",
+        "taints[0].effect = 'NoSchedule': not one of ['NO_SCHEDULE', 'NO_EXECUTE', 'PREFER_NO_SCHEDULE']"]
+    del bad["nodeRole"]
+    assert botocore.validate.ParamValidator().validate(bad, model).has_errors()
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "eks:*", "Resource": "*"}]}
+    assert parliament.analyze_policy_string(json.dumps(wide)).findings
