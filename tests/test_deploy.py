@@ -179,3 +179,36 @@ def test_the_api_is_reachable_from_where_pulumi_up_runs(stack):
 def test_prod_stays_private():
     (cluster,) = testing.run_stack(project().root, "prod").of_type("aws:eks/cluster:Cluster")
     assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False, cluster.urn
+
+
+def test_a_second_up_after_ray_autoscaled_keeps_the_live_workers(monkeypatch):
+    """Second `pulumi up` after the Ray autoscaler scaled the dev cluster's l4 group to 2 workers:
+    the apply takes the atomic worker list back with force (no SSA conflict with the autoscaler's
+    field manager) and carries replicas 2, so no running worker is deleted. A group whose new
+    maxWorkers is below the live count is clamped."""
+    from raystack.testing import mocks
+
+    org_project_stack = "organization/raystack/dev"
+    monkeypatch.setattr(mocks, "LIVE_STACK_OUTPUTS", {org_project_stack: {"ray_clusters": [
+        {"name": "dev", "namespace": "ray"}]}})
+    live = {"spec": {"workerGroupSpecs": [{"groupName": "l4", "replicas": 2, "minReplicas": 0, "maxReplicas": 2,
+                                           "scaleStrategy": {"workersToDelete": []}}]}}
+    monkeypatch.setattr(mocks, "LIVE_OBJECTS", {("kubernetes:ray.io/v1:RayCluster", "ray/dev"): live})
+    rec = run_with("dev")
+    assert ("kubernetes:ray.io/v1:RayCluster", "raystack-dev-live", "ray/dev") in rec.reads, rec.reads
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    (group,) = rc.inputs["spec"]["workerGroupSpecs"]
+    assert (group["replicas"], group["minReplicas"], group["maxReplicas"]) == (2, 0, 2), rc.urn
+    assert rc.inputs["metadata"]["annotations"]["pulumi.com/patchForce"] == "true", rc.urn
+
+    clusters = [{"name": "dev", "namespace": "ray", "workerGroups": [{"name": "l4", "pool": "l4-spot", "maxWorkers": 1}]}]
+    rec = run_with("dev", **{"raystack:rayClusters": clusters})
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    assert rc.inputs["spec"]["workerGroupSpecs"][0]["replicas"] == 1, "clamped to the new maxWorkers"
+
+
+def test_a_first_up_reads_nothing_live():
+    rec = testing.run_stack(project().root, "dev")
+    assert not [r for r in rec.reads if r[0] == "kubernetes:ray.io/v1:RayCluster"], rec.reads
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    assert rc.inputs["spec"]["workerGroupSpecs"][0]["replicas"] == 0, rc.urn

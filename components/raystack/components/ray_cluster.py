@@ -17,10 +17,8 @@ from ..model import defaults
 from ..model.facts import PoolFacts
 from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
+from ..ray.raycluster import with_live_replicas
 from ..spec.types import PoolDescriptor, RayClusterSpec
-
-#: The Ray autoscaler owns these; Pulumi must not fight it.
-AUTOSCALER_OWNED = ["spec.workerGroupSpecs[*].replicas", "spec.workerGroupSpecs[*].scaleStrategy"]
 
 
 class RayClusterArgs(TypedDict):
@@ -55,14 +53,17 @@ class RayCluster(pulumi.ComponentResource):
         self._build(name, plan, opts)
 
     @classmethod
-    def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions) -> "RayCluster":
-        """From the resolved model (RayPlatform): the manifest as rendered there."""
+    def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,
+                    live: pulumi.Input[dict[str, int]] | None = None) -> "RayCluster":
+        """From the resolved model (RayPlatform): the manifest as rendered there, with the live
+        replicas of each group when the cluster already runs."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts)
+        self._build(name, plan, opts, live)
         return self
 
-    def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None) -> None:
+    def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None,
+               live: pulumi.Input[dict[str, int]] | None = None) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
         # pools, device plugin), so the ordering is explicit on the RayCluster.
         given: Any = opts.depends_on if opts and opts.depends_on else []
@@ -74,8 +75,12 @@ class RayCluster(pulumi.ComponentResource):
             api_version=plan.manifest["apiVersion"],
             kind=plan.manifest["kind"],
             metadata=meta,
-            spec=plan.manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=deps, ignore_changes=AUTOSCALER_OWNED),
+            # No ignore_changes on replicas: pulumi-kubernetes cannot ignore list paths under
+            # server-side apply (await.go handleSSAIgnoreFields), and the engine would put back the
+            # old input. The live replicas are sent instead.
+            spec=plan.manifest["spec"] if live is None else pulumi.Output.from_input(live).apply(
+                lambda replicas: with_live_replicas(plan.manifest["spec"], replicas)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
         )
         if plan.network_policy_spec is not None:
             k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]

@@ -120,7 +120,31 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "labels": {"app.kubernetes.io/part-of": "raystack", "app.kubernetes.io/managed-by": "pulumi"},
             # `pulumi up` waits until the head runs (pulumi-kubernetes' generic await; KubeRay 1.7
             # reports HeadPodReady by default) and fails if it never does.
-            "annotations": {"pulumi.com/waitFor": "condition=HeadPodReady"},
+            # The Ray autoscaler patches workerGroupSpecs (an atomic list) as another field manager:
+            # a server-side apply must force to take it back, and sends the live replicas so the
+            # take-over resets nothing (see with_live_replicas).
+            "annotations": {"pulumi.com/waitFor": "condition=HeadPodReady", "pulumi.com/patchForce": "true"},
         },
         "spec": cluster_spec,
     }
+
+
+def with_live_replicas(spec: dict[str, Any], live: dict[str, int]) -> dict[str, Any]:
+    """The rendered spec with each worker group's ``replicas`` set to the live value (what the Ray
+    autoscaler last chose), clamped into the group's new [minReplicas, maxReplicas]. The list of
+    worker groups is atomic in the CRD, so an apply replaces it whole: sending the live replicas is
+    what keeps running workers running across `pulumi up`."""
+    out = dict(spec)
+    groups = []
+    for g in spec["workerGroupSpecs"]:
+        g = dict(g)
+        if g["groupName"] in live:
+            g["replicas"] = max(g["minReplicas"], min(g["maxReplicas"], int(live[g["groupName"]])))
+        groups.append(g)
+    out["workerGroupSpecs"] = groups
+    return out
+
+
+def live_replicas(spec: dict[str, Any] | None) -> dict[str, int]:
+    """groupName -> replicas of a live RayCluster's spec."""
+    return {g["groupName"]: int(g.get("replicas") or 0) for g in (spec or {}).get("workerGroupSpecs") or []}

@@ -19,6 +19,11 @@ REGION_WITHOUT_CONFIG = "eu-central-1"
 #: Node groups that already exist, as the provider would read them: cluster -> node group -> live
 #: desired size (what the Cluster Autoscaler last set). Empty: a first `pulumi up`.
 LIVE_NODE_GROUPS: dict[str, dict[str, int]] = {}
+#: The outputs of stacks' last deployments, by stack reference name (what StackReference reads).
+LIVE_STACK_OUTPUTS: dict[str, dict[str, Any]] = {}
+#: Live objects a program reads (Resource.get), by (type token, id): e.g. a RayCluster the Ray
+#: autoscaler has scaled since the last `pulumi up`.
+LIVE_OBJECTS: dict[tuple[str, str], dict[str, Any]] = {}
 #: The role the mock deployment runs as (its issuer ARN is what getSessionContext answers).
 DEPLOYER_ROLE = "deployer"
 AVAILABILITY_ZONES = {"names": ["us-east-1a", "us-east-1b", "us-east-1c"],
@@ -58,6 +63,11 @@ class RecordingMocks(pmocks.Mocks):
     """Answers registrations with ``computed_outputs`` and the invokes raystack makes."""
 
     def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.resource_id:  # a read of something that exists: a stack reference, a live object
+            if args.typ == "pulumi:pulumi:StackReference":
+                return args.resource_id, {"name": args.resource_id, "secretOutputNames": [],
+                                          "outputs": LIVE_STACK_OUTPUTS.get(args.resource_id, {})}
+            return args.resource_id, dict(LIVE_OBJECTS.get((args.typ, args.resource_id), {}))
         return f"{args.name}-id", computed_outputs(args.typ, args.name, dict(args.inputs))
 
     def call(self, args: pmocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]

@@ -53,6 +53,8 @@ class Recording:
     outputs: dict[str, Any] = field(default_factory=dict)
     #: (token, arguments) of every invoke (data source) the program made.
     invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: (type, name, id) of every existing resource the program read (Resource.get, StackReference).
+    reads: list[tuple[str, str, str]] = field(default_factory=list)
     logs: list[tuple[str, str]] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[Registered]:
@@ -66,6 +68,10 @@ class RecordingMonitor(pmocks.MockMonitor):
     def __init__(self, mocks: pmocks.Mocks, recording: Recording):
         super().__init__(mocks)
         self.recording = recording
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.recording.reads.append((request.type, request.name, request.id))
+        return super().ReadResource(request)  # type: ignore[no-untyped-call]
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.recording.invokes.append((request.tok, to_json_safe(rpc.deserialize_properties(request.args))))
