@@ -44,7 +44,8 @@ def create_cluster(i: dict[str, Any]) -> dict[str, Any]:
 
 def create_nodegroup(i: dict[str, Any]) -> dict[str, Any]:
     req: dict[str, Any] = {
-        "clusterName": i["clusterName"], "nodegroupName": i["nodeGroupName"],
+        # A name prefix gets the provider's 26-character unique suffix (terraform-plugin-sdk id package).
+        "clusterName": i["clusterName"], "nodegroupName": i.get("nodeGroupName") or i["nodeGroupNamePrefix"] + "0" * 26,
         "scalingConfig": {k: int(v) for k, v in i["scalingConfig"].items()},
         "subnets": i["subnetIds"], "amiType": i["amiType"], "nodeRole": i["nodeRoleArn"],
         "labels": i.get("labels", {}), "tags": i.get("tags", {}),

@@ -9,7 +9,7 @@ import copy
 import pytest
 from conftest import raycluster_objects, run_stack
 from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
-from raystack import versions
+from raystack import testing, versions
 from raystack.hardware import catalog
 from raystack.hardware.accelerators import ACCELERATOR_KINDS
 from support import tolerates
@@ -60,7 +60,9 @@ def test_neuron_pools_get_the_neuron_ami_the_plugin_and_a_scale_from_zero_templa
     tags = sorted((t.inputs["autoscalingGroupName"], t.inputs["tag"]["key"], t.inputs["tag"]["value"])
                   for t in rec.of_type("aws:autoscaling/tag:Tag"))
     key = "k8s.io/cluster-autoscaler/node-template/resources/aws.amazon.com/neuron"
-    assert tags == [("eks-raystack-neuron-inf2-0000", key, "12"), ("eks-raystack-neuron-trn1-0000", key, "16")], tags
+    suffix = testing.mocks.MOCK_UNIQUE_SUFFIX
+    assert tags == [(f"eks-raystack-neuron-inf2-{suffix}-0000", key, "12"),
+                    (f"eks-raystack-neuron-trn1-{suffix}-0000", key, "16")], tags
     for rc in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
         assert plugin.urn in rc.dependencies, f"{rc.urn} does not wait for the Neuron device plugin"
 

@@ -40,7 +40,8 @@ def test_g6e_12xlarge_pool_is_a_hardened_nvidia_node_group():
     assert not ng.ignore_changes, f"{ng.urn}: ignoring desiredSize breaks raising minSize later"
     assert i["labels"]["nvidia.com/gpu.present"] == "true", ng.urn
     assert i["labels"]["raystack.io/pool"] == "l40s", ng.urn
-    assert i["nodeGroupName"] == "unit-l40s", f"{ng.urn}: {i['nodeGroupName']}"
+    # A prefix (the provider adds a unique suffix): a replacement creates the new group first.
+    assert i["nodeGroupNamePrefix"] == "unit-l40s-" and "nodeGroupName" not in i, ng.urn
     lt = only(rec, "aws:ec2/launchTemplate:LaunchTemplate")
     md = lt.inputs["metadataOptions"]
     assert md["httpTokens"] == "required", f"{lt.urn}: IMDSv2 not required"

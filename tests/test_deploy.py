@@ -149,12 +149,14 @@ def test_ray_clusters_stay_out_of_system_and_addon_namespaces(namespace):
 def test_desired_size_follows_the_live_node_group_clamped_to_the_new_bounds(monkeypatch, live, pool_min, pool_max, want):
     from raystack.testing import mocks
 
-    monkeypatch.setattr(mocks, "LIVE_NODE_GROUPS",
-                        {} if live is None else {"raystack-dev": {"raystack-dev-l4-spot": live}})
+    # The live group: raystack 0.1's fixed name, or a prefixed one; an l4-spot2 pool's group is not ours.
+    groups = {"raystack-dev-l4-spot": live, "raystack-dev-l4-spot2-20260101000000000000000001": 7}
+    monkeypatch.setattr(mocks, "LIVE_NODE_GROUPS", {} if live is None else {"raystack-dev": groups})
     pools = [{"name": "l4-spot", "instanceType": "g6.xlarge", "capacityType": "SPOT", "minSize": pool_min,
               "maxSize": pool_max}]
     rec = run_with("dev", **{"raystack:gpuPools": pools})
-    (ng,) = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["nodeGroupName"] == "raystack-dev-l4-spot"]
+    (ng,) = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup")
+             if r.inputs["nodeGroupNamePrefix"] == "raystack-dev-l4-spot-"]
     assert ng.inputs["scalingConfig"] == {"minSize": pool_min, "maxSize": pool_max, "desiredSize": want}, ng.urn
     assert "scalingConfig.desiredSize" not in ng.ignore_changes, ng.urn
 
@@ -212,3 +214,18 @@ def test_a_first_up_reads_nothing_live():
     assert not [r for r in rec.reads if r[0] == "kubernetes:ray.io/v1:RayCluster"], rec.reads
     (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
     assert rc.inputs["spec"]["workerGroupSpecs"][0]["replicas"] == 0, rc.urn
+
+
+def test_priority_expander_regexes_do_not_overlap_between_pools():
+    """Pool 'l4' must not match the Auto Scaling groups of pool 'l4-spot' (review NIT 14)."""
+    import re
+
+    from raystack.clouds.aws.autoscaler_config import expander_priorities
+    from support import gpu_pool
+
+    pools = [gpu_pool("g6.xlarge", name="l4"), gpu_pool("g6.2xlarge", name="l4-spot")]
+    prio = expander_priorities("c", pools)
+    asg = {"l4": "eks-c-l4-20261123000000000000000001-1a2b", "l4-spot": "eks-c-l4-spot-20261123000000000000000001-3c4d"}
+    regex = {name: next(r for rs in prio.values() for r in rs if re.escape(f"c-{name}-") in r) for name in asg}
+    for name, pattern in regex.items():
+        assert [n for n, a in asg.items() if re.match(pattern, a)] == [name], (pattern, asg)

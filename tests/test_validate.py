@@ -27,7 +27,7 @@ def test_base_resolves_to_a_fully_defaulted_model():
     assert (p.system_pool.min_size, p.system_pool.max_size, p.system_disk_size_gib) == (2, 3, 100)
     (pool,) = p.node_pools
     assert (pool.capacity_type, pool.os, pool.disk_size_gib, pool.min_size) == ("ON_DEMAND", "al2023", 200, 0)
-    assert pool.ami_type == "AL2023_x86_64_NVIDIA" and pool.node_group_name == "unit-l4"
+    assert pool.ami_type == "AL2023_x86_64_NVIDIA" and pool.node_group_name == "unit-l4-"
     (rc,) = p.ray_clusters
     assert rc.head_pool.name == "system" and (rc.namespace, rc.python_tag) == ("ray", "py311")
     (group,) = rc.groups

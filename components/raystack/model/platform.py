@@ -34,6 +34,7 @@ class NodePool:
     #: Cloud-specific image and naming decisions (EKS: AMI type, image volume, node group name).
     ami_type: str
     image_volume_device: str
+    #: The EKS node group name prefix (<cluster>-<pool>-; the provider adds a unique suffix).
     node_group_name: str
     facts: PoolFacts
 

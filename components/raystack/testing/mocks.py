@@ -37,13 +37,23 @@ def _eks_cluster(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "certificateAuthority": {"data": "bW9jay1jYQ=="}, "vpcConfig": vpc}
 
 
+def _node_group_name(name: str, inputs: dict[str, Any]) -> str:
+    """What the provider names a node group: its name, or its prefix plus a unique suffix."""
+    if "nodeGroupNamePrefix" in inputs:
+        return f"{inputs['nodeGroupNamePrefix']}{MOCK_UNIQUE_SUFFIX}"
+    return str(inputs.get("nodeGroupName", name))
+
+
+#: The unique suffix the mock provider appends to name prefixes (26 characters, as terraform's).
+MOCK_UNIQUE_SUFFIX = "20261123000000000000000001"
+
 #: Type token -> (resource name, inputs) -> outputs added to the inputs.
 COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:ec2/launchTemplate:LaunchTemplate": lambda name, i: {"latestVersion": 1},
     "aws:eks/nodeGroup:NodeGroup": lambda name, i: {
-        "nodeGroupName": i.get("nodeGroupName", name),
-        "resources": [{"autoscalingGroups": [{"name": f"eks-{i.get('nodeGroupName', name)}-0000"}]}]},
+        "nodeGroupName": _node_group_name(name, i),
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{_node_group_name(name, i)}-0000"}]}]},
     "aws:ec2/placementGroup:PlacementGroup": lambda name, i: {"name": i.get("name", name)},
     "aws:iam/role:Role": lambda name, i: {"name": i.get("name", name), "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
     "kubernetes:helm.sh/v3:Release": lambda name, i: {"name": i.get("name", name), "status": {"status": "deployed"}},

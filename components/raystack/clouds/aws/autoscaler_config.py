@@ -30,13 +30,14 @@ def expander_priorities(cluster_name: str, pools: list[PoolFacts]) -> dict[int, 
     """Priority-expander config: cheaper pools get higher priority, so when
     several pools fit a pending pod the Cluster Autoscaler grows the cheapest.
     (CA's `price` expander exists only on GCE.) Regexes match the Auto Scaling
-    group names EKS gives managed node groups: eks-<nodegroup>-<uuid>."""
+    group names EKS gives managed node groups: eks-<nodegroup>-<uuid>, where the node group's name is
+    <cluster>-<pool>-<suffix starting with a digit> (so pool l4 does not also match l4-spot)."""
     priced = sorted((p for p in pools if p.price_usd_hour is not None), key=lambda p: p.price_usd_hour or 0.0)
     out: dict[int, list[str]] = {}
     n = len(priced)
     for rank, p in enumerate(priced):
         prio = 10 * (n - rank) + 10
-        out.setdefault(prio, []).append(f"^eks-{re.escape(nodegroup_name(cluster_name, p.name))}-.*")
+        out.setdefault(prio, []).append(f"^eks-{re.escape(nodegroup_name(cluster_name, p.name))}[0-9].*")
     # Everything else (the system pool, pools without a price) last.
     out.setdefault(1, []).append(".*")
     return out

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from ...model.platform import NodePool
 from .launch_template import node_launch_template
-from .pools import EKS_TAINT_EFFECTS
+from .pools import EKS_TAINT_EFFECTS, is_pool_nodegroup
 
 
 def managed_node_group(
@@ -43,7 +43,8 @@ def managed_node_group(
     return aws.eks.NodeGroup(
         resource_name,
         cluster_name=cluster_name,
-        node_group_name=pool.node_group_name,
+        # A prefix, not a name: replacements create the new group first (no outage of the pool).
+        node_group_name_prefix=pool.node_group_name,
         node_role_arn=node_role_arn,
         subnet_ids=subnet_ids,
         ami_type=pool.ami_type,
@@ -67,7 +68,7 @@ def clamp(value: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
-def live_desired_size(cluster_name: pulumi.Input[str], node_group_name: str, min_size: int,
+def live_desired_size(cluster_name: pulumi.Input[str], node_group_prefix: str, min_size: int,
                       max_size: int) -> pulumi.Output[int]:
     """The Cluster Autoscaler owns the node count. A new node group starts at min; an existing one
     keeps its live desired size, clamped into [min, max], so raising minSize (or lowering maxSize)
@@ -78,9 +79,11 @@ def live_desired_size(cluster_name: pulumi.Input[str], node_group_name: str, min
         names = aws.eks.get_node_groups_output(cluster_name=cluster).names
 
         def pick(present: list[str]) -> pulumi.Output[int] | int:
-            if node_group_name not in (present or []):
+            pool = node_group_prefix[len(cluster) + 1:-1]
+            mine = sorted(n for n in (present or []) if is_pool_nodegroup(n, cluster, pool))
+            if not mine:
                 return min_size
-            found = aws.eks.get_node_group_output(cluster_name=cluster, node_group_name=node_group_name)
+            found = aws.eks.get_node_group_output(cluster_name=cluster, node_group_name=mine[-1])
             return found.scaling_configs.apply(
                 lambda c: clamp(int(c[0].desired_size), min_size, max_size) if c else min_size)
         return names.apply(pick)

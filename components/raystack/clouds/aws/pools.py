@@ -22,12 +22,23 @@ SOURCE = "eks-managed-node-group"
 CA_ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
 #: EKS spells taint effects in its own enum.
 EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
-#: EKS node group names are <= 63 characters; raystack names them <cluster>-<pool>.
+#: EKS node group names are <= 63 characters. raystack gives a prefix, <cluster>-<pool>-, and the
+#: provider appends a 26-character unique suffix (terraform-plugin-sdk id.UniqueIDSuffixLength), so a
+#: replacement (new instance type, AMI type, subnets...) creates the new group before deleting the old.
 NODEGROUP_NAME_MAX = 63
+NODEGROUP_SUFFIX_LENGTH = 26
 
 
 def nodegroup_name(cluster_name: str, pool_name: str) -> str:
-    return f"{cluster_name}-{pool_name}"
+    """The node group name prefix of a pool (also raystack 0.1's fixed node group name, plus '-')."""
+    return f"{cluster_name}-{pool_name}-"
+
+
+def is_pool_nodegroup(name: str, cluster_name: str, pool_name: str) -> bool:
+    """Whether a live node group belongs to the pool: <prefix><unique suffix starting with the
+    year>, or raystack 0.1's fixed <cluster>-<pool>. (Pool 'l4' does not claim 'l4-spot' groups.)"""
+    prefix = nodegroup_name(cluster_name, pool_name)
+    return name == prefix[:-1] or (name.startswith(prefix) and name[len(prefix):len(prefix) + 1].isdigit())
 
 
 def node_labels(name: str, os: str, kind: str, model: str, extra: dict[str, str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from ...model.findings import Finding
 from ...rules.common import DNS1123_LABEL, check_name, key
 from ...rules.kube import check_labels, check_taints
 from .ami import AMI_TABLE
-from .pools import NODEGROUP_NAME_MAX, nodegroup_name
+from .pools import NODEGROUP_NAME_MAX, NODEGROUP_SUFFIX_LENGTH, nodegroup_name
 
 MIN_DISK_GIB = 100
 
@@ -113,9 +113,12 @@ def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
 def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding]) -> None:
     """``p``: a defaulted NodePoolSpec; ``base``: its key path."""
     check_name(findings, f"{base}.name", p["name"], DNS1123_LABEL, 30, "DNS-1123 label")
-    if cluster_name and len(nodegroup_name(cluster_name, p["name"])) > NODEGROUP_NAME_MAX:
-        findings.append(Finding(f"{base}.name", p["name"], f"node group name '{nodegroup_name(cluster_name, p['name'])}'"
-                                                           f" exceeds {NODEGROUP_NAME_MAX} characters"))
+    prefix = nodegroup_name(cluster_name or "", p["name"])
+    if cluster_name and len(prefix) + NODEGROUP_SUFFIX_LENGTH > NODEGROUP_NAME_MAX:
+        findings.append(Finding(f"{base}.name", p["name"], f"node group name prefix '{prefix}' leaves no room for the "
+                                                           f"{NODEGROUP_SUFFIX_LENGTH}-character unique suffix within "
+                                                           f"{NODEGROUP_NAME_MAX}; allowed: at most "
+                                                           f"{NODEGROUP_NAME_MAX - NODEGROUP_SUFFIX_LENGTH} characters"))
     check_labels(f"{base}.labels", p["labels"], findings)
     check_taints(f"{base}.taints", p["taints"], findings)
     it_name = p["instance_type"]
