@@ -247,3 +247,14 @@ def test_bad_stack_exits_1_with_the_same_messages_in_text_and_json(tmp_path, cap
     (finding,) = [v for v in doc["validation"] if v["field"] == key]
     assert finding["severity"] == "error" and fragment in finding["message"], finding
     assert err_json == err, "text and JSON runs report the same findings"
+
+
+def test_cost_is_unknown_rather_than_guessed_for_another_region(tmp_path, capsys):
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.dev.yaml"
+    f.write_text(f.read_text().replace("aws:region: us-east-1", "aws:region: eu-west-1"))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--format", "json", "--no-ray"])
+    out, err = capsys.readouterr()
+    cost = json.loads(out)["cost"]
+    assert cost["max_usd_per_hour"] is None and "eu-west-1" in cost["notes"], cost
+    assert "no catalog prices for eu-west-1" in err and rc == 0

@@ -149,6 +149,7 @@ def plan_command(args: argparse.Namespace) -> int:
             return fail([issue("error", "program", f"stack {args.stack}", str(project.program_dir),
                                f"the Pulumi program failed: {type(e).__name__}: {e}")])
         report = plan.build_report(recording, platform, project=project.name, stack=args.stack,
+                                   region=config.get("aws:region"),
                                    project_dir=project_dir, crd_dir=args.crd_dir, validator=worker,
                                    kubernetes_version=args.kubernetes_version)
     finally:

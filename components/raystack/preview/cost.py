@@ -10,11 +10,21 @@ from .objects import issue
 
 #: EKS control-plane price (standard support), us-east-1; not in the instance catalog.
 EKS_CONTROL_PLANE_USD_PER_HOUR = 0.10
+#: The region the catalog's prices are for.
+PRICED_REGION = "us-east-1"
 
-def cost(platform: Any) -> tuple[dict[str, Any], list[Finding]]:
+
+def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, Any], list[Finding]]:
     """Hourly cost from the catalog's on-demand prices. GPU pools this stack creates
     count in idle (all at min) and max (all at max); the baseline (EKS control plane
-    and the system pool) is reported separately. Pools without a price are named."""
+    and the system pool) is reported separately. Pools without a price are named.
+    For a region the catalog has no prices for, the totals are unknown (None), not guessed."""
+    if region and region != PRICED_REGION and platform is not None and platform.creates_cluster:
+        return ({"idle_usd_per_hour": None, "max_usd_per_hour": None, "baseline_usd_per_hour": None,
+                 "baseline_max_usd_per_hour": None, "pools": [],
+                 "notes": f"the catalog has {PRICED_REGION} prices only; the stack deploys to {region}"},
+                [issue("warning", "cost", f"region {region}", "price_usd_hour",
+                       f"no catalog prices for {region} (only {PRICED_REGION}): cost not estimated")])
     findings: list[Finding] = []
     doc: dict[str, Any] = {"idle_usd_per_hour": 0.0, "max_usd_per_hour": 0.0, "baseline_usd_per_hour": 0.0,
                            "baseline_max_usd_per_hour": 0.0, "pools": [],

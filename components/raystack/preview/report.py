@@ -18,7 +18,7 @@ from ..model.platform import Platform
 from ..testing.values import restore_ints
 from .checks.ray_parser import compare_with_ray
 from .checks.worker import ValidationWorker, Validator
-from .cost import cost
+from .cost import PRICED_REGION, cost
 from .objects import _container_limits, _group_pool, _quantity, issue, k8s_objects, ray_clusters
 
 
@@ -173,6 +173,7 @@ class Report:
 
 
 def build_report(recording: Any, platform: Any, *, project: str, stack: str, project_dir: Path,
+                 region: str | None = PRICED_REGION,
                  crd_dir: Path | None = None, validator: Validator | ValidationWorker | None = None,
                  kubernetes_version: str | None = None) -> Report:
     findings: list[Finding] = []
@@ -181,7 +182,7 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
     if platform is not None:
         findings += [replace(w, resource=f"stack {stack}") for w in platform.warnings]
     clusters = ray_clusters(recording)
-    cost_doc, cost_findings = cost(platform)
+    cost_doc, cost_findings = cost(platform, region)
     findings += cost_findings
 
     core = [(u, o) for u, o in k8s_objects(recording) if o["kind"] != "RayCluster"]
