@@ -58,7 +58,7 @@ class AcceleratorKind:
     autoscaler_template_resource: bool = False
 
     def units_per_device(self, model: str) -> int:
-        return self.ray_units_per_device.get(model, 1)
+        return self.ray_units_per_device.get(model, 1)  # one Ray unit per device unless the row says more
 
 
 ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {

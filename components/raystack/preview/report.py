@@ -113,7 +113,7 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
             pool = pools.get(_group_pool(g) or "")
             acc_res = pool.accelerator_resource if pool is not None else None
             accels = int(_quantity(limits[acc_res])) if acc_res and acc_res in limits else 0
-            hosts = g.get("numOfHosts", 1)
+            hosts = g.get("numOfHosts", 1)  # a recorded manifest: absent fields take the CRD's defaults
             rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": g.get("groupName"),
                          "pool": _group_pool(g), "accelerators_per_worker": accels,
                          "cpu": limits.get("cpu"), "memory": limits.get("memory"),

@@ -30,7 +30,7 @@ def load_project(project_dir: Path) -> Project:
     program_dir = (project_dir / main) if main else project_dir
     if program_dir.is_file():
         program_dir = program_dir.parent
-    stack_dir = project_dir / doc.get("stackConfigDir", ".")
+    stack_dir = project_dir / doc.get("stackConfigDir", ".")  # Pulumi's own default: beside Pulumi.yaml
     defaults: dict[str, Any] = {}
     for key, decl in (doc.get("config") or {}).items():
         full = key if ":" in key else f"{doc['name']}:{key}"

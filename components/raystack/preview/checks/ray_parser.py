@@ -47,7 +47,7 @@ def compare_with_ray(urn: str, rc: dict[str, Any], derived: dict[str, Any], plat
             continue
         res = nt.get("resources", {})
         limits = _container_limits(g)
-        hosts = g.get("numOfHosts", 1)
+        hosts = g.get("numOfHosts", 1)  # reads of a recorded manifest: absent fields take the CRD's defaults
         pool_name = _group_pool(g)
         pool = pools.get(pool_name or "")
         if pool is None:
