@@ -137,10 +137,14 @@ def generated_project(dest: Path, clusters: int) -> Path:
     shutil.copy(ROOT / "Pulumi.yaml", dest / "Pulumi.yaml")
     shutil.copytree(ROOT / "infra", dest / "infra")
     (dest / "stacks").mkdir()
+    # Pools sized so every team's groups fit together at maxWorkers (raystack checks it): per team
+    # 2 l4 nodes, 1 l4-x4 node (4 single-GPU workers), 1 l40s node; +1 so they are not exactly full.
     pools = [
-        {"name": "l4", "instanceType": "g6.xlarge", "capacityType": "SPOT", "minSize": 0, "maxSize": 8},
-        {"name": "l4-x4", "instanceType": "g6.12xlarge", "capacityType": "ON_DEMAND", "minSize": 0, "maxSize": 4},
-        {"name": "l40s", "instanceType": "g6e.xlarge", "capacityType": "ON_DEMAND", "minSize": 0, "maxSize": 4},
+        {"name": "l4", "instanceType": "g6.xlarge", "capacityType": "SPOT", "minSize": 0, "maxSize": 2 * clusters + 1},
+        {"name": "l4-x4", "instanceType": "g6.12xlarge", "capacityType": "ON_DEMAND", "minSize": 0,
+         "maxSize": clusters + 1},
+        {"name": "l40s", "instanceType": "g6e.xlarge", "capacityType": "ON_DEMAND", "minSize": 0,
+         "maxSize": clusters + 1},
     ]
     teams = [{
         "name": f"team-{i:03d}",
@@ -156,7 +160,9 @@ def generated_project(dest: Path, clusters: int) -> Path:
         "raystack:environment": "bench",
         "raystack:clusterName": "raystack-bench",
         "raystack:network": {"cidr": "10.70.0.0/16", "azCount": 2, "natGateways": "single"},
-        "raystack:systemPool": {"instanceType": "m7i.2xlarge", "minSize": 2, "maxSize": 4},
+        "raystack:apiIngressCidrs": ["10.70.0.0/16"],
+        # Room for every team's head (2 CPU + the autoscaler sidecar) beside the add-ons.
+        "raystack:systemPool": {"instanceType": "m7i.2xlarge", "minSize": 2, "maxSize": clusters // 2 + 3},
         "raystack:gpuPools": pools,
         "raystack:rayClusters": teams,
     }
