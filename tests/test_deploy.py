@@ -229,3 +229,14 @@ def test_priority_expander_regexes_do_not_overlap_between_pools():
     regex = {name: next(r for rs in prio.values() for r in rs if re.escape(f"c-{name}-") in r) for name in asg}
     for name, pattern in regex.items():
         assert [n for n, a in asg.items() if re.match(pattern, a)] == [name], (pattern, asg)
+
+
+def test_discovered_azs_prefer_those_offering_the_pools_instance_types(monkeypatch):
+    from raystack.testing import mocks
+
+    monkeypatch.setattr(mocks, "INSTANCE_TYPE_OFFERINGS", {"g6.xlarge": ["us-east-1b", "us-east-1c"]})
+    rec = run_with("dev")
+    subnets = sorted((r.name, r.inputs["availabilityZone"]) for r in rec.of_type("aws:ec2/subnet:Subnet")
+                     if "private" in r.name)
+    assert [az for _, az in subnets] == ["us-east-1b", "us-east-1c"], subnets
+    assert any(tok == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings" for tok, _ in rec.invokes)

@@ -26,6 +26,8 @@ class NetworkArgs(TypedDict):
     """single (default) or per_az (one NAT gateway per AZ, no cross-AZ dependency)."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource."""
+    instance_types: NotRequired[list[str]]
+    """Instance types the cluster's pools use: discovered AZs that offer them all come first."""
 
 
 class Network(pulumi.ComponentResource):
@@ -45,7 +47,8 @@ class Network(pulumi.ComponentResource):
         a = defaults.fill(NetworkArgs, args)
         out = build_network(self, name, cluster=a["cluster_name"], cidr=a["cidr"],
                             azs_given=a.get("availability_zones"),  # optional: else discovered
-                            az_count=a["az_count"], nat_gateways=NatGateways(a["nat_gateways"]).value, tags=dict(a["tags"]))
+                            az_count=a["az_count"], nat_gateways=NatGateways(a["nat_gateways"]).value, tags=dict(a["tags"]),
+                            instance_types=list(a.get("instance_types") or []))  # optional
         self.vpc_id = out.vpc_id
         self.private_subnet_ids = out.private_subnet_ids
         self.public_subnet_ids = out.public_subnet_ids

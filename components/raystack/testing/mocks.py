@@ -16,6 +16,8 @@ from pulumi.runtime import mocks as pmocks
 ACCOUNT = "123456789012"
 #: The region the mock provider reports when the stack sets no aws:region (as if AWS_REGION said so).
 REGION_WITHOUT_CONFIG = "eu-central-1"
+#: Instance type -> AZs offering it (types not listed are offered everywhere).
+INSTANCE_TYPE_OFFERINGS: dict[str, list[str]] = {}
 #: Node groups that already exist, as the provider would read them: cluster -> node group -> live
 #: desired size (what the Cluster Autoscaler last set). Empty: a first `pulumi up`.
 LIVE_NODE_GROUPS: dict[str, dict[str, int]] = {}
@@ -90,6 +92,12 @@ class RecordingMocks(pmocks.Mocks):
         if tok == "aws:iam/getSessionContext:getSessionContext":
             return {"arn": args.args.get("arn"), "issuerArn": f"arn:aws:iam::{ACCOUNT}:role/{DEPLOYER_ROLE}",
                     "issuerId": "AROAMOCK", "issuerName": DEPLOYER_ROLE, "sessionName": "session", "id": "x"}
+        if tok == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+            wanted = {v for f in args.args.get("filters", []) for v in f.get("values", [])}
+            offered = sorted({az for it, azs in INSTANCE_TYPE_OFFERINGS.items() if it in wanted for az in azs}
+                             if any(it in INSTANCE_TYPE_OFFERINGS for it in wanted) else AVAILABILITY_ZONES["names"])
+            return {"locations": offered, "instanceTypes": sorted(wanted), "locationTypes": ["availability-zone"] * len(offered),
+                    "id": "offerings"}
         if tok == "aws:eks/getNodeGroups:getNodeGroups":
             cluster = args.args.get("clusterName", "")
             return {"clusterName": cluster, "names": sorted(LIVE_NODE_GROUPS.get(cluster, {})), "id": cluster}

@@ -39,7 +39,8 @@ class EksBackend:
         if net.create:
             net_args: NetworkArgs = {"cluster_name": platform.cluster_name, "cidr": net.cidr,
                                      "az_count": net.az_count, "nat_gateways": NatGateways(net.nat_gateways),
-                                     "tags": self.tags}
+                                     "tags": self.tags,
+                                     "instance_types": sorted({p.instance_type for p in platform.node_pools})}
             if net.availability_zones:
                 net_args["availability_zones"] = list(net.availability_zones)
             network = Network(f"{name}-network", net_args, opts=child)

@@ -25,9 +25,16 @@ def _nth(i: int) -> Callable[[list[str]], str]:
     return lambda names: names[i]
 
 
+def prefer_offering(names: list[str], offered: list[str], count: int) -> list[str]:
+    """``count`` AZs: those that offer every wanted instance type first, in the provider's order,
+    then the others (a pool whose type an AZ lacks simply never launches there)."""
+    good = [n for n in names if n in offered]
+    return (good + [n for n in names if n not in good])[:count]
+
+
 def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[str], cidr: str,
                   azs_given: list[str] | None, az_count: int, nat_gateways: str,
-                  tags: dict[str, str]) -> NetworkOutputs:
+                  tags: dict[str, str], instance_types: list[str] | None = None) -> NetworkOutputs:
     count = len(azs_given) if azs_given else az_count
     plan = plan_subnets(cidr, count)
     child = pulumi.ResourceOptions(parent=parent)
@@ -41,7 +48,15 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
             state="available", exclude_zone_ids=sorted(REFUSED_ZONE_IDS),
             filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
             opts=pulumi.InvokeOptions(parent=parent))
-        azs = [available.names.apply(_nth(i)) for i in range(count)]
+        chosen: pulumi.Output[list[str]] = available.names
+        for it in sorted(set(instance_types or [])):
+            # Prefer AZs where every pool's instance type is offered (GPU types are in a few AZs only).
+            offered = aws.ec2.get_instance_type_offerings_output(
+                location_type="availability-zone",
+                filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=[it])],
+                opts=pulumi.InvokeOptions(parent=parent)).locations
+            chosen = pulumi.Output.all(chosen, offered).apply(lambda a: prefer_offering(a[0], a[1], len(a[0])))
+        azs = [chosen.apply(_nth(i)) for i in range(count)]
 
     vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True,
                       tags={**tags, "Name": f"{name}-vpc"}, opts=child)
