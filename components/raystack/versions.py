@@ -30,6 +30,16 @@ KUBERAY_GIT_REPO = "https://github.com/ray-project/kuberay"
 KUBERAY_CRD_PLURALS = ("rayclusters", "rayjobs", "rayservices", "raycronjobs")
 
 
+#: sha256 of each CRD file at the pinned tag (ray-operator/config/crd/bases at v1.7.0, read from the
+#: tag's git tree): raystack checks what it downloads against these before applying anything.
+KUBERAY_CRD_SHA256 = {
+    "rayclusters": "c44704442eef0c6721ad40c1d66782c8bd3fdab9d3344306a5820910a679baa1",
+    "rayjobs": "01a5cf3b17c1769fda44af7e82debcd98722f0c27b9ab84d084681c6649121f5",
+    "rayservices": "0a8fc325e6e22b9231c1f282b309555e2ecf94227ca20a03df3d1d9a403907ab",
+    "raycronjobs": "31c2c753bba01f7e8e89cb8e8c504131b58ee42090ca536d87f5ac27605a568e",
+}
+
+
 def kuberay_git_tag(version: str = KUBERAY_VERSION) -> str:
     return f"v{version}"
 

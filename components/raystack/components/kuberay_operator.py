@@ -9,6 +9,7 @@ every custom resource of that kind in the cluster, other stacks' included.
 """
 
 
+import os
 from typing import TypedDict
 
 import pulumi
@@ -17,8 +18,10 @@ from typing_extensions import NotRequired
 
 from .. import versions
 from .._k8s import pinned_release, pss_namespace
+from ..kube.crds import CrdUnavailable, verified_crd_files
 from ..kube.values import kuberay_values
 from ..model import defaults
+from ..model.findings import ConfigError, Finding
 
 
 class KubeRayOperatorArgs(TypedDict):
@@ -31,6 +34,17 @@ class KubeRayOperatorArgs(TypedDict):
     retain_crds_on_delete: NotRequired[bool]
     """Leave the CRDs in the cluster on destroy (default true): deleting a CRD deletes every
     custom resource of that kind, also other stacks'."""
+
+
+def _crd_files() -> list[str]:
+    """The verified CRD files. Under raystack's mock engine (raystack plan, tests) with no verified
+    copy at hand, the pinned URLs stand in: nothing is applied there."""
+    try:
+        return verified_crd_files()
+    except CrdUnavailable as e:
+        if os.environ.get("RAYSTACK_MOCK_ENGINE") == "1":
+            return versions.kuberay_crd_urls()
+        raise ConfigError([Finding("kuberay.crds", versions.kuberay_git_tag(), str(e))]) from None
 
 
 def retain_transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult:
@@ -48,13 +62,14 @@ class KubeRayOperator(pulumi.ComponentResource):
     """KubeRay version of the operator and CRDs."""
 
     def __init__(self, name: str, args: KubeRayOperatorArgs, opts: pulumi.ResourceOptions | None = None):
+        crd_files = _crd_files()  # fails before registering anything
         super().__init__("raystack:index:KubeRayOperator", name, {}, opts)
         a = defaults.fill(KubeRayOperatorArgs, args)
         retain = a["retain_crds_on_delete"]
         ns = pss_namespace(f"{name}-ns", a["namespace"], "restricted", pulumi.ResourceOptions(parent=self))
         self.crds = k8s.yaml.v2.ConfigGroup(
             f"{name}-crds",
-            files=versions.kuberay_crd_urls(),
+            files=crd_files,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=retain,
                                         transforms=[retain_transform] if retain else None),
         )

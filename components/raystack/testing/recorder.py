@@ -9,6 +9,7 @@ and the mocks answer with the computed outputs real providers would return.
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
 from collections.abc import Callable
@@ -140,6 +141,7 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
     def export(name: str, value: Any) -> None:
         exports[name] = value
 
+
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def _go() -> Any:
         pulumi.export = export
@@ -159,7 +161,16 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
 
         return collect()
 
-    _go()
+    # Components may stand in for what only a real deployment fetches (KubeRayOperator's CRD files).
+    before = os.environ.get("RAYSTACK_MOCK_ENGINE")
+    os.environ["RAYSTACK_MOCK_ENGINE"] = "1"
+    try:
+        _go()
+    finally:
+        if before is None:
+            os.environ.pop("RAYSTACK_MOCK_ENGINE", None)
+        else:
+            os.environ["RAYSTACK_MOCK_ENGINE"] = before
     return recording
 
 
