@@ -258,3 +258,26 @@ def test_cost_is_unknown_rather_than_guessed_for_another_region(tmp_path, capsys
     cost = json.loads(out)["cost"]
     assert cost["max_usd_per_hour"] is None and "eu-west-1" in cost["notes"], cost
     assert "no catalog prices for eu-west-1" in err and rc == 0
+
+
+@pytest.mark.parametrize(("edit", "recreates"), [
+    (("idleTimeoutSeconds: 120", "idleTimeoutSeconds: 300"), True),   # a cluster-wide autoscaler option
+    (("minWorkers: 0", "minWorkers: 1"), False),                        # replicas/min/max: scaling only
+])
+def test_compare_flags_edits_that_recreate_every_pod(tmp_path, capsys, edit, recreates):
+    proj = _project_copy(tmp_path)
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--format", "json", "--no-ray"])
+    before, _ = capsys.readouterr()
+    assert rc == 0
+    (tmp_path / "before.json").write_text(before)
+    f = proj / "stacks" / "Pulumi.dev.yaml"
+    assert edit[0] in f.read_text()
+    f.write_text(f.read_text().replace(*edit))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--no-ray",
+                   "--compare", str(tmp_path / "before.json")])
+    _, err = capsys.readouterr()
+    assert rc == 0
+    flagged = [ln for ln in err.splitlines() if "recreates every pod" in ln]
+    assert bool(flagged) == recreates, err
+    if recreates:
+        assert "spec.autoscalerOptions.idleTimeoutSeconds" in flagged[0], flagged

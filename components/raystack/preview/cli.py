@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--kubernetes-version", default=None, metavar="X.Y",
                       help="Kubernetes version for the OpenAPI schema check (default: the stack's)")
     plan.add_argument("--no-ray", action="store_true", help="skip Ray's autoscaler parser check (reported)")
+    plan.add_argument("--compare", type=Path, default=None, metavar="PLAN.json",
+                      help="a previous `--format json` plan: warn about RayCluster edits that recreate every pod")
     return parser
 
 
@@ -155,6 +157,14 @@ def plan_command(args: argparse.Namespace) -> int:
     finally:
         worker.close()
 
+    if args.compare is not None:
+        from .compare import recreated_clusters
+
+        try:
+            previous = json.loads(args.compare.read_text())
+        except (OSError, ValueError) as e:
+            raise UsageError(f"--compare {args.compare}: not a plan JSON ({e})") from None
+        report.findings.extend(recreated_clusters(previous, report.to_json()))
     if args.out is not None:
         files, file_findings = argocd.gitops_files(recording, project.name, args.stack)
         report.findings.extend(file_findings)
