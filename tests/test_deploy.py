@@ -97,6 +97,7 @@ def test_cluster_node_groups_and_autoscaler_wait_for_their_iam(stack):
 def test_ray_pods_shm_memory_labels_and_readiness(stack):
     for urn, rc in raycluster_objects(testing.run_stack(project().root, stack)):
         assert rc["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=HeadPodReady", urn
+        assert int(rc["metadata"]["annotations"]["pulumi.com/timeoutSeconds"]) >= 20 * 60, f"{urn}: GPU cold start"
         groups = [("head", rc["spec"]["headGroupSpec"])] + [(g["groupName"], g) for g in rc["spec"]["workerGroupSpecs"]]
         for name, g in groups:
             store_mib = int(g["rayStartParams"]["object-store-memory"]) // 2**20

@@ -23,6 +23,9 @@ HEAD_PORTS = [
     {"containerPort": 8265, "name": "dashboard"},
     {"containerPort": 8080, "name": "metrics"},
 ]
+#: How long `pulumi up` waits for the head: a node from zero (~5 min for a GPU instance to boot and
+#: join), a multi-GB Ray image pull through NAT (~10 min) and margin.
+READY_TIMEOUT_SECONDS = 1800
 WORKER_LIFECYCLE = {"preStop": {"exec": {"command": ["/bin/sh", "-c", "ray stop"]}}}
 
 
@@ -123,7 +126,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             # The Ray autoscaler patches workerGroupSpecs (an atomic list) as another field manager:
             # a server-side apply must force to take it back, and sends the live replicas so the
             # take-over resets nothing (see with_live_replicas).
-            "annotations": {"pulumi.com/waitFor": "condition=HeadPodReady", "pulumi.com/patchForce": "true"},
+            "annotations": {"pulumi.com/waitFor": "condition=HeadPodReady", "pulumi.com/patchForce": "true",
+                            "pulumi.com/timeoutSeconds": str(READY_TIMEOUT_SECONDS)},
         },
         "spec": cluster_spec,
     }
