@@ -119,7 +119,7 @@ def _pools():
         "max_size": 3,
         "labels": {"team.example.com/name": "ml"},
         "taints": [{"key": "dedicated", "value": "ml", "effect": "NoExecute"},
-                   {"key": "spotty", "effect": "PreferNoSchedule"}],
+                   {"key": "spotty", "value": "yes", "effect": "PreferNoSchedule"}],
     })
     arm = gpu_pool("g5g.2xlarge", name="arm", os="bottlerocket")
     old = existing_pool({

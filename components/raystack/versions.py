@@ -112,8 +112,10 @@ CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
 #: appVersion pairs from kubernetes/autoscaler (PR #8655, #9193; issue #8891).
 #: The image tag is pinned explicitly rather than left to the chart default.
 CLUSTER_AUTOSCALER_PINS: dict[str, AutoscalerPin] = {
-    "1.34": AutoscalerPin(chart_version="9.53.0", image_tag="v1.34.2"),
-    "1.35": AutoscalerPin(chart_version="9.54.0", image_tag="v1.35.0"),
+    # Image patches newer than the charts' appVersion (tags cluster-autoscaler-1.34.5 and -1.35.2,
+    # 2026-07-22, read by the kubernetes deploy review): the charts take an image override.
+    "1.34": AutoscalerPin(chart_version="9.53.0", image_tag="v1.34.5"),
+    "1.35": AutoscalerPin(chart_version="9.54.0", image_tag="v1.35.2"),
 }
 
 

@@ -59,8 +59,9 @@ def autoscaler_values(cluster_name: str, region: str, kubernetes_version: str,
             "balance-similar-node-groups": "true",
             "scale-down-unneeded-time": SCALE_DOWN_UNNEEDED_TIME,
             "scale-down-delay-after-add": SCALE_DOWN_DELAY_AFTER_ADD,
-            # Ray pods mount an emptyDir at /dev/shm; without this CA would
-            # never remove a node that still runs one.
+            # Ray pods mount an emptyDir at /dev/shm. Nodes running Ray workers are not drained
+            # anyway (their pods belong to a custom controller, --skip-nodes-with-custom-controller-
+            # pods defaults to true); this lets CA remove nodes left with other emptyDir pods.
             "skip-nodes-with-local-storage": "false",
         },
         "containerSecurityContext": {

@@ -31,6 +31,8 @@ class EksOutputs:
 
 def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str],
                region: pulumi.Input[str]) -> pulumi.Output[str]:
+    profile = pulumi.Config("aws").get("profile")
+
     def build(parts: list[str]) -> str:
         n, ep, ca_data, region = parts
         return json.dumps({
@@ -43,6 +45,8 @@ def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.
                 "apiVersion": "client.authentication.k8s.io/v1beta1",
                 "command": "aws",
                 "args": ["eks", "get-token", "--cluster-name", n, "--region", region, "--output", "json"],
+                # The token is minted with the stack's AWS profile, as the provider uses it.
+                **({"env": [{"name": "AWS_PROFILE", "value": profile}]} if profile else {}),
             }}}],
         })
     return pulumi.Output.secret(pulumi.Output.all(name, endpoint, ca, region).apply(build))

@@ -121,6 +121,13 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
                                                            f"{NODEGROUP_NAME_MAX - NODEGROUP_SUFFIX_LENGTH} characters"))
     check_labels(f"{base}.labels", p["labels"], findings)
     check_taints(f"{base}.taints", p["taints"], findings)
+    for i, t in enumerate(p["taints"]):
+        if not t["value"]:
+            # CA's template for a node group at zero keeps only taints with a value (cluster-autoscaler
+            # cloudprovider/aws/aws_wrapper.go @1.35.0): a valueless taint would be invisible to it.
+            findings.append(Finding(f"{base}.taints[{i}].value", None,
+                                    "required on pools raystack creates: the Cluster Autoscaler ignores taints "
+                                    "without a value when it scales a pool up from zero"))
     it_name = p["instance_type"]
     try:
         it = catalog.lookup(it_name)
