@@ -281,3 +281,14 @@ def test_compare_flags_edits_that_recreate_every_pod(tmp_path, capsys, edit, rec
     assert bool(flagged) == recreates, err
     if recreates:
         assert "spec.autoscalerOptions.idleTimeoutSeconds" in flagged[0], flagged
+
+
+def test_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"raystack {versions_of_package()}"
+
+
+def versions_of_package() -> str:
+    from importlib import metadata
+
+    return metadata.version("pulumi-raystack")

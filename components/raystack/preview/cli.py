@@ -25,9 +25,21 @@ class UsageError(Exception):
     pass
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("pulumi-raystack")
+    except metadata.PackageNotFoundError:  # run from a checkout without installing
+        from .. import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="raystack", description="GPU node pools, KubeRay and Ray clusters "
                                      "on Kubernetes as one typed Pulumi stack.")
+    parser.add_argument("--version", action="version", version=f"raystack {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     plan = sub.add_parser("plan", help="run the stack's program under the mock engine, report and validate it",
