@@ -46,7 +46,6 @@ def test_row_is_well_formed(instance_type):
     assert it.accelerator_count >= 0
     assert it.accelerator_memory_gib >= 0
     assert it.efa_interfaces >= 0
-    assert it.has_efa == (it.efa_interfaces > 0)
     assert it.max_pods is None or it.max_pods > 0
     assert it.effective_max_pods == (it.max_pods if it.max_pods is not None else catalog.FALLBACK_MAX_PODS)
     assert it.price_usd_hour is None or it.price_usd_hour > 0

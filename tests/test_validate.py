@@ -24,7 +24,7 @@ def test_base_resolves_to_a_fully_defaulted_model():
     p = resolve(BASE, stack="unit")
     assert p.pools["l4"].accelerators_per_node == 1 and p.pools["l4"].max_nodes == 2
     assert p.system_pool is not None and p.system_pool.instance_type == "m7i.xlarge"
-    assert (p.system_pool.min_size, p.system_pool.max_size, p.system_disk_size_gib) == (2, 3, 100)
+    assert (p.system_pool.min_size, p.system_pool.max_size, p.system_pool.disk_size_gib) == (2, 3, 100)
     (pool,) = p.node_pools
     assert (pool.capacity_type, pool.os, pool.disk_size_gib, pool.min_size) == ("ON_DEMAND", "al2023", 200, 0)
     assert pool.ami_type == "AL2023_x86_64_NVIDIA" and pool.node_group_name == "unit-l4-"

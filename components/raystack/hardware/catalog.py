@@ -36,10 +36,6 @@ class InstanceType:
     source: str
 
     @property
-    def has_efa(self) -> bool:
-        return self.efa_interfaces > 0
-
-    @property
     def has_accelerator(self) -> bool:
         return self.accelerator_kind != "none" and self.accelerator_count > 0
 

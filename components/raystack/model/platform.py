@@ -69,7 +69,6 @@ class RayClusterPlan:
     head_pool: PoolFacts
     head: HeadSize
     groups: tuple[WorkerGroupPlan, ...]
-    network_policy: bool
     #: The rendered ray.io/v1 RayCluster and its NetworkPolicy spec.
     manifest: dict[str, Any]
     network_policy_spec: dict[str, Any] | None
@@ -103,11 +102,9 @@ class Platform:
     admin_role_arns: tuple[str, ...]
     protect: bool
     existing_cluster_name: str | None
-    has_kubeconfig: bool
     ray_version: str
     network: NetworkPlan | None
     system_pool: NodePool | None
-    system_disk_size_gib: int
     node_pools: tuple[NodePool, ...]
     #: Pools worker groups may bind to (created and existing), by name.
     pools: dict[str, PoolFacts]
@@ -134,8 +131,8 @@ class Platform:
             environment=None, cluster_name="", cluster_mode="existing", kubernetes_version=versions.EKS_VERSION,
             endpoint_public_access=False, public_access_cidrs=(), api_ingress_cidrs=(), admin_role_arns=(),
             protect=False,
-            existing_cluster_name=None, has_kubeconfig=False, ray_version=versions.RAY_VERSION, network=None,
-            system_pool=None, system_disk_size_gib=0, node_pools=(), pools=dict(pools), ray_clusters=(),
+            existing_cluster_name=None, ray_version=versions.RAY_VERSION, network=None,
+            system_pool=None, node_pools=(), pools=dict(pools), ray_clusters=(),
             kuberay=KubeRayPlan(install=False, namespace="", retain_crds_on_delete=True, node_selector={}, values={}),
             cluster_autoscaler=False, device_plugins=(), system_node_selector={})
 

@@ -145,11 +145,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         admin_role_arns=tuple(spec["admin_role_arns"]),
         protect=spec["protect"],
         existing_cluster_name=spec.get("existing_cluster_name"),  # optional
-        has_kubeconfig=bool(spec.get("kubeconfig")),  # optional
         ray_version=spec["ray_version"],
         network=network,
         system_pool=system,
-        system_disk_size_gib=spec["system_pool"]["disk_size_gib"],
         node_pools=tuple(node_pools),
         pools=pools,
         ray_clusters=tuple(plan for _, plan in clusters),

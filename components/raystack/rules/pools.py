@@ -35,6 +35,16 @@ def check_existing_pool(base: str, p: dict[str, Any], findings: list[Finding]) -
     kind = p.get("accelerator_kind")  # optional: derived from the instance type
     if kind is not None and kind != "none" and kind not in ACCELERATOR_KINDS:
         findings.append(Finding(f"{base}.acceleratorKind", kind, f"allowed: none, {', '.join(ACCELERATOR_KINDS)}"))
+        return
+    resource = p.get("accelerator_resource")  # optional: the kind's own name by default
+    if resource is not None:
+        instance_kind = catalog.lookup(p["instance_type"]).accelerator_kind if p.get("instance_type") else None
+        row = ACCELERATOR_KINDS.get(kind or instance_kind or "")
+        names = (row.k8s_resource, *row.k8s_resource_aliases) if row else ()
+        if resource not in names:
+            findings.append(Finding(f"{base}.acceleratorResource", resource,
+                                    f"allowed for {row.kind}: {', '.join(names)}" if row else
+                                    "only with an accelerator (acceleratorKind or an accelerator instanceType)"))
     if p["max_nodes"] < 1:
         findings.append(Finding(f"{base}.maxNodes", p["max_nodes"], "allowed: 1 or more"))
     if p["min_nodes"] > p["max_nodes"]:
