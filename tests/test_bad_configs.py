@@ -175,6 +175,13 @@ NESTED = [
     ("rc-upscaling-enum", cfg(rayClusters=cluster(upscalingMode="aggressive")),
      "raystack:rayClusters[0].upscalingMode", "did you mean 'Aggressive'"),
     ("rc-auth-enum", cfg(rayClusters=cluster(auth="none")), "raystack:rayClusters[0].auth", "'token'"),
+    ("rc-allow-from-port", cfg(rayClusters=cluster(allowFrom=[{"namespaces": ["monitoring"], "ports": [22]}])),
+     "raystack:rayClusters[0].allowFrom[0].ports", "allowed: 8265, 8000, 10001, 8080"),
+    ("rc-allow-from-nobody", cfg(rayClusters=cluster(allowFrom=[{"ports": [8080]}])),
+     "raystack:rayClusters[0].allowFrom[0]", "name the clients"),
+    ("rc-allow-from-without-policy", cfg(rayClusters=cluster(networkPolicy=False, allowFrom=[
+        {"namespaces": ["monitoring"], "ports": [8080]}])), "raystack:rayClusters[0].allowFrom[0]",
+     "only with networkPolicy: true"),
     ("rc-duplicate", cfg(rayClusters=cluster() + cluster()), "raystack:rayClusters[1].name", "duplicate"),
     ("group-no-such-pool", cfg(rayClusters=group(pool="l44")), "raystack:rayClusters[0].workerGroups[0].pool",
      "did you mean 'l4'"),

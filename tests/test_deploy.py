@@ -241,3 +241,21 @@ def test_discovered_azs_prefer_those_offering_the_pools_instance_types(monkeypat
                      if "private" in r.name)
     assert [az for _, az in subnets] == ["us-east-1b", "us-east-1c"], subnets
     assert any(tok == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings" for tok, _ in rec.invokes)
+
+
+def test_allow_from_opens_only_the_listed_ports_to_the_listed_clients():
+    """Prometheus scraping metrics and a Serve gateway: explicit exceptions, in the plan's resources."""
+    clusters = [{"name": "dev", "namespace": "ray", "workerGroups": [{"name": "l4", "pool": "l4-spot"}],
+                 "allowFrom": [{"namespaces": ["monitoring"], "podLabels": {"app.kubernetes.io/name": "prometheus"},
+                                "ports": [8080]},
+                               {"podLabels": {"app": "gateway"}, "ports": [8000]}]}]
+    rec = run_with("dev", **{"raystack:rayClusters": clusters})
+    (np,) = rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    rules = np.inputs["spec"]["ingress"]
+    assert rules[2] == {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+                                  "namespaceSelector": {"matchExpressions": [{
+                                      "key": "kubernetes.io/metadata.name", "operator": "In",
+                                      "values": ["monitoring"]}]}}],
+                        "ports": [{"protocol": "TCP", "port": 8080}]}, np.urn
+    assert rules[3] == {"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}],
+                        "ports": [{"protocol": "TCP", "port": 8000}]}, np.urn

@@ -292,3 +292,14 @@ def versions_of_package() -> str:
     from importlib import metadata
 
     return metadata.version("pulumi-raystack")
+
+
+def test_network_policy_exceptions_are_shown(tmp_path, capsys):
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.dev.yaml"
+    f.write_text(f.read_text().replace("      idleTimeoutSeconds: 120\n", "      idleTimeoutSeconds: 120\n"
+                                       "      allowFrom:\n        - namespaces: [monitoring]\n          ports: [8080]\n"))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--no-ray"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "NetworkPolicy exception: ray/dev: ports 8080 from monitoring/*" in out

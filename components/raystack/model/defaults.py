@@ -80,6 +80,7 @@ TABLES: dict[type, dict[str, Any]] = {
         "upscaling_mode": "Default",
         "auth": "token",
         "network_policy": True,
+        "allow_from": [],
     },
     t.KubeRaySpec: {
         "namespace": KUBERAY_NAMESPACE,

@@ -93,4 +93,5 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
         manifest=manifest,
-        network_policy_spec=network_policy_spec(rc["name"], operator_namespace) if rc["network_policy"] else None)
+        network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"])
+        if rc["network_policy"] else None)

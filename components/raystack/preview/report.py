@@ -139,6 +139,21 @@ class Report:
         return not any(f.severity == "error" for f in self.findings)
 
     @property
+    def network_exceptions(self) -> list[str]:
+        """Every explicit opening of a Ray cluster's NetworkPolicy (allowFrom), one line each."""
+        out = []
+        for rc in (self.platform.ray_clusters if self.platform is not None else ()):
+            for rule in (rc.network_policy_spec or {}).get("ingress", [])[2:]:
+                peer = rule["from"][0]
+                spaces = next((e["values"] for e in peer.get("namespaceSelector", {}).get("matchExpressions", [])),
+                              [rc.namespace])
+                labels = peer["podSelector"].get("matchLabels") or {}
+                who = ",".join(spaces) + ("/" + ",".join(f"{k}={v}" for k, v in labels.items()) if labels else "/*")
+                ports = ",".join(str(p["port"]) for p in rule["ports"])
+                out.append(f"{rc.namespace}/{rc.name}: ports {ports} from {who}")
+        return out
+
+    @property
     def api_access(self) -> str:
         """Who can reach the Kubernetes API of a cluster this stack creates (where `pulumi up` must run)."""
         p = self.platform
@@ -157,6 +172,7 @@ class Report:
             "project": self.project,
             "valid": self.ok,
             "apiAccess": self.api_access,
+            "networkPolicyExceptions": self.network_exceptions,
             "resources": [{
                 "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent or None,
                 "custom": r.custom, "dependencies": r.dependencies, "provider": r.provider or None,

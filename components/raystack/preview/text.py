@@ -65,6 +65,8 @@ def print_text(report: Report, args: argparse.Namespace) -> None:
     console.print(cost_t)
     console.print(f"[dim]{c['notes']}[/dim]")
     console.print(f"Kubernetes API: {report.api_access}")
+    for line in report.network_exceptions:
+        console.print(f"NetworkPolicy exception: {line}")
     for check, what in report.checks.items():
         console.print(f"checked {check}: {what}")
     errors = sum(f.severity == "error" for f in report.findings)

@@ -6,11 +6,23 @@ from typing import Any
 
 #: Ports the KubeRay operator reaches on the head: dashboard/Jobs API and Serve.
 OPERATOR_PORTS = (8265, 8000)
+#: Ray ports an explicit exception may open: dashboard/Jobs API, Serve, Ray Client, metrics.
+EXCEPTION_PORTS = (8265, 8000, 10001, 8080)
 
 
-def network_policy_spec(cluster_name: str, operator_namespace: str) -> dict[str, Any]:
-    """Ingress to the cluster's pods only from its own pods and the operator."""
-    return {
+def allow_rule(allow: dict[str, Any]) -> dict[str, Any]:
+    """One ingress rule for a defaulted AllowFromSpec (namespaces by name; none: the cluster's own)."""
+    peer: dict[str, Any] = {"podSelector": {"matchLabels": dict(allow.get("pod_labels") or {})}}
+    if allow.get("namespaces"):
+        peer["namespaceSelector"] = {"matchExpressions": [
+            {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(allow["namespaces"])}]}
+    return {"from": [peer], "ports": [{"protocol": "TCP", "port": p} for p in sorted(set(allow["ports"]))]}
+
+
+def network_policy_spec(cluster_name: str, operator_namespace: str,
+                        allow_from: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Ingress to the cluster's pods only from its own pods, the operator and the explicit exceptions."""
+    spec: dict[str, Any] = {
         "podSelector": {"matchLabels": {"ray.io/cluster": cluster_name}},
         "policyTypes": ["Ingress"],
         "ingress": [
@@ -24,3 +36,5 @@ def network_policy_spec(cluster_name: str, operator_namespace: str) -> dict[str,
             },
         ],
     }
+    spec["ingress"] += [allow_rule(a) for a in allow_from or []]
+    return spec

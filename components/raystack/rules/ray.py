@@ -7,7 +7,9 @@ from typing import Any
 
 from .. import versions
 from ..model.findings import Finding
+from ..ray.networkpolicy import EXCEPTION_PORTS
 from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
+from .kube import check_labels
 
 #: Namespaces a Ray cluster may not use: Kubernetes' own and those the add-ons live in.
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -33,6 +35,21 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
     if rc["python_tag"] not in versions.RAY_PYTHON_TAGS:
         findings.append(Finding(f"{base}.pythonTag", rc["python_tag"],
                                 f"allowed: {', '.join(versions.RAY_PYTHON_TAGS)}"))
+    for i, allow in enumerate(rc["allow_from"]):
+        at = f"{base}.allowFrom[{i}]"
+        bad = sorted(set(allow["ports"]) - set(EXCEPTION_PORTS))
+        if bad or not allow["ports"]:
+            findings.append(Finding(f"{at}.ports", allow["ports"],
+                                    f"allowed: {', '.join(map(str, EXCEPTION_PORTS))} (dashboard/Jobs, Serve, Ray "
+                                    "Client, metrics)"))
+        for j, ns in enumerate(allow.get("namespaces") or []):
+            check_name(findings, f"{at}.namespaces[{j}]", ns, DNS1123_LABEL, 63, "DNS-1123 label")
+        check_labels(f"{at}.podLabels", allow.get("pod_labels") or {}, findings, owned=False)
+        if not allow.get("namespaces") and not allow.get("pod_labels"):
+            findings.append(Finding(at, allow, "name the clients: namespaces and/or podLabels (an exception for "
+                                               "every pod of the namespace must list the namespace)"))
+        if not rc["network_policy"]:
+            findings.append(Finding(at, allow, "only with networkPolicy: true"))
     if rc["idle_timeout_seconds"] < 0:
         findings.append(Finding(f"{base}.idleTimeoutSeconds", rc["idle_timeout_seconds"], "allowed: 0 or more seconds"))
     seen: set[str] = set()

@@ -215,6 +215,18 @@ class WorkerGroupSpec(TypedDict, total=False):
     pool's accelerator variant; required on accelerators no public Ray image supports)."""
 
 
+class AllowFromSpec(TypedDict, total=False):
+    """An exception to a RayCluster's NetworkPolicy: who may reach which Ray ports."""
+
+    namespaces: list[str]
+    """Namespaces the clients run in (default: the cluster's own namespace)."""
+    pod_labels: dict[str, str]
+    """Labels the client pods carry (default: any pod of those namespaces)."""
+    ports: Required[list[int]]
+    """Ray ports opened to them: 8265 (dashboard and Jobs API), 8000 (Serve), 10001 (Ray Client),
+    8080 (metrics)."""
+
+
 class RayClusterSpec(TypedDict, total=False):
     """A KubeRay RayCluster whose worker groups are derived from their pools."""
 
@@ -241,6 +253,8 @@ class RayClusterSpec(TypedDict, total=False):
     """Ray token authentication (default token)."""
     network_policy: bool
     """Create NetworkPolicies isolating the cluster (default true)."""
+    allow_from: list[AllowFromSpec]
+    """Explicit exceptions to the NetworkPolicy (e.g. Prometheus on 8080, a Serve gateway on 8000)."""
 
 
 class KubeRaySpec(TypedDict, total=False):
