@@ -302,3 +302,12 @@ def test_property_ray_parser_agrees(params):
     assert nt["resources"]["memory"] == (size.memory_mib - size.object_store_mib) * 2**20
     assert nt["min_workers"] == size.min_workers == 0
     assert nt["max_workers"] == size.max_workers
+
+
+def test_head_runs_tasks_only_when_asked():
+    """Ray's own parser: the head's CPU resource is 0 by default, its CPUs with runTasks."""
+    spec = {"name": "rc", "head": {"cpu": 3, "run_tasks": True}}
+    head = _derive_autoscaling_config_from_ray_cr(build_raycluster(spec, {}, SYSTEM))["available_node_types"]
+    assert head["headgroup"]["resources"]["CPU"] == 3
+    head = _derive_autoscaling_config_from_ray_cr(build_raycluster({"name": "rc"}, {}, SYSTEM))["available_node_types"]
+    assert head["headgroup"]["resources"]["CPU"] == 0

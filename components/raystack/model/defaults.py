@@ -69,6 +69,7 @@ TABLES: dict[type, dict[str, Any]] = {
     t.HeadSpec: {
         "cpu": 2,
         "memory_gib": 8,
+        "run_tasks": False,
     },
     t.WorkerGroupSpec: {"min_workers": 0},
     t.RayClusterSpec: {

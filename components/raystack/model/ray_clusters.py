@@ -87,7 +87,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         head_image=rc["head"].get("image") or rc.get("image") or ray_image(
             rc["ray_version"], rc["python_tag"], registry=rc.get("image_registry")),
         groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds) for g in groups],
-        idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"])
+        idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
+        head_runs_tasks=rc["head"]["run_tasks"])
     return RayClusterPlan(
         resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],

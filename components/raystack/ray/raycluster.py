@@ -84,8 +84,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
 
 
 def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag: str, head_pool: PoolFacts,
-                     head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int, upscaling_mode: str,
-                     auth: str) -> dict[str, Any]:
+                     head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int,
+                     upscaling_mode: str, auth: str, head_runs_tasks: bool = False) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     cluster_spec: dict[str, Any] = {
@@ -101,7 +101,9 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
         "headGroupSpec": {
             "serviceType": "ClusterIP",
             "rayStartParams": {
-                "num-cpus": "0",
+                # By default the head schedules no tasks (num-cpus 0): a task that fills the head's
+                # memory would take the GCS and the whole cluster down with it.
+                **({} if head_runs_tasks else {"num-cpus": "0"}),
                 "object-store-memory": str(head.object_store_mib * 1024 * 1024),
                 # The head's heap, like a worker's, excludes its object store.
                 "memory": str((head.memory_gib * 1024 - head.object_store_mib) * 2**20),

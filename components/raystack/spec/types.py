@@ -189,6 +189,9 @@ class HeadSpec(TypedDict, total=False):
     cluster, a CPU pool from existingPools)."""
     image: str
     """Container image of the head (default: the cluster's image, else rayproject/ray)."""
+    run_tasks: bool
+    """Let the head schedule tasks on its CPUs (default false: num-cpus 0, so a task that fills the
+    head's memory cannot take the GCS down); for small clusters."""
 
 
 class WorkerGroupSpec(TypedDict, total=False):
