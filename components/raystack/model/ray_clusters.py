@@ -9,7 +9,7 @@ from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..ray.networkpolicy import network_policy_spec
-from ..ray.pod import ray_image
+from ..ray.pod import PodOptions, ray_image
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..rules.capacity import check_stranded_devices
@@ -81,12 +81,16 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds"), image))
     if len(findings) > before or suppressed or head is None or head_pool is None:
         return None
+    cluster_options = PodOptions.of(rc)
+    spec_by_name = {g["name"]: g for g in rc["worker_groups"]}
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head,
         head_image=rc["head"].get("image") or rc.get("image") or ray_image(
             rc["ray_version"], rc["python_tag"], registry=rc.get("image_registry")),
-        groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds) for g in groups],
+        groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds,
+                           PodOptions.of(spec_by_name[g.name]).over(cluster_options)) for g in groups],
+        head_options=PodOptions.of(rc["head"]).over(cluster_options),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
         head_runs_tasks=rc["head"]["run_tasks"])
     return RayClusterPlan(

@@ -7,6 +7,7 @@ memory-backed ``/dev/shm`` sized for the object store. Pulumi-free.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import versions
@@ -40,26 +41,88 @@ def shm_size_mib(memory_mib: int, object_store_mib: int) -> int:
     return min(memory_mib, object_store_mib + max(SHM_HEADROOM_MIN_MIB, memory_mib // 10))
 
 
+#: `ray start` parameters raystack derives from the pool: users may not set them.
+OWNED_RAY_START_PARAMS = frozenset({"num-cpus", "num-gpus", "memory", "object-store-memory", "resources", "labels"})
+#: Pod label prefixes KubeRay and raystack own.
+OWNED_POD_LABEL_PREFIXES = ("raystack.io/", "ray.io/")
+
+
+@dataclass(frozen=True)
+class PodOptions:
+    """What a team adds to its Ray pods (cluster-wide, then per head or group)."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, tuple[str, str]] = field(default_factory=dict)
+    image_pull_secrets: tuple[str, ...] = ()
+    pod_labels: dict[str, str] = field(default_factory=dict)
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+    scheduler_name: str | None = None
+    priority_class_name: str | None = None
+    ray_start_params: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def of(spec: dict[str, Any]) -> PodOptions:
+        """From a spec's pod fields (all optional: absent means none)."""
+        return PodOptions(
+            env=dict(spec.get("env") or {}),
+            secret_env={k: (v["secret"], v["key"]) for k, v in (spec.get("secret_env") or {}).items()},
+            image_pull_secrets=tuple(spec.get("image_pull_secrets") or ()),
+            pod_labels=dict(spec.get("pod_labels") or {}),
+            pod_annotations=dict(spec.get("pod_annotations") or {}),
+            scheduler_name=spec.get("scheduler_name"),
+            priority_class_name=spec.get("priority_class_name"),
+            ray_start_params=dict(spec.get("ray_start_params") or {}),
+        )
+
+    def over(self, base: PodOptions) -> PodOptions:
+        """These options over a cluster's: maps merge (these win), lists and names replace when set.
+
+        A variable named here in ``env`` drops the cluster's ``secretEnv`` of that name and the other
+        way round, so a container never lists one name twice."""
+        return PodOptions(
+            env={**{k: v for k, v in base.env.items() if k not in self.secret_env}, **self.env},
+            secret_env={**{k: v for k, v in base.secret_env.items() if k not in self.env}, **self.secret_env},
+            image_pull_secrets=self.image_pull_secrets or base.image_pull_secrets,
+            pod_labels={**base.pod_labels, **self.pod_labels},
+            pod_annotations={**base.pod_annotations, **self.pod_annotations},
+            scheduler_name=self.scheduler_name or base.scheduler_name,
+            priority_class_name=self.priority_class_name or base.priority_class_name,
+            ray_start_params={**base.ray_start_params, **self.ray_start_params})
+
+
 def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: dict[str, str],
                  shm_mib: int, ports: list[dict[str, Any]] | None = None,
-                 lifecycle: dict[str, Any] | None = None) -> dict[str, Any]:
+                 lifecycle: dict[str, Any] | None = None, options: PodOptions | None = None) -> dict[str, Any]:
+    opts = options or PodOptions()
     container: dict[str, Any] = {
         "name": container_name,
         "image": image,
         "resources": {"requests": dict(limits), "limits": dict(limits)},
     }
+    env = [{"name": k, "value": v} for k, v in sorted(opts.env.items())] + [
+        {"name": k, "valueFrom": {"secretKeyRef": {"name": s, "key": key}}}
+        for k, (s, key) in sorted(opts.secret_env.items())]
+    if env:
+        container["env"] = env
     if ports:
         container["ports"] = ports
     container["securityContext"] = dict(RESTRICTED_SECURITY_CONTEXT)
     container["volumeMounts"] = [{"name": "dshm", "mountPath": "/dev/shm"}]
     if lifecycle:
         container["lifecycle"] = lifecycle
-    return {
-        "metadata": {"labels": {POOL_LABEL: pool.name}},
-        "spec": {
-            "nodeSelector": dict(pool.node_selector),
-            "tolerations": pool.tolerations,
-            "containers": [container],
-            "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{shm_mib}Mi"}}],
-        },
+    metadata: dict[str, Any] = {"labels": {**opts.pod_labels, POOL_LABEL: pool.name}}
+    if opts.pod_annotations:
+        metadata["annotations"] = dict(opts.pod_annotations)
+    spec: dict[str, Any] = {
+        "nodeSelector": dict(pool.node_selector),
+        "tolerations": pool.tolerations,
+        "containers": [container],
+        "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{shm_mib}Mi"}}],
     }
+    if opts.image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": n} for n in opts.image_pull_secrets]
+    if opts.scheduler_name:
+        spec["schedulerName"] = opts.scheduler_name
+    if opts.priority_class_name:
+        spec["priorityClassName"] = opts.priority_class_name
+    return {"metadata": metadata, "spec": spec}

@@ -9,12 +9,12 @@ against the CRD schema and Ray's own parser. Pulumi-free.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS, ray_accelerator_type
 from ..model.facts import PoolFacts
-from .pod import RESTRICTED_SECURITY_CONTEXT, pod_template, ray_image, shm_size_mib
+from .pod import RESTRICTED_SECURITY_CONTEXT, PodOptions, pod_template, ray_image, shm_size_mib
 from .sizing import HeadSize, WorkerSize
 
 #: The head's ports; no 10001 (Ray Client): only what the cluster uses.
@@ -36,6 +36,7 @@ class GroupInput:
     size: WorkerSize
     image: str
     idle_timeout_seconds: int | None = None
+    options: PodOptions = field(default_factory=PodOptions)
 
 
 def default_image(pool: PoolFacts, ray_version: str, python_tag: str, registry: str | None = None) -> str | None:
@@ -67,11 +68,12 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
         "minReplicas": size.min_workers,
         "maxReplicas": size.max_workers,
         "numOfHosts": 1,
-        "rayStartParams": {"object-store-memory": str(size.object_store_mib * 1024 * 1024)},
+        "rayStartParams": {**group.options.ray_start_params,
+                           "object-store-memory": str(size.object_store_mib * 1024 * 1024)},
         "template": pod_template(pool, container_name="ray-worker",
                                  image=group.image,
                                  limits=limits, shm_mib=shm_size_mib(size.memory_mib, size.object_store_mib),
-                                 lifecycle=WORKER_LIFECYCLE),
+                                 lifecycle=WORKER_LIFECYCLE, options=group.options),
         "resources": ray_resources,
     }
     accelerator_type = ray_accelerator_type(pool.accelerator_model) if size.accelerators else None
@@ -85,7 +87,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
 
 def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag: str, head_pool: PoolFacts,
                      head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int,
-                     upscaling_mode: str, auth: str, head_runs_tasks: bool = False) -> dict[str, Any]:
+                     upscaling_mode: str, auth: str, head_runs_tasks: bool = False,
+                     head_options: PodOptions | None = None) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     cluster_spec: dict[str, Any] = {
@@ -101,6 +104,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
         "headGroupSpec": {
             "serviceType": "ClusterIP",
             "rayStartParams": {
+                **(head_options or PodOptions()).ray_start_params,
                 # By default the head schedules no tasks (num-cpus 0): a task that fills the head's
                 # memory would take the GCS and the whole cluster down with it.
                 **({} if head_runs_tasks else {"num-cpus": "0"}),
@@ -111,7 +115,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "template": pod_template(head_pool, container_name="ray-head",
                                      image=head_image, limits=head_limits,
                                      shm_mib=shm_size_mib(head.memory_gib * 1024, head.object_store_mib),
-                                     ports=[dict(p) for p in HEAD_PORTS]),
+                                     ports=[dict(p) for p in HEAD_PORTS], options=head_options),
         },
         "workerGroupSpecs": [worker_group(g, ray_version, python_tag) for g in groups],
         "authOptions": {"mode": "token" if auth == "token" else "disabled"},

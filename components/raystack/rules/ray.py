@@ -3,13 +3,15 @@ happens once, in ``model.ray_clusters``. Pulumi-free."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import versions
 from ..model.findings import Finding
 from ..ray.networkpolicy import EXCEPTION_PORTS
+from ..ray.pod import OWNED_POD_LABEL_PREFIXES, OWNED_RAY_START_PARAMS
 from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
-from .kube import check_labels
+from .kube import check_labels, qualified_name_problem
 
 #: Namespaces a Ray cluster may not use: Kubernetes' own and those the add-ons live in.
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -50,6 +52,10 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
                                                "every pod of the namespace must list the namespace)"))
         if not rc["network_policy"]:
             findings.append(Finding(at, allow, "only with networkPolicy: true"))
+    check_pod_options(base, rc, findings)
+    check_pod_options(f"{base}.head", rc["head"], findings)
+    for j, g in enumerate(rc["worker_groups"]):
+        check_pod_options(f"{base}.workerGroups[{j}]", g, findings)
     if rc["idle_timeout_seconds"] < 0:
         findings.append(Finding(f"{base}.idleTimeoutSeconds", rc["idle_timeout_seconds"], "allowed: 0 or more seconds"))
     seen: set[str] = set()
@@ -62,3 +68,46 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
         timeout = g.get("idle_timeout_seconds")  # optional: the cluster's
         if timeout is not None and timeout < 0:
             findings.append(Finding(f"{gbase}.idleTimeoutSeconds", timeout, "allowed: 0 or more seconds"))
+
+
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) -> None:
+    """The pod fields of a cluster, head or group (all optional)."""
+    for name in list(spec.get("env") or {}) + list(spec.get("secret_env") or {}):
+        at = f"{base}.env[{name!r}]" if name in (spec.get("env") or {}) else f"{base}.secretEnv[{name!r}]"
+        if not _ENV_NAME.match(name):
+            findings.append(Finding(at, name, "an environment variable name: letters, digits, '_', '-' and '.', "
+                                              "not starting with a digit"))
+        elif name.startswith("RAY_AUTH"):
+            findings.append(Finding(at, name, "KubeRay sets the RAY_AUTH_* variables for token authentication"))
+    for name in sorted(set(spec.get("env") or {}) & set(spec.get("secret_env") or {})):
+        findings.append(Finding(f"{base}.secretEnv[{name!r}]", name, "a variable in env or in secretEnv, not both"))
+    for name, ref in (spec.get("secret_env") or {}).items():
+        if not _SUBDOMAIN.match(ref["secret"]) or len(ref["secret"]) > 253:
+            findings.append(Finding(f"{base}.secretEnv[{name!r}].secret", ref["secret"], "a Secret name (DNS-1123 subdomain)"))
+    for i, n in enumerate(spec.get("image_pull_secrets") or []):
+        if not _SUBDOMAIN.match(n):
+            findings.append(Finding(f"{base}.imagePullSecrets[{i}]", n, "a Secret name (DNS-1123 subdomain)"))
+    labels = spec.get("pod_labels") or {}
+    check_labels(f"{base}.podLabels", labels, findings, owned=False)
+    for k in labels:
+        if k.startswith(OWNED_POD_LABEL_PREFIXES):
+            findings.append(Finding(f"{base}.podLabels[{k!r}]", labels[k], "KubeRay and raystack set ray.io/ and "
+                                                                           "raystack.io/ labels; choose another key"))
+    for k in spec.get("pod_annotations") or {}:
+        problem = qualified_name_problem(k)
+        if problem:
+            findings.append(Finding(f"{base}.podAnnotations[{k!r}]", k, f"annotation key {problem}"))
+    for key in ("scheduler_name", "priority_class_name"):
+        value = spec.get(key)
+        if value is not None and not _SUBDOMAIN.match(value):
+            camel = "schedulerName" if key == "scheduler_name" else "priorityClassName"
+            findings.append(Finding(f"{base}.{camel}", value, "a Kubernetes object name (DNS-1123 subdomain)"))
+    for k in spec.get("ray_start_params") or {}:
+        if k in OWNED_RAY_START_PARAMS:
+            findings.append(Finding(f"{base}.rayStartParams[{k!r}]", spec["ray_start_params"][k],
+                                    f"raystack sets {k} from the pool and the sizes (owned: "
+                                    f"{', '.join(sorted(OWNED_RAY_START_PARAMS))})"))

@@ -144,6 +144,11 @@ class Coercer:
                 self.fail(path, value, f"must be {_describe(tp)}")
                 return []
             return [self.coerce(item, v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if origin is dict and is_typeddict(typing.get_args(tp)[1]):
+            if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                self.fail(path, value, "must be a map of names to objects")
+                return {}
+            return {k: self.coerce(typing.get_args(tp)[1], v, f"{path}[{k!r}]") for k, v in value.items()}
         if origin is dict:
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()

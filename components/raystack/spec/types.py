@@ -177,6 +177,15 @@ class NetworkSpec(TypedDict, total=False):
     """Public subnets of the existing VPC (informational)."""
 
 
+class SecretKeySpec(TypedDict):
+    """A key of a Kubernetes Secret in the Ray cluster's namespace."""
+
+    secret: str
+    """The Secret's name."""
+    key: str
+    """The key within it."""
+
+
 class HeadSpec(TypedDict, total=False):
     """The Ray head pod (it never runs tasks: num-cpus 0)."""
 
@@ -192,6 +201,23 @@ class HeadSpec(TypedDict, total=False):
     run_tasks: bool
     """Let the head schedule tasks on its CPUs (default false: num-cpus 0, so a task that fills the
     head's memory cannot take the GCS down); for small clusters."""
+    env: dict[str, str]
+    """Environment variables: name -> value (merged over the cluster's)."""
+    secret_env: dict[str, SecretKeySpec]
+    """Environment variables from Secret keys: name -> {secret, key} (merged over the cluster's)."""
+    image_pull_secrets: list[str]
+    """Secrets with registry credentials for the image (replaces the cluster's)."""
+    pod_labels: dict[str, str]
+    """Extra pod labels (merged over the cluster's; raystack.io/ and ray.io/ keys are KubeRay's and raystack's)."""
+    pod_annotations: dict[str, str]
+    """Extra pod annotations (merged over the cluster's)."""
+    scheduler_name: str
+    """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
+    priority_class_name: str
+    """PriorityClass of the pods."""
+    ray_start_params: dict[str, str]
+    """Extra `ray start` parameters (merged over the cluster's); those raystack sets from the pool
+    (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
 
 
 class WorkerGroupSpec(TypedDict, total=False):
@@ -216,6 +242,23 @@ class WorkerGroupSpec(TypedDict, total=False):
     image: str
     """Container image of the workers (default: the cluster's image, else rayproject/ray with the
     pool's accelerator variant; required on accelerators no public Ray image supports)."""
+    env: dict[str, str]
+    """Environment variables: name -> value (merged over the cluster's)."""
+    secret_env: dict[str, SecretKeySpec]
+    """Environment variables from Secret keys: name -> {secret, key} (merged over the cluster's)."""
+    image_pull_secrets: list[str]
+    """Secrets with registry credentials for the image (replaces the cluster's)."""
+    pod_labels: dict[str, str]
+    """Extra pod labels (merged over the cluster's; raystack.io/ and ray.io/ keys are KubeRay's and raystack's)."""
+    pod_annotations: dict[str, str]
+    """Extra pod annotations (merged over the cluster's)."""
+    scheduler_name: str
+    """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
+    priority_class_name: str
+    """PriorityClass of the pods."""
+    ray_start_params: dict[str, str]
+    """Extra `ray start` parameters (merged over the cluster's); those raystack sets from the pool
+    (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
 
 
 class AllowFromSpec(TypedDict, total=False):
@@ -244,6 +287,23 @@ class RayClusterSpec(TypedDict, total=False):
     image: str
     """Container image of every pod (head and workers) unless a group names its own; it must carry
     the cluster's Ray version."""
+    env: dict[str, str]
+    """Environment variables: name -> value."""
+    secret_env: dict[str, SecretKeySpec]
+    """Environment variables from Secret keys: name -> {secret, key}."""
+    image_pull_secrets: list[str]
+    """Secrets with registry credentials for the image."""
+    pod_labels: dict[str, str]
+    """Extra pod labels (raystack.io/ and ray.io/ keys are KubeRay's and raystack's)."""
+    pod_annotations: dict[str, str]
+    """Extra pod annotations."""
+    scheduler_name: str
+    """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
+    priority_class_name: str
+    """PriorityClass of the pods."""
+    ray_start_params: dict[str, str]
+    """Extra `ray start` parameters; those raystack sets from the pool
+    (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
     head: HeadSpec
     """The head pod."""
     worker_groups: list[WorkerGroupSpec]

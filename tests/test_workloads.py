@@ -1,0 +1,74 @@
+"""What teams add to their Ray pods (issue 9, first part): env and Secret env, image pull secrets,
+pod labels and annotations, scheduler and priority class, extra `ray start` parameters, a head
+that runs tasks; cluster-wide with per-head and per-group overrides. Checked with the KubeRay CRD
+schema (strict) and Ray's own parser."""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
+from raystack import resolve
+
+CONFIG = {
+    "clusterName": "unit", "apiIngressCidrs": ["10.0.0.0/16"],
+    "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
+    "rayClusters": [{
+        "name": "team", "namespace": "ml",
+        "env": {"HF_HOME": "/cache/hf", "LOG_LEVEL": "info"},
+        "secretEnv": {"HF_TOKEN": {"secret": "hf", "key": "token"}},
+        "imagePullSecrets": ["registry-creds"],
+        "podLabels": {"team": "ml"}, "podAnnotations": {"example.com/owner": "ml-platform"},
+        "priorityClassName": "ray-batch", "rayStartParams": {"metrics-export-port": "8080"},
+        "head": {"runTasks": True, "env": {"LOG_LEVEL": "debug"}},
+        "workerGroups": [{"name": "l4", "pool": "l4", "schedulerName": "volcano",
+                          "podLabels": {"queue": "gpu"}, "rayStartParams": {"disable-usage-stats": "true"}}],
+    }],
+}
+
+
+def manifest() -> dict:
+    (rc,) = resolve(copy.deepcopy(CONFIG)).ray_clusters
+    return rc.manifest
+
+
+def test_pod_options_reach_the_pods_merged_over_the_cluster(raycluster_schema):
+    m = manifest()
+    errors = [e.message for e in jsonschema.Draft7Validator(raycluster_schema).iter_errors(m)]
+    assert not errors, errors
+    head = m["spec"]["headGroupSpec"]
+    (worker,) = m["spec"]["workerGroupSpecs"]
+    head_c = head["template"]["spec"]["containers"][0]
+    worker_c = worker["template"]["spec"]["containers"][0]
+    assert {"name": "LOG_LEVEL", "value": "debug"} in head_c["env"], "the head's own env wins"
+    assert {"name": "LOG_LEVEL", "value": "info"} in worker_c["env"]
+    assert {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf", "key": "token"}}} in worker_c["env"]
+    for pod in (head["template"], worker["template"]):
+        assert pod["spec"]["imagePullSecrets"] == [{"name": "registry-creds"}]
+        assert pod["spec"]["priorityClassName"] == "ray-batch"
+        assert pod["metadata"]["labels"]["team"] == "ml" and pod["metadata"]["labels"]["raystack.io/pool"]
+        assert pod["metadata"]["annotations"] == {"example.com/owner": "ml-platform"}
+    assert worker["template"]["spec"]["schedulerName"] == "volcano"
+    assert "schedulerName" not in head["template"]["spec"]
+    assert worker["template"]["metadata"]["labels"]["queue"] == "gpu"
+    assert worker["rayStartParams"]["metrics-export-port"] == "8080"
+    assert worker["rayStartParams"]["disable-usage-stats"] == "true"
+    assert "num-cpus" not in head["rayStartParams"], "runTasks: the head schedules tasks"
+
+
+def test_ray_sees_the_same_resources_with_the_options():
+    types = _derive_autoscaling_config_from_ray_cr(manifest())["available_node_types"]
+    assert types["headgroup"]["resources"]["CPU"] == 2
+    assert types["l4"]["resources"]["GPU"] == 1
+
+
+def test_a_group_env_replaces_a_cluster_secret_env_of_the_same_name():
+    config = copy.deepcopy(CONFIG)
+    config["rayClusters"][0]["workerGroups"][0]["env"] = {"HF_TOKEN": "public-model-no-token"}
+    (rc,) = resolve(config).ray_clusters
+    (worker,) = rc.manifest["spec"]["workerGroupSpecs"]
+    env = worker["template"]["spec"]["containers"][0]["env"]
+    names = [e["name"] for e in env]
+    assert names.count("HF_TOKEN") == 1, names
+    assert {"name": "HF_TOKEN", "value": "public-model-no-token"} in env
