@@ -19,8 +19,8 @@ from raystack.hardware import catalog
 from raystack.preview import cli
 from raystack.preview import report as plan
 from raystack.preview.checks.crd_schema import load_raycluster_schema
-from raystack.preview.checks.k8s_schema import kubernetes_schema_version
 from raystack.preview.objects import RAYCLUSTER_TYPE
+from raystack.rules.kube_objects import kubernetes_schema_version
 from support import CRD_DIR as CRDS
 from support import ROOT
 

@@ -21,9 +21,17 @@ CONFIG = {
         "imagePullSecrets": ["registry-creds"],
         "podLabels": {"team": "ml"}, "podAnnotations": {"example.com/owner": "ml-platform"},
         "priorityClassName": "ray-batch", "rayStartParams": {"metrics-export-port": "8080"},
+        "envFrom": [{"configMapRef": {"name": "team-settings"}}],
+        "volumes": [{"name": "fsx", "persistentVolumeClaim": {"claimName": "fsx-lustre"}},
+                    # Mountpoint for S3's CSI driver provisions statically only (its README): a PVC
+                    # bound to the team's PV, not an inline csi volume.
+                    {"name": "s3", "persistentVolumeClaim": {"claimName": "team-data-s3"}}],
+        "volumeMounts": [{"name": "fsx", "mountPath": "/fsx"}],
+        "initContainers": [{"name": "warm-cache", "image": "busybox:1.36", "command": ["sh", "-c", "true"]}],
         "head": {"runTasks": True, "env": {"LOG_LEVEL": "debug"}},
         "workerGroups": [{"name": "l4", "pool": "l4", "schedulerName": "volcano",
-                          "podLabels": {"queue": "gpu"}, "rayStartParams": {"disable-usage-stats": "true"}}],
+                          "podLabels": {"queue": "gpu"}, "rayStartParams": {"disable-usage-stats": "true"},
+                          "volumeMounts": [{"name": "s3", "mountPath": "/s3", "readOnly": True}]}],
     }],
 }
 
@@ -55,6 +63,26 @@ def test_pod_options_reach_the_pods_merged_over_the_cluster(raycluster_schema):
     assert worker["rayStartParams"]["metrics-export-port"] == "8080"
     assert worker["rayStartParams"]["disable-usage-stats"] == "true"
     assert "num-cpus" not in head["rayStartParams"], "runTasks: the head schedules tasks"
+    assert [m["mountPath"] for m in head_c["volumeMounts"]] == ["/dev/shm", "/fsx"]
+    assert [m["mountPath"] for m in worker_c["volumeMounts"]] == ["/dev/shm", "/fsx", "/s3"]
+    assert [v["name"] for v in worker["template"]["spec"]["volumes"]] == ["dshm", "fsx", "s3"]
+    assert worker_c["envFrom"] == [{"configMapRef": {"name": "team-settings"}}]
+    (init,) = worker["template"]["spec"]["initContainers"]
+    assert init["securityContext"] == worker_c["securityContext"], "init containers run restricted too"
+
+
+def test_the_pods_pass_kubernetes_own_pod_schema():
+    """kubernetes-validate (strict) on a Pod made of each template: the oracle for the
+    Kubernetes-shaped keys, separate from the check resolve() runs."""
+    import kubernetes_validate
+    from raystack import versions
+    from raystack.rules.kube_objects import kubernetes_schema_version
+
+    m = manifest()
+    templates = [m["spec"]["headGroupSpec"]["template"]] + [g["template"] for g in m["spec"]["workerGroupSpecs"]]
+    for t in templates:
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", **t["metadata"]}, "spec": t["spec"]}
+        kubernetes_validate.validate(pod, kubernetes_schema_version(versions.EKS_VERSION), strict=True)
 
 
 def test_ray_sees_the_same_resources_with_the_options():

@@ -45,6 +45,15 @@ def shm_size_mib(memory_mib: int, object_store_mib: int) -> int:
 OWNED_RAY_START_PARAMS = frozenset({"num-cpus", "num-gpus", "memory", "object-store-memory", "resources", "labels"})
 #: Pod label prefixes KubeRay and raystack own.
 OWNED_POD_LABEL_PREFIXES = ("raystack.io/", "ray.io/")
+#: The memory-backed /dev/shm volume every Ray pod gets.
+SHM_VOLUME = "dshm"
+SHM_PATH = "/dev/shm"
+
+
+def _by(key: str, base: tuple[dict[str, Any], ...], own: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """``base`` then ``own``; an entry of ``own`` replaces the base's entry with the same ``key``."""
+    mine = {o.get(key) for o in own}
+    return tuple(b for b in base if b.get(key) not in mine) + own
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,10 @@ class PodOptions:
     scheduler_name: str | None = None
     priority_class_name: str | None = None
     ray_start_params: dict[str, str] = field(default_factory=dict)
+    env_from: tuple[dict[str, Any], ...] = ()
+    volumes: tuple[dict[str, Any], ...] = ()
+    volume_mounts: tuple[dict[str, Any], ...] = ()
+    init_containers: tuple[dict[str, Any], ...] = ()
 
     @staticmethod
     def of(spec: dict[str, Any]) -> PodOptions:
@@ -72,10 +85,16 @@ class PodOptions:
             scheduler_name=spec.get("scheduler_name"),
             priority_class_name=spec.get("priority_class_name"),
             ray_start_params=dict(spec.get("ray_start_params") or {}),
+            env_from=tuple(spec.get("env_from") or ()),
+            volumes=tuple(spec.get("volumes") or ()),
+            volume_mounts=tuple(spec.get("volume_mounts") or ()),
+            init_containers=tuple(spec.get("init_containers") or ()),
         )
 
     def over(self, base: PodOptions) -> PodOptions:
-        """These options over a cluster's: maps merge (these win), lists and names replace when set.
+        """These options over a cluster's: maps merge (these win), names and imagePullSecrets and
+        initContainers replace when set; envFrom adds; volumes (by name) and volumeMounts (by
+        mountPath) add, an entry here replacing the cluster's.
 
         A variable named here in ``env`` drops the cluster's ``secretEnv`` of that name and the other
         way round, so a container never lists one name twice."""
@@ -87,7 +106,11 @@ class PodOptions:
             pod_annotations={**base.pod_annotations, **self.pod_annotations},
             scheduler_name=self.scheduler_name or base.scheduler_name,
             priority_class_name=self.priority_class_name or base.priority_class_name,
-            ray_start_params={**base.ray_start_params, **self.ray_start_params})
+            ray_start_params={**base.ray_start_params, **self.ray_start_params},
+            env_from=base.env_from + self.env_from,
+            volumes=_by("name", base.volumes, self.volumes),
+            volume_mounts=_by("mountPath", base.volume_mounts, self.volume_mounts),
+            init_containers=self.init_containers or base.init_containers)
 
 
 def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: dict[str, str],
@@ -104,10 +127,12 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
         for k, (s, key) in sorted(opts.secret_env.items())]
     if env:
         container["env"] = env
+    if opts.env_from:
+        container["envFrom"] = [dict(e) for e in opts.env_from]
     if ports:
         container["ports"] = ports
     container["securityContext"] = dict(RESTRICTED_SECURITY_CONTEXT)
-    container["volumeMounts"] = [{"name": "dshm", "mountPath": "/dev/shm"}]
+    container["volumeMounts"] = [{"name": SHM_VOLUME, "mountPath": SHM_PATH}, *(dict(m) for m in opts.volume_mounts)]
     if lifecycle:
         container["lifecycle"] = lifecycle
     metadata: dict[str, Any] = {"labels": {**opts.pod_labels, POOL_LABEL: pool.name}}
@@ -117,8 +142,12 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
         "nodeSelector": dict(pool.node_selector),
         "tolerations": pool.tolerations,
         "containers": [container],
-        "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{shm_mib}Mi"}}],
+        "volumes": [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": f"{shm_mib}Mi"}},
+                    *(dict(v) for v in opts.volumes)],
     }
+    if opts.init_containers:
+        spec["initContainers"] = [{**c, "securityContext": dict(RESTRICTED_SECURITY_CONTEXT)}
+                                  for c in opts.init_containers]
     if opts.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": n} for n in opts.image_pull_secrets]
     if opts.scheduler_name:

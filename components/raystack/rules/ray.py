@@ -9,9 +9,10 @@ from typing import Any
 from .. import versions
 from ..model.findings import Finding
 from ..ray.networkpolicy import EXCEPTION_PORTS
-from ..ray.pod import OWNED_POD_LABEL_PREFIXES, OWNED_RAY_START_PARAMS
+from ..ray.pod import OWNED_POD_LABEL_PREFIXES, OWNED_RAY_START_PARAMS, SHM_PATH, SHM_VOLUME
 from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
 from .kube import check_labels, qualified_name_problem
+from .kube_objects import check_kube_objects
 
 #: Namespaces a Ray cluster may not use: Kubernetes' own and those the add-ons live in.
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -53,9 +54,13 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
         if not rc["network_policy"]:
             findings.append(Finding(at, allow, "only with networkPolicy: true"))
     check_pod_options(base, rc, findings)
-    check_pod_options(f"{base}.head", rc["head"], findings)
-    for j, g in enumerate(rc["worker_groups"]):
-        check_pod_options(f"{base}.workerGroups[{j}]", g, findings)
+    cluster_volumes = {v.get("name") for v in rc.get("volumes") or []}
+    check_volume_mounts(base, rc, cluster_volumes, findings)
+    for at, spec in [(f"{base}.head", rc["head"])] + [
+            (f"{base}.workerGroups[{j}]", g) for j, g in enumerate(rc["worker_groups"])]:
+        check_pod_options(at, spec, findings)
+        check_volume_mounts(at, spec, cluster_volumes | {v.get("name") for v in spec.get("volumes") or []},
+                            findings)
     if rc["idle_timeout_seconds"] < 0:
         findings.append(Finding(f"{base}.idleTimeoutSeconds", rc["idle_timeout_seconds"], "allowed: 0 or more seconds"))
     seen: set[str] = set()
@@ -111,3 +116,54 @@ def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) 
             findings.append(Finding(f"{base}.rayStartParams[{k!r}]", spec["ray_start_params"][k],
                                     f"raystack sets {k} from the pool and the sizes (owned: "
                                     f"{', '.join(sorted(OWNED_RAY_START_PARAMS))})"))
+    check_kube_objects(f"{base}.envFrom", spec.get("env_from") or [], "EnvFromSource", findings)
+    volumes = spec.get("volumes") or []
+    check_kube_objects(f"{base}.volumes", volumes, "Volume", findings)
+    seen: set[str] = set()
+    for i, v in enumerate(volumes):
+        name = v.get("name")
+        if name == SHM_VOLUME:
+            findings.append(Finding(f"{base}.volumes[{i}].name", name, f"raystack's /dev/shm volume is named "
+                                                                       f"{SHM_VOLUME!r}; choose another name"))
+        elif name in seen:
+            findings.append(Finding(f"{base}.volumes[{i}].name", name, "a volume name used once"))
+        seen.add(name)
+        if "hostPath" in v:
+            findings.append(Finding(f"{base}.volumes[{i}].hostPath", v["hostPath"],
+                                    "not allowed: Ray namespaces enforce Pod Security baseline, which rejects "
+                                    "hostPath volumes; use a PVC or CSI volume"))
+    inits = spec.get("init_containers") or []
+    check_kube_objects(f"{base}.initContainers", inits, "Container", findings)
+    names: set[str] = set()
+    for i, c in enumerate(inits):
+        if "securityContext" in c:
+            findings.append(Finding(f"{base}.initContainers[{i}].securityContext", c["securityContext"],
+                                    "raystack gives init containers the Ray container's restricted "
+                                    "securityContext; leave it out"))
+        if c.get("name") in names or c.get("name") in ("ray-head", "ray-worker"):
+            findings.append(Finding(f"{base}.initContainers[{i}].name", c.get("name"),
+                                    "a container name used once in the pod"))
+        names.add(c.get("name"))
+
+
+def check_volume_mounts(base: str, spec: dict[str, Any], volumes: set[Any], findings: list[Finding]) -> None:
+    """The Ray container's mounts: shaped as Kubernetes' VolumeMount, of a volume the pod has, not
+    over raystack's /dev/shm."""
+    mounts = spec.get("volume_mounts") or []
+    check_kube_objects(f"{base}.volumeMounts", mounts, "VolumeMount", findings)
+    paths: set[str] = set()
+    for i, m in enumerate(mounts):
+        if m.get("name") not in volumes:
+            findings.append(Finding(f"{base}.volumeMounts[{i}].name", m.get("name"),
+                                    f"a volume of the pod: {', '.join(sorted(map(str, volumes))) or 'none given'} "
+                                    "(cluster-level mounts need cluster-level volumes)"))
+        path = m.get("mountPath")
+        if path == SHM_PATH or path in paths:
+            findings.append(Finding(f"{base}.volumeMounts[{i}].mountPath", path,
+                                    f"a path mounted once ({SHM_PATH} is raystack's shared-memory volume)"))
+        paths.add(path)
+    for i, c in enumerate(spec.get("init_containers") or []):
+        for k, m in enumerate(c.get("volumeMounts") or [] if isinstance(c, dict) else []):
+            if isinstance(m, dict) and m.get("name") not in volumes | {SHM_VOLUME}:
+                findings.append(Finding(f"{base}.initContainers[{i}].volumeMounts[{k}].name", m.get("name"),
+                                        f"a volume of the pod: {', '.join(sorted(map(str, volumes))) or 'none given'}"))

@@ -8,6 +8,7 @@ turns the engine's string config values into that raw input. Pulumi-free.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
@@ -149,6 +150,11 @@ class Coercer:
                 self.fail(path, value, "must be a map of names to objects")
                 return {}
             return {k: self.coerce(typing.get_args(tp)[1], v, f"{path}[{k!r}]") for k, v in value.items()}
+        if origin is dict and typing.get_args(tp)[1] is Any:  # Kubernetes-shaped: rules check it
+            if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                self.fail(path, value, "must be an object (Kubernetes' own shape)")
+                return {}
+            return copy.deepcopy(value)
         if origin is dict:
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()

@@ -51,7 +51,10 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         (item,) = typing.get_args(tp)
         return {"type": "array", "items": _type_schema(item, defs)}
     if origin is dict:
-        return {"type": "object", "additionalProperties": {"type": "string"}}
+        value = typing.get_args(tp)[1]
+        if value is Any:  # a Kubernetes-shaped object, checked against Kubernetes' own schema
+            return {"type": "object"}
+        return {"type": "object", "additionalProperties": _type_schema(value, defs)}
     if tp is bool:
         return {"type": "boolean"}
     if tp is int:

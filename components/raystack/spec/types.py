@@ -12,7 +12,7 @@ Pulumi-free.
 """
 
 from enum import Enum
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from typing_extensions import NotRequired, Required
 
@@ -187,7 +187,7 @@ class SecretKeySpec(TypedDict):
 
 
 class HeadSpec(TypedDict, total=False):
-    """The Ray head pod (it never runs tasks: num-cpus 0)."""
+    """The Ray head pod (it runs no tasks unless runTasks)."""
 
     cpu: int
     """Whole CPUs (default 2)."""
@@ -216,8 +216,15 @@ class HeadSpec(TypedDict, total=False):
     priority_class_name: str
     """PriorityClass of the pods."""
     ray_start_params: dict[str, str]
-    """Extra `ray start` parameters (merged over the cluster's); those raystack sets from the pool
-    (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
+    """Extra `ray start` parameters merged over the cluster's (not those raystack derives)."""
+    env_from: list[dict[str, Any]]
+    """Kubernetes EnvFromSource entries (ConfigMaps, Secrets), added to the cluster's."""
+    volumes: list[dict[str, Any]]
+    """Extra volumes, Kubernetes' Volume shape, added to the cluster's (same name: this one)."""
+    volume_mounts: list[dict[str, Any]]
+    """Ray container mounts, Kubernetes' VolumeMount shape, added to the cluster's (same mountPath: this one)."""
+    init_containers: list[dict[str, Any]]
+    """Init containers, Kubernetes' Container shape, run restricted (replace the cluster's)."""
 
 
 class WorkerGroupSpec(TypedDict, total=False):
@@ -257,8 +264,15 @@ class WorkerGroupSpec(TypedDict, total=False):
     priority_class_name: str
     """PriorityClass of the pods."""
     ray_start_params: dict[str, str]
-    """Extra `ray start` parameters (merged over the cluster's); those raystack sets from the pool
-    (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
+    """Extra `ray start` parameters merged over the cluster's (not those raystack derives)."""
+    env_from: list[dict[str, Any]]
+    """Kubernetes EnvFromSource entries (ConfigMaps, Secrets), added to the cluster's."""
+    volumes: list[dict[str, Any]]
+    """Extra volumes, Kubernetes' Volume shape, added to the cluster's (same name: this one)."""
+    volume_mounts: list[dict[str, Any]]
+    """Ray container mounts, Kubernetes' VolumeMount shape, added to the cluster's (same mountPath: this one)."""
+    init_containers: list[dict[str, Any]]
+    """Init containers, Kubernetes' Container shape, run restricted (replace the cluster's)."""
 
 
 class AllowFromSpec(TypedDict, total=False):
@@ -304,6 +318,14 @@ class RayClusterSpec(TypedDict, total=False):
     ray_start_params: dict[str, str]
     """Extra `ray start` parameters; those raystack sets from the pool
     (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
+    env_from: list[dict[str, Any]]
+    """Kubernetes EnvFromSource entries: ConfigMaps or Secrets whose keys become variables."""
+    volumes: list[dict[str, Any]]
+    """Extra pod volumes, Kubernetes' Volume shape: ConfigMap, Secret, PVC (FSx, Mountpoint for S3), CSI; no hostPath."""
+    volume_mounts: list[dict[str, Any]]
+    """Mounts of the pod's volumes into the Ray container, Kubernetes' VolumeMount shape."""
+    init_containers: list[dict[str, Any]]
+    """Init containers in Kubernetes' Container shape, given the Ray container's restricted securityContext."""
     head: HeadSpec
     """The head pod."""
     worker_groups: list[WorkerGroupSpec]

@@ -13,9 +13,11 @@ from typing import Any
 
 from ... import versions
 from ...model.findings import Finding
+from ...rules.kube_objects import error_fields as _error_fields
 from ..objects import issue
 
 CRD_FILE = "ray.io_rayclusters.yaml"
+
 
 def cache_dir() -> Path:
     if os.environ.get("RAYSTACK_CACHE_DIR"):
@@ -113,24 +115,6 @@ def load_raycluster_schema(crd_dir: Path | None, project_dir: Path,
     return None, "", [issue("warning", "crd-schema", "RayCluster", "schema",
                               f"KubeRay CRD schema check SKIPPED: {reason}; pass --crd-dir DIR "
                               f"with {CRD_FILE} from {versions.kuberay_git_tag()}")]
-
-
-def _error_fields(e: Any) -> list[tuple[str, str]]:
-    """(field path, message) for a jsonschema error; unknown fields are named one by one."""
-    if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-        known = set((e.schema or {}).get("properties", {}))
-        extra = sorted(k for k in e.instance if k not in known)
-        if extra:
-            base = list(e.absolute_path)
-            return [(_path([*base, k]), "unknown field") for k in extra]
-    return [(_path(e.absolute_path), e.message)]
-
-
-def _path(parts: Any) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(root)"
 
 
 @functools.lru_cache(maxsize=4)

@@ -8,20 +8,9 @@ import functools
 from typing import Any
 
 from ...model.findings import Finding
+from ...rules.kube_objects import error_fields as _error_fields
+from ...rules.kube_objects import field_path as _path
 from ..objects import issue
-from .crd_schema import _error_fields, _path
-
-
-def kubernetes_schema_version(wanted: str) -> str:
-    """The newest Kubernetes minor kubernetes-validate has that is not newer than ``wanted``."""
-    from kubernetes_validate import utils
-
-    def key(v: str) -> tuple[int, ...]:
-        return tuple(int(x) for x in utils.major_minor(v).split("."))
-
-    have = sorted({utils.major_minor(v) for v in utils.all_versions()}, key=key)
-    older = [v for v in have if key(v) <= key(wanted)]
-    return str(older[-1] if older else have[0])
 
 
 @functools.lru_cache(maxsize=64)

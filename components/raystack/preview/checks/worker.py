@@ -13,8 +13,9 @@ from typing import Any
 
 from ... import versions
 from ...model.findings import Finding
+from ...rules.kube_objects import kubernetes_schema_version
 from .crd_schema import _crd_validator, load_raycluster_schema, validate_crd
-from .k8s_schema import kubernetes_schema_version, validate_kubernetes
+from .k8s_schema import validate_kubernetes
 from .ray_parser import _derive_with_ray
 
 
