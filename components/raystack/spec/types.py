@@ -12,9 +12,17 @@ Pulumi-free.
 """
 
 from enum import Enum
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from typing_extensions import NotRequired, Required
+
+from .ray_types import AllowFromSpec as AllowFromSpec
+from .ray_types import HeadSpec as HeadSpec
+from .ray_types import RayAuth as RayAuth
+from .ray_types import RayClusterSpec as RayClusterSpec
+from .ray_types import SecretKeySpec as SecretKeySpec
+from .ray_types import UpscalingMode as UpscalingMode
+from .ray_types import WorkerGroupSpec as WorkerGroupSpec
 
 
 class CapacityType(str, Enum):
@@ -52,21 +60,6 @@ class NatGateways(str, Enum):
 
     SINGLE = "single"
     PER_AZ = "per_az"
-
-
-class UpscalingMode(str, Enum):
-    """Ray autoscaler upscaling speed."""
-
-    DEFAULT = "Default"
-    AGGRESSIVE = "Aggressive"
-    CONSERVATIVE = "Conservative"
-
-
-class RayAuth(str, Enum):
-    """Ray's own authentication of the dashboard, Jobs API and GCS."""
-
-    TOKEN = "token"
-    DISABLED = "disabled"
 
 
 class TaintSpec(TypedDict):
@@ -175,171 +168,6 @@ class NetworkSpec(TypedDict, total=False):
     """Private subnets of the existing VPC, in at least 2 AZs."""
     public_subnet_ids: list[str]
     """Public subnets of the existing VPC (informational)."""
-
-
-class SecretKeySpec(TypedDict):
-    """A key of a Kubernetes Secret in the Ray cluster's namespace."""
-
-    secret: str
-    """The Secret's name."""
-    key: str
-    """The key within it."""
-
-
-class HeadSpec(TypedDict, total=False):
-    """The Ray head pod (it runs no tasks unless runTasks)."""
-
-    cpu: int
-    """Whole CPUs (default 2)."""
-    memory_gib: int
-    """Memory in GiB (default 8)."""
-    pool: str
-    """Pool the head runs on (default: the system pool; with an existing
-    cluster, a CPU pool from existingPools)."""
-    image: str
-    """Container image of the head (default: the cluster's image, else rayproject/ray)."""
-    run_tasks: bool
-    """Let the head schedule tasks on its CPUs (default false: num-cpus 0, so a task that fills the
-    head's memory cannot take the GCS down); for small clusters."""
-    env: dict[str, str]
-    """Environment variables: name -> value (merged over the cluster's)."""
-    secret_env: dict[str, SecretKeySpec]
-    """Environment variables from Secret keys: name -> {secret, key} (merged over the cluster's)."""
-    image_pull_secrets: list[str]
-    """Secrets with registry credentials for the image (replaces the cluster's)."""
-    pod_labels: dict[str, str]
-    """Extra pod labels (merged over the cluster's; raystack.io/ and ray.io/ keys are KubeRay's and raystack's)."""
-    pod_annotations: dict[str, str]
-    """Extra pod annotations (merged over the cluster's)."""
-    scheduler_name: str
-    """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
-    priority_class_name: str
-    """PriorityClass of the pods."""
-    ray_start_params: dict[str, str]
-    """Extra `ray start` parameters merged over the cluster's (not those raystack derives)."""
-    env_from: list[dict[str, Any]]
-    """Kubernetes EnvFromSource entries (ConfigMaps, Secrets), added to the cluster's."""
-    volumes: list[dict[str, Any]]
-    """Extra volumes, Kubernetes' Volume shape, added to the cluster's (same name: this one)."""
-    volume_mounts: list[dict[str, Any]]
-    """Ray container mounts, Kubernetes' VolumeMount shape, added to the cluster's (same mountPath: this one)."""
-    init_containers: list[dict[str, Any]]
-    """Init containers, Kubernetes' Container shape, run restricted (replace the cluster's)."""
-
-
-class WorkerGroupSpec(TypedDict, total=False):
-    """A Ray worker group, derived from the pool it runs on."""
-
-    name: Required[str]
-    """Group name: a DNS-1123 label, unique in its cluster."""
-    pool: Required[str]
-    """Name of a pool in ``gpuPools`` or ``existingPools``."""
-    accelerators_per_worker: int
-    """Accelerators each Ray worker pod gets (default: all of the node's)."""
-    min_workers: int
-    """Workers kept running (default 0)."""
-    max_workers: int
-    """Most workers (default: what the pool can hold at its maximum size)."""
-    cpu: int
-    """Whole CPUs per worker (default: the node's allocatable share)."""
-    memory_gib: int
-    """Memory per worker in GiB (default: the node's allocatable share)."""
-    idle_timeout_seconds: int
-    """Idle time before the autoscaler removes a worker (default: the cluster's)."""
-    image: str
-    """Container image of the workers (default: the cluster's image, else rayproject/ray with the
-    pool's accelerator variant; required on accelerators no public Ray image supports)."""
-    env: dict[str, str]
-    """Environment variables: name -> value (merged over the cluster's)."""
-    secret_env: dict[str, SecretKeySpec]
-    """Environment variables from Secret keys: name -> {secret, key} (merged over the cluster's)."""
-    image_pull_secrets: list[str]
-    """Secrets with registry credentials for the image (replaces the cluster's)."""
-    pod_labels: dict[str, str]
-    """Extra pod labels (merged over the cluster's; raystack.io/ and ray.io/ keys are KubeRay's and raystack's)."""
-    pod_annotations: dict[str, str]
-    """Extra pod annotations (merged over the cluster's)."""
-    scheduler_name: str
-    """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
-    priority_class_name: str
-    """PriorityClass of the pods."""
-    ray_start_params: dict[str, str]
-    """Extra `ray start` parameters merged over the cluster's (not those raystack derives)."""
-    env_from: list[dict[str, Any]]
-    """Kubernetes EnvFromSource entries (ConfigMaps, Secrets), added to the cluster's."""
-    volumes: list[dict[str, Any]]
-    """Extra volumes, Kubernetes' Volume shape, added to the cluster's (same name: this one)."""
-    volume_mounts: list[dict[str, Any]]
-    """Ray container mounts, Kubernetes' VolumeMount shape, added to the cluster's (same mountPath: this one)."""
-    init_containers: list[dict[str, Any]]
-    """Init containers, Kubernetes' Container shape, run restricted (replace the cluster's)."""
-
-
-class AllowFromSpec(TypedDict, total=False):
-    """An exception to a RayCluster's NetworkPolicy: who may reach which Ray ports."""
-
-    namespaces: list[str]
-    """Namespaces the clients run in (default: the cluster's own namespace)."""
-    pod_labels: dict[str, str]
-    """Labels the client pods carry (default: any pod of those namespaces)."""
-    ports: Required[list[int]]
-    """Ray ports opened to them: 8265 (dashboard and Jobs API), 8000 (Serve), 10001 (Ray Client),
-    8080 (metrics)."""
-
-
-class RayClusterSpec(TypedDict, total=False):
-    """A KubeRay RayCluster whose worker groups are derived from their pools."""
-
-    name: Required[str]
-    """RayCluster name: a DNS-1035 label of at most 53 characters."""
-    namespace: str
-    """Kubernetes namespace (default ray); raystack creates it."""
-    ray_version: str
-    """Ray version (default: the platform's rayVersion)."""
-    python_tag: str
-    """Python tag of the rayproject/ray image: py310, py311 (default) or py312."""
-    image: str
-    """Container image of every pod (head and workers) unless a group names its own; it must carry
-    the cluster's Ray version."""
-    env: dict[str, str]
-    """Environment variables: name -> value."""
-    secret_env: dict[str, SecretKeySpec]
-    """Environment variables from Secret keys: name -> {secret, key}."""
-    image_pull_secrets: list[str]
-    """Secrets with registry credentials for the image."""
-    pod_labels: dict[str, str]
-    """Extra pod labels (raystack.io/ and ray.io/ keys are KubeRay's and raystack's)."""
-    pod_annotations: dict[str, str]
-    """Extra pod annotations."""
-    scheduler_name: str
-    """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
-    priority_class_name: str
-    """PriorityClass of the pods."""
-    ray_start_params: dict[str, str]
-    """Extra `ray start` parameters; those raystack sets from the pool
-    (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
-    env_from: list[dict[str, Any]]
-    """Kubernetes EnvFromSource entries: ConfigMaps or Secrets whose keys become variables."""
-    volumes: list[dict[str, Any]]
-    """Extra pod volumes, Kubernetes' Volume shape: ConfigMap, Secret, PVC (FSx, Mountpoint for S3), CSI; no hostPath."""
-    volume_mounts: list[dict[str, Any]]
-    """Mounts of the pod's volumes into the Ray container, Kubernetes' VolumeMount shape."""
-    init_containers: list[dict[str, Any]]
-    """Init containers in Kubernetes' Container shape, given the Ray container's restricted securityContext."""
-    head: HeadSpec
-    """The head pod."""
-    worker_groups: list[WorkerGroupSpec]
-    """Worker groups, each bound to one pool."""
-    idle_timeout_seconds: int
-    """Autoscaler v2 idle timeout in seconds (default 120)."""
-    upscaling_mode: UpscalingMode
-    """Default, Aggressive or Conservative (default Default)."""
-    auth: RayAuth
-    """Ray token authentication (default token)."""
-    network_policy: bool
-    """Create NetworkPolicies isolating the cluster (default true)."""
-    allow_from: list[AllowFromSpec]
-    """Explicit exceptions to the NetworkPolicy (e.g. Prometheus on 8080, a Serve gateway on 8000)."""
 
 
 class KubeRaySpec(TypedDict, total=False):
