@@ -232,6 +232,27 @@ NESTED = [
      "raystack:rayClusters[0].initContainers[0].volumeMounts[0].name", "a volume of the pod"),
     ("group-init-shape", cfg(rayClusters=group(initContainers=[{"image": "busybox"}])),
      "raystack:rayClusters[0].workerGroups[0].initContainers[0]", "'name' is a required property"),
+    ("sa-name", cfg(rayClusters=cluster(serviceAccount={"name": "Team_SA"})),
+     "raystack:rayClusters[0].serviceAccount.name", "DNS-1123 subdomain"),
+    ("sa-name-is-head-account", cfg(rayClusters=cluster(serviceAccount={"name": "rc"})),
+     "raystack:rayClusters[0].serviceAccount.name", "KubeRay creates that account"),
+    ("sa-annotations-not-created", cfg(rayClusters=cluster(serviceAccount={
+        "name": "sa", "create": False, "annotations": {"eks.amazonaws.com/role-arn": "arn"}})),
+     "raystack:rayClusters[0].serviceAccount.annotations", "create: true"),
+    ("sa-pod-identity-empty", cfg(rayClusters=cluster(serviceAccount={"name": "sa", "podIdentity": {}})),
+     "raystack:rayClusters[0].serviceAccount.podIdentity", "may do nothing"),
+    ("sa-bucket-arn", cfg(rayClusters=cluster(serviceAccount={"name": "sa", "podIdentity": {
+        "s3Read": ["arn:aws:s3:::data"]}})),
+     "raystack:rayClusters[0].serviceAccount.podIdentity.s3Read[0]", "not an ARN"),
+    ("sa-bucket-twice", cfg(rayClusters=cluster(serviceAccount={"name": "sa", "podIdentity": {
+        "s3Read": ["data"], "s3ReadWrite": ["data"]}})),
+     "raystack:rayClusters[0].serviceAccount.podIdentity.s3Read", "not both"),
+    ("sa-policy-arn", cfg(rayClusters=cluster(serviceAccount={"name": "sa", "podIdentity": {
+        "managedPolicyArns": ["AmazonS3ReadOnlyAccess"]}})),
+     "raystack:rayClusters[0].serviceAccount.podIdentity.managedPolicyArns[0]", "managed policy ARN"),
+    ("sa-pod-identity-existing", cfg(EXISTING, rayClusters=[{**EXISTING["rayClusters"][0], "serviceAccount": {
+        "name": "sa", "podIdentity": {"s3Read": ["data"]}}}]),
+     "raystack:rayClusters[0].serviceAccount.podIdentity", "clusterMode: create"),
     ("rc-duplicate", cfg(rayClusters=cluster() + cluster()), "raystack:rayClusters[1].name", "duplicate"),
     ("group-no-such-pool", cfg(rayClusters=group(pool="l44")), "raystack:rayClusters[0].workerGroups[0].pool",
      "did you mean 'l4'"),

@@ -6,6 +6,7 @@ schema (strict) and Ray's own parser."""
 from __future__ import annotations
 
 import copy
+import json
 
 import jsonschema
 from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
@@ -27,6 +28,7 @@ CONFIG = {
                     # bound to the team's PV, not an inline csi volume.
                     {"name": "s3", "persistentVolumeClaim": {"claimName": "team-data-s3"}}],
         "volumeMounts": [{"name": "fsx", "mountPath": "/fsx"}],
+        "serviceAccount": {"name": "team-workers", "podIdentity": {"s3Read": ["team-data"]}},
         "initContainers": [{"name": "warm-cache", "image": "busybox:1.36", "command": ["sh", "-c", "true"]}],
         "head": {"runTasks": True, "env": {"LOG_LEVEL": "debug"}},
         "workerGroups": [{"name": "l4", "pool": "l4", "schedulerName": "volcano",
@@ -67,6 +69,8 @@ def test_pod_options_reach_the_pods_merged_over_the_cluster(raycluster_schema):
     assert [m["mountPath"] for m in worker_c["volumeMounts"]] == ["/dev/shm", "/fsx", "/s3"]
     assert [v["name"] for v in worker["template"]["spec"]["volumes"]] == ["dshm", "fsx", "s3"]
     assert worker_c["envFrom"] == [{"configMapRef": {"name": "team-settings"}}]
+    assert worker["template"]["spec"]["serviceAccountName"] == "team-workers"
+    assert "serviceAccountName" not in head["template"]["spec"], "the head keeps KubeRay's autoscaler account"
     (init,) = worker["template"]["spec"]["initContainers"]
     assert init["securityContext"] == worker_c["securityContext"], "init containers run restricted too"
 
@@ -100,3 +104,40 @@ def test_a_group_env_replaces_a_cluster_secret_env_of_the_same_name():
     names = [e["name"] for e in env]
     assert names.count("HF_TOKEN") == 1, names
     assert {"name": "HF_TOKEN", "value": "public-model-no-token"} in env
+
+
+def test_s3_policy_names_only_its_buckets():
+    from raystack.clouds.aws.iam import s3_access_policy
+
+    assert s3_access_policy([], []) is None
+    doc = s3_access_policy(["data"], ["ckpt"])
+    assert doc is not None
+    resources = {r for st in doc["Statement"] for r in st["Resource"]}
+    assert resources == {"arn:aws:s3:::data", "arn:aws:s3:::ckpt", "arn:aws:s3:::data/*", "arn:aws:s3:::ckpt/*"}
+    writes = next(st for st in doc["Statement"] if st["Sid"] == "WriteObjects")
+    assert writes["Resource"] == ["arn:aws:s3:::ckpt/*"], "read-only buckets get no write"
+    assert not any("*" in a for st in doc["Statement"] for a in st["Action"])
+
+
+def test_workloads_stack_identity_exists_before_the_ray_pods_and_goes_after_them():
+    """KubeRay refuses to reconcile a head or group naming an account that does not exist (v1.7.0
+    reconcileAutoscalerServiceAccount), and the EKS Pod Identity webhook injects credentials only
+    into pods admitted after the association exists: the RayCluster depends on both, so it is also
+    deleted before them on destroy."""
+    from conftest import project
+    from raystack import testing
+
+    rec = testing.run_stack(project().root, "workloads")
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    (sa,) = rec.of_type("kubernetes:core/v1:ServiceAccount")
+    assert sa.inputs["metadata"]["name"] == "finetune-workers" and sa.inputs["metadata"]["namespace"] == "ml", sa.urn
+    assocs = [r for r in rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+              if r.inputs["namespace"] == "ml"]
+    assert sorted(a.inputs["serviceAccount"] for a in assocs) == ["finetune", "finetune-workers"], rc.urn
+    for dep in [sa, *assocs]:
+        assert dep.urn in rc.dependencies, f"{rc.urn} must wait for {dep.urn}"
+    policies = [r for r in rec.of_type("aws:iam/rolePolicy:RolePolicy") if r.name.endswith("-identity-s3")]
+    (policy,) = policies
+    doc = json.loads(policy.inputs["policy"])
+    buckets = {res.split(":::")[1].split("/")[0] for st in doc["Statement"] for res in st["Resource"]}
+    assert buckets == {"acme-ml-training-data", "acme-ml-checkpoints"}, policy.urn

@@ -15,7 +15,8 @@ from typing_extensions import NotRequired
 
 from ..model import defaults
 from ..model.facts import PoolFacts
-from ..model.platform import RayClusterPlan
+from ..model.findings import ConfigError, Finding
+from ..model.platform import IdentityPlan, RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
 from ..ray.raycluster import with_live_replicas
 from ..spec.types import PoolDescriptor, RayClusterSpec
@@ -34,6 +35,8 @@ class RayClusterArgs(TypedDict):
     """Ray version when the cluster names none (default in raystack.versions)."""
     operator_namespace: NotRequired[str]
     """Namespace of the KubeRay operator the NetworkPolicy admits (default kuberay-system)."""
+    eks_cluster_name: NotRequired[pulumi.Input[str]]
+    """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
 
 
 class RayCluster(pulumi.ComponentResource):
@@ -43,33 +46,43 @@ class RayCluster(pulumi.ComponentResource):
     """The RayCluster's name."""
     namespace: pulumi.Output[str]
     """Its namespace."""
+    service_account: pulumi.Output[str]
+    """The service account its workers run as."""
 
     def __init__(self, name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         a = defaults.fill(RayClusterArgs, args)
         pools = {p["name"]: PoolFacts.from_descriptor(dict(p)) for p in a["pools"]}
         plan = resolve_ray_cluster(dict(args["cluster"]), pools, PoolFacts.from_descriptor(dict(a["head_pool"])),
                                    a["ray_version"], a["operator_namespace"])  # raises before registering
+        if plan.identity is not None and plan.identity.pod_identity and a.get("eks_cluster_name") is None:
+            raise ConfigError([Finding("cluster.serviceAccount.podIdentity", "(set)",
+                                       "needs eks_cluster_name: the EKS cluster the association is made in")])
         super().__init__("raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts)
+        self._build(name, plan, opts, eks_cluster_name=a.get("eks_cluster_name"))
 
     @classmethod
     def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,
-                    live: pulumi.Input[dict[str, int]] | None = None) -> "RayCluster":
+                    live: pulumi.Input[dict[str, int]] | None = None,
+                    eks_cluster_name: pulumi.Input[str] | None = None,
+                    tags: dict[str, str] | None = None) -> "RayCluster":
         """From the resolved model (RayPlatform): the manifest as rendered there, with the live
         replicas of each group when the cluster already runs."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, live)
+        self._build(name, plan, opts, live, eks_cluster_name, tags)
         return self
 
     def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None,
-               live: pulumi.Input[dict[str, int]] | None = None) -> None:
+               live: pulumi.Input[dict[str, int]] | None = None,
+               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
         # pools, device plugin), so the ordering is explicit on the RayCluster.
         given: Any = opts.depends_on if opts and opts.depends_on else []
         deps: list[pulumi.Resource] = list(given) if isinstance(given, (list, tuple)) else [given]
         self.manifest = plan.manifest
         meta = plan.manifest["metadata"]
+        if plan.identity is not None:
+            deps += self._identity(name, plan.identity, meta["namespace"], deps, eks_cluster_name, tags or {})
         self.resource = k8s.apiextensions.CustomResource(
             f"{name}-raycluster",
             api_version=plan.manifest["apiVersion"],
@@ -90,5 +103,26 @@ class RayCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.name = pulumi.Output.from_input(meta["name"])
+        self.service_account = pulumi.Output.from_input(plan.identity.service_account if plan.identity else "default")
         self.namespace = pulumi.Output.from_input(meta["namespace"])
-        self.register_outputs({"name": self.name, "namespace": self.namespace})
+        self.register_outputs({"name": self.name, "namespace": self.namespace,
+                               "service_account": self.service_account})
+
+    def _identity(self, name: str, identity: IdentityPlan, namespace: str, deps: list[pulumi.Resource],
+                  eks_cluster_name: pulumi.Input[str] | None, tags: dict[str, str]) -> list[pulumi.Resource]:
+        """The workers' service account (KubeRay requires a named head or worker account to exist
+        before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0)
+        and, when asked for, the Pod Identity role."""
+        made: list[pulumi.Resource] = []
+        if identity.create:
+            made.append(k8s.core.v1.ServiceAccount(
+                f"{name}-sa", metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=identity.service_account, namespace=namespace, annotations=identity.annotations or None),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=deps)))
+        if identity.pod_identity:
+            from ..clouds.aws.identity import build_pod_identity
+
+            assert eks_cluster_name is not None  # checked before registering
+            made += build_pod_identity(self, f"{name}-identity", identity=identity, namespace=namespace,
+                                       cluster=eks_cluster_name, tags=tags)
+        return made

@@ -76,7 +76,7 @@ class RayPlatform(pulumi.ComponentResource):
         cluster = EksBackend(tags).build(name, platform, self, kubeconfig)
         k8s_opts = pulumi.ResourceOptions(parent=self, providers=[cluster.provider], depends_on=cluster.ready)
         device_plugins = self._device_plugins(name, platform, k8s_opts)
-        self._ray(name, platform, cluster, k8s_opts, device_plugins)
+        self._ray(name, platform, cluster, k8s_opts, device_plugins, tags)
 
         self.cluster_name = cluster.cluster_name
         self.kubeconfig = cluster.kubeconfig
@@ -127,7 +127,7 @@ class RayPlatform(pulumi.ComponentResource):
         return deployed.apply(read)
 
     def _ray(self, name: str, platform: Platform, cluster: ClusterHandle, k8s_opts: pulumi.ResourceOptions,
-             device_plugins: dict[str, pulumi.Resource]) -> None:
+             device_plugins: dict[str, pulumi.Resource], tags: dict[str, str]) -> None:
         operator = None
         if platform.kuberay.install:
             operator = KubeRayOperator(f"{name}-kuberay", {
@@ -152,7 +152,8 @@ class RayPlatform(pulumi.ComponentResource):
             deps += [device_plugins[k] for k in kinds if k in device_plugins]
             RayCluster._from_model(f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                 parent=self, providers=[cluster.provider], depends_on=deps),
-                live=self._live_replicas(name, rc, deployed, cluster))
+                live=self._live_replicas(name, rc, deployed, cluster),
+                eks_cluster_name=cluster.cluster_name, tags=tags)
 
 
 def _previous_stack_reference(parent: pulumi.Resource) -> pulumi.StackReference:

@@ -83,6 +83,8 @@ TABLES: dict[type, dict[str, Any]] = {
         "network_policy": True,
         "allow_from": [],
     },
+    t.ServiceAccountSpec: {"create": True, "annotations": {}},
+    t.PodIdentitySpec: {"managed_policy_arns": [], "s3_read": [], "s3_read_write": []},
     t.KubeRaySpec: {
         "namespace": KUBERAY_NAMESPACE,
         "retain_crds_on_delete": True,

@@ -59,6 +59,23 @@ class WorkerGroupPlan:
 
 
 @dataclass(frozen=True)
+class IdentityPlan:
+    """The service account the workers run as, and the IAM role both the workers' and KubeRay's
+    head account get through EKS Pod Identity (when asked for)."""
+
+    service_account: str
+    #: The head's account: KubeRay creates it, named after the RayCluster, and binds it to the
+    #: autoscaler's Role (utils.GetHeadGroupServiceAccountName, KubeRay v1.7.0).
+    head_service_account: str
+    create: bool
+    annotations: dict[str, str]
+    pod_identity: bool
+    managed_policy_arns: tuple[str, ...]
+    s3_read: tuple[str, ...]
+    s3_read_write: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RayClusterPlan:
     #: Suffix of its Pulumi resource names: the name, or <namespace>-<name> where the name repeats.
     resource_name: str
@@ -72,6 +89,7 @@ class RayClusterPlan:
     #: The rendered ray.io/v1 RayCluster and its NetworkPolicy spec.
     manifest: dict[str, Any]
     network_policy_spec: dict[str, Any] | None
+    identity: IdentityPlan | None = None
 
     @property
     def pools_used(self) -> tuple[str, ...]:

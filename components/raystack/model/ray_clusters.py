@@ -5,6 +5,7 @@ Pulumi-free.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
@@ -17,7 +18,7 @@ from ..rules.ray import SYSTEM_NAMESPACES, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
 from .findings import Finding
-from .platform import RayClusterPlan, WorkerGroupPlan
+from .platform import IdentityPlan, RayClusterPlan, WorkerGroupPlan
 
 #: Namespaces raystack's add-ons own (device plugins).
 ADDON_NAMESPACES = frozenset(k.device_plugin.namespace for k in ACCELERATOR_KINDS.values() if k.device_plugin)
@@ -82,6 +83,9 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     if len(findings) > before or suppressed or head is None or head_pool is None:
         return None
     cluster_options = PodOptions.of(rc)
+    identity = identity_plan(rc)
+    if identity is not None:  # the workers run as it; the head keeps KubeRay's (see IdentityPlan)
+        cluster_options = dataclasses.replace(cluster_options, service_account=identity.service_account)
     spec_by_name = {g["name"]: g for g in rc["worker_groups"]}
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
@@ -90,7 +94,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             rc["ray_version"], rc["python_tag"], registry=rc.get("image_registry")),
         groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds,
                            PodOptions.of(spec_by_name[g.name]).over(cluster_options)) for g in groups],
-        head_options=PodOptions.of(rc["head"]).over(cluster_options),
+        head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=None),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
         head_runs_tasks=rc["head"]["run_tasks"])
     return RayClusterPlan(
@@ -99,4 +103,17 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         head_pool=head_pool, head=head, groups=tuple(groups),
         manifest=manifest,
         network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"])
-        if rc["network_policy"] else None)
+        if rc["network_policy"] else None,
+        identity=identity)
+
+
+def identity_plan(rc: dict[str, Any]) -> IdentityPlan | None:
+    sa = rc.get("service_account")
+    if not sa:
+        return None
+    pid = sa.get("pod_identity")
+    return IdentityPlan(
+        service_account=sa["name"], head_service_account=rc["name"], create=sa["create"],
+        annotations=dict(sa["annotations"]), pod_identity=pid is not None,
+        managed_policy_arns=tuple(pid["managed_policy_arns"]) if pid else (),
+        s3_read=tuple(pid["s3_read"]) if pid else (), s3_read_write=tuple(pid["s3_read_write"]) if pid else ())

@@ -109,6 +109,11 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
             continue
         seen.add(ident)
+        if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
+            findings.append(Finding(key(f"rayClusters[{i}].serviceAccount.podIdentity"), "(set)",
+                                    "only on an EKS cluster the stack creates (clusterMode: create), where it "
+                                    "installs the eks-pod-identity-agent; on an existing cluster annotate the "
+                                    "account for IRSA (serviceAccount.annotations) instead"))
         plan = plan_ray_cluster(key(f"rayClusters[{i}]"), rc, pools, head_pool, operator_namespace, findings,
                                 warnings, frozenset(broken), resource_name)
         if plan is not None:

@@ -72,6 +72,7 @@ class PodOptions:
     volumes: tuple[dict[str, Any], ...] = ()
     volume_mounts: tuple[dict[str, Any], ...] = ()
     init_containers: tuple[dict[str, Any], ...] = ()
+    service_account: str | None = None
 
     @staticmethod
     def of(spec: dict[str, Any]) -> PodOptions:
@@ -110,7 +111,8 @@ class PodOptions:
             env_from=base.env_from + self.env_from,
             volumes=_by("name", base.volumes, self.volumes),
             volume_mounts=_by("mountPath", base.volume_mounts, self.volume_mounts),
-            init_containers=self.init_containers or base.init_containers)
+            init_containers=self.init_containers or base.init_containers,
+            service_account=self.service_account or base.service_account)
 
 
 def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: dict[str, str],
@@ -150,6 +152,8 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
                                   for c in opts.init_containers]
     if opts.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": n} for n in opts.image_pull_secrets]
+    if opts.service_account:
+        spec["serviceAccountName"] = opts.service_account
     if opts.scheduler_name:
         spec["schedulerName"] = opts.scheduler_name
     if opts.priority_class_name:

@@ -54,6 +54,7 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
         if not rc["network_policy"]:
             findings.append(Finding(at, allow, "only with networkPolicy: true"))
     check_pod_options(base, rc, findings)
+    check_service_account(base, rc, findings)
     cluster_volumes = {v.get("name") for v in rc.get("volumes") or []}
     check_volume_mounts(base, rc, cluster_volumes, findings)
     for at, spec in [(f"{base}.head", rc["head"])] + [
@@ -167,3 +168,47 @@ def check_volume_mounts(base: str, spec: dict[str, Any], volumes: set[Any], find
             if isinstance(m, dict) and m.get("name") not in volumes | {SHM_VOLUME}:
                 findings.append(Finding(f"{base}.initContainers[{i}].volumeMounts[{k}].name", m.get("name"),
                                         f"a volume of the pod: {', '.join(sorted(map(str, volumes))) or 'none given'}"))
+
+
+#: S3 bucket names (general purpose): 3-63 lowercase letters, digits, '.' and '-', starting and
+#: ending with a letter or digit, not shaped like an IP address.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_POLICY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
+
+
+def check_service_account(base: str, rc: dict[str, Any], findings: list[Finding]) -> None:
+    sa = rc.get("service_account")
+    if not sa:
+        return
+    at = f"{base}.serviceAccount"
+    name = sa.get("name", "")
+    if not _SUBDOMAIN.match(name) or len(name) > 253:
+        findings.append(Finding(f"{at}.name", name, "a service account name (DNS-1123 subdomain)"))
+    elif name == rc["name"]:
+        findings.append(Finding(f"{at}.name", name, "not the cluster's name: KubeRay creates that account for "
+                                                    "the head and binds the autoscaler's Role to it"))
+    if sa["annotations"] and not sa["create"]:
+        findings.append(Finding(f"{at}.annotations", sa["annotations"], "only on an account raystack creates "
+                                                                        "(create: true)"))
+    for k in sa["annotations"]:
+        problem = qualified_name_problem(k)
+        if problem:
+            findings.append(Finding(f"{at}.annotations[{k!r}]", k, f"annotation key {problem}"))
+    pid = sa.get("pod_identity")
+    if pid is None:
+        return
+    if not (pid["managed_policy_arns"] or pid["s3_read"] or pid["s3_read_write"]):
+        findings.append(Finding(f"{at}.podIdentity", pid, "name managedPolicyArns, s3Read or s3ReadWrite: a role "
+                                                          "that may do nothing is a mistake"))
+    for key, camel in (("s3_read", "s3Read"), ("s3_read_write", "s3ReadWrite")):
+        for i, b in enumerate(pid[key]):
+            if not _BUCKET.match(b) or ".." in b or re.fullmatch(r"[\d.]+", b):
+                findings.append(Finding(f"{at}.podIdentity.{camel}[{i}]", b, "an S3 bucket name (3-63 lowercase "
+                                                                              "letters, digits, '.' and '-'; not an ARN)"))
+    for b in sorted(set(pid["s3_read"]) & set(pid["s3_read_write"])):
+        findings.append(Finding(f"{at}.podIdentity.s3Read", b, "a bucket in s3Read or s3ReadWrite, not both"))
+    for i, arn in enumerate(pid["managed_policy_arns"]):
+        if not _POLICY_ARN.match(arn):
+            findings.append(Finding(f"{at}.podIdentity.managedPolicyArns[{i}]", arn,
+                                    "an IAM managed policy ARN (arn:aws:iam::aws:policy/... or "
+                                    "arn:aws:iam::<account>:policy/...)"))

@@ -133,6 +133,32 @@ class AllowFromSpec(TypedDict, total=False):
     8080 (metrics)."""
 
 
+class PodIdentitySpec(TypedDict, total=False):
+    """An IAM role for the Ray pods through EKS Pod Identity (EKS clusters the stack creates),
+    least privilege: only what is listed."""
+
+    managed_policy_arns: list[str]
+    """IAM managed policies to attach (arn:aws:iam::aws:policy/... or your account's)."""
+    s3_read: list[str]
+    """S3 buckets the pods may list and read (names, not ARNs)."""
+    s3_read_write: list[str]
+    """S3 buckets the pods may list, read, write and delete in (names, not ARNs)."""
+
+
+class ServiceAccountSpec(TypedDict, total=False):
+    """The Kubernetes service account the worker pods run as. The head keeps KubeRay's own
+    (named after the cluster), which KubeRay binds to the autoscaler's Role; Pod Identity covers both."""
+
+    name: Required[str]
+    """Its name: a DNS-1123 subdomain other than the cluster's name (that is KubeRay's head account)."""
+    create: bool
+    """Create it in the cluster's namespace (default true); false to use one that exists."""
+    annotations: dict[str, str]
+    """Annotations of the created account (e.g. eks.amazonaws.com/role-arn for IRSA)."""
+    pod_identity: PodIdentitySpec
+    """An IAM role for the pods through EKS Pod Identity."""
+
+
 class RayClusterSpec(TypedDict, total=False):
     """A KubeRay RayCluster whose worker groups are derived from their pools."""
 
@@ -186,3 +212,6 @@ class RayClusterSpec(TypedDict, total=False):
     """Create NetworkPolicies isolating the cluster (default true)."""
     allow_from: list[AllowFromSpec]
     """Explicit exceptions to the NetworkPolicy (e.g. Prometheus on 8080, a Serve gateway on 8000)."""
+    service_account: ServiceAccountSpec
+    """The service account the workers run as, optionally with an IAM role (default: the namespace's default)."""
+

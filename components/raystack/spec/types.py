@@ -18,9 +18,11 @@ from typing_extensions import NotRequired, Required
 
 from .ray_types import AllowFromSpec as AllowFromSpec
 from .ray_types import HeadSpec as HeadSpec
+from .ray_types import PodIdentitySpec as PodIdentitySpec
 from .ray_types import RayAuth as RayAuth
 from .ray_types import RayClusterSpec as RayClusterSpec
 from .ray_types import SecretKeySpec as SecretKeySpec
+from .ray_types import ServiceAccountSpec as ServiceAccountSpec
 from .ray_types import UpscalingMode as UpscalingMode
 from .ray_types import WorkerGroupSpec as WorkerGroupSpec
 

@@ -76,3 +76,24 @@ def pod_identity_trust_policy() -> dict[str, Any]:
             "Action": ["sts:AssumeRole", "sts:TagSession"],
         }],
     }
+
+
+def s3_access_policy(read: list[str], read_write: list[str]) -> dict[str, Any] | None:
+    """Least privilege on named buckets only: list each bucket and read its objects; for
+    read-write buckets also write and delete objects and finish or abort multipart uploads.
+    None when no bucket is named. (Linted with parliament in the tests.)"""
+    statements: list[dict[str, Any]] = []
+    buckets = sorted(set(read) | set(read_write))
+    if not buckets:
+        return None
+    statements.append({"Sid": "ListBuckets", "Effect": "Allow",
+                       "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+                       "Resource": [f"arn:aws:s3:::{b}" for b in buckets]})
+    statements.append({"Sid": "ReadObjects", "Effect": "Allow", "Action": ["s3:GetObject"],
+                       "Resource": [f"arn:aws:s3:::{b}/*" for b in buckets]})
+    if read_write:
+        statements.append({"Sid": "WriteObjects", "Effect": "Allow",
+                           "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:ListMultipartUploadParts",
+                                      "s3:PutObject"],
+                           "Resource": [f"arn:aws:s3:::{b}/*" for b in sorted(set(read_write))]})
+    return {"Version": "2012-10-17", "Statement": statements}

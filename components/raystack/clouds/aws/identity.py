@@ -1,0 +1,34 @@
+"""A RayCluster's IAM role through EKS Pod Identity (resource builder).
+
+The EKS Pod Identity webhook injects credentials when a pod is admitted, so the associations must
+exist before the Ray pods are created: the RayCluster depends on what this returns. One role,
+associated with the workers' account and with KubeRay's head account (named after the cluster)."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from ...model.platform import IdentityPlan
+from .iam import pod_identity_trust_policy, s3_access_policy
+
+
+def build_pod_identity(parent: pulumi.Resource, name: str, *, identity: IdentityPlan, namespace: str,
+                       cluster: pulumi.Input[str], tags: dict[str, str]) -> list[pulumi.Resource]:
+    """The role, its policies and the two associations; the RayCluster waits for all of them."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()), tags=tags,
+                        opts=opts)
+    made: list[pulumi.Resource] = [role]
+    policy = s3_access_policy(list(identity.s3_read), list(identity.s3_read_write))
+    if policy is not None:
+        made.append(aws.iam.RolePolicy(f"{name}-s3", role=role.id, policy=json.dumps(policy), opts=opts))
+    for i, arn in enumerate(identity.managed_policy_arns):
+        made.append(aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn, opts=opts))
+    for suffix, account in (("workers", identity.service_account), ("head", identity.head_service_account)):
+        made.append(aws.eks.PodIdentityAssociation(
+            f"{name}-{suffix}", cluster_name=cluster, namespace=namespace, service_account=account,
+            role_arn=role.arn, tags=tags, opts=pulumi.ResourceOptions(parent=parent, depends_on=made[:])))
+    return made
