@@ -303,3 +303,11 @@ def test_network_policy_exceptions_are_shown(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert rc == 0, err
     assert "NetworkPolicy exception: ray/dev: ports 8080 from monitoring/*" in out
+
+
+def test_the_plan_shows_each_groups_image_and_node_platform(capsys):
+    rc, out, err = run_cli(capsys, "--stack", "workloads", "--format", "json", "--no-ray")
+    assert rc == 0, err
+    rows = {r["group"]: r for r in json.loads(out)["rayClusters"]}
+    assert rows["l40s"]["image"] == "registry.example.com/ml/finetune:2.55.0-py311-gpu"
+    assert rows["l40s"]["node"] == "al2023/x86_64" and rows["head"]["node"] == "al2023/x86_64"

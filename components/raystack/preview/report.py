@@ -98,6 +98,14 @@ def pool_rows(platform: Any) -> list[dict[str, Any]]:
 
 def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> list[dict[str, Any]]:
     pools = dict(platform.pools) if platform is not None else {}
+    if platform is not None and platform.system_facts is not None:
+        pools.setdefault(platform.system_facts.name, platform.system_facts)
+
+    def node(pool_name: str | None) -> str:
+        """The OS and architecture of the pool's nodes ("-" where an existing pool does not say)."""
+        p = pools.get(pool_name or "")
+        return f"{p.os or '-'}/{p.architecture}" if p is not None else "-"
+
     rows = []
     for _urn, rc in clusters:
         meta = rc.get("metadata", {})
@@ -106,6 +114,7 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
         head_limits = _container_limits(head)
         rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": "head",
                      "pool": _group_pool(head), "accelerators_per_worker": 0,
+                     "image": _image(head), "node": node(_group_pool(head)),
                      "cpu": head_limits.get("cpu"), "memory": head_limits.get("memory"),
                      "min_workers": 1, "max_workers": 1})
         for g in spec.get("workerGroupSpecs", []):
@@ -116,9 +125,15 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
             hosts = g.get("numOfHosts", 1)  # a recorded manifest: absent fields take the CRD's defaults
             rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": g.get("groupName"),
                          "pool": _group_pool(g), "accelerators_per_worker": accels,
+                         "image": _image(g), "node": node(_group_pool(g)),
                          "cpu": limits.get("cpu"), "memory": limits.get("memory"),
                          "min_workers": g.get("minReplicas", 0) * hosts, "max_workers": g.get("maxReplicas", 0) * hosts})
     return rows
+
+
+def _image(group: dict[str, Any]) -> str | None:
+    containers = group.get("template", {}).get("spec", {}).get("containers", [])
+    return containers[0].get("image") if containers else None
 
 
 @dataclass

@@ -47,12 +47,12 @@ def print_text(report: Report, args: argparse.Namespace) -> None:
                        _money(p["price_usd_per_hour"]))
         console.print(pt)
     if report.clusters:
-        ct = _table("Ray clusters", ("Cluster", "Group", "Pool", "Accel/worker", "CPU", "Memory", "Min", "Max"),
-                    right=("Accel/worker", "CPU", "Min", "Max"))
+        ct = _table("Ray clusters", ("Cluster", "Group", "Pool", "Node OS/arch", "Accel/worker", "CPU", "Memory",
+                                     "Min", "Max", "Image"), right=("Accel/worker", "CPU", "Min", "Max"))
         for r in report.clusters:
-            ct.add_row(f"{r['namespace']}/{r['cluster']}", r["group"], r["pool"] or "-",
+            ct.add_row(f"{r['namespace']}/{r['cluster']}", r["group"], r["pool"] or "-", r["node"],
                        str(r["accelerators_per_worker"]), str(r["cpu"]), str(r["memory"]),
-                       str(r["min_workers"]), str(r["max_workers"]))
+                       str(r["min_workers"]), str(r["max_workers"]), r["image"] or "-")
         console.print(ct)
     c = report.cost
     cost_t = Table(title="Cost (catalog on-demand prices, USD per hour)", title_justify="left")
