@@ -253,6 +253,13 @@ NESTED = [
     ("sa-pod-identity-existing", cfg(EXISTING, rayClusters=[{**EXISTING["rayClusters"][0], "serviceAccount": {
         "name": "sa", "podIdentity": {"s3Read": ["data"]}}}]),
      "raystack:rayClusters[0].serviceAccount.podIdentity", "clusterMode: create"),
+    ("group-node-selector-created-pool", cfg(rayClusters=group(nodeSelector={"topology.kubernetes.io/zone": "a"})),
+     "raystack:rayClusters[0].workerGroups[0].nodeSelector['topology.kubernetes.io/zone']", "only on existing pools"),
+    ("group-node-selector-pool-key", cfg(EXISTING, rayClusters=[{**EXISTING["rayClusters"][0], "workerGroups": [
+        {"name": "w", "pool": "a10g", "nodeSelector": {"pool": "other"}}]}]),
+     "raystack:rayClusters[0].workerGroups[0].nodeSelector['pool']", "binds its pods with pool=a10g"),
+    ("head-toleration-shape", cfg(rayClusters=cluster(head={"tolerations": [{"key": "team", "tolerationSeconds": "1m"}]})),
+     "raystack:rayClusters[0].head.tolerations[0].tolerationSeconds", "Toleration"),
     ("rc-duplicate", cfg(rayClusters=cluster() + cluster()), "raystack:rayClusters[1].name", "duplicate"),
     ("group-no-such-pool", cfg(rayClusters=group(pool="l44")), "raystack:rayClusters[0].workerGroups[0].pool",
      "did you mean 'l4'"),

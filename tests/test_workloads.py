@@ -141,3 +141,22 @@ def test_workloads_stack_identity_exists_before_the_ray_pods_and_goes_after_them
     doc = json.loads(policy.inputs["policy"])
     buckets = {res.split(":::")[1].split("/")[0] for st in doc["Statement"] for res in st["Resource"]}
     assert buckets == {"acme-ml-training-data", "acme-ml-checkpoints"}, policy.urn
+
+
+def test_extra_placement_on_an_existing_pool_keeps_the_pool_binding():
+    config = {
+        "clusterName": "team", "clusterMode": "existing", "kubeconfig": "~/.kube/config", "clusterAutoscaler": False,
+        "existingPools": [{"name": "cpu", "nodeSelector": {"role": "cpu"}, "instanceType": "m7i.2xlarge", "maxNodes": 2},
+                          {"name": "a10g", "nodeSelector": {"pool": "a10g"}, "instanceType": "g5.12xlarge",
+                           "maxNodes": 2, "taints": [{"key": "nvidia.com/gpu", "value": "true",
+                                                      "effect": "NoSchedule"}]}],
+        "rayClusters": [{"name": "rc", "head": {"pool": "cpu"}, "workerGroups": [{
+            "name": "w", "pool": "a10g", "nodeSelector": {"topology.kubernetes.io/zone": "us-east-1a"},
+            "tolerations": [{"key": "team", "operator": "Equal", "value": "ml", "effect": "NoSchedule"}]}]}],
+    }
+    (rc,) = resolve(config).ray_clusters
+    (worker,) = rc.manifest["spec"]["workerGroupSpecs"]
+    spec = worker["template"]["spec"]
+    assert spec["nodeSelector"] == {"pool": "a10g", "topology.kubernetes.io/zone": "us-east-1a"}
+    assert {"key": "team", "operator": "Equal", "value": "ml", "effect": "NoSchedule"} in spec["tolerations"]
+    assert any(t["key"] == "nvidia.com/gpu" for t in spec["tolerations"]), "the pool's own tolerations stay"

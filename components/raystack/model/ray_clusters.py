@@ -14,7 +14,7 @@ from ..ray.pod import PodOptions, ray_image
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..rules.capacity import check_stranded_devices
-from ..rules.ray import SYSTEM_NAMESPACES, check_ray_cluster
+from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
 from .findings import Finding
@@ -43,6 +43,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                                 f"no pool to run the head on{did_you_mean(head_named, sorted(pools))}; "
                                 f"allowed: {', '.join(pools) or 'none'}"))
     else:
+        check_placement(f"{base}.head", rc["head"], head_pool, findings)
         try:
             head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"])
         except SizingError as e:
@@ -59,6 +60,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                                     f"no such pool{did_you_mean(g['pool'], sorted(pools))}; "
                                     f"allowed: {', '.join(sorted(pools)) or 'none defined'}"))
             continue
+        check_placement(gbase, g, pool, findings)
         try:
             # Absent keys (None) are derived from the pool by size_worker.
             size = size_worker(pool, accelerators=g.get("accelerators_per_worker"), cpu=g.get("cpu"),

@@ -73,6 +73,8 @@ class PodOptions:
     volume_mounts: tuple[dict[str, Any], ...] = ()
     init_containers: tuple[dict[str, Any], ...] = ()
     service_account: str | None = None
+    node_selector: dict[str, str] = field(default_factory=dict)
+    tolerations: tuple[dict[str, Any], ...] = ()
 
     @staticmethod
     def of(spec: dict[str, Any]) -> PodOptions:
@@ -90,6 +92,8 @@ class PodOptions:
             volumes=tuple(spec.get("volumes") or ()),
             volume_mounts=tuple(spec.get("volume_mounts") or ()),
             init_containers=tuple(spec.get("init_containers") or ()),
+            node_selector=dict(spec.get("node_selector") or {}),
+            tolerations=tuple(spec.get("tolerations") or ()),
         )
 
     def over(self, base: PodOptions) -> PodOptions:
@@ -112,7 +116,8 @@ class PodOptions:
             volumes=_by("name", base.volumes, self.volumes),
             volume_mounts=_by("mountPath", base.volume_mounts, self.volume_mounts),
             init_containers=self.init_containers or base.init_containers,
-            service_account=self.service_account or base.service_account)
+            service_account=self.service_account or base.service_account,
+            node_selector={**base.node_selector, **self.node_selector}, tolerations=base.tolerations + self.tolerations)
 
 
 def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: dict[str, str],
@@ -141,8 +146,8 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
     if opts.pod_annotations:
         metadata["annotations"] = dict(opts.pod_annotations)
     spec: dict[str, Any] = {
-        "nodeSelector": dict(pool.node_selector),
-        "tolerations": pool.tolerations,
+        "nodeSelector": {**opts.node_selector, **pool.node_selector},  # the pool's binding wins
+        "tolerations": pool.tolerations + [dict(t) for t in opts.tolerations],
         "containers": [container],
         "volumes": [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": f"{shm_mib}Mi"}},
                     *(dict(v) for v in opts.volumes)],

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from .. import versions
+from ..model.facts import PoolFacts
 from ..model.findings import Finding
 from ..ray.networkpolicy import EXCEPTION_PORTS
 from ..ray.pod import OWNED_POD_LABEL_PREFIXES, OWNED_RAY_START_PARAMS, SHM_PATH, SHM_VOLUME
@@ -212,3 +213,18 @@ def check_service_account(base: str, rc: dict[str, Any], findings: list[Finding]
             findings.append(Finding(f"{at}.podIdentity.managedPolicyArns[{i}]", arn,
                                     "an IAM managed policy ARN (arn:aws:iam::aws:policy/... or "
                                     "arn:aws:iam::<account>:policy/...)"))
+
+
+def check_placement(base: str, spec: dict[str, Any], pool: PoolFacts, findings: list[Finding]) -> None:
+    """Extra nodeSelector and tolerations of a head or group cannot break its pool binding."""
+    selector = spec.get("node_selector") or {}
+    check_labels(f"{base}.nodeSelector", selector, findings, owned=False)
+    for k, v in selector.items():
+        if k in pool.node_selector:
+            findings.append(Finding(f"{base}.nodeSelector[{k!r}]", v, f"pool {pool.name!r} binds its pods with "
+                                                                     f"{k}={pool.node_selector[k]}; choose another key"))
+        elif pool.source != "existing":
+            findings.append(Finding(f"{base}.nodeSelector[{k!r}]", v,
+                                    f"only on existing pools: pool {pool.name!r} is created by the stack and its "
+                                    "nodes carry only the labels raystack gives them (gpuPools[].labels)"))
+    check_kube_objects(f"{base}.tolerations", spec.get("tolerations") or [], "Toleration", findings)

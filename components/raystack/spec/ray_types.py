@@ -71,6 +71,11 @@ class HeadSpec(TypedDict, total=False):
     """Ray container mounts, Kubernetes' VolumeMount shape, added to the cluster's (same mountPath: this one)."""
     init_containers: list[dict[str, Any]]
     """Init containers, Kubernetes' Container shape, run restricted (replace the cluster's)."""
+    node_selector: dict[str, str]
+    """Extra node selector on an existing pool (e.g. a zone); the pool's own keys are refused, and
+    pools the stack creates carry no labels beyond those raystack gives them."""
+    tolerations: list[dict[str, Any]]
+    """Extra tolerations, Kubernetes' Toleration shape, added to the pool's (e.g. a team's own taint)."""
 
 
 class WorkerGroupSpec(TypedDict, total=False):
@@ -119,6 +124,11 @@ class WorkerGroupSpec(TypedDict, total=False):
     """Ray container mounts, Kubernetes' VolumeMount shape, added to the cluster's (same mountPath: this one)."""
     init_containers: list[dict[str, Any]]
     """Init containers, Kubernetes' Container shape, run restricted (replace the cluster's)."""
+    node_selector: dict[str, str]
+    """Extra node selector on an existing pool (e.g. a zone); the pool's own keys are refused, and
+    pools the stack creates carry no labels beyond those raystack gives them."""
+    tolerations: list[dict[str, Any]]
+    """Extra tolerations, Kubernetes' Toleration shape, added to the pool's (e.g. a team's own taint)."""
 
 
 class AllowFromSpec(TypedDict, total=False):
