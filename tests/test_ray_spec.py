@@ -311,3 +311,30 @@ def test_head_runs_tasks_only_when_asked():
     assert head["headgroup"]["resources"]["CPU"] == 3
     head = _derive_autoscaling_config_from_ray_cr(build_raycluster({"name": "rc"}, {}, SYSTEM))["available_node_types"]
     assert head["headgroup"]["resources"]["CPU"] == 0
+
+
+CPU_SIZES = [
+    # cpu, memoryGib asked (None: derived) -> workers per m7i.2xlarge node (7610m / 28805Mi schedulable), cpu, memory_mib
+    (None, None, 1, 7, 28672),   # nothing asked: a worker takes the node
+    (2, None, 3, 2, 9472),       # 3 x 2 CPUs fit 7.61; memory split three ways (256 Mi steps)
+    (None, 4, 7, 1, 4096),       # 7 x 4 GiB fit 28.1 GiB; one whole CPU each
+    (2, 8, 3, 2, 8192),          # CPU bounds it: 3 (memory would allow 3 too)
+    (4, 4, 1, 4, 4096),          # 2 x 4 CPUs do not fit 7.61
+    (7, 8, 1, 7, 8192),
+]
+
+
+@pytest.mark.parametrize(("cpu", "memory_gib", "pods", "want_cpu", "want_mib"), CPU_SIZES)
+def test_cpu_pool_workers_share_nodes_when_they_ask_for_less(cpu, memory_gib, pods, want_cpu, want_mib):
+    from raystack.clouds.aws.pools import node_pool
+    from raystack.model.defaults import TABLES
+    from raystack.spec.types import NodePoolSpec
+
+    pool = node_pool({**TABLES[NodePoolSpec], "name": "cpu", "instance_type": "m7i.2xlarge", "max_size": 2}, "c").facts
+    assert (pool.schedulable_cpu_millis, pool.schedulable_memory_mib) == (7610, 28805)
+    assert pool.taints[0].key == "raystack.io/pool", "CPU pools are dedicated to their Ray groups"
+    size = size_worker(pool, {"name": "c", "pool": "cpu", "cpu": cpu, "memory_gib": memory_gib})
+    assert (size.pods_per_node, size.cpu, size.memory_mib) == (pods, want_cpu, want_mib)
+    assert size.cpu * 1000 * size.pods_per_node <= pool.schedulable_cpu_millis
+    assert size.memory_mib * size.pods_per_node <= pool.schedulable_memory_mib
+    assert size.max_workers_cap == 2 * pods

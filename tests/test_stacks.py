@@ -38,7 +38,7 @@ def test_aws_stack_registers_the_whole_platform(stack):
     groups = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["labels"]["raystack.io/pool"] != "system"]
     assert groups, f"{stack}: no accelerator node group"
     rel = releases(rec)
-    kinds = {catalog.lookup(g.inputs["instanceTypes"][0]).accelerator_kind for g in groups}
+    kinds = {catalog.lookup(g.inputs["instanceTypes"][0]).accelerator_kind for g in groups} - {"none"}  # CPU pools
     for kind in kinds:  # every kind's device plugin, at its pinned chart version
         chart = ACCELERATOR_KINDS[kind].device_plugin
         assert chart is not None
@@ -196,7 +196,12 @@ def test_ray_parser_sees_the_intended_resources(stack):
             assert got["resources"]["CPU"] == want.cpu, f"{where}: {got['resources']}"
             assert got["resources"]["memory"] == (want.memory_mib - want.object_store_mib) * 2**20, where
             assert (got["min_workers"], got["max_workers"]) == (want.min_workers, want.max_workers), where
-            assert want.max_workers <= pool.max_nodes * (pool.accelerators_per_node // max(want.accelerators, 1)), where
+            if pool.accelerators_per_node:
+                per_node = pool.accelerators_per_node // max(want.accelerators, 1)
+            else:  # a CPU pool: as many workers as a node's schedulable CPU and memory hold
+                per_node = min(pool.schedulable_cpu_millis // (want.cpu * 1000),
+                               pool.schedulable_memory_mib // want.memory_mib)
+            assert want.max_workers <= pool.max_nodes * per_node, where
 
 
 @pytest.mark.parametrize("stack", STACKS)

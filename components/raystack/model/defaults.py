@@ -35,6 +35,7 @@ TABLES: dict[type, dict[str, Any]] = {
         "network": {},
         "system_pool": {},
         "gpu_pools": [],
+        "node_pools": [],
         "existing_pools": [],
         "ray_clusters": [],
         "kuberay": {},

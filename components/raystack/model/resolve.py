@@ -57,17 +57,21 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     size_keys: dict[str, str] = {}  # pool name -> the key of its maximum size
     names: set[str] = set()
     broken: set[str] = set()  # declared pools with a finding: what binds to them is not reported again
-    for i, p in enumerate(spec["gpu_pools"]):
+    created = [("gpuPools", i, p) for i, p in enumerate(spec["gpu_pools"])] + [
+        ("nodePools", i, p) for i, p in enumerate(spec["node_pools"])]
+    for list_key, i, p in created:
         before = len(findings)
-        aws_rules.check_node_pool(key(f"gpuPools[{i}]"), p, name, findings)
+        aws_rules.check_node_pool(key(f"{list_key}[{i}]"), p, name, findings,
+                                  accelerator_required=list_key == "gpuPools")
         if p["name"] in names or p["name"] == defaults.SYSTEM_POOL_NAME:
-            findings.append(Finding(key(f"gpuPools[{i}].name"), p["name"], "pool names must be unique and not 'system'"))
+            findings.append(Finding(key(f"{list_key}[{i}].name"), p["name"],
+                                    "pool names must be unique (across gpuPools and nodePools) and not 'system'"))
         names.add(p["name"])
         if len(findings) == before:
             pool = aws_pools.node_pool(p, name or "")
             node_pools.append(pool)
             pools[pool.name] = pool.facts
-            size_keys[pool.name] = key(f"gpuPools[{i}].maxSize")
+            size_keys[pool.name] = key(f"{list_key}[{i}].maxSize")
         else:
             broken.add(p["name"])
     for i, p in enumerate(spec["existing_pools"]):
@@ -170,8 +174,10 @@ def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: 
     if not given.get("existing_cluster_name") and not given.get("kubeconfig"):
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "clusterMode existing needs existingClusterName or kubeconfig"))
-    if given.get("gpu_pools"):
-        findings.append(Finding(key("gpuPools"), [p.get("name") for p in given["gpu_pools"]],
+    for list_key, field in (("gpuPools", "gpu_pools"), ("nodePools", "node_pools")):
+        if not given.get(field):
+            continue
+        findings.append(Finding(key(list_key), [p.get("name") for p in given[field]],
                                 "clusterMode existing creates no AWS resources; describe the nodes "
                                 "under existingPools instead"))
     if given.get("network"):

@@ -76,7 +76,12 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
         accels = accelerators or 0
         if accels:
             raise SizingError("acceleratorsPerWorker", accels, f"pool {pool.name!r} has no accelerators; allowed: 0")
-        pods_per_node = 1
+        # CPU pools: a worker takes the whole node unless cpu/memoryGib ask for less; then as many
+        # workers as fit the node's schedulable CPU and memory share it.
+        fits = [pool.schedulable_cpu_millis // (cpu * 1000) if cpu else None,
+                pool.schedulable_memory_mib // (memory_gib * 1024) if memory_gib else None]
+        given = [f for f in fits if f is not None]
+        pods_per_node = max(1, min(given)) if given else 1
 
     cpu_budget = pool.schedulable_cpu_millis // pods_per_node
     mem_budget = pool.schedulable_memory_mib // pods_per_node

@@ -225,6 +225,9 @@ class PlatformSpec(TypedDict, total=False):
     """The system node group (clusterMode create only)."""
     gpu_pools: list[NodePoolSpec]
     """Accelerator node pools the stack creates."""
+    node_pools: list[NodePoolSpec]
+    """Node pools of any catalog instance type the stack creates: CPU pools for CPU worker groups,
+    or accelerator pools (the same as gpuPools); pool names are unique across both lists."""
     existing_pools: list[ExistingPoolSpec]
     """Nodes of an existing cluster worker groups may bind to."""
     ray_clusters: list[RayClusterSpec]

@@ -56,10 +56,13 @@ def node_labels(name: str, os: str, kind: str, model: str, extra: dict[str, str]
 def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
     """A validated, defaulted NodePoolSpec -> the resolved pool."""
     it = catalog.lookup(spec["instance_type"])
-    acc = ACCELERATOR_KINDS[it.accelerator_kind]
+    acc = ACCELERATOR_KINDS.get(it.accelerator_kind)  # None: a CPU pool (nodePools)
     os = spec["os"]
     image = node_image(os, it.accelerator_kind, it.architecture)
-    taints = (Taint(*acc.taint),) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
+    # A CPU pool is dedicated to its Ray groups like an accelerator pool is: a taint with a value
+    # (the Cluster Autoscaler ignores valueless ones when scaling from zero) that only they tolerate.
+    own = Taint(*acc.taint) if acc is not None else Taint(POOL_LABEL, spec["name"], "NoSchedule")
+    taints = (own,) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
     facts = PoolFacts(
         name=spec["name"],
         source=SOURCE,
@@ -67,8 +70,8 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         node_selector={POOL_LABEL: spec["name"]},
         taints=taints,
         accelerator_kind=it.accelerator_kind,
-        accelerator_resource=acc.k8s_resource,
-        ray_accelerator_resource=acc.ray_resource,
+        accelerator_resource=acc.k8s_resource if acc is not None else None,
+        ray_accelerator_resource=acc.ray_resource if acc is not None else None,
         accelerators_per_node=it.accelerator_count,
         accelerator_model=it.accelerator_model,
         allocatable_cpu_millis=it.allocatable_cpu_millis,
@@ -80,7 +83,7 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         architecture=it.architecture,
         os=os,
         price_usd_hour=it.price_usd_hour,
-        ray_units_per_accelerator=acc.units_per_device(it.accelerator_model),
+        ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc is not None else 1,
     )
     return NodePool(
         name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],

@@ -63,15 +63,17 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
     explicit_azs = spec["network"].get("availability_zones")  # optional
     if explicit_azs:
         check_availability_zones(explicit_azs, region, findings)
-    for i, p in enumerate(spec["gpu_pools"]):
+    created = [("gpuPools", i, p) for i, p in enumerate(spec["gpu_pools"])] + [
+        ("nodePools", i, p) for i, p in enumerate(spec["node_pools"])]
+    for list_key, i, p in created:
         az = p.get("availability_zone")  # optional
         if not az:
             continue
         if region and not re.fullmatch(re.escape(region) + r"[a-z]", az):
-            findings.append(Finding(key(f"gpuPools[{i}].availabilityZone"), az,
+            findings.append(Finding(key(f"{list_key}[{i}].availabilityZone"), az,
                                     f"not an availability zone of the stack's region {region}"))
         elif explicit_azs and az not in explicit_azs:
-            findings.append(Finding(key(f"gpuPools[{i}].availabilityZone"), az,
+            findings.append(Finding(key(f"{list_key}[{i}].availabilityZone"), az,
                                     f"the cluster has no subnet there; network.availabilityZones: {', '.join(explicit_azs)}"))
     check_admin_arns(spec["admin_role_arns"], findings)
     if given.get("existing_pools"):
@@ -110,8 +112,9 @@ def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
         findings.append(Finding(key(at), azs or count, "allowed: 2 to 4 availability zones"))
 
 
-def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding]) -> None:
-    """``p``: a defaulted NodePoolSpec; ``base``: its key path."""
+def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
+                    accelerator_required: bool = True) -> None:
+    """``p``: a defaulted NodePoolSpec; ``base``: its key path (gpuPools need an accelerator, nodePools not)."""
     check_name(findings, f"{base}.name", p["name"], DNS1123_LABEL, 30, "DNS-1123 label")
     prefix = nodegroup_name(cluster_name or "", p["name"])
     if cluster_name and len(prefix) + NODEGROUP_SUFFIX_LENGTH > NODEGROUP_NAME_MAX:
@@ -135,18 +138,19 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.instanceType", it_name, "not in raystack's catalog; "
                                 + catalog.describe_allowed(catalog.accelerator_types(), it_name)))
         return
-    if not it.has_accelerator:
+    if not it.has_accelerator and accelerator_required:
         findings.append(Finding(f"{base}.instanceType", it_name,
-                                "has no accelerator; gpuPools take accelerator instance types; "
-                                + catalog.describe_allowed(catalog.accelerator_types())))
+                                "has no accelerator; gpuPools take accelerator instance types (CPU pools go under "
+                                "nodePools); " + catalog.describe_allowed(catalog.accelerator_types())))
         return
-    if it.accelerator_kind not in IMPLEMENTED_KINDS:
+    if it.has_accelerator and it.accelerator_kind not in IMPLEMENTED_KINDS:
         findings.append(Finding(f"{base}.instanceType", it_name,
                                 f"{it.accelerator_kind} pools are not implemented for pools this stack creates "
                                 f"(implemented: {', '.join(IMPLEMENTED_KINDS)}); nodes of an existing cluster "
                                 "can be described under existingPools"))
         return
-    reason = ACCELERATOR_KINDS[it.accelerator_kind].unsupported_models.get(it.accelerator_model)
+    reason = ACCELERATOR_KINDS[it.accelerator_kind].unsupported_models.get(it.accelerator_model) \
+        if it.has_accelerator else None
     if reason:
         findings.append(Finding(f"{base}.instanceType", it_name, f"{it.accelerator_model} is not supported yet: {reason}"))
         return

@@ -91,9 +91,13 @@ def compare_with_ray(urn: str, rc: dict[str, Any], derived: dict[str, Any], plat
                 f"the group says {g.get('maxReplicas')}")
         # Fit on the pool's nodes.
         if pool is not None:
-            per_node = (pool.accelerators_per_node // accels) if accels else 1
             cpu_m = int(_quantity(limits.get("cpu", 0)) * 1000)
             mem_mib = int(_quantity(limits.get("memory", 0)) // 2**20)
+            if pool.accelerators_per_node:
+                per_node = pool.accelerators_per_node // accels if accels else 1
+            else:  # CPU pools: as many workers as the node's schedulable CPU and memory hold
+                per_node = max(1, min(pool.schedulable_cpu_millis // max(cpu_m, 1),
+                                      pool.schedulable_memory_mib // max(mem_mib, 1)))
             if cpu_m * per_node > pool.schedulable_cpu_millis:
                 err(f"{base}.template.spec.containers[0].resources.limits.cpu",
                     f"{per_node} worker(s) x {cpu_m}m CPU do not fit pool {pool.name!r} nodes "
