@@ -160,3 +160,14 @@ def test_extra_placement_on_an_existing_pool_keeps_the_pool_binding():
     assert spec["nodeSelector"] == {"pool": "a10g", "topology.kubernetes.io/zone": "us-east-1a"}
     assert {"key": "team", "operator": "Equal", "value": "ml", "effect": "NoSchedule"} in spec["tolerations"]
     assert any(t["key"] == "nvidia.com/gpu" for t in spec["tolerations"]), "the pool's own tolerations stay"
+
+
+def test_a_head_on_an_accelerator_pool_is_warned_about():
+    """The head uses no accelerators (a GPU head is not built): on an accelerator pool it would hold
+    a node's devices idle, so the plan says so."""
+    platform = resolve({"clusterName": "u", "apiIngressCidrs": ["10.0.0.0/16"],
+                        "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
+                        "rayClusters": [{"name": "r", "head": {"pool": "l4"},
+                                         "workerGroups": [{"name": "g", "pool": "l4", "maxWorkers": 1}]}]})
+    (w,) = [w for w in platform.warnings if w.key.endswith("head.pool")]
+    assert w.value == "l4" and "without using its devices" in w.message, w

@@ -44,6 +44,12 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                                 f"allowed: {', '.join(pools) or 'none'}"))
     else:
         check_placement(f"{base}.head", rc["head"], head_pool, findings)
+        if warnings is not None and head_pool.accelerators_per_node:
+            warnings.append(Finding(f"{base}.head.pool", head_pool.name,
+                                    f"the head requests none of pool {head_pool.name!r}'s "
+                                    f"{head_pool.accelerator_resource}: it holds an accelerator node without using "
+                                    "its devices; run it on the system pool or a nodePools CPU pool",
+                                    severity="warning"))
         try:
             head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"])
         except SizingError as e:
