@@ -57,9 +57,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     size_keys: dict[str, str] = {}  # pool name -> the key of its maximum size
     names: set[str] = set()
     broken: set[str] = set()  # declared pools with a finding: what binds to them is not reported again
-    created = [("gpuPools", i, p) for i, p in enumerate(spec["gpu_pools"])] + [
-        ("nodePools", i, p) for i, p in enumerate(spec["node_pools"])]
-    for list_key, i, p in created:
+    for list_key, i, p in aws_rules.created_pool_specs(spec):
         before = len(findings)
         aws_rules.check_node_pool(key(f"{list_key}[{i}]"), p, name, findings,
                                   accelerator_required=list_key == "gpuPools")

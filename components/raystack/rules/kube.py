@@ -15,7 +15,8 @@ from ..model.facts import OS_LABEL, POOL_LABEL
 from ..model.findings import Finding
 
 _NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+#: A DNS-1123 subdomain (object names such as Secrets, PriorityClasses, ServiceAccounts).
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 #: Label keys raystack sets on the nodes of pools it creates; a pool's extra labels may not override them.
 OWNED_LABEL_PREFIXES = ("raystack.io/",)
@@ -25,7 +26,7 @@ OWNED_LABELS = frozenset({POOL_LABEL, OS_LABEL, "k8s.amazonaws.com/accelerator"}
 
 def qualified_name_problem(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
+    if slash and (not prefix or len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)):
         return "the prefix before '/' must be a DNS-1123 subdomain of at most 253 characters"
     if not name or len(name) > 63 or not _NAME.match(name):
         return ("must be a qualified name: at most 63 letters, digits, '-', '_' or '.', starting and ending "

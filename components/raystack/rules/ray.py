@@ -12,7 +12,7 @@ from ..model.findings import Finding
 from ..ray.networkpolicy import EXCEPTION_PORTS
 from ..ray.pod import OWNED_POD_LABEL_PREFIXES, OWNED_RAY_START_PARAMS, SHM_PATH, SHM_VOLUME
 from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
-from .kube import check_labels, qualified_name_problem
+from .kube import DNS1123_SUBDOMAIN, check_labels, qualified_name_problem
 from .kube_objects import check_kube_objects
 
 #: Namespaces a Ray cluster may not use: Kubernetes' own and those the add-ons live in.
@@ -78,7 +78,6 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
 
 
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) -> None:
@@ -93,10 +92,10 @@ def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) 
     for name in sorted(set(spec.get("env") or {}) & set(spec.get("secret_env") or {})):
         findings.append(Finding(f"{base}.secretEnv[{name!r}]", name, "a variable in env or in secretEnv, not both"))
     for name, ref in (spec.get("secret_env") or {}).items():
-        if not _SUBDOMAIN.match(ref["secret"]) or len(ref["secret"]) > 253:
+        if not DNS1123_SUBDOMAIN.match(ref["secret"]) or len(ref["secret"]) > 253:
             findings.append(Finding(f"{base}.secretEnv[{name!r}].secret", ref["secret"], "a Secret name (DNS-1123 subdomain)"))
     for i, n in enumerate(spec.get("image_pull_secrets") or []):
-        if not _SUBDOMAIN.match(n):
+        if not DNS1123_SUBDOMAIN.match(n):
             findings.append(Finding(f"{base}.imagePullSecrets[{i}]", n, "a Secret name (DNS-1123 subdomain)"))
     labels = spec.get("pod_labels") or {}
     check_labels(f"{base}.podLabels", labels, findings, owned=False)
@@ -110,7 +109,7 @@ def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) 
             findings.append(Finding(f"{base}.podAnnotations[{k!r}]", k, f"annotation key {problem}"))
     for key in ("scheduler_name", "priority_class_name"):
         value = spec.get(key)
-        if value is not None and not _SUBDOMAIN.match(value):
+        if value is not None and not DNS1123_SUBDOMAIN.match(value):
             camel = "schedulerName" if key == "scheduler_name" else "priorityClassName"
             findings.append(Finding(f"{base}.{camel}", value, "a Kubernetes object name (DNS-1123 subdomain)"))
     for k in spec.get("ray_start_params") or {}:
@@ -183,7 +182,7 @@ def check_service_account(base: str, rc: dict[str, Any], findings: list[Finding]
         return
     at = f"{base}.serviceAccount"
     name = sa.get("name", "")
-    if not _SUBDOMAIN.match(name) or len(name) > 253:
+    if not DNS1123_SUBDOMAIN.match(name) or len(name) > 253:
         findings.append(Finding(f"{at}.name", name, "a service account name (DNS-1123 subdomain)"))
     elif name == rc["name"]:
         findings.append(Finding(f"{at}.name", name, "not the cluster's name: KubeRay creates that account for "

@@ -63,9 +63,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
     explicit_azs = spec["network"].get("availability_zones")  # optional
     if explicit_azs:
         check_availability_zones(explicit_azs, region, findings)
-    created = [("gpuPools", i, p) for i, p in enumerate(spec["gpu_pools"])] + [
-        ("nodePools", i, p) for i, p in enumerate(spec["node_pools"])]
-    for list_key, i, p in created:
+    for list_key, i, p in created_pool_specs(spec):
         az = p.get("availability_zone")  # optional
         if not az:
             continue
@@ -110,6 +108,12 @@ def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
     if not 2 <= count <= 4:
         at = "network.availabilityZones" if azs else "network.azCount"
         findings.append(Finding(key(at), azs or count, "allowed: 2 to 4 availability zones"))
+
+
+def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+    """(list key, index, pool spec) of every pool the stack creates: gpuPools, then nodePools."""
+    return [("gpuPools", i, p) for i, p in enumerate(spec["gpu_pools"])] + [
+        ("nodePools", i, p) for i, p in enumerate(spec["node_pools"])]
 
 
 def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
