@@ -198,6 +198,8 @@ NESTED = [
      "raystack:rayClusters[0].podLabels['ray.io/node-type']", "KubeRay and raystack set"),
     ("rc-pod-annotation-key", cfg(rayClusters=cluster(podAnnotations={"bad key": "x"})),
      "raystack:rayClusters[0].podAnnotations['bad key']", "annotation key"),
+    ("rc-pod-annotation-owned", cfg(rayClusters=cluster(podAnnotations={"raystack.io/pod-identity": "x"})),
+     "raystack:rayClusters[0].podAnnotations['raystack.io/pod-identity']", "raystack sets raystack.io/"),
     ("group-scheduler-name", cfg(rayClusters=group(schedulerName="Volcano_Scheduler")),
      "raystack:rayClusters[0].workerGroups[0].schedulerName", "DNS-1123 subdomain"),
     ("head-priority-class", cfg(rayClusters=cluster(head={"priorityClassName": "High Priority"})),

@@ -58,7 +58,8 @@ def test_pod_options_reach_the_pods_merged_over_the_cluster(raycluster_schema):
         assert pod["spec"]["imagePullSecrets"] == [{"name": "registry-creds"}]
         assert pod["spec"]["priorityClassName"] == "ray-batch"
         assert pod["metadata"]["labels"]["team"] == "ml" and pod["metadata"]["labels"]["raystack.io/pool"]
-        assert pod["metadata"]["annotations"] == {"example.com/owner": "ml-platform"}
+        assert pod["metadata"]["annotations"] == {"example.com/owner": "ml-platform",
+                                                  "raystack.io/pod-identity": "team-workers"}
     assert worker["template"]["spec"]["schedulerName"] == "volcano"
     assert "schedulerName" not in head["template"]["spec"]
     assert worker["template"]["metadata"]["labels"]["queue"] == "gpu"
@@ -171,3 +172,19 @@ def test_a_head_on_an_accelerator_pool_is_warned_about():
                                          "workerGroups": [{"name": "g", "pool": "l4", "maxWorkers": 1}]}]})
     (w,) = [w for w in platform.warnings if w.key.endswith("head.pool")]
     assert w.value == "l4" and "without using its devices" in w.message, w
+
+
+def test_turning_pod_identity_on_changes_every_pod_template():
+    """KubeRay's Recreate strategy replaces the pods when the spec hash (without replicas) changes
+    (v1.7.0 shouldRecreatePodsForUpgrade); the webhook only gives credentials at admission. So
+    adding podIdentity to an account the pods already use must still change each template."""
+    without = copy.deepcopy(CONFIG)
+    del without["rayClusters"][0]["serviceAccount"]["podIdentity"]
+    (before,) = resolve(without).ray_clusters
+    after = manifest()
+    for path in (("headGroupSpec",), ("workerGroupSpecs", 0)):
+        b, a = before.manifest["spec"], after["spec"]
+        for p in path:
+            b, a = b[p], a[p]
+        assert b["template"] != a["template"], path
+        assert a["template"]["metadata"]["annotations"]["raystack.io/pod-identity"] == "team-workers"

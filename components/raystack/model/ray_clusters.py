@@ -10,7 +10,7 @@ from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..ray.networkpolicy import network_policy_spec
-from ..ray.pod import PodOptions, ray_image
+from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions, ray_image
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..rules.capacity import check_stranded_devices
@@ -94,6 +94,13 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     identity = identity_plan(rc)
     if identity is not None:  # the workers run as it; the head keeps KubeRay's (see IdentityPlan)
         cluster_options = dataclasses.replace(cluster_options, service_account=identity.service_account)
+    if identity is not None and identity.pod_identity:
+        # The Pod Identity webhook injects credentials only at admission. Marking every pod makes
+        # turning podIdentity on change the spec hash KubeRay's Recreate strategy compares
+        # (GenerateHashWithoutReplicasAndWorkersToDelete, v1.7.0), so running pods are replaced
+        # and get credentials instead of running on without them.
+        cluster_options = dataclasses.replace(cluster_options, pod_annotations={
+            **cluster_options.pod_annotations, POD_IDENTITY_ANNOTATION: identity.service_account})
     spec_by_name = {g["name"]: g for g in rc["worker_groups"]}
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],

@@ -45,6 +45,8 @@ def shm_size_mib(memory_mib: int, object_store_mib: int) -> int:
 OWNED_RAY_START_PARAMS = frozenset({"num-cpus", "num-gpus", "memory", "object-store-memory", "resources", "labels"})
 #: Pod label prefixes KubeRay and raystack own.
 OWNED_POD_LABEL_PREFIXES = ("raystack.io/", "ray.io/")
+#: On every pod of a cluster with Pod Identity (value: the workers' account).
+POD_IDENTITY_ANNOTATION = "raystack.io/pod-identity"
 #: The memory-backed /dev/shm volume every Ray pod gets.
 SHM_VOLUME = "dshm"
 SHM_PATH = "/dev/shm"

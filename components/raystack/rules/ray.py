@@ -107,6 +107,9 @@ def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) 
         problem = qualified_name_problem(k)
         if problem:
             findings.append(Finding(f"{base}.podAnnotations[{k!r}]", k, f"annotation key {problem}"))
+        elif k.startswith("raystack.io/"):
+            findings.append(Finding(f"{base}.podAnnotations[{k!r}]", k, "raystack sets raystack.io/ annotations; "
+                                                                       "choose another key"))
     for key in ("scheduler_name", "priority_class_name"):
         value = spec.get(key)
         if value is not None and not DNS1123_SUBDOMAIN.match(value):
