@@ -163,15 +163,92 @@ def test_extra_placement_on_an_existing_pool_keeps_the_pool_binding():
     assert any(t["key"] == "nvidia.com/gpu" for t in spec["tolerations"]), "the pool's own tolerations stay"
 
 
-def test_a_head_on_an_accelerator_pool_is_warned_about():
-    """The head uses no accelerators (a GPU head is not built): on an accelerator pool it would hold
-    a node's devices idle, so the plan says so."""
-    platform = resolve({"clusterName": "u", "apiIngressCidrs": ["10.0.0.0/16"],
-                        "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
-                        "rayClusters": [{"name": "r", "head": {"pool": "l4"},
-                                         "workerGroups": [{"name": "g", "pool": "l4", "maxWorkers": 1}]}]})
-    (w,) = [w for w in platform.warnings if w.key.endswith("head.pool")]
-    assert w.value == "l4" and "without using its devices" in w.message, w
+def _gpu_head(head: dict, pools: list | None = None, group: dict | None = None):
+    return resolve({"clusterName": "u", "apiIngressCidrs": ["10.0.0.0/16"],
+                    "gpuPools": pools or [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2},
+                                          {"name": "x4", "instanceType": "g6.12xlarge", "maxSize": 2}],
+                    "rayClusters": [{"name": "r", "head": head,
+                                     "workerGroups": [group or {"name": "g", "pool": "x4"}]}]})
+
+
+def test_a_head_on_a_gpu_pool_gets_its_devices_the_toleration_and_the_gpu_image(raycluster_schema):
+    """head.pool on an accelerator pool: the head requests the node's devices (all by default),
+    tolerates and selects the pool, runs the pool's accelerator image, and Ray's own parser sees
+    the GPUs. KubeRay v1.7.0 refuses a group setting both rayStartParams resources and the
+    `resources` field (validateRayGroupResources): the head keeps to rayStartParams."""
+    (rc,) = _gpu_head({"pool": "l4", "cpu": 2, "memoryGib": 8}).ray_clusters
+    m = rc.manifest
+    errors = [e.message for e in jsonschema.Draft7Validator(raycluster_schema).iter_errors(m)]
+    assert not errors, errors
+    head = m["spec"]["headGroupSpec"]
+    pod = head["template"]["spec"]
+    c = pod["containers"][0]
+    assert c["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert c["image"].endswith("-gpu"), c["image"]
+    assert pod["nodeSelector"] == {"raystack.io/pool": "l4"}
+    assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"]), pod["tolerations"]
+    assert head["rayStartParams"]["num-gpus"] == "1" and "resources" not in head
+    types = _derive_autoscaling_config_from_ray_cr(m)["available_node_types"]
+    assert types["headgroup"]["resources"]["GPU"] == 1
+
+
+def test_a_head_on_a_neuron_pool_declares_neuron_cores_as_ray_parses_them():
+    pools = [{"name": "inf2", "instanceType": "inf2.xlarge", "maxSize": 2}]
+    image = "registry.example.com/ray-neuron:2.55.0"
+    (rc,) = _gpu_head({"pool": "inf2", "image": image}, pools,
+                      {"name": "g", "pool": "inf2", "image": image, "maxWorkers": 1}).ray_clusters
+    head = rc.manifest["spec"]["headGroupSpec"]
+    assert head["template"]["spec"]["containers"][0]["resources"]["limits"]["aws.amazon.com/neuron"] == "1"
+    types = _derive_autoscaling_config_from_ray_cr(rc.manifest)["available_node_types"]
+    assert types["headgroup"]["resources"]["neuron_cores"] == 2, types["headgroup"]
+
+
+def test_a_neuron_head_without_an_image_is_refused_naming_head_image():
+    from raystack import ConfigError
+
+    pools = [{"name": "inf2", "instanceType": "inf2.xlarge", "maxSize": 2}]
+    try:
+        _gpu_head({"pool": "inf2"}, pools, {"name": "g", "pool": "inf2", "image": "registry.example.com/r:2.55.0"})
+    except ConfigError as e:
+        assert [f.key for f in e.findings] == ["raystack:rayClusters[0].head.image"], e.findings
+    else:
+        raise AssertionError("a Neuron head without an image must be refused")
+
+
+def test_a_head_that_leaves_its_devices_idle_is_warned_about():
+    platform = _gpu_head({"pool": "l4", "accelerators": 0})
+    (w,) = [w for w in platform.warnings if w.key.endswith("head.accelerators")]
+    assert "without using its devices" in w.message, w
+    (rc,) = platform.ray_clusters
+    assert "nvidia.com/gpu" not in rc.manifest["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0][
+        "resources"]["limits"]
+    assert not rc.manifest["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"].endswith("-gpu")
+
+
+def test_a_head_on_a_worker_pool_takes_a_node_the_groups_cannot_count_on():
+    """A worker group alone may use the whole pool; with the head on it too, it no longer fits."""
+    from raystack import ConfigError
+
+    try:
+        _gpu_head({"pool": "l4"}, group={"name": "g", "pool": "l4"})
+    except ConfigError as e:
+        assert [f.key for f in e.findings] == ["raystack:gpuPools[0].maxSize"], e.findings
+        assert "rayClusters[0].head.pool (1 node(s))" in str(e.findings[0])
+    else:
+        raise AssertionError("head + 2 workers on a 2-node pool must be refused")
+
+
+def test_spot_alternatives_reach_the_node_group_and_size_for_the_smallest():
+    from raystack.hardware import catalog
+
+    platform = resolve({"clusterName": "u", "apiIngressCidrs": ["10.0.0.0/16"], "nodePools": [
+        {"name": "cpu", "instanceType": "m7i.2xlarge", "capacityType": "SPOT",
+         "spotAlternatives": ["m6i.2xlarge", "m5.2xlarge"]}], "rayClusters": []})
+    (pool,) = platform.node_pools
+    assert pool.instance_types == ("m7i.2xlarge", "m6i.2xlarge", "m5.2xlarge")
+    types = [catalog.lookup(n) for n in pool.instance_types]
+    assert pool.facts.allocatable_memory_mib == min(t.allocatable_memory_mib for t in types)
+    assert pool.facts.price_usd_hour == max(t.price_usd_hour or 0 for t in types)
 
 
 def test_turning_pod_identity_on_changes_every_pod_template():

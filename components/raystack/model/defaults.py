@@ -53,6 +53,7 @@ TABLES: dict[type, dict[str, Any]] = {
     },
     t.NodePoolSpec: {
         "capacity_type": "ON_DEMAND",
+        "spot_alternatives": [],
         "min_size": 0,
         "max_size": 2,
         "os": "al2023",

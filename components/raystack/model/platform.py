@@ -37,6 +37,8 @@ class NodePool:
     #: The EKS node group name prefix (<cluster>-<pool>-; the provider adds a unique suffix).
     node_group_name: str
     facts: PoolFacts
+    #: Every type the node group may launch: instance_type first, then a Spot pool's alternatives.
+    instance_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

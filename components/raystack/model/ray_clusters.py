@@ -10,7 +10,7 @@ from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..ray.networkpolicy import network_policy_spec
-from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions, ray_image
+from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..rules.capacity import check_stranded_devices
@@ -44,16 +44,24 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                                 f"allowed: {', '.join(pools) or 'none'}"))
     else:
         check_placement(f"{base}.head", rc["head"], head_pool, findings)
-        if warnings is not None and head_pool.accelerators_per_node:
-            warnings.append(Finding(f"{base}.head.pool", head_pool.name,
+        try:
+            # Optional accelerators: all of an accelerator node's by default.
+            head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"], rc["head"].get("accelerators"))
+        except SizingError as e:
+            findings.append(Finding(f"{base}.{e.field}", e.value, e.message))
+        if warnings is not None and head is not None and head_pool.accelerators_per_node and not head.accelerators:
+            warnings.append(Finding(f"{base}.head.accelerators", 0,
                                     f"the head requests none of pool {head_pool.name!r}'s "
                                     f"{head_pool.accelerator_resource}: it holds an accelerator node without using "
                                     "its devices; run it on the system pool or a nodePools CPU pool",
                                     severity="warning"))
-        try:
-            head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"])
-        except SizingError as e:
-            findings.append(Finding(f"{base}.{e.field}", e.value, e.message))
+    # Optional images: the head's, the cluster's, else the public Ray image for the head's pool and devices.
+    head_image = rc["head"].get("image") or rc.get("image")
+    if head is not None and head_pool is not None and head_image is None:
+        head_image = default_image(head_pool if head.accelerators else dataclasses.replace(
+            head_pool, accelerator_kind="none"), rc["ray_version"], rc["python_tag"], rc.get("image_registry"))
+        if head_image is None:
+            findings.append(Finding(f"{base}.head.image", None, image_required(head_pool, rc["ray_version"])))
     groups: list[WorkerGroupPlan] = []
     for j, g in enumerate(rc["worker_groups"]):
         gbase = f"{base}.workerGroups[{j}]"
@@ -81,14 +89,10 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         image = g.get("image") or rc.get("image") or default_image(pool, rc["ray_version"], rc["python_tag"],
                                                                    rc.get("image_registry"))
         if image is None:
-            findings.append(Finding(f"{gbase}.image", None,
-                                    f"required: pool {pool.name!r} has {pool.accelerator_kind} accelerators and no "
-                                    "public rayproject/ray image carries their runtime; build one with Ray "
-                                    f"{rc['ray_version']} and the vendor SDK (for Neuron, from an AWS Neuron deep "
-                                    "learning container) and name it here or as the cluster's image"))
+            findings.append(Finding(f"{gbase}.image", None, image_required(pool, rc["ray_version"])))
             continue
         groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds"), image))
-    if len(findings) > before or suppressed or head is None or head_pool is None:
+    if len(findings) > before or suppressed or head is None or head_pool is None or head_image is None:
         return None
     cluster_options = PodOptions.of(rc)
     identity = identity_plan(rc)
@@ -104,9 +108,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     spec_by_name = {g["name"]: g for g in rc["worker_groups"]}
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
-        head_pool=head_pool, head=head,
-        head_image=rc["head"].get("image") or rc.get("image") or ray_image(
-            rc["ray_version"], rc["python_tag"], registry=rc.get("image_registry")),
+        head_pool=head_pool, head=head, head_image=head_image,
         groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds,
                            PodOptions.of(spec_by_name[g.name]).over(cluster_options)) for g in groups],
         head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=None),
@@ -120,6 +122,12 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"])
         if rc["network_policy"] else None,
         identity=identity)
+
+
+def image_required(pool: PoolFacts, ray_version: str) -> str:
+    return (f"required: pool {pool.name!r} has {pool.accelerator_kind} accelerators and no public rayproject/ray "
+            f"image carries their runtime; build one with Ray {ray_version} and the vendor SDK (for Neuron, from an "
+            "AWS Neuron deep learning container) and name it here or as the cluster's image")
 
 
 def identity_plan(rc: dict[str, Any]) -> IdentityPlan | None:

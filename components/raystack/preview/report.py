@@ -85,8 +85,11 @@ def pool_rows(platform: Any) -> list[dict[str, Any]]:
     pools = list(platform.pools.values())
     if platform.system_facts is not None:
         pools.insert(0, platform.system_facts)
+    # A Spot pool's alternatives show beside its instance type ("m7i.xlarge|m6i.xlarge").
+    types = {np.name: np.instance_types for np in platform.node_pools if len(np.instance_types) > 1}
     return [{
-        "pool": p.name, "source": p.source, "instance": p.instance_type,
+        "pool": p.name, "source": p.source,
+        "instance": "|".join(types[p.name]) if p.name in types else p.instance_type,
         "accelerator": (f"{p.accelerators_per_node}x {p.accelerator_model}".strip()
                         if p.accelerators_per_node else "none"),
         "accelerator_resource": p.accelerator_resource,
@@ -113,15 +116,14 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
         head = spec.get("headGroupSpec", {})
         head_limits = _container_limits(head)
         rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": "head",
-                     "pool": _group_pool(head), "accelerators_per_worker": 0,
+                     "pool": _group_pool(head), "accelerators_per_worker": _devices(head_limits, pools.get(
+                         _group_pool(head) or "")),
                      "image": _image(head), "node": node(_group_pool(head)),
                      "cpu": head_limits.get("cpu"), "memory": head_limits.get("memory"),
                      "min_workers": 1, "max_workers": 1})
         for g in spec.get("workerGroupSpecs", []):
             limits = _container_limits(g)
-            pool = pools.get(_group_pool(g) or "")
-            acc_res = pool.accelerator_resource if pool is not None else None
-            accels = int(_quantity(limits[acc_res])) if acc_res and acc_res in limits else 0
+            accels = _devices(limits, pools.get(_group_pool(g) or ""))
             hosts = g.get("numOfHosts", 1)  # a recorded manifest: absent fields take the CRD's defaults
             rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": g.get("groupName"),
                          "pool": _group_pool(g), "accelerators_per_worker": accels,
@@ -129,6 +131,12 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
                          "cpu": limits.get("cpu"), "memory": limits.get("memory"),
                          "min_workers": g.get("minReplicas", 0) * hosts, "max_workers": g.get("maxReplicas", 0) * hosts})
     return rows
+
+
+def _devices(limits: dict[str, Any], pool: Any) -> int:
+    """Accelerator devices in a container's limits (0 where its pool has none or is unknown)."""
+    res = pool.accelerator_resource if pool is not None else None
+    return int(_quantity(limits[res])) if res and res in limits else 0
 
 
 def _image(group: dict[str, Any]) -> str | None:

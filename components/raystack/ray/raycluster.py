@@ -9,6 +9,7 @@ against the CRD schema and Ray's own parser. Pulumi-free.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,11 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                      head_options: PodOptions | None = None) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
+    head_devices: dict[str, str] = {}
+    if head.accelerators and head_pool.accelerator_resource and head_pool.ray_accelerator_resource:
+        head_limits[head_pool.accelerator_resource] = str(head.accelerators)
+        head_devices = head_accelerator_params(head_pool.ray_accelerator_resource,
+                                               head.accelerators * head_pool.ray_units_per_accelerator)
     cluster_spec: dict[str, Any] = {
         "rayVersion": ray_version,
         "enableInTreeAutoscaling": True,
@@ -111,6 +117,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                 "object-store-memory": str(head.object_store_mib * 1024 * 1024),
                 # The head's heap, like a worker's, excludes its object store.
                 "memory": str((head.memory_gib * 1024 - head.object_store_mib) * 2**20),
+                **head_devices,
             },
             "template": pod_template(head_pool, container_name="ray-head",
                                      image=head_image, limits=head_limits,
@@ -137,6 +144,16 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
         },
         "spec": cluster_spec,
     }
+
+
+def head_accelerator_params(ray_resource: str, units: int) -> dict[str, str]:
+    """The head's devices as `ray start` parameters. The head declares num-cpus and memory there, and
+    KubeRay v1.7.0 refuses a group that also sets ``resources`` (validateRayGroupResources), so its
+    devices go there too: num-gpus for GPUs, else the resources JSON, single-quoted as KubeRay
+    writes it itself (addWellKnownAcceleratorResources) and Ray's parser strips it."""
+    if ray_resource == "GPU":
+        return {"num-gpus": str(units)}
+    return {"resources": "'" + json.dumps({ray_resource: units}) + "'"}
 
 
 def with_live_replicas(spec: dict[str, Any], live: dict[str, int]) -> dict[str, Any]:

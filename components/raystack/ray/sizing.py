@@ -54,6 +54,8 @@ class WorkerSize:
 class HeadSize:
     cpu: int
     memory_gib: int
+    #: Devices of the head's pool it requests (0 on CPU pools).
+    accelerators: int = 0
 
     @property
     def object_store_mib(self) -> int:
@@ -114,12 +116,19 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
     return WorkerSize(accels, pods_per_node, cpu, memory_mib, cap, min_workers, max_workers)
 
 
-def size_head(pool: PoolFacts, cpu: int, memory_gib: int) -> HeadSize:
-    """Check a head pod's size against its pool (the autoscaler sidecar shares the node)."""
+def size_head(pool: PoolFacts, cpu: int, memory_gib: int, accelerators: int | None = None) -> HeadSize:
+    """Check a head pod's size against its pool (the autoscaler sidecar shares the node);
+    ``accelerators`` None: all of an accelerator node's devices."""
+    accels = pool.accelerators_per_node if accelerators is None else accelerators
+    if not 0 <= accels <= pool.accelerators_per_node:
+        allowed = f"0..{pool.accelerators_per_node}" if pool.accelerators_per_node else "0"
+        raise SizingError("head.accelerators", accels, f"pool {pool.name!r} nodes have "
+                          f"{pool.accelerators_per_node} {pool.accelerator_resource or 'accelerators'}; "
+                          f"allowed: {allowed}")
     max_cpu = (pool.schedulable_cpu_millis - AUTOSCALER_SIDECAR_CPU_MILLIS) // 1000
     max_mem = (pool.schedulable_memory_mib - AUTOSCALER_SIDECAR_MEMORY_MIB) // 1024
     if not 1 <= cpu <= max_cpu:
         raise SizingError("head.cpu", cpu, f"pool {pool.name!r} nodes leave room for 1..{max_cpu} CPUs")
     if not 1 <= memory_gib <= max_mem:
         raise SizingError("head.memoryGib", memory_gib, f"pool {pool.name!r} nodes leave room for 1..{max_mem} GiB")
-    return HeadSize(cpu, memory_gib)
+    return HeadSize(cpu, memory_gib, accels)

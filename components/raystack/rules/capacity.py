@@ -79,6 +79,11 @@ def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, Ra
         for j, g in enumerate(rc.groups):
             demand.setdefault(g.pool, []).append(
                 (f"{key}.workerGroups[{j}].maxWorkers", math.ceil(g.size.max_workers / g.size.pods_per_node)))
+    for key, rc in clusters:
+        # A head on a worker pool (not the system pool, which check_heads_fit packs) takes a node of
+        # it: counted whole, so the groups beside it cannot count on that node.
+        if rc.head_pool.name in demand:
+            demand[rc.head_pool.name].append((f"{key}.head.pool", 1))
     for name, groups in demand.items():
         if len(groups) < 2:
             continue
@@ -88,7 +93,7 @@ def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, Ra
         where = pool_keys.get(name, name)
         if total > pool.max_nodes:
             findings.append(Finding(where, pool.max_nodes,
-                                    f"worker groups sharing pool {name!r} want {total} node(s) together at maxWorkers "
+                                    f"Ray groups and heads sharing pool {name!r} want {total} node(s) together at maxWorkers "
                                     f"({parts}); the pool holds {pool.max_nodes}: lower their maxWorkers or raise "
                                     "the pool's maximum"))
         elif total == pool.max_nodes:

@@ -41,9 +41,13 @@ class HeadSpec(TypedDict, total=False):
     """Memory in GiB (default 8)."""
     pool: str
     """Pool the head runs on (default: the system pool; with an existing
-    cluster, a CPU pool from existingPools)."""
+    cluster, a CPU pool from existingPools); on an accelerator pool it tolerates the pool's taint."""
+    accelerators: int
+    """Accelerators the head requests on an accelerator pool (default: all of a node's; 0 leaves
+    them idle, with a warning; refused on pools without accelerators)."""
     image: str
-    """Container image of the head (default: the cluster's image, else rayproject/ray)."""
+    """Container image of the head (default: the cluster's image, else rayproject/ray with the
+    head pool's accelerator variant)."""
     run_tasks: bool
     """Let the head schedule tasks on its CPUs (default false: num-cpus 0, so a task that fills the
     head's memory cannot take the GCS down); for small clusters."""

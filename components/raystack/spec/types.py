@@ -84,6 +84,10 @@ class NodePoolSpec(TypedDict, total=False):
     """An accelerator instance type from raystack's catalog."""
     capacity_type: CapacityType
     """ON_DEMAND (default), SPOT or CAPACITY_BLOCK."""
+    spot_alternatives: list[str]
+    """SPOT pools only: 1-3 more catalog instance types EKS may launch when instanceType has no Spot
+    capacity; each must be interchangeable with it (same vCPUs, memory, architecture, accelerator
+    model and count), so every worker sized for the pool fits any node of it."""
     min_size: int
     """Minimum nodes (default 0: the pool scales from zero)."""
     max_size: int

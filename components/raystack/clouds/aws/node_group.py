@@ -49,7 +49,8 @@ def managed_node_group(
         subnet_ids=subnet_ids,
         ami_type=pool.ami_type,
         # A Capacity Block's instance type is in the launch template; EKS rejects it here too.
-        instance_types=None if capacity_block else [pool.instance_type],
+        # A Spot pool's alternatives follow its instance type: EKS launches Spot from any listed type with capacity.
+        instance_types=None if capacity_block else list(pool.instance_types or (pool.instance_type,)),
         capacity_type=pool.capacity_type,
         scaling_config=aws.eks.NodeGroupScalingConfigArgs(
             min_size=pool.min_size, max_size=pool.max_size,

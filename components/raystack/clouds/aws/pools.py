@@ -56,6 +56,10 @@ def node_labels(name: str, os: str, kind: str, model: str, extra: dict[str, str]
 def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
     """A validated, defaulted NodePoolSpec -> the resolved pool."""
     it = catalog.lookup(spec["instance_type"])
+    # A Spot pool's alternatives are interchangeable with it (rules.check_spot_alternatives); their
+    # allocatable differs only by max pods, so the pool's facts take the least of each, and the
+    # highest price (an upper bound).
+    types = [it] + [catalog.lookup(n) for n in spec["spot_alternatives"]]
     acc = ACCELERATOR_KINDS.get(it.accelerator_kind)  # None: a CPU pool (nodePools)
     os = spec["os"]
     image = node_image(os, it.accelerator_kind, it.architecture)
@@ -74,15 +78,16 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         ray_accelerator_resource=acc.ray_resource if acc is not None else None,
         accelerators_per_node=it.accelerator_count,
         accelerator_model=it.accelerator_model,
-        allocatable_cpu_millis=it.allocatable_cpu_millis,
-        allocatable_memory_mib=it.allocatable_memory_mib,
+        allocatable_cpu_millis=min(t.allocatable_cpu_millis for t in types),
+        allocatable_memory_mib=min(t.allocatable_memory_mib for t in types),
         min_nodes=spec["min_size"],
         max_nodes=spec["max_size"],
         capacity_type=spec["capacity_type"],
         instance_type=it.instance_type,
         architecture=it.architecture,
         os=os,
-        price_usd_hour=it.price_usd_hour,
+        price_usd_hour=None if any(t.price_usd_hour is None for t in types)
+        else max(t.price_usd_hour for t in types if t.price_usd_hour is not None),
         ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc is not None else 1,
     )
     return NodePool(
@@ -92,7 +97,8 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         availability_zone=spec.get("availability_zone"),  # optional: reserved pools only
         subnet_ids=tuple(spec["subnet_ids"]) if spec.get("subnet_ids") else None,  # optional: no default
         ami_type=image.ami_type, image_volume_device=image.image_volume_device,
-        node_group_name=nodegroup_name(cluster_name, spec["name"]), facts=facts)
+        node_group_name=nodegroup_name(cluster_name, spec["name"]), facts=facts,
+        instance_types=tuple(t.instance_type for t in types))
 
 
 def system_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
@@ -126,4 +132,5 @@ def system_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
         capacity_reservation_id=None, availability_zone=None, subnet_ids=None,
         ami_type=image.ami_type, image_volume_device=image.image_volume_device,
-        node_group_name=nodegroup_name(cluster_name, SYSTEM_POOL_NAME), facts=facts)
+        node_group_name=nodegroup_name(cluster_name, SYSTEM_POOL_NAME), facts=facts,
+        instance_types=(it.instance_type,))

@@ -181,10 +181,58 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
                                 "EFA is not implemented yet: raystack would attach the interfaces, but without the "
                                 "EFA device plugin and the pods' vpc.amazonaws.com/efa and hugepages requests no Ray "
                                 "worker could use them (NCCL falls back to TCP); remove efa"))
+    if p["spot_alternatives"]:
+        check_spot_alternatives(f"{base}.spotAlternatives", it, p["spot_alternatives"], cap, findings)
     if reservation and cap != "SPOT" and not p.get("availability_zone"):  # optional key, required here
         findings.append(Finding(f"{base}.availabilityZone", None,
                                 "required with capacityReservationId: the AZ the reservation is in (the pool "
                                 "launches only from the cluster's subnet there)"))
+
+
+#: Most alternatives a Spot pool lists (2-4 types in all): enough to ride out one type's Spot shortage;
+#: more, and the catalog rarely has that many truly interchangeable types.
+MAX_SPOT_ALTERNATIVES = 3
+
+
+def interchangeable(a: catalog.InstanceType, b: catalog.InstanceType) -> list[str]:
+    """How ``b`` differs from ``a`` in what sizing and placement read (empty: interchangeable).
+    The accelerator model counts: Ray's accelerator-type label and the Cluster Autoscaler's GPU
+    label are per node group, so a g5 (A10G) and a g6 (L4) cannot share one."""
+    pairs = (("vCPUs", a.vcpu, b.vcpu), ("memory GiB", a.memory_gib, b.memory_gib),
+             ("architecture", a.architecture, b.architecture),
+             ("accelerators", f"{a.accelerator_count}x {a.accelerator_model or a.accelerator_kind}",
+              f"{b.accelerator_count}x {b.accelerator_model or b.accelerator_kind}"))
+    return [f"{what} {y} (not {x})" for what, x, y in pairs if x != y]
+
+
+def check_spot_alternatives(at: str, it: catalog.InstanceType, alternatives: list[str], capacity_type: str,
+                            findings: list[Finding]) -> None:
+    if capacity_type != "SPOT":
+        findings.append(Finding(at, alternatives, f"only with capacityType SPOT (this pool is {capacity_type}): "
+                                                  "on-demand and reserved pools launch their one instanceType"))
+        return
+    candidates = [n for n, other in catalog.load_catalog().items()
+                  if n != it.instance_type and not interchangeable(it, other)]
+    allowed = f"allowed with {it.instance_type}: {', '.join(candidates) or 'none in the catalog'}"
+    if len(alternatives) > MAX_SPOT_ALTERNATIVES:
+        findings.append(Finding(at, alternatives, f"{len(alternatives)} listed; allowed: 1..{MAX_SPOT_ALTERNATIVES} "
+                                                  f"(2-4 instance types with instanceType)"))
+        return
+    seen = {it.instance_type}
+    for i, name in enumerate(alternatives):
+        if name in seen:
+            findings.append(Finding(f"{at}[{i}]", name, f"listed twice (instanceType is {it.instance_type})"))
+            continue
+        seen.add(name)
+        try:
+            other = catalog.lookup(name)
+        except catalog.UnknownInstanceType:
+            findings.append(Finding(f"{at}[{i}]", name, f"not in raystack's catalog; {allowed}"))
+            continue
+        diffs = interchangeable(it, other)
+        if diffs:
+            findings.append(Finding(f"{at}[{i}]", name, f"not interchangeable with {it.instance_type}: has "
+                                                        f"{'; '.join(diffs)}; {allowed}"))
 
 
 #: An IAM role or user ARN (access entries take these; an STS assumed-role ARN is a session, not a principal).
