@@ -265,3 +265,10 @@ def test_turning_pod_identity_on_changes_every_pod_template():
             b, a = b[p], a[p]
         assert b["template"] != a["template"], path
         assert a["template"]["metadata"]["annotations"]["raystack.io/pod-identity"] == "team-workers"
+
+
+def test_a_head_on_spot_capacity_is_warned_about():
+    platform = _gpu_head({"pool": "l4"}, [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 3,
+                                           "capacityType": "SPOT"}], {"name": "g", "pool": "l4", "maxWorkers": 2})
+    (w,) = [w for w in platform.warnings if w.key == "raystack:rayClusters[0].head.pool"]
+    assert "Spot" in w.message and w.value == "l4", w

@@ -55,6 +55,10 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                                     f"{head_pool.accelerator_resource}: it holds an accelerator node without using "
                                     "its devices; run it on the system pool or a nodePools CPU pool",
                                     severity="warning"))
+    if warnings is not None and head_pool is not None and head_pool.capacity_type == "SPOT":
+        warnings.append(Finding(f"{base}.head.pool", head_pool.name,
+                                "a Spot pool: an interruption takes the head, its GCS and every running task of "
+                                "the cluster down; run the head on on-demand capacity", severity="warning"))
     # Optional images: the head's, the cluster's, else the public Ray image for the head's pool and devices.
     head_image = rc["head"].get("image") or rc.get("image")
     if head is not None and head_pool is not None and head_image is None:
