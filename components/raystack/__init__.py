@@ -25,6 +25,7 @@ from .spec.types import (
     ClusterMode,
     ExistingPoolSpec,
     HeadSpec,
+    JobSubmissionMode,
     KubeRaySpec,
     NatGateways,
     NetworkSpec,
@@ -34,6 +35,10 @@ from .spec.types import (
     PoolDescriptor,
     RayAuth,
     RayClusterSpec,
+    RayCronJobSpec,
+    RayJobSpec,
+    RayServiceSpec,
+    ServeUpgradeStrategy,
     SystemPoolSpec,
     TaintEffect,
     TaintSpec,
@@ -50,7 +55,10 @@ if TYPE_CHECKING:
     from .components.neuron_device_plugin import NeuronDevicePlugin, NeuronDevicePluginArgs
     from .components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
     from .components.ray_cluster import RayCluster, RayClusterArgs
+    from .components.ray_cron_job import RayCronJob, RayCronJobArgs
+    from .components.ray_job import RayJob, RayJobArgs
     from .components.ray_platform import RayPlatform
+    from .components.ray_service import RayService, RayServiceArgs
 
 __version__ = "0.1.0"
 
@@ -63,16 +71,21 @@ _LAZY = {
     "NeuronDevicePlugin": "neuron_device_plugin", "NeuronDevicePluginArgs": "neuron_device_plugin",
     "KubeRayOperator": "kuberay_operator", "KubeRayOperatorArgs": "kuberay_operator",
     "RayCluster": "ray_cluster", "RayClusterArgs": "ray_cluster",
+    "RayJob": "ray_job", "RayJobArgs": "ray_job",
+    "RayService": "ray_service", "RayServiceArgs": "ray_service",
+    "RayCronJob": "ray_cron_job", "RayCronJobArgs": "ray_cron_job",
     "RayPlatform": "ray_platform",
 }
 
 __all__ = [
     "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EksCluster",
     "EksClusterArgs", "ExistingPoolSpec", "Finding", "GpuNodePool", "GpuNodePoolArgs", "HeadSpec",
-    "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network", "NetworkArgs",
-    "NetworkSpec", "NeuronDevicePlugin", "NeuronDevicePluginArgs", "NodePoolSpec", "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "OperatingSystem", "Platform",
-    "PlatformSpec", "PoolDescriptor", "RayAuth", "RayCluster", "RayClusterArgs", "RayClusterSpec", "RayPlatform",
-    "SystemPoolSpec", "TaintEffect", "TaintSpec", "UpscalingMode", "WorkerGroupSpec", "resolve",
+    "JobSubmissionMode", "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network",
+    "NetworkArgs", "NetworkSpec", "NeuronDevicePlugin", "NeuronDevicePluginArgs", "NodePoolSpec",
+    "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "OperatingSystem", "Platform", "PlatformSpec", "PoolDescriptor",
+    "RayAuth", "RayCluster", "RayClusterArgs", "RayClusterSpec", "RayCronJob", "RayCronJobArgs", "RayCronJobSpec",
+    "RayJob", "RayJobArgs", "RayJobSpec", "RayPlatform", "RayService", "RayServiceArgs", "RayServiceSpec", "resolve",
+    "ServeUpgradeStrategy", "SystemPoolSpec", "TaintEffect", "TaintSpec", "UpscalingMode", "WorkerGroupSpec",
 ]
 
 

@@ -10,7 +10,10 @@ from .components.network import Network
 from .components.neuron_device_plugin import NeuronDevicePlugin
 from .components.nvidia_device_plugin import NvidiaDevicePlugin
 from .components.ray_cluster import RayCluster
+from .components.ray_cron_job import RayCronJob
+from .components.ray_job import RayJob
 from .components.ray_platform import RayPlatform
+from .components.ray_service import RayService
 
 COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, NeuronDevicePlugin,
-              KubeRayOperator, RayCluster, RayPlatform]
+              KubeRayOperator, RayCluster, RayJob, RayService, RayCronJob, RayPlatform]

@@ -34,6 +34,9 @@ class KubeRayOperatorArgs(TypedDict):
     retain_crds_on_delete: NotRequired[bool]
     """Leave the CRDs in the cluster on destroy (default true): deleting a CRD deletes every
     custom resource of that kind, also other stacks'."""
+    feature_gates: NotRequired[list[str]]
+    """KubeRay feature gates to turn on besides the chart's defaults (RayCronJob: its controller
+    runs only with it)."""
 
 
 def _crd_files() -> list[str]:
@@ -81,7 +84,7 @@ class KubeRayOperator(pulumi.ComponentResource):
             repo=versions.KUBERAY_CHART_REPO,
             namespace=ns.metadata.name,
             skip_crds=True,
-            values=kuberay_values(a["node_selector"]),
+            values=kuberay_values(a["node_selector"], tuple(a["feature_gates"])),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.crds]),
         )
         self.namespace = ns.metadata.name

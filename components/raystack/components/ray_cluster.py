@@ -82,7 +82,8 @@ class RayCluster(pulumi.ComponentResource):
         self.manifest = plan.manifest
         meta = plan.manifest["metadata"]
         if plan.identity is not None:
-            deps += self._identity(name, plan.identity, meta["namespace"], deps, eks_cluster_name, tags or {})
+            deps += register_identity(self, name, plan.identity, meta["namespace"], deps, eks_cluster_name,
+                                      tags or {})
         self.resource = k8s.apiextensions.CustomResource(
             f"{name}-raycluster",
             api_version=plan.manifest["apiVersion"],
@@ -96,33 +97,45 @@ class RayCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
         )
         if plan.network_policy_spec is not None:
-            k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]
-                f"{name}-netpol",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{meta['name']}-ingress", namespace=meta["namespace"]),
-                spec=plan.network_policy_spec,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            register_network_policy(self, name, plan)
         self.name = pulumi.Output.from_input(meta["name"])
         self.service_account = pulumi.Output.from_input(plan.identity.service_account if plan.identity else "default")
         self.namespace = pulumi.Output.from_input(meta["namespace"])
         self.register_outputs({"name": self.name, "namespace": self.namespace,
                                "service_account": self.service_account})
 
-    def _identity(self, name: str, identity: IdentityPlan, namespace: str, deps: list[pulumi.Resource],
-                  eks_cluster_name: pulumi.Input[str] | None, tags: dict[str, str]) -> list[pulumi.Resource]:
-        """The workers' service account (KubeRay requires a named head or worker account to exist
-        before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0)
-        and, when asked for, the Pod Identity role."""
-        made: list[pulumi.Resource] = []
-        if identity.create:
-            made.append(k8s.core.v1.ServiceAccount(
-                f"{name}-sa", metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=identity.service_account, namespace=namespace, annotations=identity.annotations or None),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=deps)))
-        if identity.pod_identity:
-            from ..clouds.aws.identity import build_pod_identity
 
-            assert eks_cluster_name is not None  # checked before registering
-            made += build_pod_identity(self, f"{name}-identity", identity=identity, namespace=namespace,
-                                       cluster=eks_cluster_name, tags=tags)
-        return made
+def register_network_policy(parent: pulumi.Resource, name: str, plan: RayClusterPlan) -> None:
+    """The NetworkPolicy around a Ray cluster (a RayCluster's, or the one a workload creates)."""
+    k8s.networking.v1.NetworkPolicy(
+        f"{name}-netpol",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{plan.name}-ingress", namespace=plan.namespace),
+        spec=plan.network_policy_spec,  # type: ignore[arg-type]  # a plain dict of the spec's shape
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
+                      deps: list[pulumi.Resource], eks_cluster_name: pulumi.Input[str] | None,
+                      tags: dict[str, str]) -> list[pulumi.Resource]:
+    """The workers' service account (KubeRay requires a named head or worker account to exist
+    before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0), the
+    head's where raystack names it (a workload's cluster), and, when asked for, the Pod Identity role."""
+    made: list[pulumi.Resource] = []
+    accounts = [(f"{name}-sa", identity.service_account, identity.create)]
+    if identity.create_head_account:
+        accounts.append((f"{name}-head-sa", identity.head_service_account, True))
+    for resource_name, account, create in accounts:
+        if create:
+            made.append(k8s.core.v1.ServiceAccount(
+                resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=account, namespace=namespace,
+                    annotations=(identity.annotations or None) if account == identity.service_account else None),
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=deps)))
+    if identity.pod_identity:
+        from ..clouds.aws.identity import build_pod_identity
+
+        assert eks_cluster_name is not None  # checked before registering
+        made += build_pod_identity(parent, f"{name}-identity", identity=identity, namespace=namespace,
+                                   cluster=eks_cluster_name, tags=tags)
+    return made

@@ -19,14 +19,21 @@ from ..clouds.base import ClusterHandle
 from ..model.platform import Platform, RayClusterPlan
 from ..model.resolve import resolve
 from ..ray.raycluster import live_replicas
+from ..ray.workloads import endpoints
 from ..spec.types import PlatformSpec, PoolDescriptor
+from ._workload import RayWorkload
 from .kuberay_operator import KubeRayOperator
 from .neuron_device_plugin import NeuronDevicePlugin
 from .nvidia_device_plugin import NvidiaDevicePlugin
 from .ray_cluster import RayCluster
+from .ray_cron_job import RayCronJob
+from .ray_job import RayJob
+from .ray_service import RayService
 
 #: The device-plugin component of each accelerator kind that has one (resource names <platform>-<kind>).
 DEVICE_PLUGIN_COMPONENTS: dict[str, Any] = {c.KIND: c for c in (NvidiaDevicePlugin, NeuronDevicePlugin)}
+#: The component of each workload kind.
+WORKLOAD_COMPONENTS: dict[str, type[RayWorkload]] = {c.__name__: c for c in (RayJob, RayService, RayCronJob)}
 #: Stand-in for a kubeconfig that arrives as a secret Output: the model checks only its presence.
 KUBECONFIG_GIVEN = "[secret]"
 
@@ -43,6 +50,9 @@ class RayPlatform(pulumi.ComponentResource):
     """Name and namespace of every RayCluster."""
     node_pools: pulumi.Output[list[PoolDescriptor]]
     """Every pool worker groups may bind to (pass to RayCluster in a team's stack)."""
+    ray_workloads: pulumi.Output[list[dict[str, str]]]
+    """Kind, name and namespace of every RayJob, RayService and RayCronJob, with their in-cluster
+    endpoints (dashboard_url; serve_url for RayServices) and RayJob submission ids (job_id)."""
 
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         raw, kubeconfig = _split_kubeconfig(dict(args))
@@ -82,6 +92,11 @@ class RayPlatform(pulumi.ComponentResource):
         self.kubeconfig = cluster.kubeconfig
         self.ray_clusters = pulumi.Output.from_input(
             [{"name": rc.name, "namespace": rc.namespace} for rc in platform.ray_clusters])
+        self.ray_workloads = pulumi.Output.from_input([
+            {"kind": w.kind, "name": w.name, "namespace": w.namespace,
+             **endpoints(w.kind, w.name, w.namespace, w.target),
+             **({"job_id": w.manifest["spec"]["jobId"]} if w.kind == "RayJob" else {})}
+            for w in platform.ray_workloads])
         self.node_pools = pulumi.Output.from_input(
             [p.to_descriptor() for p in platform.pools.values()])  # type: ignore[misc]
         self.register_outputs({
@@ -89,6 +104,7 @@ class RayPlatform(pulumi.ComponentResource):
             "kubeconfig": self.kubeconfig,
             "ray_clusters": self.ray_clusters,
             "node_pools": self.node_pools,
+            "ray_workloads": self.ray_workloads,
         })
 
     def _device_plugins(self, name: str, platform: Platform,
@@ -134,25 +150,43 @@ class RayPlatform(pulumi.ComponentResource):
                 "node_selector": platform.kuberay.node_selector,
                 "namespace": platform.kuberay.namespace,
                 "retain_crds_on_delete": platform.kuberay.retain_crds_on_delete,
+                "feature_gates": list(platform.kuberay.feature_gates),
             }, opts=k8s_opts)
         namespaces: dict[str, pulumi.Resource] = {}
-        deployed = self._deployed_ray_clusters() if platform.ray_clusters else None
-        for rc in platform.ray_clusters:
-            if rc.namespace not in namespaces:
+
+        def namespace(ns: str) -> pulumi.Resource:
+            if ns not in namespaces:
                 # Ray pods meet "restricted"; KubeRay-injected containers may
                 # not, so enforce baseline and warn/audit on restricted.
-                namespaces[rc.namespace] = pss_namespace(f"{name}-ns-{rc.namespace}", rc.namespace, "baseline",
-                                                         k8s_opts, warn="restricted")
-            deps: list[pulumi.Resource] = [namespaces[rc.namespace]]
+                namespaces[ns] = pss_namespace(f"{name}-ns-{ns}", ns, "baseline", k8s_opts, warn="restricted")
+            return namespaces[ns]
+
+        def deps_of(ns: str, cluster_plan: RayClusterPlan | None) -> list[pulumi.Resource]:
+            """Namespace, operator and CRDs, the pools a cluster binds to and their device plugins."""
+            deps: list[pulumi.Resource] = [namespace(ns)]
             if operator is not None:
                 deps += [operator.release, operator.crds]
-            created = [u for u in rc.pools_used if u in cluster.pool_resources]
+            used = cluster_plan.pools_used if cluster_plan is not None else ()
+            created = [u for u in used if u in cluster.pool_resources]
             deps += [cluster.pool_resources[u] for u in created]
             kinds = sorted({platform.pools[u].accelerator_kind for u in created})
-            deps += [device_plugins[k] for k in kinds if k in device_plugins]
-            RayCluster._from_model(f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
-                parent=self, providers=[cluster.provider], depends_on=deps),
+            return deps + [device_plugins[k] for k in kinds if k in device_plugins]
+
+        deployed = self._deployed_ray_clusters() if platform.ray_clusters else None
+        ray_clusters: dict[tuple[str, str], RayCluster] = {}
+        for rc in platform.ray_clusters:
+            ray_clusters[(rc.namespace, rc.name)] = RayCluster._from_model(
+                f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
+                    parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
                 live=self._live_replicas(name, rc, deployed, cluster),
+                eks_cluster_name=cluster.cluster_name, tags=tags)
+        for w in platform.ray_workloads:
+            deps = deps_of(w.namespace, w.cluster)
+            if w.target is not None:  # clusterSelector: the RayCluster runs before the job is submitted to it
+                deps.append(ray_clusters[(w.namespace, w.target)])
+            WORKLOAD_COMPONENTS[w.kind]._from_model(
+                f"{name}-{w.resource_name}", w, opts=pulumi.ResourceOptions(
+                    parent=self, providers=[cluster.provider], depends_on=deps),
                 eks_cluster_name=cluster.cluster_name, tags=tags)
 
 

@@ -71,11 +71,26 @@ def _neuron_layout(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dict[str,
 DEVICE_PLUGIN_LAYOUTS = {"affinity": _affinity_layout, "neuron-chart": _neuron_layout}
 
 
-def kuberay_values(node_selector: dict[str, str]) -> dict[str, Any]:
-    return {
+#: The chart's featureGates list (kuberay-operator chart 1.7.0 values.yaml). Helm replaces a list
+#: value whole, so turning one gate on sends them all.
+KUBERAY_CHART_FEATURE_GATES: tuple[tuple[str, bool], ...] = (
+    ("RayClusterStatusConditions", True), ("RayJobDeletionPolicy", True), ("RayMultiHostIndexing", True),
+    ("RayServiceIncrementalUpgrade", True), ("RayCronJob", False), ("RayClusterMTLS", False),
+    ("RayClusterNetworkPolicy", False), ("RayClusterHistoryServer", False),
+)
+
+
+def kuberay_values(node_selector: dict[str, str], enable_gates: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``enable_gates``: feature gates to turn on (RayCronJob: its controller starts only with it,
+    ray-operator main.go v1.7.0)."""
+    values: dict[str, Any] = {
         "image": {"repository": versions.KUBERAY_OPERATOR_IMAGE, "tag": versions.kuberay_git_tag()},
         "nodeSelector": dict(node_selector),
     }
+    if enable_gates:
+        values["featureGates"] = [{"name": n, "enabled": on or n in enable_gates}
+                                  for n, on in KUBERAY_CHART_FEATURE_GATES]
+    return values
 
 
 def pss_labels(level: str, warn: str | None = None) -> dict[str, str]:

@@ -38,6 +38,9 @@ TABLES: dict[type, dict[str, Any]] = {
         "node_pools": [],
         "existing_pools": [],
         "ray_clusters": [],
+        "ray_jobs": [],
+        "ray_services": [],
+        "ray_cron_jobs": [],
         "kuberay": {},
     },
     t.NetworkSpec: {
@@ -85,6 +88,25 @@ TABLES: dict[type, dict[str, Any]] = {
         "network_policy": True,
         "allow_from": [],
     },
+    t.RayJobSpec: {
+        "namespace": RAY_NAMESPACE,
+        "submission_mode": "K8sJobMode",
+        "shutdown_after_job_finishes": True,
+        "ttl_seconds_after_finished": 60,
+        "wait_for_completion": False,
+        "timeout_seconds": 1800,
+    },
+    t.RayServiceSpec: {
+        "namespace": RAY_NAMESPACE,
+        "upgrade_strategy": "NewCluster",
+        "timeout_seconds": 1800,
+    },
+    t.RayCronJobSpec: {
+        "namespace": RAY_NAMESPACE,
+        "submission_mode": "K8sJobMode",
+        "suspend": False,
+        "ttl_seconds_after_finished": 60,
+    },
     t.ServiceAccountSpec: {"create": True, "annotations": {}},
     t.PodIdentitySpec: {"managed_policy_arns": [], "s3_read": [], "s3_read_write": []},
     t.KubeRaySpec: {
@@ -113,7 +135,8 @@ COMPONENT_TABLES: dict[str, dict[str, Any]] = {
     "GpuNodePoolArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
     "ClusterAutoscalerArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
     "NvidiaDevicePluginArgs": {"namespace": versions.NVIDIA_DEVICE_PLUGIN.namespace},
-    "KubeRayOperatorArgs": {k: v for k, v in TABLES[t.KubeRaySpec].items() if k != "install"},
+    "KubeRayOperatorArgs": {**{k: v for k, v in TABLES[t.KubeRaySpec].items() if k != "install"},
+                            "feature_gates": []},
     "RayClusterArgs": {"ray_version": versions.RAY_VERSION, "operator_namespace": KUBERAY_NAMESPACE},
 }
 

@@ -75,6 +75,9 @@ class IdentityPlan:
     managed_policy_arns: tuple[str, ...]
     s3_read: tuple[str, ...]
     s3_read_write: tuple[str, ...]
+    #: The head runs as head_service_account, which raystack creates: a RayJob's or RayService's
+    #: cluster has a generated name, so KubeRay's own head account could not be associated.
+    create_head_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,34 @@ class RayClusterPlan:
 
 
 @dataclass(frozen=True)
+class RayWorkloadPlan:
+    """A RayJob, RayService or RayCronJob, rendered."""
+
+    kind: str
+    #: Suffix of its Pulumi resource names (<kind>-<name>, or with the namespace where the name repeats).
+    resource_name: str
+    name: str
+    namespace: str
+    manifest: dict[str, Any]
+    #: The cluster it creates (sized and checked like a RayCluster); None with clusterSelector.
+    cluster: RayClusterPlan | None
+    #: The stack's RayCluster it runs on (clusterSelector), by name.
+    target: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
 class KubeRayPlan:
     install: bool
     namespace: str
     retain_crds_on_delete: bool
     node_selector: dict[str, str]
     values: dict[str, Any]
+    #: Feature gates turned on besides the chart's defaults (RayCronJob when the stack has any).
+    feature_gates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +161,8 @@ class Platform:
     #: Where the operator and add-ons run (the system pool, or an existing head pool).
     system_node_selector: dict[str, str]
     warnings: tuple[Finding, ...] = field(default_factory=tuple)
+    #: RayJobs, RayServices and RayCronJobs, in that order.
+    ray_workloads: tuple[RayWorkloadPlan, ...] = ()
 
     @property
     def creates_cluster(self) -> bool:

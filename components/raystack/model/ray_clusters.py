@@ -27,10 +27,14 @@ ADDON_NAMESPACES = frozenset(k.device_plugin.namespace for k in ACCELERATOR_KIND
 def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts | None,
                      operator_namespace: str, findings: list[Finding], warnings: list[Finding] | None = None,
                      broken_pools: frozenset[str] = frozenset(), resource_name: str | None = None,
+                     workload: dict[str, str] | None = None, submitters: tuple[str, ...] = (),
                      ) -> RayClusterPlan | None:
     """``rc``: a defaulted RayClusterSpec with its ``ray_version`` resolved; ``base``: its key path.
     Appends findings; returns the plan only when the cluster is valid. Pools in ``broken_pools``
-    already have a finding of their own: objects bound to them are skipped without another."""
+    already have a finding of their own: objects bound to them are skipped without another.
+    ``workload``: the pod labels of a RayJob's, RayService's or RayCronJob's cluster (its
+    NetworkPolicy selects them; its head runs as an account raystack creates); ``submitters``: the
+    RayJobs whose submitter pods its NetworkPolicy admits."""
     before = len(findings)
     suppressed = False
     check_ray_cluster(base, rc, findings, SYSTEM_NAMESPACES | {operator_namespace, *ADDON_NAMESPACES})
@@ -99,7 +103,9 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     if len(findings) > before or suppressed or head is None or head_pool is None or head_image is None:
         return None
     cluster_options = PodOptions.of(rc)
-    identity = identity_plan(rc)
+    if workload:
+        cluster_options = dataclasses.replace(cluster_options, pod_labels={**cluster_options.pod_labels, **workload})
+    identity = identity_plan(rc, head_account=f"{rc['name']}-head" if workload else None)
     if identity is not None:  # the workers run as it; the head keeps KubeRay's (see IdentityPlan)
         cluster_options = dataclasses.replace(cluster_options, service_account=identity.service_account)
     if identity is not None and identity.pod_identity:
@@ -115,7 +121,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         head_pool=head_pool, head=head, head_image=head_image,
         groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds,
                            PodOptions.of(spec_by_name[g.name]).over(cluster_options)) for g in groups],
-        head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=None),
+        head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
+            identity.head_service_account if identity is not None and identity.create_head_account else None)),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
         head_runs_tasks=rc["head"]["run_tasks"])
     return RayClusterPlan(
@@ -123,8 +130,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
         manifest=manifest,
-        network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"])
-        if rc["network_policy"] else None,
+        network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload,
+                                                submitters) if rc["network_policy"] else None,
         identity=identity)
 
 
@@ -134,13 +141,16 @@ def image_required(pool: PoolFacts, ray_version: str) -> str:
             "AWS Neuron deep learning container) and name it here or as the cluster's image")
 
 
-def identity_plan(rc: dict[str, Any]) -> IdentityPlan | None:
+def identity_plan(rc: dict[str, Any], head_account: str | None = None) -> IdentityPlan | None:
+    """``head_account``: the account the head runs as, which raystack creates (default: KubeRay's,
+    named after the cluster)."""
     sa = rc.get("service_account")
     if not sa:
         return None
     pid = sa.get("pod_identity")
     return IdentityPlan(
-        service_account=sa["name"], head_service_account=rc["name"], create=sa["create"],
+        service_account=sa["name"], head_service_account=head_account or rc["name"],
+        create_head_account=head_account is not None, create=sa["create"],
         annotations=dict(sa["annotations"]), pod_identity=pid is not None,
         managed_policy_arns=tuple(pid["managed_policy_arns"]) if pid else (),
         s3_read=tuple(pid["s3_read"]) if pid else (), s3_read_write=tuple(pid["s3_read_write"]) if pid else ())

@@ -28,6 +28,7 @@ from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
 from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan
 from .ray_clusters import plan_ray_cluster
+from .workloads import plan_workloads, submitters_by_cluster
 
 
 def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, region: str | None = None) -> Platform:
@@ -99,11 +100,27 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     seen: set[tuple[str, str]] = set()
     name_count: dict[str, int] = {}
     for rc in spec["ray_clusters"]:
-        name_count[rc["name"]] = name_count.get(rc["name"], 0) + 1
-    for i, rc in enumerate(spec["ray_clusters"]):
+        name_count[rc.get("name", "")] = name_count.get(rc.get("name", ""), 0) + 1
+    submitters = submitters_by_cluster(spec)
+
+    def plan_cluster(base: str, rc: dict[str, Any], workload: dict[str, str] | None, subs: tuple[str, ...],
+                     resource_name: str | None = None) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
               "image_registry": spec.get("image_registry")}  # optional
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
+        if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
+            findings.append(Finding(f"{base}.serviceAccount.podIdentity", "(set)",
+                                    "only on an EKS cluster the stack creates (clusterMode: create), where it "
+                                    "installs the eks-pod-identity-agent; on an existing cluster annotate the "
+                                    "account for IRSA (serviceAccount.annotations) instead"))
+        return plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,
+                                frozenset(broken), resource_name, workload, subs)
+
+    for i, rc in enumerate(spec["ray_clusters"]):
+        if "name" not in rc:  # optional in the type (embedded clusters have none), required here
+            findings.append(Finding(key(f"rayClusters[{i}].name"), None, "is required (a DNS-1035 label of at most "
+                                                                          "53 characters)"))
+            continue
         # Resource names must be unique in the stack: a name used in two namespaces gets its namespace.
         resource_name = rc["name"] if name_count[rc["name"]] == 1 else f"{rc['namespace']}-{rc['name']}"
         ident = (rc["namespace"], rc["name"])
@@ -111,25 +128,30 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
             continue
         seen.add(ident)
-        if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
-            findings.append(Finding(key(f"rayClusters[{i}].serviceAccount.podIdentity"), "(set)",
-                                    "only on an EKS cluster the stack creates (clusterMode: create), where it "
-                                    "installs the eks-pod-identity-agent; on an existing cluster annotate the "
-                                    "account for IRSA (serviceAccount.annotations) instead"))
-        plan = plan_ray_cluster(key(f"rayClusters[{i}]"), rc, pools, head_pool, operator_namespace, findings,
-                                warnings, frozenset(broken), resource_name)
+        plan = plan_cluster(key(f"rayClusters[{i}]"), rc, None, submitters.get(ident, ()), resource_name)
         if plan is not None:
             clusters.append((key(f"rayClusters[{i}]"), plan))
+    workloads, workload_clusters = plan_workloads(
+        spec, given, {(p.namespace, p.name): p for _, p in clusters}, plan_cluster, pools, findings)
     if system is not None:
-        check_heads_fit(system.facts, clusters, addons=True, system_key=key("systemPool.maxSize"), findings=findings)
-    check_shared_pools({**pools, **head_candidates}, clusters, size_keys, findings, warnings)
+        check_heads_fit(system.facts, clusters + workload_clusters, addons=True,
+                        system_key=key("systemPool.maxSize"), findings=findings)
+    check_shared_pools({**pools, **head_candidates}, clusters + workload_clusters, size_keys, findings, warnings)
+    cron = any(w.kind == "RayCronJob" for w in workloads)
+    gates = ("RayCronJob",) if cron else ()
+    if cron and not spec["kuberay"]["install"]:
+        warnings.append(Finding(key("rayCronJobs"), len(spec["ray_cron_jobs"]),
+                                "the existing KubeRay operator must run with --feature-gates=RayCronJob=true (its "
+                                "RayCronJob controller is off by default in 1.7.0); raystack turns it on only "
+                                "where it installs the operator", severity="warning"))
     raise_if_errors(findings)
     assert name is not None  # a missing name is an error above
 
     if system is not None:
         system_selector = dict(system.facts.node_selector)
     else:  # existing cluster: add-ons run where the first Ray head runs
-        system_selector = dict(clusters[0][1].head_pool.node_selector) if clusters else {}
+        every = clusters + workload_clusters
+        system_selector = dict(every[0][1].head_pool.node_selector) if every else {}
     net = spec["network"]
     network = None
     if creates:
@@ -158,9 +180,12 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         node_pools=tuple(node_pools),
         pools=pools,
         ray_clusters=tuple(plan for _, plan in clusters),
-        kuberay=KubeRayPlan(install=bool(clusters) and spec["kuberay"]["install"], namespace=operator_namespace,
+        ray_workloads=tuple(workloads),
+        kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],
+                            namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],
-                            node_selector=system_selector, values=kuberay_values(system_selector)),
+                            node_selector=system_selector, feature_gates=gates,
+                            values=kuberay_values(system_selector, gates)),
         cluster_autoscaler=creates and spec["cluster_autoscaler"] and bool(node_pools),
         device_plugins=device_plugins(node_pools),
         system_node_selector=system_selector,
@@ -222,6 +247,8 @@ def resolve_ray_cluster(raw: dict[str, Any], pools: dict[str, PoolFacts], head_p
                         base: str = "cluster") -> RayClusterPlan:
     """One RayClusterSpec (Python key spelling) bound to the given pools -> RayClusterPlan."""
     given, findings = coerce(RayClusterSpec, raw, base, camel=False)
+    if "name" not in given:  # optional in the type (a workload's cluster has none), required here
+        findings.append(Finding(f"{base}.name", None, "is required (a DNS-1035 label of at most 53 characters)"))
     raise_if_errors(findings)
     rc = defaults.fill(RayClusterSpec, given)
     platform_defaults = defaults.TABLES[PlatformSpec]

@@ -19,14 +19,26 @@ def allow_rule(allow: dict[str, Any]) -> dict[str, Any]:
     return {"from": [peer], "ports": [{"protocol": "TCP", "port": p} for p in sorted(set(allow["ports"]))]}
 
 
+#: On the submitter pods raystack gives a RayJob (value: the RayJob's or RayCronJob's name): the
+#: clusters they submit to admit them on the Jobs API port.
+SUBMITTER_LABEL = "raystack.io/submitter-of"
+#: The Jobs API port a submitter reaches.
+JOBS_PORT = 8265
+
+
 def network_policy_spec(cluster_name: str, operator_namespace: str,
-                        allow_from: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Ingress to the cluster's pods only from its own pods, the operator and the explicit exceptions."""
+                        allow_from: list[dict[str, Any]] | None = None,
+                        pods: dict[str, str] | None = None, submitters: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Ingress to the cluster's pods only from its own pods, the operator, the submitters of its
+    RayJobs and the explicit exceptions. ``pods``: the labels the cluster's pods carry (default
+    ``ray.io/cluster``: the clusters KubeRay makes for RayJobs and RayServices have generated names,
+    so theirs carry a raystack label instead)."""
+    own = pods or {"ray.io/cluster": cluster_name}
     spec: dict[str, Any] = {
-        "podSelector": {"matchLabels": {"ray.io/cluster": cluster_name}},
+        "podSelector": {"matchLabels": dict(own)},
         "policyTypes": ["Ingress"],
         "ingress": [
-            {"from": [{"podSelector": {"matchLabels": {"ray.io/cluster": cluster_name}}}]},
+            {"from": [{"podSelector": {"matchLabels": dict(own)}}]},
             {
                 "from": [{
                     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": operator_namespace}},
@@ -36,5 +48,10 @@ def network_policy_spec(cluster_name: str, operator_namespace: str,
             },
         ],
     }
+    if submitters:
+        spec["ingress"].append({
+            "from": [{"podSelector": {"matchExpressions": [
+                {"key": SUBMITTER_LABEL, "operator": "In", "values": sorted(set(submitters))}]}}],
+            "ports": [{"protocol": "TCP", "port": JOBS_PORT}]})
     spec["ingress"] += [allow_rule(a) for a in allow_from or []]
     return spec

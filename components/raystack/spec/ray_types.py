@@ -176,8 +176,9 @@ class ServiceAccountSpec(TypedDict, total=False):
 class RayClusterSpec(TypedDict, total=False):
     """A KubeRay RayCluster whose worker groups are derived from their pools."""
 
-    name: Required[str]
-    """RayCluster name: a DNS-1035 label of at most 53 characters."""
+    name: str
+    """RayCluster name: a DNS-1035 label of at most 53 characters; required under rayClusters,
+    absent under rayJobs, rayServices and rayCronJobs (KubeRay names their clusters)."""
     namespace: str
     """Kubernetes namespace (default ray); raystack creates it."""
     ray_version: str

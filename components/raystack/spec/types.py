@@ -16,6 +16,11 @@ from typing import TypedDict
 
 from typing_extensions import NotRequired, Required
 
+from .job_types import JobSubmissionMode as JobSubmissionMode
+from .job_types import RayCronJobSpec as RayCronJobSpec
+from .job_types import RayJobSpec as RayJobSpec
+from .job_types import RayServiceSpec as RayServiceSpec
+from .job_types import ServeUpgradeStrategy as ServeUpgradeStrategy
 from .ray_types import AllowFromSpec as AllowFromSpec
 from .ray_types import HeadSpec as HeadSpec
 from .ray_types import PodIdentitySpec as PodIdentitySpec
@@ -236,6 +241,12 @@ class PlatformSpec(TypedDict, total=False):
     """Nodes of an existing cluster worker groups may bind to."""
     ray_clusters: list[RayClusterSpec]
     """Ray clusters."""
+    ray_jobs: list[RayJobSpec]
+    """RayJobs: entrypoints run on a cluster of their own or on one of rayClusters."""
+    ray_services: list[RayServiceSpec]
+    """RayServices: Ray Serve applications."""
+    ray_cron_jobs: list[RayCronJobSpec]
+    """RayCronJobs: RayJobs started on a schedule."""
     kuberay: KubeRaySpec
     """The KubeRay operator."""
 

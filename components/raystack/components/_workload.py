@@ -1,0 +1,77 @@
+"""What RayJob, RayService and RayCronJob share: registering a rendered workload, the identity and
+NetworkPolicy of the cluster it creates, and its outputs. Not a component itself.
+
+On create the workload waits for the operator, its CRDs, the namespace, the pools its cluster
+binds to and (through ``depends_on``) the RayCluster it runs on. On destroy Pulumi deletes it
+first; KubeRay's owner references take its cluster and submitter with it.
+"""
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..model.facts import PoolFacts
+from ..model.findings import ConfigError, Finding
+from ..model.platform import RayWorkloadPlan
+from ..model.workloads import resolve_workload
+from .ray_cluster import register_identity, register_network_policy
+
+W = TypeVar("W", bound="RayWorkload")
+
+
+def plan_standalone(kind: str, spec_arg: str, args: Mapping[str, Any]) -> RayWorkloadPlan:
+    """A component's args -> its plan, or ConfigError naming ``<spec_arg>.<key>``; nothing is
+    registered before this returns."""
+    plan = resolve_workload(kind, dict(args[spec_arg]),
+                            {p["name"]: PoolFacts.from_descriptor(dict(p)) for p in args["pools"]},
+                            PoolFacts.from_descriptor(dict(args["head_pool"])), args.get("ray_version"),
+                            args.get("operator_namespace"), spec_arg)
+    identity = plan.cluster.identity if plan.cluster else None
+    if identity is not None and identity.pod_identity and args.get("eks_cluster_name") is None:
+        raise ConfigError([Finding(f"{spec_arg}.rayCluster.serviceAccount.podIdentity", "(set)",
+                                   "needs eks_cluster_name: the EKS cluster the association is made in")])
+    return plan
+
+
+class RayWorkload(pulumi.ComponentResource):
+    """Base of the RayJob, RayService and RayCronJob components."""
+
+    _token = ""
+
+    @classmethod
+    def _from_model(cls: type[W], name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions,
+                    eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> W:
+        """From the resolved model (RayPlatform)."""
+        self = cls.__new__(cls)
+        pulumi.ComponentResource.__init__(self, cls._token, name, {}, opts)
+        self._wire(name, plan, opts, eks_cluster_name, tags)
+        return self
+
+    def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
+              eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
+        raise NotImplementedError
+
+    def _build(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
+               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
+               replace_on_changes: list[str] | None = None) -> k8s.apiextensions.CustomResource:
+        given: Any = opts.depends_on if opts and opts.depends_on else []
+        deps: list[pulumi.Resource] = list(given) if isinstance(given, (list, tuple)) else [given]
+        self.manifest = plan.manifest
+        meta = plan.manifest["metadata"]
+        cluster = plan.cluster
+        if cluster is not None and cluster.identity is not None:
+            deps += register_identity(self, name, cluster.identity, plan.namespace, deps, eks_cluster_name,
+                                      tags or {})
+        resource = k8s.apiextensions.CustomResource(
+            f"{name}-{plan.kind.lower()}", api_version=plan.manifest["apiVersion"], kind=plan.kind,
+            metadata=meta, spec=plan.manifest["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=deps, replace_on_changes=replace_on_changes,
+                                        delete_before_replace=bool(replace_on_changes)))
+        if cluster is not None and cluster.network_policy_spec is not None:
+            register_network_policy(self, name, cluster)
+        self.resource = resource
+        self.name = pulumi.Output.from_input(plan.name)
+        self.namespace = pulumi.Output.from_input(plan.namespace)
+        return resource

@@ -1,0 +1,65 @@
+"""RayJob: an entrypoint KubeRay runs on a Ray cluster of its own, sized for its pools.
+
+KubeRay reads a RayJob's spec only while it starts it (rayjob_controller.go, v1.7.0), so an
+edited spec would change nothing in the cluster: raystack replaces the RayJob instead (delete,
+then create: the same name), which runs the new spec. ``pulumi up`` waits until Ray has accepted
+the job (``status.jobStatus`` set), or until it succeeded.
+"""
+
+from typing import TypedDict
+
+import pulumi
+from typing_extensions import NotRequired
+
+from ..model.platform import RayWorkloadPlan
+from ..ray.workloads import endpoints
+from ..spec.types import PoolDescriptor, RayJobSpec
+from ._workload import RayWorkload, plan_standalone
+
+
+class RayJobArgs(TypedDict):
+    """Inputs of a RayJob."""
+
+    job: RayJobSpec
+    """The RayJob: entrypoint, runtime_env, submission and its rayCluster (clusterSelector only
+    through RayPlatform's rayJobs)."""
+    pools: list[PoolDescriptor]
+    """The pools its cluster's worker groups name."""
+    head_pool: PoolDescriptor
+    """The pool its cluster's head runs on."""
+    ray_version: NotRequired[str]
+    """Ray version when the cluster names none (default in raystack.versions)."""
+    operator_namespace: NotRequired[str]
+    """Namespace of the KubeRay operator the NetworkPolicy admits (default kuberay-system)."""
+    eks_cluster_name: NotRequired[pulumi.Input[str]]
+    """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
+
+
+class RayJob(RayWorkload):
+    """A RayJob bound to its pools, with token auth, restricted pods, a restricted submitter and a
+    NetworkPolicy; `pulumi up` waits for it."""
+
+    name: pulumi.Output[str]
+    """The RayJob's name."""
+    namespace: pulumi.Output[str]
+    """Its namespace."""
+    job_id: pulumi.Output[str]
+    """The Ray job's submission id (spec.jobId: the name and a hash of the spec, new for each run)."""
+    dashboard_url: pulumi.Output[str]
+    """The Ray dashboard and Jobs API inside the cluster."""
+
+    _token = "raystack:index:RayJob"
+
+    def __init__(self, name: str, args: RayJobArgs, opts: pulumi.ResourceOptions | None = None):
+        plan = plan_standalone("RayJob", "job", args)  # raises before registering
+        super().__init__(self._token, name, {}, opts)
+        self._wire(name, plan, opts, args.get("eks_cluster_name"))
+
+    def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
+              eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
+        self._build(name, plan, opts, eks_cluster_name, tags, replace_on_changes=["spec"])
+        self.job_id = pulumi.Output.from_input(plan.manifest["spec"]["jobId"])
+        self.dashboard_url = pulumi.Output.from_input(
+            endpoints(plan.kind, plan.name, plan.namespace, plan.target)["dashboard_url"])
+        self.register_outputs({"name": self.name, "namespace": self.namespace, "job_id": self.job_id,
+                               "dashboard_url": self.dashboard_url})

@@ -1,0 +1,235 @@
+"""Resolve RayJobs, RayServices and RayCronJobs: their rules, the cluster each creates (planned by
+``plan_ray_cluster``, exactly like a RayCluster of the stack) and their manifests. Pulumi-free."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..ray.workloads import (
+    raycronjob_manifest,
+    rayjob_manifest,
+    rayjob_spec,
+    rayservice_manifest,
+    workload_label,
+)
+from ..rules.common import DNS1035_LABEL, DNS1123_LABEL, check_name, key
+from ..rules.workloads import (
+    check_cron_schedule,
+    check_runtime_env,
+    check_serve_config,
+    check_time_zone,
+    deployment_demands,
+)
+from ..spec.coerce import coerce, did_you_mean
+from .facts import PoolFacts
+from .findings import Finding
+from .platform import RayClusterPlan, RayWorkloadPlan
+
+#: (stack key, KubeRay kind, longest name): KubeRay's MaxRayJobNameLength and MaxRayServiceNameLength
+#: (53 - 6) and MaxRayCronJobNameLength (47 - 11), v1.7.0 utils/constant.go.
+KINDS = (("rayJobs", "RayJob", 47), ("rayServices", "RayService", 47), ("rayCronJobs", "RayCronJob", 36))
+_SPEC_KEYS = {"rayJobs": "ray_jobs", "rayServices": "ray_services", "rayCronJobs": "ray_cron_jobs"}
+
+#: plan_cluster(base, rc, workload labels, submitters) -> the plan of the cluster a workload creates.
+PlanCluster = Callable[[str, dict[str, Any], dict[str, str], tuple[str, ...]], RayClusterPlan | None]
+
+
+def submitters_by_cluster(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(namespace, RayCluster name) -> the RayJobs and RayCronJobs that submit to it from a pod."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for list_key in ("ray_jobs", "ray_cron_jobs"):
+        for w in spec[list_key]:
+            if w.get("cluster_selector") and w["submission_mode"] == "K8sJobMode":
+                out.setdefault((w["namespace"], w["cluster_selector"]), []).append(w["name"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[tuple[str, str], RayClusterPlan],
+                   plan_cluster: PlanCluster, pools: dict[str, PoolFacts], findings: list[Finding],
+                   base_for: Callable[[str, int], str] = lambda list_key, i: key(f"{list_key}[{i}]"),
+                   ) -> tuple[list[RayWorkloadPlan], list[tuple[str, RayClusterPlan]]]:
+    """Every workload of a defaulted PlatformSpec (``given``: the same before defaults, where an
+    embedded cluster's own name or namespace shows). ``clusters``: the stack's RayClusters by
+    (namespace, name), for clusterSelector. Returns the plans and the clusters they create (with
+    their key paths, for the capacity rules)."""
+    plans: list[RayWorkloadPlan] = []
+    created: list[tuple[str, RayClusterPlan]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for list_key, kind, max_len in KINDS:
+        for i, w in enumerate(spec[_SPEC_KEYS[list_key]]):
+            base = base_for(list_key, i)
+            before = len(findings)
+            check_name(findings, f"{base}.name", w["name"], DNS1035_LABEL, max_len, "DNS-1035 label")
+            check_name(findings, f"{base}.namespace", w["namespace"], DNS1123_LABEL, 63, "DNS-1123 label")
+            ident = (kind, w["namespace"], w["name"])
+            if ident in seen:
+                findings.append(Finding(f"{base}.name", w["name"], f"duplicate {kind} in namespace"))
+                continue
+            seen.add(ident)
+            if kind == "RayService":
+                check_service(base, w, findings)
+            else:
+                check_job(base, w, kind, findings)
+            target = None
+            if w.get("cluster_selector"):
+                target = clusters.get((w["namespace"], w["cluster_selector"]))
+                if target is None:
+                    names = sorted(n for ns, n in clusters if ns == w["namespace"])
+                    findings.append(Finding(
+                        f"{base}.clusterSelector", w["cluster_selector"],
+                        f"no RayCluster of this stack by that name in namespace {w['namespace']!r}"
+                        f"{did_you_mean(w['cluster_selector'], names)}; allowed: {', '.join(names) or 'none'}"))
+            cluster = None
+            rc = w.get("ray_cluster")
+            if rc is not None and len(findings) == before:
+                raw = given[_SPEC_KEYS[list_key]][i]["ray_cluster"]
+                for owned in ("name", "namespace"):
+                    if owned in raw:
+                        findings.append(Finding(f"{base}.rayCluster.{owned}", raw[owned],
+                                                f"not allowed: KubeRay names the cluster after the {kind}, in its "
+                                                "namespace"))
+                if len(findings) == before:
+                    runs_submitter = kind != "RayService" and w["submission_mode"] == "K8sJobMode"
+                    cluster = plan_cluster(f"{base}.rayCluster", {**rc, "name": w["name"], "namespace": w["namespace"]},
+                                           workload_label(kind, w["name"]), (w["name"],) if runs_submitter else ())
+                    if cluster is not None:
+                        created.append((f"{base}.rayCluster", cluster))
+                        if kind == "RayService":
+                            check_replicas_fit(f"{base}.serveConfigV2", w["serve_config_v2"], cluster, pools, findings)
+            if len(findings) > before or (cluster is None and target is None):
+                continue
+            plans.append(RayWorkloadPlan(kind, f"{kind.lower()}-{w['name']}", w["name"], w["namespace"],
+                                         render(kind, w, cluster, target), cluster,
+                                         target.name if target is not None else None))
+    count: dict[tuple[str, str], int] = {}
+    for p in plans:
+        count[(p.kind, p.name)] = count.get((p.kind, p.name), 0) + 1
+    return [p if count[(p.kind, p.name)] == 1 else _renamed(p) for p in plans], created
+
+
+def _renamed(p: RayWorkloadPlan) -> RayWorkloadPlan:
+    import dataclasses
+
+    return dataclasses.replace(p, resource_name=f"{p.kind.lower()}-{p.namespace}-{p.name}")
+
+
+def render(kind: str, w: dict[str, Any], cluster: RayClusterPlan | None, target: RayClusterPlan | None,
+           ) -> dict[str, Any]:
+    if kind == "RayService":
+        assert cluster is not None
+        return rayservice_manifest(w["name"], w["namespace"], serve_config=w["serve_config_v2"],
+                                   cluster=cluster.manifest, upgrade_strategy=w["upgrade_strategy"],
+                                   timeout_seconds=w["timeout_seconds"])
+    runs_on = cluster or target
+    assert runs_on is not None
+    job = {**w, "shutdown_after_job_finishes": w.get("shutdown_after_job_finishes", True)}  # RayCronJob: always
+    spec = rayjob_spec(owner=w["name"], job=job, cluster=cluster.manifest if cluster else None,
+                       head_template=runs_on.manifest["spec"]["headGroupSpec"]["template"])
+    if kind == "RayJob":
+        return rayjob_manifest(w["name"], w["namespace"], spec, wait_for_completion=w["wait_for_completion"],
+                               timeout_seconds=w["timeout_seconds"])
+    return raycronjob_manifest(w["name"], w["namespace"], schedule=w["schedule"], time_zone=w.get("time_zone"),
+                               suspend=w["suspend"], job_spec=spec)
+
+
+def check_job(base: str, w: dict[str, Any], kind: str, findings: list[Finding]) -> None:
+    """A RayJob's or RayCronJob's own keys (KubeRay v1.7.0 ValidateRayJobSpec, and what it would
+    only find after apply)."""
+    if not w["entrypoint"].strip():
+        findings.append(Finding(f"{base}.entrypoint", w["entrypoint"], "the command the job runs, e.g. python "
+                                                                       "train.py"))
+    if w.get("runtime_env") is not None:
+        check_runtime_env(f"{base}.runtimeEnv", w["runtime_env"], findings)
+    selector, cluster = w.get("cluster_selector"), w.get("ray_cluster")
+    if (selector is None) == (cluster is None):
+        findings.append(Finding(f"{base}.rayCluster" if selector is None else f"{base}.clusterSelector",
+                                None if selector is None else selector,
+                                "give exactly one of rayCluster (a cluster of its own) and clusterSelector (a "
+                                "RayCluster of this stack)"))
+    if selector is not None and w.get("backoff_limit"):
+        findings.append(Finding(f"{base}.backoffLimit", w["backoff_limit"],
+                                "not with clusterSelector: KubeRay retries only on a new cluster of its own"))
+    for field, low in (("backoff_limit", 0), ("active_deadline_seconds", 1), ("ttl_seconds_after_finished", 0),
+                       ("timeout_seconds", 1)):
+        value = w.get(field)
+        if value is not None and value < low:
+            findings.append(Finding(f"{base}.{_camel(field)}", value, f"allowed: {low} or more"))
+    if kind == "RayCronJob":
+        check_cron_schedule(f"{base}.schedule", w["schedule"], findings)
+        if w.get("time_zone"):
+            check_time_zone(f"{base}.timeZone", w["time_zone"], findings)
+
+
+def check_service(base: str, w: dict[str, Any], findings: list[Finding]) -> None:
+    check_serve_config(f"{base}.serveConfigV2", w["serve_config_v2"], findings)
+    if w["upgrade_strategy"] == "NewClusterWithIncrementalUpgrade":
+        findings.append(Finding(f"{base}.upgradeStrategy", w["upgrade_strategy"],
+                                "not supported: KubeRay shifts traffic through a Gateway API controller and "
+                                "gatewayClassName (ValidateClusterUpgradeOptions, v1.7.0), which raystack does not "
+                                "install; allowed: NewCluster, None"))
+    if w["timeout_seconds"] < 1:
+        findings.append(Finding(f"{base}.timeoutSeconds", w["timeout_seconds"], "allowed: 1 or more"))
+
+
+def check_replicas_fit(at: str, config: dict[str, Any], cluster: RayClusterPlan, pools: dict[str, PoolFacts],
+                       findings: list[Finding]) -> None:
+    """Each deployment's replica (ray_actor_options) fits one worker of some group, or the head
+    when it runs tasks: otherwise Serve would wait for a node no group can ever make."""
+    shapes = [{"CPU": float(g.size.cpu), **_devices(pools.get(g.pool), g.size.accelerators)} for g in cluster.groups]
+    if cluster.manifest["spec"]["headGroupSpec"]["rayStartParams"].get("num-cpus") != "0":
+        shapes.append({"CPU": float(cluster.head.cpu), **_devices(cluster.head_pool, cluster.head.accelerators)})
+    for path, demand in deployment_demands(config):
+        if not any(all(shape.get(r, 0.0) >= n for r, n in demand.items() if n) for shape in shapes):
+            offered = "; ".join(", ".join(f"{r} {v:g}" for r, v in s.items()) for s in shapes) or "none"
+            findings.append(Finding(f"{at}.{path}", demand, f"no worker of the cluster can hold one replica "
+                                                            f"(workers offer: {offered})"))
+
+
+def _devices(pool: PoolFacts | None, devices: int) -> dict[str, float]:
+    """The Ray resources a pod with ``devices`` of the pool's accelerators offers."""
+    if pool is None or not devices or not pool.ray_accelerator_resource:
+        return {}
+    return {pool.ray_accelerator_resource: float(devices * pool.ray_units_per_accelerator)}
+
+
+def _camel(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def resolve_workload(kind: str, raw: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts,
+                     ray_version: str | None, operator_namespace: str | None, base: str) -> RayWorkloadPlan:
+    """One RayJobSpec, RayServiceSpec or RayCronJobSpec (Python key spelling) with a cluster of its
+    own, bound to the given pools -> its plan, or ConfigError naming ``base.<key>`` (components
+    used on their own; clusterSelector needs the stack's RayClusters, so RayPlatform)."""
+    from ..spec import types as t
+    from . import defaults
+    from .findings import ConfigError, raise_if_errors
+    from .ray_clusters import plan_ray_cluster
+
+    list_key, spec_type = {"RayJob": ("rayJobs", t.RayJobSpec), "RayService": ("rayServices", t.RayServiceSpec),
+                           "RayCronJob": ("rayCronJobs", t.RayCronJobSpec)}[kind]
+    given, findings = coerce(spec_type, raw, base, camel=False)
+    raise_if_errors(findings)
+    w = defaults.fill(spec_type, given)
+    if w.get("cluster_selector") is not None:
+        raise ConfigError([Finding(f"{base}.clusterSelector", w["cluster_selector"],
+                                   "names a RayCluster of a RayPlatform stack: declare the job under that stack's "
+                                   "rayJobs or rayCronJobs, or give it a rayCluster of its own")])
+    ns = operator_namespace or defaults.KUBERAY_NAMESPACE
+    version = ray_version or defaults.TABLES[t.PlatformSpec]["ray_version"]
+
+    def plan_cluster(at: str, rc: dict[str, Any], workload: dict[str, str] | None,
+                     subs: tuple[str, ...]) -> RayClusterPlan | None:
+        rc = {**rc, "ray_version": rc.get("ray_version") or version}
+        return plan_ray_cluster(at, rc, pools, head_pool, ns, findings, None, frozenset(), None, workload, subs)
+
+    empty: list[Any] = []
+    spec = {"ray_jobs": empty, "ray_services": empty, "ray_cron_jobs": empty, _SPEC_KEYS[list_key]: [w]}
+    raw_spec = {**spec, _SPEC_KEYS[list_key]: [given]}
+    plans, _ = plan_workloads(spec, raw_spec, {}, plan_cluster, pools, findings, lambda _lk, _i: base)
+    raise_if_errors(findings)
+    if not plans:  # pragma: no cover (every reason for none is a finding)
+        raise ConfigError([Finding(base, None, "could not be resolved")])
+    return plans[0]

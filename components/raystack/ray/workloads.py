@@ -1,0 +1,144 @@
+"""Render RayJobs, RayServices and RayCronJobs (ray.io/v1, KubeRay 1.7.0). Pulumi-free.
+
+Their Ray cluster is a RayCluster spec rendered by ``raycluster.build_raycluster`` exactly as
+for a RayCluster of the stack, less what KubeRay refuses in an embedded spec. Readiness is the
+``pulumi.com/waitFor`` annotation pulumi-kubernetes reads (provider/pkg/jsonpath: a JSONPath that
+must exist, or equal a value; a ``condition=`` name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import yaml
+
+from .networkpolicy import SUBMITTER_LABEL
+from .pod import RESTRICTED_SECURITY_CONTEXT
+
+#: On every pod of a RayJob's, RayService's or RayCronJob's cluster (value ``<kind>.<name>``, e.g.
+#: ``rayjob.train``): KubeRay names those clusters ``<name>-<random>``, so their NetworkPolicy
+#: selects this label instead of ``ray.io/cluster``.
+WORKLOAD_LABEL = "raystack.io/workload"
+#: KubeRay's clusterSelector key (utils.RayJobClusterSelectorKey, v1.7.0).
+CLUSTER_SELECTOR_KEY = "ray.io/cluster"
+#: The default submitter's requests and limits (common.GetDefaultSubmitterContainer, v1.7.0).
+SUBMITTER_RESOURCES = {"requests": {"cpu": "500m", "memory": "200Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+#: KubeRay refuses these in a cluster spec a RayJob or RayService owns
+#: (ValidateRayClusterUpgradeOptions: "upgradeStrategy cannot be set when RayCluster is created by ...").
+_NOT_EMBEDDED = ("upgradeStrategy",)
+_META_LABELS = {"app.kubernetes.io/part-of": "raystack", "app.kubernetes.io/managed-by": "pulumi"}
+
+
+def workload_label(kind: str, name: str) -> dict[str, str]:
+    return {WORKLOAD_LABEL: f"{kind.lower()}.{name}"}
+
+
+def embedded_cluster_spec(raycluster: dict[str, Any]) -> dict[str, Any]:
+    """A rendered RayCluster's spec as a RayJob's rayClusterSpec or a RayService's rayClusterConfig."""
+    return {k: v for k, v in raycluster["spec"].items() if k not in _NOT_EMBEDDED}
+
+
+def submitter_template(owner: str, head_template: dict[str, Any]) -> dict[str, Any]:
+    """The K8sJobMode submitter pod: KubeRay's default container (the head's image, its resources,
+    no command: KubeRay writes `ray job submit`), restricted, on the head's pool, labelled so the
+    target cluster's NetworkPolicy admits it on the Jobs API port."""
+    head = head_template["spec"]
+    spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "containers": [{"name": "ray-job-submitter", "image": head["containers"][0]["image"],
+                        "resources": {k: dict(v) for k, v in SUBMITTER_RESOURCES.items()},
+                        "securityContext": dict(RESTRICTED_SECURITY_CONTEXT)}],
+        "nodeSelector": dict(head.get("nodeSelector") or {}),
+        "tolerations": [dict(t) for t in head.get("tolerations") or []],
+    }
+    if head.get("imagePullSecrets"):
+        spec["imagePullSecrets"] = [dict(s) for s in head["imagePullSecrets"]]
+    return {"metadata": {"labels": {SUBMITTER_LABEL: owner}}, "spec": spec}
+
+
+def rayjob_spec(*, owner: str, job: dict[str, Any], cluster: dict[str, Any] | None,
+                head_template: dict[str, Any]) -> dict[str, Any]:
+    """A defaulted RayJobSpec (or a RayCronJob's job fields) -> ray.io/v1 RayJobSpec. ``cluster``:
+    the rendered RayCluster it creates, or None with clusterSelector; ``head_template``: the head
+    pod the submitter follows (the job's cluster's, or the selected cluster's)."""
+    spec: dict[str, Any] = {"entrypoint": job["entrypoint"], "submissionMode": job["submission_mode"]}
+    if job.get("runtime_env"):
+        spec["runtimeEnvYAML"] = yaml.safe_dump(job["runtime_env"], sort_keys=True)
+    if cluster is None:
+        spec["clusterSelector"] = {CLUSTER_SELECTOR_KEY: job["cluster_selector"]}
+    else:
+        spec["rayClusterSpec"] = embedded_cluster_spec(cluster)
+        # KubeRay refuses ttlSecondsAfterFinished without shutdownAfterJobFinishes (validateDeletionConfiguration).
+        spec["shutdownAfterJobFinishes"] = job["shutdown_after_job_finishes"]
+        if job["shutdown_after_job_finishes"]:
+            spec["ttlSecondsAfterFinished"] = job["ttl_seconds_after_finished"]
+        if job.get("backoff_limit") is not None:
+            spec["backoffLimit"] = job["backoff_limit"]
+    if job.get("active_deadline_seconds") is not None:
+        spec["activeDeadlineSeconds"] = job["active_deadline_seconds"]
+    if job["submission_mode"] == "K8sJobMode":
+        spec["submitterPodTemplate"] = submitter_template(owner, head_template)
+    return spec
+
+
+def _manifest(kind: str, name: str, namespace: str, spec: dict[str, Any],
+              annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": dict(_META_LABELS)}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"apiVersion": "ray.io/v1", "kind": kind, "metadata": meta, "spec": spec}
+
+
+def rayjob_manifest(name: str, namespace: str, spec: dict[str, Any], *, wait_for_completion: bool,
+                    timeout_seconds: int) -> dict[str, Any]:
+    # The submission id, known before apply: KubeRay uses spec.jobId when set (rayjob_types.go,
+    # v1.7.0). A hash of the spec, so each replacement (a new run) gets a new id on a shared cluster.
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+    spec = {**spec, "jobId": f"{name}-{digest}"}
+    # jobStatus is omitted until Ray's Jobs API reports the job (rayjob_types.go: `json:"jobStatus,omitempty"`):
+    # it exists once the job is submitted; SUCCEEDED when it finished well.
+    wait = "jsonpath={.status.jobStatus}=SUCCEEDED" if wait_for_completion else "jsonpath={.status.jobStatus}"
+    return _manifest("RayJob", name, namespace, spec, {"pulumi.com/waitFor": wait,
+                                                       "pulumi.com/timeoutSeconds": str(timeout_seconds)})
+
+
+def rayservice_manifest(name: str, namespace: str, *, serve_config: dict[str, Any], cluster: dict[str, Any],
+                        upgrade_strategy: str, timeout_seconds: int) -> dict[str, Any]:
+    spec = {
+        "serveConfigV2": yaml.safe_dump(serve_config, sort_keys=False),
+        "rayClusterConfig": embedded_cluster_spec(cluster),
+        "upgradeStrategy": {"type": upgrade_strategy},
+    }
+    # KubeRay sets the Ready condition once the serve applications are healthy (RayServiceReady, v1.7.0).
+    return _manifest("RayService", name, namespace, spec, {"pulumi.com/waitFor": "condition=Ready",
+                                                           "pulumi.com/timeoutSeconds": str(timeout_seconds)})
+
+
+def raycronjob_manifest(name: str, namespace: str, *, schedule: str, time_zone: str | None, suspend: bool,
+                        job_spec: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"schedule": schedule, "jobTemplate": job_spec}
+    if time_zone:
+        spec["timeZone"] = time_zone
+    if suspend:
+        spec["suspend"] = True
+    return _manifest("RayCronJob", name, namespace, spec)
+
+
+def in_cluster_url(service: str, namespace: str, port: int) -> str:
+    return f"http://{service}.{namespace}.svc.cluster.local:{port}"
+
+
+def endpoints(kind: str, name: str, namespace: str, target: str | None = None) -> dict[str, str]:
+    """A workload's in-cluster endpoints, by KubeRay's Service names (utils.GenerateHeadServiceName,
+    GenerateServeServiceName; v1.7.0): <name>-head-svc for a RayJob's or RayService's own cluster
+    (the selected RayCluster's with clusterSelector), <name>-serve-svc for Serve. A RayCronJob's
+    runs have generated names: none."""
+    if kind == "RayCronJob":
+        return {}
+    out = {"dashboard_url": in_cluster_url(f"{target or name}-head-svc", namespace, 8265)}
+    if kind == "RayService":
+        out["serve_service"] = f"{name}-serve-svc"
+        out["serve_url"] = in_cluster_url(f"{name}-serve-svc", namespace, 8000)
+    return out
