@@ -50,6 +50,20 @@ def raycluster_schema() -> dict:
     return _raycluster_schema()
 
 
+@functools.cache
+def _kuberay_schema(kind: str) -> dict:
+    return _schema_from_crd_text((CRD_DIR / f"ray.io_{kind.lower()}s.yaml").read_text())
+
+
+@pytest.fixture(scope="session")
+def kuberay_schema():
+    """kind -> the strict v1 schema of that KubeRay v1.7.0 CRD (RayJob, RayService, RayCronJob, ...)."""
+    if not (CRD_DIR / CRD_FILE).exists():
+        pytest.skip(f"KubeRay v1.7.0 CRDs not found at {CRD_DIR} (../shared is present only beside a dev "
+                    "checkout and in CI)")
+    return _kuberay_schema
+
+
 def raycluster_objects(rec: testing.Recording) -> list[tuple[str, dict]]:
     """(urn, RayCluster object as the API server would receive it)."""
     out = []

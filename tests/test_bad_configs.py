@@ -350,7 +350,77 @@ CAPACITY = [
      "raystack:existingPools[1].maxNodes", "want 4 node(s) together"),
 ]
 
-CASES = TOP_LEVEL_TYPOS + NESTED + CAPACITY
+def job(**changes: Any) -> list[dict[str, Any]]:
+    return [{"name": "j", "entrypoint": "python x.py",
+             "rayCluster": {"workerGroups": [{"name": "w", "pool": "x4"}]}, **changes}]
+
+
+def svc(app: dict[str, Any] | None = None, **changes: Any) -> list[dict[str, Any]]:
+    config = {"applications": [{"name": "a", "import_path": "mod:app", **(app or {})}]}
+    return [{"name": "s", "serveConfigV2": config, "rayCluster": {"workerGroups": [{"name": "w", "pool": "x4"}]},
+             **changes}]
+
+
+def cron(**changes: Any) -> list[dict[str, Any]]:
+    return [{"name": "c", "schedule": "0 3 * * *", "entrypoint": "python x.py", "clusterSelector": "rc", **changes}]
+
+
+WORKLOADS = [
+    ("job-both-cluster-and-selector", cfg(rayJobs=job(clusterSelector="rc")), "raystack:rayJobs[0].clusterSelector",
+     "exactly one of rayCluster"),
+    ("job-neither", cfg(rayJobs=[{"name": "j", "entrypoint": "x"}]), "raystack:rayJobs[0].rayCluster",
+     "exactly one of rayCluster"),
+    ("job-selector-unknown", cfg(rayJobs=[{"name": "j", "entrypoint": "x", "clusterSelector": "rcc"}]),
+     "raystack:rayJobs[0].clusterSelector", "did you mean 'rc'"),
+    ("job-selector-other-namespace", cfg(rayJobs=[{"name": "j", "namespace": "ml", "entrypoint": "x",
+                                                   "clusterSelector": "rc"}]),
+     "raystack:rayJobs[0].clusterSelector", "in namespace 'ml'"),
+    ("job-name-too-long", cfg(rayJobs=job(name="j" * 48)), "raystack:rayJobs[0].name", "at most 47"),
+    ("job-runtime-env-key", cfg(rayJobs=job(runtimeEnv={"pipp": ["torch"]})), "raystack:rayJobs[0].runtimeEnv.pipp",
+     "not a runtime_env key of Ray"),
+    ("job-runtime-env-pip-and-conda", cfg(rayJobs=job(runtimeEnv={"pip": ["a"], "conda": "env"})),
+     "raystack:rayJobs[0].runtimeEnv", "one of pip, uv, conda"),
+    ("job-backoff-with-selector", cfg(rayJobs=[{"name": "j", "entrypoint": "x", "clusterSelector": "rc",
+                                                "backoffLimit": 2}]),
+     "raystack:rayJobs[0].backoffLimit", "not with clusterSelector"),
+    ("job-deadline-zero", cfg(rayJobs=job(activeDeadlineSeconds=0)), "raystack:rayJobs[0].activeDeadlineSeconds",
+     "1 or more"),
+    ("job-cluster-named", cfg(rayJobs=job(rayCluster={"name": "mine", "workerGroups": [{"name": "w", "pool": "x4"}]})),
+     "raystack:rayJobs[0].rayCluster.name", "KubeRay names the cluster"),
+    ("job-cluster-bad-pool", cfg(rayJobs=job(rayCluster={"workerGroups": [{"name": "w", "pool": "x44"}]})),
+     "raystack:rayJobs[0].rayCluster.workerGroups[0].pool", "did you mean 'x4'"),
+    ("job-submission-mode", cfg(rayJobs=job(submissionMode="SidecarMode")), "raystack:rayJobs[0].submissionMode",
+     "K8sJobMode"),
+    ("job-entrypoint-blank", cfg(rayJobs=job(entrypoint=" ")), "raystack:rayJobs[0].entrypoint", "the command"),
+    ("svc-import-path", cfg(rayServices=svc({"import_path": "app"})),
+     "raystack:rayServices[0].serveConfigV2.applications[0].import_path", "does not match"),
+    ("svc-typo-key", cfg(rayServices=svc({"route_prefx": "/"})),
+     "raystack:rayServices[0].serveConfigV2.applications[0].route_prefx", "allowed: args, deployments"),
+    ("svc-no-applications", cfg(rayServices=[{**svc()[0], "serveConfigV2": {}}]),
+     "raystack:rayServices[0].serveConfigV2", "'applications' is a required property"),
+    ("svc-route-twice", cfg(rayServices=[{**svc()[0], "serveConfigV2": {"applications": [
+        {"name": "a", "import_path": "m:a"}, {"name": "b", "import_path": "m:b"}]}}]),
+     "raystack:rayServices[0].serveConfigV2.applications[1].route_prefix", "unique"),
+    ("svc-incremental-upgrade", cfg(rayServices=svc(upgradeStrategy="NewClusterWithIncrementalUpgrade")),
+     "raystack:rayServices[0].upgradeStrategy", "Gateway API"),
+    ("svc-replica-fits-no-worker", cfg(rayServices=svc({"deployments": [
+        {"name": "D", "ray_actor_options": {"num_gpus": 8}}]})),
+     "raystack:rayServices[0].serveConfigV2.applications[0].deployments[0].ray_actor_options", "GPU 4"),
+    ("cron-schedule", cfg(rayCronJobs=cron(schedule="0 25 * * *")), "raystack:rayCronJobs[0].schedule",
+     "hour field '25'"),
+    ("cron-time-zone", cfg(rayCronJobs=cron(timeZone="Mars/Olympus_Mons")), "raystack:rayCronJobs[0].timeZone",
+     "IANA time zone"),
+    ("cron-name-too-long", cfg(rayCronJobs=cron(name="c" * 37)), "raystack:rayCronJobs[0].name", "at most 36"),
+    ("cron-duplicate", cfg(rayCronJobs=cron() + cron()), "raystack:rayCronJobs[1].name", "duplicate RayCronJob"),
+    ("job-pod-identity-existing", cfg(EXISTING, rayJobs=[{"name": "j", "entrypoint": "x", "rayCluster": {
+        "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}],
+        "serviceAccount": {"name": "sa", "podIdentity": {"s3Read": ["data"]}}}}], rayClusters=[]),
+     "raystack:rayJobs[0].rayCluster.serviceAccount.podIdentity", "clusterMode: create"),
+    ("cap-job-shares-a-pool", cfg(rayJobs=job(rayCluster={"workerGroups": [{"name": "w", "pool": "l4"}]})),
+     "raystack:gpuPools[0].maxSize", "want 4 node(s) together"),
+]
+
+CASES = TOP_LEVEL_TYPOS + NESTED + CAPACITY + WORKLOADS
 
 
 def as_config(raw: dict[str, Any]) -> dict[str, str]:

@@ -211,6 +211,8 @@ def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
     operator = releases(rec)["kuberay-operator"]
     assert crds.urn in operator.dependencies, f"{operator.urn} does not depend on {crds.urn}"
     gpu_groups = {ng.inputs["labels"]["raystack.io/pool"]: ng.urn for ng in rec.of_type("aws:eks/nodeGroup:NodeGroup")}
+    nvidia = {ng.inputs["labels"]["raystack.io/pool"] for ng in rec.of_type("aws:eks/nodeGroup:NodeGroup")
+              if any(t["key"] == "nvidia.com/gpu" for t in ng.inputs.get("taints") or [])}
     dp = releases(rec).get("nvidia-device-plugin")
     for rc in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
         assert operator.urn in rc.dependencies, f"{rc.urn} does not depend on {operator.urn}"
@@ -219,7 +221,8 @@ def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
             pool = wg["template"]["metadata"]["labels"]["raystack.io/pool"]
             if pool in gpu_groups:
                 assert gpu_groups[pool] in rc.dependencies, f"{rc.urn} does not wait for pool {pool}"
-                assert dp is None or dp.urn in rc.dependencies, f"{rc.urn} does not wait for the device plugin"
+                if pool in nvidia:
+                    assert dp is None or dp.urn in rc.dependencies, f"{rc.urn} does not wait for the device plugin"
         # Not ignore_changes (a no-op for list paths under SSA): a forced apply carrying the live replicas.
         assert rc.inputs["metadata"]["annotations"]["pulumi.com/patchForce"] == "true", rc.urn
         assert not rc.ignore_changes, rc.urn

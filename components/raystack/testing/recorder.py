@@ -38,14 +38,19 @@ class Registered:
     protect: bool = False
     retain_on_delete: bool = False
     ignore_changes: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent or None,
             "custom": self.custom, "dependencies": self.dependencies, "provider": self.provider or None,
             "protect": self.protect, "retainOnDelete": self.retain_on_delete,
             "ignoreChanges": self.ignore_changes, "inputs": restore_ints(self.inputs),
         }
+        if self.replace_on_changes:  # only where set: older snapshots stay as they were
+            out.update(replaceOnChanges=self.replace_on_changes, deleteBeforeReplace=self.delete_before_replace)
+        return out
 
 
 @dataclass
@@ -94,6 +99,8 @@ class RecordingMonitor(pmocks.MockMonitor):
                 protect=bool(getattr(request, "protect", False)),
                 retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                 ignore_changes=list(request.ignoreChanges),
+                replace_on_changes=list(getattr(request, "replaceOnChanges", []) or []),
+                delete_before_replace=bool(getattr(request, "deleteBeforeReplace", False)),
             ))
         return response
 
