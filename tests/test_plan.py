@@ -311,3 +311,36 @@ def test_the_plan_shows_each_groups_image_and_node_platform(capsys):
     rows = {r["group"]: r for r in json.loads(out)["rayClusters"]}
     assert rows["l40s"]["image"] == "registry.example.com/ml/finetune:2.55.0-py311-gpu"
     assert rows["l40s"]["node"] == "al2023/x86_64" and rows["head"]["node"] == "al2023/x86_64"
+
+
+@needs_shared
+def test_the_plan_lists_jobs_and_services_and_checks_each_against_its_crd(capsys):
+    rc, out, err = run_cli(capsys, "--stack", "serving", "--format", "json", "--crd-dir", str(CRDS))
+    assert rc == 0, err
+    doc = json.loads(out)
+    rows = {w["name"]: w for w in doc["rayWorkloads"]}
+    assert [rows[n]["kind"] for n in ("batch-embed", "llm", "nightly-eval")] == ["RayJob", "RayService", "RayCronJob"]
+    # One L4 node kept warm, up to four: $0.80 idle (g6.xlarge, catalog), four times that at most.
+    assert rows["llm"]["cluster_idle_usd_per_hour"] == pytest.approx(0.8048)
+    assert rows["llm"]["cluster_max_usd_per_hour"] == pytest.approx(4 * 0.8048)
+    assert rows["nightly-eval"]["runs_on"] == "RayCluster eval (shared)"
+    for kind in ("RayJob", "RayService", "RayCronJob"):
+        assert "against the KubeRay 1.7.0 CRD" in doc["checks"][f"crd-schema-{kind}"]
+    assert "3 RayCluster(s) through Ray's autoscaler parser" in doc["checks"]["ray-parser"]
+    assert not [v for v in doc["validation"] if "no Kubernetes" in v["message"]], "ray.io kinds go to their CRDs"
+    names = {c["cluster"] for c in doc["rayClusters"]}
+    assert {"eval", "llm", "batch-embed"} <= names, "the clusters jobs and services create are listed too"
+
+
+@needs_shared
+def test_a_planted_violation_in_a_rayjob_is_reported():
+    rec = recorded("serving")
+    p = testing.load_project(ROOT)
+    platform, _ = plan.resolve(testing.load_stack_config(p, "serving"), "serving")
+    (job,) = rec.of_type("kubernetes:ray.io/v1:RayJob")
+    job.inputs["spec"]["entrypiont"] = "python x.py"  # a typo the API server would prune
+    job.inputs["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["resources"] = {"GPU": "2"}
+    report = plan.build_report(rec, platform, project=p.name, stack="serving", project_dir=ROOT, crd_dir=CRDS)
+    lines = [f.line() for f in report.findings if f.severity == "error"]
+    assert any(job.urn in ln and "spec.entrypiont: unknown field" in ln for ln in lines), lines
+    assert any(job.urn in ln and "GPU=2" in ln for ln in lines), lines

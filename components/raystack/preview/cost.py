@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..model.findings import Finding
@@ -62,3 +63,37 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     doc.update(idle_usd_per_hour=round(idle, 4), max_usd_per_hour=round(mx, 4),
                baseline_usd_per_hour=round(base, 4), baseline_max_usd_per_hour=round(base_max, 4))
     return doc, findings
+
+
+def cluster_cost(rc: Any, pools: dict[str, Any]) -> tuple[float | None, float | None]:
+    """Hourly cost of a Ray cluster's worker nodes (a RayClusterPlan) at minWorkers and at
+    maxWorkers: each group's nodes (workers / workers per node, rounded up) at its pool's catalog
+    price. None where a pool has no price. The head runs on a shared pool: not counted."""
+    low = high = 0.0
+    for g in rc.groups:
+        price = pools[g.pool].price_usd_hour if g.pool in pools else None
+        if price is None:
+            return None, None
+        low += math.ceil(g.size.min_workers / g.size.pods_per_node) * price
+        high += math.ceil(g.size.max_workers / g.size.pods_per_node) * price
+    return round(low, 4), round(high, 4)
+
+
+def workload_rows(platform: Any) -> list[dict[str, Any]]:
+    """One row per RayJob, RayService and RayCronJob: where it runs and what its cluster costs."""
+    if platform is None:
+        return []
+    by_name = {(rc.namespace, rc.name): rc for rc in platform.ray_clusters}
+    rows = []
+    for w in platform.ray_workloads:
+        rc = w.cluster or by_name.get((w.namespace, w.target))
+        low, high = cluster_cost(rc, platform.pools) if rc is not None else (None, None)
+        spec = w.manifest["spec"]
+        rows.append({
+            "kind": w.kind, "name": w.name, "namespace": w.namespace,
+            "runs_on": f"RayCluster {w.target} (shared)" if w.target else "a cluster of its own",
+            "schedule": spec.get("schedule"),
+            "wait_for": w.manifest["metadata"].get("annotations", {}).get("pulumi.com/waitFor"),
+            "cluster_idle_usd_per_hour": low, "cluster_max_usd_per_hour": high,
+        })
+    return rows

@@ -53,6 +53,31 @@ def k8s_objects(recording: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(r.urn, k8s_object(r)) for r in recording.resources if is_k8s_object(r)]
 
 
+#: KubeRay kinds that carry a Ray cluster of their own, and where its spec sits in theirs.
+WORKLOAD_CLUSTER_PATHS = {"RayJob": ("rayClusterSpec",), "RayService": ("rayClusterConfig",),
+                          "RayCronJob": ("jobTemplate", "rayClusterSpec")}
+
+
+def ray_workloads(recording: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(urn, manifest) of every RayJob, RayService and RayCronJob."""
+    return [(r.urn, k8s_object(r)) for r in recording.resources
+            if is_k8s_object(r) and api_version_kind(r.type)[1] in WORKLOAD_CLUSTER_PATHS]
+
+
+def embedded_clusters(workloads: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """The Ray cluster each workload creates, as a RayCluster named after the workload (KubeRay adds
+    a suffix), for the checks and tables RayClusters get."""
+    out = []
+    for urn, obj in workloads:
+        spec: Any = obj.get("spec") or {}
+        for part in WORKLOAD_CLUSTER_PATHS[obj["kind"]]:
+            spec = (spec or {}).get(part)
+        if spec:
+            meta = {"name": obj["metadata"]["name"], "namespace": obj["metadata"].get("namespace")}
+            out.append((urn, {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": meta, "spec": spec}))
+    return out
+
+
 def ray_clusters(recording: Any) -> list[tuple[str, dict[str, Any]]]:
     """(urn, manifest) of every RayCluster the program registers."""
     out = []

@@ -18,8 +18,18 @@ from ..model.platform import Platform
 from ..testing.values import restore_ints
 from .checks.ray_parser import compare_with_ray
 from .checks.worker import ValidationWorker, Validator
-from .cost import PRICED_REGION, cost
-from .objects import _container_limits, _group_pool, _quantity, issue, k8s_objects, ray_clusters
+from .cost import PRICED_REGION, cost, workload_rows
+from .objects import (
+    WORKLOAD_CLUSTER_PATHS,
+    _container_limits,
+    _group_pool,
+    _quantity,
+    embedded_clusters,
+    issue,
+    k8s_objects,
+    ray_clusters,
+    ray_workloads,
+)
 
 
 def raw_config(config: dict[str, str], namespace: str = "raystack") -> dict[str, Any]:
@@ -156,6 +166,8 @@ class Report:
     cost: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
     checks: dict[str, str] = field(default_factory=dict)
+    #: RayJobs, RayServices and RayCronJobs with their clusters' cost (cost.workload_rows).
+    workloads: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -165,14 +177,20 @@ class Report:
     def network_exceptions(self) -> list[str]:
         """Every explicit opening of a Ray cluster's NetworkPolicy (allowFrom), one line each."""
         out = []
-        for rc in (self.platform.ray_clusters if self.platform is not None else ()):
+        p = self.platform
+        every = [*p.ray_clusters, *(w.cluster for w in p.ray_workloads if w.cluster)] if p is not None else []
+        for rc in every:
             for rule in (rc.network_policy_spec or {}).get("ingress", [])[2:]:
                 peer = rule["from"][0]
+                if "matchExpressions" in peer["podSelector"]:  # the submitters of its RayJobs
+                    jobs = peer["podSelector"]["matchExpressions"][0]["values"]
+                    out.append(f"{rc.namespace}/{rc.name}: port 8265 from the submitters of {', '.join(jobs)}")
+                    continue
                 spaces = next((e["values"] for e in peer.get("namespaceSelector", {}).get("matchExpressions", [])),
                               [rc.namespace])
                 labels = peer["podSelector"].get("matchLabels") or {}
                 who = ",".join(spaces) + ("/" + ",".join(f"{k}={v}" for k, v in labels.items()) if labels else "/*")
-                ports = ",".join(str(p["port"]) for p in rule["ports"])
+                ports = ",".join(str(x["port"]) for x in rule["ports"])
                 out.append(f"{rc.namespace}/{rc.name}: ports {ports} from {who}")
         return out
 
@@ -205,6 +223,7 @@ class Report:
             "outputs": restore_ints(self.recording.outputs),
             "pools": self.pools,
             "rayClusters": self.clusters,
+            "rayWorkloads": self.workloads,
             "cost": self.cost,
             "checks": self.checks,
             "validation": [f.to_json() for f in self.findings],
@@ -220,15 +239,17 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
         platform = _platform_from_outputs(recording.outputs["node_pools"])
     if platform is not None:
         findings += [replace(w, resource=f"stack {stack}") for w in platform.warnings]
-    clusters = ray_clusters(recording)
+    workloads = ray_workloads(recording)
+    clusters = ray_clusters(recording) + embedded_clusters(workloads)
     cost_doc, cost_findings = cost(platform, region)
     findings += cost_findings
 
-    core = [(u, o) for u, o in k8s_objects(recording) if o["kind"] != "RayCluster"]
+    core = [(u, o) for u, o in k8s_objects(recording) if o["kind"] != "RayCluster"
+            and o["kind"] not in WORKLOAD_CLUSTER_PATHS]
     want = kubernetes_version or (platform.kubernetes_version if platform is not None else versions.EKS_VERSION)
     if validator is None:
         validator = Validator(crd_dir, project_dir)
-    result = validator.run(clusters, core, want)
+    result = validator.run(clusters, core, want, workloads)
     findings += [Finding(f["field"], f.get("value"), f["message"], f["severity"], f["check"], f["resource"])
                  for f in result["findings"]]
     checks = dict(result["checks"])
@@ -248,7 +269,8 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
                                     "compared with their pools")
     return Report(project=project, stack=stack, recording=recording, platform=platform,
                   tree=tree(recording, project, stack), pools=pool_rows(platform),
-                  clusters=cluster_rows(clusters, platform), cost=cost_doc, findings=findings, checks=checks)
+                  clusters=cluster_rows(clusters, platform), cost=cost_doc, findings=findings, checks=checks,
+                  workloads=workload_rows(platform))
 
 
 def _platform_from_outputs(node_pools: list[dict[str, Any]]) -> Platform | None:

@@ -54,6 +54,15 @@ def print_text(report: Report, args: argparse.Namespace) -> None:
                        str(r["accelerators_per_worker"]), str(r["cpu"]), str(r["memory"]),
                        str(r["min_workers"]), str(r["max_workers"]), r["image"] or "-")
         console.print(ct)
+    if report.workloads:
+        wt = _table("Jobs and services (worker nodes of their cluster, $/h at min - max)",
+                    ("Kind", "Name", "Runs on", "Schedule", "pulumi up waits for", "Cluster $/h"),
+                    right=("Cluster $/h",))
+        for w in report.workloads:
+            wt.add_row(w["kind"], f"{w['namespace']}/{w['name']}", w["runs_on"], w["schedule"] or "-",
+                       w["wait_for"] or "-",
+                       f"{_money(w['cluster_idle_usd_per_hour'])} - {_money(w['cluster_max_usd_per_hour'])}")
+        console.print(wt)
     c = report.cost
     cost_t = Table(title="Cost (catalog on-demand prices, USD per hour)", title_justify="left")
     cost_t.add_column("")

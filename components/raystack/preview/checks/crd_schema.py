@@ -50,13 +50,13 @@ def _schema_from_crd_text(text: str) -> dict[str, Any]:
         if v["name"] == "v1":
             schema: dict[str, Any] = _strict_schema(v["schema"]["openAPIV3Schema"])
             return schema
-    raise ValueError("no v1 version in the RayCluster CRD")
+    raise ValueError("no v1 version in the KubeRay CRD")
 
 
 def _cached_schema_from_file(path: Path) -> dict[str, Any]:
     st = path.stat()
     key = hashlib.sha256(f"{versions.KUBERAY_VERSION}|{path.resolve()}|{st.st_mtime_ns}|{st.st_size}".encode())
-    cached = cache_dir() / f"raycluster-v1-schema-{key.hexdigest()[:20]}.json"
+    cached = cache_dir() / f"{path.stem}-v1-schema-{key.hexdigest()[:20]}.json"
     if cached.exists():
         try:
             loaded: dict[str, Any] = json.loads(cached.read_text())
@@ -81,24 +81,35 @@ def _write_cache(path: Path, schema: dict[str, Any]) -> None:
 CRD_FILE = "ray.io_rayclusters.yaml"
 
 
+def crd_file(kind: str) -> str:
+    """The CRD file of a KubeRay kind (RayCluster -> ray.io_rayclusters.yaml)."""
+    return f"ray.io_{kind.lower()}s.yaml"
+
+
 def load_raycluster_schema(crd_dir: Path | None, project_dir: Path,
                            download: bool = True) -> tuple[dict[str, Any] | None, str, list[Finding]]:
-    """(schema, where it came from, findings). Order: --crd-dir, the cache of the
-    pinned download, ../shared/kuberay/crds beside the project, then a download of
+    return load_kuberay_schema("RayCluster", crd_dir, project_dir, download)
+
+
+def load_kuberay_schema(kind: str, crd_dir: Path | None, project_dir: Path,
+                        download: bool = True) -> tuple[dict[str, Any] | None, str, list[Finding]]:
+    """(schema, where it came from, findings) of a KubeRay kind's v1 CRD. Order: --crd-dir, the
+    cache of the pinned download, ../shared/kuberay/crds beside the project, then a download of
     the pinned tag. If none works the check is reported as skipped (a warning)."""
+    file = crd_file(kind)
     if crd_dir is not None:
-        return _cached_schema_from_file(crd_dir / CRD_FILE), str(crd_dir / CRD_FILE), []
-    pinned = cache_dir() / f"kuberay-{versions.kuberay_git_tag()}-rayclusters-v1-schema.json"
+        return _cached_schema_from_file(crd_dir / file), str(crd_dir / file), []
+    pinned = cache_dir() / f"kuberay-{versions.kuberay_git_tag()}-{kind.lower()}s-v1-schema.json"
     if pinned.exists():
         try:
             return json.loads(pinned.read_text()), str(pinned), []
         except (OSError, ValueError):
             pass
     for base in (project_dir.resolve(), *project_dir.resolve().parents[:2]):
-        shared = base.parent / "shared" / "kuberay" / "crds" / CRD_FILE
+        shared = base.parent / "shared" / "kuberay" / "crds" / file
         if shared.exists():
             return _cached_schema_from_file(shared), str(shared), []
-    url = next(u for u in versions.kuberay_crd_urls() if u.endswith(CRD_FILE))
+    url = next(u for u in versions.kuberay_crd_urls() if u.endswith(file))
     if download and not os.environ.get("RAYSTACK_OFFLINE"):
         try:
             import urllib.request
@@ -112,9 +123,9 @@ def load_raycluster_schema(crd_dir: Path | None, project_dir: Path,
             reason = f"download of {url} failed ({e})"
     else:
         reason = "downloads disabled (RAYSTACK_OFFLINE)"
-    return None, "", [issue("warning", "crd-schema", "RayCluster", "schema",
+    return None, "", [issue("warning", "crd-schema", kind, "schema",
                               f"KubeRay CRD schema check SKIPPED: {reason}; pass --crd-dir DIR "
-                              f"with {CRD_FILE} from {versions.kuberay_git_tag()}")]
+                              f"with {file} from {versions.kuberay_git_tag()}")]
 
 
 @functools.lru_cache(maxsize=4)

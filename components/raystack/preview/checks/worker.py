@@ -14,7 +14,7 @@ from typing import Any
 from ... import versions
 from ...model.findings import Finding
 from ...rules.kube_objects import kubernetes_schema_version
-from .crd_schema import _crd_validator, load_raycluster_schema, validate_crd
+from .crd_schema import _crd_validator, load_kuberay_schema, load_raycluster_schema, validate_crd
 from .k8s_schema import validate_kubernetes
 from .ray_parser import _derive_with_ray
 
@@ -45,11 +45,24 @@ class Validator:
         self._loaded = True
 
     def run(self, rayclusters: list[tuple[str, dict[str, Any]]], core: list[tuple[str, dict[str, Any]]],
-            kubernetes_version: str) -> dict[str, Any]:
+            kubernetes_version: str, workloads: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, Any]:
+        """``rayclusters``: RayClusters and the clusters RayJobs, RayServices and RayCronJobs embed
+        (as RayCluster objects); ``workloads``: those objects themselves, checked against their own CRDs."""
         if not self._loaded:
             self.preload()
         findings: list[Finding] = []
         checks: dict[str, str] = {}
+        kinds = sorted({o["kind"] for _, o in workloads or []})
+        for kind in kinds:
+            schema, source, problems = load_kuberay_schema(kind, self.crd_dir, self.project_dir)
+            findings += problems
+            objs = [(u, o) for u, o in workloads or [] if o["kind"] == kind]
+            if schema is not None:
+                findings += validate_crd(objs, schema)
+                checks[f"crd-schema-{kind}"] = (f"{len(objs)} {kind}(s) against the KubeRay "
+                                                f"{versions.KUBERAY_VERSION} CRD ({source})")
+            else:
+                checks[f"crd-schema-{kind}"] = "SKIPPED"
         ray_results: list[dict[str, Any]] | None = None
         ray_unavailable: str | None = None
         if rayclusters:
@@ -90,9 +103,10 @@ class ValidationWorker:
             self.proc = None
 
     def run(self, rayclusters: list[tuple[str, dict[str, Any]]], core: list[tuple[str, dict[str, Any]]],
-            kubernetes_version: str) -> dict[str, Any]:
+            kubernetes_version: str, workloads: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, Any]:
         if self.proc is not None:
-            request = {"rayclusters": rayclusters, "core": core, "kubernetes_version": kubernetes_version}
+            request = {"rayclusters": rayclusters, "core": core, "kubernetes_version": kubernetes_version,
+                       "workloads": workloads or []}
             out, _err = self.proc.communicate(json.dumps(request).encode())
             self.proc = None
             try:
@@ -102,7 +116,7 @@ class ValidationWorker:
                 pass  # the child died: do it here
         a = self.args
         return Validator(Path(a["crd_dir"]) if a["crd_dir"] else None, Path(a["project_dir"]), a["ray"]).run(
-            rayclusters, core, kubernetes_version)
+            rayclusters, core, kubernetes_version, workloads)
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -117,7 +131,8 @@ def _worker_main(arg: str) -> int:
     v.preload()
     req = json.loads(sys.stdin.buffer.read() or b"{}")
     result = v.run([tuple(x) for x in req.get("rayclusters", [])], [tuple(x) for x in req.get("core", [])],
-                   req.get("kubernetes_version") or versions.EKS_VERSION)
+                   req.get("kubernetes_version") or versions.EKS_VERSION,
+                   [tuple(x) for x in req.get("workloads", [])])
     sys.stdout.write(json.dumps(result, default=str))
     return 0
 

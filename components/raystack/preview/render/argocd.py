@@ -99,7 +99,7 @@ def gitops_files(recording: Any, project: str, stack: str) -> tuple[dict[str, di
         meta = obj.setdefault("metadata", {})
         ann = meta.setdefault("annotations", {})
         ann["argocd.argoproj.io/sync-wave"] = str(_wave(obj))
-        if obj["kind"] == "RayCluster":
+        if obj["apiVersion"].startswith("ray.io/"):
             # The CRD may not exist yet at dry-run time on a fresh cluster.
             ann["argocd.argoproj.io/sync-options"] = "SkipDryRunOnMissingResource=true"
         files[object_filename(obj)] = obj
