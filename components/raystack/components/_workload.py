@@ -14,9 +14,8 @@ import pulumi_kubernetes as k8s
 
 from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
-from ..model.platform import RayWorkloadPlan
+from ..model.platform import IdentityPlan, RayClusterPlan, RayWorkloadPlan
 from ..model.workloads import resolve_workload
-from .ray_cluster import register_identity, register_network_policy
 
 W = TypeVar("W", bound="RayWorkload")
 
@@ -75,3 +74,39 @@ class RayWorkload(pulumi.ComponentResource):
         self.name = pulumi.Output.from_input(plan.name)
         self.namespace = pulumi.Output.from_input(plan.namespace)
         return resource
+
+
+def register_network_policy(parent: pulumi.Resource, name: str, plan: RayClusterPlan) -> None:
+    """The NetworkPolicy around a Ray cluster (a RayCluster's, or the one a workload creates)."""
+    k8s.networking.v1.NetworkPolicy(
+        f"{name}-netpol",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{plan.name}-ingress", namespace=plan.namespace),
+        spec=plan.network_policy_spec,  # type: ignore[arg-type]  # a plain dict of the spec's shape
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
+                      deps: list[pulumi.Resource], eks_cluster_name: pulumi.Input[str] | None,
+                      tags: dict[str, str]) -> list[pulumi.Resource]:
+    """The workers' service account (KubeRay requires a named head or worker account to exist
+    before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0), the
+    head's where raystack names it (a workload's cluster), and, when asked for, the Pod Identity role."""
+    made: list[pulumi.Resource] = []
+    accounts = [(f"{name}-sa", identity.service_account, identity.create)]
+    if identity.create_head_account:
+        accounts.append((f"{name}-head-sa", identity.head_service_account, True))
+    for resource_name, account, create in accounts:
+        if create:
+            made.append(k8s.core.v1.ServiceAccount(
+                resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=account, namespace=namespace,
+                    annotations=(identity.annotations or None) if account == identity.service_account else None),
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=deps)))
+    if identity.pod_identity:
+        from ..clouds.aws.identity import build_pod_identity
+
+        assert eks_cluster_name is not None  # checked before registering
+        made += build_pod_identity(parent, f"{name}-identity", identity=identity, namespace=namespace,
+                                   cluster=eks_cluster_name, tags=tags)
+    return made

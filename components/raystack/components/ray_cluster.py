@@ -16,10 +16,11 @@ from typing_extensions import NotRequired
 from ..model import defaults
 from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
-from ..model.platform import IdentityPlan, RayClusterPlan
+from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
 from ..ray.raycluster import with_live_replicas
 from ..spec.types import PoolDescriptor, RayClusterSpec
+from ._workload import register_identity, register_network_policy
 
 
 class RayClusterArgs(TypedDict):
@@ -98,44 +99,14 @@ class RayCluster(pulumi.ComponentResource):
         )
         if plan.network_policy_spec is not None:
             register_network_policy(self, name, plan)
+        if plan.smoke is not None:
+            from .ray_job import RayJob  # the smoke test: a RayJob submitted to this cluster once it runs
+
+            RayJob._from_model(f"{name}-smoke", plan.smoke, opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.resource]), eks_cluster_name=eks_cluster_name, tags=tags)
         self.name = pulumi.Output.from_input(meta["name"])
         self.service_account = pulumi.Output.from_input(plan.identity.service_account if plan.identity else "default")
         self.namespace = pulumi.Output.from_input(meta["namespace"])
         self.register_outputs({"name": self.name, "namespace": self.namespace,
                                "service_account": self.service_account})
 
-
-def register_network_policy(parent: pulumi.Resource, name: str, plan: RayClusterPlan) -> None:
-    """The NetworkPolicy around a Ray cluster (a RayCluster's, or the one a workload creates)."""
-    k8s.networking.v1.NetworkPolicy(
-        f"{name}-netpol",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{plan.name}-ingress", namespace=plan.namespace),
-        spec=plan.network_policy_spec,  # type: ignore[arg-type]  # a plain dict of the spec's shape
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-
-
-def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
-                      deps: list[pulumi.Resource], eks_cluster_name: pulumi.Input[str] | None,
-                      tags: dict[str, str]) -> list[pulumi.Resource]:
-    """The workers' service account (KubeRay requires a named head or worker account to exist
-    before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0), the
-    head's where raystack names it (a workload's cluster), and, when asked for, the Pod Identity role."""
-    made: list[pulumi.Resource] = []
-    accounts = [(f"{name}-sa", identity.service_account, identity.create)]
-    if identity.create_head_account:
-        accounts.append((f"{name}-head-sa", identity.head_service_account, True))
-    for resource_name, account, create in accounts:
-        if create:
-            made.append(k8s.core.v1.ServiceAccount(
-                resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=account, namespace=namespace,
-                    annotations=(identity.annotations or None) if account == identity.service_account else None),
-                opts=pulumi.ResourceOptions(parent=parent, depends_on=deps)))
-    if identity.pod_identity:
-        from ..clouds.aws.identity import build_pod_identity
-
-        assert eks_cluster_name is not None  # checked before registering
-        made += build_pod_identity(parent, f"{name}-identity", identity=identity, namespace=namespace,
-                                   cluster=eks_cluster_name, tags=tags)
-    return made

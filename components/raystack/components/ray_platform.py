@@ -96,7 +96,7 @@ class RayPlatform(pulumi.ComponentResource):
             {"kind": w.kind, "name": w.name, "namespace": w.namespace,
              **endpoints(w.kind, w.name, w.namespace, w.target),
              **({"job_id": w.manifest["spec"]["jobId"]} if w.kind == "RayJob" else {})}
-            for w in platform.ray_workloads])
+            for w in platform.every_workload])
         self.node_pools = pulumi.Output.from_input(
             [p.to_descriptor() for p in platform.pools.values()])  # type: ignore[misc]
         self.register_outputs({

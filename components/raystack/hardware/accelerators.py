@@ -56,6 +56,9 @@ class AcceleratorKind:
     #: The Cluster Autoscaler does not know this resource from the instance type: node groups must
     #: carry it as an ASG node-template tag to scale from zero.
     autoscaler_template_resource: bool = False
+    #: The vendor CLI that lists the devices a container sees (the smoke test runs it where the
+    #: image has it); empty: none.
+    probe_command: tuple[str, ...] = ()
 
     def units_per_device(self, model: str) -> int:
         return self.ray_units_per_device.get(model, 1)  # one Ray unit per device unless the row says more
@@ -66,6 +69,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
     for k in (
         AcceleratorKind(
             kind="nvidia",
+            probe_command=("nvidia-smi", "-L"),
             k8s_resource="nvidia.com/gpu",
             ray_resource="GPU",
             taint=("nvidia.com/gpu", "true", "NoSchedule"),
@@ -80,6 +84,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
         ),
         AcceleratorKind(
             kind="neuron",
+            probe_command=("neuron-ls",),
             # Whole devices: the plugin's `aws.amazon.com/neuroncore` counts cores, which the
             # KubeRay operator maps but Ray's autoscaler does not; Ray gets neuron_cores explicitly.
             k8s_resource="aws.amazon.com/neuron",
@@ -98,6 +103,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
         ),
         AcceleratorKind(
             kind="amd",
+            probe_command=("rocm-smi",),
             k8s_resource="amd.com/gpu",
             ray_resource="GPU",
             taint=("amd.com/gpu", "true", "NoSchedule"),
@@ -114,6 +120,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
         ),
         AcceleratorKind(
             kind="ascend",
+            probe_command=("npu-smi", "info"),
             k8s_resource="huawei.com/Ascend910",
             ray_resource="NPU",
             taint=("huawei.com/Ascend910", "true", "NoSchedule"),
@@ -125,6 +132,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
         ),
         AcceleratorKind(
             kind="gaudi",
+            probe_command=("hl-smi",),
             k8s_resource="habana.ai/gaudi",
             ray_resource="HPU",
             taint=("habana.ai/gaudi", "true", "NoSchedule"),

@@ -87,6 +87,7 @@ TABLES: dict[type, dict[str, Any]] = {
         "auth": "token",
         "network_policy": True,
         "allow_from": [],
+        "smoke_test": False,
     },
     t.RayJobSpec: {
         "namespace": RAY_NAMESPACE,

@@ -95,6 +95,8 @@ class RayClusterPlan:
     manifest: dict[str, Any]
     network_policy_spec: dict[str, Any] | None
     identity: IdentityPlan | None = None
+    #: The RayJob of ``smokeTest`` (registered with the cluster), if asked for.
+    smoke: RayWorkloadPlan | None = None
 
     @property
     def pools_used(self) -> tuple[str, ...]:
@@ -163,6 +165,11 @@ class Platform:
     warnings: tuple[Finding, ...] = field(default_factory=tuple)
     #: RayJobs, RayServices and RayCronJobs, in that order.
     ray_workloads: tuple[RayWorkloadPlan, ...] = ()
+
+    @property
+    def every_workload(self) -> tuple[RayWorkloadPlan, ...]:
+        """The stack's RayJobs, RayServices and RayCronJobs, then its RayClusters' smoke tests."""
+        return self.ray_workloads + tuple(rc.smoke for rc in self.ray_clusters if rc.smoke is not None)
 
     @property
     def creates_cluster(self) -> bool:

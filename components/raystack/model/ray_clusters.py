@@ -13,12 +13,14 @@ from ..ray.networkpolicy import network_policy_spec
 from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
+from ..ray.smoke import smoke_checks, smoke_job
+from ..ray.workloads import rayjob_manifest, rayjob_spec
 from ..rules.capacity import check_stranded_devices
 from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
 from .findings import Finding
-from .platform import IdentityPlan, RayClusterPlan, WorkerGroupPlan
+from .platform import IdentityPlan, RayClusterPlan, RayWorkloadPlan, WorkerGroupPlan
 
 #: Namespaces raystack's add-ons own (device plugins).
 ADDON_NAMESPACES = frozenset(k.device_plugin.namespace for k in ACCELERATOR_KINDS.values() if k.device_plugin)
@@ -124,8 +126,12 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
             identity.head_service_account if identity is not None and identity.create_head_account else None)),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
-        head_runs_tasks=rc["head"]["run_tasks"])
+        head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"])
+    smoke = None
+    if rc["smoke_test"]:
+        smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings)
     return RayClusterPlan(
+        smoke=smoke,
         resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
@@ -133,6 +139,24 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload,
                                                 submitters) if rc["network_policy"] else None,
         identity=identity)
+
+
+def plan_smoke_test(at: str, rc: dict[str, Any], manifest: dict[str, Any], pools: dict[str, PoolFacts],
+                    warnings: list[Finding] | None) -> RayWorkloadPlan | None:
+    """The cluster's smoke-test RayJob, or None (with a warning) when no group has accelerators."""
+    checks = smoke_checks(manifest, pools)
+    if not checks:
+        if warnings is not None:
+            warnings.append(Finding(at, True, "no worker group has accelerators: nothing to test, no smoke-test "
+                                              "RayJob", severity="warning"))
+        return None
+    job = smoke_job(rc["name"], manifest, checks)
+    spec = rayjob_spec(owner=job["name"], job=job, cluster=None,
+                       head_template=manifest["spec"]["headGroupSpec"]["template"])
+    return RayWorkloadPlan("RayJob", f"rayjob-{job['name']}", job["name"], rc["namespace"],
+                           rayjob_manifest(job["name"], rc["namespace"], spec, wait_for_completion=True,
+                                           timeout_seconds=job["timeout_seconds"]),
+                           cluster=None, target=rc["name"])
 
 
 def image_required(pool: PoolFacts, ray_version: str) -> str:

@@ -89,6 +89,10 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                         findings.append(Finding(f"{base}.rayCluster.{owned}", raw[owned],
                                                 f"not allowed: KubeRay names the cluster after the {kind}, in its "
                                                 "namespace"))
+                if raw.get("smoke_test"):
+                    findings.append(Finding(f"{base}.rayCluster.smokeTest", True,
+                                            "only on rayClusters: a smoke test needs the cluster's name, and KubeRay "
+                                            f"generates the name of a {kind}'s cluster"))
                 if len(findings) == before:
                     runs_submitter = kind != "RayService" and w["submission_mode"] == "K8sJobMode"
                     cluster = plan_cluster(f"{base}.rayCluster", {**rc, "name": w["name"], "namespace": w["namespace"]},

@@ -85,7 +85,7 @@ def workload_rows(platform: Any) -> list[dict[str, Any]]:
         return []
     by_name = {(rc.namespace, rc.name): rc for rc in platform.ray_clusters}
     rows = []
-    for w in platform.ray_workloads:
+    for w in platform.every_workload:
         rc = w.cluster or by_name.get((w.namespace, w.target))
         low, high = cluster_cost(rc, platform.pools) if rc is not None else (None, None)
         spec = w.manifest["spec"]

@@ -51,7 +51,12 @@ def default_image(pool: PoolFacts, ray_version: str, python_tag: str, registry: 
     return ray_image(ray_version, python_tag, kind.ray_image_suffix, pool.architecture, registry)
 
 
-def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[str, Any]:
+#: A Ray node label on each worker group of a cluster with a smoke test: its probe for a group
+#: selects that group's nodes (Ray label selectors; KubeRay passes group ``labels`` to `ray start`).
+GROUP_LABEL = "raystack.io/group"
+
+
+def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_label: bool = False) -> dict[str, Any]:
     pool, size = group.pool, group.size
     limits: dict[str, str] = {"cpu": str(size.cpu), "memory": f"{size.memory_mib}Mi"}
     ray_resources: dict[str, str] = {}
@@ -81,6 +86,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
     if accelerator_type:
         # Lets the autoscaler scale this group from zero for tasks that ask for an accelerator type.
         wg["labels"] = {"ray.io/accelerator-type": accelerator_type}
+    if group_label:
+        wg["labels"] = {**wg.get("labels", {}), GROUP_LABEL: group.name}
     if group.idle_timeout_seconds is not None:
         wg["idleTimeoutSeconds"] = group.idle_timeout_seconds
     return wg
@@ -89,7 +96,7 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str) -> dict[s
 def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag: str, head_pool: PoolFacts,
                      head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int,
                      upscaling_mode: str, auth: str, head_runs_tasks: bool = False,
-                     head_options: PodOptions | None = None) -> dict[str, Any]:
+                     head_options: PodOptions | None = None, group_labels: bool = False) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     head_devices: dict[str, str] = {}
@@ -124,7 +131,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                                      shm_mib=shm_size_mib(head.memory_gib * 1024, head.object_store_mib),
                                      ports=[dict(p) for p in HEAD_PORTS], options=head_options),
         },
-        "workerGroupSpecs": [worker_group(g, ray_version, python_tag) for g in groups],
+        "workerGroupSpecs": [worker_group(g, ray_version, python_tag, group_labels) for g in groups],
         "authOptions": {"mode": "token" if auth == "token" else "disabled"},
     }
     return {

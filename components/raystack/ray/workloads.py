@@ -78,6 +78,8 @@ def rayjob_spec(*, owner: str, job: dict[str, Any], cluster: dict[str, Any] | No
             spec["backoffLimit"] = job["backoff_limit"]
     if job.get("active_deadline_seconds") is not None:
         spec["activeDeadlineSeconds"] = job["active_deadline_seconds"]
+    if job.get("metadata"):  # passed to the job's submission (raystack's own smoke test)
+        spec["metadata"] = dict(job["metadata"])
     if job["submission_mode"] == "K8sJobMode":
         spec["submitterPodTemplate"] = submitter_template(owner, head_template)
     return spec

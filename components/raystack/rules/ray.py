@@ -23,6 +23,10 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
                       reserved_namespaces: frozenset[str] = SYSTEM_NAMESPACES) -> None:
     """``rc``: a defaulted RayClusterSpec (its ``ray_version`` already resolved)."""
     check_name(findings, f"{base}.name", rc["name"], DNS1035_LABEL, 53, "DNS-1035 label")
+    if rc.get("smoke_test") and len(rc["name"]) > 41:  # <name>-smoke: KubeRay's 47 for a RayJob
+        findings.append(Finding(f"{base}.smokeTest", True, f"the smoke test is a RayJob named {rc['name']}-smoke, "
+                                                           "longer than KubeRay's 47 characters: shorten the "
+                                                           "cluster's name to at most 41"))
     check_name(findings, f"{base}.namespace", rc["namespace"], DNS1123_LABEL, 63, "DNS-1123 label")
     if rc["namespace"] in reserved_namespaces:
         findings.append(Finding(f"{base}.namespace", rc["namespace"],
