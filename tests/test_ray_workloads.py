@@ -259,3 +259,15 @@ def test_the_standalone_component_refuses_a_cluster_selector_before_registering(
                                          "pools": pools, "head_pool": head}), {}, recording=rec)
     assert [f.key for f in err.value.findings] == ["job.clusterSelector"]
     assert not rec.resources
+
+
+def test_a_rayservice_head_declares_the_serve_port_kuberay_builds_its_service_from(serving):
+    """KubeRay v1.7.0 (common/service.go BuildServeService) makes the serve Service from the head
+    container's ports named "serve" or "serve-*"; without one (and no serveService) it creates no
+    Service and reports an error. RayClusters of the stack keep their ports."""
+    (svc,) = workloads(serving)["RayService"]
+    ports = embedded(svc)["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]
+    assert any(p["name"] == "serve" or p["name"].startswith("serve-") for p in ports), ports
+    assert {"name": "serve", "containerPort": 8000} in ports
+    (job,) = workloads(serving)["RayJob"]
+    assert all(p["name"] != "serve" for p in embedded(job)["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"])

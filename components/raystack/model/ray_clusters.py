@@ -30,13 +30,14 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                      operator_namespace: str, findings: list[Finding], warnings: list[Finding] | None = None,
                      broken_pools: frozenset[str] = frozenset(), resource_name: str | None = None,
                      workload: dict[str, str] | None = None, submitters: tuple[str, ...] = (),
-                     ) -> RayClusterPlan | None:
+                     serve: bool = False) -> RayClusterPlan | None:
     """``rc``: a defaulted RayClusterSpec with its ``ray_version`` resolved; ``base``: its key path.
     Appends findings; returns the plan only when the cluster is valid. Pools in ``broken_pools``
     already have a finding of their own: objects bound to them are skipped without another.
     ``workload``: the pod labels of a RayJob's, RayService's or RayCronJob's cluster (its
     NetworkPolicy selects them; its head runs as an account raystack creates); ``submitters``: the
-    RayJobs whose submitter pods its NetworkPolicy admits."""
+    RayJobs whose submitter pods its NetworkPolicy admits; ``serve``: a RayService's cluster (its
+    head declares the Serve port)."""
     before = len(findings)
     suppressed = False
     check_ray_cluster(base, rc, findings, SYSTEM_NAMESPACES | {operator_namespace, *ADDON_NAMESPACES})
@@ -126,7 +127,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
             identity.head_service_account if identity is not None and identity.create_head_account else None)),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
-        head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"])
+        head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"], serve_port=serve)
     smoke = None
     if rc["smoke_test"]:
         smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings)

@@ -104,7 +104,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     submitters = submitters_by_cluster(spec)
 
     def plan_cluster(base: str, rc: dict[str, Any], workload: dict[str, str] | None, subs: tuple[str, ...],
-                     resource_name: str | None = None) -> RayClusterPlan | None:
+                     serve: bool = False, resource_name: str | None = None) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
               "image_registry": spec.get("image_registry")}  # optional
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
@@ -114,7 +114,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                     "installs the eks-pod-identity-agent; on an existing cluster annotate the "
                                     "account for IRSA (serviceAccount.annotations) instead"))
         return plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,
-                                frozenset(broken), resource_name, workload, subs)
+                                frozenset(broken), resource_name, workload, subs, serve)
 
     for i, rc in enumerate(spec["ray_clusters"]):
         if "name" not in rc:  # optional in the type (embedded clusters have none), required here
@@ -128,7 +128,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
             continue
         seen.add(ident)
-        plan = plan_cluster(key(f"rayClusters[{i}]"), rc, None, submitters.get(ident, ()), resource_name)
+        plan = plan_cluster(key(f"rayClusters[{i}]"), rc, None, submitters.get(ident, ()), False, resource_name)
         if plan is not None:
             clusters.append((key(f"rayClusters[{i}]"), plan))
     workloads, workload_clusters = plan_workloads(

@@ -31,8 +31,8 @@ from .platform import RayClusterPlan, RayWorkloadPlan
 KINDS = (("rayJobs", "RayJob", 47), ("rayServices", "RayService", 47), ("rayCronJobs", "RayCronJob", 36))
 _SPEC_KEYS = {"rayJobs": "ray_jobs", "rayServices": "ray_services", "rayCronJobs": "ray_cron_jobs"}
 
-#: plan_cluster(base, rc, workload labels, submitters) -> the plan of the cluster a workload creates.
-PlanCluster = Callable[[str, dict[str, Any], dict[str, str], tuple[str, ...]], RayClusterPlan | None]
+#: plan_cluster(base, rc, workload labels, submitters, serve) -> the plan of the cluster a workload creates.
+PlanCluster = Callable[[str, dict[str, Any], dict[str, str], tuple[str, ...], bool], RayClusterPlan | None]
 
 
 def submitters_by_cluster(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -96,7 +96,8 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                 if len(findings) == before:
                     runs_submitter = kind != "RayService" and w["submission_mode"] == "K8sJobMode"
                     cluster = plan_cluster(f"{base}.rayCluster", {**rc, "name": w["name"], "namespace": w["namespace"]},
-                                           workload_label(kind, w["name"]), (w["name"],) if runs_submitter else ())
+                                           workload_label(kind, w["name"]), (w["name"],) if runs_submitter else (),
+                                           kind == "RayService")
                     if cluster is not None:
                         created.append((f"{base}.rayCluster", cluster))
                         if kind == "RayService":
@@ -225,9 +226,10 @@ def resolve_workload(kind: str, raw: dict[str, Any], pools: dict[str, PoolFacts]
     version = ray_version or defaults.TABLES[t.PlatformSpec]["ray_version"]
 
     def plan_cluster(at: str, rc: dict[str, Any], workload: dict[str, str] | None,
-                     subs: tuple[str, ...]) -> RayClusterPlan | None:
+                     subs: tuple[str, ...], serve: bool) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or version}
-        return plan_ray_cluster(at, rc, pools, head_pool, ns, findings, None, frozenset(), None, workload, subs)
+        return plan_ray_cluster(at, rc, pools, head_pool, ns, findings, None, frozenset(), None, workload, subs,
+                                serve)
 
     empty: list[Any] = []
     spec = {"ray_jobs": empty, "ray_services": empty, "ray_cron_jobs": empty, _SPEC_KEYS[list_key]: [w]}

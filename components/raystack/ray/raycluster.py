@@ -24,6 +24,10 @@ HEAD_PORTS = [
     {"containerPort": 8265, "name": "dashboard"},
     {"containerPort": 8080, "name": "metrics"},
 ]
+#: A RayService's head also declares Serve's port: KubeRay builds the serve Service from the head
+#: container's ports named "serve" or "serve-*", and without one it creates none and reports an
+#: error (common/service.go BuildServeService, v1.7.0).
+SERVE_PORT = {"containerPort": 8000, "name": "serve"}
 #: How long `pulumi up` waits for the head: a node from zero (~5 min for a GPU instance to boot and
 #: join), a multi-GB Ray image pull through NAT (~10 min) and margin.
 READY_TIMEOUT_SECONDS = 1800
@@ -96,7 +100,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
 def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag: str, head_pool: PoolFacts,
                      head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int,
                      upscaling_mode: str, auth: str, head_runs_tasks: bool = False,
-                     head_options: PodOptions | None = None, group_labels: bool = False) -> dict[str, Any]:
+                     head_options: PodOptions | None = None, group_labels: bool = False,
+                     serve_port: bool = False) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     head_devices: dict[str, str] = {}
@@ -129,7 +134,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "template": pod_template(head_pool, container_name="ray-head",
                                      image=head_image, limits=head_limits,
                                      shm_mib=shm_size_mib(head.memory_gib * 1024, head.object_store_mib),
-                                     ports=[dict(p) for p in HEAD_PORTS], options=head_options),
+                                     ports=[dict(p) for p in HEAD_PORTS] + ([dict(SERVE_PORT)] if serve_port else []),
+                                     options=head_options),
         },
         "workerGroupSpecs": [worker_group(g, ray_version, python_tag, group_labels) for g in groups],
         "authOptions": {"mode": "token" if auth == "token" else "disabled"},
