@@ -28,11 +28,18 @@ def pinned_release(resource_name: str, *, release_name: str, chart: str, version
     )
 
 
+#: Why a namespace enforces less than Pod Security restricted (on the namespace, for whoever audits it).
+PSS_REASON_ANNOTATION = "raystack.io/pod-security-reason"
+
+
 def pss_namespace(resource_name: str, name: str, level: str, opts: pulumi.ResourceOptions,
-                  warn: str | None = None) -> k8s.core.v1.Namespace:
-    """A namespace enforcing a Pod Security Standards level (warn/audit at ``warn``, default the same)."""
+                  warn: str | None = None, reason: str | None = None) -> k8s.core.v1.Namespace:
+    """A namespace enforcing a Pod Security Standards level (warn/audit at ``warn``, default the
+    same); ``reason``: why it is below restricted."""
     return k8s.core.v1.Namespace(
-        resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels=pss_labels(level, warn)), opts=opts)
+        resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=name, labels=pss_labels(level, warn),
+            annotations={PSS_REASON_ANNOTATION: reason} if reason else None), opts=opts)
 
 
 def device_plugin_release(component: pulumi.Resource, name: str, kind: str,
@@ -49,7 +56,9 @@ def device_plugin_release(component: pulumi.Resource, name: str, kind: str,
     assert chart is not None, f"{kind} has no device plugin"
     ns: pulumi.Input[str] = namespace or chart.namespace
     if ns != "kube-system":
-        ns = pss_namespace(f"{name}-ns", str(ns), "privileged", pulumi.ResourceOptions(parent=component)).metadata.name
+        ns = pss_namespace(f"{name}-ns", str(ns), "privileged", pulumi.ResourceOptions(parent=component),
+                           reason="the device plugin mounts the kubelet's device-plugin directory from the host "
+                                  "(hostPath), which baseline and restricted reject").metadata.name
     return pinned_release(f"{name}-chart", release_name=chart.release_name, chart=chart.chart, version=chart.version,
                           repo=chart.repo, namespace=ns, values=device_plugin_values(row, oses_shipping_device_plugin(kind)),
                           opts=pulumi.ResourceOptions(parent=component))

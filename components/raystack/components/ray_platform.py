@@ -156,9 +156,11 @@ class RayPlatform(pulumi.ComponentResource):
 
         def namespace(ns: str) -> pulumi.Resource:
             if ns not in namespaces:
-                # Ray pods meet "restricted"; KubeRay-injected containers may
-                # not, so enforce baseline and warn/audit on restricted.
-                namespaces[ns] = pss_namespace(f"{name}-ns-{ns}", ns, "baseline", k8s_opts, warn="restricted")
+                # Every Ray container meets "restricted": raystack's, the autoscaler sidecar (its
+                # securityContext is set) and the init containers KubeRay injects, which copy the Ray
+                # container's (common/pod.go DefaultWorkerPodTemplate, v1.7.0). security: relaxed: baseline.
+                namespaces[ns] = pss_namespace(f"{name}-ns-{ns}", ns, platform.ray_pod_security, k8s_opts,
+                                               warn="restricted")
             return namespaces[ns]
 
         def deps_of(ns: str, cluster_plan: RayClusterPlan | None) -> list[pulumi.Resource]:

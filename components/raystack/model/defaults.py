@@ -42,6 +42,7 @@ TABLES: dict[type, dict[str, Any]] = {
         "ray_services": [],
         "ray_cron_jobs": [],
         "kuberay": {},
+        "security": "strict",
     },
     t.NetworkSpec: {
         "cidr": "10.0.0.0/16",

@@ -165,6 +165,8 @@ class Platform:
     warnings: tuple[Finding, ...] = field(default_factory=tuple)
     #: RayJobs, RayServices and RayCronJobs, in that order.
     ray_workloads: tuple[RayWorkloadPlan, ...] = ()
+    #: The Pod Security level the Ray namespaces enforce: restricted, baseline with security: relaxed.
+    ray_pod_security: str = "restricted"
 
     @property
     def every_workload(self) -> tuple[RayWorkloadPlan, ...]:

@@ -106,7 +106,10 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     def plan_cluster(base: str, rc: dict[str, Any], workload: dict[str, str] | None, subs: tuple[str, ...],
                      serve: bool = False, resource_name: str | None = None) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
-              "image_registry": spec.get("image_registry")}  # optional
+              "image_registry": spec.get("image_registry"),  # optional
+              "security": spec["security"]}
+        if spec["security"] == "relaxed":  # no NetworkPolicies (a warning names it)
+            rc["network_policy"] = False
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
         if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
             findings.append(Finding(f"{base}.serviceAccount.podIdentity", "(set)",
@@ -137,6 +140,18 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         check_heads_fit(system.facts, clusters + workload_clusters, addons=True,
                         system_key=key("systemPool.maxSize"), findings=findings)
     check_shared_pools({**pools, **head_candidates}, clusters + workload_clusters, size_keys, findings, warnings)
+    if not creates and any(p.network_policy_spec for _, p in clusters + workload_clusters):
+        warnings.append(Finding(key("clusterMode"), "existing",
+                                "the NetworkPolicies around the Ray clusters are enforced only if this cluster's "
+                                "network plugin enforces NetworkPolicy (EKS: the VPC CNI with network policy "
+                                "enabled; Calico; Cilium); without one, every pod reaches their dashboards, Jobs "
+                                "API and GCS", severity="warning"))
+    if spec["security"] == "relaxed":
+        warnings.append(Finding(key("security"), "relaxed",
+                                "loosened for experiments: Ray namespaces enforce Pod Security baseline, not "
+                                "restricted (volumes of any type but hostPath); no NetworkPolicy isolates any Ray "
+                                "cluster (every pod in the cluster reaches their dashboards, Jobs API and GCS)",
+                                severity="warning"))
     cron = any(w.kind == "RayCronJob" for w in workloads)
     gates = ("RayCronJob",) if cron else ()
     if cron and not spec["kuberay"]["install"]:
@@ -181,6 +196,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         pools=pools,
         ray_clusters=tuple(plan for _, plan in clusters),
         ray_workloads=tuple(workloads),
+        ray_pod_security="baseline" if spec["security"] == "relaxed" else "restricted",
         kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],
                             namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],

@@ -47,6 +47,10 @@ OWNED_RAY_START_PARAMS = frozenset({"num-cpus", "num-gpus", "memory", "object-st
 OWNED_POD_LABEL_PREFIXES = ("raystack.io/", "ray.io/")
 #: On every pod of a cluster with Pod Identity (value: the workers' account).
 POD_IDENTITY_ANNOTATION = "raystack.io/pod-identity"
+#: The volume types Pod Security "restricted" admits (kubernetes.io Pod Security Standards,
+#: Restricted, "Volume Types"); Ray namespaces enforce it unless ``security: relaxed``.
+RESTRICTED_VOLUME_TYPES = ("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                           "projected", "secret")
 #: The memory-backed /dev/shm volume every Ray pod gets.
 SHM_VOLUME = "dshm"
 SHM_PATH = "/dev/shm"

@@ -10,7 +10,13 @@ from .. import versions
 from ..model.facts import PoolFacts
 from ..model.findings import Finding
 from ..ray.networkpolicy import EXCEPTION_PORTS
-from ..ray.pod import OWNED_POD_LABEL_PREFIXES, OWNED_RAY_START_PARAMS, SHM_PATH, SHM_VOLUME
+from ..ray.pod import (
+    OWNED_POD_LABEL_PREFIXES,
+    OWNED_RAY_START_PARAMS,
+    RESTRICTED_VOLUME_TYPES,
+    SHM_PATH,
+    SHM_VOLUME,
+)
 from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
 from .kube import DNS1123_SUBDOMAIN, check_labels, qualified_name_problem
 from .kube_objects import check_kube_objects
@@ -58,13 +64,14 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
                                                "every pod of the namespace must list the namespace)"))
         if not rc["network_policy"]:
             findings.append(Finding(at, allow, "only with networkPolicy: true"))
-    check_pod_options(base, rc, findings)
+    relaxed = rc.get("security") == "relaxed"  # optional: the platform's (strict when used on its own)
+    check_pod_options(base, rc, findings, relaxed)
     check_service_account(base, rc, findings)
     cluster_volumes = {v.get("name") for v in rc.get("volumes") or []}
     check_volume_mounts(base, rc, cluster_volumes, findings)
     for at, spec in [(f"{base}.head", rc["head"])] + [
             (f"{base}.workerGroups[{j}]", g) for j, g in enumerate(rc["worker_groups"])]:
-        check_pod_options(at, spec, findings)
+        check_pod_options(at, spec, findings, relaxed)
         check_volume_mounts(at, spec, cluster_volumes | {v.get("name") for v in spec.get("volumes") or []},
                             findings)
     if rc["idle_timeout_seconds"] < 0:
@@ -84,8 +91,9 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 
-def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) -> None:
-    """The pod fields of a cluster, head or group (all optional)."""
+def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding], relaxed: bool = False) -> None:
+    """The pod fields of a cluster, head or group (all optional); ``relaxed``: the Ray namespaces
+    enforce Pod Security baseline, not restricted."""
     for name in list(spec.get("env") or {}) + list(spec.get("secret_env") or {}):
         at = f"{base}.env[{name!r}]" if name in (spec.get("env") or {}) else f"{base}.secretEnv[{name!r}]"
         if not _ENV_NAME.match(name):
@@ -136,10 +144,16 @@ def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding]) 
         elif name in seen:
             findings.append(Finding(f"{base}.volumes[{i}].name", name, "a volume name used once"))
         seen.add(name)
-        if "hostPath" in v:
-            findings.append(Finding(f"{base}.volumes[{i}].hostPath", v["hostPath"],
-                                    "not allowed: Ray namespaces enforce Pod Security baseline, which rejects "
-                                    "hostPath volumes; use a PVC or CSI volume"))
+        for kind in (k for k in v if k != "name"):
+            if kind == "hostPath":
+                findings.append(Finding(f"{base}.volumes[{i}].hostPath", v["hostPath"],
+                                        "not allowed: Pod Security baseline and restricted reject hostPath "
+                                        "volumes; use a PVC or CSI volume"))
+            elif kind not in RESTRICTED_VOLUME_TYPES and not relaxed:
+                findings.append(Finding(f"{base}.volumes[{i}].{kind}", v[kind],
+                                        "not allowed: Ray namespaces enforce Pod Security restricted, which admits "
+                                        f"only {', '.join(RESTRICTED_VOLUME_TYPES)} volumes (a PVC reaches any "
+                                        "storage)"))
     inits = spec.get("init_containers") or []
     check_kube_objects(f"{base}.initContainers", inits, "Container", findings)
     names: set[str] = set()

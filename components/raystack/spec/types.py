@@ -62,6 +62,13 @@ class ClusterMode(str, Enum):
     EXISTING = "existing"
 
 
+class SecurityMode(str, Enum):
+    """How strict the Ray namespaces are."""
+
+    STRICT = "strict"
+    RELAXED = "relaxed"
+
+
 class NatGateways(str, Enum):
     """NAT gateway layout of a new VPC."""
 
@@ -249,6 +256,10 @@ class PlatformSpec(TypedDict, total=False):
     """RayCronJobs: RayJobs started on a schedule."""
     kuberay: KubeRaySpec
     """The KubeRay operator."""
+    security: SecurityMode
+    """strict (default): Ray namespaces enforce Pod Security restricted and every Ray cluster gets its
+    NetworkPolicy. relaxed, for local experiments: Pod Security baseline (volumes of any type but
+    hostPath) and no NetworkPolicies; the plan names each loosening as a warning."""
 
 
 class PoolDescriptor(TypedDict):

@@ -1,0 +1,107 @@
+"""Ray namespaces enforce Pod Security "restricted" (issue 12). Proved on the pods KubeRay v1.7.0
+actually creates, not only on raystack's templates: the head gets the autoscaler sidecar
+(common/pod.go BuildAutoscalerContainer, with autoscalerOptions.securityContext merged), every
+worker the `wait-gcs-ready` init container, whose securityContext is a copy of the Ray
+container's (DefaultWorkerPodTemplate); submitter pods come from raystack's template. Every shipped
+stack, every group shape: RayClusters and the clusters of RayJobs, RayServices and RayCronJobs."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import STACKS, run_stack
+from pss import violations
+
+
+def kuberay_head_pod(spec: dict) -> dict:
+    pod = copy.deepcopy(spec["headGroupSpec"]["template"]["spec"])
+    if spec.get("enableInTreeAutoscaling"):
+        sidecar = {"name": "autoscaler", "image": pod["containers"][0]["image"],
+                   "securityContext": (spec.get("autoscalerOptions") or {}).get("securityContext")}
+        pod["containers"].append(sidecar)
+    return pod
+
+
+def kuberay_worker_pod(group: dict) -> dict:
+    pod = copy.deepcopy(group["template"]["spec"])
+    ray = pod["containers"][0]
+    pod.setdefault("initContainers", []).append(
+        {"name": "wait-gcs-ready", "image": ray["image"], "securityContext": copy.deepcopy(ray.get("securityContext"))})
+    return pod
+
+
+def cluster_specs(rec) -> list[tuple[str, dict]]:
+    out = [(r.urn, r.inputs["spec"]) for r in rec.of_type("kubernetes:ray.io/v1:RayCluster")]
+    for kind, path in (("RayJob", ("rayClusterSpec",)), ("RayService", ("rayClusterConfig",)),
+                       ("RayCronJob", ("jobTemplate", "rayClusterSpec"))):
+        for r in rec.of_type(f"kubernetes:ray.io/v1:{kind}"):
+            spec = r.inputs["spec"]
+            for p in path:
+                spec = (spec or {}).get(p)
+            if spec:
+                out.append((r.urn, spec))
+    return out
+
+
+def submitter_pods(rec) -> list[tuple[str, dict]]:
+    out = []
+    for r in rec.of_type("kubernetes:ray.io/v1:RayJob") + rec.of_type("kubernetes:ray.io/v1:RayCronJob"):
+        spec = r.inputs["spec"].get("jobTemplate", r.inputs["spec"])
+        if "submitterPodTemplate" in spec:
+            out.append((r.urn, spec["submitterPodTemplate"]["spec"]))
+    return out
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_pod_kuberay_creates_meets_restricted(stack):
+    rec = run_stack(stack)
+    pods = []
+    for urn, spec in cluster_specs(rec):
+        pods.append((f"{urn} head", kuberay_head_pod(spec)))
+        pods += [(f"{urn} group {g['groupName']}", kuberay_worker_pod(g)) for g in spec["workerGroupSpecs"]]
+    pods += [(f"{urn} submitter", p) for urn, p in submitter_pods(rec)]
+    assert pods, f"{stack}: no Ray pods to check"
+    for where, pod in pods:
+        assert not violations(pod), f"{where}: {violations(pod)}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_ray_namespace_enforces_restricted_and_has_a_network_policy(stack):
+    rec = run_stack(stack)
+    ray_namespaces = {spec_ns for spec_ns in (
+        r.inputs["metadata"]["namespace"] for kind in ("RayCluster", "RayJob", "RayService", "RayCronJob")
+        for r in rec.of_type(f"kubernetes:ray.io/v1:{kind}"))}
+    namespaces = {r.inputs["metadata"]["name"]: r.inputs["metadata"] for r in rec.of_type("kubernetes:core/v1:Namespace")}
+    policies = {r.inputs["metadata"]["namespace"] for r in rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
+    for ns in ray_namespaces:
+        assert namespaces[ns]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted", f"{stack}: {ns}"
+        assert ns in policies, f"{stack}: namespace {ns} has no NetworkPolicy"
+    for name, meta in namespaces.items():
+        if meta["labels"]["pod-security.kubernetes.io/enforce"] != "restricted":
+            assert meta.get("annotations", {}).get("raystack.io/pod-security-reason"), f"{stack}: {name} says no why"
+
+
+def test_the_checker_can_fail():
+    bad = {"containers": [{"name": "c", "securityContext": {"runAsUser": 0}}],
+           "volumes": [{"name": "h", "hostPath": {"path": "/"}}, {"name": "n", "nfs": {"server": "x", "path": "/"}}]}
+    found = violations(bad)
+    for fragment in ("allowPrivilegeEscalation", "drop ALL", "runAsNonRoot", "runAsUser 0", "seccompProfile",
+                     "volume h", "volume n"):
+        assert any(fragment in v for v in found), (fragment, found)
+
+
+def test_security_relaxed_loosens_exactly_what_it_says_and_the_plan_names_it():
+    from raystack import resolve
+
+    cfg = {"clusterName": "u", "apiIngressCidrs": ["10.0.0.0/16"], "security": "relaxed",
+           "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
+           "rayClusters": [{"name": "r", "volumes": [{"name": "n", "nfs": {"server": "nfs", "path": "/d"}}],
+                            "workerGroups": [{"name": "g", "pool": "l4"}]}]}
+    platform = resolve(cfg)
+    assert platform.ray_pod_security == "baseline"
+    (rc,) = platform.ray_clusters
+    assert rc.network_policy_spec is None
+    assert rc.manifest["spec"]["authOptions"] == {"mode": "token"}, "token auth is not among the loosenings"
+    (w,) = [w for w in platform.warnings if w.key == "raystack:security"]
+    assert "Pod Security baseline" in w.message and "no NetworkPolicy" in w.message
