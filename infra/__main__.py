@@ -10,3 +10,4 @@ pulumi.export("kubeconfig", platform.kubeconfig)
 pulumi.export("ray_clusters", platform.ray_clusters)
 pulumi.export("node_pools", platform.node_pools)
 pulumi.export("ray_workloads", platform.ray_workloads)
+pulumi.export("ray_auth_tokens", platform.ray_auth_tokens)  # a secret: pulumi stack output --show-secrets

@@ -175,7 +175,7 @@ def test_cluster_options(built):
     assert spec["enableInTreeAutoscaling"] is True
     assert spec["autoscalerOptions"]["version"] == "v2"
     assert spec["upgradeStrategy"] == {"type": "Recreate"}
-    assert spec["authOptions"] == {"mode": "token"}
+    assert spec["authOptions"] == {"mode": "token", "secretName": f"{m['metadata']['name']}-ray-token"}
 
 
 def test_head(built):
@@ -251,7 +251,8 @@ def test_ray_parser_sees_a_cpu_less_head(built):
                                              ({"auth": "disabled"}, "disabled")])
 def test_auth_mode(extra, mode):
     m = build_raycluster({"name": "rc", **extra}, {}, SYSTEM)
-    assert m["spec"]["authOptions"] == {"mode": mode}
+    want = {"mode": mode, "secretName": "rc-ray-token"} if mode == "token" else {"mode": mode}
+    assert m["spec"]["authOptions"] == want
 
 
 @pytest.mark.parametrize(("ray_version", "python_tag"), [("2.54.0", "py310"), ("2.56.0", "py312")])

@@ -232,7 +232,7 @@ def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
 def test_secure_ray_defaults(stack):
     for urn, rc in raycluster_objects(run_stack(stack)):
         spec = rc["spec"]
-        assert spec["authOptions"] == {"mode": "token"}, urn
+        assert spec["authOptions"] == {"mode": "token", "secretName": f"{rc['metadata']['name']}-ray-token"}, urn
         assert spec["headGroupSpec"]["serviceType"] == "ClusterIP", urn
         ports = {p["containerPort"] for p in spec["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]}
         assert 10001 not in ports, f"{urn}: Ray Client port exposed"

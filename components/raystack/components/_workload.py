@@ -63,6 +63,12 @@ class RayWorkload(pulumi.ComponentResource):
         if cluster is not None and cluster.identity is not None:
             deps += register_identity(self, name, cluster.identity, plan.namespace, deps, eks_cluster_name,
                                       tags or {})
+        token = None
+        if cluster is not None:
+            made, token = register_token(self, name, cluster, deps)
+            deps += made
+        # Its own cluster's token; a clusterSelector job uses the selected RayCluster's.
+        self.auth_token = token if token is not None else pulumi.Output.secret("")
         resource = k8s.apiextensions.CustomResource(
             f"{name}-{plan.kind.lower()}", api_version=plan.manifest["apiVersion"], kind=plan.kind,
             metadata=meta, spec=plan.manifest["spec"],
@@ -110,3 +116,26 @@ def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan
         made += build_pod_identity(parent, f"{name}-identity", identity=identity, namespace=namespace,
                                    cluster=eks_cluster_name, tags=tags)
     return made
+
+
+def register_token(parent: pulumi.Resource, name: str, plan: RayClusterPlan,
+                   deps: list[pulumi.Resource]) -> tuple[list[pulumi.Resource], pulumi.Output[str] | None]:
+    """The cluster's Ray auth token: a random password kept secret in state, in the Secret KubeRay
+    reads through authOptions.secretName (key ``auth_token``). KubeRay then generates none and
+    never writes it (AuthOptions, v1.7.0). Returns what the cluster must wait for, and the token."""
+    secret_name = (plan.manifest["spec"].get("authOptions") or {}).get("secretName")
+    if not secret_name:
+        return [], None
+    import pulumi_random as random
+
+    password = random.RandomPassword(f"{name}-ray-token", length=48, special=False,
+                                     opts=pulumi.ResourceOptions(parent=parent))
+    result: pulumi.Output[str] = password.result
+    token: pulumi.Output[str] = pulumi.Output.secret(result)
+    secret = k8s.core.v1.Secret(
+        f"{name}-ray-token",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=plan.namespace,
+                                            labels={"app.kubernetes.io/managed-by": "pulumi"}),
+        type="Opaque", string_data={"auth_token": token},
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=deps))
+    return [secret], token

@@ -20,7 +20,7 @@ from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
 from ..ray.raycluster import with_live_replicas
 from ..spec.types import PoolDescriptor, RayClusterSpec
-from ._workload import register_identity, register_network_policy
+from ._workload import register_identity, register_network_policy, register_token
 
 
 class RayClusterArgs(TypedDict):
@@ -49,6 +49,9 @@ class RayCluster(pulumi.ComponentResource):
     """Its namespace."""
     service_account: pulumi.Output[str]
     """The service account its workers run as."""
+    auth_token: pulumi.Output[str]
+    """The Ray auth token (a secret; empty with auth disabled): RAY_AUTH_TOKEN for `ray job submit`
+    and the dashboard."""
 
     def __init__(self, name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         a = defaults.fill(RayClusterArgs, args)
@@ -85,6 +88,8 @@ class RayCluster(pulumi.ComponentResource):
         if plan.identity is not None:
             deps += register_identity(self, name, plan.identity, meta["namespace"], deps, eks_cluster_name,
                                       tags or {})
+        made, token = register_token(self, name, plan, deps)
+        deps += made
         self.resource = k8s.apiextensions.CustomResource(
             f"{name}-raycluster",
             api_version=plan.manifest["apiVersion"],
@@ -107,6 +112,7 @@ class RayCluster(pulumi.ComponentResource):
         self.name = pulumi.Output.from_input(meta["name"])
         self.service_account = pulumi.Output.from_input(plan.identity.service_account if plan.identity else "default")
         self.namespace = pulumi.Output.from_input(meta["namespace"])
+        self.auth_token = token if token is not None else pulumi.Output.secret("")
         self.register_outputs({"name": self.name, "namespace": self.namespace,
-                               "service_account": self.service_account})
+                               "service_account": self.service_account, "auth_token": self.auth_token})
 

@@ -41,6 +41,8 @@ class RayCronJob(RayWorkload):
     """The RayCronJob's name."""
     namespace: pulumi.Output[str]
     """Its namespace."""
+    auth_token: pulumi.Output[str]
+    """The Ray auth token of the cluster it creates (a secret; empty with clusterSelector or auth disabled)."""
     schedule: pulumi.Output[str]
     """Its cron schedule."""
 
@@ -55,4 +57,4 @@ class RayCronJob(RayWorkload):
               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
         self._build(name, plan, opts, eks_cluster_name, tags)
         self.schedule = pulumi.Output.from_input(plan.manifest["spec"]["schedule"])
-        self.register_outputs({"name": self.name, "namespace": self.namespace, "schedule": self.schedule})
+        self.register_outputs({"name": self.name, "namespace": self.namespace, "auth_token": self.auth_token, "schedule": self.schedule})

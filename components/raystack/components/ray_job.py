@@ -43,6 +43,8 @@ class RayJob(RayWorkload):
     """The RayJob's name."""
     namespace: pulumi.Output[str]
     """Its namespace."""
+    auth_token: pulumi.Output[str]
+    """The Ray auth token of the cluster it creates (a secret; empty with clusterSelector or auth disabled)."""
     job_id: pulumi.Output[str]
     """The Ray job's submission id (spec.jobId: the name and a hash of the spec, new for each run)."""
     dashboard_url: pulumi.Output[str]
@@ -61,5 +63,5 @@ class RayJob(RayWorkload):
         self.job_id = pulumi.Output.from_input(plan.manifest["spec"]["jobId"])
         self.dashboard_url = pulumi.Output.from_input(
             endpoints(plan.kind, plan.name, plan.namespace, plan.target)["dashboard_url"])
-        self.register_outputs({"name": self.name, "namespace": self.namespace, "job_id": self.job_id,
+        self.register_outputs({"name": self.name, "namespace": self.namespace, "auth_token": self.auth_token, "job_id": self.job_id,
                                "dashboard_url": self.dashboard_url})

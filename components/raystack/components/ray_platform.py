@@ -50,6 +50,9 @@ class RayPlatform(pulumi.ComponentResource):
     """Name and namespace of every RayCluster."""
     node_pools: pulumi.Output[list[PoolDescriptor]]
     """Every pool worker groups may bind to (pass to RayCluster in a team's stack)."""
+    ray_auth_tokens: pulumi.Output[dict[str, str]]
+    """The Ray auth token of every cluster by "<namespace>/<name>" (RayClusters, and the clusters of
+    RayJobs, RayServices and RayCronJobs), a secret: `pulumi stack output --show-secrets`."""
     ray_workloads: pulumi.Output[list[dict[str, str]]]
     """Kind, name and namespace of every RayJob, RayService and RayCronJob, with their in-cluster
     endpoints (dashboard_url; serve_url for RayServices) and RayJob submission ids (job_id)."""
@@ -105,6 +108,7 @@ class RayPlatform(pulumi.ComponentResource):
             "ray_clusters": self.ray_clusters,
             "node_pools": self.node_pools,
             "ray_workloads": self.ray_workloads,
+            "ray_auth_tokens": self.ray_auth_tokens,
         })
 
     def _device_plugins(self, name: str, platform: Platform,
@@ -176,20 +180,27 @@ class RayPlatform(pulumi.ComponentResource):
 
         deployed = self._deployed_ray_clusters() if platform.ray_clusters else None
         ray_clusters: dict[tuple[str, str], RayCluster] = {}
+        tokens: dict[str, pulumi.Output[str]] = {}
         for rc in platform.ray_clusters:
-            ray_clusters[(rc.namespace, rc.name)] = RayCluster._from_model(
+            ray_clusters[(rc.namespace, rc.name)] = tokens_of = RayCluster._from_model(
                 f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
                 live=self._live_replicas(name, rc, deployed, cluster),
                 eks_cluster_name=cluster.cluster_name, tags=tags)
+            if rc.auth == "token":
+                tokens[f"{rc.namespace}/{rc.name}"] = tokens_of.auth_token
         for w in platform.ray_workloads:
             deps = deps_of(w.namespace, w.cluster)
             if w.target is not None:  # clusterSelector: the RayCluster runs before the job is submitted to it
                 deps.append(ray_clusters[(w.namespace, w.target)])
-            WORKLOAD_COMPONENTS[w.kind]._from_model(
+            component = WORKLOAD_COMPONENTS[w.kind]._from_model(
                 f"{name}-{w.resource_name}", w, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps),
                 eks_cluster_name=cluster.cluster_name, tags=tags)
+            if w.cluster is not None and w.cluster.auth == "token":
+                tokens[f"{w.namespace}/{w.name}"] = component.auth_token
+        self.ray_auth_tokens = pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else \
+            pulumi.Output.secret({})
 
 
 def _previous_stack_reference(parent: pulumi.Resource) -> pulumi.StackReference:

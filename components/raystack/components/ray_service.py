@@ -44,6 +44,8 @@ class RayService(RayWorkload):
     """The RayService's name."""
     namespace: pulumi.Output[str]
     """Its namespace."""
+    auth_token: pulumi.Output[str]
+    """The Ray auth token of the cluster it creates (a secret; empty with clusterSelector or auth disabled)."""
     serve_service: pulumi.Output[str]
     """The ClusterIP Service KubeRay keeps pointed at the healthy cluster (<name>-serve-svc)."""
     serve_url: pulumi.Output[str]
@@ -65,5 +67,5 @@ class RayService(RayWorkload):
         self.serve_service = pulumi.Output.from_input(urls["serve_service"])
         self.serve_url = pulumi.Output.from_input(urls["serve_url"])
         self.dashboard_url = pulumi.Output.from_input(urls["dashboard_url"])
-        self.register_outputs({"name": self.name, "namespace": self.namespace, "serve_service": self.serve_service,
+        self.register_outputs({"name": self.name, "namespace": self.namespace, "auth_token": self.auth_token, "serve_service": self.serve_service,
                                "serve_url": self.serve_url, "dashboard_url": self.dashboard_url})

@@ -97,6 +97,8 @@ class RayClusterPlan:
     identity: IdentityPlan | None = None
     #: The RayJob of ``smokeTest`` (registered with the cluster), if asked for.
     smoke: RayWorkloadPlan | None = None
+    #: Ray's authentication: token (its Secret is raystack's) or disabled.
+    auth: str = "token"
 
     @property
     def pools_used(self) -> tuple[str, ...]:

@@ -132,7 +132,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     if rc["smoke_test"]:
         smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings)
     return RayClusterPlan(
-        smoke=smoke,
+        smoke=smoke, auth=rc["auth"],
         resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),

@@ -44,6 +44,13 @@ class GroupInput:
     options: PodOptions = field(default_factory=PodOptions)
 
 
+def token_secret_name(cluster: str) -> str:
+    """The Secret holding a cluster's Ray auth token (key ``auth_token``), which raystack creates and
+    hands to KubeRay through authOptions.secretName (raycluster_types.go AuthOptions, v1.7.0), so the
+    token is Pulumi's: generated once, kept secret in state, exported as a secret output."""
+    return f"{cluster}-ray-token"
+
+
 def default_image(pool: PoolFacts, ray_version: str, python_tag: str, registry: str | None = None) -> str | None:
     """rayproject/ray with the pool's accelerator variant, or None where no public Ray image
     carries the accelerator's runtime (the accelerator row says which)."""
@@ -138,7 +145,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                                      options=head_options),
         },
         "workerGroupSpecs": [worker_group(g, ray_version, python_tag, group_labels) for g in groups],
-        "authOptions": {"mode": "token" if auth == "token" else "disabled"},
+        "authOptions": {"mode": "token", "secretName": token_secret_name(name)} if auth == "token"
+        else {"mode": "disabled"},
     }
     return {
         "apiVersion": "ray.io/v1",

@@ -59,7 +59,16 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:ec2/placementGroup:PlacementGroup": lambda name, i: {"name": i.get("name", name)},
     "aws:iam/role:Role": lambda name, i: {"name": i.get("name", name), "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
     "kubernetes:helm.sh/v3:Release": lambda name, i: {"name": i.get("name", name), "status": {"status": "deployed"}},
+    # A recognizable stand-in, so tests can show it never leaks into plans, files or logs.
+    "random:index/randomPassword:RandomPassword": lambda name, i: {"result": mock_password(name)},
 }
+
+
+def mock_password(name: str) -> str:
+    """The value the mock engine gives a RandomPassword named ``name``."""
+    import hashlib
+
+    return "mocksecret" + hashlib.sha256(name.encode()).hexdigest()[:38]
 
 
 def computed_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -92,8 +92,11 @@ def gitops_files(recording: Any, project: str, stack: str) -> tuple[dict[str, di
     findings: list[Finding] = []
     for urn, obj in k8s_objects(recording):
         if obj["kind"] == "Secret" or _contains_secret(obj):
+            meta = obj.get("metadata") or {}
+            where = f"Secret {meta.get('namespace')}/{meta.get('name')}" if obj["kind"] == "Secret" else "it"
             findings.append(issue("warning", "secrets", urn, "inputs",
-                                    "holds a secret; not written to --out (create it out of band)"))
+                                    f"holds a secret; not written to --out: create {where} out of band (a "
+                                    "sealed or external secret)"))
             continue
         obj = json.loads(json.dumps(obj))
         meta = obj.setdefault("metadata", {})
