@@ -87,7 +87,7 @@ def test_json_lists_exactly_the_recorded_resources(dev_json):
             src.type, src.name, src.parent or None, src.dependencies)
         assert r["inputs"] == testing.restore_ints(src.inputs)
     assert all(f["severity"] != "error" for f in dev_json["validation"])
-    assert set(dev_json["checks"]) == {"crd-schema", "kubernetes-schema", "ray-parser"}
+    assert set(dev_json["checks"]) == {"crd-schema", "kubernetes-schema", "ray-parser", "policy"}
 
 
 @needs_shared

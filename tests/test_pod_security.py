@@ -11,7 +11,7 @@ import copy
 
 import pytest
 from conftest import STACKS, run_stack
-from pss import violations
+from raystack.policy.pss import violations
 
 
 def kuberay_head_pod(spec: dict) -> dict:

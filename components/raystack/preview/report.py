@@ -267,10 +267,25 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
                     findings += compare_with_ray(urn, rc, res["config"], platform)
             checks["ray-parser"] = (f"{len(clusters)} RayCluster(s) through Ray's autoscaler parser, "
                                     "compared with their pools")
+    policy_findings, policy_check = run_policies(recording)
+    findings += policy_findings
+    checks["policy"] = policy_check
     return Report(project=project, stack=stack, recording=recording, platform=platform,
                   tree=tree(recording, project, stack), pools=pool_rows(platform),
                   clusters=cluster_rows(clusters, platform), cost=cost_doc, findings=findings, checks=checks,
                   workloads=workload_rows(platform))
+
+
+def run_policies(recording: Any) -> tuple[list[Finding], str]:
+    """raystack's policy pack (raystack.policy.rules) over the planned resources: mandatory rules
+    give errors, advisory ones warnings, each naming the rule and the resource."""
+    from ..policy.rules import RULES, Res, check_all
+
+    by_name = {r.name: r.urn for r in recording.resources}
+    resources = [Res(r.type, r.name, restore_ints(r.inputs)) for r in recording.resources if r.custom]
+    findings = [issue("error" if rule.mandatory else "warning", "policy", by_name.get(res.name, "stack") if res
+                      else "stack", rule.name, message) for rule, res, message in check_all(resources)]
+    return findings, f"{len(RULES)} policy rules (raystack.policy) over {len(resources)} resource(s)"
 
 
 def _without_secrets(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Pod Security Standards, "restricted" (kubernetes.io/docs/concepts/security/pod-security-standards,
 the policy the pod-security admission plugin enforces at `pod-security.kubernetes.io/enforce:
 restricted`): every control of the baseline and restricted profiles that a pod spec can fail.
-A test helper: it reads a pod spec and returns the violations, one line each."""
+Pure: a pod spec in, its violations out, one line each (the policy pack and the tests use it)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,284 @@
+"""The rules of raystack's policy pack, as pure functions over planned resources. Pulumi-free.
+
+A resource rule reads one resource (type token, properties as the engine sends them: camelCase,
+booleans and numbers possibly as strings); a stack rule reads them all. Each returns one message
+per violation. `raystack plan` runs them over the mock engine's registrations; ``pack`` wraps them
+for `pulumi preview --policy-pack policies/`. The environment (``raystack.io/environment`` tag on
+the AWS resources) decides the rules that differ between dev and prod.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .pss import violations
+
+RAY_KINDS = ("RayCluster", "RayJob", "RayService", "RayCronJob")
+RAY_TYPES = tuple(f"kubernetes:ray.io/v1:{k}" for k in RAY_KINDS)
+ENV_TAG = "raystack.io/environment"
+#: AMI types of accelerator node groups -> the taint key their pods must tolerate.
+ACCELERATOR_AMI_TAINTS = {"NVIDIA": "nvidia.com/gpu", "NEURON": "aws.amazon.com/neuron"}
+
+
+@dataclass(frozen=True)
+class Res:
+    """A resource as a rule sees it."""
+
+    type: str
+    name: str
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    #: Resource types it reads (a resource rule), or None (a stack rule: all resources at once).
+    types: tuple[str, ...] | None
+    check: Callable[..., list[str]]
+    #: Mandatory rules block (an error in the plan); advisory ones warn (cost, not security).
+    mandatory: bool = True
+
+
+def _true(v: Any) -> bool:
+    return v is True or str(v).lower() == "true"
+
+
+def _env(props: dict[str, Any]) -> str | None:
+    return (props.get("tags") or {}).get(ENV_TAG)
+
+
+def cluster_specs(r: Res) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, Ray cluster spec) of a RayCluster, or the cluster a RayJob, RayService or RayCronJob embeds."""
+    spec = r.props.get("spec") or {}
+    kind = r.type.rsplit(":", 1)[-1]
+    if kind == "RayCronJob":
+        spec = spec.get("jobTemplate") or {}
+    found = spec if kind == "RayCluster" else spec.get("rayClusterSpec") or spec.get("rayClusterConfig")
+    if found:
+        yield ("spec" if kind == "RayCluster" else "its cluster"), found
+
+
+def pod_templates(r: Res) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, pod template) of every Ray pod a Ray object makes: head, groups, submitter."""
+    for where, spec in cluster_specs(r):
+        yield f"{where} head", (spec.get("headGroupSpec") or {}).get("template") or {}
+        for g in spec.get("workerGroupSpecs") or []:
+            yield f"{where} group {g.get('groupName')}", g.get("template") or {}
+    spec = r.props.get("spec") or {}
+    job = spec.get("jobTemplate") or spec
+    if job.get("submitterPodTemplate"):
+        yield "submitter", job["submitterPodTemplate"]
+
+
+# --- resource rules ------------------------------------------------------------------------------
+
+def head_not_exposed(r: Res) -> list[str]:
+    """Services of type LoadBalancer or NodePort and Ingresses reaching Ray, and Ray heads or Serve
+    Services not of type ClusterIP, need an explicit allow-list (loadBalancerSourceRanges)."""
+    out = []
+    if r.type.endswith(":Ingress"):
+        return ["an Ingress: Ray's dashboard, Jobs API and Serve run code for whoever reaches them; expose "
+                "them only through an allow-listed load balancer"]
+    if r.type == "kubernetes:core/v1:Service":
+        spec = r.props.get("spec") or {}
+        selects_ray = any(k.startswith("ray.io/") for k in (spec.get("selector") or {}))
+        if selects_ray and spec.get("type") in ("LoadBalancer", "NodePort") and not spec.get("loadBalancerSourceRanges"):
+            out.append(f"a {spec.get('type')} Service selecting Ray pods without loadBalancerSourceRanges")
+        return out
+    for where, spec in cluster_specs(r):
+        head = spec.get("headGroupSpec") or {}
+        if head.get("serviceType", "ClusterIP") != "ClusterIP":
+            out.append(f"{where}: the head Service is {head['serviceType']} (allowed: ClusterIP)")
+        if _true(head.get("enableIngress")):
+            out.append(f"{where}: enableIngress exposes the head")
+    serve = ((r.props.get("spec") or {}).get("serveService") or {}).get("spec") or {}
+    if serve.get("type") in ("LoadBalancer", "NodePort") and not serve.get("loadBalancerSourceRanges"):
+        out.append(f"serveService is {serve['type']} without loadBalancerSourceRanges")
+    return out
+
+
+def token_auth(r: Res) -> list[str]:
+    return [f"{where}: authOptions.mode is {((s.get('authOptions') or {}).get('mode') or 'unset')} (must be token)"
+            for where, s in cluster_specs(r) if (s.get("authOptions") or {}).get("mode") != "token"]
+
+
+def restricted_containers(r: Res) -> list[str]:
+    """Every Ray pod (and the autoscaler sidecar) meets Pod Security restricted."""
+    out = [f"{where}: {v}" for where, t in pod_templates(r) for v in violations(t.get("spec") or {})]
+    for where, spec in cluster_specs(r):
+        if _true(spec.get("enableInTreeAutoscaling")):
+            sidecar = {"containers": [{"name": "autoscaler",
+                                       "securityContext": (spec.get("autoscalerOptions") or {}).get("securityContext")}]}
+            out += [f"{where} autoscaler: {v}" for v in violations(sidecar)]
+    return out
+
+
+def pods_have_limits(r: Res) -> list[str]:
+    out = []
+    for where, t in pod_templates(r):
+        for c in (t.get("spec") or {}).get("containers") or []:
+            limits = (c.get("resources") or {}).get("limits") or {}
+            if not {"cpu", "memory"} <= set(limits):
+                out.append(f"{where} container {c.get('name')}: no cpu and memory limits")
+    return out
+
+
+def images_pinned(r: Res) -> list[str]:
+    out = []
+    for where, t in pod_templates(r):
+        spec = t.get("spec") or {}
+        for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+            image = str(c.get("image") or "")
+            last = image.rsplit("/", 1)[-1]
+            if "@sha256:" not in image and (":" not in last or last.endswith(":latest")):
+                out.append(f"{where} container {c.get('name')}: image {image!r} is not pinned to a tag or digest")
+    return out
+
+
+def gpu_pools_tainted(r: Res) -> list[str]:
+    ami = str(r.props.get("amiType") or "")
+    key = next((k for a, k in ACCELERATOR_AMI_TAINTS.items() if a in ami), None)
+    if key is None:
+        return []
+    keys = {t.get("key") for t in r.props.get("taints") or []}
+    return [] if key in keys else [f"accelerator node group ({ami}) without the {key} taint: any pod may land there"]
+
+
+def gpu_pools_scale_to_zero(r: Res) -> list[str]:
+    ami = str(r.props.get("amiType") or "")
+    if not any(a in ami for a in ACCELERATOR_AMI_TAINTS) or _env(r.props) == "prod":
+        return []
+    low = float((r.props.get("scalingConfig") or {}).get("minSize") or 0)
+    return [f"accelerator node group keeps {low:g} node(s) running outside prod (minSize must be 0)"] if low else []
+
+
+def imdsv2_hop_one(r: Res) -> list[str]:
+    md = r.props.get("metadataOptions") or {}
+    out = []
+    if md.get("httpTokens") != "required":
+        out.append("IMDSv2 not required (metadataOptions.httpTokens)")
+    if float(md.get("httpPutResponseHopLimit") or 0) != 1:
+        out.append("metadataOptions.httpPutResponseHopLimit must be 1: pods must not reach the node's credentials")
+    return out
+
+
+def volumes_encrypted(r: Res) -> list[str]:
+    maps = r.props.get("blockDeviceMappings") or []
+    if not maps:
+        return ["no block device mapping: the image volume's encryption is not set"]
+    return [f"volume {m.get('deviceName')} is not encrypted" for m in maps
+            if not _true((m.get("ebs") or {}).get("encrypted"))]
+
+
+def api_not_open(r: Res) -> list[str]:
+    vpc = r.props.get("vpcConfig") or {}
+    if not _true(vpc.get("endpointPublicAccess")) or _env(r.props) == "dev":
+        return []
+    cidrs = vpc.get("publicAccessCidrs") or ["0.0.0.0/0"]  # AWS's default when the list is empty
+    return ["the Kubernetes API endpoint is open to 0.0.0.0/0 outside dev"] if "0.0.0.0/0" in cidrs else []
+
+
+def iam_no_wildcards(r: Res) -> list[str]:
+    """IAM policies name their actions and never grant S3 on every bucket."""
+    try:
+        doc = json.loads(r.props.get("policy") or "{}")
+    except (TypeError, ValueError):
+        return []
+    out = []
+    for st in doc.get("Statement") or []:
+        if st.get("Effect") != "Allow":
+            continue
+        actions = [st.get("Action")] if isinstance(st.get("Action"), str) else st.get("Action") or []
+        resources = [st.get("Resource")] if isinstance(st.get("Resource"), str) else st.get("Resource") or []
+        if any(a in ("*", "s3:*") for a in actions):
+            out.append(f"statement {st.get('Sid', '')!r} allows {actions}")
+        if any(a.startswith("s3:") for a in actions) and "*" in resources:
+            out.append(f"statement {st.get('Sid', '')!r} grants S3 on every bucket")
+    return out
+
+
+_BROAD_MANAGED = ("AmazonS3FullAccess", "AmazonS3ReadOnlyAccess", "AdministratorAccess", "PowerUserAccess")
+
+
+def node_role_narrow(r: Res) -> list[str]:
+    arn = str(r.props.get("policyArn") or "")
+    return [f"attaches {arn.rsplit('/', 1)[-1]}: broad S3 or admin rights for every pod on the node"] \
+        if arn.endswith(_BROAD_MANAGED) else []
+
+
+# --- stack rules ---------------------------------------------------------------------------------
+
+def ray_namespaces_isolated(resources: list[Res]) -> list[str]:
+    """Each namespace with Ray objects has a NetworkPolicy and enforces Pod Security restricted."""
+    ray_ns = {(r.props.get("metadata") or {}).get("namespace") for r in resources if r.type in RAY_TYPES}
+    policies = {(r.props.get("metadata") or {}).get("namespace") for r in resources
+                if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"}
+    labels = {(r.props.get("metadata") or {}).get("name"): (r.props.get("metadata") or {}).get("labels") or {}
+              for r in resources if r.type == "kubernetes:core/v1:Namespace"}
+    out = []
+    for ns in sorted(n for n in ray_ns if n):
+        if ns not in policies:
+            out.append(f"namespace {ns}: Ray objects and no NetworkPolicy")
+        if ns in labels and labels[ns].get("pod-security.kubernetes.io/enforce") != "restricted":
+            out.append(f"namespace {ns}: enforces Pod Security {labels[ns].get('pod-security.kubernetes.io/enforce')!r}"
+                       ", not restricted")
+    return out
+
+
+def head_not_on_spot(resources: list[Res]) -> list[str]:
+    spot = {(r.props.get("labels") or {}).get("raystack.io/pool") for r in resources
+            if r.type == "aws:eks/nodeGroup:NodeGroup" and r.props.get("capacityType") == "SPOT"}
+    out = []
+    for r in resources:
+        if r.type not in RAY_TYPES:
+            continue
+        for where, spec in cluster_specs(r):
+            pool = ((((spec.get("headGroupSpec") or {}).get("template") or {}).get("spec") or {})
+                    .get("nodeSelector") or {}).get("raystack.io/pool")
+            if pool in spot:
+                out.append(f"{r.name} ({where}): the head runs on Spot pool {pool}; an interruption ends the cluster")
+    return out
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("ray-head-not-exposed", "No LoadBalancer, NodePort or Ingress reaches Ray without an allow-list.",
+         ("kubernetes:core/v1:Service", "kubernetes:networking.k8s.io/v1:Ingress", *RAY_TYPES), head_not_exposed),
+    Rule("ray-token-auth", "Every Ray cluster authenticates with a token.", RAY_TYPES, token_auth),
+    Rule("ray-pods-restricted", "Every Ray pod meets Pod Security restricted.", RAY_TYPES, restricted_containers),
+    Rule("ray-pods-have-limits", "Every Ray container has CPU and memory limits.", RAY_TYPES, pods_have_limits),
+    Rule("ray-images-pinned", "Ray images are pinned to a tag or digest, never latest.", RAY_TYPES, images_pinned),
+    Rule("gpu-pools-tainted", "Accelerator node groups carry their accelerator's taint.",
+         ("aws:eks/nodeGroup:NodeGroup",), gpu_pools_tainted),
+    Rule("gpu-pools-scale-to-zero", "Accelerator node groups scale to zero outside prod.",
+         ("aws:eks/nodeGroup:NodeGroup",), gpu_pools_scale_to_zero, mandatory=False),
+    Rule("imdsv2-hop-limit-1", "Launch templates require IMDSv2 with hop limit 1.",
+         ("aws:ec2/launchTemplate:LaunchTemplate",), imdsv2_hop_one),
+    Rule("volumes-encrypted", "Launch templates encrypt every volume.",
+         ("aws:ec2/launchTemplate:LaunchTemplate",), volumes_encrypted),
+    Rule("api-endpoint-not-open", "The EKS API endpoint is not open to 0.0.0.0/0 outside dev.",
+         ("aws:eks/cluster:Cluster",), api_not_open),
+    Rule("iam-no-wildcards", "IAM policies name their actions and never grant S3 on every bucket.",
+         ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"), iam_no_wildcards),
+    Rule("node-role-narrow", "No broad S3 or admin managed policy is attached to a role.",
+         ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",), node_role_narrow),
+    Rule("ray-namespaces-isolated", "Each Ray namespace has a NetworkPolicy and enforces Pod Security restricted.",
+         None, ray_namespaces_isolated),
+    Rule("ray-head-not-on-spot", "No Ray head runs on Spot capacity.", None, head_not_on_spot),
+)
+
+
+def check_all(resources: list[Res]) -> list[tuple[Rule, Res | None, str]]:
+    """(rule, resource or None for a stack rule, message) of every violation."""
+    out: list[tuple[Rule, Res | None, str]] = []
+    for rule in RULES:
+        if rule.types is None:
+            out += [(rule, None, m) for m in rule.check(resources)]
+            continue
+        for r in resources:
+            if r.type in rule.types:
+                out += [(rule, r, m) for m in rule.check(r)]
+    return out

@@ -1,0 +1,175 @@
+"""raystack's policy pack (issue 12): every rule fails on a fixture that breaks it and passes on one
+that keeps it; every shipped stack passes the whole pack; `raystack plan` reports a planted
+violation; the pulumi-policy wrappers carry the same rules."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from conftest import STACKS, project, run_stack
+from raystack.policy.rules import RULES, Res, check_all
+from raystack.testing.values import restore_ints
+
+RESTRICTED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True,
+              "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def pod(image: str = "rayproject/ray:2.55.0-py311", sc: dict | None = None, limits: bool = True) -> dict:
+    c = {"name": "ray", "image": image, "securityContext": RESTRICTED if sc is None else sc}
+    if limits:
+        c["resources"] = {"limits": {"cpu": "1", "memory": "1Gi"}}
+    return {"spec": {"containers": [c], "nodeSelector": {"raystack.io/pool": "system"}}}
+
+
+def raycluster(**over) -> Res:
+    spec = {"headGroupSpec": {"serviceType": "ClusterIP", "template": pod()},
+            "workerGroupSpecs": [{"groupName": "g", "template": pod()}],
+            "authOptions": {"mode": "token", "secretName": "rc-ray-token"},
+            "enableInTreeAutoscaling": True, "autoscalerOptions": {"securityContext": RESTRICTED}}
+    spec.update(over)
+    return Res("kubernetes:ray.io/v1:RayCluster", "rc", {"metadata": {"name": "rc", "namespace": "ray"}, "spec": spec})
+
+
+def rayjob(head: dict | None = None, submitter: dict | None = None) -> Res:
+    cluster = raycluster().props["spec"]
+    if head is not None:
+        cluster = {**cluster, "headGroupSpec": {"template": head}}
+    spec = {"entrypoint": "python x.py", "rayClusterSpec": cluster, "submitterPodTemplate": submitter or pod()}
+    return Res("kubernetes:ray.io/v1:RayJob", "j", {"metadata": {"name": "j", "namespace": "ray"}, "spec": spec})
+
+
+def node_group(ami="AL2023_x86_64_NVIDIA", taints=None, min_size=0, env="dev", capacity="ON_DEMAND", pool="l4"):
+    return Res("aws:eks/nodeGroup:NodeGroup", "ng", {
+        "amiType": ami, "capacityType": capacity, "labels": {"raystack.io/pool": pool},
+        "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}] if taints is None else taints,
+        "scalingConfig": {"minSize": min_size, "maxSize": 2}, "tags": {"raystack.io/environment": env}})
+
+
+def launch_template(tokens="required", hops=1.0, encrypted="true"):
+    return Res("aws:ec2/launchTemplate:LaunchTemplate", "lt", {
+        "metadataOptions": {"httpTokens": tokens, "httpPutResponseHopLimit": hops},
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": encrypted}}]})
+
+
+def eks(public=True, cidrs=("10.0.0.0/8",), env="prod"):
+    return Res("aws:eks/cluster:Cluster", "eks", {"vpcConfig": {"endpointPublicAccess": public,
+                                                                "publicAccessCidrs": list(cidrs)},
+                                                  "tags": {"raystack.io/environment": env}})
+
+
+def iam(actions, resources):
+    return Res("aws:iam/rolePolicy:RolePolicy", "p", {"policy": json.dumps(
+        {"Statement": [{"Sid": "S", "Effect": "Allow", "Action": actions, "Resource": resources}]})})
+
+
+def service(type_="LoadBalancer", ranges=None):
+    spec = {"type": type_, "selector": {"ray.io/node-type": "head"}}
+    if ranges:
+        spec["loadBalancerSourceRanges"] = ranges
+    return Res("kubernetes:core/v1:Service", "svc", {"spec": spec})
+
+
+def namespace(level="restricted", name="ray"):
+    return Res("kubernetes:core/v1:Namespace", name, {"metadata": {"name": name, "labels": {
+        "pod-security.kubernetes.io/enforce": level}}})
+
+
+def netpol(ns="ray"):
+    return Res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "np", {"metadata": {"name": "x", "namespace": ns}})
+
+
+# rule -> (resources that break it, resources that keep it)
+FIXTURES: dict[str, tuple[list[Res], list[Res]]] = {
+    "ray-head-not-exposed": ([service()], [service(ranges=["10.0.0.0/16"]), service("ClusterIP"), raycluster()]),
+    "ray-token-auth": ([raycluster(authOptions={"mode": "disabled"})], [raycluster()]),
+    "ray-pods-restricted": ([rayjob(submitter=pod(sc={"runAsNonRoot": True}))], [rayjob()]),
+    "ray-pods-have-limits": ([rayjob(head=pod(limits=False))], [rayjob()]),
+    "ray-images-pinned": ([rayjob(head=pod(image="rayproject/ray"))],
+                          [rayjob(head=pod(image="registry.example.com:5000/ray@sha256:" + "a" * 64))]),
+    "gpu-pools-tainted": ([node_group(taints=[])], [node_group(), node_group(ami="AL2023_x86_64_STANDARD", taints=[])]),
+    "gpu-pools-scale-to-zero": ([node_group(min_size=1)], [node_group(), node_group(min_size=1, env="prod")]),
+    "imdsv2-hop-limit-1": ([launch_template(hops=2.0)], [launch_template()]),
+    "volumes-encrypted": ([launch_template(encrypted="false")], [launch_template()]),
+    "api-endpoint-not-open": ([eks(cidrs=["0.0.0.0/0"])], [eks(), eks(cidrs=["0.0.0.0/0"], env="dev")]),
+    "iam-no-wildcards": ([iam(["s3:GetObject"], "*")], [iam(["s3:GetObject"], ["arn:aws:s3:::b/*"])]),
+    "node-role-narrow": ([Res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a",
+                              {"policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"})],
+                         [Res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a",
+                              {"policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"})]),
+    "ray-namespaces-isolated": ([raycluster(), namespace("baseline"), netpol()],
+                                [raycluster(), namespace(), netpol()]),
+    "ray-head-not-on-spot": ([raycluster(), node_group(capacity="SPOT", pool="system")],
+                             [raycluster(), node_group(capacity="SPOT")]),
+}
+
+
+def violated(resources: list[Res]) -> set[str]:
+    return {rule.name for rule, _, _ in check_all(resources)}
+
+
+def test_the_pack_has_at_least_twelve_rules_each_with_fixtures():
+    assert len(RULES) >= 12
+    assert set(FIXTURES) == {r.name for r in RULES}
+
+
+@pytest.mark.parametrize("rule", sorted(FIXTURES))
+def test_each_rule_fails_its_failing_fixture_and_passes_its_passing_one(rule):
+    failing, passing = FIXTURES[rule]
+    assert rule in violated(failing), f"{rule} did not catch {failing}"
+    assert rule not in violated(passing), f"{rule} flagged {[(r.name, m) for x, r, m in check_all(passing)]}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_shipped_stack_passes_the_pack(stack):
+    rec = run_stack(stack)
+    found = [(rule.name, r.name if r else None, m) for rule, r, m in check_all(
+        [Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom])]
+    assert not found, f"{stack}: {found}"
+
+
+def test_raystack_plan_reports_a_planted_violation():
+    from raystack.preview.report import run_policies
+
+    rec = copy.deepcopy(run_stack("dev"))
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    rc.inputs["spec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]["image"] = "rayproject/ray:latest"
+    findings, what = run_policies(rec)
+    lines = [f.line() for f in findings]
+    assert any("ray-images-pinned" in ln and rc.urn in ln and "rayproject/ray:latest" in ln for ln in lines), lines
+    assert all(f.severity == "error" for f in findings)
+    assert f"{len(RULES)} policy rules" in what
+
+
+def test_the_pulumi_policy_pack_carries_the_same_rules():
+    from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+    from raystack.policy.pack import policies
+
+    pols = {p.name: p for p in policies()}
+    assert set(pols) == {r.name for r in RULES}
+    for rule in RULES:
+        p = pols[rule.name]
+        assert isinstance(p, StackValidationPolicy if rule.types is None else ResourceValidationPolicy)
+    # A resource policy, called as the engine calls it, reports what the rule finds.
+    reported: list[str] = []
+
+    class Args:
+        resource_type = "aws:ec2/launchTemplate:LaunchTemplate"
+        name = "lt"
+        props = launch_template(tokens="optional").props
+    pols["imdsv2-hop-limit-1"].validate(Args(), lambda message, urn: reported.append(message))
+    assert reported and "IMDSv2" in reported[0]
+
+
+def test_the_policies_directory_is_a_python_policy_pack():
+    import py_compile
+
+    import yaml
+
+    root = project().root / "policies"
+    meta = yaml.safe_load((root / "PulumiPolicy.yaml").read_text())
+    assert meta["runtime"]["name"] == "python"
+    py_compile.compile(str(root / "__main__.py"), doraise=True)
+    reqs = (root / "requirements.txt").read_text()
+    assert "pulumi-policy" in reqs and "-e .." in reqs, "the pack installs the rules it wraps"
