@@ -173,3 +173,18 @@ def test_the_policies_directory_is_a_python_policy_pack():
     py_compile.compile(str(root / "__main__.py"), doraise=True)
     reqs = (root / "requirements.txt").read_text()
     assert "pulumi-policy" in reqs and "-e .." in reqs, "the pack installs the rules it wraps"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_stack_exposes_ray_and_every_launch_template_is_hardened(stack):
+    rec = run_stack(stack)
+    assert not rec.of_type("kubernetes:networking.k8s.io/v1:Ingress"), stack
+    for s in rec.of_type("kubernetes:core/v1:Service"):
+        assert s.inputs.get("spec", {}).get("type", "ClusterIP") == "ClusterIP", s.urn
+    for r in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
+        assert r.inputs["spec"]["headGroupSpec"]["serviceType"] == "ClusterIP", r.urn
+        assert r.inputs["spec"]["authOptions"]["mode"] == "token", r.urn
+    for lt in rec.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        md = lt.inputs["metadataOptions"]
+        assert md["httpTokens"] == "required" and md["httpPutResponseHopLimit"] == 1, lt.urn
+        assert all(m["ebs"]["encrypted"] == "true" for m in lt.inputs["blockDeviceMappings"]), lt.urn
