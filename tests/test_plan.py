@@ -344,3 +344,51 @@ def test_a_planted_violation_in_a_rayjob_is_reported():
     lines = [f.line() for f in report.findings if f.severity == "error"]
     assert any(job.urn in ln and "spec.entrypiont: unknown field" in ln for ln in lines), lines
     assert any(job.urn in ln and "GPU=2" in ln for ln in lines), lines
+
+
+def test_out_owns_its_directory_prunes_a_removed_clusters_files_and_ignores_autoscaler_replicas(tmp_path, capsys):
+    """Issue 13: `--out` run twice removes what a deleted cluster left (Argo CD would keep deploying
+    it), leaves files it did not write alone, and every rendered object is deployed by an
+    Application whose RayClusters ignore the replicas the Ray autoscaler owns."""
+    proj = _project_copy(tmp_path)
+    out = tmp_path / "gitops" / "serving"
+    out.mkdir(parents=True)
+    (out / "README.md").write_text("the team's own notes\n")
+    args = ["plan", "--project-dir", str(proj), "--stack", "serving", "--out", str(out),
+            "--repo-url", "https://git.example.com/ml/platform.git", "--repo-path", "gitops/serving"]
+    rc = cli.main(args)
+    _, err = capsys.readouterr()
+    assert rc == 0, err
+    first = {p.name for p in out.iterdir()}
+    assert {"raycluster.ml.eval.yaml", "rayservice.serving.llm.yaml", "README.md"} <= first
+    docs = {p.name: yaml.safe_load(p.read_text()) for p in out.glob("*.yaml")}
+    apps = {d["metadata"]["name"]: d for d in docs.values() if d["kind"] == "Application"}
+    included = set()
+    for app in apps.values():
+        include = app["spec"]["source"].get("directory", {}).get("include")
+        if include:
+            assert app["spec"]["source"]["repoURL"] == "https://git.example.com/ml/platform.git"
+            included |= set(include.strip("{}").split(","))
+    objects = {n for n, d in docs.items() if d["kind"] != "Application"}
+    assert objects == included, f"not deployed by any Application: {objects - included}"
+    ray_app = apps["serving-ray"]["spec"]
+    assert {"group": "ray.io", "kind": "RayCluster",
+            "jqPathExpressions": [".spec.workerGroupSpecs[].replicas", ".spec.workerGroupSpecs[].scaleStrategy"]} \
+        in ray_app["ignoreDifferences"]
+    assert "RespectIgnoreDifferences=true" in ray_app["syncPolicy"]["syncOptions"]
+
+    # The eval RayCluster and the RayCronJob that submits to it are removed from the stack.
+    f = proj / "stacks" / "Pulumi.serving.yaml"
+    doc = yaml.safe_load(f.read_text())
+    doc["config"]["raystack:rayClusters"] = []
+    del doc["config"]["raystack:rayCronJobs"]
+    f.write_text("# yaml-language-server: $schema=../schema/raystack-stack.schema.json\n" + yaml.safe_dump(doc))
+    rc = cli.main(args)
+    _, err = capsys.readouterr()
+    assert rc == 0, err
+    second = {p.name for p in out.iterdir()}
+    assert "raycluster.ml.eval.yaml" not in second and "raycronjob.ml.nightly-eval.yaml" not in second
+    assert "networkpolicy.ml.eval-ingress.yaml" not in second
+    assert "README.md" in second, "a file --out did not write is left alone"
+    assert "rayservice.serving.llm.yaml" in second
+    assert "pruned" in err and "raycluster.ml.eval.yaml" in err

@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
                       "Applications for the Helm charts and CRDs")
     plan.add_argument("--graph", type=Path, default=None, metavar="FILE",
                       help="write the dependency graph as Mermaid to FILE")
+    plan.add_argument("--repo-url", default=None, metavar="URL",
+                      help="with --out: the Git repository Argo CD reads the rendered files from (default: the "
+                           "out directory's git remote origin)")
+    plan.add_argument("--repo-path", default=None, metavar="PATH",
+                      help="with --out: the rendered directory's path in that repository (default: its path "
+                           "in the git work tree)")
     plan.add_argument("--crd-dir", type=Path, default=None, metavar="DIR",
                       help="directory holding the KubeRay CRDs (ray.io_rayclusters.yaml); default: the cache, "
                       "../shared/kuberay/crds, or a download of the pinned tag")
@@ -180,7 +186,20 @@ def plan_command(args: argparse.Namespace) -> int:
     if args.out is not None:
         files, file_findings = argocd.gitops_files(recording, project.name, args.stack)
         report.findings.extend(file_findings)
-        argocd.write_files(args.out, files)
+        repo = args.repo_url or _git(args.out, "remote", "get-url", "origin")
+        top = _git(args.out, "rev-parse", "--show-toplevel")
+        path = args.repo_path or (str(args.out.resolve().relative_to(Path(top).resolve()))
+                                  if top and args.out.resolve().is_relative_to(Path(top).resolve()) else None)
+        if repo and path:
+            files.update(argocd.object_applications(files, project.name, args.stack, repo, path))
+        else:
+            report.findings.append(issue("warning", "gitops", "--out", "repo",
+                                         "no Application deploys the rendered objects: pass --repo-url and "
+                                         "--repo-path (the Git repository and the directory --out is in there)"))
+        _written, pruned = argocd.write_files(args.out, files, args.stack)
+        for p in pruned:
+            report.findings.append(issue("warning", "gitops", str(p), "file",
+                                         "pruned: written by an earlier --out of this stack, gone from the plan"))
     if args.graph is not None:
         args.graph.parent.mkdir(parents=True, exist_ok=True)
         args.graph.write_text(mermaid.mermaid(recording, project.name, args.stack))
@@ -194,6 +213,20 @@ def plan_command(args: argparse.Namespace) -> int:
     for f in report.findings:
         print(f.line(), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def _git(where: Path, *args: str) -> str | None:
+    """A git command's output run at ``where`` (or its nearest existing parent); None if it fails."""
+    import subprocess
+
+    d = where.resolve()
+    while not d.exists() and d != d.parent:
+        d = d.parent
+    try:
+        out = subprocess.run(["git", "-C", str(d), *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def _config_error_in(e: BaseException) -> Any:

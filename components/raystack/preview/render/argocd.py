@@ -124,14 +124,62 @@ def object_filename(obj: dict[str, Any]) -> str:
     return ".".join(parts) + ".yaml"
 
 
-def write_files(out_dir: Path, files: dict[str, dict[str, Any]]) -> list[Path]:
+#: RayCluster fields the Ray autoscaler owns: Argo CD must neither report nor reset them.
+AUTOSCALER_OWNED = {"group": "ray.io", "kind": "RayCluster",
+                    "jqPathExpressions": [".spec.workerGroupSpecs[].replicas",
+                                          ".spec.workerGroupSpecs[].scaleStrategy"]}
+
+
+def object_applications(files: dict[str, dict[str, Any]], project: str, stack: str, repo_url: str,
+                        path: str) -> dict[str, dict[str, Any]]:
+    """Two Applications for the rendered objects, so every one is deployed by some Application:
+    the namespaces (before the charts, which install into them) and the rest (after the operator),
+    with the autoscaler-owned replicas ignored and left alone on sync (RespectIgnoreDifferences)."""
+    rendered = sorted(n for n, o in files.items() if o.get("kind") != "Application")
+    namespaces = [n for n in rendered if files[n]["kind"] == "Namespace"]
+    rest = [n for n in rendered if files[n]["kind"] != "Namespace"]
+    out = {}
+    for suffix, names, wave, sync in (
+            ("namespaces", namespaces, WAVE_NAMESPACES, ["ServerSideApply=true"]),
+            ("ray", rest, WAVE_WORKLOADS, ["ServerSideApply=true", "RespectIgnoreDifferences=true"])):
+        if not names:
+            continue
+        source = {"repoURL": repo_url, "path": path, "targetRevision": "HEAD",
+                  "directory": {"include": "{" + ",".join(names) + "}"}}
+        app = _application(f"{stack}-{suffix}", project, stack, source, "default", wave, sync)
+        if suffix == "ray":
+            app["spec"]["ignoreDifferences"] = [dict(AUTOSCALER_OWNED)]
+        out[object_filename(app)] = app
+    return out
+
+
+def manifest_name(stack: str) -> str:
+    """The file in which ``--out`` lists what it wrote for a stack (what it may prune next time)."""
+    return f".raystack-out.{stack}.json"
+
+
+def write_files(out_dir: Path, files: dict[str, dict[str, Any]], stack: str = "") -> tuple[list[Path], list[Path]]:
+    """Write the files and prune those this stack's previous run wrote and this one does not (a
+    deleted cluster's); files raystack did not write are never touched. (written, pruned)."""
     import yaml
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = out_dir / manifest_name(stack)
+    try:
+        previous = set(json.loads(manifest.read_text()).get("files", []))
+    except (OSError, ValueError):
+        previous = set()
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     written = []
     for name, obj in sorted(files.items()):
         p = out_dir / name
         p.write_text(yaml.dump(obj, Dumper=dumper, sort_keys=False, default_flow_style=False))
         written.append(p)
-    return written
+    pruned = []
+    for name in sorted(previous - set(files)):
+        p = out_dir / name
+        if p.parent == out_dir and p.is_file():  # only plain names this stack wrote into this directory
+            p.unlink()
+            pruned.append(p)
+    manifest.write_text(json.dumps({"stack": stack, "files": sorted(files)}, indent=1) + "\n")
+    return written, pruned
