@@ -1,0 +1,83 @@
+"""The GitHub workflows (issue 13): they parse; pull requests run the README's commands, plan every
+stack offline and `pulumi preview` every stack in stacks/ through pulumi/actions, commenting on
+the pull request; merges to main `pulumi up` dev, staging, then prod behind an environment; a
+nightly drift check; credentials by OIDC, never long-lived keys."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import STACKS
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def load(name: str) -> dict:
+    doc = yaml.safe_load((WORKFLOWS / name).read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as true
+    return doc
+
+
+def steps(doc: dict) -> list[dict]:
+    return [s for job in doc["jobs"].values() for s in job.get("steps", [])]
+
+
+def uses(doc: dict, action: str) -> list[dict]:
+    return [s for s in steps(doc) if str(s.get("uses", "")).startswith(action + "@")]
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "up.yml", "drift.yml"])
+def test_each_workflow_parses_and_uses_oidc_never_keys(name):
+    text = (WORKFLOWS / name).read_text()
+    doc = load(name)
+    assert doc["jobs"] and doc["on"], name
+    for secret in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_ACCESS_TOKEN"):
+        assert secret not in text, f"{name}: long-lived credential {secret}"
+    for s in uses(doc, "aws-actions/configure-aws-credentials"):
+        assert "role-to-assume" in s["with"] and "aws-access-key-id" not in s["with"], name
+    perms = [doc.get("permissions", {})] + [j.get("permissions", {}) for j in doc["jobs"].values()]
+    if uses(doc, "pulumi/actions"):
+        assert uses(doc, "pulumi/auth-actions"), f"{name}: Pulumi Cloud token by OIDC"
+        assert any(p.get("id-token") == "write" for p in perms), f"{name}: OIDC needs id-token: write"
+
+
+def test_pull_requests_run_the_readme_commands_and_preview_every_stack_with_a_comment():
+    doc = load("pull-request.yml")
+    assert "pull_request" in doc["on"]
+    readme = (ROOT / "README.md").read_text()
+    install, test = re.search(r"```bash\n(python3 -m venv .*)\n(python -m pytest)\n```", readme).groups()
+    runs = " && ".join(s.get("run", "") for s in doc["jobs"]["test"]["steps"])
+    assert "pip install -e '.[dev]'" in install and "pip install -e '.[dev]'" in runs
+    assert test in runs and "ruff check" in runs and "mypy" in runs
+    assert doc["jobs"]["plan"]["strategy"]["matrix"]["stack"] == STACKS
+    previewed = [m["stack"] for m in doc["jobs"]["preview"]["strategy"]["matrix"]["include"]]
+    assert previewed == STACKS, "every stack in stacks/ is previewed"
+    (preview,) = uses(doc, "pulumi/actions")
+    assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
+    assert preview["with"]["policyPacks"] == "policies" and (ROOT / "policies" / "PulumiPolicy.yaml").exists()
+    assert preview["with"]["stack-name"].endswith("/raystack/${{ matrix.stack }}")
+
+
+def test_merges_apply_dev_then_staging_then_prod_behind_an_environment():
+    doc = load("deploy.yml")
+    assert doc["on"]["push"]["branches"] == ["main"]
+    jobs = doc["jobs"]
+    assert [jobs[j]["with"]["stack"] for j in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
+    assert jobs["staging"]["needs"] == "dev" and jobs["prod"]["needs"] == "staging"
+    assert jobs["prod"]["with"]["environment"] == "production"
+    up = load("up.yml")
+    assert up["jobs"]["up"]["environment"] == "${{ inputs.environment }}"
+    (action,) = uses(up, "pulumi/actions")
+    assert action["with"]["command"] == "up" and action["with"]["policyPacks"] == "policies"
+
+
+def test_a_nightly_drift_check_refreshes_and_expects_no_changes():
+    doc = load("drift.yml")
+    assert doc["on"]["schedule"][0]["cron"]
+    (action,) = uses(doc, "pulumi/actions")
+    assert action["with"]["refresh"] is True and action["with"]["expect-no-changes"] is True
+    assert set(doc["jobs"]["drift"]["strategy"]["matrix"]["stack"]) == {"dev", "staging", "prod"}
