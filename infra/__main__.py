@@ -11,3 +11,6 @@ pulumi.export("ray_clusters", platform.ray_clusters)
 pulumi.export("node_pools", platform.node_pools)
 pulumi.export("ray_workloads", platform.ray_workloads)
 pulumi.export("ray_auth_tokens", platform.ray_auth_tokens)  # a secret: pulumi stack output --show-secrets
+# What a team's stack needs (examples/team-stack): the head pool and the operator's namespace.
+pulumi.export("system_pool", platform.system_pool)
+pulumi.export("kuberay_namespace", platform.kuberay_namespace)

@@ -50,6 +50,11 @@ class RayPlatform(pulumi.ComponentResource):
     """Name and namespace of every RayCluster."""
     node_pools: pulumi.Output[list[PoolDescriptor]]
     """Every pool worker groups may bind to (pass to RayCluster in a team's stack)."""
+    system_pool: pulumi.Output[PoolDescriptor]
+    """The pool Ray heads run on by default (the system pool; with an existing cluster, the first
+    head's): a team stack's RayClusters take it as head_pool."""
+    kuberay_namespace: pulumi.Output[str]
+    """The KubeRay operator's namespace (a team stack's RayClusters admit it in their NetworkPolicy)."""
     ray_auth_tokens: pulumi.Output[dict[str, str]]
     """The Ray auth token of every cluster by "<namespace>/<name>" (RayClusters, and the clusters of
     RayJobs, RayServices and RayCronJobs), a secret: `pulumi stack output --show-secrets`."""
@@ -100,6 +105,9 @@ class RayPlatform(pulumi.ComponentResource):
              **endpoints(w.kind, w.name, w.namespace, w.target),
              **({"job_id": w.manifest["spec"]["jobId"]} if w.kind == "RayJob" else {})}
             for w in platform.every_workload])
+        head_pool = platform.system_facts or next((rc.head_pool for rc in platform.ray_clusters), None)
+        self.system_pool = pulumi.Output.from_input(head_pool.to_descriptor() if head_pool else {})  # type: ignore[arg-type]
+        self.kuberay_namespace = pulumi.Output.from_input(platform.kuberay.namespace)
         self.node_pools = pulumi.Output.from_input(
             [p.to_descriptor() for p in platform.pools.values()])  # type: ignore[misc]
         self.register_outputs({
@@ -109,6 +117,8 @@ class RayPlatform(pulumi.ComponentResource):
             "node_pools": self.node_pools,
             "ray_workloads": self.ray_workloads,
             "ray_auth_tokens": self.ray_auth_tokens,
+            "system_pool": self.system_pool,
+            "kuberay_namespace": self.kuberay_namespace,
         })
 
     def _device_plugins(self, name: str, platform: Platform,

@@ -79,9 +79,11 @@ class PoolFacts:
 
     @staticmethod
     def from_descriptor(d: dict[str, Any]) -> PoolFacts:
-        """From a ``PoolDescriptor`` (already checked against its type by ``spec.coerce``)."""
+        """From a ``PoolDescriptor``. Numbers that crossed the Pulumi engine (a StackReference's
+        outputs, a multi-language caller) arrive as floats: whole ones become ints again."""
         known = {f for f in PoolFacts.__dataclass_fields__}
-        kwargs = {k: v for k, v in d.items() if k in known}
+        kwargs: dict[str, Any] = {k: int(v) if isinstance(v, float) and v.is_integer() and k != "price_usd_hour"
+                                  else v for k, v in d.items() if k in known}
         kwargs["taints"] = tuple(Taint(t["key"], t.get("value") or "", t["effect"]) for t in d.get("taints", ()))
         kwargs.setdefault("accelerator_resource", None)
         kwargs.setdefault("ray_accelerator_resource", None)

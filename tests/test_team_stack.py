@@ -1,0 +1,48 @@
+"""examples/team-stack (issue 13): a separate Pulumi project on the platform's exports. The platform
+stack (prod) runs under the mock engine first; its real exports become what the team stack's
+StackReference reads; the team stack then registers its namespace, a ResourceQuota with a GPU
+cap, and a RayCluster and RayJob bound to a platform pool by name."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import ROOT, run_stack
+from raystack import testing
+from raystack.testing import mocks
+
+TEAM = ROOT / "examples" / "team-stack"
+
+
+@pytest.fixture
+def platform_exports(monkeypatch):
+    outputs = copy.deepcopy(run_stack("prod").outputs)
+    assert {"cluster_name", "kubeconfig", "node_pools", "system_pool", "kuberay_namespace"} <= set(outputs)
+    assert outputs["kubeconfig"] == testing.SECRET_PLACEHOLDER, "the platform exports its kubeconfig as a secret"
+    outputs["kubeconfig"] = "apiVersion: v1\nkind: Config\n"  # the value a real StackReference would hand over
+    monkeypatch.setitem(mocks.LIVE_STACK_OUTPUTS, "acme/raystack/prod", outputs)
+    return outputs
+
+
+def test_the_team_stack_builds_on_the_platforms_exports(platform_exports):
+    rec = testing.run_stack(TEAM, "ml")
+    (ref,) = [r for r in rec.reads if r[0] == "pulumi:pulumi:StackReference"]
+    assert ref[2] == "acme/raystack/prod"
+    (quota,) = rec.of_type("kubernetes:core/v1:ResourceQuota")
+    assert quota.inputs["spec"]["hard"]["requests.nvidia.com/gpu"] == "8", quota.urn
+    (ns,) = rec.of_type("kubernetes:core/v1:Namespace")
+    assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    pool = next(p for p in platform_exports["node_pools"] if p["name"] == "l40s-x4")
+    (group,) = rc.inputs["spec"]["workerGroupSpecs"]
+    assert group["template"]["spec"]["nodeSelector"] == pool["node_selector"], rc.urn
+    assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"} in \
+        group["template"]["spec"]["tolerations"]
+    assert group["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert quota.urn in rc.dependencies and ns.urn in rc.dependencies, rc.urn
+    assert rec.of_type("kubernetes:ray.io/v1:RayJob"), "the team's RayJob"
+    assocs = rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert {a.inputs["clusterName"] for a in assocs} == {platform_exports["cluster_name"]}
+    policies = {r.inputs["metadata"]["namespace"] for r in rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
+    assert policies == {"ml"}
