@@ -165,3 +165,35 @@ def test_pool_output_carries_the_facts_a_worker_group_needs():
         assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"} in facts["taints"], urn
         assert facts["allocatable_cpu_millis"] == catalog.lookup("g6e.12xlarge").allocatable_cpu_millis, urn
     return pulumi.Output.all(pool.urn, pool.pool).apply(check)
+
+
+def test_a_pool_feeds_a_raycluster_in_the_same_program_through_its_descriptor():
+    """Issue 13: a RayCluster is resolved before it registers anything, so it takes plain pool
+    descriptors: GpuNodePool.descriptor works; its Output (``pool``) is refused with what to pass."""
+    from raystack import ConfigError, RayCluster, resolve
+
+    system = resolve({"clusterName": "unit", "apiIngressCidrs": ["10.0.0.0/16"]}).system_pool
+    assert system is not None
+    head = system.facts.to_descriptor()
+
+    def program():
+        pool = GpuNodePool("l4", {"pool": {"name": "l4", "instance_type": "g6.xlarge"}, "cluster_name": "unit",
+                                  "node_role_arn": "arn", "subnet_ids": ["s"]})
+        RayCluster("rc", {"cluster": {"name": "rc", "worker_groups": [{"name": "g", "pool": "l4"}]},
+                          "pools": [pool.descriptor], "head_pool": head})
+
+    rec = testing.run(program, {})
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    assert rc.inputs["spec"]["workerGroupSpecs"][0]["template"]["spec"]["nodeSelector"] == {"raystack.io/pool": "l4"}
+
+    def wrong():
+        pool = GpuNodePool("l4", {"pool": {"name": "l4", "instance_type": "g6.xlarge"}, "cluster_name": "unit",
+                                  "node_role_arn": "arn", "subnet_ids": ["s"]})
+        RayCluster("rc", {"cluster": {"name": "rc", "worker_groups": [{"name": "g", "pool": "l4"}]},
+                          "pools": [pool.pool], "head_pool": head})
+
+    rec = testing.Recording()
+    with pytest.raises(ConfigError) as err:
+        testing.run(wrong, {}, recording=rec)
+    assert [f.key for f in err.value.findings] == ["pools[0]"] and "GpuNodePool.descriptor" in str(err.value)
+    assert not rec.of_type("kubernetes:ray.io/v1:RayCluster")

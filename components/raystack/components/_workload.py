@@ -20,12 +20,28 @@ from ..model.workloads import resolve_workload
 W = TypeVar("W", bound="RayWorkload")
 
 
+def plain_pools(args: Mapping[str, Any]) -> tuple[dict[str, PoolFacts], PoolFacts]:
+    """``pools`` and ``head_pool`` of a component's args as PoolFacts; an Output among them is
+    refused with what to pass instead (the component is resolved before it registers anything)."""
+    problems = [Finding(f"pools[{i}]", "(an Output)", "pass a plain PoolDescriptor: GpuNodePool.descriptor in "
+                                                     "the same program; with a StackReference, declare the "
+                                                     "component inside .apply (see examples/team-stack)")
+                for i, p in enumerate(args["pools"]) if isinstance(p, pulumi.Output)]
+    if isinstance(args["pools"], pulumi.Output):
+        problems.append(Finding("pools", "(an Output)", "pass a list of plain PoolDescriptors (see examples/team-stack)"))
+    if isinstance(args["head_pool"], pulumi.Output):
+        problems.append(Finding("head_pool", "(an Output)", "pass a plain PoolDescriptor (see examples/team-stack)"))
+    if problems:
+        raise ConfigError(problems)
+    return ({p["name"]: PoolFacts.from_descriptor(dict(p)) for p in args["pools"]},
+            PoolFacts.from_descriptor(dict(args["head_pool"])))
+
+
 def plan_standalone(kind: str, spec_arg: str, args: Mapping[str, Any]) -> RayWorkloadPlan:
     """A component's args -> its plan, or ConfigError naming ``<spec_arg>.<key>``; nothing is
     registered before this returns."""
-    plan = resolve_workload(kind, dict(args[spec_arg]),
-                            {p["name"]: PoolFacts.from_descriptor(dict(p)) for p in args["pools"]},
-                            PoolFacts.from_descriptor(dict(args["head_pool"])), args.get("ray_version"),
+    pools, head_pool = plain_pools(args)
+    plan = resolve_workload(kind, dict(args[spec_arg]), pools, head_pool, args.get("ray_version"),
                             args.get("operator_namespace"), spec_arg)
     identity = plan.cluster.identity if plan.cluster else None
     if identity is not None and identity.pod_identity and args.get("eks_cluster_name") is None:

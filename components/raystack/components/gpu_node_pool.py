@@ -61,7 +61,9 @@ class GpuNodePool(pulumi.ComponentResource):
     node_group_name: pulumi.Output[str]
     """The EKS node group's name."""
     pool: pulumi.Output[PoolDescriptor]
-    """What a Ray worker group binds to (pass it to RayCluster's ``pools``)."""
+    """What a Ray worker group binds to, as a stack output (other stacks read it). In the same
+    program, pass the plain ``descriptor`` to RayCluster's ``pools``: a RayCluster is resolved
+    before anything is registered, so it takes values, not Outputs."""
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None):
         a = defaults.fill(GpuNodePoolArgs, args)
@@ -107,6 +109,8 @@ class GpuNodePool(pulumi.ComponentResource):
                                            "subnets' availability zones to pick its subnet")])
             subnets = pulumi.Output.all(subnets, azs).apply(lambda s: subnets_in_az(s[0], s[1], pool))
         self.facts = pool.facts
+        #: The pool's PoolDescriptor as a plain value, for RayCluster's ``pools`` in this program.
+        self.descriptor: PoolDescriptor = pool.facts.to_descriptor()  # type: ignore[assignment]
         self.node_group = managed_node_group(
             f"{name}-ng", pool, parent=self, launch_template_name=name,
             cluster_name=a.get("cluster") or a["cluster_name"],  # the Output orders it after the cluster

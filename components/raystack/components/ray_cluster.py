@@ -14,13 +14,12 @@ import pulumi_kubernetes as k8s
 from typing_extensions import NotRequired
 
 from ..model import defaults
-from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
 from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
 from ..ray.raycluster import with_live_replicas
 from ..spec.types import PoolDescriptor, RayClusterSpec
-from ._workload import register_identity, register_network_policy, register_token
+from ._workload import plain_pools, register_identity, register_network_policy, register_token
 
 
 class RayClusterArgs(TypedDict):
@@ -55,8 +54,8 @@ class RayCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         a = defaults.fill(RayClusterArgs, args)
-        pools = {p["name"]: PoolFacts.from_descriptor(dict(p)) for p in a["pools"]}
-        plan = resolve_ray_cluster(dict(args["cluster"]), pools, PoolFacts.from_descriptor(dict(a["head_pool"])),
+        pools, head_pool = plain_pools(a)
+        plan = resolve_ray_cluster(dict(args["cluster"]), pools, head_pool,
                                    a["ray_version"], a["operator_namespace"])  # raises before registering
         if plan.identity is not None and plan.identity.pod_identity and a.get("eks_cluster_name") is None:
             raise ConfigError([Finding("cluster.serviceAccount.podIdentity", "(set)",
