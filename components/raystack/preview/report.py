@@ -195,6 +195,19 @@ class Report:
         return out
 
     @property
+    def pool_descriptors(self) -> dict[str, dict[str, Any]]:
+        """Every pool's PoolDescriptor in the multi-language schema's spelling (camelCase), by name,
+        the system pool included: what a YAML or TypeScript program passes to RayCluster's pools
+        and headPool."""
+        from ..spec.coerce import to_camel
+
+        p = self.platform
+        if p is None:
+            return {}
+        pools = ([p.system_facts] if p.system_facts is not None else []) + list(p.pools.values())
+        return {f.name: {to_camel(k): v for k, v in f.to_descriptor().items()} for f in pools}
+
+    @property
     def api_access(self) -> str:
         """Who can reach the Kubernetes API of a cluster this stack creates (where `pulumi up` must run)."""
         p = self.platform
@@ -224,6 +237,7 @@ class Report:
             "pools": self.pools,
             "rayClusters": self.clusters,
             "rayWorkloads": self.workloads,
+            "poolDescriptors": self.pool_descriptors,
             "cost": self.cost,
             "checks": self.checks,
             "validation": [f.to_json() for f in self.findings],
