@@ -24,7 +24,7 @@ JOB_DEADLINE_SECONDS = 1500
 WAIT_SECONDS = 1800
 
 SCRIPT = """\
-import json, os, shutil, subprocess, sys
+import json, os, shutil, subprocess, sys, time
 
 import ray
 
@@ -42,12 +42,16 @@ def probe(resource, command):
             "listed": listed[-2000:]}
 
 
-failed = []
+# Every probe at once: groups scale up from zero side by side, each within its own timeout.
+started = time.monotonic()
+refs = []
 for c in checks:
     demand = {"num_gpus": 1} if c["resource"] == "GPU" else {"resources": {c["resource"]: 1}}
-    ref = probe.options(label_selector={c["label"]: c["group"]}, **demand).remote(c["resource"], c["command"])
+    refs.append(probe.options(label_selector={c["label"]: c["group"]}, **demand).remote(c["resource"], c["command"]))
+failed = []
+for c, ref in zip(checks, refs):
     try:
-        got = ray.get(ref, timeout=c["timeout"])
+        got = ray.get(ref, timeout=max(1.0, started + c["timeout"] - time.monotonic()))
     except Exception as e:
         print(json.dumps({"group": c["group"], "error": repr(e)}))
         failed.append(c["group"])
