@@ -69,6 +69,8 @@ def sdk_module(type_token: str) -> str | None:
         if group in known:
             return f"pulumi_kubernetes.{known[group]}.{version}"
         return "pulumi_kubernetes.apiextensions"  # custom resources (ray.io) are CustomResource
+    if pkg == "random":  # the Ray auth tokens (RandomPassword)
+        return "pulumi_random"
     return None
 
 FLOOR = "import importlib, json, sys\nfor m in json.load(open(sys.argv[1]))['modules']: importlib.import_module(m)\n"
