@@ -252,10 +252,13 @@ def test_allow_from_opens_only_the_listed_ports_to_the_listed_clients():
     rec = run_with("dev", **{"raystack:rayClusters": clusters})
     (np,) = rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
     rules = np.inputs["spec"]["ingress"]
-    assert rules[2] == {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+    # 0: the cluster's own pods, 1: the operator, 2: the namespace's RayJob submitters on 8265.
+    assert rules[2] == {"from": [{"podSelector": {"matchLabels": {"ray.io/originated-from-crd": "RayJob"}}}],
+                        "ports": [{"protocol": "TCP", "port": 8265}]}, np.urn
+    assert rules[3] == {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
                                   "namespaceSelector": {"matchExpressions": [{
                                       "key": "kubernetes.io/metadata.name", "operator": "In",
                                       "values": ["monitoring"]}]}}],
                         "ports": [{"protocol": "TCP", "port": 8080}]}, np.urn
-    assert rules[3] == {"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}],
+    assert rules[4] == {"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}],
                         "ports": [{"protocol": "TCP", "port": 8000}]}, np.urn

@@ -115,7 +115,11 @@ def test_the_submitter_is_a_restricted_pod_on_the_head_pool(serving):
         assert tmpl["spec"]["nodeSelector"] == {"raystack.io/pool": "system"}, r.urn
 
 
-def test_network_policies_admit_the_clusters_own_pods_and_their_submitters(serving):
+def test_network_policies_admit_the_clusters_own_pods_and_rayjob_submitters(serving):
+    """Review finding 9 (kubernetes-deploy-review): a RayJob's submitter pod carries only KubeRay's
+    labels (rayjob_controller.go getSubmitterTemplate, v1.7.0), so every Ray cluster admits pods
+    labelled ray.io/originated-from-crd=RayJob of its namespace on 8265: the stack's RayJobs and
+    RayCronJobs, and those applied with kubectl against a RayCluster of the stack."""
     pols = {r.inputs["metadata"]["name"]: r.inputs["spec"] for r in
             serving.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
     job = pols["batch-embed-ingress"]
@@ -123,13 +127,10 @@ def test_network_policies_admit_the_clusters_own_pods_and_their_submitters(servi
     (job_r,) = workloads(serving)["RayJob"]
     for g in [embedded(job_r)["headGroupSpec"], *embedded(job_r)["workerGroupSpecs"]]:
         assert g["template"]["metadata"]["labels"]["raystack.io/workload"] == "rayjob.batch-embed"
-    submitters = [rule for rule in job["ingress"] if rule.get("ports") == [{"protocol": "TCP", "port": 8265}]
-                  and "matchExpressions" in rule["from"][0]["podSelector"]]
-    assert submitters and submitters[0]["from"][0]["podSelector"]["matchExpressions"][0]["values"] == ["batch-embed"]
-    # The nightly RayCronJob submits to the `eval` RayCluster: its policy admits those submitters.
-    eval_rules = pols["eval-ingress"]["ingress"]
-    assert any(r["from"][0]["podSelector"].get("matchExpressions", [{}])[0].get("values") == ["nightly-eval"]
-               for r in eval_rules)
+    submitters = {"from": [{"podSelector": {"matchLabels": {"ray.io/originated-from-crd": "RayJob"}}}],
+                  "ports": [{"protocol": "TCP", "port": 8265}]}
+    for name in ("batch-embed-ingress", "eval-ingress", "llm-ingress"):
+        assert submitters in pols[name]["ingress"], name
     # The service admits the gateway namespace on 8000 only.
     svc = pols["llm-ingress"]
     assert any(r.get("ports") == [{"protocol": "TCP", "port": 8000}] for r in svc["ingress"])

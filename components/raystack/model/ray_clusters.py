@@ -29,15 +29,13 @@ ADDON_NAMESPACES = frozenset(k.device_plugin.namespace for k in ACCELERATOR_KIND
 def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts | None,
                      operator_namespace: str, findings: list[Finding], warnings: list[Finding] | None = None,
                      broken_pools: frozenset[str] = frozenset(), resource_name: str | None = None,
-                     workload: dict[str, str] | None = None, submitters: tuple[str, ...] = (),
-                     serve: bool = False) -> RayClusterPlan | None:
+                     workload: dict[str, str] | None = None, serve: bool = False) -> RayClusterPlan | None:
     """``rc``: a defaulted RayClusterSpec with its ``ray_version`` resolved; ``base``: its key path.
     Appends findings; returns the plan only when the cluster is valid. Pools in ``broken_pools``
     already have a finding of their own: objects bound to them are skipped without another.
     ``workload``: the pod labels of a RayJob's, RayService's or RayCronJob's cluster (its
-    NetworkPolicy selects them; its head runs as an account raystack creates); ``submitters``: the
-    RayJobs whose submitter pods its NetworkPolicy admits; ``serve``: a RayService's cluster (its
-    head declares the Serve port)."""
+    NetworkPolicy selects them; its head runs as an account raystack creates); ``serve``: a
+    RayService's cluster (its head declares the Serve port)."""
     before = len(findings)
     suppressed = False
     check_ray_cluster(base, rc, findings, SYSTEM_NAMESPACES | {operator_namespace, *ADDON_NAMESPACES})
@@ -137,8 +135,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
         manifest=manifest,
-        network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload,
-                                                submitters) if rc["network_policy"] else None,
+        network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload)
+        if rc["network_policy"] else None,
         identity=identity)
 
 

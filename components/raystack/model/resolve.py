@@ -28,7 +28,7 @@ from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
 from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan
 from .ray_clusters import plan_ray_cluster
-from .workloads import plan_workloads, submitters_by_cluster
+from .workloads import plan_workloads
 
 
 def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, region: str | None = None) -> Platform:
@@ -101,9 +101,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     name_count: dict[str, int] = {}
     for rc in spec["ray_clusters"]:
         name_count[rc.get("name", "")] = name_count.get(rc.get("name", ""), 0) + 1
-    submitters = submitters_by_cluster(spec)
 
-    def plan_cluster(base: str, rc: dict[str, Any], workload: dict[str, str] | None, subs: tuple[str, ...],
+    def plan_cluster(base: str, rc: dict[str, Any], workload: dict[str, str] | None,
                      serve: bool = False, resource_name: str | None = None) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
               "image_registry": spec.get("image_registry"),  # optional
@@ -117,7 +116,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                     "installs the eks-pod-identity-agent; on an existing cluster annotate the "
                                     "account for IRSA (serviceAccount.annotations) instead"))
         return plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,
-                                frozenset(broken), resource_name, workload, subs, serve)
+                                frozenset(broken), resource_name, workload, serve)
 
     for i, rc in enumerate(spec["ray_clusters"]):
         if "name" not in rc:  # optional in the type (embedded clusters have none), required here
@@ -131,7 +130,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             findings.append(Finding(key(f"rayClusters[{i}].name"), rc["name"], "duplicate RayCluster in namespace"))
             continue
         seen.add(ident)
-        plan = plan_cluster(key(f"rayClusters[{i}]"), rc, None, submitters.get(ident, ()), False, resource_name)
+        plan = plan_cluster(key(f"rayClusters[{i}]"), rc, None, False, resource_name)
         if plan is not None:
             clusters.append((key(f"rayClusters[{i}]"), plan))
     workloads, workload_clusters = plan_workloads(

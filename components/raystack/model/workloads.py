@@ -31,18 +31,8 @@ from .platform import RayClusterPlan, RayWorkloadPlan
 KINDS = (("rayJobs", "RayJob", 47), ("rayServices", "RayService", 47), ("rayCronJobs", "RayCronJob", 36))
 _SPEC_KEYS = {"rayJobs": "ray_jobs", "rayServices": "ray_services", "rayCronJobs": "ray_cron_jobs"}
 
-#: plan_cluster(base, rc, workload labels, submitters, serve) -> the plan of the cluster a workload creates.
-PlanCluster = Callable[[str, dict[str, Any], dict[str, str], tuple[str, ...], bool], RayClusterPlan | None]
-
-
-def submitters_by_cluster(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """(namespace, RayCluster name) -> the RayJobs and RayCronJobs that submit to it from a pod."""
-    out: dict[tuple[str, str], list[str]] = {}
-    for list_key in ("ray_jobs", "ray_cron_jobs"):
-        for w in spec[list_key]:
-            if w.get("cluster_selector") and w["submission_mode"] == "K8sJobMode":
-                out.setdefault((w["namespace"], w["cluster_selector"]), []).append(w["name"])
-    return {k: tuple(v) for k, v in out.items()}
+#: plan_cluster(base, rc, workload labels, serve) -> the plan of the cluster a workload creates.
+PlanCluster = Callable[[str, dict[str, Any], dict[str, str], bool], RayClusterPlan | None]
 
 
 def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[tuple[str, str], RayClusterPlan],
@@ -94,10 +84,8 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                                             "only on rayClusters: a smoke test needs the cluster's name, and KubeRay "
                                             f"generates the name of a {kind}'s cluster"))
                 if len(findings) == before:
-                    runs_submitter = kind != "RayService" and w["submission_mode"] == "K8sJobMode"
                     cluster = plan_cluster(f"{base}.rayCluster", {**rc, "name": w["name"], "namespace": w["namespace"]},
-                                           workload_label(kind, w["name"]), (w["name"],) if runs_submitter else (),
-                                           kind == "RayService")
+                                           workload_label(kind, w["name"]), kind == "RayService")
                     if cluster is not None:
                         created.append((f"{base}.rayCluster", cluster))
                         if kind == "RayService":
@@ -226,10 +214,9 @@ def resolve_workload(kind: str, raw: dict[str, Any], pools: dict[str, PoolFacts]
     version = ray_version or defaults.TABLES[t.PlatformSpec]["ray_version"]
 
     def plan_cluster(at: str, rc: dict[str, Any], workload: dict[str, str] | None,
-                     subs: tuple[str, ...], serve: bool) -> RayClusterPlan | None:
+                     serve: bool) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or version}
-        return plan_ray_cluster(at, rc, pools, head_pool, ns, findings, None, frozenset(), None, workload, subs,
-                                serve)
+        return plan_ray_cluster(at, rc, pools, head_pool, ns, findings, None, frozenset(), None, workload, serve)
 
     empty: list[Any] = []
     spec = {"ray_jobs": empty, "ray_services": empty, "ray_cron_jobs": empty, _SPEC_KEYS[list_key]: [w]}

@@ -180,12 +180,8 @@ class Report:
         p = self.platform
         every = [*p.ray_clusters, *(w.cluster for w in p.ray_workloads if w.cluster)] if p is not None else []
         for rc in every:
-            for rule in (rc.network_policy_spec or {}).get("ingress", [])[2:]:
+            for rule in (rc.network_policy_spec or {}).get("ingress", [])[3:]:  # own pods, operator, submitters
                 peer = rule["from"][0]
-                if "matchExpressions" in peer["podSelector"]:  # the submitters of its RayJobs
-                    jobs = peer["podSelector"]["matchExpressions"][0]["values"]
-                    out.append(f"{rc.namespace}/{rc.name}: port 8265 from the submitters of {', '.join(jobs)}")
-                    continue
                 spaces = next((e["values"] for e in peer.get("namespaceSelector", {}).get("matchExpressions", [])),
                               [rc.namespace])
                 labels = peer["podSelector"].get("matchLabels") or {}

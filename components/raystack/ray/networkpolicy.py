@@ -19,20 +19,21 @@ def allow_rule(allow: dict[str, Any]) -> dict[str, Any]:
     return {"from": [peer], "ports": [{"protocol": "TCP", "port": p} for p in sorted(set(allow["ports"]))]}
 
 
-#: On the submitter pods raystack gives a RayJob (value: the RayJob's or RayCronJob's name): the
-#: clusters they submit to admit them on the Jobs API port.
-SUBMITTER_LABEL = "raystack.io/submitter-of"
+#: KubeRay labels every RayJob submitter pod with this, its own template's and the default one
+#: (rayjob_controller.go getSubmitterTemplate, v1.7.0): the clusters of a namespace admit the
+#: submitters of that namespace's RayJobs, the stack's and those applied with kubectl alike.
+SUBMITTER_SELECTOR = {"ray.io/originated-from-crd": "RayJob"}
 #: The Jobs API port a submitter reaches.
 JOBS_PORT = 8265
 
 
 def network_policy_spec(cluster_name: str, operator_namespace: str,
                         allow_from: list[dict[str, Any]] | None = None,
-                        pods: dict[str, str] | None = None, submitters: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Ingress to the cluster's pods only from its own pods, the operator, the submitters of its
-    RayJobs and the explicit exceptions. ``pods``: the labels the cluster's pods carry (default
-    ``ray.io/cluster``: the clusters KubeRay makes for RayJobs and RayServices have generated names,
-    so theirs carry a raystack label instead)."""
+                        pods: dict[str, str] | None = None) -> dict[str, Any]:
+    """Ingress to the cluster's pods only from its own pods, the operator, the RayJob submitters of
+    its namespace (on the Jobs API port) and the explicit exceptions. ``pods``: the labels the
+    cluster's pods carry (default ``ray.io/cluster``: the clusters KubeRay makes for RayJobs and
+    RayServices have generated names, so theirs carry a raystack label instead)."""
     own = pods or {"ray.io/cluster": cluster_name}
     spec: dict[str, Any] = {
         "podSelector": {"matchLabels": dict(own)},
@@ -48,10 +49,7 @@ def network_policy_spec(cluster_name: str, operator_namespace: str,
             },
         ],
     }
-    if submitters:
-        spec["ingress"].append({
-            "from": [{"podSelector": {"matchExpressions": [
-                {"key": SUBMITTER_LABEL, "operator": "In", "values": sorted(set(submitters))}]}}],
-            "ports": [{"protocol": "TCP", "port": JOBS_PORT}]})
+    spec["ingress"].append({"from": [{"podSelector": {"matchLabels": dict(SUBMITTER_SELECTOR)}}],
+                            "ports": [{"protocol": "TCP", "port": JOBS_PORT}]})
     spec["ingress"] += [allow_rule(a) for a in allow_from or []]
     return spec

@@ -14,7 +14,6 @@ from typing import Any
 
 import yaml
 
-from .networkpolicy import SUBMITTER_LABEL
 from .pod import RESTRICTED_SECURITY_CONTEXT
 
 #: On every pod of a RayJob's, RayService's or RayCronJob's cluster (value ``<kind>.<name>``, e.g.
@@ -42,8 +41,9 @@ def embedded_cluster_spec(raycluster: dict[str, Any]) -> dict[str, Any]:
 
 def submitter_template(owner: str, head_template: dict[str, Any]) -> dict[str, Any]:
     """The K8sJobMode submitter pod: KubeRay's default container (the head's image, its resources,
-    no command: KubeRay writes `ray job submit`), restricted, on the head's pool, labelled so the
-    target cluster's NetworkPolicy admits it on the Jobs API port."""
+    no command: KubeRay writes `ray job submit`), restricted, on the head's pool. KubeRay labels it
+    ``ray.io/originated-from-crd: RayJob``, which the target cluster's NetworkPolicy admits on the
+    Jobs API port."""
     head = head_template["spec"]
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
@@ -55,7 +55,8 @@ def submitter_template(owner: str, head_template: dict[str, Any]) -> dict[str, A
     }
     if head.get("imagePullSecrets"):
         spec["imagePullSecrets"] = [dict(s) for s in head["imagePullSecrets"]]
-    return {"metadata": {"labels": {SUBMITTER_LABEL: owner}}, "spec": spec}
+    return {"metadata": {"labels": {"app.kubernetes.io/component": "ray-job-submitter", "raystack.io/job": owner}},
+            "spec": spec}
 
 
 def rayjob_spec(*, owner: str, job: dict[str, Any], cluster: dict[str, Any] | None,
