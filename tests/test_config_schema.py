@@ -81,3 +81,20 @@ def test_planted_structural_mistakes_fail_both(cfg):
         assert list(VALIDATOR.iter_errors(stack_doc(bad))), plant.__name__
         with pytest.raises(ConfigError):
             resolve(bad)
+
+
+def test_the_project_declares_every_scalar_and_string_list_key():
+    """Pulumi checks declared project config types at `pulumi config set` and `up`: every scalar
+    or list-of-string key of the stack config is declared in Pulumi.yaml (objects cannot be)."""
+    import typing
+    from enum import Enum
+
+    from raystack.spec.coerce import field_types, to_camel
+    from raystack.spec.types import PlatformSpec
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    for name, tp in field_types(PlatformSpec).items():
+        scalar = tp in (str, bool, int) or (isinstance(tp, type) and issubclass(tp, Enum))
+        str_list = typing.get_origin(tp) is list and typing.get_args(tp) == (str,)
+        if scalar or str_list:
+            assert to_camel(name) in declared, f"Pulumi.yaml does not declare {to_camel(name)}"
