@@ -272,3 +272,16 @@ def test_a_head_on_spot_capacity_is_warned_about():
                                            "capacityType": "SPOT"}], {"name": "g", "pool": "l4", "maxWorkers": 2})
     (w,) = [w for w in platform.warnings if w.key == "raystack:rayClusters[0].head.pool"]
     assert "Spot" in w.message and w.value == "l4", w
+
+
+def test_a_graviton_cpu_pool_gets_the_arm_ami_and_the_aarch64_image():
+    platform = resolve({"clusterName": "u", "apiIngressCidrs": ["10.0.0.0/16"],
+                        "nodePools": [{"name": "arm", "instanceType": "m7g.4xlarge", "maxSize": 2}],
+                        "rayClusters": [{"name": "r", "workerGroups": [
+                            {"name": "c", "pool": "arm", "cpu": 4, "memoryGib": 16}]}]})
+    (pool,) = platform.node_pools
+    assert pool.ami_type == "AL2023_ARM_64_STANDARD" and pool.facts.architecture == "arm64"
+    (rc,) = platform.ray_clusters
+    (group,) = rc.manifest["spec"]["workerGroupSpecs"]
+    assert group["template"]["spec"]["containers"][0]["image"].endswith("-aarch64")
+    assert rc.groups[0].size.pods_per_node == 3, "three 4-CPU / 16 GiB workers share a 16-vCPU / 64 GiB node"
