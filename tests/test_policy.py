@@ -123,9 +123,11 @@ def test_each_rule_fails_its_failing_fixture_and_passes_its_passing_one(rule):
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_shipped_stack_passes_the_pack(stack):
+    """No mandatory rule is broken (advisory ones, such as a warm GPU node outside prod, only warn:
+    a stack a team adds may choose them)."""
     rec = run_stack(stack)
     found = [(rule.name, r.name if r else None, m) for rule, r, m in check_all(
-        [Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom])]
+        [Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom]) if rule.mandatory]
     assert not found, f"{stack}: {found}"
 
 
