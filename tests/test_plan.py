@@ -392,3 +392,26 @@ def test_out_owns_its_directory_prunes_a_removed_clusters_files_and_ignores_auto
     assert "README.md" in second, "a file --out did not write is left alone"
     assert "rayservice.serving.llm.yaml" in second
     assert "pruned" in err and "raycluster.ml.eval.yaml" in err
+
+
+@needs_shared
+def test_the_text_plan_reads_in_an_80_column_terminal():
+    """Newcomer review P11: one line per resource in the tree (a wrapped type left its connector
+    behind), and pools, Ray groups and jobs as lines rather than tables of cut cells."""
+    import argparse
+
+    from raystack.preview.text import print_text
+    from rich.console import Console
+
+    rec = recorded("workloads")
+    p = testing.load_project(ROOT)
+    platform, _ = plan.resolve(testing.load_stack_config(p, "workloads"), "workloads")
+    report = plan.build_report(rec, platform, project=p.name, stack="workloads", project_dir=ROOT, crd_dir=CRDS)
+    console = Console(width=80, record=True, highlight=False, color_system=None)
+    print_text(report, argparse.Namespace(out=None, graph=None), console)
+    lines = console.export_text().splitlines()
+    tree = [ln for ln in lines if ln.startswith("+ ")]
+    assert len(tree) == len(rec.resources) + 1, "one line per resource (and the stack)"
+    assert all(len(ln) <= 80 for ln in lines)
+    assert any("m7i.2xlarge|m6i.2xlarge|m5.2xlarge" in ln for ln in lines), "instance types are not cut"
+    assert any("registry.example.com/ml/finetune:2.55.0-py311-gpu" in ln for ln in lines), "images are not cut"

@@ -7,6 +7,9 @@ from typing import Any
 
 from .report import Report, tree_rows
 
+#: Below this many columns, pools and Ray groups print as lines, not tables.
+NARROW = 120
+
 
 def _money(x: float | None) -> str:
     return "n/a" if x is None else f"${x:,.2f}"
@@ -21,23 +24,31 @@ def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...]) -> Any:
     return t
 
 
-def print_text(report: Report, args: argparse.Namespace) -> None:
+def print_text(report: Report, args: argparse.Namespace, console: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=max(console.width, 140))
+    if console is None:
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console = Console(highlight=False, width=max(console.width, 140))
     t = Table(title=f"Stack {report.project}/{report.stack}: {len(report.recording.resources)} resources "
               "(mock engine, nothing is created)", title_justify="left", box=None, pad_edge=False)
-    t.add_column(" ", style="green")
-    t.add_column("Type")
-    t.add_column("Name", style="bold")
+    # One line per resource at any width: a wrapped type would leave its tree connector behind.
+    t.add_column("  Type", no_wrap=True, overflow="ellipsis")
+    t.add_column("Name", style="bold", no_wrap=True, overflow="ellipsis")
     for typ, name in tree_rows(report.tree):
-        t.add_row("+", typ, name)
+        t.add_row(Text.assemble(("+ ", "green"), typ), name)
     console.print(t)
 
-    if report.pools:
+    if report.pools and console.width < NARROW:
+        console.print("Node pools", style="italic")
+        for p in report.pools:
+            console.print(f"  {p['pool']}: {p['instance'] or '-'}, {p['accelerator']}, {p['min']}..{p['max']} nodes, "
+                          f"{p['capacity_type']}{' (existing)' if p['source'] == 'existing' else ''}, "
+                          f"{_money(p['price_usd_per_hour'])}/h per node")
+    elif report.pools:
         pt = _table("Node pools", ("Pool", "Instance", "Accelerator", "Count", "Min", "Max", "Capacity",
                                    "$/h per node"), right=("Count", "Min", "Max", "$/h per node"))
         for p in report.pools:
@@ -46,7 +57,16 @@ def print_text(report: Report, args: argparse.Namespace) -> None:
                        p["capacity_type"] + (" (existing)" if p["source"] == "existing" else ""),
                        _money(p["price_usd_per_hour"]))
         console.print(pt)
-    if report.clusters:
+    if report.clusters and console.width < NARROW:
+        # A narrow terminal: one line per group, then its image, rather than a 10-column table
+        # whose cells would all be cut.
+        console.print("Ray clusters", style="italic")
+        for r in report.clusters:
+            console.print(f"  {r['namespace']}/{r['cluster']} {r['group']}: {r['accelerators_per_worker']} accel, "
+                          f"{r['cpu']} CPU, {r['memory']}, {r['min_workers']}..{r['max_workers']} on {r['pool'] or '-'} "
+                          f"({r['node']})")
+            console.print(f"      {r['image'] or '-'}")
+    elif report.clusters:
         ct = _table("Ray clusters", ("Cluster", "Group", "Pool", "Node OS/arch", "Accel/worker", "CPU", "Memory",
                                      "Min", "Max", "Image"), right=("Accel/worker", "CPU", "Min", "Max"))
         for r in report.clusters:
@@ -54,7 +74,14 @@ def print_text(report: Report, args: argparse.Namespace) -> None:
                        str(r["accelerators_per_worker"]), str(r["cpu"]), str(r["memory"]),
                        str(r["min_workers"]), str(r["max_workers"]), r["image"] or "-")
         console.print(ct)
-    if report.workloads:
+    if report.workloads and console.width < NARROW:
+        console.print("Jobs and services", style="italic")
+        for w in report.workloads:
+            console.print(f"  {w['kind']} {w['namespace']}/{w['name']} on {w['runs_on']}"
+                          f"{', schedule ' + w['schedule'] if w['schedule'] else ''}; waits for "
+                          f"{w['wait_for'] or 'nothing'}; workers {_money(w['cluster_idle_usd_per_hour'])} - "
+                          f"{_money(w['cluster_max_usd_per_hour'])}/h")
+    elif report.workloads:
         wt = _table("Jobs and services (worker nodes of their cluster, $/h at min - max)",
                     ("Kind", "Name", "Runs on", "Schedule", "pulumi up waits for", "Cluster $/h"),
                     right=("Cluster $/h",))
