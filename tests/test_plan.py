@@ -415,3 +415,44 @@ def test_the_text_plan_reads_in_an_80_column_terminal():
     assert all(len(ln) <= 80 for ln in lines)
     assert any("m7i.2xlarge|m6i.2xlarge|m5.2xlarge" in ln for ln in lines), "instance types are not cut"
     assert any("registry.example.com/ml/finetune:2.55.0-py311-gpu" in ln for ln in lines), "images are not cut"
+
+
+@pytest.mark.parametrize(("edit", "fragment"), [
+    (("--suite nightly", "--suite weekly"), None),  # a RayCronJob: updated in place, no warning
+    (("--output s3://acme-ml-embeddings/v1", "--output s3://acme-ml-embeddings/v2"), "the job runs again"),
+    (("minWorkers: 1", "minWorkers: 2"), None),  # a RayService's replicas: scaling only
+    (("MAX_MODEL_LEN: \"8192\"", "MAX_MODEL_LEN: \"4096\""), None),  # Serve config: applied in place
+])
+def test_compare_names_rerun_jobs_and_new_service_clusters(tmp_path, capsys, edit, fragment):
+    proj = _project_copy(tmp_path)
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray"])
+    before, _ = capsys.readouterr()
+    assert rc == 0
+    (tmp_path / "before.json").write_text(before)
+    f = proj / "stacks" / "Pulumi.serving.yaml"
+    assert edit[0] in f.read_text()
+    f.write_text(f.read_text().replace(*edit))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--no-ray",
+                   "--compare", str(tmp_path / "before.json")])
+    _, err = capsys.readouterr()
+    assert rc == 0
+    flagged = [ln for ln in err.splitlines() if "runs again" in ln or "new cluster beside" in ln]
+    if fragment is None:
+        assert not flagged, flagged
+    else:
+        assert flagged and fragment in flagged[0], err
+
+
+def test_compare_warns_that_a_service_cluster_edit_doubles_its_nodes_for_a_while(tmp_path, capsys):
+    proj = _project_copy(tmp_path)
+    cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray"])
+    before, _ = capsys.readouterr()
+    (tmp_path / "before.json").write_text(before)
+    f = proj / "stacks" / "Pulumi.serving.yaml"
+    text = f.read_text()
+    f.write_text(text.replace("image: registry.example.com/ml/vllm-serve:2.55.0-py311-gpu",
+                              "image: registry.example.com/ml/vllm-serve:2.55.0-py311-gpu-v2"))
+    cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--no-ray",
+              "--compare", str(tmp_path / "before.json")])
+    _, err = capsys.readouterr()
+    assert "new cluster beside the running one" in err and "RayService" in err, err

@@ -1,8 +1,10 @@
 """What an edit does to running Ray clusters, against a previous plan (``raystack plan --compare``).
 
 KubeRay 1.7's ``upgradeStrategy: Recreate`` deletes every pod of a RayCluster, head included, when
-its spec changes outside what the autoscaler and scaling own (replicas, min/max, scaleStrategy,
-suspend) and tolerations (kubernetes-deploy review #10, KubeRay v1.7.0 raycluster_controller). The
+its spec changes outside what the autoscaler and scaling own (replicas, min/max, workersToDelete),
+tolerations and scheduling gates (kubernetes-deploy review #10, KubeRay v1.7.0
+utils.GenerateHashWithoutReplicasAndWorkersToDelete); a RayService's cluster by the same hash
+starts a new cluster (rayservice_controller shouldPrepareNewCluster). The
 offline plan cannot see the live cluster, but it can compare two plans: the previous one (e.g. main
 branch's `--format json` in CI) and this one. Pulumi-free.
 """
@@ -14,18 +16,27 @@ from typing import Any
 from ..model.findings import Finding
 from .objects import RAYCLUSTER_TYPE, issue
 
-#: Worker-group fields whose change does not recreate the cluster's pods.
-NOT_RECREATING = frozenset({"replicas", "minReplicas", "maxReplicas", "scaleStrategy", "suspend"})
-
 
 def _recreating_view(spec: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in spec.items() if k != "workerGroupSpecs"}
+    """The spec as KubeRay v1.7.0 hashes it to decide on Recreate or a new RayService cluster
+    (utils.GenerateHashWithoutReplicasAndWorkersToDelete): replicas, min/max, workersToDelete,
+    tolerations and scheduling gates muted (autoscalers and Kueue change them), upgradeStrategy too."""
+    out = {k: v for k, v in spec.items() if k not in ("workerGroupSpecs", "upgradeStrategy")}
+
+    def pod(template: dict[str, Any] | None) -> dict[str, Any]:
+        template = dict(template or {})
+        template["spec"] = {k: v for k, v in (template.get("spec") or {}).items()
+                            if k not in ("tolerations", "schedulingGates")}
+        return template
+
+    if "headGroupSpec" in out:
+        out["headGroupSpec"] = {**out["headGroupSpec"], "template": pod(out["headGroupSpec"].get("template"))}
     groups = []
     for g in spec.get("workerGroupSpecs") or []:
-        g = {k: v for k, v in g.items() if k not in NOT_RECREATING}
-        template = dict(g.get("template") or {})
-        template_spec = {k: v for k, v in (template.get("spec") or {}).items() if k != "tolerations"}
-        g["template"] = {**template, "spec": template_spec}
+        g = {k: v for k, v in g.items() if k not in ("replicas", "minReplicas", "maxReplicas")}
+        if "scaleStrategy" in g:
+            g["scaleStrategy"] = {k: v for k, v in g["scaleStrategy"].items() if k != "workersToDelete"}
+        g["template"] = pod(g.get("template"))
         groups.append(g)
     out["workerGroupSpecs"] = groups
     return out
@@ -59,4 +70,39 @@ def recreated_clusters(previous: dict[str, Any], current: dict[str, Any]) -> lis
             findings.append(issue("warning", "recreate", urn, "spec",
                                   f"this edit recreates every pod of the RayCluster, head included "
                                   f"(upgradeStrategy Recreate); changed: {shown}"))
+    return findings
+
+
+RAYJOB_TYPE = "kubernetes:ray.io/v1:RayJob"
+RAYSERVICE_TYPE = "kubernetes:ray.io/v1:RayService"
+
+
+def rerun_jobs_and_upgraded_services(previous: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
+    """A warning per RayJob whose spec changed (raystack replaces it: the job runs again, on a new
+    cluster unless clusterSelector) and per RayService whose cluster spec changed (KubeRay starts a
+    whole new cluster beside the running one before moving traffic: twice the nodes for a while)."""
+    def objects(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
+        return {r["urn"]: r["inputs"].get("spec") or {} for r in doc.get("resources", []) if r.get("type") == typ}
+
+    findings = []
+    before, after = objects(previous, RAYJOB_TYPE), objects(current, RAYJOB_TYPE)
+    for urn in sorted(set(before) & set(after)):
+        changed = _changed(before[urn], after[urn], "spec")
+        if changed:
+            findings.append(issue("warning", "rerun", urn, "spec",
+                                  f"this edit replaces the RayJob, so the job runs again; changed: "
+                                  f"{', '.join(changed[:6])}{' ...' if len(changed) > 6 else ''}"))
+    before, after = objects(previous, RAYSERVICE_TYPE), objects(current, RAYSERVICE_TYPE)
+    for urn in sorted(set(before) & set(after)):
+        old = _recreating_view({k: v for k, v in (before[urn].get("rayClusterConfig") or {}).items() if k != "suspend"})
+        new = _recreating_view({k: v for k, v in (after[urn].get("rayClusterConfig") or {}).items() if k != "suspend"})
+        # Worker groups added at the end update the running cluster (isClusterSpecHashEqual, partial).
+        new["workerGroupSpecs"] = new["workerGroupSpecs"][:len(old["workerGroupSpecs"])] \
+            if len(new["workerGroupSpecs"]) >= len(old["workerGroupSpecs"]) else new["workerGroupSpecs"]
+        changed = _changed(old, new, "spec.rayClusterConfig")
+        if changed:
+            findings.append(issue("warning", "upgrade", urn, "spec.rayClusterConfig",
+                                  "this edit makes KubeRay start a new cluster beside the running one and move "
+                                  "traffic once Serve is healthy there (upgradeStrategy NewCluster): the pools "
+                                  f"need room for both meanwhile; changed: {', '.join(changed[:6])}"))
     return findings
