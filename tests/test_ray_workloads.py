@@ -272,3 +272,15 @@ def test_a_rayservice_head_declares_the_serve_port_kuberay_builds_its_service_fr
     assert {"name": "serve", "containerPort": 8000} in ports
     (job,) = workloads(serving)["RayJob"]
     assert all(p["name"] != "serve" for p in embedded(job)["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"])
+
+
+def test_waiting_for_a_jobs_success_waits_its_deadline_too():
+    raw = _raw("serving")
+    raw["rayJobs"][0]["waitForCompletion"] = True  # activeDeadlineSeconds: 14400
+    (job,) = [w for w in resolve(raw).ray_workloads if w.kind == "RayJob"]
+    ann = job.manifest["metadata"]["annotations"]
+    assert ann["pulumi.com/waitFor"] == "jsonpath={.status.jobStatus}=SUCCEEDED"
+    assert int(ann["pulumi.com/timeoutSeconds"]) == 14400 + 1800
+    raw["rayJobs"][0]["timeoutSeconds"] = 600  # said explicitly: kept
+    (job,) = [w for w in resolve(raw).ray_workloads if w.kind == "RayJob"]
+    assert job.manifest["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == "600"

@@ -92,6 +92,11 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                             check_replicas_fit(f"{base}.serveConfigV2", w["serve_config_v2"], cluster, pools, findings)
             if len(findings) > before or (cluster is None and target is None):
                 continue
+            if kind == "RayJob" and w["wait_for_completion"] and "timeout_seconds" not in given[
+                    _SPEC_KEYS[list_key]][i]:
+                # Waiting for success: the job's own deadline plus the start-up margin, by default.
+                w = {**w, "timeout_seconds": max(w["timeout_seconds"],
+                                                 (w.get("active_deadline_seconds") or 0) + w["timeout_seconds"])}
             plans.append(RayWorkloadPlan(kind, f"{kind.lower()}-{w['name']}", w["name"], w["namespace"],
                                          render(kind, w, cluster, target), cluster,
                                          target.name if target is not None else None))

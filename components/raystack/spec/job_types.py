@@ -56,7 +56,8 @@ class RayJobSpec(TypedDict, total=False):
     wait_for_completion: bool
     """`pulumi up` waits until the job succeeded (default false: until Ray has accepted it)."""
     timeout_seconds: int
-    """How long `pulumi up` waits (default 1800: nodes from zero and a multi-GB image pull)."""
+    """How long `pulumi up` waits (default 1800: nodes from zero and a multi-GB image pull; with
+    waitForCompletion, activeDeadlineSeconds more)."""
 
 
 class RayServiceSpec(TypedDict, total=False):
