@@ -65,3 +65,24 @@ def test_the_yaml_example_uses_the_components_schema():
         component = res["type"].rsplit(":", 1)[-1]
         inputs = set(components[component].inputs)
         assert set(res["properties"]) <= inputs, (name, set(res["properties"]) - inputs)
+
+
+def test_a_rayjob_is_constructed_through_the_provider_too():
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    _rc, out, _err = _plan_json("prod")
+    descriptors = _as_engine_sends(json.loads(out)["poolDescriptors"])
+    provider = ComponentProvider(COMPONENTS, "raystack")
+    inputs = _as_engine_sends({
+        "job": {"name": "eval", "namespace": "ml", "entrypoint": "python -m evals.run",
+                "rayCluster": {"workerGroups": [{"name": "gpu", "pool": "l40s-x4", "acceleratorsPerWorker": 1,
+                                                 "maxWorkers": 1}]}},
+        "pools": [descriptors["l40s-x4"]], "headPool": descriptors["system"]})
+
+    def program():
+        provider.construct("eval", "raystack:index:RayJob", inputs, pulumi.ResourceOptions())
+
+    rec = testing.run(program, {})
+    (job,) = rec.of_type("kubernetes:ray.io/v1:RayJob")
+    assert job.inputs["spec"]["entrypoint"] == "python -m evals.run"
+    assert job.inputs["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["maxReplicas"] == 1, job.urn
