@@ -44,7 +44,8 @@ class HeadSpec(TypedDict, total=False):
     cluster, a CPU pool from existingPools); on an accelerator pool it tolerates the pool's taint."""
     accelerators: int
     """Accelerators the head requests on an accelerator pool (default: all of a node's; 0 leaves
-    them idle, with a warning; refused on pools without accelerators)."""
+    them idle, with a warning; refused on pools without accelerators). A job's driver on the head
+    uses them directly; Ray tasks land there only with runTasks (the head offers no CPUs otherwise)."""
     image: str
     """Container image of the head (default: the cluster's image, else rayproject/ray with the
     head pool's accelerator variant)."""
