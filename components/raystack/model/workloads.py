@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from ..rules.workloads import (
     check_time_zone,
     deployment_demands,
 )
-from ..spec.coerce import coerce, did_you_mean
+from ..spec.coerce import coerce, did_you_mean, to_camel
 from .facts import PoolFacts
 from .findings import Finding
 from .platform import RayClusterPlan, RayWorkloadPlan
@@ -107,8 +108,6 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
 
 
 def _renamed(p: RayWorkloadPlan) -> RayWorkloadPlan:
-    import dataclasses
-
     return dataclasses.replace(p, resource_name=f"{p.kind.lower()}-{p.namespace}-{p.name}")
 
 
@@ -152,7 +151,7 @@ def check_job(base: str, w: dict[str, Any], kind: str, findings: list[Finding]) 
                        ("timeout_seconds", 1)):
         value = w.get(field)
         if value is not None and value < low:
-            findings.append(Finding(f"{base}.{_camel(field)}", value, f"allowed: {low} or more"))
+            findings.append(Finding(f"{base}.{to_camel(field)}", value, f"allowed: {low} or more"))
     if kind == "RayCronJob":
         check_cron_schedule(f"{base}.schedule", w["schedule"], findings)
         if w.get("time_zone"):
@@ -190,10 +189,6 @@ def _devices(pool: PoolFacts | None, devices: int) -> dict[str, float]:
         return {}
     return {pool.ray_accelerator_resource: float(devices * pool.ray_units_per_accelerator)}
 
-
-def _camel(field: str) -> str:
-    head, *rest = field.split("_")
-    return head + "".join(p.title() for p in rest)
 
 
 def resolve_workload(kind: str, raw: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts,
