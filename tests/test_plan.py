@@ -456,3 +456,25 @@ def test_compare_warns_that_a_service_cluster_edit_doubles_its_nodes_for_a_while
               "--compare", str(tmp_path / "before.json")])
     _, err = capsys.readouterr()
     assert "new cluster beside the running one" in err and "RayService" in err, err
+
+
+def test_compare_knows_appended_groups_update_a_service_cluster_in_place(tmp_path, capsys):
+    """KubeRay v1.7.0 isClusterSpecHashEqual(partial): groups added at the end update the running
+    cluster instead of starting a second one."""
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.serving.yaml"
+    f.write_text(f.read_text().replace("            pool: l4-serve\n            minWorkers: 1\n",
+                                       "            pool: l4-serve\n            minWorkers: 1\n            maxWorkers: 3\n"))
+    cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray"])
+    before, _ = capsys.readouterr()
+    (tmp_path / "before.json").write_text(before)
+    f.write_text(f.read_text().replace("            maxWorkers: 3\n",
+                                       "            maxWorkers: 3\n          - name: l4-extra\n"
+                                       "            pool: l4-serve\n            maxWorkers: 1\n", 1))
+    assert "l4-extra" in f.read_text() and "maxWorkers: 3" in f.read_text()
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--no-ray", "--format", "json",
+                   "--compare", str(tmp_path / "before.json")])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert any(r["group"] == "l4-extra" for r in json.loads(out)["rayClusters"]), "the group was appended"
+    assert "new cluster beside" not in err, err
