@@ -260,23 +260,30 @@ def test_cost_is_unknown_rather_than_guessed_for_another_region(tmp_path, capsys
     assert "no catalog prices for eu-west-1" in err and rc == 0
 
 
+def _compare_after_edit(tmp_path: Path, capsys, stack: str, old: str, new: str) -> str:
+    """Plan a copy of the project, apply one text edit to the stack file, plan again with
+    --compare against the first plan; the second run's stderr."""
+    proj = _project_copy(tmp_path)
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", stack, "--format", "json", "--no-ray"])
+    before, _ = capsys.readouterr()
+    assert rc == 0
+    (tmp_path / "before.json").write_text(before)
+    f = proj / "stacks" / f"Pulumi.{stack}.yaml"
+    assert old in f.read_text()
+    f.write_text(f.read_text().replace(old, new))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", stack, "--no-ray",
+                   "--compare", str(tmp_path / "before.json")])
+    _, err = capsys.readouterr()
+    assert rc == 0, err
+    return err
+
+
 @pytest.mark.parametrize(("edit", "recreates"), [
     (("idleTimeoutSeconds: 120", "idleTimeoutSeconds: 300"), True),   # a cluster-wide autoscaler option
     (("minWorkers: 0", "minWorkers: 1"), False),                        # replicas/min/max: scaling only
 ])
 def test_compare_flags_edits_that_recreate_every_pod(tmp_path, capsys, edit, recreates):
-    proj = _project_copy(tmp_path)
-    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--format", "json", "--no-ray"])
-    before, _ = capsys.readouterr()
-    assert rc == 0
-    (tmp_path / "before.json").write_text(before)
-    f = proj / "stacks" / "Pulumi.dev.yaml"
-    assert edit[0] in f.read_text()
-    f.write_text(f.read_text().replace(*edit))
-    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--no-ray",
-                   "--compare", str(tmp_path / "before.json")])
-    _, err = capsys.readouterr()
-    assert rc == 0
+    err = _compare_after_edit(tmp_path, capsys, "dev", *edit)
     flagged = [ln for ln in err.splitlines() if "recreates every pod" in ln]
     assert bool(flagged) == recreates, err
     if recreates:
@@ -424,18 +431,7 @@ def test_the_text_plan_reads_in_an_80_column_terminal():
     (("MAX_MODEL_LEN: \"8192\"", "MAX_MODEL_LEN: \"4096\""), None),  # Serve config: applied in place
 ])
 def test_compare_names_rerun_jobs_and_new_service_clusters(tmp_path, capsys, edit, fragment):
-    proj = _project_copy(tmp_path)
-    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray"])
-    before, _ = capsys.readouterr()
-    assert rc == 0
-    (tmp_path / "before.json").write_text(before)
-    f = proj / "stacks" / "Pulumi.serving.yaml"
-    assert edit[0] in f.read_text()
-    f.write_text(f.read_text().replace(*edit))
-    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--no-ray",
-                   "--compare", str(tmp_path / "before.json")])
-    _, err = capsys.readouterr()
-    assert rc == 0
+    err = _compare_after_edit(tmp_path, capsys, "serving", *edit)
     flagged = [ln for ln in err.splitlines() if "runs again" in ln or "new cluster beside" in ln]
     if fragment is None:
         assert not flagged, flagged
@@ -444,17 +440,9 @@ def test_compare_names_rerun_jobs_and_new_service_clusters(tmp_path, capsys, edi
 
 
 def test_compare_warns_that_a_service_cluster_edit_doubles_its_nodes_for_a_while(tmp_path, capsys):
-    proj = _project_copy(tmp_path)
-    cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray"])
-    before, _ = capsys.readouterr()
-    (tmp_path / "before.json").write_text(before)
-    f = proj / "stacks" / "Pulumi.serving.yaml"
-    text = f.read_text()
-    f.write_text(text.replace("image: registry.example.com/ml/vllm-serve:2.55.0-py311-gpu",
-                              "image: registry.example.com/ml/vllm-serve:2.55.0-py311-gpu-v2"))
-    cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--no-ray",
-              "--compare", str(tmp_path / "before.json")])
-    _, err = capsys.readouterr()
+    err = _compare_after_edit(tmp_path, capsys, "serving",
+                              "image: registry.example.com/ml/vllm-serve:2.55.0-py311-gpu",
+                              "image: registry.example.com/ml/vllm-serve:2.55.0-py311-gpu-v2")
     assert "new cluster beside the running one" in err and "RayService" in err, err
 
 
