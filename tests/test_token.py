@@ -70,3 +70,18 @@ def test_the_token_never_appears_in_plan_json_rendered_yaml_or_logs(tmp_path, ca
         assert not any(token in t for t in texts), "a Ray token leaked"
     assert not any(p.name.startswith("secret.") for p in out_dir.glob("*.yaml")), "Secrets are not rendered"
     assert "ray-token" in err and "out of band" in err, "--out says which Secret to create"
+
+
+def test_an_existing_operator_is_warned_to_read_the_token_secret():
+    """authOptions.secretName appeared in KubeRay v1.6.0 (raycluster_types.go): an older operator's
+    CRD drops it and the operator makes a token of its own."""
+    from raystack import resolve
+
+    platform = resolve({"clusterName": "team", "clusterMode": "existing", "kubeconfig": "~/.kube/config",
+                        "clusterAutoscaler": False, "kuberay": {"install": False},
+                        "existingPools": [{"name": "cpu", "nodeSelector": {"role": "cpu"},
+                                           "instanceType": "m7i.2xlarge", "maxNodes": 2}],
+                        "rayClusters": [{"name": "rc", "head": {"pool": "cpu"},
+                                         "workerGroups": [{"name": "w", "pool": "cpu"}]}]})
+    (w,) = [w for w in platform.warnings if w.key == "raystack:kuberay.install"]
+    assert "1.6.0" in w.message and "secretName" in w.message

@@ -153,6 +153,11 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 severity="warning"))
     cron = any(w.kind == "RayCronJob" for w in workloads)
     gates = ("RayCronJob",) if cron else ()
+    if not spec["kuberay"]["install"] and any(p.auth == "token" for _, p in clusters + workload_clusters):
+        warnings.append(Finding(key("kuberay.install"), False,
+                                "the existing KubeRay operator and its CRDs must be 1.6.0 or newer: older ones drop "
+                                "authOptions.secretName (added in v1.6.0), generate a token of their own, and "
+                                "ray_auth_tokens would not open the clusters", severity="warning"))
     if cron and not spec["kuberay"]["install"]:
         warnings.append(Finding(key("rayCronJobs"), len(spec["ray_cron_jobs"]),
                                 "the existing KubeRay operator must run with --feature-gates=RayCronJob=true (its "
