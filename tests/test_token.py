@@ -82,6 +82,6 @@ def test_an_existing_operator_is_warned_to_read_the_token_secret():
                         "existingPools": [{"name": "cpu", "nodeSelector": {"role": "cpu"},
                                            "instanceType": "m7i.2xlarge", "maxNodes": 2}],
                         "rayClusters": [{"name": "rc", "head": {"pool": "cpu"},
-                                         "workerGroups": [{"name": "w", "pool": "cpu"}]}]})
+                                         "workerGroups": [{"name": "w", "pool": "cpu", "maxWorkers": 1}]}]})
     (w,) = [w for w in platform.warnings if w.key == "raystack:kuberay.install"]
     assert "1.6.0" in w.message and "secretName" in w.message
