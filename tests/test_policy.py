@@ -190,3 +190,34 @@ def test_no_stack_exposes_ray_and_every_launch_template_is_hardened(stack):
         md = lt.inputs["metadataOptions"]
         assert md["httpTokens"] == "required" and md["httpPutResponseHopLimit"] == 1, lt.urn
         assert all(m["ebs"]["encrypted"] == "true" for m in lt.inputs["blockDeviceMappings"]), lt.urn
+
+
+def test_rules_read_the_engines_proxy_and_only_the_values_they_need():
+    """At preview some values are unknown: pulumi-policy's proxy raises UnknownValueError when a rule
+    reads one (the engine then skips the rule). The pack hands rules the proxy itself, so an unknown
+    value a rule does not read (an AMI id, a desired size) does not stop it."""
+    from pulumi_policy.proxy import (
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UnknownValueError,
+        _proxy_helper,
+    )
+    from raystack.policy.pack import policies
+
+    lt = launch_template(hops=2.0).props
+    props = _proxy_helper({**lt, "imageId": UNKNOWN_STRING_VALUE}, [])
+    reported: list[str] = []
+
+    class Args:
+        resource_type = "aws:ec2/launchTemplate:LaunchTemplate"
+        name = "lt"
+
+    Args.props = props
+    pols = {p.name: p for p in policies()}
+    pols["imdsv2-hop-limit-1"].validate(Args(), lambda message, urn: reported.append(message))
+    assert reported and "hop" in reported[0].lower(), reported
+    unknown = _proxy_helper({**lt, "metadataOptions": {"httpTokens": "required",
+                                                       "httpPutResponseHopLimit": UNKNOWN_NUMBER_VALUE}}, [])
+    Args.props = unknown
+    with pytest.raises(UnknownValueError):
+        pols["imdsv2-hop-limit-1"].validate(Args(), lambda message, urn: None)

@@ -19,7 +19,9 @@ def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
 
     def validate(args: Any, report_violation: Any) -> None:
         if args.resource_type in types:
-            for message in rule.check(Res(args.resource_type, args.name, dict(args.props))):
+            # The engine's proxy, not a copy: a value unknown at preview raises when a rule reads it
+            # (pulumi-policy then skips the rule), and only the values a rule reads are touched.
+            for message in rule.check(Res(args.resource_type, args.name, args.props)):
                 report_violation(message, None)
     return ResourceValidationPolicy(name=rule.name, description=rule.description, validate=validate,
                                     enforcement_level=_level(rule))
@@ -27,7 +29,7 @@ def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
 
 def _stack_policy(rule: Rule) -> StackValidationPolicy:
     def validate(args: Any, report_violation: Any) -> None:
-        resources = [Res(r.resource_type, r.name, dict(r.props)) for r in args.resources]
+        resources = [Res(r.resource_type, r.name, r.props) for r in args.resources]
         for message in rule.check(resources):
             report_violation(message, None)
     return StackValidationPolicy(name=rule.name, description=rule.description, validate=validate,

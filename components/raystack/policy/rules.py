@@ -29,7 +29,8 @@ class Res:
 
     type: str
     name: str
-    props: dict[str, Any]
+    #: A dict, or pulumi-policy's read-only Mapping proxy of one.
+    props: Any
 
 
 @dataclass(frozen=True)
