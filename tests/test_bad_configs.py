@@ -420,6 +420,10 @@ WORKLOADS = [
      "IANA time zone"),
     ("cron-name-too-long", cfg(rayCronJobs=cron(name="c" * 37)), "raystack:rayCronJobs[0].name", "at most 36"),
     ("cron-duplicate", cfg(rayCronJobs=cron() + cron()), "raystack:rayCronJobs[1].name", "duplicate RayCronJob"),
+    ("job-named-like-a-cluster", cfg(rayJobs=job(name="rc")), "raystack:rayJobs[0].name",
+     "already the name of RayCluster rc"),
+    ("service-named-like-a-job", cfg(rayJobs=job(name="x"), rayServices=svc(name="x")),
+     "raystack:rayServices[0].name", "already the name of RayJob"),
     ("job-pod-identity-existing", cfg(EXISTING, rayJobs=[{"name": "j", "entrypoint": "x", "rayCluster": {
         "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}],
         "serviceAccount": {"name": "sa", "podIdentity": {"s3Read": ["data"]}}}}], rayClusters=[]),

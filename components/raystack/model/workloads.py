@@ -47,6 +47,7 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
     plans: list[RayWorkloadPlan] = []
     created: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str, str]] = set()
+    taken: dict[tuple[str, str], str] = {ident: f"RayCluster {ident[1]}" for ident in clusters}
     for list_key, kind, max_len in KINDS:
         for i, w in enumerate(spec[_SPEC_KEYS[list_key]]):
             base = base_for(list_key, i)
@@ -58,6 +59,17 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                 findings.append(Finding(f"{base}.name", w["name"], f"duplicate {kind} in namespace"))
                 continue
             seen.add(ident)
+            # One name per namespace across kinds: KubeRay names a cluster's head Service
+            # <name>-head-svc for all of them (GenerateHeadServiceName), and raystack its token
+            # Secret, accounts and NetworkPolicy after the name too.
+            other = taken.get((w["namespace"], w["name"]))
+            if other is not None:
+                findings.append(Finding(f"{base}.name", w["name"], f"already the name of {other} in namespace "
+                                                                   f"{w['namespace']!r}: Ray objects of a namespace "
+                                                                   "need distinct names (their head Services, "
+                                                                   "tokens and policies are named after them)"))
+                continue
+            taken[(w["namespace"], w["name"])] = f"{kind} {base}"
             if kind == "RayService":
                 check_service(base, w, findings)
             else:
