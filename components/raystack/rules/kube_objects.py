@@ -19,6 +19,12 @@ def field_path(parts: Any) -> str:
     return out or "(root)"
 
 
+def key_at(base: str, parts: Any) -> str:
+    """``base`` followed by a jsonschema error path: ``base.a.b[0]``, ``base[0].c``."""
+    path = field_path(parts)
+    return base if path == "(root)" else base + ("" if path.startswith("[") else ".") + path
+
+
 def error_fields(e: Any) -> list[tuple[str, str]]:
     """(field path, message) for a jsonschema error; unknown fields are named one by one."""
     if e.validator == "additionalProperties" and isinstance(e.instance, dict):
@@ -63,6 +69,6 @@ def check_kube_objects(base: str, items: list[dict[str, Any]], kind: str, findin
     for i, item in enumerate(items):
         for e in validator.iter_errors(item):
             for path, msg in error_fields(e):
-                at = f"{base}[{i}]" + ("" if path == "(root)" else f".{path}")
-                findings.append(Finding(at, e.instance if msg != "unknown field" else path.rsplit(".", 1)[-1],
+                findings.append(Finding(f"{base}[{i}]" + ("" if path == "(root)" else f".{path}"),
+                                        e.instance if msg != "unknown field" else path.rsplit(".", 1)[-1],
                                         f"{msg} (Kubernetes {version} {kind})"))

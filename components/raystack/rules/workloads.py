@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ..model.findings import Finding
+from .kube_objects import key_at
 
 #: runtime_env keys of Ray 2.55 (``ray.runtime_env.RuntimeEnv.known_fields``, public ones).
 RUNTIME_ENV_KEYS = ("working_dir", "py_modules", "py_executable", "excludes", "pip", "uv", "conda", "env_vars",
@@ -95,16 +96,12 @@ SERVE_CONFIG_SCHEMA: dict[str, Any] = {
 }
 
 
-def _json_path(at: str, path: Any) -> str:
-    return at + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-
-
 def _schema_findings(at: str, value: Any, schema: dict[str, Any], what: str, findings: list[Finding]) -> None:
     import jsonschema  # only when a workload is declared: `raystack plan` starts without it
 
     for err in sorted(jsonschema.Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.path)):
         extra = err.validator == "additionalProperties"
-        where = _json_path(at, err.absolute_path)
+        where = key_at(at, err.absolute_path)
         if extra:
             allowed = sorted(err.schema.get("properties", {}))
             unknown = sorted(set(err.instance) - set(allowed))
