@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..ray.workloads import CLUSTER_SPEC_PATHS, cluster_spec_of
 from .pss import violations
 
-RAY_KINDS = ("RayCluster", "RayJob", "RayService", "RayCronJob")
-RAY_TYPES = tuple(f"kubernetes:ray.io/v1:{k}" for k in RAY_KINDS)
+RAY_TYPES = tuple(f"kubernetes:ray.io/v1:{k}" for k in CLUSTER_SPEC_PATHS)
 ENV_TAG = "raystack.io/environment"
 #: AMI types of accelerator node groups -> the taint key their pods must tolerate.
 ACCELERATOR_AMI_TAINTS = {"NVIDIA": "nvidia.com/gpu", "NEURON": "aws.amazon.com/neuron"}
@@ -54,11 +54,8 @@ def _env(props: dict[str, Any]) -> str | None:
 
 def cluster_specs(r: Res) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, Ray cluster spec) of a RayCluster, or the cluster a RayJob, RayService or RayCronJob embeds."""
-    spec = r.props.get("spec") or {}
     kind = r.type.rsplit(":", 1)[-1]
-    if kind == "RayCronJob":
-        spec = spec.get("jobTemplate") or {}
-    found = spec if kind == "RayCluster" else spec.get("rayClusterSpec") or spec.get("rayClusterConfig")
+    found = cluster_spec_of(kind, r.props.get("spec"))
     if found:
         yield ("spec" if kind == "RayCluster" else "its cluster"), found
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..model.facts import POOL_LABEL
 from ..model.findings import Finding
+from ..ray.workloads import WORKLOAD_KINDS, cluster_spec_of
 from ..testing.values import SECRET_PLACEHOLDER, restore_ints
 
 RAYCLUSTER_TYPE = "kubernetes:ray.io/v1:RayCluster"
@@ -53,15 +54,10 @@ def k8s_objects(recording: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(r.urn, k8s_object(r)) for r in recording.resources if is_k8s_object(r)]
 
 
-#: KubeRay kinds that carry a Ray cluster of their own, and where its spec sits in theirs.
-WORKLOAD_CLUSTER_PATHS = {"RayJob": ("rayClusterSpec",), "RayService": ("rayClusterConfig",),
-                          "RayCronJob": ("jobTemplate", "rayClusterSpec")}
-
-
 def ray_workloads(recording: Any) -> list[tuple[str, dict[str, Any]]]:
     """(urn, manifest) of every RayJob, RayService and RayCronJob."""
     return [(r.urn, k8s_object(r)) for r in recording.resources
-            if is_k8s_object(r) and api_version_kind(r.type)[1] in WORKLOAD_CLUSTER_PATHS]
+            if is_k8s_object(r) and api_version_kind(r.type)[1] in WORKLOAD_KINDS]
 
 
 def embedded_clusters(workloads: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
@@ -69,9 +65,7 @@ def embedded_clusters(workloads: list[tuple[str, dict[str, Any]]]) -> list[tuple
     a suffix), for the checks and tables RayClusters get."""
     out = []
     for urn, obj in workloads:
-        spec: Any = obj.get("spec") or {}
-        for part in WORKLOAD_CLUSTER_PATHS[obj["kind"]]:
-            spec = (spec or {}).get(part)
+        spec = cluster_spec_of(obj["kind"], obj.get("spec"))
         if spec:
             meta = {"name": obj["metadata"]["name"], "namespace": obj["metadata"].get("namespace")}
             out.append((urn, {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": meta, "spec": spec}))

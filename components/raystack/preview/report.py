@@ -15,12 +15,12 @@ from .. import versions
 from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
 from ..model.platform import Platform
+from ..ray.workloads import WORKLOAD_KINDS
 from ..testing.values import SECRET_PLACEHOLDER, restore_ints
 from .checks.ray_parser import compare_with_ray
 from .checks.worker import ValidationWorker, Validator
 from .cost import PRICED_REGION, cost, workload_rows
 from .objects import (
-    WORKLOAD_CLUSTER_PATHS,
     _container_limits,
     _group_pool,
     _quantity,
@@ -255,7 +255,7 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
     findings += cost_findings
 
     core = [(u, _without_secrets(o)) for u, o in k8s_objects(recording) if o["kind"] != "RayCluster"
-            and o["kind"] not in WORKLOAD_CLUSTER_PATHS]
+            and o["kind"] not in WORKLOAD_KINDS]
     want = kubernetes_version or (platform.kubernetes_version if platform is not None else versions.EKS_VERSION)
     if validator is None:
         validator = Validator(crd_dir, project_dir)

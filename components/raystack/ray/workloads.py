@@ -30,6 +30,23 @@ _NOT_EMBEDDED = ("upgradeStrategy",)
 _META_LABELS = {"app.kubernetes.io/part-of": "raystack", "app.kubernetes.io/managed-by": "pulumi"}
 
 
+#: Where each KubeRay kind keeps the spec of the Ray cluster it runs (v1.7.0 ray.io/v1 types); a
+#: RayCluster's is its own spec.
+CLUSTER_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    "RayCluster": (), "RayJob": ("rayClusterSpec",), "RayService": ("rayClusterConfig",),
+    "RayCronJob": ("jobTemplate", "rayClusterSpec")}
+#: The kinds that carry a Ray cluster of their own.
+WORKLOAD_KINDS = ("RayJob", "RayService", "RayCronJob")
+
+
+def cluster_spec_of(kind: str, spec: Any) -> Any:
+    """The Ray cluster spec inside a Ray object's spec (a dict, or a read-only Mapping), or None
+    (a RayJob or RayCronJob with clusterSelector)."""
+    for part in CLUSTER_SPEC_PATHS[kind]:
+        spec = (spec or {}).get(part)
+    return spec or None
+
+
 def workload_label(kind: str, name: str) -> dict[str, str]:
     return {WORKLOAD_LABEL: f"{kind.lower()}.{name}"}
 
