@@ -67,6 +67,13 @@ class PoolFacts:
     def schedulable_memory_mib(self) -> int:
         return self.allocatable_memory_mib - DAEMONSET_RESERVE_MEMORY_MIB
 
+    def ray_devices(self, devices: int) -> dict[str, int]:
+        """The Ray resource a pod with ``devices`` of this pool's accelerators offers (units per
+        device: NeuronCores for Neuron), or nothing."""
+        if not devices or not self.ray_accelerator_resource:
+            return {}
+        return {self.ray_accelerator_resource: devices * self.ray_units_per_accelerator}
+
     @property
     def tolerations(self) -> list[dict[str, str]]:
         return [t.toleration() for t in self.taints]

@@ -185,21 +185,15 @@ def check_replicas_fit(at: str, config: dict[str, Any], cluster: RayClusterPlan,
                        findings: list[Finding]) -> None:
     """Each deployment's replica (ray_actor_options) fits one worker of some group, or the head
     when it runs tasks: otherwise Serve would wait for a node no group can ever make."""
-    shapes = [{"CPU": float(g.size.cpu), **_devices(pools.get(g.pool), g.size.accelerators)} for g in cluster.groups]
+    shapes: list[dict[str, float]] = [{"CPU": g.size.cpu, **pools[g.pool].ray_devices(g.size.accelerators)}
+                                      for g in cluster.groups]
     if cluster.manifest["spec"]["headGroupSpec"]["rayStartParams"].get("num-cpus") != "0":
-        shapes.append({"CPU": float(cluster.head.cpu), **_devices(cluster.head_pool, cluster.head.accelerators)})
+        shapes.append({"CPU": cluster.head.cpu, **cluster.head_pool.ray_devices(cluster.head.accelerators)})
     for path, demand in deployment_demands(config):
         if not any(all(shape.get(r, 0.0) >= n for r, n in demand.items() if n) for shape in shapes):
             offered = "; ".join(", ".join(f"{r} {v:g}" for r, v in s.items()) for s in shapes) or "none"
             findings.append(Finding(f"{at}.{path}", demand, f"no worker of the cluster can hold one replica "
                                                             f"(workers offer: {offered})"))
-
-
-def _devices(pool: PoolFacts | None, devices: int) -> dict[str, float]:
-    """The Ray resources a pod with ``devices`` of the pool's accelerators offers."""
-    if pool is None or not devices or not pool.ray_accelerator_resource:
-        return {}
-    return {pool.ray_accelerator_resource: float(devices * pool.ray_units_per_accelerator)}
 
 
 

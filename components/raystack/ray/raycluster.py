@@ -75,7 +75,7 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
         limits[pool.accelerator_resource] = str(size.accelerators)
         # Declared explicitly: Ray's autoscaler reads only some accelerator
         # resources from limits, and both KubeRay and Ray read this field.
-        ray_resources[pool.ray_accelerator_resource] = str(size.accelerators * pool.ray_units_per_accelerator)
+        ray_resources.update({k: str(v) for k, v in pool.ray_devices(size.accelerators).items()})
     # Ray's heap ("memory" resource) is the container's memory less the object store, which lives in
     # the same cgroup (KubeRay would otherwise pass --memory=<limit> and Ray would count it twice).
     ray_resources["memory"] = str((size.memory_mib - size.object_store_mib) * 2**20)
@@ -114,8 +114,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
     head_devices: dict[str, str] = {}
     if head.accelerators and head_pool.accelerator_resource and head_pool.ray_accelerator_resource:
         head_limits[head_pool.accelerator_resource] = str(head.accelerators)
-        head_devices = head_accelerator_params(head_pool.ray_accelerator_resource,
-                                               head.accelerators * head_pool.ray_units_per_accelerator)
+        ((resource, units),) = head_pool.ray_devices(head.accelerators).items()
+        head_devices = head_accelerator_params(resource, units)
     cluster_spec: dict[str, Any] = {
         "rayVersion": ray_version,
         "enableInTreeAutoscaling": True,
