@@ -43,11 +43,16 @@ def plan_standalone(kind: str, spec_arg: str, args: Mapping[str, Any]) -> RayWor
     pools, head_pool = plain_pools(args)
     plan = resolve_workload(kind, dict(args[spec_arg]), pools, head_pool, args.get("ray_version"),
                             args.get("operator_namespace"), spec_arg)
-    identity = plan.cluster.identity if plan.cluster else None
-    if identity is not None and identity.pod_identity and args.get("eks_cluster_name") is None:
-        raise ConfigError([Finding(f"{spec_arg}.rayCluster.serviceAccount.podIdentity", "(set)",
-                                   "needs eks_cluster_name: the EKS cluster the association is made in")])
+    require_eks_cluster(plan.cluster, args, f"{spec_arg}.rayCluster")
     return plan
+
+
+def require_eks_cluster(cluster: RayClusterPlan | None, args: Mapping[str, Any], at: str) -> None:
+    """Pod Identity associations are made in an EKS cluster: a component asked for them needs its name."""
+    identity = cluster.identity if cluster is not None else None
+    if identity is not None and identity.pod_identity and args.get("eks_cluster_name") is None:
+        raise ConfigError([Finding(f"{at}.serviceAccount.podIdentity", "(set)",
+                                   "needs eks_cluster_name: the EKS cluster the association is made in")])
 
 
 class RayWorkload(pulumi.ComponentResource):

@@ -14,12 +14,17 @@ import pulumi_kubernetes as k8s
 from typing_extensions import NotRequired
 
 from ..model import defaults
-from ..model.findings import ConfigError, Finding
 from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
 from ..ray.raycluster import with_live_replicas
 from ..spec.types import PoolDescriptor, RayClusterSpec
-from ._workload import plain_pools, register_identity, register_network_policy, register_token
+from ._workload import (
+    plain_pools,
+    register_identity,
+    register_network_policy,
+    register_token,
+    require_eks_cluster,
+)
 
 
 class RayClusterArgs(TypedDict):
@@ -57,9 +62,7 @@ class RayCluster(pulumi.ComponentResource):
         pools, head_pool = plain_pools(a)
         plan = resolve_ray_cluster(dict(args["cluster"]), pools, head_pool,
                                    a["ray_version"], a["operator_namespace"])  # raises before registering
-        if plan.identity is not None and plan.identity.pod_identity and a.get("eks_cluster_name") is None:
-            raise ConfigError([Finding("cluster.serviceAccount.podIdentity", "(set)",
-                                       "needs eks_cluster_name: the EKS cluster the association is made in")])
+        require_eks_cluster(plan, a, "cluster")
         super().__init__("raystack:index:RayCluster", name, {}, opts)
         self._build(name, plan, opts, eks_cluster_name=a.get("eks_cluster_name"))
 
