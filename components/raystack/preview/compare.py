@@ -42,6 +42,11 @@ def _recreating_view(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _specs(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
+    """urn -> spec of a plan JSON's resources of one type."""
+    return {r["urn"]: r["inputs"].get("spec") or {} for r in doc.get("resources", []) if r.get("type") == typ}
+
+
 def _changed(a: Any, b: Any, path: str) -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         keys = sorted(set(a) | set(b))
@@ -53,14 +58,10 @@ def _changed(a: Any, b: Any, path: str) -> list[str]:
 
 def recreated_clusters(previous: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
     """A warning per RayCluster of both plans whose edit recreates all its pods, naming what changed."""
-    def clusters(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {r["urn"]: r["inputs"] for r in doc.get("resources", []) if r.get("type") == RAYCLUSTER_TYPE}
-
-    before, after = clusters(previous), clusters(current)
+    before, after = _specs(previous, RAYCLUSTER_TYPE), _specs(current, RAYCLUSTER_TYPE)
     findings = []
     for urn in sorted(set(before) & set(after)):
-        old = before[urn].get("spec") or {}
-        new = after[urn].get("spec") or {}
+        old, new = before[urn], after[urn]
         if old.get("upgradeStrategy", {}).get("type") != "Recreate" and new.get("upgradeStrategy", {}).get(
                 "type") != "Recreate":
             continue
@@ -81,18 +82,15 @@ def rerun_jobs_and_upgraded_services(previous: dict[str, Any], current: dict[str
     """A warning per RayJob whose spec changed (raystack replaces it: the job runs again, on a new
     cluster unless clusterSelector) and per RayService whose cluster spec changed (KubeRay starts a
     whole new cluster beside the running one before moving traffic: twice the nodes for a while)."""
-    def objects(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
-        return {r["urn"]: r["inputs"].get("spec") or {} for r in doc.get("resources", []) if r.get("type") == typ}
-
     findings = []
-    before, after = objects(previous, RAYJOB_TYPE), objects(current, RAYJOB_TYPE)
+    before, after = _specs(previous, RAYJOB_TYPE), _specs(current, RAYJOB_TYPE)
     for urn in sorted(set(before) & set(after)):
         changed = _changed(before[urn], after[urn], "spec")
         if changed:
             findings.append(issue("warning", "rerun", urn, "spec",
                                   f"this edit replaces the RayJob, so the job runs again; changed: "
                                   f"{', '.join(changed[:6])}{' ...' if len(changed) > 6 else ''}"))
-    before, after = objects(previous, RAYSERVICE_TYPE), objects(current, RAYSERVICE_TYPE)
+    before, after = _specs(previous, RAYSERVICE_TYPE), _specs(current, RAYSERVICE_TYPE)
     for urn in sorted(set(before) & set(after)):
         old = _recreating_view({k: v for k, v in (before[urn].get("rayClusterConfig") or {}).items() if k != "suspend"})
         new = _recreating_view({k: v for k, v in (after[urn].get("rayClusterConfig") or {}).items() if k != "suspend"})

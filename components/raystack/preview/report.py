@@ -15,6 +15,7 @@ from .. import versions
 from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
 from ..model.platform import Platform
+from ..ray.networkpolicy import exception_rules
 from ..ray.workloads import WORKLOAD_KINDS
 from ..testing.values import SECRET_PLACEHOLDER, restore_ints
 from .checks.ray_parser import compare_with_ray
@@ -180,7 +181,7 @@ class Report:
         p = self.platform
         every = [*p.ray_clusters, *(w.cluster for w in p.ray_workloads if w.cluster)] if p is not None else []
         for rc in every:
-            for rule in (rc.network_policy_spec or {}).get("ingress", [])[3:]:  # own pods, operator, submitters
+            for rule in exception_rules(rc.network_policy_spec or {}):
                 peer = rule["from"][0]
                 spaces = next((e["values"] for e in peer.get("namespaceSelector", {}).get("matchExpressions", [])),
                               [rc.namespace])

@@ -25,6 +25,8 @@ def allow_rule(allow: dict[str, Any]) -> dict[str, Any]:
 SUBMITTER_SELECTOR = {"ray.io/originated-from-crd": "RayJob"}
 #: The Jobs API port a submitter reaches.
 JOBS_PORT = 8265
+#: Ingress rules every Ray cluster's policy starts with: its own pods, the operator, RayJob submitters.
+FIXED_RULES = 3
 
 
 def network_policy_spec(cluster_name: str, operator_namespace: str,
@@ -51,5 +53,11 @@ def network_policy_spec(cluster_name: str, operator_namespace: str,
     }
     spec["ingress"].append({"from": [{"podSelector": {"matchLabels": dict(SUBMITTER_SELECTOR)}}],
                             "ports": [{"protocol": "TCP", "port": JOBS_PORT}]})
+    assert len(spec["ingress"]) == FIXED_RULES
     spec["ingress"] += [allow_rule(a) for a in allow_from or []]
     return spec
+
+
+def exception_rules(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rules of a NetworkPolicy spec that ``allowFrom`` added (after the fixed ones)."""
+    return list(spec.get("ingress", [])[FIXED_RULES:])
