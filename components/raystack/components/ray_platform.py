@@ -192,23 +192,23 @@ class RayPlatform(pulumi.ComponentResource):
         ray_clusters: dict[tuple[str, str], RayCluster] = {}
         tokens: dict[str, pulumi.Output[str]] = {}
         for rc in platform.ray_clusters:
-            ray_clusters[(rc.namespace, rc.name)] = tokens_of = RayCluster._from_model(
+            ray_clusters[(rc.namespace, rc.name)] = component = RayCluster._from_model(
                 f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
                 live=self._live_replicas(name, rc, deployed, cluster),
                 eks_cluster_name=cluster.cluster_name, tags=tags)
             if rc.auth == "token":
-                tokens[f"{rc.namespace}/{rc.name}"] = tokens_of.auth_token
+                tokens[f"{rc.namespace}/{rc.name}"] = component.auth_token
         for w in platform.ray_workloads:
             deps = deps_of(w.namespace, w.cluster)
             if w.target is not None:  # clusterSelector: the RayCluster runs before the job is submitted to it
                 deps.append(ray_clusters[(w.namespace, w.target)])
-            component = WORKLOAD_COMPONENTS[w.kind]._from_model(
+            workload = WORKLOAD_COMPONENTS[w.kind]._from_model(
                 f"{name}-{w.resource_name}", w, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps),
                 eks_cluster_name=cluster.cluster_name, tags=tags)
             if w.cluster is not None and w.cluster.auth == "token":
-                tokens[f"{w.namespace}/{w.name}"] = component.auth_token
+                tokens[f"{w.namespace}/{w.name}"] = workload.auth_token
         self.ray_auth_tokens = pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else \
             pulumi.Output.secret({})
 
