@@ -16,7 +16,6 @@ from typing_extensions import NotRequired
 from ..model import defaults
 from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
-from ..ray.raycluster import with_live_replicas
 from ..spec.types import PoolDescriptor, RayClusterSpec
 from ._workload import (
     plain_pools,
@@ -68,18 +67,15 @@ class RayCluster(pulumi.ComponentResource):
 
     @classmethod
     def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,
-                    live: pulumi.Input[dict[str, int]] | None = None,
                     eks_cluster_name: pulumi.Input[str] | None = None,
                     tags: dict[str, str] | None = None) -> "RayCluster":
-        """From the resolved model (RayPlatform): the manifest as rendered there, with the live
-        replicas of each group when the cluster already runs."""
+        """From the resolved model (RayPlatform): the manifest as rendered there."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, live, eks_cluster_name, tags)
+        self._build(name, plan, opts, eks_cluster_name, tags)
         return self
 
     def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None,
-               live: pulumi.Input[dict[str, int]] | None = None,
                eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
         # pools, device plugin), so the ordering is explicit on the RayCluster.
@@ -96,12 +92,13 @@ class RayCluster(pulumi.ComponentResource):
             f"{name}-raycluster",
             api_version=plan.manifest["apiVersion"],
             kind=plan.manifest["kind"],
+            # Replicas are always minReplicas: nothing live is read. The engine diffs against the last
+            # inputs, so the Ray autoscaler's replicas stay until the spec is edited; an edit resets them
+            # to min, which KubeRay v1.7.0 never acts on with in-tree autoscaling ("The only decision-maker
+            # for Pod deletions is Autoscaler", raycluster_controller.go:1219-1257) and Ray's autoscaler
+            # repairs (ray-project/ray PR #57539). See tests/test_lifecycle.py.
             metadata=meta,
-            # No ignore_changes on replicas: pulumi-kubernetes cannot ignore list paths under
-            # server-side apply (await.go handleSSAIgnoreFields), and the engine would put back the
-            # old input. The live replicas are sent instead.
-            spec=plan.manifest["spec"] if live is None else pulumi.Output.from_input(live).apply(
-                lambda replicas: with_live_replicas(plan.manifest["spec"], replicas)),
+            spec=plan.manifest["spec"],
             opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
         )
         if plan.network_policy_spec is not None:

@@ -18,7 +18,6 @@ from ..clouds.aws.backend import EksBackend
 from ..clouds.base import ClusterHandle
 from ..model.platform import Platform, RayClusterPlan
 from ..model.resolve import resolve
-from ..ray.raycluster import live_replicas
 from ..ray.workloads import endpoints
 from ..spec.types import PlatformSpec, PoolDescriptor
 from ._workload import RayWorkload
@@ -130,32 +129,6 @@ class RayPlatform(pulumi.ComponentResource):
             out[kind] = component(f"{name}-{kind}", {}, opts=k8s_opts).release
         return out
 
-    def _deployed_ray_clusters(self) -> pulumi.Output[list[str]]:
-        """'<namespace>/<name>' of the RayClusters the last `pulumi up` of this stack deployed (its
-        ``ray_clusters`` output, which the stack program exports): only those can be read live."""
-        previous = _previous_stack_reference(self).get_output("ray_clusters")
-        return previous.apply(lambda rcs: [f"{r['namespace']}/{r['name']}" for r in (rcs or [])])
-
-    def _live_replicas(self, name: str, rc: RayClusterPlan, deployed: pulumi.Output[list[str]] | None,
-                       cluster: ClusterHandle) -> pulumi.Output[dict[str, int]] | None:
-        """The replicas the Ray autoscaler set on a RayCluster that already runs (read, not managed)."""
-        if deployed is None:
-            return None
-        ident = f"{rc.namespace}/{rc.name}"
-
-        def read(names: list[str]) -> pulumi.Output[dict[str, int]] | dict[str, int]:
-            if ident not in names:
-                return {}
-            # A read of the live object (nothing is managed): pulumi.CustomResource with an id and the
-            # output properties wanted, so `spec` comes back (the SDK's CustomResource.get keeps none).
-            live = pulumi.CustomResource(
-                "kubernetes:ray.io/v1:RayCluster", f"{name}-{rc.resource_name}-live",
-                {"apiVersion": None, "kind": None, "metadata": None, "spec": None},
-                opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, id=ident))
-            spec: pulumi.Output[Any] = getattr(live, "spec")  # noqa: B009 (an output property of the read)
-            return spec.apply(live_replicas)
-        return deployed.apply(read)
-
     def _ray(self, name: str, platform: Platform, cluster: ClusterHandle, k8s_opts: pulumi.ResourceOptions,
              device_plugins: dict[str, pulumi.Resource], tags: dict[str, str]) -> None:
         operator = None
@@ -188,14 +161,12 @@ class RayPlatform(pulumi.ComponentResource):
             kinds = sorted({platform.pools[u].accelerator_kind for u in created})
             return deps + [device_plugins[k] for k in kinds if k in device_plugins]
 
-        deployed = self._deployed_ray_clusters() if platform.ray_clusters else None
         ray_clusters: dict[tuple[str, str], RayCluster] = {}
         tokens: dict[str, pulumi.Output[str]] = {}
         for rc in platform.ray_clusters:
             ray_clusters[(rc.namespace, rc.name)] = component = RayCluster._from_model(
                 f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
-                live=self._live_replicas(name, rc, deployed, cluster),
                 eks_cluster_name=cluster.cluster_name, tags=tags)
             if rc.auth == "token":
                 tokens[f"{rc.namespace}/{rc.name}"] = component.auth_token

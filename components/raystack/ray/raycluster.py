@@ -155,13 +155,17 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "name": name,
             "namespace": namespace,
             "labels": {"app.kubernetes.io/part-of": "raystack", "app.kubernetes.io/managed-by": "pulumi"},
-            # `pulumi up` waits until the head runs (pulumi-kubernetes' generic await; KubeRay 1.7
-            # reports HeadPodReady by default) and fails if it never does.
+            # Not awaited (skipAwait): pulumi-kubernetes checks waitFor on every update, and its check waits
+            # for status.observedGeneration to reach metadata.generation (await/condition/kubectl.go,
+            # v4.32.0). KubeRay v1.7.0 writes status only when a compared field changes
+            # (utils/consistency.go InconsistentRayClusterStatus ignores ObservedGeneration), so an edit
+            # that changes no status field would wait out the timeout and wedge every later `up`
+            # (kubernetes-deploy-review 2, N2). A wait on create only would differ between the first and
+            # second run (a diff on every day 1). Readiness is proven by smokeTest and by the RayJobs
+            # that select the cluster (they wait for Ray to accept their job).
             # The Ray autoscaler patches workerGroupSpecs (an atomic list) as another field manager:
-            # a server-side apply must force to take it back, and sends the live replicas so the
-            # take-over resets nothing (see with_live_replicas).
-            "annotations": {"pulumi.com/waitFor": "condition=HeadPodReady", "pulumi.com/patchForce": "true",
-                            "pulumi.com/timeoutSeconds": str(READY_TIMEOUT_SECONDS)},
+            # a server-side apply must force to take it back (replicas go back to min: see RayCluster).
+            "annotations": {"pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true"},
         },
         "spec": cluster_spec,
     }
@@ -175,24 +179,3 @@ def head_accelerator_params(ray_resource: str, units: int) -> dict[str, str]:
     if ray_resource == "GPU":
         return {"num-gpus": str(units)}
     return {"resources": "'" + json.dumps({ray_resource: units}) + "'"}
-
-
-def with_live_replicas(spec: dict[str, Any], live: dict[str, int]) -> dict[str, Any]:
-    """The rendered spec with each worker group's ``replicas`` set to the live value (what the Ray
-    autoscaler last chose), clamped into the group's new [minReplicas, maxReplicas]. The list of
-    worker groups is atomic in the CRD, so an apply replaces it whole: sending the live replicas is
-    what keeps running workers running across `pulumi up`."""
-    out = dict(spec)
-    groups = []
-    for g in spec["workerGroupSpecs"]:
-        g = dict(g)
-        if g["groupName"] in live:
-            g["replicas"] = max(g["minReplicas"], min(g["maxReplicas"], int(live[g["groupName"]])))
-        groups.append(g)
-    out["workerGroupSpecs"] = groups
-    return out
-
-
-def live_replicas(spec: dict[str, Any] | None) -> dict[str, int]:
-    """groupName -> replicas of a live RayCluster's spec."""
-    return {g["groupName"]: int(g.get("replicas") or 0) for g in (spec or {}).get("workerGroupSpecs") or []}

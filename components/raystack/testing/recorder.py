@@ -130,11 +130,13 @@ class _Logger:
 
 
 def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, project: str = "raystack",
-        stack: str = "dev", preview: bool = False, recording: Recording | None = None) -> Recording:
+        stack: str = "dev", preview: bool = False, recording: Recording | None = None,
+        monitor: RecordingMonitor | None = None) -> Recording:
     """Run ``program`` under the mock engine with ``config`` (namespaced keys, string values).
-    Pass ``recording`` to keep what was registered even when the program raises."""
+    Pass ``recording`` to keep what was registered even when the program raises; ``monitor`` to
+    answer registrations another way (``raystack.testing.lifecycle``)."""
     recording = recording if recording is not None else Recording()
-    monitor = RecordingMonitor(RecordingMocks(), recording)
+    monitor = monitor if monitor is not None else RecordingMonitor(RecordingMocks(), recording)
     # set_mocks keeps the root stack resource of an earlier run in this context (pulumi
     # 3.2xx, runtime/mocks.py: "if get_root_resource() is None"), so a second stack run in
     # one process would parent its resources to the first stack's URN. Start each run fresh.

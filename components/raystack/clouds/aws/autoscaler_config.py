@@ -37,7 +37,7 @@ def expander_priorities(cluster_name: str, pools: list[PoolFacts]) -> dict[int, 
     n = len(priced)
     for rank, p in enumerate(priced):
         prio = 10 * (n - rank) + 10
-        out.setdefault(prio, []).append(f"^eks-{re.escape(nodegroup_name(cluster_name, p.name))}[0-9].*")
+        out.setdefault(prio, []).append(f"^eks-{re.escape(nodegroup_name(cluster_name, p.name))}[0-9]{{18}}[0-9a-f]{{8}}-.*")
     # Everything else (the system pool, pools without a price) last.
     out.setdefault(1, []).append(".*")
     return out

@@ -114,13 +114,16 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent, protect=protect, depends_on=cluster_policies),
     )
+    api_rules: list[pulumi.Resource] = []
     for cidr in api_ingress_cidrs:
         # A private endpoint answers only inside the VPC, on ENIs that carry the cluster security group.
-        aws.vpc.SecurityGroupIngressRule(
+        # In `ready`, so every in-cluster resource depends on it: destroy deletes it last, not in its first
+        # wave while Helm releases and namespaces still go through the endpoint (aws-deploy-review 2, N4).
+        api_rules.append(aws.vpc.SecurityGroupIngressRule(
             f"{name}-api-{cidr.replace('/', '-')}", security_group_id=cluster.vpc_config.cluster_security_group_id,
             ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=cidr,
             description="Kubernetes API from where pulumi up runs (raystack apiIngressCidrs)",
-            opts=pulumi.ResourceOptions(parent=parent))
+            opts=pulumi.ResourceOptions(parent=parent)))
     deployer = deployer_role_arn()
     for i, arn in enumerate(admin_role_arns):
         if arn == deployer:
@@ -161,7 +164,7 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         kubeconfig=kubeconfig(cluster.name, cluster.endpoint, ca, region),
         node_role_arn=node_role.arn,
         cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
-        ready=[system, coredns, pod_identity, vpc_cni],
+        ready=[system, coredns, pod_identity, vpc_cni, *api_rules],
         node_role_policies=node_policies,
     )
 

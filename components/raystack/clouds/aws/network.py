@@ -70,11 +70,16 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
         return pulumi.Output.from_input(cluster).apply(
             lambda c: {**tags, f"kubernetes.io/cluster/{c}": "shared", role: "1"})
 
+    # An existing subnet never moves: availabilityZone is ForceNew (terraform-provider-aws vpc_subnet.go) and a
+    # create-before-delete replacement with the same CIDR fails with InvalidSubnet.Conflict. The AZ choice above
+    # is made once, on create; later runs keep it whatever AWS now offers or whichever pools were added
+    # (aws-deploy-review 2, N2; tests/test_lifecycle.py). The real AZ is read back from the subnets' outputs.
+    keep_az = pulumi.ResourceOptions(parent=parent, ignore_changes=["availabilityZone"])
     public_subnets, private_subnets, nats = [], [], []
     for i in range(count):
         pub = aws.ec2.Subnet(f"{name}-public-{i}", vpc_id=vpc.id, cidr_block=plan.public[i],
                              availability_zone=azs[i], map_public_ip_on_launch=False,
-                             tags=cluster_tag("kubernetes.io/role/elb"), opts=child)
+                             tags=cluster_tag("kubernetes.io/role/elb"), opts=keep_az)
         aws.ec2.RouteTableAssociation(f"{name}-public-{i}", subnet_id=pub.id, route_table_id=public_rt.id,
                                       opts=child)
         public_subnets.append(pub)
@@ -88,7 +93,7 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
         nat = nats[i] if i < len(nats) else nats[0]
         priv = aws.ec2.Subnet(f"{name}-private-{i}", vpc_id=vpc.id, cidr_block=plan.private[i],
                               availability_zone=azs[i], tags=cluster_tag("kubernetes.io/role/internal-elb"),
-                              opts=child)
+                              opts=keep_az)
         rt = aws.ec2.RouteTable(
             f"{name}-private-{i}", vpc_id=vpc.id,
             routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],

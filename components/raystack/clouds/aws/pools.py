@@ -7,6 +7,7 @@ node-group builder.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...hardware import catalog
@@ -34,11 +35,17 @@ def nodegroup_name(cluster_name: str, pool_name: str) -> str:
     return f"{cluster_name}-{pool_name}-"
 
 
-def is_pool_nodegroup(name: str, cluster_name: str, pool_name: str) -> bool:
-    """Whether a live node group belongs to the pool: <prefix><unique suffix starting with the
-    year>, or raystack 0.1's fixed <cluster>-<pool>. (Pool 'l4' does not claim 'l4-spot' groups.)"""
-    prefix = nodegroup_name(cluster_name, pool_name)
-    return name == prefix[:-1] or (name.startswith(prefix) and name[len(prefix):len(prefix) + 1].isdigit())
+#: What the provider appends to a name prefix: terraform-plugin-sdk helper/id.PrefixedUniqueId, an
+#: 18-digit UTC timestamp (to 1e-4 s) and an 8-hex-digit counter (UniqueIDSuffixLength 26).
+NODEGROUP_SUFFIX = re.compile(r"\d{18}[0-9a-f]{8}")
+
+
+def is_pool_nodegroup(name: str, prefix: str) -> bool:
+    """Whether a live node group belongs to the pool whose node group prefix is ``prefix``:
+    <prefix><the provider's unique suffix>, exactly, or raystack 0.1's fixed name (the prefix less its
+    '-'). Pool 'l4' claims neither 'l4-spot-...' nor 'l4-2x-2026...' (a 26-character suffix that
+    starts with '2x' is not the provider's)."""
+    return name == prefix[:-1] or (name.startswith(prefix) and NODEGROUP_SUFFIX.fullmatch(name[len(prefix):]) is not None)
 
 
 def node_labels(name: str, os: str, kind: str, model: str, extra: dict[str, str]) -> dict[str, str]:

@@ -1,0 +1,24 @@
+"""What a simulated run can fail with."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """A run failed as `pulumi preview` / `up` / `destroy` would: the message names the URN or the
+    invoke and the real API's error name (``ResourceNotFoundException``, ``InvalidSubnet.Conflict``...)."""
+
+
+class CloudError(Exception):
+    """A simulated API refused a call. ``code`` is the real API's error name."""
+
+    def __init__(self, code: str, message: str, source: str):
+        super().__init__(f"{code}: {message} [{source}]")
+        self.code = code
+        self.source = source
+
+
+class NotModelled(Exception):
+    """The harness met a behaviour no cited source describes: it refuses to guess kindly."""
+
+    def __init__(self, what: str):
+        super().__init__(f"unknown: not modelled: {what}")

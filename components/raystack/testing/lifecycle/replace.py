@@ -1,0 +1,126 @@
+"""Which input changes replace a resource, per type, as the real providers decide (pure, Pulumi-free).
+
+A diff the table does not cover fails loudly (``NotModelled``): the harness never guesses that an
+edit is an in-place update.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import NotModelled
+
+#: Type token -> input paths (dotted, camelCase as Pulumi spells them) whose change forces a new
+#: resource. The rest of the type's inputs update in place. Sources: terraform-provider-aws schemas,
+#: ``ForceNew: true`` (hashicorp/terraform-provider-aws, internal/service/<svc>/<resource>.go at the
+#: v6 line pulumi-aws 7.x bridges), read per resource:
+AWS_FORCE_NEW: dict[str, tuple[str, ...]] = {
+    # ec2/vpc.go: cidr_block ForceNew; enable_dns_* and tags update.
+    "aws:ec2/vpc:Vpc": ("cidrBlock", "ipv4IpamPoolId"),
+    # ec2/vpc_subnet.go@00cda125: availability_zone, availability_zone_id, cidr_block, vpc_id ForceNew.
+    "aws:ec2/subnet:Subnet": ("availabilityZone", "availabilityZoneId", "cidrBlock", "vpcId", "outpostArn"),
+    # ec2/vpc_internet_gateway.go: vpc_id updates (detach/attach).
+    "aws:ec2/internetGateway:InternetGateway": (),
+    # ec2/ec2_eip.go: domain ForceNew.
+    "aws:ec2/eip:Eip": ("domain", "address", "networkBorderGroup", "publicIpv4Pool"),
+    # ec2/vpc_nat_gateway.go: allocation_id, subnet_id, connectivity_type, private_ip ForceNew.
+    "aws:ec2/natGateway:NatGateway": ("allocationId", "subnetId", "connectivityType", "privateIp"),
+    # ec2/vpc_route_table.go: vpc_id ForceNew; inline routes update.
+    "aws:ec2/routeTable:RouteTable": ("vpcId",),
+    # ec2/vpc_route_table_association.go: subnet_id, gateway_id ForceNew; route_table_id updates
+    # (ReplaceRouteTableAssociation).
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ("subnetId", "gatewayId"),
+    # ec2/ec2_launch_template.go: name, name_prefix ForceNew; anything else is a new version.
+    "aws:ec2/launchTemplate:LaunchTemplate": ("name", "namePrefix"),
+    # ec2/ec2_placement_group.go: every argument but tags ForceNew.
+    "aws:ec2/placementGroup:PlacementGroup": ("name", "strategy", "partitionCount", "spreadLevel"),
+    # eks/cluster.go: name, bootstrap_self_managed_addons, access_config.bootstrap_cluster_creator_admin_permissions,
+    # encryption_config, kubernetes_network_config.service_ipv4_cidr/ip_family, outpost_config ForceNew.
+    "aws:eks/cluster:Cluster": ("name", "bootstrapSelfManagedAddons",
+                                "accessConfig.bootstrapClusterCreatorAdminPermissions", "encryptionConfig",
+                                "kubernetesNetworkConfig.serviceIpv4Cidr", "kubernetesNetworkConfig.ipFamily",
+                                "outpostConfig"),
+    # eks/node_group.go: ami_type, capacity_type, cluster_name, disk_size, instance_types, node_group_name(_prefix),
+    # node_role_arn, remote_access, subnet_ids, launch_template.id/name ForceNew; scaling_config, labels, taints,
+    # update_config, version, release_version, launch_template.version update.
+    "aws:eks/nodeGroup:NodeGroup": ("amiType", "capacityType", "clusterName", "diskSize", "instanceTypes",
+                                    "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess",
+                                    "subnetIds", "launchTemplate.id", "launchTemplate.name"),
+    # eks/addon.go: addon_name, cluster_name ForceNew.
+    "aws:eks/addon:Addon": ("addonName", "clusterName"),
+    # eks/access_entry.go: cluster_name, principal_arn, type ForceNew.
+    "aws:eks/accessEntry:AccessEntry": ("clusterName", "principalArn", "type"),
+    # eks/access_policy_association.go: every argument ForceNew.
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ("clusterName", "principalArn", "policyArn",
+                                                                "accessScope"),
+    # eks/pod_identity_association.go: cluster_name, namespace, service_account RequiresReplace; role_arn updates.
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": ("clusterName", "namespace", "serviceAccount"),
+    # iam/role.go: name, name_prefix, path ForceNew.
+    "aws:iam/role:Role": ("name", "namePrefix", "path"),
+    # iam/role_policy.go: name, name_prefix, role ForceNew.
+    "aws:iam/rolePolicy:RolePolicy": ("name", "namePrefix", "role"),
+    # iam/role_policy_attachment.go: both arguments ForceNew.
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
+    # vpc/security_group_ingress_rule.go: security_group_id RequiresReplace.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("securityGroupId",),
+    # autoscaling/tag.go: autoscaling_group_name and tag ForceNew.
+    "aws:autoscaling/tag:Tag": ("autoscalingGroupName", "tag"),
+    # cloudwatch/log_group.go: name, name_prefix ForceNew.
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "namePrefix"),
+    # terraform-provider-random random_password: every argument RequiresReplace (password.go).
+    "random:index/randomPassword:RandomPassword": ("*",),
+}
+
+#: pulumi-kubernetes provider/pkg/provider/diff.go@v4.32.0 forceNewProperties: .metadata.name and
+#: .metadata.namespace of every kind, plus per kind. A Secret's .type/.stringData/.data replace it
+#: unless the provider enables mutable Secrets (raystack does not).
+KUBE_FORCE_NEW_ALL = ("metadata.name", "metadata.namespace")
+KUBE_FORCE_NEW: dict[str, tuple[str, ...]] = {
+    "kubernetes:core/v1:Secret": ("type", "stringData", "data"),
+    "kubernetes:core/v1:Service": ("spec.clusterIP",),
+}
+#: Kinds the harness accepts with only the generic rule (no kind entry in diff.go's table).
+KUBE_GENERIC_KINDS = ("kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount",
+                      "kubernetes:core/v1:ConfigMap", "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                      "kubernetes:core/v1:ResourceQuota", "kubernetes:ray.io/v1:RayCluster",
+                      "kubernetes:ray.io/v1:RayJob", "kubernetes:ray.io/v1:RayService",
+                      "kubernetes:ray.io/v1:RayCronJob", "kubernetes:core/v1:Secret",
+                      "kubernetes:core/v1:Service")
+#: Helm releases (pulumi-kubernetes provider/pkg/provider/helm_release.go): name and namespace replace.
+HELM_FORCE_NEW = ("name", "namespace")
+
+
+def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted paths whose value differs (dicts compared key by key; lists and scalars as wholes)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for k in sorted(set(old) | set(new)):
+            out += changed_paths(old.get(k), new.get(k), f"{prefix}.{k}" if prefix else k)
+        return out
+    return [] if old == new else [prefix]
+
+
+def _under(path: str, rule: str) -> bool:
+    return rule == "*" or path == rule or path.startswith(rule + ".") or rule.startswith(path + ".")
+
+
+def replace_reasons(typ: str, changed: list[str], replace_on_changes: list[str]) -> list[str]:
+    """The changed paths that force a replacement; raises NotModelled for a type nobody described."""
+    extra = [p for p in changed if any(_under(p, r.replace("[*]", "")) for r in replace_on_changes)]
+    if typ.startswith("kubernetes:"):
+        if typ == "kubernetes:helm.sh/v3:Release":
+            rules: tuple[str, ...] = HELM_FORCE_NEW
+        elif typ.startswith("kubernetes:yaml/") or typ.startswith("pulumi:providers:"):
+            rules = ()
+        elif typ in KUBE_GENERIC_KINDS:
+            rules = KUBE_FORCE_NEW_ALL + KUBE_FORCE_NEW.get(typ, ())
+        else:
+            raise NotModelled(f"{typ}: which changes replace it is not modelled (pulumi-kubernetes diff.go)")
+    elif typ.startswith("pulumi:providers:"):
+        rules = ()
+    elif typ in AWS_FORCE_NEW:
+        rules = AWS_FORCE_NEW[typ]
+    else:
+        raise NotModelled(f"{typ}: which changes replace it is not modelled (add its ForceNew attributes)")
+    ignored_tags = [p for p in changed if p in ("tags", "tagsAll") or p.startswith("tags.")]
+    return sorted({p for p in changed if p not in ignored_tags and any(_under(p, r) for r in rules)} | set(extra))
