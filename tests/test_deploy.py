@@ -96,8 +96,9 @@ def test_cluster_node_groups_and_autoscaler_wait_for_their_iam(stack):
 @pytest.mark.parametrize("stack", sorted(set(AWS_STACKS) | {"byoc", "accelerators"}))
 def test_ray_pods_shm_memory_labels_and_readiness(stack):
     for urn, rc in raycluster_objects(testing.run_stack(project().root, stack)):
-        assert rc["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=HeadPodReady", urn
-        assert int(rc["metadata"]["annotations"]["pulumi.com/timeoutSeconds"]) >= 20 * 60, f"{urn}: GPU cold start"
+        # Not awaited: KubeRay's status gate would hang updates (K8s N2; tests/test_lifecycle.py).
+        assert rc["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true", urn
+        assert "pulumi.com/waitFor" not in rc["metadata"]["annotations"], urn
         groups = [("head", rc["spec"]["headGroupSpec"])] + [(g["groupName"], g) for g in rc["spec"]["workerGroupSpecs"]]
         for name, g in groups:
             store_mib = int(g["rayStartParams"]["object-store-memory"]) // 2**20
@@ -184,30 +185,20 @@ def test_prod_stays_private():
     assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False, cluster.urn
 
 
-def test_a_second_up_after_ray_autoscaled_keeps_the_live_workers(monkeypatch):
-    """Second `pulumi up` after the Ray autoscaler scaled the dev cluster's l4 group to 2 workers:
-    the apply takes the atomic worker list back with force (no SSA conflict with the autoscaler's
-    field manager) and carries replicas 2, so no running worker is deleted. A group whose new
-    maxWorkers is below the live count is clamped."""
+def test_a_second_up_after_ray_autoscaled_reads_nothing_live(monkeypatch):
+    """Second `pulumi up` after the Ray autoscaler scaled the dev cluster: the program reads no RayCluster
+    (a read of one deleted by hand fails the engine: kubernetes-deploy-review 2, N1) and sends minReplicas;
+    the forced apply takes the atomic worker list back. tests/test_lifecycle.py runs the days themselves."""
     from raystack.testing import mocks
 
-    org_project_stack = "organization/raystack/dev"
-    monkeypatch.setattr(mocks, "LIVE_STACK_OUTPUTS", {org_project_stack: {"ray_clusters": [
+    monkeypatch.setattr(mocks, "LIVE_STACK_OUTPUTS", {"organization/raystack/dev": {"ray_clusters": [
         {"name": "dev", "namespace": "ray"}]}})
-    live = {"spec": {"workerGroupSpecs": [{"groupName": "l4", "replicas": 2, "minReplicas": 0, "maxReplicas": 2,
-                                           "scaleStrategy": {"workersToDelete": []}}]}}
-    monkeypatch.setattr(mocks, "LIVE_OBJECTS", {("kubernetes:ray.io/v1:RayCluster", "ray/dev"): live})
     rec = run_with("dev")
-    assert ("kubernetes:ray.io/v1:RayCluster", "raystack-dev-live", "ray/dev") in rec.reads, rec.reads
+    assert not [r for r in rec.reads if r[0] == "kubernetes:ray.io/v1:RayCluster"], rec.reads
     (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
     (group,) = rc.inputs["spec"]["workerGroupSpecs"]
-    assert (group["replicas"], group["minReplicas"], group["maxReplicas"]) == (2, 0, 2), rc.urn
+    assert (group["replicas"], group["minReplicas"]) == (0, 0), rc.urn
     assert rc.inputs["metadata"]["annotations"]["pulumi.com/patchForce"] == "true", rc.urn
-
-    clusters = [{"name": "dev", "namespace": "ray", "workerGroups": [{"name": "l4", "pool": "l4-spot", "maxWorkers": 1}]}]
-    rec = run_with("dev", **{"raystack:rayClusters": clusters})
-    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
-    assert rc.inputs["spec"]["workerGroupSpecs"][0]["replicas"] == 1, "clamped to the new maxWorkers"
 
 
 def test_a_first_up_reads_nothing_live():

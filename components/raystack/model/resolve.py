@@ -102,6 +102,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     for rc in spec["ray_clusters"]:
         name_count[rc.get("name", "")] = name_count.get(rc.get("name", ""), 0) + 1
 
+    pod_identity_accounts: dict[tuple[str, str], str] = {}
+
     def plan_cluster(base: str, rc: dict[str, Any], workload: dict[str, str] | None,
                      serve: bool = False, resource_name: str | None = None) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
@@ -115,8 +117,23 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                     "only on an EKS cluster the stack creates (clusterMode: create), where it "
                                     "installs the eks-pod-identity-agent; on an existing cluster annotate the "
                                     "account for IRSA (serviceAccount.annotations) instead"))
-        return plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,
-                                frozenset(broken), resource_name, workload, serve)
+        planned = plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,
+                                   frozenset(broken), resource_name, workload, serve)
+        ident = planned.identity if planned is not None else None
+        if ident is not None and ident.pod_identity:
+            # EKS maps one IAM role to a service account: a second CreatePodIdentityAssociation for the same
+            # (namespace, account) is refused with ResourceInUseException (EKS user guide, pod-id-association;
+            # aws-deploy-review 2, N6). Refused here, before anything is registered.
+            for account in dict.fromkeys((ident.service_account, ident.head_service_account)):
+                where = (planned.namespace, account)  # type: ignore[union-attr]
+                if where in pod_identity_accounts:
+                    findings.append(Finding(f"{base}.serviceAccount.name", account,
+                                            f"already has a Pod Identity role from {pod_identity_accounts[where]} in "
+                                            f"namespace {where[0]}: EKS allows one association per service account; "
+                                            "give each cluster its own account"))
+                else:
+                    pod_identity_accounts[where] = base
+        return planned
 
     for i, rc in enumerate(spec["ray_clusters"]):
         if "name" not in rc:  # optional in the type (embedded clusters have none), required here

@@ -30,7 +30,6 @@ HEAD_PORTS = [
 SERVE_PORT = {"containerPort": 8000, "name": "serve"}
 #: How long `pulumi up` waits for the head: a node from zero (~5 min for a GPU instance to boot and
 #: join), a multi-GB Ray image pull through NAT (~10 min) and margin.
-READY_TIMEOUT_SECONDS = 1800
 WORKER_LIFECYCLE = {"preStop": {"exec": {"command": ["/bin/sh", "-c", "ray stop"]}}}
 
 

@@ -88,7 +88,10 @@ class RecordingMocks(pmocks.Mocks):
             if args.typ == "pulumi:pulumi:StackReference":
                 return args.resource_id, {"name": args.resource_id, "secretOutputNames": [],
                                           "outputs": LIVE_STACK_OUTPUTS.get(args.resource_id, {})}
-            return args.resource_id, dict(LIVE_OBJECTS.get((args.typ, args.resource_id), {}))
+            if (args.typ, args.resource_id) not in LIVE_OBJECTS:
+                # The engine fails a read of something missing (pulumi/pulumi PR #3123); so does the mock.
+                raise Exception(f"resource '{args.resource_id}' does not exist")
+            return args.resource_id, dict(LIVE_OBJECTS[(args.typ, args.resource_id)])
         return f"{args.name}-id", computed_outputs(args.typ, args.name, dict(args.inputs))
 
     def call(self, args: pmocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -107,12 +110,18 @@ class RecordingMocks(pmocks.Mocks):
                              if any(it in INSTANCE_TYPE_OFFERINGS for it in wanted) else AVAILABILITY_ZONES["names"])
             return {"locations": offered, "instanceTypes": sorted(wanted), "locationTypes": ["availability-zone"] * len(offered),
                     "id": "offerings"}
+        if tok == "aws:eks/getClusters:getClusters":  # ListClusters: the clusters that exist
+            return {"names": sorted(LIVE_NODE_GROUPS), "id": "clusters"}
         if tok == "aws:eks/getNodeGroups:getNodeGroups":
             cluster = args.args.get("clusterName", "")
-            return {"clusterName": cluster, "names": sorted(LIVE_NODE_GROUPS.get(cluster, {})), "id": cluster}
+            if cluster not in LIVE_NODE_GROUPS:  # as EKS answers ListNodegroups for a missing cluster
+                raise Exception(f"listing EKS Node Groups: ResourceNotFoundException: No cluster found for name: {cluster}.")
+            return {"clusterName": cluster, "names": sorted(LIVE_NODE_GROUPS[cluster]), "id": cluster}
         if tok == "aws:eks/getNodeGroup:getNodeGroup":
             cluster, ng = args.args.get("clusterName", ""), args.args.get("nodeGroupName", "")
-            desired = LIVE_NODE_GROUPS.get(cluster, {}).get(ng, 0)
+            if ng not in LIVE_NODE_GROUPS.get(cluster, {}):
+                raise Exception(f"reading EKS Node Group: ResourceNotFoundException: No node group found for name: {ng}.")
+            desired = LIVE_NODE_GROUPS[cluster][ng]
             return {"clusterName": cluster, "nodeGroupName": ng, "id": f"{cluster}:{ng}",
                     "scalingConfigs": [{"desiredSize": desired, "minSize": 0, "maxSize": max(desired, 1)}]}
         if tok == "aws:index/getRegion:getRegion":

@@ -15,105 +15,21 @@ import copy
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor, _sync_await
-
 from ..mocks import computed_outputs
-from ..recorder import Recording, RecordingMonitor, Registered, run, to_json_safe
-from .aws import NODE_GROUP_SUFFIX, Aws, Identity, node_group_name
+from ..recorder import run
+from .aws import Aws, Identity, node_group_name
+from .calls import Calls
 from .errors import CloudError, EngineError, NotModelled
 from .kube import KubeCluster, check_wait, field_manager
-from .replace import changed_paths, replace_reasons
-
-UNKNOWN = rpc.UNKNOWN
-#: Properties that carry a user-set physical name: with one set, a replacement must delete first
-#: (pulumi-terraform-bridge schema.go nameRequiresDeleteBeforeReplace; pulumi-kubernetes Diff: a
-#: replacement of a named, not auto-named, object is delete-before-replace).
-PHYSICAL_NAMES = {"aws:eks/cluster:Cluster": "name", "aws:iam/role:Role": "name",
-                  "aws:ec2/launchTemplate:LaunchTemplate": "name", "aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
-                  "aws:ec2/placementGroup:PlacementGroup": "name", "aws:cloudwatch/logGroup:LogGroup": "name"}
+from .monitor import _Monitor
+from .replace import changed_paths
+from .state import Plan, StateResource, Step, _AwaitFailed, _get, _kube_key, _split_ref
 
 
-@dataclass
-class StateResource:
-    urn: str
-    type: str
-    custom: bool
-    id: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    parent: str = ""
-    provider: str = ""
-    dependencies: list[str] = field(default_factory=list)
-    protect: bool = False
-    retain_on_delete: bool = False
-    deleted_with: str = ""
-    #: pulumi-kubernetes await failures: the next up awaits again (pulumi/pulumi#3091, PR #1836).
-    init_errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Step:
-    urn: str
-    type: str
-    op: str  # create | update | replace | delete | same | read
-    detail: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Plan:
-    kind: str
-    steps: list[Step] = field(default_factory=list)
-    recording: Recording = field(default_factory=Recording)
-
-    def ops(self, *ops: str) -> list[Step]:
-        return [s for s in self.steps if s.op in ops]
-
-    def changes(self) -> list[Step]:
-        """Every step but same and read: what `pulumi preview --expect-no-changes` fails on."""
-        return [s for s in self.steps if s.op not in ("same", "read")]
-
-    def of(self, typ: str) -> list[Step]:
-        return [s for s in self.steps if s.type == typ]
-
-    def describe(self) -> str:
-        return "\n".join(f"{s.op:8} {s.urn} {', '.join(s.detail)}" for s in self.changes()) or "no changes"
-
-
-def _split_ref(ref: str) -> tuple[str, str]:
-    urn, _, ident = ref.rpartition("::")
-    return urn, ident
-
-
-def _set(d: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.replace("[*]", "").split(".")
-    for p in parts[:-1]:
-        d = d.setdefault(p, {})
-    d[parts[-1]] = copy.deepcopy(value)
-
-
-def _get(d: Any, path: str) -> Any:
-    for p in path.replace("[*]", "").split("."):
-        if not isinstance(d, dict) or p not in d:
-            return None
-        d = d[p]
-    return d
-
-
-def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return value == UNKNOWN
-
-
-class Lifecycle:
+class Lifecycle(Calls):
     """One stack's life: its state, and the account and clusters it deploys to.
 
     ::
@@ -254,12 +170,12 @@ class Lifecycle:
         if monitor.error is not None:
             self.history.append(plan)
             err = monitor.error
-            raise EngineError(str(err)) from err
+            raise EngineError(str(err)) from None  # the SDK's chain holds unpicklable frames
         if failure is not None:
             self.history.append(plan)
             if isinstance(failure, (EngineError, NotModelled)):
-                raise failure
-            raise EngineError(f"the program failed: {failure}") from failure
+                raise failure from None
+            raise EngineError(f"the program failed: {failure}") from None
         seen = monitor.seen
         removed = [r for u, r in self.state.items() if u not in seen]
         for r in removed:
@@ -529,245 +445,4 @@ class Lifecycle:
                     f"waiting for {annotations['pulumi.com/waitFor']}: {why}")
         return f"{obj.namespace}/{obj.name}" if obj.namespace else obj.name
 
-    # -- invokes and reads -----------------------------------------------------------------------------
-    def invoke(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
-        a = self.aws
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return a.availability_zones(list(args.get("excludeZoneIds") or []))
-        if token == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
-            types = [v for f in args.get("filters") or [] if f.get("name") == "instance-type" for v in f["values"]]
-            locs = a.instance_type_offerings(types)
-            return {"locations": locs, "instanceTypes": types, "locationTypes": ["availability-zone"] * len(locs),
-                    "id": a.region}
-        if token == "aws:eks/getClusters:getClusters":
-            return {"names": a.list_clusters(), "id": a.region}
-        if token == "aws:eks/getNodeGroups:getNodeGroups":
-            return {"clusterName": args["clusterName"], "names": a.list_nodegroups(args["clusterName"]),
-                    "id": args["clusterName"]}
-        if token == "aws:eks/getNodeGroup:getNodeGroup":
-            ng = a.describe_nodegroup(args["clusterName"], args["nodeGroupName"])
-            return {"clusterName": args["clusterName"], "nodeGroupName": ng.name, "id": ng.name,
-                    "scalingConfigs": [{"minSize": ng.min_size, "maxSize": ng.max_size, "desiredSize": ng.desired_size}]}
-        if token == "aws:eks/getCluster:getCluster":
-            c = a.cluster(args["name"], "DescribeCluster")
-            return {"name": c.name, "endpoint": f"https://{c.name}.eks.example.invalid", "version": c.version,
-                    "certificateAuthorities": [{"data": "bW9jay1jYQ=="}], "id": c.name}
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            who = self.identity
-            return {"accountId": who.account, "arn": f"arn:aws:sts::{who.account}:assumed-role/{who.name}/session",
-                    "userId": "AROASIM:session", "id": who.account}
-        if token == "aws:iam/getSessionContext:getSessionContext":
-            who = self.identity
-            return {"arn": args.get("arn"), "issuerArn": who.arn, "issuerId": "AROASIM", "issuerName": who.name,
-                    "sessionName": "session", "id": who.arn}
-        if token == "aws:index/getRegion:getRegion":
-            return {"name": a.region, "region": a.region, "id": a.region}
-        if token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
-        raise NotModelled(f"invoke {token}")
-
-    def read(self, typ: str, ident: str, provider: str) -> dict[str, Any]:
-        if typ == "pulumi:pulumi:StackReference":
-            own = f"{pulumi.get_organization() or 'organization'}/{self.project}/{self.stack}"
-            if ident in (own, f"{self.project}/{self.stack}", self.stack):
-                outputs = self.outputs
-            elif ident in self.other_stacks:
-                outputs = self.other_stacks[ident]
-            else:
-                raise EngineError(f"unknown stack {ident!r}")
-            return {"name": ident, "outputs": copy.deepcopy(outputs), "secretOutputNames": []}
-        if typ.startswith("kubernetes:"):
-            kc, _ = self._kube_target(provider, ident)
-            self._kube_access(kc, write=False)
-            ns, _, name = ident.rpartition("/")
-            kind = typ.rsplit(":", 1)[1]
-            obj = kc.get((kind, ns, name))
-            if obj is None:
-                # pulumi/pulumi PR #3123, step.go: a read whose provider finds nothing fails the update.
-                raise EngineError(f"reading {typ} {ident}: resource '{ident}' does not exist")
-            return obj.live()
-        raise NotModelled(f"read of {typ}")
-
-
-class _AwaitFailed(Exception):
-    pass
-
-
-def _plain(value: Any) -> Any:
-    """Deserialized inputs as plain values: a secret's value is kept (the simulated providers need the
-    kubeconfig); what the recording shows still masks it (to_json_safe)."""
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return _plain(value.get("value"))
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
-def _kube_key(typ: str, inputs: dict[str, Any]) -> tuple[str, str, str]:
-    kind = typ.rsplit(":", 1)[1]
-    meta = inputs.get("metadata") or {}
-    ns = "" if kind in ("Namespace", "CustomResourceDefinition") else meta.get("namespace") or "default"
-    return kind, ns, meta.get("name", "")
-
-
-class _Monitor(RecordingMonitor):
-    """Answers the program's registrations, reads and invokes as the engine and providers would."""
-
-    def __init__(self, lc: Lifecycle, plan: Plan, preview: bool):
-        from ..mocks import RecordingMocks
-
-        super().__init__(RecordingMocks(), plan.recording)
-        self.lc, self.plan, self.preview = lc, plan, preview
-        self.error: BaseException | None = None
-        self.seen: set[str] = set()
-        self.pending_deletes: list[StateResource] = []
-
-    def _fail(self, e: BaseException) -> BaseException:
-        if self.error is None:
-            self.error = e
-        return e
-
-    def Invoke(self, request: Any) -> Any:  # noqa: N802
-        args = rpc.deserialize_properties(request.args)
-        self.recording.invokes.append((request.tok, to_json_safe(args)))
-        try:
-            ret = self.lc.invoke(request.tok, to_json_safe(args))
-        except CloudError as e:
-            raise self._fail(EngineError(f"invoke {request.tok}: {e}")) from e
-        except NotModelled as e:
-            raise self._fail(e) from e
-        from pulumi.runtime.proto import resource_pb2
-
-        return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": _sync_await(rpc.serialize_properties(ret, {}))})
-
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802
-        from pulumi.runtime.proto import resource_pb2
-
-        self.recording.reads.append((request.type, request.name, request.id))
-        urn = self.make_urn(request.parent, request.type, request.name)
-        self.plan.steps.append(Step(urn, request.type, "read"))
-        try:
-            props = self.lc.read(request.type, request.id, request.provider)
-        except CloudError as e:
-            raise self._fail(EngineError(f"reading {urn}: {e}")) from e
-        except (EngineError, NotModelled) as e:
-            raise self._fail(e) from e
-        return resource_pb2.ReadResourceResponse(urn=urn, properties=_sync_await(rpc.serialize_properties(props, {})))
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802
-        from pulumi.runtime.proto import resource_pb2
-
-        urn = self.make_urn(request.parent, request.type, request.name)
-        if request.type == "pulumi:pulumi:Stack":
-            return resource_pb2.RegisterResourceResponse(urn=urn)
-        raw = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        inputs = _plain(raw)
-        reg = Registered(urn=urn, type=request.type, name=request.name, parent=request.parent,
-                         custom=bool(request.custom), dependencies=sorted(set(request.dependencies)),
-                         provider=request.provider, inputs=inputs, protect=bool(request.protect),
-                         retain_on_delete=bool(request.retainOnDelete), ignore_changes=list(request.ignoreChanges),
-                         replace_on_changes=list(request.replaceOnChanges or []),
-                         delete_before_replace=bool(request.deleteBeforeReplace))
-        self.recording.resources.append(Registered(**{**reg.__dict__, "inputs": to_json_safe(raw)}))
-        if request.remote:
-            # A provider-side component (pulumi-kubernetes' yaml/v2 ConfigGroup): the provider constructs it and
-            # its children, so the harness acts for them as one provider resource.
-            reg.custom = True
-            reg.provider = request.provider or dict(request.providers).get(request.type.split(":")[0], "")
-        try:
-            ident, outputs = self._register(reg, getattr(request, "deletedWith", "") or "",
-                                            [a.spec.name for a in request.aliases if a.HasField("spec") and a.spec.name])
-        except _AwaitFailed as e:
-            raise self._fail(EngineError(str(e))) from e
-        except CloudError as e:
-            raise self._fail(EngineError(f"{urn}: {e}")) from e
-        except (EngineError, NotModelled) as e:
-            raise self._fail(e) from e
-        return resource_pb2.RegisterResourceResponse(
-            urn=urn, id=ident, object=_sync_await(rpc.serialize_properties(outputs, {})))
-
-    def _register(self, r: Registered, deleted_with: str, alias_names: list[str]) -> tuple[str, dict[str, Any]]:
-        lc = self.lc
-        old = lc.state.get(r.urn)
-        if old is None:
-            for alias in alias_names:  # a name alias: the same resource under its old name
-                aliased = lc.state.get(r.urn.rsplit("::", 1)[0] + "::" + alias)
-                if aliased is not None:
-                    old = aliased
-                    del lc.state[aliased.urn]
-                    aliased.urn = r.urn
-                    lc.state[r.urn] = aliased
-                    break
-        self.seen.add(r.urn)
-        inputs = copy.deepcopy(r.inputs)
-        if not r.custom:
-            if not self.preview:
-                lc.state[r.urn] = StateResource(r.urn, r.type, False, "", inputs, {}, parent=r.parent,
-                                                dependencies=r.dependencies, protect=r.protect,
-                                                retain_on_delete=r.retain_on_delete)
-            self.plan.steps.append(Step(r.urn, r.type, "same" if old else "create"))
-            return "", {}
-        if old is not None:
-            for path in r.ignore_changes:  # ignoreChanges: the old input stays (Pulumi docs, ignoreChanges)
-                prev = _get(old.inputs, path)
-                if prev is not None:
-                    _set(inputs, path, prev)
-        if old is None:
-            op, detail = "create", []
-        else:
-            changed = changed_paths(old.inputs, inputs)
-            reasons = replace_reasons(r.type, changed, r.replace_on_changes) if changed else []
-            op = "replace" if reasons else "update" if changed else "same"
-            detail = reasons or changed
-            if op == "same" and old.init_errors:
-                op, detail = "update", ["re-await after init errors"]
-        self.plan.steps.append(Step(r.urn, r.type, op, detail))
-        if self.preview:
-            if op == "same":
-                return old.id if old else "", old.outputs if old else {}
-            if op == "update" and old is not None:
-                return old.id, {**old.outputs, **inputs}
-            full = computed_outputs(r.type, r.name, {k: v for k, v in inputs.items() if not _has_unknown(v)})
-            return "", {**{k: UNKNOWN for k in full if k not in inputs}, **inputs}
-        # the update proper
-        if _has_unknown(inputs):
-            raise NotModelled(f"{r.urn}: unknown inputs outside preview")
-        dbr = r.delete_before_replace or bool(PHYSICAL_NAMES.get(r.type) and PHYSICAL_NAMES[r.type] in inputs) or \
-            (r.type.startswith("kubernetes:") and op == "replace")
-        new = StateResource(r.urn, r.type, True, old.id if old else "", inputs, {}, parent=r.parent,
-                            provider=r.provider, dependencies=r.dependencies, protect=r.protect,
-                            retain_on_delete=r.retain_on_delete, deleted_with=deleted_with)
-        if op == "same" and old is not None:
-            new.id, new.outputs, new.init_errors = old.id, old.outputs, []
-            lc.state[r.urn] = new
-            return new.id, new.outputs
-        try:
-            if op == "create":
-                new.id, new.outputs = lc._provider_create(r.urn, r.type, r.name, inputs, r.provider)
-            elif op == "update" and old is not None:
-                new.outputs = lc._provider_update(old, inputs)
-            elif op == "replace" and old is not None:
-                if dbr:
-                    lc._provider_delete(old)
-                    del lc.state[r.urn]
-                else:
-                    self.pending_deletes.append(old)
-                new.id, new.outputs = lc._provider_create(r.urn, r.type, r.name, inputs, r.provider)
-        except _AwaitFailed as e:
-            new.init_errors = [str(e)]
-            new.outputs = {**inputs}
-            lc.state[r.urn] = new
-            raise
-        lc.state[r.urn] = new
-        return new.id, new.outputs
-
-
-def nodegroup_suffix_ok(name: str, prefix: str) -> bool:
-    return name.startswith(prefix) and bool(NODE_GROUP_SUFFIX.match(name[len(prefix):]))
-
-
-__all__ = ["Lifecycle", "Plan", "StateResource", "Step", "MockMonitor"]
+__all__ = ["Lifecycle", "Plan", "StateResource", "Step"]

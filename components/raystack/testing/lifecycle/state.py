@@ -1,0 +1,120 @@
+"""What the simulated engine keeps between runs, and what a run reports."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import rpc
+
+from ..recorder import Recording
+
+UNKNOWN = rpc.UNKNOWN
+#: Properties that carry a user-set physical name: with one set, a replacement must delete first
+#: (pulumi-terraform-bridge schema.go nameRequiresDeleteBeforeReplace; pulumi-kubernetes Diff: a
+#: replacement of a named, not auto-named, object is delete-before-replace).
+PHYSICAL_NAMES = {"aws:eks/cluster:Cluster": "name", "aws:iam/role:Role": "name",
+                  "aws:ec2/launchTemplate:LaunchTemplate": "name", "aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
+                  "aws:ec2/placementGroup:PlacementGroup": "name", "aws:cloudwatch/logGroup:LogGroup": "name"}
+
+
+@dataclass
+class StateResource:
+    urn: str
+    type: str
+    custom: bool
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str = ""
+    provider: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    protect: bool = False
+    retain_on_delete: bool = False
+    deleted_with: str = ""
+    #: pulumi-kubernetes await failures: the next up awaits again (pulumi/pulumi#3091, PR #1836).
+    init_errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Step:
+    urn: str
+    type: str
+    op: str  # create | update | replace | delete | same | read
+    detail: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    kind: str
+    steps: list[Step] = field(default_factory=list)
+    recording: Recording = field(default_factory=Recording)
+
+    def ops(self, *ops: str) -> list[Step]:
+        return [s for s in self.steps if s.op in ops]
+
+    def changes(self) -> list[Step]:
+        """Every step but same and read: what `pulumi preview --expect-no-changes` fails on."""
+        return [s for s in self.steps if s.op not in ("same", "read")]
+
+    def of(self, typ: str) -> list[Step]:
+        return [s for s in self.steps if s.type == typ]
+
+    def describe(self) -> str:
+        return "\n".join(f"{s.op:8} {s.urn} {', '.join(s.detail)}" for s in self.changes()) or "no changes"
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    urn, _, ident = ref.rpartition("::")
+    return urn, ident
+
+
+def _set(d: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.replace("[*]", "").split(".")
+    for p in parts[:-1]:
+        d = d.setdefault(p, {})
+    d[parts[-1]] = copy.deepcopy(value)
+
+
+def _get(d: Any, path: str) -> Any:
+    for p in path.replace("[*]", "").split("."):
+        if not isinstance(d, dict) or p not in d:
+            return None
+        d = d[p]
+    return d
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return bool(value == UNKNOWN)
+
+
+class _AwaitFailed(Exception):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    """Deserialized inputs as plain values: a secret's value is kept (the simulated providers need the
+    kubeconfig); what the recording shows still masks it (to_json_safe)."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return _plain(value.get("value"))
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _kube_key(typ: str, inputs: dict[str, Any]) -> tuple[str, str, str]:
+    kind = typ.rsplit(":", 1)[1]
+    meta = inputs.get("metadata") or {}
+    ns = "" if kind in ("Namespace", "CustomResourceDefinition") else meta.get("namespace") or "default"
+    return kind, ns, meta.get("name", "")
+
+

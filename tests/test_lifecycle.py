@@ -1,0 +1,272 @@
+"""Day 0, day 2 and destroy of every shipped stack, in the lifecycle harness (raystack.testing.lifecycle).
+
+Each scenario names the review finding it pins (../shared/notes/reviews/2/: aws-deploy-review "AWS Nx",
+kubernetes-deploy-review "K8s Nx"). The harness fails where the real engine and APIs fail: a read of
+something missing, an EKS call on a cluster that does not exist, a subnet CIDR still in use, a wait that
+KubeRay's status gate never satisfies.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras)")
+
+from raystack.testing import load_project, stack_names  # noqa: E402
+from raystack.testing.lifecycle import EngineError, Identity, Lifecycle  # noqa: E402
+from raystack.testing.lifecycle.kube import check_wait  # noqa: E402
+from support import CRD_DIR  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+# The harness reads the RayCluster CRD's list merge types (x-kubernetes-list-type) from KubeRay's files.
+pytestmark = pytest.mark.skipif(not (CRD_DIR / "ray.io_rayclusters.yaml").exists(),
+                                reason=f"KubeRay v1.7.0 CRDs not found at {CRD_DIR} (../shared is present only "
+                                       "beside a dev checkout and in CI)")
+EXISTING = ("byoc", "accelerators")
+SUBNET = "aws:ec2/subnet:Subnet"
+RAYCLUSTER = "kubernetes:ray.io/v1:RayCluster"
+
+
+def lifecycle(stack: str) -> Lifecycle:
+    """The stack on an empty account, run by an admin whose network the stack admits: a runner inside
+    apiIngressCidrs (peered or on a VPN) for private endpoints, any address for public ones."""
+    lc = Lifecycle.for_stack(ROOT, stack)
+    if "raystack:apiIngressCidrs" in lc.config:
+        cidr = lc.get_config("apiIngressCidrs")[0]
+        lc.run_as(Identity("deployer", source_ip=str(next(ipaddress.ip_network(cidr).hosts()))))
+    if stack in EXISTING:
+        lc.existing_cluster("kubeconfig:~/.kube/config")
+    return lc
+
+
+def ray_object(lc: Lifecycle, kind: str = "RayCluster"):  # type: ignore[no-untyped-def]
+    for kc in lc.kube.values():
+        for key, obj in kc.objects.items():
+            if key[0] == kind:
+                return kc, obj
+    raise AssertionError(f"no {kind}")
+
+
+def test_every_shipped_stack_is_covered() -> None:
+    assert set(stack_names(load_project(ROOT))) == {
+        "accelerators", "byoc", "dev", "neuron", "prod", "serving", "staging", "workloads"}
+
+
+@pytest.mark.parametrize("stack", sorted(stack_names(load_project(ROOT))))
+def test_day0_day1_and_destroy_on_every_shipped_stack(stack: str) -> None:
+    lc = lifecycle(stack)
+    first = lc.preview()  # AWS N1: the first preview of an empty account lists nothing it creates
+    listed = [t for t, _ in first.recording.invokes if t in ("aws:eks/getNodeGroups:getNodeGroups",
+                                                             "aws:eks/getNodeGroup:getNodeGroup")]
+    assert not listed, f"{stack}: preview of an empty account lists node groups: {listed}"
+    assert all(s.op == "create" for s in first.changes()), first.describe()
+    lc.up()
+    again = lc.preview()
+    assert not again.changes(), f"{stack}: a second preview with nothing changed shows:\n{again.describe()}"
+    assert not lc.up().changes()
+    if lc.get_config("protect") if "raystack:protect" in lc.config else False:
+        with pytest.raises(EngineError, match="protected"):
+            lc.destroy()
+        lc.set_config("protect", False)
+        lc.up()
+    lc.destroy()
+    assert not lc.state
+    assert not any(c for c in lc.aws.clusters), f"{stack}: EKS clusters left: {list(lc.aws.clusters)}"
+
+
+def test_rebuild_after_destroy_starts_from_nothing() -> None:
+    lc = lifecycle("dev")
+    lc.up()
+    lc.destroy()
+    plan = lc.up()  # the stack's outputs went with destroy: nothing stale is read back
+    assert all(s.op == "create" for s in plan.changes()), plan.describe()
+    assert "raystack-dev" in lc.aws.clusters
+
+
+def test_cluster_autoscaler_scales_then_min_size_is_raised() -> None:
+    """AWS #5 (first round) and N1/N3: the live desired size is kept, clamped into the new [min, max]."""
+    lc = lifecycle("dev")
+    lc.up()
+    (ng,) = [g for n, g in lc.aws.clusters["raystack-dev"].nodegroups.items() if "-l4-spot-" in n]
+    ng.desired_size = 2  # the Cluster Autoscaler scaled the pool out for a job
+    pools = lc.get_config("gpuPools")
+    pools[0]["minSize"] = 1
+    lc.set_config("gpuPools", pools)
+    lc.up()
+    assert (ng.min_size, ng.desired_size) == (1, 2), "running nodes are kept, the new minimum accepted"
+
+
+def test_pool_names_that_extend_each_other_keep_their_own_node_groups() -> None:
+    """AWS N3: pool l4 must not read pool l4-2x's node group (its suffix starts with a digit too)."""
+    lc = lifecycle("dev")
+    pools = lc.get_config("gpuPools")
+    two = copy.deepcopy(pools[0])
+    pools[0]["name"], two["name"] = "l4", "l4-2x"
+    lc.set_config("gpuPools", [pools[0], two])
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["workerGroups"][0]["pool"] = "l4"
+    lc.set_config("rayClusters", rcs)
+    lc.up()
+    groups = lc.aws.clusters["raystack-dev"].nodegroups
+    busy = next(g for n, g in groups.items() if n.startswith("raystack-dev-l4-") and not n.startswith("raystack-dev-l4-2x-"))
+    busy.desired_size = 2
+    lc.up()
+    assert busy.desired_size == 2, "pool l4 keeps its own live size"
+    assert all(g.desired_size == 0 for n, g in groups.items() if n.startswith("raystack-dev-l4-2x-"))
+
+
+def test_adding_a_pool_offered_in_fewer_azs_moves_no_subnet() -> None:
+    """AWS N2: AZs re-chosen by offering would replace every subnet (InvalidSubnet.Conflict in moto)."""
+    lc = lifecycle("dev")
+    lc.up()
+    before = {u: r.outputs.get("availabilityZone") for u, r in lc.state.items() if r.type == SUBNET}
+    lc.aws.offerings["g6e.12xlarge"] = ["us-east-1c", "us-east-1e"]
+    pools = lc.get_config("gpuPools")
+    pools.append({"name": "l40s", "instanceType": "g6e.12xlarge", "minSize": 0, "maxSize": 1})
+    lc.set_config("gpuPools", pools)
+    plan = lc.up()
+    assert all(s.op == "same" for s in plan.of(SUBNET)), plan.describe()
+    assert before == {u: r.outputs.get("availabilityZone") for u, r in lc.state.items() if r.type == SUBNET}
+
+
+def test_ray_autoscales_up_and_down_then_an_unrelated_edit() -> None:
+    """K8s N2: the forced apply takes workerGroupSpecs back from the autoscaler (an atomic list) and
+    changes no status field KubeRay compares; nothing may wait on observedGeneration then."""
+    lc = lifecycle("dev")
+    lc.up()
+    kc, rc = ray_object(lc)
+    group = rc.body["spec"]["workerGroupSpecs"][0]["groupName"]
+    kc.ray_autoscale(rc.namespace, rc.name, group, 2)
+    kc.ray_autoscale(rc.namespace, rc.name, group, 1, ["worker-x"])
+    assert not lc.preview().changes(), "the engine diffs against last inputs: Ray's replicas are no diff"
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["idleTimeoutSeconds"] = 300
+    lc.set_config("rayClusters", rcs)
+    plan = lc.up()
+    assert [s.op for s in plan.of(RAYCLUSTER)] == ["update"]
+    assert "ray-autoscaler" not in [m for m, f in rc.managers.items() if f], "the apply took the list back"
+    assert not lc.preview().changes()
+
+
+def test_a_raycluster_deleted_by_hand_is_recreated() -> None:
+    """K8s N1: no program-time read of the RayCluster, so preview and up work once it is gone."""
+    lc = lifecycle("dev")
+    lc.up()
+    kc, rc = ray_object(lc)
+    kc.delete((rc.kind, rc.namespace, rc.name))
+    assert not lc.preview().changes(), "Pulumi does not see it until a refresh"
+    refreshed = lc.refresh()
+    assert [s.op for s in refreshed.of(RAYCLUSTER)] == ["delete"]
+    plan = lc.up()
+    assert [s.op for s in plan.of(RAYCLUSTER)] == ["create"]
+    assert ray_object(lc)[1].name == rc.name
+
+
+def test_a_node_group_deleted_by_hand_starts_again_at_min() -> None:
+    lc = lifecycle("dev")
+    lc.up()
+    c = lc.aws.clusters["raystack-dev"]
+    (name,) = [n for n in c.nodegroups if "-l4-spot-" in n]
+    del c.nodegroups[name]
+    lc.refresh()
+    lc.up()
+    assert [g.desired_size for n, g in c.nodegroups.items() if "-l4-spot-" in n] == [0]
+
+
+def test_a_failed_rayjob_then_up() -> None:
+    """A RayJob that is not awaited to completion: its failure is Ray's to report, the next up is clean."""
+    lc = lifecycle("serving")
+    lc.up()
+    kc, job = ray_object(lc, "RayJob")
+    kc.failing_jobs.add((job.namespace, job.name))
+    kc.reconcile()
+    assert job.status["jobStatus"] == "FAILED"
+    assert not lc.up().changes()
+
+
+@pytest.mark.xfail(strict=True, reason="K8s N5 left: a waitForCompletion RayJob that fails still wedges later ups "
+                                       "(pulumi/pulumi#3091 re-await); see the closing note")
+def test_a_failed_completion_job_does_not_wedge_later_ups() -> None:
+    lc = lifecycle("workloads")  # its smokeTest RayJob waits for SUCCEEDED
+    lc.up()
+    kc, job = ray_object(lc, "RayJob")
+    lc.destroy()
+    lc = lifecycle("workloads")
+    lc.kube_cluster("raystack-workloads").failing_jobs.add((job.namespace, job.name))
+    with pytest.raises(EngineError):
+        lc.up()
+    lc.up()  # must not wait for the same failed job again
+
+
+def test_a_rayservice_serve_config_is_edited() -> None:
+    lc = lifecycle("serving")
+    lc.up()
+    services = lc.get_config("rayServices")
+    apps = services[0]["serveConfigV2"]["applications"]
+    apps[0]["route_prefix"] = "/v2"
+    lc.set_config("rayServices", services)
+    plan = lc.up()
+    assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayService")] == ["update"]
+    assert not lc.preview().changes()
+
+
+def test_preview_by_another_admin_and_by_a_role_without_access() -> None:
+    """AWS N5 in part: a preview needs no Kubernetes access (pulumi-kubernetes previews offline when the
+    cluster is unreachable); applying needs an access entry."""
+    lc = lifecycle("dev")
+    lc.up()
+    lc.run_as(Identity("ci-preview", source_ip="10.0.200.10"))
+    assert lc.preview() is not None
+    with pytest.raises(EngineError, match="401|unreachable"):
+        rcs = lc.get_config("rayClusters")
+        rcs[0]["idleTimeoutSeconds"] = 301
+        lc.set_config("rayClusters", rcs)
+        lc.up()
+
+
+def test_destroy_of_a_private_endpoint_keeps_the_api_rule_until_the_end() -> None:
+    """AWS N4: the 443 rule is in every in-cluster resource's dependencies, so it is deleted after them."""
+    lc = lifecycle("staging")
+    lc.up()
+    plan = lc.destroy()
+    order = [s.urn for s in plan.steps]
+    rules = [i for i, u in enumerate(order) if "SecurityGroupIngressRule" in u]
+    kube = [i for i, u in enumerate(order) if "$kubernetes:" in u]
+    assert rules and kube and min(rules) > max(kube), "the API rule goes after every Kubernetes object"
+
+
+def test_two_pod_identity_associations_for_one_account_are_refused_at_preview() -> None:
+    """AWS N6: EKS allows one association per (namespace, service account)."""
+    lc = lifecycle("dev")
+    rcs = lc.get_config("rayClusters")
+    sa = {"name": "shared", "podIdentity": {"s3Read": ["my-data-bucket"]}}
+    twin = copy.deepcopy(rcs[0])
+    twin["name"] = "dev2"
+    rcs[0]["serviceAccount"], twin["serviceAccount"] = sa, {**sa, "create": False}
+    lc.set_config("rayClusters", [rcs[0], twin])
+    with pytest.raises(EngineError, match=r"rayClusters\[1\]\.serviceAccount\.name"):
+        lc.preview()
+    assert not lc.state
+
+
+def test_adoption_on_an_existing_cluster_then_destroy() -> None:
+    lc = lifecycle("byoc")
+    kc = lc.kube["kubeconfig:~/.kube/config"]
+    lc.up()
+    assert ray_object(lc)[1].name
+    lc.destroy()
+    assert not [k for k in kc.objects if k[0] in ("RayCluster", "RayJob")]
+
+
+def test_waitfor_checks_follow_pulumi_kubernetes() -> None:
+    live = {"metadata": {"generation": 2}, "status": {"observedGeneration": 1, "conditions": [
+        {"type": "HeadPodReady", "status": "True"}]}}
+    assert "Generation 2" in (check_wait(live, "condition=HeadPodReady") or "")
+    live["status"]["observedGeneration"] = 2
+    assert check_wait(live, "condition=HeadPodReady") is None
+    assert check_wait({"metadata": {"generation": 1}, "status": {"jobStatus": "FAILED"}},
+                      "jsonpath={.status.jobStatus}=SUCCEEDED") == "{.status.jobStatus} is FAILED (want SUCCEEDED)"
