@@ -105,15 +105,16 @@ class RecordingMonitor(pmocks.MockMonitor):
         return response
 
 
-def to_json_safe(value: Any) -> Any:
-    """Make deserialized inputs JSON-safe (unknowns and secrets become markers)."""
+def to_json_safe(value: Any, reveal_secrets: bool = False) -> Any:
+    """Make deserialized inputs JSON-safe (unknowns and secrets become markers). ``reveal_secrets``
+    keeps a secret's value instead (the lifecycle harness's simulated providers need the kubeconfig)."""
     if isinstance(value, dict):
         # Private SDK names (checked against pulumi 3.260-3.2xx): the marker of a secret value.
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return SECRET_PLACEHOLDER
-        return {k: to_json_safe(v) for k, v in value.items()}
+            return to_json_safe(value.get("value"), True) if reveal_secrets else SECRET_PLACEHOLDER
+        return {k: to_json_safe(v, reveal_secrets) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_json_safe(v) for v in value]
+        return [to_json_safe(v, reveal_secrets) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)

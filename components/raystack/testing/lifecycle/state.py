@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from ..recorder import Recording
+from ..recorder import Recording, to_json_safe
 
 UNKNOWN = rpc.UNKNOWN
 #: Properties that carry a user-set physical name: with one set, a replacement must delete first
@@ -98,17 +98,8 @@ class _AwaitFailed(Exception):
 
 
 def _plain(value: Any) -> Any:
-    """Deserialized inputs as plain values: a secret's value is kept (the simulated providers need the
-    kubeconfig); what the recording shows still masks it (to_json_safe)."""
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return _plain(value.get("value"))
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
+    """Deserialized inputs as plain values: a secret's value is kept; the recording still masks it."""
+    return to_json_safe(value, reveal_secrets=True)
 
 
 def _kube_key(typ: str, inputs: dict[str, Any]) -> tuple[str, str, str]:
