@@ -10,7 +10,7 @@ from typing import Any
 from ..model.facts import POOL_LABEL
 from ..model.findings import Finding
 from ..ray.workloads import WORKLOAD_KINDS, cluster_spec_of
-from ..testing.values import SECRET_PLACEHOLDER, restore_ints
+from ..testing.values import SECRET_PLACEHOLDER, contains, restore_ints
 
 RAYCLUSTER_TYPE = "kubernetes:ray.io/v1:RayCluster"
 HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
@@ -82,11 +82,7 @@ def ray_clusters(recording: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _contains_secret(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_contains_secret(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_secret(v) for v in value)
-    return bool(value == SECRET_PLACEHOLDER)
+    return contains(value, SECRET_PLACEHOLDER)
 
 
 def _quantity(q: Any) -> float:

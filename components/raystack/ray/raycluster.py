@@ -28,8 +28,6 @@ HEAD_PORTS = [
 #: container's ports named "serve" or "serve-*", and without one it creates none and reports an
 #: error (common/service.go BuildServeService, v1.7.0).
 SERVE_PORT = {"containerPort": 8000, "name": "serve"}
-#: How long `pulumi up` waits for the head: a node from zero (~5 min for a GPU instance to boot and
-#: join), a multi-GB Ray image pull through NAT (~10 min) and margin.
 WORKER_LIFECYCLE = {"preStop": {"exec": {"command": ["/bin/sh", "-c", "ray stop"]}}}
 
 

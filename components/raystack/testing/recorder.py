@@ -41,6 +41,16 @@ class Registered:
     replace_on_changes: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
 
+    @classmethod
+    def from_request(cls, request: Any, urn: str, inputs: dict[str, Any]) -> Registered:
+        """What a RegisterResourceRequest asks for: type, name, parent, dependencies, options."""
+        return cls(urn=urn, type=request.type, name=request.name, parent=request.parent,
+                   custom=bool(request.custom), dependencies=sorted(set(request.dependencies)),
+                   provider=request.provider, inputs=inputs, protect=bool(request.protect),
+                   retain_on_delete=bool(request.retainOnDelete), ignore_changes=list(request.ignoreChanges),
+                   replace_on_changes=list(request.replaceOnChanges or []),
+                   delete_before_replace=bool(request.deleteBeforeReplace))
+
     def to_json(self) -> dict[str, Any]:
         out = {
             "urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent or None,
@@ -87,21 +97,7 @@ class RecordingMonitor(pmocks.MockMonitor):
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            self.recording.resources.append(Registered(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                dependencies=sorted(set(request.dependencies)),
-                provider=request.provider,
-                inputs=to_json_safe(inputs),
-                protect=bool(getattr(request, "protect", False)),
-                retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
-                ignore_changes=list(request.ignoreChanges),
-                replace_on_changes=list(getattr(request, "replaceOnChanges", []) or []),
-                delete_before_replace=bool(getattr(request, "deleteBeforeReplace", False)),
-            ))
+            self.recording.resources.append(Registered.from_request(request, response.urn, to_json_safe(inputs)))
         return response
 
 
@@ -184,14 +180,21 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
     return recording
 
 
+def program_from_dir(program_dir: Path) -> Callable[[], None]:
+    """A Pulumi Python program directory (its ``__main__.py``) as a program to run, with the directory
+    on sys.path while it runs, as the language host puts it."""
+    def program() -> None:
+        sys.path.insert(0, str(program_dir))
+        try:
+            runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        finally:
+            sys.path.remove(str(program_dir))
+    return program
+
+
 def run_program_dir(program_dir: Path, config: dict[str, str], *, project: str, stack: str) -> Recording:
     """Run a Pulumi Python program directory (its ``__main__.py``) under the mock engine."""
-    main = program_dir / "__main__.py"
-    sys.path.insert(0, str(program_dir))
-    try:
-        return run(lambda: runpy.run_path(str(main), run_name="__main__"), config, project=project, stack=stack)
-    finally:
-        sys.path.remove(str(program_dir))
+    return run(program_from_dir(program_dir), config, project=project, stack=stack)
 
 
 

@@ -18,3 +18,12 @@ def restore_ints(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def contains(value: Any, leaf: Any) -> bool:
+    """Whether ``leaf`` appears anywhere in a nested dict/list value (a secret marker, an unknown)."""
+    if isinstance(value, dict):
+        return any(contains(v, leaf) for v in value.values())
+    if isinstance(value, list):
+        return any(contains(v, leaf) for v in value)
+    return bool(value == leaf)

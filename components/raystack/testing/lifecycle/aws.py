@@ -9,7 +9,6 @@ the operation (an error the real API cannot return is a bug in the simulation, r
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -347,5 +346,3 @@ def node_group_name(prefix: str | None, name: str | None) -> str:
     n = next(_counter)
     return f"{prefix}2026120400000{n:05d}{n:08x}"
 
-
-NODE_GROUP_SUFFIX = re.compile(r"^\d{18}[0-9a-f]{8}$")

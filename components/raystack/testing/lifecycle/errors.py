@@ -22,3 +22,7 @@ class NotModelled(Exception):
 
     def __init__(self, what: str):
         super().__init__(f"unknown: not modelled: {what}")
+
+
+class AwaitFailed(Exception):
+    """pulumi-kubernetes' await timed out: the object exists, the resource is kept with init errors."""

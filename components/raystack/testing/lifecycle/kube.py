@@ -15,54 +15,45 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Any
 
 from .errors import CloudError, NotModelled
+from .state import Path, del_path, get_path, set_path
 
 Key = tuple[str, str, str]  # (kind, namespace, name); cluster-scoped kinds have namespace ""
-Path_ = tuple[str, ...]
 RAY_KINDS = ("RayCluster", "RayJob", "RayService", "RayCronJob")
 CLUSTER_SCOPED = ("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding")
 #: The Ray autoscaler's field manager (it patches the RayCluster with JSON patches: an Update operation).
 RAY_AUTOSCALER = "ray-autoscaler"
 
 
-def _crd_dir() -> Path | None:
-    env = os.environ.get("RAYSTACK_KUBERAY_CRD_DIR")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for up in here.parents:
-        cand = up.parent / "shared" / "kuberay" / "crds"
-        if cand.is_dir():
-            return cand
-    return None
+_LIST_TYPES: dict[str, dict[Path, str]] = {}
 
 
-_LIST_TYPES: dict[str, dict[Path_, str]] = {}
-
-
-def list_types(kind: str) -> dict[Path_, str]:
+def list_types(kind: str) -> dict[Path, str]:
     """Path -> x-kubernetes-list-type of every list in the kind's CRD schema (absent: atomic, per the
     Kubernetes docs "Merge strategy": lists without the extension are atomic). Read from KubeRay's
-    v1.7.0 CRDs; without them the harness refuses to guess."""
+    CRDs at the pinned tag, verified as raystack applies them (kube.crds); without them the harness
+    refuses to guess."""
     if kind in _LIST_TYPES:
         return _LIST_TYPES[kind]
-    d = _crd_dir()
-    path = d / f"ray.io_{kind.lower()}s.yaml" if d else None
-    if path is None or not path.exists():
-        raise NotModelled(f"list merge types of {kind}: KubeRay's CRD files are not at hand "
-                          "(set RAYSTACK_KUBERAY_CRD_DIR)")
     import yaml
 
-    schema = yaml.safe_load(path.read_text())["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-    out: dict[Path_, str] = {}
+    from ...kube.crds import CrdUnavailable, verified_crd_files
 
-    def walk(node: dict[str, Any], at: Path_) -> None:
+    try:
+        files = verified_crd_files(timeout_s=5.0)
+    except CrdUnavailable as e:
+        raise NotModelled(f"list merge types of {kind}: KubeRay's CRD files are not at hand ({e})") from None
+    (path,) = [FilePath(f) for f in files if FilePath(f).name == f"ray.io_{kind.lower()}s.yaml"]
+
+    schema = yaml.safe_load(path.read_text())["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    out: dict[Path, str] = {}
+
+    def walk(node: dict[str, Any], at: Path) -> None:
         if node.get("type") == "array":
             out[at] = node.get("x-kubernetes-list-type", "atomic")
             return  # ownership stops at an atomic list; raystack's kinds have no granular lists it sets
@@ -73,16 +64,15 @@ def list_types(kind: str) -> dict[Path_, str]:
     return out
 
 
-def leaf_paths(obj: Any, kind: str, at: Path_ = ()) -> dict[Path_, Any]:
-    """The fields an apply sets: map keys recurse, lists are one atomic field (KubeRay's CRD lists
-    carry no x-kubernetes-list-type; built-in kinds are treated the same, which only matters if
-    another manager touches them, and then the harness refuses: see Kube.update)."""
+def leaf_paths(obj: Any, at: Path = ()) -> dict[Path, Any]:
+    """The fields an apply sets: map keys recurse, and a list is one field. That is exact for atomic
+    lists (workerGroupSpecs: no x-kubernetes-list-type in KubeRay's CRD)."""
     if isinstance(obj, dict) and obj:
-        out: dict[Path_, Any] = {}
+        out: dict[Path, Any] = {}
         for k, v in obj.items():
             if at == () and k in ("status", "apiVersion", "kind"):
                 continue
-            out.update(leaf_paths(v, kind, at + (k,)))
+            out.update(leaf_paths(v, at + (k,)))
         return out
     # A map- or set-typed list (containers, ports...) is owned element by element in structured-merge-diff.
     # Here it is one field: exact while a single manager sets it, and update() refuses a foreign write
@@ -90,33 +80,11 @@ def leaf_paths(obj: Any, kind: str, at: Path_ = ()) -> dict[Path_, Any]:
     return {at: obj}
 
 
-def granular_lists(kind: str) -> list[Path_]:
+def granular_lists(kind: str) -> list[Path]:
     return [p for p, t in list_types(kind).items() if t != "atomic"] if kind in RAY_KINDS else []
 
 
-def get_path(obj: Any, path: Path_) -> Any:
-    for p in path:
-        if not isinstance(obj, dict) or p not in obj:
-            return None
-        obj = obj[p]
-    return obj
-
-
-def set_path(obj: dict[str, Any], path: Path_, value: Any) -> None:
-    for p in path[:-1]:
-        obj = obj.setdefault(p, {})
-    obj[path[-1]] = copy.deepcopy(value)
-
-
-def del_path(obj: dict[str, Any], path: Path_) -> None:
-    for p in path[:-1]:
-        if p not in obj:
-            return
-        obj = obj[p]
-    obj.pop(path[-1], None)
-
-
-def _overlaps(a: Path_, b: Path_) -> bool:
+def _overlaps(a: Path, b: Path) -> bool:
     n = min(len(a), len(b))
     return a[:n] == b[:n]
 
@@ -129,7 +97,7 @@ class Obj:
     body: dict[str, Any]
     generation: int = 1
     status: dict[str, Any] = field(default_factory=dict)
-    managers: dict[str, set[Path_]] = field(default_factory=dict)
+    managers: dict[str, set[Path]] = field(default_factory=dict)
 
     def live(self) -> dict[str, Any]:
         out = copy.deepcopy(self.body)
@@ -191,7 +159,7 @@ class KubeCluster:
             # pulumi-kubernetes await.go Creation: the object must not exist unless upsert is on.
             raise CloudError("AlreadyExists", f'{key[0].lower()}s "{key[2]}" already exists',
                              "pulumi-kubernetes await.go: create without upsertExistingObjects")
-        applied = leaf_paths(manifest, key[0])
+        applied = leaf_paths(manifest)
         if obj is None:
             obj = Obj(key[0], key[1], key[2], {})
             self.objects[key] = obj
@@ -223,7 +191,7 @@ class KubeCluster:
         self.reconcile()
         return obj
 
-    def update(self, manager: str, key: Key, changes: dict[Path_, Any]) -> None:
+    def update(self, manager: str, key: Key, changes: dict[Path, Any]) -> None:
         """A non-apply write (a JSON patch): the writer takes ownership of what it changed, and other
         managers lose it (Kubernetes docs, Server-Side Apply: "Field management" for Update)."""
         obj = self.objects.get(key)
@@ -240,7 +208,7 @@ class KubeCluster:
         for path, value in changes.items():
             # The owned field is the atomic list above the changed element.
             owned = next((a for a in atomic if path[:len(a)] == a), path)
-            set_path(obj.body, path, value) if not any(p.isdigit() for p in path) else _set_indexed(obj.body, path, value)
+            set_path(obj.body, path, value)
             for m, s in obj.managers.items():
                 if m != manager:
                     for p in list(s):
@@ -355,19 +323,9 @@ class KubeCluster:
             raise CloudError("NotFound", f"raycluster {namespace}/{name} not found", "kube-apiserver")
         groups = obj.body["spec"]["workerGroupSpecs"]
         i = next(i for i, g in enumerate(groups) if g["groupName"] == group)
-        changes: dict[Path_, Any] = {("spec", "workerGroupSpecs", str(i), "replicas"): replicas}
+        changes: dict[Path, Any] = {("spec", "workerGroupSpecs", str(i), "replicas"): replicas}
         changes[("spec", "workerGroupSpecs", str(i), "scaleStrategy")] = {"workersToDelete": workers_to_delete or []}
         self.update(RAY_AUTOSCALER, key, changes)
-
-
-def _set_indexed(obj: Any, path: Path_, value: Any) -> None:
-    for p in path[:-1]:
-        obj = obj[int(p)] if p.isdigit() else obj.setdefault(p, {})
-    last = path[-1]
-    if last.isdigit():
-        obj[int(last)] = copy.deepcopy(value)
-    else:
-        obj[last] = copy.deepcopy(value)
 
 
 # -- pulumi-kubernetes awaits ------------------------------------------------------------------------

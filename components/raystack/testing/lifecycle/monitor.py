@@ -11,7 +11,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from ..mocks import computed_outputs
 from ..recorder import RecordingMonitor, Registered, to_json_safe
-from .errors import CloudError, EngineError, NotModelled
+from .errors import AwaitFailed, CloudError, EngineError, NotModelled
 from .replace import changed_paths, replace_reasons
 from .state import (
     PHYSICAL_NAMES,
@@ -19,11 +19,11 @@ from .state import (
     Plan,
     StateResource,
     Step,
-    _AwaitFailed,
-    _get,
     _has_unknown,
     _plain,
-    _set,
+    dotted,
+    get_path,
+    set_path,
 )
 
 if TYPE_CHECKING:
@@ -82,13 +82,8 @@ class _Monitor(RecordingMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         raw = rpc.deserialize_properties(request.object, keep_unknowns=True)
         inputs = _plain(raw)
-        reg = Registered(urn=urn, type=request.type, name=request.name, parent=request.parent,
-                         custom=bool(request.custom), dependencies=sorted(set(request.dependencies)),
-                         provider=request.provider, inputs=inputs, protect=bool(request.protect),
-                         retain_on_delete=bool(request.retainOnDelete), ignore_changes=list(request.ignoreChanges),
-                         replace_on_changes=list(request.replaceOnChanges or []),
-                         delete_before_replace=bool(request.deleteBeforeReplace))
-        self.recording.resources.append(Registered(**{**reg.__dict__, "inputs": to_json_safe(raw)}))
+        reg = Registered.from_request(request, urn, inputs)
+        self.recording.resources.append(Registered.from_request(request, urn, to_json_safe(raw)))
         if request.remote:
             # A provider-side component (pulumi-kubernetes' yaml/v2 ConfigGroup): the provider constructs it and
             # its children, so the harness acts for them as one provider resource.
@@ -97,7 +92,7 @@ class _Monitor(RecordingMonitor):
         try:
             ident, outputs = self._register(reg, getattr(request, "deletedWith", "") or "",
                                             [a.spec.name for a in request.aliases if a.HasField("spec") and a.spec.name])
-        except _AwaitFailed as e:
+        except AwaitFailed as e:
             raise self._fail(EngineError(str(e))) from e
         except CloudError as e:
             raise self._fail(EngineError(f"{urn}: {e}")) from e
@@ -129,9 +124,9 @@ class _Monitor(RecordingMonitor):
             return "", {}
         if old is not None:
             for path in r.ignore_changes:  # ignoreChanges: the old input stays (Pulumi docs, ignoreChanges)
-                prev = _get(old.inputs, path)
+                prev = get_path(old.inputs, dotted(path))
                 if prev is not None:
-                    _set(inputs, path, prev)
+                    set_path(inputs, dotted(path), prev)
         if old is None:
             op, detail = "create", []
         else:
@@ -173,7 +168,7 @@ class _Monitor(RecordingMonitor):
                 else:
                     self.pending_deletes.append(old)
                 new.id, new.outputs = lc._provider_create(r.urn, r.type, r.name, inputs, r.provider)
-        except _AwaitFailed as e:
+        except AwaitFailed as e:
             new.init_errors = [str(e)]
             new.outputs = {**inputs}
             lc.state[r.urn] = new

@@ -9,6 +9,7 @@ from typing import Any
 from pulumi.runtime import rpc
 
 from ..recorder import Recording, to_json_safe
+from ..values import contains
 
 UNKNOWN = rpc.UNKNOWN
 #: Properties that carry a user-set physical name: with one set, a replacement must delete first
@@ -70,31 +71,43 @@ def _split_ref(ref: str) -> tuple[str, str]:
     return urn, ident
 
 
-def _set(d: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.replace("[*]", "").split(".")
-    for p in parts[:-1]:
-        d = d.setdefault(p, {})
-    d[parts[-1]] = copy.deepcopy(value)
+Path = tuple[str, ...]
 
 
-def _get(d: Any, path: str) -> Any:
-    for p in path.replace("[*]", "").split("."):
-        if not isinstance(d, dict) or p not in d:
+def dotted(path: str) -> Path:
+    """'spec.scalingConfig.desiredSize' (a Pulumi property path; '[*]' dropped) -> a path tuple."""
+    return tuple(path.replace("[*]", "").split("."))
+
+
+def get_path(obj: Any, path: Path) -> Any:
+    """The value at ``path`` (map keys, list indexes as digits), or None."""
+    for p in path:
+        if isinstance(obj, dict) and p in obj:
+            obj = obj[p]
+        elif isinstance(obj, list) and p.isdigit() and int(p) < len(obj):
+            obj = obj[int(p)]
+        else:
             return None
-        d = d[p]
-    return d
+    return obj
+
+
+def set_path(obj: Any, path: Path, value: Any) -> None:
+    for p in path[:-1]:
+        obj = obj[int(p)] if isinstance(obj, list) else obj.setdefault(p, {})
+    if isinstance(obj, list):
+        obj[int(path[-1])] = copy.deepcopy(value)
+    else:
+        obj[path[-1]] = copy.deepcopy(value)
+
+
+def del_path(obj: Any, path: Path) -> None:
+    parent = get_path(obj, path[:-1])
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)
 
 
 def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return bool(value == UNKNOWN)
-
-
-class _AwaitFailed(Exception):
-    pass
+    return contains(value, UNKNOWN)
 
 
 def _plain(value: Any) -> Any:
