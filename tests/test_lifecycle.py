@@ -214,18 +214,51 @@ def test_a_rayservice_serve_config_is_edited() -> None:
     assert not lc.preview().changes()
 
 
-def test_preview_by_another_admin_and_by_a_role_without_access() -> None:
-    """AWS N5 in part: a preview needs no Kubernetes access (pulumi-kubernetes previews offline when the
-    cluster is unreachable); applying needs an access entry."""
+ACCOUNT = "arn:aws:iam::123456789012:role"
+
+
+def test_access_entries_are_the_same_whoever_runs_up() -> None:
+    """AWS N5 and old #4: the creator (who EKS bootstraps as admin) is recorded on the cluster, so another
+    listed admin running `up` neither deletes its own entry nor re-creates the creator's (409)."""
+    lc = lifecycle("dev")
+    lc.set_config("adminRoleArns", [f"{ACCOUNT}/deployer", f"{ACCOUNT}/alice"])
+    lc.up()
+    entries = lc.aws.clusters["raystack-dev"].access_entries
+    assert set(entries) == {f"{ACCOUNT}/deployer", f"{ACCOUNT}/alice"}
+    lc.run_as(Identity("alice"))
+    assert not lc.preview().changes(), "the desired entries do not depend on the caller"
+    lc.set_config("adminRoleArns", [f"{ACCOUNT}/alice", f"{ACCOUNT}/deployer"])  # reordered
+    assert not lc.up().changes()
+    assert set(entries) == {f"{ACCOUNT}/deployer", f"{ACCOUNT}/alice"}
+
+
+def test_the_ci_preview_role_reads_and_refreshes_but_cannot_apply() -> None:
+    """AWS N5 (c): a read-only role listed in viewerRoleArns gets AmazonEKSViewPolicy: preview, refresh and
+    the nightly `--expect-no-changes` work; an `up` is refused. The node-group read at preview works for it."""
+    lc = lifecycle("dev")
+    lc.set_config("viewerRoleArns", [f"{ACCOUNT}/ci-preview"])
+    lc.up()
+    assert lc.aws.clusters["raystack-dev"].access_entries[f"{ACCOUNT}/ci-preview"] == {"AmazonEKSViewPolicy"}
+    lc.run_as(Identity("ci-preview", source_ip="10.0.200.10", read_only=True))
+    assert not lc.preview().changes()
+    assert not lc.refresh().ops("delete"), "the view policy reads every object"
+    assert not lc.preview().changes(), "pulumi preview --refresh --expect-no-changes"
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["idleTimeoutSeconds"] = 301
+    lc.set_config("rayClusters", rcs)
+    with pytest.raises(EngineError, match="AccessDenied|403|forbidden"):
+        lc.up()
+
+
+def test_a_role_without_an_access_entry_previews_offline_and_cannot_refresh() -> None:
+    """pulumi-kubernetes previews without the cluster when it is unreachable (provider.go: only non-preview
+    operations fail); a refresh reads every object and gets 401."""
     lc = lifecycle("dev")
     lc.up()
-    lc.run_as(Identity("ci-preview", source_ip="10.0.200.10"))
-    assert lc.preview() is not None
-    with pytest.raises(EngineError, match="401|unreachable"):
-        rcs = lc.get_config("rayClusters")
-        rcs[0]["idleTimeoutSeconds"] = 301
-        lc.set_config("rayClusters", rcs)
-        lc.up()
+    lc.run_as(Identity("stranger", source_ip="10.0.200.10", read_only=True))
+    assert not lc.preview().changes()
+    with pytest.raises(EngineError, match="401"):
+        lc.refresh()
 
 
 def test_destroy_of_a_private_endpoint_keeps_the_api_rule_until_the_end() -> None:

@@ -44,6 +44,8 @@ class EksClusterArgs(TypedDict):
     """Networks allowed to reach a private endpoint on 443 (where `pulumi up` runs)."""
     admin_role_arns: NotRequired[list[str]]
     """IAM roles given cluster-admin through access entries."""
+    viewer_role_arns: NotRequired[list[str]]
+    """IAM roles given read-only access (AmazonEKSViewPolicy) through access entries: CI preview roles."""
     system_pool: NotRequired[SystemPoolSpec]
     """The system node group (defaults: m7i.xlarge, 2..3 nodes, 100 GiB)."""
     protect: NotRequired[bool]
@@ -85,7 +87,8 @@ class EksCluster(pulumi.ComponentResource):
                                 endpoint_public_access=a["endpoint_public_access"],
                                 public_access_cidrs=list(a["public_access_cidrs"]),
                                 api_ingress_cidrs=list(a["api_ingress_cidrs"]),
-                                admin_role_arns=list(a["admin_role_arns"]), system_pool=system,
+                                admin_role_arns=list(a["admin_role_arns"]),
+                                viewer_role_arns=list(a["viewer_role_arns"]), system_pool=system,
                                 protect=a["protect"], tags=dict(a["tags"]))
         elif a.get("kubeconfig"):  # existing mode, by kubeconfig
             empty = pulumi.Output.from_input("")
@@ -100,7 +103,7 @@ class EksCluster(pulumi.ComponentResource):
     def _from_model(cls, name: str, *, cluster_name: str, kubernetes_version: str, region: pulumi.Input[str],
                     private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                     public_access_cidrs: list[str], api_ingress_cidrs: list[str], admin_role_arns: list[str],
-                    system_pool: NodePool,
+                    viewer_role_arns: list[str], system_pool: NodePool,
                     protect: bool, tags: dict[str, str], opts: pulumi.ResourceOptions) -> "EksCluster":
         """A created cluster from the resolved model (RayPlatform): nothing is validated again."""
         self = cls.__new__(cls)
@@ -109,7 +112,7 @@ class EksCluster(pulumi.ComponentResource):
             self, name, cluster_name=cluster_name, kubernetes_version=kubernetes_version, region=region,
             private_subnet_ids=private_subnet_ids, endpoint_public_access=endpoint_public_access,
             public_access_cidrs=public_access_cidrs, api_ingress_cidrs=api_ingress_cidrs,
-            admin_role_arns=admin_role_arns, system_pool=system_pool,
+            admin_role_arns=admin_role_arns, viewer_role_arns=viewer_role_arns, system_pool=system_pool,
             protect=protect, tags=tags))
         return self
 

@@ -149,6 +149,8 @@ class Platform:
     #: Networks allowed to reach a private endpoint on 443 (the cluster security group's rule).
     api_ingress_cidrs: tuple[str, ...]
     admin_role_arns: tuple[str, ...]
+    #: Principals given AmazonEKSViewPolicy (CI preview and drift roles).
+    viewer_role_arns: tuple[str, ...]
     protect: bool
     existing_cluster_name: str | None
     ray_version: str
@@ -188,7 +190,7 @@ class Platform:
         return Platform(
             environment=None, cluster_name="", cluster_mode="existing", kubernetes_version=versions.EKS_VERSION,
             endpoint_public_access=False, public_access_cidrs=(), api_ingress_cidrs=(), admin_role_arns=(),
-            protect=False,
+            viewer_role_arns=(), protect=False,
             existing_cluster_name=None, ray_version=versions.RAY_VERSION, network=None,
             system_pool=None, node_pools=(), pools=dict(pools), ray_clusters=(),
             kuberay=KubeRayPlan(install=False, namespace="", retain_crds_on_delete=True, node_selector={}, values={}),

@@ -208,6 +208,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         public_access_cidrs=tuple(spec["public_access_cidrs"]),
         api_ingress_cidrs=tuple(spec["api_ingress_cidrs"]),
         admin_role_arns=tuple(spec["admin_role_arns"]),
+        viewer_role_arns=tuple(spec["viewer_role_arns"]),
         protect=spec["protect"],
         existing_cluster_name=spec.get("existing_cluster_name"),  # optional
         ray_version=spec["ray_version"],
@@ -242,6 +243,10 @@ def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: 
                                 "under existingPools instead"))
     if given.get("network"):
         findings.append(Finding(key("network"), given["network"], "clusterMode existing creates no network; remove it"))
+    for list_key, field in (("adminRoleArns", "admin_role_arns"), ("viewerRoleArns", "viewer_role_arns")):
+        if given.get(field):
+            findings.append(Finding(key(list_key), given[field], "clusterMode existing creates no access entries; "
+                                    "grant access on the existing cluster itself"))
 
 
 def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:

@@ -222,6 +222,9 @@ class PlatformSpec(TypedDict, total=False):
     security group. A private endpoint needs at least one: otherwise nothing can reach it."""
     admin_role_arns: list[str]
     """IAM roles given cluster-admin through EKS access entries."""
+    viewer_role_arns: list[str]
+    """IAM roles given read-only Kubernetes access (AmazonEKSViewPolicy) through EKS access entries:
+    the role CI previews and drift checks run as (`pulumi preview`, `pulumi refresh`)."""
     protect: bool
     """Protect the EKS control plane from deletion (default false)."""
     existing_cluster_name: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,13 @@ import pulumi
 import pulumi_aws as aws
 
 from ...model.platform import NodePool
-from .iam import ADMIN_ACCESS_POLICY, CLUSTER_POLICIES, NODE_POLICIES, service_trust_policy
+from .iam import (
+    ADMIN_ACCESS_POLICY,
+    CLUSTER_POLICIES,
+    NODE_POLICIES,
+    VIEW_ACCESS_POLICY,
+    service_trust_policy,
+)
 from .node_group import managed_node_group
 
 
@@ -71,9 +78,15 @@ def principal_key(arn: str) -> str:
     return hashlib.sha256(arn.encode()).hexdigest()[:10]
 
 
+#: The principal that created the cluster, as a tag on it: EKS makes that principal cluster admin at creation
+#: (bootstrapClusterCreatorAdminPermissions), so it must get no second access entry (409, "An IAM principal
+#: can't be included in more than one access entry"). Set on create and never changed (ignoreChanges), so the
+#: access entries are the same whoever runs the program later (aws-deploy-review 2, N5).
+CREATOR_TAG = "raystack.io/created-by"
+
+
 def deployer_role_arn() -> str | None:
-    """The IAM role (or user) running `pulumi up`: EKS makes it cluster admin at creation
-    (bootstrapClusterCreatorAdminPermissions), so it must not get a second access entry (409)."""
+    """The IAM role (or user) running this program: the cluster's creator when it creates the cluster."""
     try:
         caller = aws.get_caller_identity()
         return aws.iam.get_session_context(arn=caller.arn).issuer_arn
@@ -89,11 +102,12 @@ def provider_region(parent: pulumi.Resource) -> pulumi.Output[str]:
 def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kubernetes_version: str,
                   region: pulumi.Input[str], api_ingress_cidrs: list[str],
                   private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
-                  public_access_cidrs: list[str], admin_role_arns: list[str], system_pool: NodePool,
-                  protect: bool, tags: dict[str, str]) -> EksOutputs:
+                  public_access_cidrs: list[str], admin_role_arns: list[str], viewer_role_arns: list[str],
+                  system_pool: NodePool, protect: bool, tags: dict[str, str]) -> EksOutputs:
     cluster_role, cluster_policies = service_role(f"{name}-cluster-role", "eks.amazonaws.com", CLUSTER_POLICIES,
                                                   tags, parent)
     node_role, node_policies = service_role(f"{name}-node-role", "ec2.amazonaws.com", NODE_POLICIES, tags, parent)
+    deployer = deployer_role_arn()
     cluster = aws.eks.Cluster(
         f"{name}-eks",
         name=cluster_name,
@@ -111,8 +125,9 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         ),
         bootstrap_self_managed_addons=False,
         enabled_cluster_log_types=["api", "audit", "authenticator"],
-        tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect, depends_on=cluster_policies),
+        tags={**tags, **({CREATOR_TAG: deployer} if deployer else {})},
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect, depends_on=cluster_policies,
+                                    ignore_changes=[f'tags["{CREATOR_TAG}"]']),
     )
     api_rules: list[pulumi.Resource] = []
     for cidr in api_ingress_cidrs:
@@ -124,21 +139,31 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
             ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=cidr,
             description="Kubernetes API from where pulumi up runs (raystack apiIngressCidrs)",
             opts=pulumi.ResourceOptions(parent=parent)))
-    deployer = deployer_role_arn()
-    for i, arn in enumerate(admin_role_arns):
-        if arn == deployer:
-            pulumi.log.info(f"{arn} runs this deployment and is cluster admin as the cluster's creator; "
-                            "no second access entry", resource=parent)
-            continue
-        key = principal_key(arn)
-        # Named by principal; the alias keeps entries made by raystack 0.1 (named by list position).
-        legacy = [pulumi.Alias(name=f"{name}-admin-{i}")]
-        entry = aws.eks.AccessEntry(f"{name}-admin-{key}", cluster_name=cluster.name, principal_arn=arn,
-                                    type="STANDARD", opts=pulumi.ResourceOptions(parent=parent, aliases=legacy))
-        aws.eks.AccessPolicyAssociation(
-            f"{name}-admin-{key}", cluster_name=cluster.name, principal_arn=arn, policy_arn=ADMIN_ACCESS_POLICY,
-            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[entry], aliases=legacy))
+    def grant(cluster_tags: Mapping[str, str] | None) -> None:
+        """Access entries for every listed principal but the creator (read from the cluster's own tag, so
+        the set does not depend on who runs the program; a cluster created before the tag existed falls
+        back to the caller, as raystack did)."""
+        creator = (cluster_tags or {}).get(CREATOR_TAG) or deployer
+        for role, arns, policy in (("admin", admin_role_arns, ADMIN_ACCESS_POLICY),
+                                   ("viewer", viewer_role_arns, VIEW_ACCESS_POLICY)):
+            for i, arn in enumerate(arns):
+                if arn == creator:
+                    pulumi.log.info(f"{arn} created the cluster and is its admin; no second access entry",
+                                    resource=parent)
+                    continue
+                key = principal_key(arn)
+                # Named by principal; the alias keeps admin entries made by raystack 0.1 (named by list position).
+                legacy = [pulumi.Alias(name=f"{name}-admin-{i}")] if role == "admin" else []
+                entry = aws.eks.AccessEntry(f"{name}-{role}-{key}", cluster_name=cluster.name, principal_arn=arn,
+                                            type="STANDARD",
+                                            opts=pulumi.ResourceOptions(parent=parent, aliases=legacy))
+                aws.eks.AccessPolicyAssociation(
+                    f"{name}-{role}-{key}", cluster_name=cluster.name, principal_arn=arn, policy_arn=policy,
+                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                    opts=pulumi.ResourceOptions(parent=parent, depends_on=[entry], aliases=legacy))
+
+    # Registered once the cluster's tags are known: at preview they are its inputs (a new cluster) or its state.
+    cluster.tags.apply(grant)
 
     def addon(addon_name: str, config: dict[str, Any] | None = None,
               depends: list[pulumi.Resource] | None = None) -> aws.eks.Addon:

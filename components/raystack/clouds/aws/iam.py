@@ -13,6 +13,7 @@ NODE_POLICIES = (
     "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
 )
 ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VIEW_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 
 
 def service_trust_policy(service: str) -> dict[str, Any]:

@@ -74,6 +74,11 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
             findings.append(Finding(key(f"{list_key}[{i}].availabilityZone"), az,
                                     f"the cluster has no subnet there; network.availabilityZones: {', '.join(explicit_azs)}"))
     check_admin_arns(spec["admin_role_arns"], findings)
+    check_admin_arns(spec["viewer_role_arns"], findings, "viewerRoleArns")
+    for i, arn in enumerate(spec["viewer_role_arns"]):
+        if arn in spec["admin_role_arns"]:
+            findings.append(Finding(key(f"viewerRoleArns[{i}]"), arn, "also in adminRoleArns: EKS allows one access "
+                                    "entry per principal; list it once"))
     if given.get("existing_pools"):
         findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
                                 "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
@@ -242,10 +247,10 @@ _ASSUMED_ROLE = re.compile(r"^arn:aws[a-z-]*:sts::\d{12}:assumed-role/([\w+=,.@-
 REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
 
 
-def check_admin_arns(arns: list[str], findings: list[Finding]) -> None:
+def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "adminRoleArns") -> None:
     seen: set[str] = set()
     for i, arn in enumerate(arns):
-        at = key(f"adminRoleArns[{i}]")
+        at = key(f"{list_key}[{i}]")
         assumed = _ASSUMED_ROLE.match(arn)
         if assumed:
             account = arn.split(":")[4]

@@ -34,6 +34,9 @@ class Identity:
     source_ip: str = "10.0.200.10"
     #: Whether the runner's network routes into the cluster's VPC (in it, peered or on a VPN).
     routes_into_vpc: bool = True
+    #: A role with only read permissions (AWS ReadOnlyAccess: Describe*, List*, Get*): previews,
+    #: refreshes and invokes work, every create, update and delete is AccessDenied.
+    read_only: bool = False
 
     @property
     def arn(self) -> str:

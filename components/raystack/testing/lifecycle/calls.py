@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from .errors import EngineError, NotModelled
+from .state import _kube_key
 
 if TYPE_CHECKING:
     from .aws import Aws, Identity
     from .kube import KubeCluster
+    from .state import StateResource
 
 
 class Calls:
@@ -27,6 +29,25 @@ class Calls:
 
     def _kube_access(self, kc: KubeCluster, write: bool) -> None:
         raise NotImplementedError
+
+    def _read_live(self, r: StateResource) -> dict[str, Any] | None:
+        if r.type.startswith("kubernetes:") and r.custom and not r.type.startswith("kubernetes:helm") \
+                and not r.type.startswith("kubernetes:yaml"):
+            kc, _ = self._kube_target(r.provider, r.urn)
+            self._kube_access(kc, write=False)
+            obj = kc.get(_kube_key(r.type, r.inputs))
+            return None if obj is None else obj.live()
+        if r.type == "aws:eks/nodeGroup:NodeGroup":
+            c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
+            ng = c.nodegroups.get(r.outputs.get("nodeGroupName", "")) if c else None
+            if ng is None:
+                return None
+            out = copy.deepcopy(r.outputs)
+            out["scalingConfig"] = {"minSize": ng.min_size, "maxSize": ng.max_size, "desiredSize": ng.desired_size}
+            return out
+        if r.type == "aws:eks/cluster:Cluster":
+            return r.outputs if r.inputs.get("name") in self.aws.clusters else None
+        return r.outputs
 
     # -- invokes and reads -----------------------------------------------------------------------------
     def invoke(self, token: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,7 @@ missing fails (pulumi/pulumi PR #3123 "Fail read steps with missing resources").
 
 from __future__ import annotations
 
-import copy
 import json
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from .errors import AwaitFailed, CloudError, EngineError, NotModelled
 from .kube import KubeCluster, check_wait, field_manager
 from .monitor import _Monitor
 from .replace import changed_paths
-from .state import Plan, StateResource, Step, _kube_key, _split_ref, get_path
+from .state import Plan, StateResource, Step, _kube_key, _split_ref
 
 
 class Lifecycle(Calls):
@@ -121,7 +119,11 @@ class Lifecycle(Calls):
         """`pulumi refresh`: read every resource; what is gone leaves the state."""
         plan = Plan("refresh")
         for urn, r in list(self.state.items()):
-            live = self._read_live(r)
+            try:
+                live = self._read_live(r)
+            except CloudError as e:
+                self.history.append(plan)
+                raise EngineError(f"refreshing {urn}: {e}") from None
             if live is None:
                 del self.state[urn]
                 plan.steps.append(Step(urn, r.type, "delete", ["gone"]))
@@ -148,16 +150,11 @@ class Lifecycle(Calls):
         plan = Plan(kind)
         monitor = _Monitor(self, plan, preview)
         failure: BaseException | None = None
-        # The SDK leaves the failed registrations' futures unretrieved; asyncio would log each one.
-        asyncio_log = logging.getLogger("asyncio")
-        was_disabled, asyncio_log.disabled = asyncio_log.disabled, True
         try:
             run(self.program, self.config, project=self.project, stack=self.stack, preview=preview,
                 recording=plan.recording, monitor=monitor)
         except BaseException as e:  # noqa: BLE001 (the monitor's first error is the real cause)
             failure = e
-        finally:
-            asyncio_log.disabled = was_disabled
         if monitor.error is not None:
             self.history.append(plan)
             err = monitor.error
@@ -251,27 +248,9 @@ class Lifecycle(Calls):
                 raise CloudError("Unreachable", f"configured Kubernetes cluster is unreachable: {why}",
                                  "pulumi-kubernetes provider.go:1706")
 
-    def _read_live(self, r: StateResource) -> dict[str, Any] | None:
-        if r.type.startswith("kubernetes:") and r.custom and not r.type.startswith("kubernetes:helm") \
-                and not r.type.startswith("kubernetes:yaml"):
-            kc, _ = self._kube_target(r.provider, r.urn)
-            self._kube_access(kc, write=False)
-            obj = kc.get(_kube_key(r.type, r.inputs))
-            return None if obj is None else obj.live()
-        if r.type == "aws:eks/nodeGroup:NodeGroup":
-            c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
-            ng = c.nodegroups.get(r.outputs.get("nodeGroupName", "")) if c else None
-            if ng is None:
-                return None
-            out = copy.deepcopy(r.outputs)
-            out["scalingConfig"] = {"minSize": ng.min_size, "maxSize": ng.max_size, "desiredSize": ng.desired_size}
-            return out
-        if r.type == "aws:eks/cluster:Cluster":
-            return r.outputs if r.inputs.get("name") in self.aws.clusters else None
-        return r.outputs
-
     def _provider_create(self, urn: str, typ: str, name: str, inputs: dict[str, Any], provider: str
                          ) -> tuple[str, dict[str, Any]]:
+        self._may_write()
         outputs = computed_outputs(typ, name, inputs)
         ident = f"{name}-{len(self.history)}"
         if typ == "aws:ec2/vpc:Vpc":
@@ -320,20 +299,21 @@ class Lifecycle(Calls):
         return ident, outputs
 
     def _provider_update(self, r: StateResource, inputs: dict[str, Any]) -> dict[str, Any]:
+        self._may_write()
         outputs = {**r.outputs, **inputs}
         typ = r.type
         if typ == "aws:eks/nodeGroup:NodeGroup":
             cluster, ng = inputs["clusterName"], r.outputs["nodeGroupName"]
-            if changed_paths(r.inputs.get("scalingConfig"), inputs.get("scalingConfig")) or \
-                    changed_paths(r.inputs.get("labels"), inputs.get("labels")):
-                # terraform-provider-aws node_group.go Update: UpdateNodegroupConfig with the whole scaling_config
-                # as planned (desired size included, Required in the schema).
+            # terraform-provider-aws node_group.go resourceNodeGroupUpdate: the version update first
+            # (launch_template, release_version, version), then UpdateNodegroupConfig when labels, scaling_config,
+            # taint or update_config changed, with the whole scaling_config as planned (desired size included).
+            if any(changed_paths(r.inputs.get(k), inputs.get(k)) for k in ("launchTemplate", "releaseVersion", "version")):
+                self.aws.update_nodegroup_version(cluster, ng, str(inputs.get("version", "")))
+            if any(changed_paths(r.inputs.get(k), inputs.get(k)) for k in ("labels", "scalingConfig", "taints",
+                                                                            "updateConfig")):
                 sc = inputs["scalingConfig"]
                 self.aws.update_nodegroup_config(cluster, ng, min_size=int(sc["minSize"]), max_size=int(sc["maxSize"]),
                                                  desired=int(sc["desiredSize"]), labels=dict(inputs.get("labels") or {}))
-            if r.inputs.get("version") != inputs.get("version") or \
-                    get_path(r.inputs, ("launchTemplate", "version")) != get_path(inputs, ("launchTemplate", "version")):
-                self.aws.update_nodegroup_version(cluster, ng, str(inputs.get("version", "")))
             outputs["nodeGroupName"] = ng
         elif typ == "aws:eks/cluster:Cluster":
             c = self.aws.cluster(inputs["name"], "UpdateClusterConfig")
@@ -359,7 +339,13 @@ class Lifecycle(Calls):
         # of their edits are updates (replace.py), and their outputs follow the new inputs.
         return outputs
 
+    def _may_write(self) -> None:
+        if self.identity.read_only:
+            raise CloudError("AccessDenied", f"{self.identity.arn} is not authorized to perform this write",
+                             "AWS IAM: a read-only role")
+
     def _provider_delete(self, r: StateResource) -> None:
+        self._may_write()
         typ, i = r.type, r.inputs
         if typ == "aws:ec2/vpc:Vpc":
             self.aws.delete_vpc(r.id)

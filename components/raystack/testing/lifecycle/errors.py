@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 
 class EngineError(Exception):
     """A run failed as `pulumi preview` / `up` / `destroy` would: the message names the URN or the
@@ -26,3 +28,15 @@ class NotModelled(Exception):
 
 class AwaitFailed(Exception):
     """pulumi-kubernetes' await timed out: the object exists, the resource is kept with init errors."""
+
+
+class _QuietFailedRegistrations(logging.Filter):
+    """The SDK leaves the futures of registrations the harness failed unretrieved, and asyncio logs each one
+    when it is collected ("Future exception was never retrieved"): the run already raised EngineError."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, (EngineError, NotModelled, CloudError, AwaitFailed))
+
+
+logging.getLogger("asyncio").addFilter(_QuietFailedRegistrations())

@@ -21,6 +21,7 @@ from .state import (
     Step,
     _has_unknown,
     _plain,
+    del_path,
     dotted,
     get_path,
     set_path,
@@ -123,10 +124,19 @@ class _Monitor(RecordingMonitor):
             self.plan.steps.append(Step(r.urn, r.type, "same" if old else "create"))
             return "", {}
         if old is not None:
-            for path in r.ignore_changes:  # ignoreChanges: the old input stays (Pulumi docs, ignoreChanges)
-                prev = get_path(old.inputs, dotted(path))
+            # pulumi/pulumi pkg/resource/deploy step_generator.go processIgnoreChanges: each path takes the old
+            # input's value, or is removed where the old inputs lack it; a path whose parent exists in neither
+            # fails the step ("one or more elements of the path are missing").
+            for raw_path in r.ignore_changes:
+                path = dotted(raw_path)
+                prev = get_path(old.inputs, path)
                 if prev is not None:
-                    set_path(inputs, dotted(path), prev)
+                    set_path(inputs, path, prev)
+                elif get_path(inputs, path[:-1]) is not None or not path[:-1]:
+                    del_path(inputs, path)
+                elif get_path(old.inputs, path[:-1]) is None:
+                    raise EngineError(f"{r.urn}: cannot ignore changes to the following properties because one or "
+                                      f"more elements of the path are missing: {raw_path!r}")
         if old is None:
             op, detail = "create", []
         else:

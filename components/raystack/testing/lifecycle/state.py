@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +76,18 @@ Path = tuple[str, ...]
 
 
 def dotted(path: str) -> Path:
-    """'spec.scalingConfig.desiredSize' (a Pulumi property path; '[*]' dropped) -> a path tuple."""
-    return tuple(path.replace("[*]", "").split("."))
+    """A Pulumi property path ('scalingConfig.desiredSize', 'tags["k8s.io/x"]', 'a[0].b'; pulumi/pulumi
+    sdk/go/common/resource/properties_path.go ParsePropertyPath) -> a path tuple ('[*]' is dropped)."""
+    out: list[str] = []
+    for m in re.finditer(r'\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|\[\*\]|([^.\[\]]+)', path):
+        quoted, index, plain = m.groups()
+        if quoted is not None:
+            out.append(quoted.replace('\\"', '"'))
+        elif index is not None:
+            out.append(index)
+        elif plain is not None:
+            out.append(plain)
+    return tuple(out)
 
 
 def get_path(obj: Any, path: Path) -> Any:
