@@ -153,6 +153,12 @@ NESTED = [
     ("admin-not-an-arn", cfg(adminRoleArns=["Admin"]), "raystack:adminRoleArns[0]", "IAM role or user ARN"),
     ("admin-group-arn", cfg(adminRoleArns=["arn:aws:iam::123456789012:group/admins"]), "raystack:adminRoleArns[0]",
      "IAM role or user ARN"),
+    ("viewer-not-an-arn", cfg(viewerRoleArns=["ci"]), "raystack:viewerRoleArns[0]", "IAM role or user ARN"),
+    ("viewer-also-admin", cfg(adminRoleArns=["arn:aws:iam::123456789012:role/ci"],
+                              viewerRoleArns=["arn:aws:iam::123456789012:role/ci"]),
+     "raystack:viewerRoleArns[0]", "one access entry per principal"),
+    ("admins-on-existing", cfg(EXISTING, adminRoleArns=["arn:aws:iam::123456789012:role/ci"]),
+     "raystack:adminRoleArns", "creates no access entries"),
     ("network-cidr-too-small", cfg(network={"cidr": "10.0.0.0/24"}), "raystack:network.cidr", "/16 to /20"),
     ("network-cidr-too-large", cfg(network={"cidr": "10.0.0.0/8"}), "raystack:network.cidr", "/16 to /20"),
     ("network-az-count", cfg(network={"azCount": 1}), "raystack:network.azCount", "2 to 4"),
@@ -255,6 +261,13 @@ NESTED = [
     ("sa-pod-identity-existing", cfg(EXISTING, rayClusters=[{**EXISTING["rayClusters"][0], "serviceAccount": {
         "name": "sa", "podIdentity": {"s3Read": ["data"]}}}]),
      "raystack:rayClusters[0].serviceAccount.podIdentity", "clusterMode: create"),
+    # AWS N6: EKS allows one Pod Identity association per (namespace, service account).
+    ("sa-pod-identity-twice", cfg(rayClusters=[
+        {"name": "a", "namespace": "ml", "workerGroups": [{"name": "w", "pool": "l4", "maxWorkers": 1}],
+         "serviceAccount": {"name": "shared", "podIdentity": {"s3Read": ["data"]}}},
+        {"name": "b", "namespace": "ml", "workerGroups": [{"name": "w", "pool": "l4", "maxWorkers": 1}],
+         "serviceAccount": {"name": "shared", "create": False, "podIdentity": {"s3Read": ["data"]}}}]),
+     "raystack:rayClusters[1].serviceAccount.name", "one association per service account"),
     ("group-node-selector-created-pool", cfg(rayClusters=group(nodeSelector={"topology.kubernetes.io/zone": "a"})),
      "raystack:rayClusters[0].workerGroups[0].nodeSelector['topology.kubernetes.io/zone']", "only on existing pools"),
     ("group-node-selector-pool-key", cfg(EXISTING, rayClusters=[{**EXISTING["rayClusters"][0], "workerGroups": [
