@@ -113,10 +113,10 @@ def test_pool_names_that_extend_each_other_keep_their_own_node_groups() -> None:
     lc.up()
     groups = lc.aws.clusters["raystack-dev"].nodegroups
     busy = next(g for n, g in groups.items() if n.startswith("raystack-dev-l4-") and not n.startswith("raystack-dev-l4-2x-"))
-    busy.desired_size = 2
+    other = next(g for n, g in groups.items() if n.startswith("raystack-dev-l4-2x-"))
+    busy.desired_size, other.desired_size = 2, 1  # the Cluster Autoscaler scaled both
     lc.up()
-    assert busy.desired_size == 2, "pool l4 keeps its own live size"
-    assert all(g.desired_size == 0 for n, g in groups.items() if n.startswith("raystack-dev-l4-2x-"))
+    assert (busy.desired_size, other.desired_size) == (2, 1), "each pool keeps its own live size"
 
 
 def test_adding_a_pool_offered_in_fewer_azs_moves_no_subnet() -> None:
@@ -142,14 +142,15 @@ def test_ray_autoscales_up_and_down_then_an_unrelated_edit() -> None:
     group = rc.body["spec"]["workerGroupSpecs"][0]["groupName"]
     kc.ray_autoscale(rc.namespace, rc.name, group, 2)
     kc.ray_autoscale(rc.namespace, rc.name, group, 1, ["worker-x"])
-    assert not lc.preview().changes(), "the engine diffs against last inputs: Ray's replicas are no diff"
     rcs = lc.get_config("rayClusters")
     rcs[0]["idleTimeoutSeconds"] = 300
     lc.set_config("rayClusters", rcs)
-    plan = lc.up()
+    plan = lc.up()  # before: timed out on "Generation N is less than expected", and every later up too
     assert [s.op for s in plan.of(RAYCLUSTER)] == ["update"]
     assert "ray-autoscaler" not in [m for m, f in rc.managers.items() if f], "the apply took the list back"
     assert not lc.preview().changes()
+    kc.ray_autoscale(rc.namespace, rc.name, group, 2)
+    assert not lc.preview().changes(), "the engine diffs against last inputs: Ray's replicas are no diff"
 
 
 def test_a_raycluster_deleted_by_hand_is_recreated() -> None:
@@ -277,6 +278,7 @@ def test_two_pod_identity_associations_for_one_account_are_refused_at_preview() 
     lc = lifecycle("dev")
     rcs = lc.get_config("rayClusters")
     sa = {"name": "shared", "podIdentity": {"s3Read": ["my-data-bucket"]}}
+    rcs[0]["workerGroups"][0]["maxWorkers"] = 1  # both fit the pool: only the shared account is wrong
     twin = copy.deepcopy(rcs[0])
     twin["name"] = "dev2"
     rcs[0]["serviceAccount"], twin["serviceAccount"] = sa, {**sa, "create": False}

@@ -277,21 +277,23 @@ class KubeCluster:
             obj.status = {**new, "observedGeneration": obj.generation}
 
     def _reconcile_rayjob(self, obj: Obj) -> None:
-        """rayjob_controller.go@v1.7.0: a new RayJob gets jobDeploymentStatus Initializing, then Running
-        once submitted, then Complete with jobStatus SUCCEEDED or FAILED. The spec is read when the job
-        starts; later edits are ignored. The status has no observedGeneration."""
+        """rayjob_controller.go@v1.7.0: a new RayJob gets jobDeploymentStatus Initializing, then Running once
+        submitted; a terminal Ray job makes it Complete, or Failed with reason AppFailed when the job FAILED
+        (:335-350), and endTime is set with the terminal status (updateRayJobStatus). The spec is read when
+        the job starts; later edits are ignored. The status has no observedGeneration."""
         spec = obj.body.get("spec") or {}
         if obj.status.get("jobDeploymentStatus") in ("Complete", "Failed"):
-            if (obj.namespace, obj.name) in self.failing_jobs:
-                obj.status["jobStatus"] = "FAILED"
+            if (obj.namespace, obj.name) in self.failing_jobs and obj.status.get("jobStatus") != "FAILED":
+                obj.status.update(jobStatus="FAILED", jobDeploymentStatus="Failed", reason="AppFailed")
             return
         selector = (spec.get("clusterSelector") or {}).get("ray.io/cluster")
         if selector and ("RayCluster", obj.namespace, selector) not in self.objects:
             obj.status = {"jobDeploymentStatus": "Initializing"}
             return
         failed = (obj.namespace, obj.name) in self.failing_jobs
-        obj.status = {"jobDeploymentStatus": "Complete", "jobStatus": "FAILED" if failed else "SUCCEEDED",
-                      "jobId": spec.get("jobId", obj.name)}
+        obj.status = {"jobDeploymentStatus": "Failed" if failed else "Complete",
+                      "jobStatus": "FAILED" if failed else "SUCCEEDED", "jobId": spec.get("jobId", obj.name),
+                      "endTime": "2026-12-04T00:00:00Z", **({"reason": "AppFailed"} if failed else {})}
 
     def _reconcile_rayservice(self, obj: Obj) -> None:
         """rayservice_controller.go@v1.7.0: conditions carry observedGeneration (:820-830); Ready is
