@@ -18,7 +18,7 @@ pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras
 
 from raystack.testing import load_project, stack_names  # noqa: E402
 from raystack.testing.lifecycle import EngineError, Identity, Lifecycle  # noqa: E402
-from raystack.testing.lifecycle.kube import check_wait  # noqa: E402
+from raystack.testing.lifecycle.awaits import check_wait  # noqa: E402
 from support import CRD_DIR  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,3 +316,22 @@ def test_the_readme_lifecycle_example_runs(monkeypatch: pytest.MonkeyPatch) -> N
     scope: dict[str, object] = {}
     exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 (the README's own example)
     scope["test_our_stack_survives_day_2"]()  # type: ignore[operator]
+
+
+def test_an_existing_operator_with_other_labels_reaches_the_heads() -> None:
+    """K8s N6: with kuberay.install false the NetworkPolicy admits the operator's whole namespace, so a
+    kustomize-installed operator (labelled `kuberay`, ray-operator/config/manager/manager.yaml@v1.7.0)
+    can submit the smoke test (HTTPMode: the operator calls the head's Jobs API)."""
+    lc = Lifecycle.for_stack(ROOT, "byoc")
+    lc.existing_cluster("kubeconfig:~/.kube/config", namespaces=("ray-system",), operator_namespace="ray-system",
+                        operator_labels={"app.kubernetes.io/name": "kuberay"})
+    lc.set_config("kuberay", {"install": False, "namespace": "ray-system"})
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["smokeTest"] = True
+    lc.set_config("rayClusters", rcs)
+    lc.up()
+    kc, job = ray_object(lc, "RayJob")
+    assert job.status["jobStatus"] == "SUCCEEDED"
+    pods = {"app.kubernetes.io/name": "kuberay"}
+    assert not kc.admits("ray", {"ray.io/cluster": rcs[0]["name"]}, "default", pods, 8265), \
+        "the policy still admits only the operator's namespace"

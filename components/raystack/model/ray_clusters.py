@@ -9,7 +9,7 @@ import dataclasses
 from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
-from ..ray.networkpolicy import network_policy_spec
+from ..ray.networkpolicy import CHART_OPERATOR_LABELS, network_policy_spec
 from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
@@ -135,7 +135,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
         manifest=manifest,
-        network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload)
+        network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload,
+                                                   rc.get("operator_pods", CHART_OPERATOR_LABELS))
         if rc["network_policy"] else None,
         identity=identity)
 

@@ -18,6 +18,7 @@ from ..clouds.aws import rules as aws_rules
 from ..clouds.aws.ami import AMI_TABLE
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..kube.values import kuberay_values
+from ..ray.networkpolicy import CHART_OPERATOR_LABELS
 from ..rules.capacity import check_heads_fit, check_shared_pools
 from ..rules.common import DNS1123_LABEL, NS, check_name, key
 from ..rules.pools import check_existing_pool
@@ -108,7 +109,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                      serve: bool = False, resource_name: str | None = None) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
               "image_registry": spec.get("image_registry"),  # optional
-              "security": spec["security"]}
+              "security": spec["security"],
+              # derived: the chart's pod labels when raystack installs the operator, else its whole namespace
+              "operator_pods": CHART_OPERATOR_LABELS if spec["kuberay"]["install"] else None}
         if spec["security"] == "relaxed":  # no NetworkPolicies (a warning names it)
             rc["network_policy"] = False
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system

@@ -25,17 +25,24 @@ def allow_rule(allow: dict[str, Any]) -> dict[str, Any]:
 SUBMITTER_SELECTOR = {"ray.io/originated-from-crd": "RayJob"}
 #: The Jobs API port a submitter reaches.
 JOBS_PORT = 8265
+#: The pods of the operator raystack installs: the KubeRay chart labels them so (helm-chart
+#: kuberay-operator _helpers.tpl, v1.7.0). KubeRay's kustomize install says `kuberay`
+#: (ray-operator/config/manager/manager.yaml), other installs other things.
+CHART_OPERATOR_LABELS = {"app.kubernetes.io/name": "kuberay-operator"}
 #: Ingress rules every Ray cluster's policy starts with: its own pods, the operator, RayJob submitters.
 FIXED_RULES = 3
 
 
 def network_policy_spec(cluster_name: str, operator_namespace: str,
                         allow_from: list[dict[str, Any]] | None = None,
-                        pods: dict[str, str] | None = None) -> dict[str, Any]:
+                        pods: dict[str, str] | None = None,
+                        operator_pods: dict[str, str] | None = CHART_OPERATOR_LABELS) -> dict[str, Any]:
     """Ingress to the cluster's pods only from its own pods, the operator, the RayJob submitters of
     its namespace (on the Jobs API port) and the explicit exceptions. ``pods``: the labels the
     cluster's pods carry (default ``ray.io/cluster``: the clusters KubeRay makes for RayJobs and
-    RayServices have generated names, so theirs carry a raystack label instead)."""
+    RayServices have generated names, so theirs carry a raystack label instead). ``operator_pods``:
+    the operator's pod labels, or None for every pod of the operator's namespace (an operator raystack
+    did not install, whose labels it cannot know: kubernetes-deploy-review 2, N6)."""
     own = pods or {"ray.io/cluster": cluster_name}
     spec: dict[str, Any] = {
         "podSelector": {"matchLabels": dict(own)},
@@ -45,7 +52,7 @@ def network_policy_spec(cluster_name: str, operator_namespace: str,
             {
                 "from": [{
                     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": operator_namespace}},
-                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "kuberay-operator"}},
+                    **({"podSelector": {"matchLabels": dict(operator_pods)}} if operator_pods else {}),
                 }],
                 "ports": [{"protocol": "TCP", "port": p} for p in OPERATOR_PORTS],
             },

@@ -17,10 +17,11 @@ Every simulated behaviour names its source; what no source describes raises ``No
 
 from __future__ import annotations
 
+from .awaits import check_wait
 from .aws import Aws, Identity
 from .engine import Lifecycle, Plan, StateResource, Step
 from .errors import CloudError, EngineError, NotModelled
-from .kube import KubeCluster, check_wait
+from .kube import KubeCluster
 
 __all__ = ["Aws", "CloudError", "EngineError", "Identity", "KubeCluster", "Lifecycle", "NotModelled", "Plan",
            "StateResource", "Step", "check_wait"]

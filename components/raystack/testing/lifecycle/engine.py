@@ -18,10 +18,11 @@ from typing import Any
 
 from ..mocks import computed_outputs
 from ..recorder import run
+from .awaits import check_wait, field_manager
 from .aws import Aws, Identity, node_group_name
 from .calls import Calls
 from .errors import AwaitFailed, CloudError, EngineError, NotModelled
-from .kube import KubeCluster, check_wait, field_manager
+from .kube import KubeCluster
 from .monitor import _Monitor
 from .replace import changed_paths
 from .state import Plan, StateResource, Step, _kube_key, _split_ref

@@ -13,9 +13,6 @@ Sources, each cited where used:
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
@@ -229,6 +226,74 @@ class KubeCluster:
                 del self.objects[k]
         self.reconcile()
 
+    # -- NetworkPolicy (Kubernetes docs, "Network Policies": a pod selected by some Ingress policy admits
+    # only what one of those policies' rules allows; a peer's namespaceSelector and podSelector both match)
+    def _namespace_labels(self, ns: str) -> dict[str, str]:
+        obj = self.objects.get(("Namespace", "", ns))
+        labels = dict(((obj.body.get("metadata") or {}).get("labels") or {}) if obj else {})
+        return {**labels, "kubernetes.io/metadata.name": ns}  # set by the API server on every namespace
+
+    @staticmethod
+    def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+        if selector is None:
+            return True
+        if set(selector) - {"matchLabels", "matchExpressions"}:
+            raise NotModelled(f"label selector {selector}")
+        if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+            return False
+        for e in selector.get("matchExpressions") or []:
+            present, value = e["key"] in labels, labels.get(e["key"])
+            ok = {"In": present and value in e.get("values", []), "NotIn": not present or value not in e.get("values", []),
+                  "Exists": present, "DoesNotExist": not present}.get(e["operator"])
+            if ok is None:
+                raise NotModelled(f"selector operator {e['operator']}")
+            if not ok:
+                return False
+        return True
+
+    def admits(self, ns: str, pod: dict[str, str], src_ns: str, src: dict[str, str], port: int) -> bool:
+        """Whether ingress from a pod (src_ns, src labels) to a pod (ns, labels) on ``port`` is allowed."""
+        policies = [o.body.get("spec") or {} for k, o in self.objects.items()
+                    if k[0] == "NetworkPolicy" and k[1] == ns]
+        selecting = [p for p in policies if "Ingress" in (p.get("policyTypes") or ["Ingress"])
+                     and self._selects(p.get("podSelector") or {}, pod)]
+        if not selecting:
+            return True
+        for p in selecting:
+            for rule in p.get("ingress") or []:
+                ports = rule.get("ports")
+                if ports and not any(int(x.get("port", 0)) == port for x in ports):
+                    continue
+                peers = rule.get("from")
+                if not peers:
+                    return True
+                for peer in peers:
+                    if "ipBlock" in peer:
+                        continue
+                    ns_ok = (self._selects(peer["namespaceSelector"], self._namespace_labels(src_ns))
+                             if "namespaceSelector" in peer else src_ns == ns)
+                    if ns_ok and self._selects(peer.get("podSelector"), src):
+                        return True
+        return False
+
+    def operator_reaches_head(self, obj: Obj, port: int) -> bool:
+        """The operator calls the head's dashboard (8265) and Serve (8000) for RayServices and HTTPMode
+        RayJobs (rayservice_controller.go updateServeDeployment, getAndCheckServeStatus; rayjob_controller.go
+        GetJobInfo). The head pod carries its template's labels and ray.io/cluster, ray.io/node-type."""
+        spec = obj.body.get("spec") or {}
+        cluster_spec = spec.get("rayClusterSpec") or spec.get("rayClusterConfig") or spec
+        labels = ((cluster_spec.get("headGroupSpec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
+        selector = (spec.get("clusterSelector") or {}).get("ray.io/cluster")
+        target = selector or obj.name
+        if selector:
+            chosen = self.objects.get(("RayCluster", obj.namespace, selector))
+            if chosen is not None:
+                labels = ((chosen.body["spec"].get("headGroupSpec") or {}).get("template") or {}).get(
+                    "metadata", {}).get("labels") or {}
+        pod = {**labels, "ray.io/cluster": target, "ray.io/node-type": "head"}
+        assert self.operator is not None
+        return self.admits(obj.namespace, pod, self.operator["namespace"], self.operator["labels"], port)
+
     # -- KubeRay v1.7.0 -----------------------------------------------------------------------------
     def reconcile(self) -> None:
         if self.operator is None:
@@ -290,6 +355,9 @@ class KubeCluster:
         if selector and ("RayCluster", obj.namespace, selector) not in self.objects:
             obj.status = {"jobDeploymentStatus": "Initializing"}
             return
+        if spec.get("submissionMode") == "HTTPMode" and not self.operator_reaches_head(obj, 8265):
+            obj.status = {"jobDeploymentStatus": "Initializing"}  # the submission never reaches the Jobs API
+            return
         failed = (obj.namespace, obj.name) in self.failing_jobs
         obj.status = {"jobDeploymentStatus": "Failed" if failed else "Complete",
                       "jobStatus": "FAILED" if failed else "SUCCEEDED", "jobId": spec.get("jobId", obj.name),
@@ -305,8 +373,10 @@ class KubeCluster:
         spec = obj.body.get("spec") or {}
         apps = [a.get("name") for a in (yaml.safe_load(spec.get("serveConfigV2") or "{}") or {}).get("applications", [])]
         failing = self.failing_apps.get((obj.namespace, obj.name), set())
+        if not (self.operator_reaches_head(obj, 8265) and self.operator_reaches_head(obj, 8000)):
+            failing = set(apps)  # Serve is never deployed, its health never read
         statuses = {a: {"status": "DEPLOY_FAILED" if a in failing else "RUNNING"} for a in apps}
-        first = not obj.status
+        first = not obj.status or obj.status["conditions"][0]["status"] != "True"
         ready = "True" if not first or not (set(apps) & failing) else "False"
         conds = [{"type": "Ready", "status": ready, "observedGeneration": obj.generation},
                  {"type": "UpgradeInProgress", "status": "False", "observedGeneration": obj.generation}]
@@ -328,67 +398,3 @@ class KubeCluster:
         changes: dict[Path, Any] = {("spec", "workerGroupSpecs", str(i), "replicas"): replicas}
         changes[("spec", "workerGroupSpecs", str(i), "scaleStrategy")] = {"workersToDelete": workers_to_delete or []}
         self.update(RAY_AUTOSCALER, key, changes)
-
-
-# -- pulumi-kubernetes awaits ------------------------------------------------------------------------
-def _jsonpath(obj: dict[str, Any], expr: str) -> tuple[bool, Any]:
-    m = re.fullmatch(r"\{\.([^}]*)\}", expr)
-    if not m:
-        raise NotModelled(f"JSONPath {expr}")
-    cur: Any = obj
-    for part in m.group(1).split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return False, None
-        cur = cur[part]
-    return True, cur
-
-
-def check_wait(live: dict[str, Any], wait_for: str) -> str | None:
-    """None when pulumi.com/waitFor is satisfied, else what it still waits for.
-    provider/pkg/await/condition@v4.32.0: kubectl.go checkCondition (the condition's observedGeneration,
-    else status.observedGeneration, must not be below metadata.generation) and jsonpath.go (status.
-    observedGeneration, when present, must not be below metadata.generation; then the path must exist
-    and, with =value, equal it). A JSON list means every entry."""
-    if wait_for.startswith("["):
-        for w in json.loads(wait_for):
-            why = check_wait(live, w)
-            if why:
-                return why
-        return None
-    gen = (live.get("metadata") or {}).get("generation")
-    status = live.get("status") or {}
-    if wait_for.startswith("condition="):
-        parts = wait_for[len("condition="):].split("=")
-        ctype, want = parts[0], parts[1] if len(parts) > 1 else "True"
-        for c in status.get("conditions") or []:
-            if c.get("type", "").lower() != ctype.lower():
-                continue
-            observed = c.get("observedGeneration", status.get("observedGeneration"))
-            if gen is not None and observed is not None and observed < gen:
-                return f"Generation {gen} is less than expected: observed {observed}"
-            if c.get("status", "").lower() != want.lower():
-                return f"Resource has condition {ctype}={c.get('status')} (want {want})"
-            return None
-        return f"no {ctype} condition"
-    if wait_for.startswith("jsonpath="):
-        expr = wait_for[len("jsonpath="):]
-        want_value = None
-        if "}=" in expr:
-            expr, want_value = expr.split("}=", 1)
-            expr += "}"
-        observed = status.get("observedGeneration")
-        if gen is not None and observed is not None and observed < gen:
-            return f"Generation {gen} is less than expected: observed {observed}"
-        found, value = _jsonpath(live, expr)
-        if not found:
-            return f"{expr} not found"
-        if want_value is not None and str(value) != want_value:
-            return f"{expr} is {value} (want {want_value})"
-        return None
-    raise NotModelled(f"waitFor {wait_for}")
-
-
-def field_manager(urn: str) -> str:
-    """pulumi-kubernetes names each resource's field manager pulumi-kubernetes-<random> and keeps it in
-    state (provider.go fieldManagerName): one stable manager per resource."""
-    return "pulumi-kubernetes-" + hashlib.sha256(urn.encode()).hexdigest()[:8]
