@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not (CRD_DIR / "ray.io_rayclusters.yaml").exists(),
                                 reason=f"KubeRay v1.7.0 CRDs not found at {CRD_DIR} (../shared is present only "
                                        "beside a dev checkout and in CI)")
-EXISTING = ("byoc", "accelerators")
+EXISTING = ("byoc", "accelerators", "kind")
 SUBNET = "aws:ec2/subnet:Subnet"
 RAYCLUSTER = "kubernetes:ray.io/v1:RayCluster"
 
@@ -53,7 +53,7 @@ def ray_object(lc: Lifecycle, kind: str = "RayCluster"):  # type: ignore[no-unty
 
 def test_every_shipped_stack_is_covered() -> None:
     assert set(stack_names(load_project(ROOT))) == {
-        "accelerators", "byoc", "dev", "neuron", "prod", "serving", "staging", "workloads"}
+        "accelerators", "byoc", "dev", "kind", "neuron", "prod", "serving", "staging", "workloads"}
 
 
 @pytest.mark.parametrize("stack", sorted(stack_names(load_project(ROOT))))
@@ -335,3 +335,21 @@ def test_an_existing_operator_with_other_labels_reaches_the_heads() -> None:
     pods = {"app.kubernetes.io/name": "kuberay"}
     assert not kc.admits("ray", {"ray.io/cluster": rcs[0]["name"]}, "default", pods, 8265), \
         "the policy still admits only the operator's namespace"
+
+
+def test_the_kind_stack_lives_through_the_e2e_steps() -> None:
+    """What e2e/kind/run.sh does on a real kind cluster, in the harness: up (the smoke RayJob succeeds),
+    no changes, a worker group edit, no changes, destroy with nothing of raystack's left."""
+    lc = lifecycle("kind")
+    lc.up()
+    kc = lc.kube["kubeconfig:~/.kube/config"]
+    assert ray_object(lc, "RayJob")[1].status["jobStatus"] == "SUCCEEDED"
+    assert not lc.preview().changes()
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["workerGroups"][0]["maxWorkers"] = 1
+    lc.set_config("rayClusters", rcs)
+    assert [s.op for s in lc.up().of(RAYCLUSTER)] == ["update"]
+    assert not lc.preview().changes()
+    lc.destroy()
+    assert not [k for k in kc.objects if k[0].startswith("Ray") or k[:3] == ("Namespace", "", "ray")]
+    assert kc.operator is None and not kc.releases

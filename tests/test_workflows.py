@@ -55,7 +55,8 @@ def test_pull_requests_run_the_readme_commands_and_preview_every_stack_with_a_co
     assert test in runs and "ruff check" in runs and "mypy" in runs
     assert doc["jobs"]["plan"]["strategy"]["matrix"]["stack"] == STACKS
     previewed = [m["stack"] for m in doc["jobs"]["preview"]["strategy"]["matrix"]["include"]]
-    assert previewed == STACKS, "every stack in stacks/ is previewed"
+    assert previewed == [s for s in STACKS if s != "kind"], "every stack in stacks/ is previewed"
+    assert "stacks/Pulumi.kind.yaml" in (WORKFLOWS / "e2e-kind.yml").read_text(), "kind: by the e2e workflow"
     (preview,) = uses(doc, "pulumi/actions")
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
     assert preview["with"]["policyPacks"] == "policies" and (ROOT / "policies" / "PulumiPolicy.yaml").exists()
