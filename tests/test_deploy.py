@@ -223,6 +223,26 @@ def test_priority_expander_regexes_do_not_overlap_between_pools():
         assert [n for n, a in asg.items() if re.match(pattern, a)] == [name], (pattern, asg)
 
 
+@pytest.mark.parametrize(("names", "offered", "count", "want"), [
+    (["a", "b", "c"], {}, 2, ["a", "b"]),                                    # nothing preferred: provider order
+    (["a", "b", "c"], {"g6": ["b", "c"]}, 2, ["b", "c"]),
+    # every type counts, not the last one sorted (aws-deploy-review 2, N2: the chained sort let it dominate)
+    (["a", "b", "c"], {"g6": ["a", "b"], "p5": ["b", "c"]}, 2, ["b", "a"]),
+    (["a", "b", "c"], {"g6": ["c"], "trn1": ["c"]}, 3, ["c", "a", "b"]),
+])
+def test_choose_azs_prefers_azs_offering_the_most_pool_types(names, offered, count, want):
+    from raystack.clouds.aws.subnet_layout import choose_azs
+
+    assert choose_azs(names, offered, count) == want
+
+
+def test_choose_azs_refuses_a_region_with_too_few():
+    from raystack.clouds.aws.subnet_layout import choose_azs
+
+    with pytest.raises(ValueError, match="2 usable availability zone"):
+        choose_azs(["a", "b"], {}, 3)
+
+
 def test_discovered_azs_prefer_those_offering_the_pools_instance_types(monkeypatch):
     from raystack.testing import mocks
 

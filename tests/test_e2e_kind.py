@@ -81,3 +81,10 @@ def test_an_unknown_step_is_refused() -> None:
     out = subprocess.run(["bash", str(SCRIPT), "deploy"], capture_output=True, text=True,
                          env={**os.environ, "DRY_RUN": "1"})
     assert out.returncode == 2 and "unknown step: deploy" in out.stderr
+
+
+def test_the_plan_step_runs_offline() -> None:
+    """The one step with a real dry-run form: raystack's offline plan of the stack `pulumi up` deploys."""
+    out = subprocess.run(["bash", str(SCRIPT), "plan"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "valid" in out.stdout + out.stderr

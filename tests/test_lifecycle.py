@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras)")
 
 from raystack.testing import load_project, stack_names  # noqa: E402
-from raystack.testing.lifecycle import EngineError, Identity, Lifecycle  # noqa: E402
+from raystack.testing.lifecycle import Aws, EngineError, Identity, Lifecycle  # noqa: E402
 from raystack.testing.lifecycle.awaits import check_wait  # noqa: E402
 from support import CRD_DIR  # noqa: E402
 
@@ -353,3 +353,16 @@ def test_the_kind_stack_lives_through_the_e2e_steps() -> None:
     lc.destroy()
     assert not [k for k in kc.objects if k[0].startswith("Ray") or k[:3] == ("Namespace", "", "ray")]
     assert kc.operator is None and not kc.releases
+
+
+def test_a_region_with_too_few_usable_azs_is_one_finding_and_nothing_is_created() -> None:
+    """AWS N14 (b): us-west-1 has two AZs EKS accepts (usw1-az2 is refused): azCount 3 fails at preview, naming
+    the key, before anything is registered (before: an IndexError inside an apply)."""
+    lc = lifecycle("dev")
+    lc.config["aws:region"] = "us-west-1"
+    lc.aws = Aws("us-west-1", zones={"us-west-1a": "usw1-az1", "us-west-1b": "usw1-az3", "us-west-1c": "usw1-az2"})
+    net = lc.get_config("network")
+    lc.set_config("network", {**net, "azCount": 3})
+    with pytest.raises(EngineError, match=r"raystack:network\.azCount.*2 usable availability zone"):
+        lc.preview()
+    assert not lc.aws.clusters and not lc.state

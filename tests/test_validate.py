@@ -95,6 +95,17 @@ def test_devices_stranded_by_accelerators_per_worker_are_warned():
     assert w.key == "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker" and "2 per node" in w.message
 
 
+@pytest.mark.parametrize(("instance", "max_size", "warned"), [("trn1.32xlarge", 2, True), ("trn1.32xlarge", 1, False),
+                                                          ("inf2.48xlarge", 2, False)])
+def test_trainium_groups_spanning_nodes_are_warned_that_collectives_need_efa(instance, max_size, warned):
+    """AWS N7: Neuron collectives between trn1 nodes run over EFA only, which raystack refuses for now."""
+    p = resolve(with_(gpuPools=[{"name": "n", "instanceType": instance, "maxSize": max_size}],
+                      rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "n",
+                                                                     "image": "example.com/ray-neuronx:2.55.0"}]}]))
+    found = [w for w in p.warnings if w.key == "raystack:rayClusters[0].workerGroups[0].maxWorkers" and "EFA" in w.message]
+    assert bool(found) is warned, [w.message for w in p.warnings]
+
+
 def test_groups_that_fit_a_shared_pool_only_at_its_maximum_are_warned():
     p = resolve(with_(rayClusters=[{"name": n, "workerGroups": [{"name": "w", "pool": "l4", "maxWorkers": 1}]}
                                    for n in ("a", "b")]))

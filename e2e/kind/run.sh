@@ -23,7 +23,7 @@ query() {            # a read whose output a step uses; in a dry run it prints a
 }
 
 step_plan() {        # offline: what `pulumi up` will create, checked against the CRDs and Ray's parser
-  raystack plan --stack "$STACK" --summary
+  raystack plan --stack "$STACK"
 }
 
 step_gpus() {        # taint the GPU worker, install the fake GPU operator, wait for nvidia.com/gpu

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from ...model.findings import ConfigError, Finding
 from .rules import REFUSED_ZONE_IDS
-from .subnet_layout import plan_subnets
+from .subnet_layout import choose_azs, plan_subnets
 
 
 @dataclass
@@ -21,17 +21,6 @@ class NetworkOutputs:
     private_subnet_azs: pulumi.Output[list[str]]
 
 
-def _nth(i: int) -> Callable[[list[str]], str]:
-    return lambda names: names[i]
-
-
-def prefer_offering(names: list[str], offered: list[str], count: int) -> list[str]:
-    """``count`` AZs: those that offer every wanted instance type first, in the provider's order,
-    then the others (a pool whose type an AZ lacks simply never launches there)."""
-    good = [n for n in names if n in offered]
-    return (good + [n for n in names if n not in good])[:count]
-
-
 def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[str], cidr: str,
                   azs_given: list[str] | None, az_count: int, nat_gateways: str,
                   tags: dict[str, str], instance_types: list[str] | None = None) -> NetworkOutputs:
@@ -40,23 +29,26 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
     child = pulumi.ResourceOptions(parent=parent)
 
     if azs_given:
-        azs: list[pulumi.Input[str]] = list(azs_given)
+        azs = list(azs_given)
     else:
-        # EKS refuses control-plane subnets in some zone IDs, and Local/Wavelength zones the account
-        # opted into are "available" too: only standard AZs outside the refused IDs.
-        available = aws.get_availability_zones_output(
+        # Read before anything is registered (synchronous invokes: the region's AZs and offerings exist on an
+        # empty account), so too few AZs is one finding and nothing half-created. EKS refuses control-plane
+        # subnets in some zone IDs, and Local/Wavelength zones the account opted into are "available" too:
+        # only standard AZs outside the refused IDs.
+        available = aws.get_availability_zones(
             state="available", exclude_zone_ids=sorted(REFUSED_ZONE_IDS),
             filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
             opts=pulumi.InvokeOptions(parent=parent))
-        chosen: pulumi.Output[list[str]] = available.names
-        for it in sorted(set(instance_types or [])):
-            # Prefer AZs where every pool's instance type is offered (GPU types are in a few AZs only).
-            offered = aws.ec2.get_instance_type_offerings_output(
-                location_type="availability-zone",
-                filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=[it])],
-                opts=pulumi.InvokeOptions(parent=parent)).locations
-            chosen = pulumi.Output.all(chosen, offered).apply(lambda a: prefer_offering(a[0], a[1], len(a[0])))
-        azs = [chosen.apply(_nth(i)) for i in range(count)]
+        # Prefer AZs where the pools' instance types are offered (GPU types are in a few AZs only).
+        offered = {it: list(aws.ec2.get_instance_type_offerings(
+            location_type="availability-zone",
+            filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=[it])],
+            opts=pulumi.InvokeOptions(parent=parent)).locations) for it in sorted(set(instance_types or []))}
+        try:
+            azs = choose_azs(list(available.names), offered, count)
+        except ValueError as e:
+            raise ConfigError([Finding("raystack:network.azCount", count,
+                                       f"{e}: lower network.azCount or name network.availabilityZones")]) from None
 
     vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True,
                       tags={**tags, "Name": f"{name}-vpc"}, opts=child)
