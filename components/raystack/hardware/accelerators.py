@@ -51,6 +51,8 @@ class AcceleratorKind:
     ray_units_per_device: dict[str, int] = field(default_factory=dict)
     #: Models this kind cannot back a created pool with yet, and why.
     unsupported_models: dict[str, str] = field(default_factory=dict)
+    #: Models whose collectives between nodes run only over EFA (no TCP fallback as NCCL has).
+    efa_only_collectives: tuple[str, ...] = ()
     #: Other extended-resource names device plugins use for this kind (existing clusters may pick one).
     k8s_resource_aliases: tuple[str, ...] = ()
     #: The Cluster Autoscaler does not know this resource from the instance type: node groups must
@@ -100,6 +102,9 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
                                               "not run on trn2 instances, and trn2's NeuronCore count depends on its "
                                               "logical-core setting (unverified here)"},
             autoscaler_template_resource=True,
+            # "Multi-node jobs, such as distributed training, requires EFA to be enabled on every participating
+            # trn1/trn1n 32xlarge instance" (AWS Neuron docs, setup-trn1-multi-node-execution).
+            efa_only_collectives=("Trainium",),
         ),
         AcceleratorKind(
             kind="amd",

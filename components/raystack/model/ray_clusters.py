@@ -15,7 +15,7 @@ from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..ray.smoke import smoke_checks, smoke_job
 from ..ray.workloads import rayjob_manifest, rayjob_spec
-from ..rules.capacity import check_multinode_neuron, check_stranded_devices
+from ..rules.capacity import check_multinode_collectives, check_stranded_devices
 from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
@@ -94,7 +94,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             continue
         if warnings is not None:
             check_stranded_devices(gbase, pool, size.accelerators, warnings)
-            check_multinode_neuron(gbase, pool, -(-size.max_workers // size.pods_per_node), warnings)
+            check_multinode_collectives(gbase, pool, -(-size.max_workers // size.pods_per_node), warnings)
         # Optional images: the group's, the cluster's, else the public Ray image for the pool.
         image = g.get("image") or rc.get("image") or default_image(pool, rc["ray_version"], rc["python_tag"],
                                                                    rc.get("image_registry"))

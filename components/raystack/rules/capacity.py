@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..kube.values import CA_REQUEST_CPU_MILLIS, CA_REQUEST_MEMORY_MIB
 from ..model.facts import PoolFacts
 from ..model.findings import Finding
@@ -110,14 +111,14 @@ def check_stranded_devices(key: str, pool: PoolFacts, accelerators: int, warning
                                 "stay idle; use a divisor of the node's count", severity="warning"))
 
 
-def check_multinode_neuron(key: str, pool: PoolFacts, max_nodes: int, warnings: list[Finding]) -> None:
-    """Trainium collectives between nodes run over EFA only ("Multi-node jobs, such as distributed training,
-    requires EFA to be enabled on every participating trn1/trn1n 32xlarge instance", AWS Neuron docs,
-    setup-trn1-multi-node-execution); unlike NCCL they do not fall back to TCP, and raystack refuses `efa`
-    until it wires it whole (aws-deploy-review 2, N7)."""
-    if pool.accelerator_kind == "neuron" and (pool.instance_type or "").startswith("trn") and max_nodes > 1:
+def check_multinode_collectives(key: str, pool: PoolFacts, max_nodes: int, warnings: list[Finding]) -> None:
+    """Collectives between nodes of some accelerators run over EFA only (the table's efa_only_collectives:
+    Trainium); unlike NCCL they do not fall back to TCP, and raystack refuses `efa` until it wires it whole
+    (aws-deploy-review 2, N7)."""
+    acc = ACCELERATOR_KINDS.get(pool.accelerator_kind)
+    if acc is not None and pool.accelerator_model in acc.efa_only_collectives and max_nodes > 1:
         warnings.append(Finding(f"{key}.maxWorkers", max_nodes,
                                 f"{pool.name!r} workers span up to {max_nodes} {pool.instance_type} nodes, and "
-                                "Neuron collectives between nodes need EFA, which raystack does not set up yet: "
+                                f"{pool.accelerator_model} collectives between nodes need EFA, which raystack does not set up yet: "
                                 "keep each training job on one node (a job per worker), or maxWorkers at one "
                                 "node's worth", severity="warning"))
