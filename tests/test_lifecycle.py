@@ -67,7 +67,6 @@ def test_day0_day1_and_destroy_on_every_shipped_stack(stack: str) -> None:
     lc.up()
     again = lc.preview()
     assert not again.changes(), f"{stack}: a second preview with nothing changed shows:\n{again.describe()}"
-    assert not lc.up().changes()
     if lc.get_config("protect") if "raystack:protect" in lc.config else False:
         with pytest.raises(EngineError, match="protected"):
             lc.destroy()
@@ -76,15 +75,10 @@ def test_day0_day1_and_destroy_on_every_shipped_stack(stack: str) -> None:
     lc.destroy()
     assert not lc.state
     assert not any(c for c in lc.aws.clusters), f"{stack}: EKS clusters left: {list(lc.aws.clusters)}"
-
-
-def test_rebuild_after_destroy_starts_from_nothing() -> None:
-    lc = lifecycle("dev")
-    lc.up()
-    lc.destroy()
-    plan = lc.up()  # the stack's outputs went with destroy: nothing stale is read back
-    assert all(s.op == "create" for s in plan.changes()), plan.describe()
-    assert "raystack-dev" in lc.aws.clusters
+    if stack == "dev":  # a rebuild after destroy: the stack's outputs went with it, nothing stale is read back
+        plan = lc.up()
+        assert all(s.op == "create" for s in plan.changes()), plan.describe()
+        assert "raystack-dev" in lc.aws.clusters
 
 
 def test_cluster_autoscaler_scales_then_min_size_is_raised() -> None:
