@@ -201,12 +201,33 @@ def test_a_rayservice_serve_config_is_edited() -> None:
     lc = lifecycle("serving")
     lc.up()
     services = lc.get_config("rayServices")
-    apps = services[0]["serveConfigV2"]["applications"]
-    apps[0]["route_prefix"] = "/v2"
+    services[0]["serveConfigV2"]["applications"][0]["route_prefix"] = "/v2"
     lc.set_config("rayServices", services)
     plan = lc.up()
     assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayService")] == ["update"]
     assert not lc.preview().changes()
+
+
+def test_a_rayservice_update_that_fails_fails_up() -> None:
+    """K8s N3: Ready stays True through an update, so `up` also waits for no pending upgrade and for every
+    application RUNNING; a Serve config that fails to deploy, or a pending cluster that never gets healthy
+    (holding its GPU nodes), fails `up` instead of reporting success."""
+    lc = lifecycle("serving")
+    lc.up()
+    kc, svc = ray_object(lc, "RayService")
+    services = lc.get_config("rayServices")
+    services[0]["serveConfigV2"]["applications"][0]["runtime_env"]["env_vars"]["MAX_MODEL_LEN"] = "16384"
+    lc.set_config("rayServices", services)
+    kc.failing_apps[(svc.namespace, svc.name)] = {"llm"}
+    with pytest.raises(EngineError, match="applicationStatuses.llm.status.*DEPLOY_FAILED"):
+        lc.up()
+    kc.failing_apps.clear()
+    lc.up()  # the re-await after the fix (pulumi/pulumi#3091) passes
+    services[0]["rayCluster"]["image"] = "registry.example.com/ml/vllm-serve:2.55.0-py311-gpu-2"
+    lc.set_config("rayServices", services)
+    kc.blocked_upgrades.add((svc.namespace, svc.name))
+    with pytest.raises(EngineError, match="UpgradeInProgress=True"):
+        lc.up()
 
 
 ACCOUNT = "arn:aws:iam::123456789012:role"

@@ -466,3 +466,21 @@ def test_compare_knows_appended_groups_update_a_service_cluster_in_place(tmp_pat
     assert rc == 0, err
     assert any(r["group"] == "l4-extra" for r in json.loads(out)["rayClusters"]), "the group was appended"
     assert "new cluster beside" not in err, err
+
+
+def test_upgrade_strategy_none_is_warned_and_compare_says_the_edit_is_ignored(tmp_path, capsys):
+    """K8s N4: under upgradeStrategy None KubeRay v1.7.0 neither starts a new cluster nor changes the running
+    one (isZeroDowntimeUpgradeEnabled false); the plan says so instead of announcing a new cluster."""
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.serving.yaml"
+    f.write_text(f.read_text().replace("      rayCluster:\n        image:", "      upgradeStrategy: None\n      rayCluster:\n"
+                                       "        image:", 1))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray"])
+    before, err = capsys.readouterr()
+    assert rc == 0 and "raystack:rayServices[0].upgradeStrategy" in err and "ignores every later edit" in err, err
+    (tmp_path / "before.json").write_text(before)
+    f.write_text(f.read_text().replace("vllm-serve:2.55.0-py311-gpu", "vllm-serve:2.55.0-py311-gpu-v2"))
+    rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--no-ray",
+                   "--compare", str(tmp_path / "before.json")])
+    _, err = capsys.readouterr()
+    assert rc == 0 and "KubeRay ignores this edit" in err and "new cluster beside" not in err, err

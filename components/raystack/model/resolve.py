@@ -155,6 +155,14 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             clusters.append((key(f"rayClusters[{i}]"), plan))
     workloads, workload_clusters = plan_workloads(
         spec, given, {(p.namespace, p.name): p for _, p in clusters}, plan_cluster, pools, findings)
+    for i, svc in enumerate(spec.get("ray_services") or []):
+        if svc.get("upgrade_strategy") == "None":
+            # rayservice_controller.go@v1.7.0: isZeroDowntimeUpgradeEnabled is false, shouldUpdateCluster updates the
+            # running cluster only for appended worker groups (kubernetes-deploy-review 2, N4).
+            warnings.append(Finding(key(f"rayServices[{i}].upgradeStrategy"), "None",
+                                    "KubeRay then ignores every later edit of rayCluster but appended worker groups "
+                                    "(`pulumi up` succeeds and nothing changes): to change the cluster, delete and "
+                                    "recreate the RayService, or use NewCluster", severity="warning"))
     if system is not None:
         check_heads_fit(system.facts, clusters + workload_clusters, addons=True,
                         system_key=key("systemPool.maxSize"), findings=findings)

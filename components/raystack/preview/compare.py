@@ -98,7 +98,12 @@ def rerun_jobs_and_upgraded_services(previous: dict[str, Any], current: dict[str
         new["workerGroupSpecs"] = new["workerGroupSpecs"][:len(old["workerGroupSpecs"])] \
             if len(new["workerGroupSpecs"]) >= len(old["workerGroupSpecs"]) else new["workerGroupSpecs"]
         changed = _changed(old, new, "spec.rayClusterConfig")
-        if changed:
+        if changed and (after[urn].get("upgradeStrategy") or {}).get("type") == "None":
+            findings.append(issue("warning", "upgrade", urn, "spec.rayClusterConfig",
+                                  "KubeRay ignores this edit (upgradeStrategy None: no new cluster, the running "
+                                  "one is not changed): delete and recreate the RayService, or use NewCluster; "
+                                  f"changed: {', '.join(changed[:6])}"))
+        elif changed:
             findings.append(issue("warning", "upgrade", urn, "spec.rayClusterConfig",
                                   "this edit makes KubeRay start a new cluster beside the running one and move "
                                   "traffic once Serve is healthy there (upgradeStrategy NewCluster): the pools "

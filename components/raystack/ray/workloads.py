@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import yaml
@@ -131,9 +132,24 @@ def rayservice_manifest(name: str, namespace: str, *, serve_config: dict[str, An
         "rayClusterConfig": embedded_cluster_spec(cluster),
         "upgradeStrategy": {"type": upgrade_strategy},
     }
-    # KubeRay sets the Ready condition once the serve applications are healthy (RayServiceReady, v1.7.0).
-    return _manifest("RayService", name, namespace, spec, {"pulumi.com/waitFor": "condition=Ready",
+    return _manifest("RayService", name, namespace, spec, {"pulumi.com/waitFor": rayservice_wait(serve_config),
                                                            "pulumi.com/timeoutSeconds": str(timeout_seconds)})
+
+
+def rayservice_wait(serve_config: dict[str, Any]) -> str:
+    """What `pulumi up` waits for, on create and on every update (kubernetes-deploy-review 2, N3). KubeRay
+    v1.7.0 (rayservice_controller.go calculateConditions): Ready turns True with the first Serve endpoint and
+    stays True through an upgrade; UpgradeInProgress is True while a pending cluster exists beside the
+    active one; each application's status comes from Serve (activeServiceStatus.applicationStatuses).
+    Every condition carries the status's observedGeneration (setCondition), and the status is written
+    when a condition changes (utils.InconsistentRayServiceStatuses), so these checks see each update.
+    All must hold (pulumi-kubernetes waitFor list): Ready, no upgrade pending, every application RUNNING."""
+    waits = ["condition=Ready", "condition=UpgradeInProgress=False"]
+    for app in serve_config.get("applications", []):
+        name = app.get("name", "default")  # Serve's default application name
+        key = f".{name}" if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f"['{name}']"  # kubectl JSONPath
+        waits.append(f"jsonpath={{.status.activeServiceStatus.applicationStatuses{key}.status}}=RUNNING")
+    return json.dumps(waits)
 
 
 def raycronjob_manifest(name: str, namespace: str, *, schedule: str, time_zone: str | None, suspend: bool,

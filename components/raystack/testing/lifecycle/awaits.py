@@ -12,11 +12,14 @@ from .errors import NotModelled
 
 # -- pulumi-kubernetes awaits ------------------------------------------------------------------------
 def _jsonpath(obj: dict[str, Any], expr: str) -> tuple[bool, Any]:
-    m = re.fullmatch(r"\{\.([^}]*)\}", expr)
+    """A kubectl JSONPath of field names: {.a.b['c.d'].e} (client-go util/jsonpath); anything else is not
+    modelled."""
+    m = re.fullmatch(r"\{((?:\.[A-Za-z0-9_-]+|\['[^']+'\])+)\}", expr)
     if not m:
         raise NotModelled(f"JSONPath {expr}")
     cur: Any = obj
-    for part in m.group(1).split("."):
+    for dotted, quoted in re.findall(r"\.([A-Za-z0-9_-]+)|\['([^']+)'\]", m.group(1)):
+        part = dotted or quoted
         if not isinstance(cur, dict) or part not in cur:
             return False, None
         cur = cur[part]

@@ -13,6 +13,8 @@ Sources, each cited where used:
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
@@ -122,6 +124,10 @@ class KubeCluster:
         self.failing_jobs: set[tuple[str, str]] = set()
         #: RayService applications whose Serve deployment fails: (namespace, service) -> app names.
         self.failing_apps: dict[tuple[str, str], set[str]] = {}
+        #: RayServices whose pending cluster never becomes healthy (no GPU capacity, a bad image).
+        self.blocked_upgrades: set[tuple[str, str]] = set()
+        #: The rayClusterConfig each RayService's active cluster runs (a hash).
+        self.active_configs: dict[tuple[str, str], str] = {}
         # Every cluster starts with these namespaces (kube-apiserver creates them: SystemNamespaces).
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.objects[("Namespace", "", ns)] = Obj("Namespace", "", ns, {"metadata": {"name": ns}},
@@ -364,23 +370,37 @@ class KubeCluster:
                       "endTime": "2026-12-04T00:00:00Z", **({"reason": "AppFailed"} if failed else {})}
 
     def _reconcile_rayservice(self, obj: Obj) -> None:
-        """rayservice_controller.go@v1.7.0: conditions carry observedGeneration (:820-830); Ready is
-        computed from the active cluster's serve endpoints (:795-803), so it stays True while a new
-        Serve config fails or a pending cluster never becomes healthy; UpgradeInProgress is True while a
-        pending cluster exists (:806-811). Application statuses come from Serve."""
+        """rayservice_controller.go@v1.7.0 calculateConditions: Ready turns True with the first Serve endpoint
+        and stays True (:795-803); UpgradeInProgress is True while a pending cluster exists beside the active
+        one (:806-811), and a pending cluster that never becomes healthy stays (no timeout but the initial
+        one); every condition carries the status's observedGeneration (setCondition). A changed
+        rayClusterConfig makes a pending cluster under NewCluster; under None nothing is upgraded
+        (isZeroDowntimeUpgradeEnabled false; shouldUpdateCluster only for appended groups). Application
+        statuses come from Serve on the active cluster. (The cluster hash is taken over the whole config
+        here, not KubeRay's hash without replicas: raystack never changes replicas of an embedded cluster.)"""
         import yaml
 
+        key = (obj.namespace, obj.name)
         spec = obj.body.get("spec") or {}
-        apps = [a.get("name") for a in (yaml.safe_load(spec.get("serveConfigV2") or "{}") or {}).get("applications", [])]
-        failing = self.failing_apps.get((obj.namespace, obj.name), set())
+        config_hash = hashlib.sha256(json.dumps(spec.get("rayClusterConfig"), sort_keys=True).encode()).hexdigest()
+        strategy = ((spec.get("upgradeStrategy") or {}).get("type")) or "NewCluster"
+        active = self.active_configs.setdefault(key, config_hash)
+        pending = config_hash != active and strategy != "None"
+        if pending and key not in self.blocked_upgrades:
+            self.active_configs[key], pending = config_hash, False  # the pending cluster got healthy: promoted
+        apps = [a.get("name", "default") for a in
+                (yaml.safe_load(spec.get("serveConfigV2") or "{}") or {}).get("applications", [])]
+        failing = self.failing_apps.get(key, set())
         if not (self.operator_reaches_head(obj, 8265) and self.operator_reaches_head(obj, 8000)):
             failing = set(apps)  # Serve is never deployed, its health never read
         statuses = {a: {"status": "DEPLOY_FAILED" if a in failing else "RUNNING"} for a in apps}
-        first = not obj.status or obj.status["conditions"][0]["status"] != "True"
-        ready = "True" if not first or not (set(apps) & failing) else "False"
+        was_ready = bool(obj.status) and obj.status["conditions"][0]["status"] == "True"
+        ready = "True" if was_ready or set(apps) - failing else "False"
         conds = [{"type": "Ready", "status": ready, "observedGeneration": obj.generation},
-                 {"type": "UpgradeInProgress", "status": "False", "observedGeneration": obj.generation}]
+                 {"type": "UpgradeInProgress", "status": "True" if pending else "False",
+                  "observedGeneration": obj.generation}]
         obj.status = {"conditions": conds, "activeServiceStatus": {"applicationStatuses": statuses},
+                      **({"pendingServiceStatus": {"rayClusterName": f"{obj.name}-pending"}} if pending else {}),
                       "observedGeneration": obj.generation}
 
     # -- events -------------------------------------------------------------------------------------
