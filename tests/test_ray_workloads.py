@@ -85,7 +85,10 @@ def test_pulumi_up_waits_for_each_job_and_service(serving):
     (job,) = got["RayJob"]
     (svc,) = got["RayService"]
     assert job.inputs["metadata"]["annotations"]["pulumi.com/waitFor"] == "jsonpath={.status.jobStatus}"
-    assert svc.inputs["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Ready"
+    # Ready alone stays True through a failing update (K8s N3): no pending upgrade, every application RUNNING.
+    assert json.loads(svc.inputs["metadata"]["annotations"]["pulumi.com/waitFor"]) == [
+        "condition=Ready", "condition=UpgradeInProgress=False",
+        "jsonpath={.status.activeServiceStatus.applicationStatuses.llm.status}=RUNNING"]
     for r in (job, svc):
         assert int(r.inputs["metadata"]["annotations"]["pulumi.com/timeoutSeconds"]) >= 1800, r.urn
 
