@@ -197,19 +197,8 @@ def test_a_failed_completion_job_does_not_wedge_later_ups() -> None:
     lc.up()  # must not wait for the same failed job again
 
 
-def test_a_rayservice_serve_config_is_edited() -> None:
-    lc = lifecycle("serving")
-    lc.up()
-    services = lc.get_config("rayServices")
-    services[0]["serveConfigV2"]["applications"][0]["route_prefix"] = "/v2"
-    lc.set_config("rayServices", services)
-    plan = lc.up()
-    assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayService")] == ["update"]
-    assert not lc.preview().changes()
-
-
-def test_a_rayservice_update_that_fails_fails_up() -> None:
-    """K8s N3: Ready stays True through an update, so `up` also waits for no pending upgrade and for every
+def test_a_rayservice_serve_config_edit_that_fails_fails_up() -> None:
+    """A RayService's Serve config is edited. K8s N3: Ready stays True through an update, so `up` also waits for no pending upgrade and for every
     application RUNNING; a Serve config that fails to deploy, or a pending cluster that never gets healthy
     (holding its GPU nodes), fails `up` instead of reporting success."""
     lc = lifecycle("serving")
@@ -222,7 +211,9 @@ def test_a_rayservice_update_that_fails_fails_up() -> None:
     with pytest.raises(EngineError, match="applicationStatuses.llm.status.*DEPLOY_FAILED"):
         lc.up()
     kc.failing_apps.clear()
-    lc.up()  # the re-await after the fix (pulumi/pulumi#3091) passes
+    plan = lc.up()  # the re-await after the fix (pulumi/pulumi#3091) passes
+    assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayService")] == ["update"], "an edit updates in place"
+    assert not lc.preview().changes()
     services[0]["rayCluster"]["image"] = "registry.example.com/ml/vllm-serve:2.55.0-py311-gpu-2"
     lc.set_config("rayServices", services)
     kc.blocked_upgrades.add((svc.namespace, svc.name))
