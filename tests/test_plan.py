@@ -383,6 +383,13 @@ def test_out_owns_its_directory_prunes_a_removed_clusters_files_and_ignores_auto
             "jqPathExpressions": [".spec.workerGroupSpecs[].replicas", ".spec.workerGroupSpecs[].scaleStrategy"]} \
         in ray_app["ignoreDifferences"]
     assert "RespectIgnoreDifferences=true" in ray_app["syncPolicy"]["syncOptions"]
+    # K8s N8: a RayJob edit must re-run it, as Pulumi replaces it; unchanged jobs are left alone.
+    assert "ApplyOutOfSyncOnly=true" in ray_app["syncPolicy"]["syncOptions"]
+    jobs = [d for d in docs.values() if d["kind"] == "RayJob"]
+    assert jobs and all(set(d["metadata"]["annotations"]["argocd.argoproj.io/sync-options"].split(",")) >=
+                        {"Replace=true", "Force=true", "SkipDryRunOnMissingResource=true"} for d in jobs)
+    others = [d for d in docs.values() if d.get("apiVersion", "").startswith("ray.io/") and d["kind"] != "RayJob"]
+    assert all("Replace=true" not in d["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] for d in others)
 
     # The eval RayCluster and the RayCronJob that submits to it are removed from the stack.
     f = proj / "stacks" / "Pulumi.serving.yaml"

@@ -104,7 +104,13 @@ def gitops_files(recording: Any, project: str, stack: str) -> tuple[dict[str, di
         ann["argocd.argoproj.io/sync-wave"] = str(_wave(obj))
         if obj["apiVersion"].startswith("ray.io/"):
             # The CRD may not exist yet at dry-run time on a fresh cluster.
-            ann["argocd.argoproj.io/sync-options"] = "SkipDryRunOnMissingResource=true"
+            options = ["SkipDryRunOnMissingResource=true"]
+            if obj["kind"] == "RayJob":
+                # KubeRay reads a RayJob's spec only when it starts: an edit must replace it, as Pulumi does
+                # (replaceOnChanges). Replace=true,Force=true makes gitops-engine delete and create it
+                # (sync_context.go, argo-cd@37ee0097; kubernetes-deploy-review 2, N8).
+                options += ["Replace=true", "Force=true"]
+            ann["argocd.argoproj.io/sync-options"] = ",".join(options)
         files[object_filename(obj)] = obj
     for urn, app in argo_applications(recording, project, stack):
         if _contains_secret(app):
@@ -141,7 +147,9 @@ def object_applications(files: dict[str, dict[str, Any]], project: str, stack: s
     out = {}
     for suffix, names, wave, sync in (
             ("namespaces", namespaces, WAVE_NAMESPACES, ["ServerSideApply=true"]),
-            ("ray", rest, WAVE_WORKLOADS, ["ServerSideApply=true", "RespectIgnoreDifferences=true"])):
+            # ApplyOutOfSyncOnly: an unchanged RayJob is not replaced (re-run) on every sync.
+            ("ray", rest, WAVE_WORKLOADS, ["ServerSideApply=true", "RespectIgnoreDifferences=true",
+                                           "ApplyOutOfSyncOnly=true"])):
         if not names:
             continue
         source = {"repoURL": repo_url, "path": path, "targetRevision": "HEAD",
