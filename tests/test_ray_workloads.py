@@ -287,3 +287,30 @@ def test_waiting_for_a_jobs_success_waits_its_deadline_too():
     raw["rayJobs"][0]["timeoutSeconds"] = 600  # said explicitly: kept
     (job,) = [w for w in resolve(raw).ray_workloads if w.kind == "RayJob"]
     assert job.manifest["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == "600"
+
+
+@pytest.mark.parametrize("own_cluster", [True, False])
+def test_cron_runs_delete_themselves_as_kuberay_validates_it(own_cluster):
+    """K8s N13: KubeRay v1.7.0's RayCronJob controller never removes the RayJobs it creates; each run
+    carries deletionRules (utils/validation.go validateDeletionStrategy / validateDeletionRules): not with
+    shutdownAfterJobFinishes, DeleteCluster only on a cluster of its own, one rule per (condition, policy),
+    exactly one of jobStatus and jobDeploymentStatus, DeleteSelf not before DeleteCluster."""
+    from raystack.ray.workloads import CRON_RUN_HISTORY_SECONDS, raycronjob_manifest
+
+    job = {"entrypoint": "python x.py", "submissionMode": "K8sJobMode", "shutdownAfterJobFinishes": True,
+           "ttlSecondsAfterFinished": 60, **({"rayClusterSpec": {}} if own_cluster else
+                                              {"clusterSelector": {"ray.io/cluster": "c"}})}
+    spec = raycronjob_manifest("n", "ns", schedule="@daily", time_zone=None, suspend=False, job_spec=job)["spec"]
+    tmpl = spec["jobTemplate"]
+    assert "shutdownAfterJobFinishes" not in tmpl and "ttlSecondsAfterFinished" not in tmpl
+    rules = tmpl["deletionStrategy"]["deletionRules"]
+    keys = [(r["policy"], tuple(sorted(k for k in r["condition"] if k != "ttlSeconds")),
+             r["condition"].get("jobStatus") or r["condition"].get("jobDeploymentStatus")) for r in rules]
+    assert len(keys) == len(set(keys)), "one rule per (condition, policy)"
+    assert all(len([k for k in r["condition"] if k != "ttlSeconds"]) == 1 for r in rules)
+    assert ("DeleteCluster" in {r["policy"] for r in rules}) is own_cluster
+    for r in rules:
+        if r["policy"] == "DeleteSelf":
+            assert r["condition"]["ttlSeconds"] == CRON_RUN_HISTORY_SECONDS
+        else:
+            assert r["condition"]["ttlSeconds"] == 0

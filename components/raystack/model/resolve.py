@@ -189,8 +189,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     if cron and not spec["kuberay"]["install"]:
         warnings.append(Finding(key("rayCronJobs"), len(spec["ray_cron_jobs"]),
                                 "the existing KubeRay operator must run with --feature-gates=RayCronJob=true (its "
-                                "RayCronJob controller is off by default in 1.7.0); raystack turns it on only "
-                                "where it installs the operator", severity="warning"))
+                                "RayCronJob controller is off by default in 1.7.0) and keep RayJobDeletionPolicy "
+                                "on (the default; each run deletes itself through deletionRules); raystack sets "
+                                "both only where it installs the operator", severity="warning"))
     raise_if_errors(findings)
     assert name is not None  # a missing name is an error above
 

@@ -152,8 +152,29 @@ def rayservice_wait(serve_config: dict[str, Any]) -> str:
     return json.dumps(waits)
 
 
+#: How long a RayCronJob's finished runs stay (their RayJob, and submitter Job and pod), to be read.
+CRON_RUN_HISTORY_SECONDS = 7 * 24 * 3600
+
+
+def cron_deletion_strategy(own_cluster: bool) -> dict[str, Any]:
+    """KubeRay v1.7.0's RayCronJob controller only creates RayJobs and never removes them
+    (raycronjob_controller.go; kubernetes-deploy-review 2, N13): each run deletes itself once finished.
+    deletionRules (RayJobDeletionPolicy gate, beta, on by default): the run's own cluster at once, the
+    RayJob after the history window; DeleteCluster is refused with clusterSelector, and a policy's TTLs
+    must grow with its reach (utils/validation.go validateDeletionRules)."""
+    rules: list[dict[str, Any]] = []
+    for condition in ({"jobStatus": "SUCCEEDED"}, {"jobStatus": "FAILED"}, {"jobDeploymentStatus": "Failed"}):
+        if own_cluster:
+            rules.append({"policy": "DeleteCluster", "condition": {**condition, "ttlSeconds": 0}})
+        rules.append({"policy": "DeleteSelf", "condition": {**condition, "ttlSeconds": CRON_RUN_HISTORY_SECONDS}})
+    return {"deletionRules": rules}
+
+
 def raycronjob_manifest(name: str, namespace: str, *, schedule: str, time_zone: str | None, suspend: bool,
                         job_spec: dict[str, Any]) -> dict[str, Any]:
+    job_spec = {k: v for k, v in job_spec.items() if k not in ("shutdownAfterJobFinishes", "ttlSecondsAfterFinished")}
+    # shutdownAfterJobFinishes and deletionRules are mutually exclusive (validateDeletionStrategy).
+    job_spec["deletionStrategy"] = cron_deletion_strategy("rayClusterSpec" in job_spec)
     spec: dict[str, Any] = {"schedule": schedule, "jobTemplate": job_spec}
     if time_zone:
         spec["timeZone"] = time_zone
