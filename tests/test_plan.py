@@ -491,3 +491,16 @@ def test_upgrade_strategy_none_is_warned_and_compare_says_the_edit_is_ignored(tm
                    "--compare", str(tmp_path / "before.json")])
     _, err = capsys.readouterr()
     assert rc == 0 and "KubeRay ignores this edit" in err and "new cluster beside" not in err, err
+
+
+def test_cost_without_a_stack_region_says_whose_prices_it_shows():
+    """AWS N13: without aws:region the provider deploys to the environment's region; the plan says the
+    prices are us-east-1's instead of pricing silently."""
+    from raystack.model.resolve import resolve
+    from raystack.preview.cost import cost
+
+    platform = resolve({"clusterName": "x", "apiIngressCidrs": ["10.0.0.0/16"],
+                        "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge"}]}, camel=True, stack="t")
+    _, findings = cost(platform, None)
+    assert [f.message for f in findings if "aws:region is not set" in f.message], findings
+    assert not cost(platform, "us-east-1")[1]

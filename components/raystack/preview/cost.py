@@ -27,6 +27,12 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
                 [issue("warning", "cost", f"region {region}", "price_usd_hour",
                        f"no catalog prices for {region} (only {PRICED_REGION}): cost not estimated")])
     findings: list[Finding] = []
+    if region is None and platform is not None and platform.creates_cluster:
+        # The provider then takes its region from AWS_REGION or the profile, which the plan cannot see
+        # (aws-deploy-review 2, N13): say whose prices these are instead of pricing silently.
+        findings.append(issue("warning", "cost", "aws:region", "price_usd_hour",
+                              f"aws:region is not set: the stack deploys to the environment's region; prices "
+                              f"shown are {PRICED_REGION}'s (set aws:region to price it or see it unknown)"))
     doc: dict[str, Any] = {"idle_usd_per_hour": 0.0, "max_usd_per_hour": 0.0, "baseline_usd_per_hour": 0.0,
                            "baseline_max_usd_per_hour": 0.0, "pools": [],
                            "notes": "catalog on-demand prices (us-east-1); spot pools are priced at on-demand, "
