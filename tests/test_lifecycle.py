@@ -372,3 +372,14 @@ def test_a_region_with_too_few_usable_azs_is_one_finding_and_nothing_is_created(
     with pytest.raises(EngineError, match=r"raystack:network\.azCount.*2 usable availability zone"):
         lc.preview()
     assert not lc.aws.clusters and not lc.state
+
+
+def test_eks_upgrading_an_add_on_is_no_diff() -> None:
+    """EKS moves a managed add-on (raystack sets no addonVersion: terraform-provider-aws eks/addon.go has
+    addon_version Optional+Computed): a refresh reads the new version, and the next preview changes nothing."""
+    lc = lifecycle("dev")
+    lc.up()
+    lc.aws.upgrade_addon("raystack-dev", "coredns", "v1.12.4-eksbuild.2")
+    refreshed = lc.refresh()
+    assert [s.op for s in refreshed.steps if s.urn.endswith("raystack-cluster-coredns")] == ["update"]
+    assert not lc.preview().changes()

@@ -309,6 +309,14 @@ class Aws:
         if c is not None:
             c.pod_identity.pop((namespace, sa), None)
 
+    def upgrade_addon(self, cluster: str, addon: str, version: str) -> None:
+        """An event: EKS moves a managed add-on to another version (an auto-update, or someone in the console)."""
+        c = self.cluster(cluster, "UpdateAddon")
+        if addon not in c.addons:
+            raise botocore_error("eks", "UpdateAddon", "ResourceNotFoundException", f"No addon: {addon}",
+                                 "botocore eks model")
+        c.addons[addon] = version
+
     # -- what the Kubernetes API of an EKS cluster admits -----------------------------------------------
     def api_reachable(self, cluster: str, who: Identity) -> str | None:
         """None when ``who`` reaches the cluster's API, else why not. Private endpoint: the cluster

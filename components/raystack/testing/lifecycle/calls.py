@@ -47,6 +47,11 @@ class Calls:
             return out
         if r.type == "aws:eks/cluster:Cluster":
             return r.outputs if r.inputs.get("name") in self.aws.clusters else None
+        if r.type == "aws:eks/addon:Addon":  # addon_version is Optional+Computed: a refresh reads EKS's
+            c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
+            if c is None or r.inputs.get("addonName") not in c.addons:
+                return None
+            return {**r.outputs, "addonVersion": c.addons[r.inputs["addonName"]]}
         return r.outputs
 
     # -- invokes and reads -----------------------------------------------------------------------------
