@@ -383,3 +383,13 @@ def test_eks_upgrading_an_add_on_is_no_diff() -> None:
     refreshed = lc.refresh()
     assert [s.op for s in refreshed.steps if s.urn.endswith("raystack-cluster-coredns")] == ["update"]
     assert not lc.preview().changes()
+
+
+def test_an_existing_cluster_named_but_missing_fails_preview_with_the_api_error() -> None:
+    """clusterMode existing by name reads the cluster (eks:DescribeCluster) at preview: the one live read of
+    something the stack does not create. A cluster that is not there fails as EKS answers."""
+    lc = Lifecycle.for_stack(ROOT, "byoc")
+    del lc.config["raystack:kubeconfig"]
+    lc.set_config("existingClusterName", "gone")
+    with pytest.raises(EngineError, match="ResourceNotFoundException: No cluster found for name: gone"):
+        lc.preview()

@@ -184,14 +184,6 @@ class RayPlatform(pulumi.ComponentResource):
             pulumi.Output.secret({})
 
 
-def _previous_stack_reference(parent: pulumi.Resource) -> pulumi.StackReference:
-    """This stack's own last deployment (its outputs), read back (DIY backends name their single
-    organization "organization")."""
-    org = pulumi.get_organization() or "organization"
-    return pulumi.StackReference(f"{org}/{pulumi.get_project()}/{pulumi.get_stack()}",
-                                 opts=pulumi.ResourceOptions(parent=parent))
-
-
 def _split_kubeconfig(raw: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     """A kubeconfig may be a secret Output: the model sees a stand-in, the backend the value."""
     value = raw.get("kubeconfig")
