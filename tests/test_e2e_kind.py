@@ -69,7 +69,8 @@ def test_a_dry_run_issues_each_steps_commands_in_order() -> None:
               "kubectl wait rayjob/e2e-smoke -n ray --for=jsonpath={.status.jobStatus}=SUCCEEDED",
               "pulumi preview --expect-no-changes --stack kind",
               "pulumi config set --path raystack:rayClusters[0].workerGroups[0].maxWorkers 1",
-              "pulumi destroy --yes --stack kind", "kubectl get rayclusters,rayjobs,rayservices -A -o name"]
+              "pulumi destroy --yes --stack kind", "kubectl get rayclusters,rayjobs,rayservices -A -o name",
+              "kubectl get namespace kuberay-system -o name --ignore-not-found"]
     at = 0
     for w in wanted:
         found = next((i for i, c in enumerate(commands[at:], at) if c.startswith(w)), None)

@@ -161,15 +161,21 @@ def test_a_raycluster_deleted_by_hand_is_recreated() -> None:
     assert ray_object(lc)[1].name == rc.name
 
 
-def test_a_node_group_deleted_by_hand_starts_again_at_min() -> None:
+def test_a_node_group_deleted_by_hand_starts_again_at_min_and_an_add_on_upgrade_is_no_diff() -> None:
+    """A node group deleted by hand is created again at its minimum (nothing stale is read). EKS moving a
+    managed add-on (raystack sets no addonVersion: terraform-provider-aws eks/addon.go has addon_version
+    Optional+Computed) is read by a refresh and is no diff."""
     lc = lifecycle("dev")
     lc.up()
     c = lc.aws.clusters["raystack-dev"]
     (name,) = [n for n in c.nodegroups if "-l4-spot-" in n]
     del c.nodegroups[name]
-    lc.refresh()
+    lc.aws.upgrade_addon("raystack-dev", "coredns", "v1.12.4-eksbuild.2")
+    refreshed = lc.refresh()
+    assert [s.op for s in refreshed.steps if s.urn.endswith("raystack-cluster-coredns")] == ["update"]
     lc.up()
     assert [g.desired_size for n, g in c.nodegroups.items() if "-l4-spot-" in n] == [0]
+    assert not lc.preview().changes()
 
 
 def test_a_failed_rayjob_then_up() -> None:
@@ -255,15 +261,10 @@ def test_the_ci_preview_role_reads_and_refreshes_but_cannot_apply() -> None:
     lc.set_config("rayClusters", rcs)
     with pytest.raises(EngineError, match="AccessDenied|403|forbidden"):
         lc.up()
-
-
-def test_a_role_without_an_access_entry_previews_offline_and_cannot_refresh() -> None:
-    """pulumi-kubernetes previews without the cluster when it is unreachable (provider.go: only non-preview
-    operations fail); a refresh reads every object and gets 401."""
-    lc = lifecycle("dev")
-    lc.up()
+    # A role without an access entry: pulumi-kubernetes previews offline when the cluster is unreachable
+    # (provider.go: only non-preview operations fail); a refresh reads every object and gets 401.
     lc.run_as(Identity("stranger", source_ip="10.0.200.10", read_only=True))
-    assert not lc.preview().changes()
+    assert [s.type for s in lc.preview().changes()] == [RAYCLUSTER], "only the edit not yet applied"
     with pytest.raises(EngineError, match="401"):
         lc.refresh()
 
@@ -292,15 +293,6 @@ def test_two_pod_identity_associations_for_one_account_are_refused_at_preview() 
     with pytest.raises(EngineError, match=r"rayClusters\[1\]\.serviceAccount\.name"):
         lc.preview()
     assert not lc.state
-
-
-def test_adoption_on_an_existing_cluster_then_destroy() -> None:
-    lc = lifecycle("byoc")
-    kc = lc.kube["kubeconfig:~/.kube/config"]
-    lc.up()
-    assert ray_object(lc)[1].name
-    lc.destroy()
-    assert not [k for k in kc.objects if k[0] in ("RayCluster", "RayJob")]
 
 
 def test_waitfor_checks_follow_pulumi_kubernetes() -> None:
@@ -357,7 +349,8 @@ def test_the_kind_stack_lives_through_the_e2e_steps() -> None:
     assert [s.op for s in lc.up().of(RAYCLUSTER)] == ["update"]
     assert not lc.preview().changes()
     lc.destroy()
-    assert not [k for k in kc.objects if k[0].startswith("Ray") or k[:3] == ("Namespace", "", "ray")]
+    assert not [k for k in kc.objects if k[0].startswith("Ray") or k[1] == "ray"], "ray is left empty"
+    assert ("Namespace", "", "kuberay-system") not in kc.objects
     assert kc.operator is None and not kc.releases
 
 
@@ -374,17 +367,6 @@ def test_a_region_with_too_few_usable_azs_is_one_finding_and_nothing_is_created(
     assert not lc.aws.clusters and not lc.state
 
 
-def test_eks_upgrading_an_add_on_is_no_diff() -> None:
-    """EKS moves a managed add-on (raystack sets no addonVersion: terraform-provider-aws eks/addon.go has
-    addon_version Optional+Computed): a refresh reads the new version, and the next preview changes nothing."""
-    lc = lifecycle("dev")
-    lc.up()
-    lc.aws.upgrade_addon("raystack-dev", "coredns", "v1.12.4-eksbuild.2")
-    refreshed = lc.refresh()
-    assert [s.op for s in refreshed.steps if s.urn.endswith("raystack-cluster-coredns")] == ["update"]
-    assert not lc.preview().changes()
-
-
 def test_an_existing_cluster_named_but_missing_fails_preview_with_the_api_error() -> None:
     """clusterMode existing by name reads the cluster (eks:DescribeCluster) at preview: the one live read of
     something the stack does not create. A cluster that is not there fails as EKS answers."""
@@ -393,3 +375,17 @@ def test_an_existing_cluster_named_but_missing_fails_preview_with_the_api_error(
     lc.set_config("existingClusterName", "gone")
     with pytest.raises(EngineError, match="ResourceNotFoundException: No cluster found for name: gone"):
         lc.preview()
+
+
+def test_adoption_on_an_existing_cluster_then_destroy_keeps_the_namespace_and_others_objects() -> None:
+    """Adoption on an existing cluster, then destroy. K8s N7 (in part): a namespace that already held other objects is adopted (upsert); deleting it on
+    destroy would delete them too (the namespace controller), so on existing clusters it is retained."""
+    lc = Lifecycle.for_stack(ROOT, "byoc")
+    kc = lc.existing_cluster("kubeconfig:~/.kube/config", namespaces=("ray",))
+    kc.apply("kubectl", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "theirs", "namespace": "ray"}},
+             force=False, create=True, upsert=False)
+    lc.up()
+    assert ray_object(lc)[1].name
+    lc.destroy()
+    assert ("Namespace", "", "ray") in kc.objects and ("ConfigMap", "ray", "theirs") in kc.objects
+    assert not [k for k in kc.objects if k[0].startswith("Ray")], "raystack's own objects are gone"

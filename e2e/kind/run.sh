@@ -64,11 +64,12 @@ step_destroy() {
   run pulumi destroy --yes --stack "$STACK"
 }
 
-step_leftovers() {   # destroy leaves nothing raystack made (CRDs are retained by design: retainCrdsOnDelete)
+step_leftovers() {   # destroy leaves nothing raystack made; retained by design: the CRDs (retainCrdsOnDelete) and, on
+                     # an existing cluster, the Ray namespace (it may hold others' objects), emptied of raystack's
   local left
   left=$(query kubectl get rayclusters,rayjobs,rayservices -A -o name)
   if [[ -n "$left" ]]; then echo "left behind: $left" >&2; exit 1; fi
-  left=$(query kubectl get namespace "$NAMESPACE" kuberay-system -o name --ignore-not-found)
+  left=$(query kubectl get namespace kuberay-system -o name --ignore-not-found)
   if [[ -n "$left" ]]; then echo "namespaces left behind: $left" >&2; exit 1; fi
   left=$(query helm list -A -q --filter kuberay-operator)
   if [[ -n "$left" ]]; then echo "releases left behind: $left" >&2; exit 1; fi

@@ -146,7 +146,12 @@ class RayPlatform(pulumi.ComponentResource):
                 # Every Ray container meets "restricted": raystack's, the autoscaler sidecar (its
                 # securityContext is set) and the init containers KubeRay injects, which copy the Ray
                 # container's (common/pod.go DefaultWorkerPodTemplate, v1.7.0). security: relaxed: baseline.
-                namespaces[ns] = pss_namespace(f"{name}-ns-{ns}", ns, platform.ray_pod_security, k8s_opts,
+                # On a cluster raystack did not create, a namespace may hold other teams' objects and is adopted
+                # (upsert): destroy leaves it, since deleting a namespace deletes everything in it
+                # (kubernetes-deploy-review 2, N7). Raystack's own objects in it are deleted one by one.
+                opts = k8s_opts if platform.creates_cluster else pulumi.ResourceOptions.merge(
+                    k8s_opts, pulumi.ResourceOptions(retain_on_delete=True))
+                namespaces[ns] = pss_namespace(f"{name}-ns-{ns}", ns, platform.ray_pod_security, opts,
                                                warn="restricted")
             return namespaces[ns]
 
