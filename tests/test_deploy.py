@@ -273,3 +273,19 @@ def test_allow_from_opens_only_the_listed_ports_to_the_listed_clients():
                         "ports": [{"protocol": "TCP", "port": 8080}]}, np.urn
     assert rules[4] == {"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}],
                         "ports": [{"protocol": "TCP", "port": 8000}]}, np.urn
+
+
+def test_user_init_containers_get_the_ray_containers_cpu_and_memory():
+    """K8s N17: an init container without resources is refused under a cpu/memory ResourceQuota; it takes
+    the Ray container's CPU and memory (no devices), which does not raise the pod's effective request."""
+    rec = testing.run_stack(project().root, "workloads")
+    seen = 0
+    for urn, rc in raycluster_objects(rec):
+        for g in [rc["spec"]["headGroupSpec"], *rc["spec"]["workerGroupSpecs"]]:
+            pod = g["template"]["spec"]
+            ray = pod["containers"][0]["resources"]["limits"]
+            for init in pod.get("initContainers", []):
+                seen += 1
+                assert init["resources"]["limits"] == {k: ray[k] for k in ("cpu", "memory")}, urn
+                assert init["resources"]["requests"] == init["resources"]["limits"], urn
+    assert seen, "the workloads stack has an init container"

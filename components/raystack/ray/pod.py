@@ -159,7 +159,13 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
                     *(dict(v) for v in opts.volumes)],
     }
     if opts.init_containers:
-        spec["initContainers"] = [{**c, "securityContext": dict(RESTRICTED_SECURITY_CONTEXT)}
+        # Without resources, init containers are refused where a ResourceQuota limits cpu/memory
+        # (kubernetes-deploy-review 2, N17). They take the Ray container's CPU and memory, which adds nothing:
+        # a pod's effective request is the larger of its init containers' and the sum of its containers'
+        # (Kubernetes docs, "Init containers": resource sharing). Devices stay with the Ray container.
+        own = {k: v for k, v in limits.items() if k in ("cpu", "memory")}
+        spec["initContainers"] = [{"resources": {"requests": dict(own), "limits": dict(own)}, **c,
+                                   "securityContext": dict(RESTRICTED_SECURITY_CONTEXT)}
                                   for c in opts.init_containers]
     if opts.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": n} for n in opts.image_pull_secrets]
