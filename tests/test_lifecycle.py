@@ -56,44 +56,6 @@ def test_every_shipped_stack_is_covered() -> None:
         "accelerators", "byoc", "dev", "kind", "neuron", "prod", "serving", "staging", "workloads"}
 
 
-@pytest.mark.parametrize("stack", sorted(stack_names(load_project(ROOT))))
-def test_day0_day1_and_destroy_on_every_shipped_stack(stack: str) -> None:
-    lc = lifecycle(stack)
-    first = lc.preview()  # AWS N1: the first preview of an empty account lists nothing it creates
-    listed = [t for t, _ in first.recording.invokes if t in ("aws:eks/getNodeGroups:getNodeGroups",
-                                                             "aws:eks/getNodeGroup:getNodeGroup")]
-    assert not listed, f"{stack}: preview of an empty account lists node groups: {listed}"
-    assert all(s.op == "create" for s in first.changes()), first.describe()
-    lc.up()
-    again = lc.preview()
-    assert not again.changes(), f"{stack}: a second preview with nothing changed shows:\n{again.describe()}"
-    if lc.get_config("protect") if "raystack:protect" in lc.config else False:
-        with pytest.raises(EngineError, match="protected"):
-            lc.destroy()
-        lc.set_config("protect", False)
-        lc.up()
-    lc.destroy()
-    assert not lc.state
-    assert not any(c for c in lc.aws.clusters), f"{stack}: EKS clusters left: {list(lc.aws.clusters)}"
-    if stack == "dev":  # a rebuild after destroy: the stack's outputs went with it, nothing stale is read back
-        plan = lc.up()
-        assert all(s.op == "create" for s in plan.changes()), plan.describe()
-        assert "raystack-dev" in lc.aws.clusters
-
-
-def test_cluster_autoscaler_scales_then_min_size_is_raised() -> None:
-    """AWS #5 (first round) and N1/N3: the live desired size is kept, clamped into the new [min, max]."""
-    lc = lifecycle("dev")
-    lc.up()
-    (ng,) = [g for n, g in lc.aws.clusters["raystack-dev"].nodegroups.items() if "-l4-spot-" in n]
-    ng.desired_size = 2  # the Cluster Autoscaler scaled the pool out for a job
-    pools = lc.get_config("gpuPools")
-    pools[0]["minSize"] = 1
-    lc.set_config("gpuPools", pools)
-    lc.up()
-    assert (ng.min_size, ng.desired_size) == (1, 2), "running nodes are kept, the new minimum accepted"
-
-
 def test_pool_names_that_extend_each_other_keep_their_own_node_groups() -> None:
     """AWS N3: pool l4 must not read pool l4-2x's node group (its suffix starts with a digit too)."""
     lc = lifecycle("dev")
@@ -113,54 +75,6 @@ def test_pool_names_that_extend_each_other_keep_their_own_node_groups() -> None:
     assert (busy.desired_size, other.desired_size) == (2, 1), "each pool keeps its own live size"
 
 
-def test_adding_a_pool_offered_in_fewer_azs_moves_no_subnet() -> None:
-    """AWS N2: AZs re-chosen by offering would replace every subnet (InvalidSubnet.Conflict in moto)."""
-    lc = lifecycle("dev")
-    lc.up()
-    before = {u: r.outputs.get("availabilityZone") for u, r in lc.state.items() if r.type == SUBNET}
-    lc.aws.offerings["g6e.12xlarge"] = ["us-east-1c", "us-east-1e"]
-    pools = lc.get_config("gpuPools")
-    pools.append({"name": "l40s", "instanceType": "g6e.12xlarge", "minSize": 0, "maxSize": 1})
-    lc.set_config("gpuPools", pools)
-    plan = lc.up()
-    assert all(s.op == "same" for s in plan.of(SUBNET)), plan.describe()
-    assert before == {u: r.outputs.get("availabilityZone") for u, r in lc.state.items() if r.type == SUBNET}
-
-
-def test_ray_autoscales_up_and_down_then_an_unrelated_edit() -> None:
-    """K8s N2: the forced apply takes workerGroupSpecs back from the autoscaler (an atomic list) and
-    changes no status field KubeRay compares; nothing may wait on observedGeneration then."""
-    lc = lifecycle("dev")
-    lc.up()
-    kc, rc = ray_object(lc)
-    group = rc.body["spec"]["workerGroupSpecs"][0]["groupName"]
-    kc.ray_autoscale(rc.namespace, rc.name, group, 2)
-    kc.ray_autoscale(rc.namespace, rc.name, group, 1, ["worker-x"])
-    rcs = lc.get_config("rayClusters")
-    rcs[0]["idleTimeoutSeconds"] = 300
-    lc.set_config("rayClusters", rcs)
-    plan = lc.up()  # before: timed out on "Generation N is less than expected", and every later up too
-    assert [s.op for s in plan.of(RAYCLUSTER)] == ["update"]
-    assert "ray-autoscaler" not in [m for m, f in rc.managers.items() if f], "the apply took the list back"
-    assert not lc.preview().changes()
-    kc.ray_autoscale(rc.namespace, rc.name, group, 2)
-    assert not lc.preview().changes(), "the engine diffs against last inputs: Ray's replicas are no diff"
-
-
-def test_a_raycluster_deleted_by_hand_is_recreated() -> None:
-    """K8s N1: no program-time read of the RayCluster, so preview and up work once it is gone."""
-    lc = lifecycle("dev")
-    lc.up()
-    kc, rc = ray_object(lc)
-    kc.delete((rc.kind, rc.namespace, rc.name))
-    assert not lc.preview().changes(), "Pulumi does not see it until a refresh"
-    refreshed = lc.refresh()
-    assert [s.op for s in refreshed.of(RAYCLUSTER)] == ["delete"]
-    plan = lc.up()
-    assert [s.op for s in plan.of(RAYCLUSTER)] == ["create"]
-    assert ray_object(lc)[1].name == rc.name
-
-
 def test_a_node_group_deleted_by_hand_starts_again_at_min_and_an_add_on_upgrade_is_no_diff() -> None:
     """A node group deleted by hand is created again at its minimum (nothing stale is read). EKS moving a
     managed add-on (raystack sets no addonVersion: terraform-provider-aws eks/addon.go has addon_version
@@ -176,17 +90,6 @@ def test_a_node_group_deleted_by_hand_starts_again_at_min_and_an_add_on_upgrade_
     lc.up()
     assert [g.desired_size for n, g in c.nodegroups.items() if "-l4-spot-" in n] == [0]
     assert not lc.preview().changes()
-
-
-def test_a_failed_rayjob_then_up() -> None:
-    """A RayJob that is not awaited to completion: its failure is Ray's to report, the next up is clean."""
-    lc = lifecycle("serving")
-    lc.up()
-    kc, job = ray_object(lc, "RayJob")
-    kc.failing_jobs.add((job.namespace, job.name))
-    kc.reconcile()
-    assert job.status["jobStatus"] == "FAILED"
-    assert not lc.up().changes()
 
 
 @pytest.mark.xfail(strict=True, reason="K8s N5 left: a waitForCompletion RayJob that fails still wedges later ups "
@@ -230,21 +133,6 @@ def test_a_rayservice_serve_config_edit_that_fails_fails_up() -> None:
 ACCOUNT = "arn:aws:iam::123456789012:role"
 
 
-def test_access_entries_are_the_same_whoever_runs_up() -> None:
-    """AWS N5 and old #4: the creator (who EKS bootstraps as admin) is recorded on the cluster, so another
-    listed admin running `up` neither deletes its own entry nor re-creates the creator's (409)."""
-    lc = lifecycle("dev")
-    lc.set_config("adminRoleArns", [f"{ACCOUNT}/deployer", f"{ACCOUNT}/alice"])
-    lc.up()
-    entries = lc.aws.clusters["raystack-dev"].access_entries
-    assert set(entries) == {f"{ACCOUNT}/deployer", f"{ACCOUNT}/alice"}
-    lc.run_as(Identity("alice"))
-    assert not lc.preview().changes(), "the desired entries do not depend on the caller"
-    lc.set_config("adminRoleArns", [f"{ACCOUNT}/alice", f"{ACCOUNT}/deployer"])  # reordered
-    assert not lc.up().changes()
-    assert set(entries) == {f"{ACCOUNT}/deployer", f"{ACCOUNT}/alice"}
-
-
 def test_the_ci_preview_role_reads_and_refreshes_but_cannot_apply() -> None:
     """AWS N5 (c): a read-only role listed in viewerRoleArns gets AmazonEKSViewPolicy: preview, refresh and
     the nightly `--expect-no-changes` work; an `up` is refused. The node-group read at preview works for it."""
@@ -267,17 +155,6 @@ def test_the_ci_preview_role_reads_and_refreshes_but_cannot_apply() -> None:
     assert [s.type for s in lc.preview().changes()] == [RAYCLUSTER], "only the edit not yet applied"
     with pytest.raises(EngineError, match="401"):
         lc.refresh()
-
-
-def test_destroy_of_a_private_endpoint_keeps_the_api_rule_until_the_end() -> None:
-    """AWS N4: the 443 rule is in every in-cluster resource's dependencies, so it is deleted after them."""
-    lc = lifecycle("staging")
-    lc.up()
-    plan = lc.destroy()
-    order = [s.urn for s in plan.steps]
-    rules = [i for i, u in enumerate(order) if "SecurityGroupIngressRule" in u]
-    kube = [i for i, u in enumerate(order) if "$kubernetes:" in u]
-    assert rules and kube and min(rules) > max(kube), "the API rule goes after every Kubernetes object"
 
 
 def test_two_pod_identity_associations_for_one_account_are_refused_at_preview() -> None:
@@ -377,15 +254,3 @@ def test_an_existing_cluster_named_but_missing_fails_preview_with_the_api_error(
         lc.preview()
 
 
-def test_adoption_on_an_existing_cluster_then_destroy_keeps_the_namespace_and_others_objects() -> None:
-    """Adoption on an existing cluster, then destroy. K8s N7 (in part): a namespace that already held other objects is adopted (upsert); deleting it on
-    destroy would delete them too (the namespace controller), so on existing clusters it is retained."""
-    lc = Lifecycle.for_stack(ROOT, "byoc")
-    kc = lc.existing_cluster("kubeconfig:~/.kube/config", namespaces=("ray",))
-    kc.apply("kubectl", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "theirs", "namespace": "ray"}},
-             force=False, create=True, upsert=False)
-    lc.up()
-    assert ray_object(lc)[1].name
-    lc.destroy()
-    assert ("Namespace", "", "ray") in kc.objects and ("ConfigMap", "ray", "theirs") in kc.objects
-    assert not [k for k in kc.objects if k[0].startswith("Ray")], "raystack's own objects are gone"

@@ -12,7 +12,7 @@ from pulumi.runtime.sync_await import _sync_await
 from ..mocks import computed_outputs
 from ..recorder import RecordingMonitor, Registered, to_json_safe
 from .errors import AwaitFailed, CloudError, EngineError, NotModelled
-from .replace import changed_paths, replace_reasons
+from .replace import changed_paths, diff_base, replace_reasons
 from .state import (
     PHYSICAL_NAMES,
     UNKNOWN,
@@ -140,7 +140,7 @@ class _Monitor(RecordingMonitor):
         if old is None:
             op, detail = "create", []
         else:
-            changed = changed_paths(old.inputs, inputs)
+            changed = changed_paths(diff_base(r.type, old.inputs, old.outputs, inputs), inputs)
             reasons = replace_reasons(r.type, changed, r.replace_on_changes) if changed else []
             op = "replace" if reasons else "update" if changed else "same"
             detail = reasons or changed

@@ -100,6 +100,30 @@ def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [prefix]
 
 
+def diff_base(typ: str, old_inputs: dict[str, Any], old_outputs: dict[str, Any],
+              new_inputs: dict[str, Any]) -> dict[str, Any]:
+    """What a provider diffs the new inputs against. A Terraform-bridged provider (aws:) diffs the new
+    config against the prior *state*, as refreshed or as last written, not against the last inputs
+    (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/provider.go `Diff`: `p.tf.Diff(ctx, res.TFName, state,
+    config, ...)` with `state` made from `req.GetOlds()`). So a value changed outside Pulumi (a node
+    group's desiredSize moved by the Cluster Autoscaler) is a diff until a refresh reads it, and none
+    after. The state is projected onto the new inputs' shape (computed attributes the config does not set
+    are no diff); keys only in the old inputs stay, so removing one is a diff. pulumi-kubernetes and
+    component resources diff the last inputs (kept as they are)."""
+    if not typ.startswith("aws:"):
+        return old_inputs
+
+    def project(out: Any, new: Any) -> Any:
+        if isinstance(out, dict) and isinstance(new, dict):
+            return {k: project(out[k], new[k]) for k in new if k in out}
+        return out
+    base = dict(old_inputs)
+    for k, v in new_inputs.items():
+        if k in old_outputs:
+            base[k] = project(old_outputs[k], v)
+    return base
+
+
 def _under(path: str, rule: str) -> bool:
     return rule == "*" or path == rule or path.startswith(rule + ".") or rule.startswith(path + ".")
 
