@@ -115,3 +115,36 @@ def test_the_oracles_can_fail():
     assert botocore.validate.ParamValidator().validate(bad, model).has_errors()
     wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "eks:*", "Resource": "*"}]}
     assert parliament.analyze_policy_string(json.dumps(wide)).findings
+
+
+@pytest.mark.parametrize("region", sorted({r for p in SESSION.get_data("endpoints")["partitions"]
+                                           for r in list(p["regions"])[:1]}))
+def test_the_partition_of_each_region_is_botocores(region):
+    """AWS N11: ARNs name the region's partition; botocore's endpoint data says which that is."""
+    from raystack.clouds.aws.partitions import partition_for_region
+
+    (want,) = [p["partition"] for p in SESSION.get_data("endpoints")["partitions"] if region in p["regions"]]
+    assert partition_for_region(region) == want
+    for p in SESSION.get_data("endpoints")["partitions"]:
+        for r in p["regions"]:
+            assert partition_for_region(r) == p["partition"], r
+
+
+def test_every_arn_in_a_govcloud_stack_names_its_partition():
+    """AWS N11: managed policies, access policies, the autoscaler's and Pod Identity's policy documents."""
+    config = {**testing.load_stack_config(project(), "workloads"), "aws:region": "us-gov-west-1",
+              "raystack:adminRoleArns": json.dumps(["arn:aws-us-gov:iam::123456789012:role/platform"])}
+    config.pop("raystack:network", None)
+    rec = testing.run(RayPlatform.from_stack_config, config, stack="workloads")
+    # What raystack writes (the mocks' own role ARNs and the caller's identity are not its to choose).
+    written = [(r.urn, r.inputs["policyArn"]) for r in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
+    written += [(r.urn, r.inputs["policyArn"])
+                for r in rec.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")]
+    written += [(r.urn, res) for r in rec.of_type("aws:iam/rolePolicy:RolePolicy")
+                for st in json.loads(r.inputs["policy"])["Statement"]
+                for res in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]) if res != "*"]
+    kinds = {urn.split("::")[-2].split("$")[-1] for urn, _ in written}
+    assert {"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/rolePolicy:RolePolicy",
+            "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"} <= kinds, kinds
+    wrong = [(urn, arn) for urn, arn in written if not arn.startswith("arn:aws-us-gov:")]
+    assert not wrong, wrong

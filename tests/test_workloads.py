@@ -110,8 +110,8 @@ def test_a_group_env_replaces_a_cluster_secret_env_of_the_same_name():
 def test_s3_policy_names_only_its_buckets():
     from raystack.clouds.aws.iam import s3_access_policy
 
-    assert s3_access_policy([], []) is None
-    doc = s3_access_policy(["data"], ["ckpt"])
+    assert s3_access_policy([], [], "aws") is None
+    doc = s3_access_policy(["data"], ["ckpt"], "aws")
     assert doc is not None
     resources = {r for st in doc["Statement"] for r in st["Resource"]}
     assert resources == {"arn:aws:s3:::data", "arn:aws:s3:::ckpt", "arn:aws:s3:::data/*", "arn:aws:s3:::ckpt/*"}

@@ -13,6 +13,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pmocks
 
+from ..clouds.aws.partitions import partition_for_region
+
 ACCOUNT = "123456789012"
 #: The region the mock provider reports when the stack sets no aws:region (as if AWS_REGION said so).
 REGION_WITHOUT_CONFIG = "eu-central-1"
@@ -124,6 +126,10 @@ class RecordingMocks(pmocks.Mocks):
             desired = LIVE_NODE_GROUPS[cluster][ng]
             return {"clusterName": cluster, "nodeGroupName": ng, "id": f"{cluster}:{ng}",
                     "scalingConfigs": [{"desiredSize": desired, "minSize": 0, "maxSize": max(desired, 1)}]}
+        if tok == "aws:index/getPartition:getPartition":
+            region = pulumi.Config("aws").get("region") or REGION_WITHOUT_CONFIG
+            part = partition_for_region(region)
+            return {"partition": part, "id": part}
         if tok == "aws:index/getRegion:getRegion":
             # What the real provider answers: its configured region (aws:region, else the environment).
             region = pulumi.Config("aws").get("region") or REGION_WITHOUT_CONFIG

@@ -18,6 +18,7 @@ from .autoscaler_config import (
     autoscaler_values,
     expander_priorities,
 )
+from .eks import partition
 from .iam import autoscaler_policy, pod_identity_trust_policy
 
 
@@ -27,7 +28,7 @@ def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, c
     pin = versions.cluster_autoscaler_pin(kubernetes_version)
     role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
                         tags=tags, opts=pulumi.ResourceOptions(parent=parent))
-    policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps(autoscaler_policy(cluster_name)),
+    policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps(autoscaler_policy(cluster_name, partition())),
                                 opts=pulumi.ResourceOptions(parent=parent))
     assoc = aws.eks.PodIdentityAssociation(
         f"{name}-pod-identity", cluster_name=cluster, namespace=CLUSTER_AUTOSCALER_NAMESPACE,

@@ -18,6 +18,8 @@ from .iam import (
     CLUSTER_POLICIES,
     NODE_POLICIES,
     VIEW_ACCESS_POLICY,
+    access_policy_arn,
+    managed_policy_arn,
     service_trust_policy,
 )
 from .node_group import managed_node_group
@@ -94,6 +96,13 @@ def deployer_role_arn() -> str | None:
         return None
 
 
+def partition() -> str:
+    """The AWS provider's partition (aws, aws-cn, aws-us-gov, ...), which every ARN names. The provider
+    answers from its own region with no API call (terraform-provider-aws internal/service/meta
+    partition_data_source.go), so it is safe on an empty account, at preview and for a read-only role."""
+    return aws.get_partition().partition
+
+
 def provider_region(parent: pulumi.Resource) -> pulumi.Output[str]:
     """The region the AWS provider deploys to (aws:region, else AWS_REGION / the profile): never a guess."""
     return aws.get_region_output(opts=pulumi.InvokeOptions(parent=parent)).region
@@ -104,9 +113,13 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
                   private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                   public_access_cidrs: list[str], admin_role_arns: list[str], viewer_role_arns: list[str],
                   system_pool: NodePool, protect: bool, tags: dict[str, str]) -> EksOutputs:
-    cluster_role, cluster_policies = service_role(f"{name}-cluster-role", "eks.amazonaws.com", CLUSTER_POLICIES,
-                                                  tags, parent)
-    node_role, node_policies = service_role(f"{name}-node-role", "ec2.amazonaws.com", NODE_POLICIES, tags, parent)
+    part = partition()
+    cluster_role, cluster_policies = service_role(
+        f"{name}-cluster-role", "eks.amazonaws.com", tuple(managed_policy_arn(part, p) for p in CLUSTER_POLICIES),
+        tags, parent)
+    node_role, node_policies = service_role(
+        f"{name}-node-role", "ec2.amazonaws.com", tuple(managed_policy_arn(part, p) for p in NODE_POLICIES),
+        tags, parent)
     deployer = deployer_role_arn()
     cluster = aws.eks.Cluster(
         f"{name}-eks",
@@ -158,7 +171,8 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
                                             type="STANDARD",
                                             opts=pulumi.ResourceOptions(parent=parent, aliases=legacy))
                 aws.eks.AccessPolicyAssociation(
-                    f"{name}-{role}-{key}", cluster_name=cluster.name, principal_arn=arn, policy_arn=policy,
+                    f"{name}-{role}-{key}", cluster_name=cluster.name, principal_arn=arn,
+                    policy_arn=access_policy_arn(part, policy),
                     access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                     opts=pulumi.ResourceOptions(parent=parent, depends_on=[entry], aliases=legacy))
 

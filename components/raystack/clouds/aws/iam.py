@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-CLUSTER_POLICIES = ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",)
+# Every ARN carries the partition (aws, aws-cn, aws-us-gov, ...): see partitions.py (aws-deploy-review 2, N11).
+CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 #: Node role: join the cluster, run the VPC CNI, pull from ECR (pull-only), SSM instead of SSH.
 NODE_POLICIES = (
-    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryPullOnly",
+    "AmazonSSMManagedInstanceCore",
 )
-ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-VIEW_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy"
+VIEW_ACCESS_POLICY = "AmazonEKSViewPolicy"
+
+
+def managed_policy_arn(partition: str, name: str) -> str:
+    """An AWS managed IAM policy."""
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def access_policy_arn(partition: str, name: str) -> str:
+    """An EKS cluster access policy (for access entries)."""
+    return f"arn:{partition}:eks::aws:cluster-access-policy/{name}"
 
 
 def service_trust_policy(service: str) -> dict[str, Any]:
@@ -23,7 +34,7 @@ def service_trust_policy(service: str) -> dict[str, Any]:
             "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": action}]}
 
 
-def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
+def autoscaler_policy(cluster_name: str, partition: str) -> dict[str, Any]:
     """Least-privilege policy: describe what has no resource-level permissions, describe this
     cluster's node groups only, and scale only the Auto Scaling groups EKS tagged as owned by
     *this* cluster (linted with parliament in the tests)."""
@@ -50,7 +61,7 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
                 "Sid": "DescribeOwnNodegroups",
                 "Effect": "Allow",
                 "Action": ["eks:DescribeNodegroup"],
-                "Resource": f"arn:aws:eks:*:*:nodegroup/{cluster_name}/*/*",
+                "Resource": f"arn:{partition}:eks:*:*:nodegroup/{cluster_name}/*/*",
             },
             {
                 "Sid": "ScaleOwnGroupsOnly",
@@ -59,7 +70,7 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
                     "autoscaling:SetDesiredCapacity",
                     "autoscaling:TerminateInstanceInAutoScalingGroup",
                 ],
-                "Resource": "arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*",
+                "Resource": f"arn:{partition}:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*",
                 "Condition": {
                     "StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"},
                 },
@@ -79,7 +90,7 @@ def pod_identity_trust_policy() -> dict[str, Any]:
     }
 
 
-def s3_access_policy(read: list[str], read_write: list[str]) -> dict[str, Any] | None:
+def s3_access_policy(read: list[str], read_write: list[str], partition: str) -> dict[str, Any] | None:
     """Least privilege on named buckets only: list each bucket and read its objects; for
     read-write buckets also write and delete objects and finish or abort multipart uploads.
     None when no bucket is named. (Linted with parliament in the tests.)"""
@@ -89,12 +100,12 @@ def s3_access_policy(read: list[str], read_write: list[str]) -> dict[str, Any] |
         return None
     statements.append({"Sid": "ListBuckets", "Effect": "Allow",
                        "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
-                       "Resource": [f"arn:aws:s3:::{b}" for b in buckets]})
+                       "Resource": [f"arn:{partition}:s3:::{b}" for b in buckets]})
     statements.append({"Sid": "ReadObjects", "Effect": "Allow", "Action": ["s3:GetObject"],
-                       "Resource": [f"arn:aws:s3:::{b}/*" for b in buckets]})
+                       "Resource": [f"arn:{partition}:s3:::{b}/*" for b in buckets]})
     if read_write:
         statements.append({"Sid": "WriteObjects", "Effect": "Allow",
                            "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:ListMultipartUploadParts",
                                       "s3:PutObject"],
-                           "Resource": [f"arn:aws:s3:::{b}/*" for b in sorted(set(read_write))]})
+                           "Resource": [f"arn:{partition}:s3:::{b}/*" for b in sorted(set(read_write))]})
     return {"Version": "2012-10-17", "Statement": statements}

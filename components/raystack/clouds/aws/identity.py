@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ...model.platform import IdentityPlan
+from .eks import partition
 from .iam import pod_identity_trust_policy, s3_access_policy
 
 
@@ -22,7 +23,7 @@ def build_pod_identity(parent: pulumi.Resource, name: str, *, identity: Identity
     role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()), tags=tags,
                         opts=opts)
     made: list[pulumi.Resource] = [role]
-    policy = s3_access_policy(list(identity.s3_read), list(identity.s3_read_write))
+    policy = s3_access_policy(list(identity.s3_read), list(identity.s3_read_write), partition())
     if policy is not None:
         made.append(aws.iam.RolePolicy(f"{name}-s3", role=role.id, policy=json.dumps(policy), opts=opts))
     for i, arn in enumerate(identity.managed_policy_arns):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from ...clouds.aws.partitions import partition_for_region
 from .errors import EngineError, NotModelled
 from .state import _kube_key
 
@@ -88,7 +89,8 @@ class Calls:
         if token == "aws:index/getRegion:getRegion":
             return {"name": a.region, "region": a.region, "id": a.region}
         if token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+            part = partition_for_region(a.region)  # the provider's own region, no API call
+            return {"partition": part, "id": part}
         raise NotModelled(f"invoke {token}")
 
     def read(self, typ: str, ident: str, provider: str) -> dict[str, Any]:
