@@ -119,9 +119,15 @@ def authorize_security_group_ingress(i: dict[str, Any]) -> dict[str, Any]:
         "IpRanges": [{"CidrIp": i["cidrIpv4"], "Description": i.get("description", "")}]}]}
 
 
+def create_log_group(i: dict[str, Any]) -> dict[str, Any]:
+    # terraform-provider-aws logs/group.go: CreateLogGroup, then PutRetentionPolicy (retention_in_days).
+    return {"logGroupName": i["name"], "tags": i.get("tags", {})}
+
+
 #: Pulumi type token -> (service, operation, request builder).
 REQUESTS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     "aws:eks/cluster:Cluster": ("eks", "CreateCluster", create_cluster),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "CreateLogGroup", create_log_group),
     "aws:eks/nodeGroup:NodeGroup": ("eks", "CreateNodegroup", create_nodegroup),
     "aws:ec2/launchTemplate:LaunchTemplate": ("ec2", "CreateLaunchTemplate", create_launch_template),
     "aws:eks/addon:Addon": ("eks", "CreateAddon", create_addon),

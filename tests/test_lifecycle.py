@@ -254,3 +254,15 @@ def test_an_existing_cluster_named_but_missing_fails_preview_with_the_api_error(
         lc.preview()
 
 
+
+
+def test_a_log_group_left_by_an_earlier_cluster_of_the_name_fails_up_until_imported() -> None:
+    """AWS N10: raystack creates /aws/eks/<cluster>/cluster (with retention) before the cluster, so destroy
+    deletes it and a rebuild works (test_lifecycle_every_stack). A group EKS created for an earlier cluster
+    of that name, or for a cluster raystack 0.2 deployed, is in use: CreateLogGroup answers
+    ResourceAlreadyExistsException, and the README's migration note says to `pulumi import` it."""
+    lc = lifecycle("dev")
+    lc.aws.log_groups.add("/aws/eks/raystack-dev/cluster")
+    with pytest.raises(EngineError, match="raystack-cluster-logs: ResourceAlreadyExistsException"):
+        lc.up()
+    assert not lc.aws.clusters, "the cluster waits for its log group"

@@ -219,6 +219,7 @@ def destroy(lc: Lifecycle) -> None:
     if rules and kube:
         assert min(rules) > max(kube), f"{lc.stack}: the API rule must go after every Kubernetes object"
     assert not lc.state and not lc.aws.clusters, f"{lc.stack}: left {list(lc.state)} {list(lc.aws.clusters)}"
+    assert not lc.aws.log_groups, f"{lc.stack}: AWS N10: the control plane's log group is left: {lc.aws.log_groups}"
 
 
 @pytest.mark.parametrize("stack", sorted(stack_names(load_project(ROOT))))

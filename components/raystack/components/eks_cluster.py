@@ -50,6 +50,8 @@ class EksClusterArgs(TypedDict):
     """The system node group (defaults: m7i.xlarge, 2..3 nodes, 100 GiB)."""
     protect: NotRequired[bool]
     """Protect the control plane from deletion (default false)."""
+    log_retention_days: NotRequired[int]
+    """Days the control plane's CloudWatch log group keeps events (default 90)."""
     existing_cluster_name: NotRequired[str]
     """Existing mode: attach to this EKS cluster (read-only lookup)."""
     kubeconfig: NotRequired[pulumi.Input[str]]
@@ -89,7 +91,8 @@ class EksCluster(pulumi.ComponentResource):
                                 api_ingress_cidrs=list(a["api_ingress_cidrs"]),
                                 admin_role_arns=list(a["admin_role_arns"]),
                                 viewer_role_arns=list(a["viewer_role_arns"]), system_pool=system,
-                                protect=a["protect"], tags=dict(a["tags"]))
+                                protect=a["protect"], log_retention_days=a["log_retention_days"],
+                                tags=dict(a["tags"]))
         elif a.get("kubeconfig"):  # existing mode, by kubeconfig
             empty = pulumi.Output.from_input("")
             out = EksOutputs(cluster_name=pulumi.Output.from_input(a["cluster_name"]), endpoint=empty,
@@ -104,7 +107,8 @@ class EksCluster(pulumi.ComponentResource):
                     private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                     public_access_cidrs: list[str], api_ingress_cidrs: list[str], admin_role_arns: list[str],
                     viewer_role_arns: list[str], system_pool: NodePool,
-                    protect: bool, tags: dict[str, str], opts: pulumi.ResourceOptions) -> "EksCluster":
+                    protect: bool, log_retention_days: int, tags: dict[str, str],
+                    opts: pulumi.ResourceOptions) -> "EksCluster":
         """A created cluster from the resolved model (RayPlatform): nothing is validated again."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:EksCluster", name, {}, opts)
@@ -113,7 +117,7 @@ class EksCluster(pulumi.ComponentResource):
             private_subnet_ids=private_subnet_ids, endpoint_public_access=endpoint_public_access,
             public_access_cidrs=public_access_cidrs, api_ingress_cidrs=api_ingress_cidrs,
             admin_role_arns=admin_role_arns, viewer_role_arns=viewer_role_arns, system_pool=system_pool,
-            protect=protect, tags=tags))
+            protect=protect, log_retention_days=log_retention_days, tags=tags))
         return self
 
     def _finish(self, name: str, out: EksOutputs, upsert: bool = False) -> None:

@@ -152,6 +152,8 @@ class Platform:
     #: Principals given AmazonEKSViewPolicy (CI preview and drift roles).
     viewer_role_arns: tuple[str, ...]
     protect: bool
+    #: Days the control plane's CloudWatch log group keeps events.
+    log_retention_days: int
     existing_cluster_name: str | None
     ray_version: str
     network: NetworkPlan | None
@@ -190,7 +192,7 @@ class Platform:
         return Platform(
             environment=None, cluster_name="", cluster_mode="existing", kubernetes_version=versions.EKS_VERSION,
             endpoint_public_access=False, public_access_cidrs=(), api_ingress_cidrs=(), admin_role_arns=(),
-            viewer_role_arns=(), protect=False,
+            viewer_role_arns=(), protect=False, log_retention_days=90,
             existing_cluster_name=None, ray_version=versions.RAY_VERSION, network=None,
             system_pool=None, node_pools=(), pools=dict(pools), ray_clusters=(),
             kuberay=KubeRayPlan(install=False, namespace="", retain_crds_on_delete=True, node_selector={}, values={}),

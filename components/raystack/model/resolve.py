@@ -222,6 +222,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         admin_role_arns=tuple(spec["admin_role_arns"]),
         viewer_role_arns=tuple(spec["viewer_role_arns"]),
         protect=spec["protect"],
+        log_retention_days=spec["log_retention_days"],
         existing_cluster_name=spec.get("existing_cluster_name"),  # optional
         ray_version=spec["ray_version"],
         network=network,
@@ -259,6 +260,9 @@ def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: 
         if given.get(field):
             findings.append(Finding(key(list_key), given[field], "clusterMode existing creates no access entries; "
                                     "grant access on the existing cluster itself"))
+    if "log_retention_days" in given:
+        findings.append(Finding(key("logRetentionDays"), given["log_retention_days"],
+                                "clusterMode existing creates no log group; set retention on the existing one"))
 
 
 def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:

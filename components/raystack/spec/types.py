@@ -227,6 +227,11 @@ class PlatformSpec(TypedDict, total=False):
     the role CI previews and drift checks run as (`pulumi preview`, `pulumi refresh`)."""
     protect: bool
     """Protect the EKS control plane from deletion (default false)."""
+    log_retention_days: int
+    """Days CloudWatch keeps the control plane's api, audit and authenticator logs (default 90; one of
+    CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+    2557, 2922, 3288, 3653). raystack creates the log group `/aws/eks/<cluster>/cluster` before the
+    cluster, so it is deleted on destroy instead of kept forever."""
     existing_cluster_name: str
     """clusterMode existing: an EKS cluster to attach to by name (read-only lookup)."""
     kubeconfig: str

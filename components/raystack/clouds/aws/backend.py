@@ -59,7 +59,8 @@ class EksBackend:
             public_access_cidrs=list(platform.public_access_cidrs),
             api_ingress_cidrs=list(platform.api_ingress_cidrs), admin_role_arns=list(platform.admin_role_arns),
             viewer_role_arns=list(platform.viewer_role_arns),
-            system_pool=platform.system_pool, protect=platform.protect, tags=self.tags, opts=child)
+            system_pool=platform.system_pool, protect=platform.protect,
+            log_retention_days=platform.log_retention_days, tags=self.tags, opts=child)
 
         pools: dict[str, GpuNodePool] = {}
         for pool in platform.node_pools:

@@ -112,7 +112,7 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
                   region: pulumi.Input[str], api_ingress_cidrs: list[str],
                   private_subnet_ids: pulumi.Input[list[str]], endpoint_public_access: bool,
                   public_access_cidrs: list[str], admin_role_arns: list[str], viewer_role_arns: list[str],
-                  system_pool: NodePool, protect: bool, tags: dict[str, str]) -> EksOutputs:
+                  system_pool: NodePool, protect: bool, log_retention_days: int, tags: dict[str, str]) -> EksOutputs:
     part = partition()
     cluster_role, cluster_policies = service_role(
         f"{name}-cluster-role", "eks.amazonaws.com", tuple(managed_policy_arn(part, p) for p in CLUSTER_POLICIES),
@@ -121,6 +121,12 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         f"{name}-node-role", "ec2.amazonaws.com", tuple(managed_policy_arn(part, p) for p in NODE_POLICIES),
         tags, parent)
     deployer = deployer_role_arn()
+    # EKS writes the control plane's logs to /aws/eks/<name>/cluster, creating it without retention if it is
+    # missing, and DeleteCluster leaves it behind (aws-deploy-review 2, N10). Created first (the cluster
+    # depends on it), it has a retention and goes on destroy, after the cluster.
+    logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/eks/{cluster_name}/cluster",
+                                   retention_in_days=log_retention_days, tags=tags,
+                                   opts=pulumi.ResourceOptions(parent=parent))
     cluster = aws.eks.Cluster(
         f"{name}-eks",
         name=cluster_name,
@@ -139,7 +145,7 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         bootstrap_self_managed_addons=False,
         enabled_cluster_log_types=["api", "audit", "authenticator"],
         tags={**tags, **({CREATOR_TAG: deployer} if deployer else {})},
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect, depends_on=cluster_policies,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect, depends_on=[*cluster_policies, logs],
                                     ignore_changes=[f'tags["{CREATOR_TAG}"]']),
     )
     api_rules: list[pulumi.Resource] = []

@@ -18,6 +18,11 @@ from .pools import NODEGROUP_NAME_MAX, NODEGROUP_SUFFIX_LENGTH, nodegroup_name
 MIN_DISK_GIB = 100
 
 
+#: botocore's logs model, PutRetentionPolicy retentionInDays: "Possible values are: 1, 3, ..., 3653".
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+
+
 def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
                       warnings: list[Finding], region: str | None = None) -> None:
     """``spec``: the defaulted PlatformSpec; ``given``: what the user wrote (for presence checks)."""
@@ -42,6 +47,10 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                         severity="warning"))
     elif cidrs:
         findings.append(Finding(key("publicAccessCidrs"), cidrs, "only allowed with endpointPublicAccess: true"))
+    days = spec["log_retention_days"]
+    if days not in LOG_RETENTION_DAYS:
+        findings.append(Finding(key("logRetentionDays"), days,
+                                f"CloudWatch keeps logs for one of: {', '.join(map(str, LOG_RETENTION_DAYS))} days"))
     ingress = spec["api_ingress_cidrs"]
     for i, c in enumerate(ingress):
         try:

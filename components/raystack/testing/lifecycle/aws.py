@@ -95,6 +95,7 @@ class Aws:
         #: Instance type -> AZs offering it; a type not listed is offered in every AZ.
         self.offerings: dict[str, list[str]] = {}
         self.clusters: dict[str, EksCluster] = {}
+        self.log_groups: set[str] = set()
         #: Addon versions EKS installs by default for new add-ons.
         self.addon_default = "v1.0.0-eksbuild.1"
         self._ec2: Any = None
@@ -125,6 +126,19 @@ class Aws:
         except ClientError as e:
             err = e.response["Error"]
             raise CloudError(err["Code"], err["Message"], "moto ec2") from None
+
+    # -- CloudWatch log groups (not moto: its backends are shared by every account object in a process) --
+    def create_log_group(self, name: str) -> None:
+        if name in self.log_groups:
+            raise botocore_error("logs", "CreateLogGroup", "ResourceAlreadyExistsException",
+                                 "The specified log group already exists", "CloudWatch Logs API reference, CreateLogGroup")
+        self.log_groups.add(name)
+
+    def delete_log_group(self, name: str) -> None:
+        if name not in self.log_groups:
+            raise botocore_error("logs", "DeleteLogGroup", "ResourceNotFoundException",
+                                 "The specified log group does not exist", "CloudWatch Logs API reference, DeleteLogGroup")
+        self.log_groups.remove(name)
 
     def create_vpc(self, cidr: str) -> str:
         return str(self._ec2_call("create_vpc", CidrBlock=cidr)["Vpc"]["VpcId"])
@@ -182,7 +196,8 @@ class Aws:
 
     # -- EKS rules ------------------------------------------------------------------------------------
     def create_cluster(self, name: str, version: str, creator: Identity, *, subnet_ids: list[str],
-                       endpoint_public: bool, public_cidrs: list[str], bootstrap_admin: bool) -> EksCluster:
+                       endpoint_public: bool, public_cidrs: list[str], bootstrap_admin: bool,
+                       log_types: list[str] | None = None) -> EksCluster:
         if name in self.clusters:
             raise botocore_error("eks", "CreateCluster", "ResourceInUseException", f"Cluster already exists with name: {name}",
                                  "EKS API reference, CreateCluster")
@@ -200,6 +215,10 @@ class Aws:
             # entry with AmazonEKSClusterAdminPolicy (EKS user guide, access-entries, "cluster creator").
             c.access_entries[creator.arn] = {ADMIN_POLICY}
         self.clusters[name] = c
+        if log_types and f"/aws/eks/{name}/cluster" not in self.log_groups:
+            # EKS user guide, control-plane-logs: logs go to /aws/eks/<cluster>/cluster, which EKS creates
+            # (with no retention) when it is missing; DeleteCluster does not delete it.
+            self.create_log_group(f"/aws/eks/{name}/cluster")
         return c
 
     def delete_cluster(self, name: str) -> None:

@@ -264,10 +264,13 @@ class Lifecycle(Calls):
             c = self.aws.create_cluster(
                 inputs["name"], inputs.get("version", ""), self.identity, subnet_ids=list(vpc.get("subnetIds") or []),
                 endpoint_public=bool(vpc.get("endpointPublicAccess")), public_cidrs=list(vpc.get("publicAccessCidrs") or []),
-                bootstrap_admin=bool(access.get("bootstrapClusterCreatorAdminPermissions", True)))
+                bootstrap_admin=bool(access.get("bootstrapClusterCreatorAdminPermissions", True)),
+                log_types=list(inputs.get("enabledClusterLogTypes") or []))
             outputs["vpcConfig"] = {**vpc, "clusterSecurityGroupId": c.security_group_id}
             self.kube_cluster(c.name)
             ident = c.name
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            self.aws.create_log_group(inputs["name"])
         elif typ == "aws:eks/nodeGroup:NodeGroup":
             sc = inputs["scalingConfig"]
             ng_name = node_group_name(inputs.get("nodeGroupNamePrefix"), inputs.get("nodeGroupName"))
@@ -355,6 +358,8 @@ class Lifecycle(Calls):
         elif typ == "aws:eks/cluster:Cluster":
             self.aws.delete_cluster(i["name"])
             self.kube.pop(i["name"], None)
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            self.aws.delete_log_group(i["name"])
         elif typ == "aws:eks/nodeGroup:NodeGroup":
             c = self.aws.clusters.get(i["clusterName"])
             if c is not None and r.outputs.get("nodeGroupName") in c.nodegroups:
