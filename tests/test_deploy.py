@@ -289,3 +289,35 @@ def test_user_init_containers_get_the_ray_containers_cpu_and_memory():
                 assert init["resources"]["limits"] == {k: ray[k] for k in ("cpu", "memory")}, urn
                 assert init["resources"]["requests"] == init["resources"]["limits"], urn
     assert seen, "the workloads stack has an init container"
+
+
+@pytest.mark.parametrize(("assume_roles", "role", "warned"), [
+    (None, None, None),
+    ('[{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]', "arn:aws:iam::123456789012:role/deployer", None),
+    ('{"roleArn": "arn:aws:iam::123456789012:role/deployer"}', "arn:aws:iam::123456789012:role/deployer", None),
+    ('[{"roleArn": "arn:aws:iam::1:role/hop"}, {"roleArn": "arn:aws:iam::2:role/end"}]', "arn:aws:iam::2:role/end",
+     "chains 2 roles"),
+    ('[{"roleArn": "arn:aws:iam::1:role/x", "externalId": "e"}]', "arn:aws:iam::1:role/x", "externalId"),
+])
+def test_the_token_is_minted_as_the_role_the_provider_assumes(assume_roles, role, warned):
+    """AWS old #11: with aws:assumeRoles the provider acts as the role, and the access entries name it; the
+    kubeconfig's `aws eks get-token` must then assume it too (--role-arn), or every Kubernetes call gets 401."""
+    from raystack.clouds.aws.token import get_token_role
+
+    got, warning = get_token_role(assume_roles)
+    assert got == role
+    assert (warning is None) if warned is None else (warned in (warning or ""))
+
+
+def test_the_kubeconfig_passes_the_assumed_role_to_get_token():
+    from raystack.clouds.aws.eks import kubeconfig
+
+    seen: list[str] = []
+
+    def program() -> None:
+        kubeconfig("c", "https://c.example", "Y2E=", "us-east-1").apply(seen.append)
+
+    testing.run(program, {"aws:assumeRoles": '[{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]'})
+    (doc,) = seen
+    args = json.loads(doc)["users"][0]["user"]["exec"]["args"]
+    assert args[-2:] == ["--role-arn", "arn:aws:iam::123456789012:role/deployer"], args

@@ -23,6 +23,7 @@ from .iam import (
     service_trust_policy,
 )
 from .node_group import managed_node_group
+from .token import get_token_role
 
 
 @dataclass
@@ -41,6 +42,9 @@ class EksOutputs:
 def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str],
                region: pulumi.Input[str]) -> pulumi.Output[str]:
     profile = pulumi.Config("aws").get("profile")
+    role_arn, warning = get_token_role(pulumi.Config("aws").get("assumeRoles"))
+    if warning:
+        pulumi.log.warn(warning)
 
     def build(parts: list[str]) -> str:
         n, ep, ca_data, region = parts
@@ -53,7 +57,8 @@ def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.
             "users": [{"name": n, "user": {"exec": {
                 "apiVersion": "client.authentication.k8s.io/v1beta1",
                 "command": "aws",
-                "args": ["eks", "get-token", "--cluster-name", n, "--region", region, "--output", "json"],
+                "args": ["eks", "get-token", "--cluster-name", n, "--region", region, "--output", "json",
+                         *(["--role-arn", role_arn] if role_arn else [])],
                 # The token is minted with the stack's AWS profile, as the provider uses it.
                 **({"env": [{"name": "AWS_PROFILE", "value": profile}]} if profile else {}),
             }}}],
