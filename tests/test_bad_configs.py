@@ -94,6 +94,10 @@ NESTED = [
      "Trainium2 is not supported yet"),
     ("group-neuron-needs-image", cfg(gpuPools=pool(instanceType="inf2.xlarge")),
      "raystack:rayClusters[0].workerGroups[0].image", "no public rayproject/ray image"),
+    ("group-neuron-partial-devices", cfg(gpuPools=pool(instanceType="trn1.32xlarge"), rayClusters=[{
+        "name": "rc", "image": "registry.example.com/ml/neuron:2.55.0",
+        "workerGroups": [{"name": "w", "pool": "l4", "acceleratorsPerWorker": 4}]}]),
+     "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker", "take 1 device or all 16"),
     ("pool-capacity-enum", cfg(gpuPools=pool(capacityType="spot")), "raystack:gpuPools[0].capacityType",
      "did you mean 'SPOT'"),
     ("pool-os-enum", cfg(gpuPools=pool(os="ubuntu")), "raystack:gpuPools[0].os", "'al2023'"),

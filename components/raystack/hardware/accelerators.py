@@ -53,6 +53,9 @@ class AcceleratorKind:
     unsupported_models: dict[str, str] = field(default_factory=dict)
     #: Models whose collectives between nodes run only over EFA (no TCP fallback as NCCL has).
     efa_only_collectives: tuple[str, ...] = ()
+    #: A worker may hold one device or the whole node, nothing between: other counts need the vendor's
+    #: scheduler extension to get adjacent devices, which raystack does not install.
+    whole_or_single_device: bool = False
     #: Other extended-resource names device plugins use for this kind (existing clusters may pick one).
     k8s_resource_aliases: tuple[str, ...] = ()
     #: The Cluster Autoscaler does not know this resource from the instance type: node groups must
@@ -105,6 +108,10 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             # "Multi-node jobs, such as distributed training, requires EFA to be enabled on every participating
             # trn1/trn1n 32xlarge instance" (AWS Neuron docs, setup-trn1-multi-node-execution).
             efa_only_collectives=("Trainium",),
+            # "The scheduler extension is required for scheduling Pods that request more than one Neuron core or
+            # device resource" (AWS Neuron docs, Neuron scheduler extension); the chart's scheduler.enabled is
+            # false by default and raystack leaves it so (aws-deploy-review 2 N9, kubernetes-deploy-review 2 N10).
+            whole_or_single_device=True,
         ),
         AcceleratorKind(
             kind="amd",

@@ -15,7 +15,7 @@ from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..ray.smoke import smoke_checks, smoke_job
 from ..ray.workloads import rayjob_manifest, rayjob_spec
-from ..rules.capacity import check_multinode_collectives, check_stranded_devices
+from ..rules.capacity import check_device_topology, check_multinode_collectives, check_stranded_devices
 from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
@@ -92,6 +92,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         except SizingError as e:
             findings.append(Finding(f"{gbase}.{e.field}", e.value, e.message))
             continue
+        check_device_topology(gbase, pool, size.accelerators, findings)
         if warnings is not None:
             check_stranded_devices(gbase, pool, size.accelerators, warnings)
             check_multinode_collectives(gbase, pool, -(-size.max_workers // size.pods_per_node), warnings)

@@ -111,6 +111,19 @@ def check_stranded_devices(key: str, pool: PoolFacts, accelerators: int, warning
                                 "stay idle; use a divisor of the node's count", severity="warning"))
 
 
+def check_device_topology(key: str, pool: PoolFacts, accelerators: int, findings: list[Finding]) -> None:
+    """Where the table says so (Neuron), a worker takes one device or the whole node: without the vendor's
+    scheduler extension the device plugin may hand a pod devices that are not adjacent."""
+    acc = ACCELERATOR_KINDS.get(pool.accelerator_kind)
+    if acc is None or not acc.whole_or_single_device or accelerators in (0, 1, pool.accelerators_per_node):
+        return
+    findings.append(Finding(f"{key}.acceleratorsPerWorker", accelerators,
+                            f"{pool.name!r} ({pool.instance_type}) workers take 1 device or all "
+                            f"{pool.accelerators_per_node}: more than one but not the whole node needs the "
+                            f"{pool.accelerator_kind} scheduler extension for adjacent devices, which raystack "
+                            "does not install"))
+
+
 def check_multinode_collectives(key: str, pool: PoolFacts, max_nodes: int, warnings: list[Finding]) -> None:
     """Collectives between nodes of some accelerators run over EFA only (the table's efa_only_collectives:
     Trainium); unlike NCCL they do not fall back to TCP, and raystack refuses `efa` until it wires it whole
