@@ -90,3 +90,22 @@ def test_accelerator_support_is_table_data():
         assert row.k8s_resource and row.ray_resource and row.taint and row.presence_label, kind
         assert not row.public_ray_image, f"{kind}: no public rayproject/ray image carries its runtime"
     assert ACCELERATOR_KINDS["neuron"].units_per_device("Trainium") == 2
+
+
+@pytest.mark.parametrize("stack", ["dev", "neuron", "accelerators"])
+def test_a_task_asking_for_the_accelerator_type_can_scale_each_group_from_zero(stack):
+    """K8s N9: `@ray.remote(accelerator_type=T)` becomes a demand for `accelerator_type:T` (Ray's own
+    resources_from_ray_options); the autoscaler knows a group at zero only from its CR, so each accelerator
+    group must advertise that resource there (Ray's KubeRay parser), with the type Ray labels the group with."""
+    from ray._common.utils import resources_from_ray_options
+
+    seen = 0
+    for name, (urn, g, nt) in ray_node_types(stack).items():
+        kind = g.get("labels", {}).get("ray.io/accelerator-type")
+        if not kind:
+            continue
+        demand = resources_from_ray_options({"accelerator_type": kind, "num_cpus": 1})
+        missing = {k: v for k, v in demand.items() if nt["resources"].get(k, 0) < v}
+        assert not missing, f"{urn} {name}: a task with accelerator_type={kind!r} is infeasible at zero: {missing}"
+        seen += 1
+    assert seen, f"{stack}: no accelerator group"

@@ -76,6 +76,14 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
     # Ray's heap ("memory" resource) is the container's memory less the object store, which lives in
     # the same cgroup (KubeRay would otherwise pass --memory=<limit> and Ray would count it twice).
     ray_resources["memory"] = str((size.memory_mib - size.object_store_mib) * 2**20)
+    accelerator_type = ray_accelerator_type(pool.accelerator_model) if size.accelerators else None
+    if accelerator_type:
+        # `@ray.remote(accelerator_type="L4")` is a demand for the resource `accelerator_type:L4` (ray
+        # _common/utils.py@2.60). A running node advertises it (resource_and_label_spec.py sets it to 1), but
+        # a group at zero is known to the autoscaler only from this field (autoscaling_config.py
+        # _get_custom_resources): declared here, such demand scales the group from zero
+        # (kubernetes-deploy-review 2, N9). Ray sets the same value on the node.
+        ray_resources[f"accelerator_type:{accelerator_type}"] = "1"
     wg: dict[str, Any] = {
         "groupName": group.name,
         "replicas": size.min_workers,
@@ -90,9 +98,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
                                  lifecycle=WORKER_LIFECYCLE, options=group.options),
         "resources": ray_resources,
     }
-    accelerator_type = ray_accelerator_type(pool.accelerator_model) if size.accelerators else None
     if accelerator_type:
-        # Lets the autoscaler scale this group from zero for tasks that ask for an accelerator type.
+        # Label selectors on the accelerator type (Ray's node label, as a running node sets it).
         wg["labels"] = {"ray.io/accelerator-type": accelerator_type}
     if group_label:
         wg["labels"] = {**wg.get("labels", {}), GROUP_LABEL: group.name}
