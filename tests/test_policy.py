@@ -221,3 +221,24 @@ def test_rules_read_the_engines_proxy_and_only_the_values_they_need():
     Args.props = unknown
     with pytest.raises(UnknownValueError):
         pols["imdsv2-hop-limit-1"].validate(Args(), lambda message, urn: None)
+
+
+def test_a_policy_for_another_cluster_isolates_nothing_and_a_head_service_type_counts():
+    """K8s N12: ray-namespaces-isolated asks for a policy selecting each Ray object's pods (KubeRay labels every
+    RayCluster pod ray.io/cluster=<name>, common/pod.go labelPod@v1.7.0), not any policy in the namespace; and
+    ray-head-not-exposed reads headService.spec.type, which overrides serviceType (common/service.go
+    setServiceTypeForUserProvidedService@v1.7.0)."""
+    other = Res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "np", {
+        "metadata": {"name": "other", "namespace": "ray"},
+        "spec": {"podSelector": {"matchLabels": {"ray.io/cluster": "other"}}, "policyTypes": ["Ingress"]}})
+    mine = Res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "np2", {
+        "metadata": {"name": "rc", "namespace": "ray"},
+        "spec": {"podSelector": {"matchExpressions": [{"key": "ray.io/cluster", "operator": "In", "values": ["rc"]}]}}})
+    egress_only = Res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "np3", {
+        "metadata": {"name": "e", "namespace": "ray"}, "spec": {"podSelector": {}, "policyTypes": ["Egress"]}})
+    assert "ray-namespaces-isolated" in violated([raycluster(), namespace(), other])
+    assert "ray-namespaces-isolated" in violated([raycluster(), namespace(), egress_only])
+    assert "ray-namespaces-isolated" not in violated([raycluster(), namespace(), other, mine])
+    exposed = raycluster(headGroupSpec={"serviceType": "ClusterIP", "template": pod(),
+                                        "headService": {"spec": {"type": "LoadBalancer"}}})
+    assert "ray-head-not-exposed" in violated([exposed])

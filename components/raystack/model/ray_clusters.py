@@ -39,6 +39,12 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     before = len(findings)
     suppressed = False
     check_ray_cluster(base, rc, findings, SYSTEM_NAMESPACES | {operator_namespace, *ADDON_NAMESPACES})
+    if warnings is not None and not rc["network_policy"] and rc.get("security") != "relaxed":
+        # Loosening shows in the plan (kubernetes-deploy-review 2, N12): the policy pack's
+        # ray-namespaces-isolated fails for this cluster too.
+        warnings.append(Finding(f"{base}.networkPolicy", False, "no NetworkPolicy around this cluster: every pod of "
+                                "the cluster network reaches its dashboard, Jobs API and Serve (token auth still "
+                                "applies); the policy pack's ray-namespaces-isolated fails", severity="warning"))
     head: HeadSize | None = None
     head_named = rc["head"].get("pool")  # optional: the system pool by default
     if head_pool is None and (head_named or "system") in broken_pools:

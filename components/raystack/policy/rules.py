@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..kube.selectors import selects
 from ..ray.workloads import CLUSTER_SPEC_PATHS, cluster_spec_of
 from .pss import violations
 
@@ -89,8 +90,11 @@ def head_not_exposed(r: Res) -> list[str]:
         return out
     for where, spec in cluster_specs(r):
         head = spec.get("headGroupSpec") or {}
-        if head.get("serviceType", "ClusterIP") != "ClusterIP":
-            out.append(f"{where}: the head Service is {head['serviceType']} (allowed: ClusterIP)")
+        # KubeRay builds the head Service from headService when set; its spec.type overrides serviceType
+        # (v1.7.0 ray-operator/controllers/ray/common/service.go BuildServiceForHeadPod).
+        kind = ((head.get("headService") or {}).get("spec") or {}).get("type") or head.get("serviceType", "ClusterIP")
+        if kind != "ClusterIP":
+            out.append(f"{where}: the head Service is {kind} (allowed: ClusterIP)")
         if _true(head.get("enableIngress")):
             out.append(f"{where}: enableIngress exposes the head")
     serve = ((r.props.get("spec") or {}).get("serveService") or {}).get("spec") or {}
@@ -210,17 +214,52 @@ def node_role_narrow(r: Res) -> list[str]:
 
 # --- stack rules ---------------------------------------------------------------------------------
 
+def ray_pod_labels(r: Res) -> list[dict[str, str]]:
+    """The labels of each pod a Ray object's cluster makes: its templates' labels, and for a RayCluster the
+    `ray.io/cluster` label KubeRay adds to every pod (v1.7.0 ray-operator/controllers/ray/common/pod.go
+    labelPod). A RayJob's or RayService's cluster is named by KubeRay (`<name>-<random>`): only its
+    templates' labels are known."""
+    meta = r.props.get("metadata") or {}
+    extra = {"ray.io/cluster": meta.get("name", "")} if r.type.endswith(":RayCluster") else {}
+    out = []
+    for _, spec in cluster_specs(r):
+        groups = [spec.get("headGroupSpec") or {}, *(spec.get("workerGroupSpecs") or [])]
+        out += [{**(((g.get("template") or {}).get("metadata") or {}).get("labels") or {}), **extra} for g in groups]
+    return out
+
+
+def _isolates(policy: dict[str, Any], pods: list[dict[str, str]]) -> bool:
+    """A NetworkPolicy that selects every one of ``pods`` and governs their ingress (policyTypes lists
+    Ingress, or is absent: Kubernetes then always includes Ingress)."""
+    spec = policy.get("spec") or {}
+    types = spec.get("policyTypes")
+    if types and "Ingress" not in types:
+        return False
+    try:
+        return all(selects(spec.get("podSelector") or {}, p) for p in pods)
+    except ValueError:
+        return False
+
+
 def ray_namespaces_isolated(resources: list[Res]) -> list[str]:
-    """Each namespace with Ray objects has a NetworkPolicy and enforces Pod Security restricted."""
-    ray_ns = {(r.props.get("metadata") or {}).get("namespace") for r in resources if r.type in RAY_TYPES}
-    policies = {(r.props.get("metadata") or {}).get("namespace") for r in resources
-                if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"}
+    """Every Ray object's pods are selected by a NetworkPolicy of their namespace, and each namespace with
+    Ray objects enforces Pod Security restricted (kubernetes-deploy-review 2, N12: a policy for another
+    cluster of the namespace isolates nothing here)."""
+    ray = [r for r in resources if r.type in RAY_TYPES]
+    policies: dict[str, list[dict[str, Any]]] = {}
+    for r in resources:
+        if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy":
+            policies.setdefault((r.props.get("metadata") or {}).get("namespace") or "", []).append(r.props)
     labels = {(r.props.get("metadata") or {}).get("name"): (r.props.get("metadata") or {}).get("labels") or {}
               for r in resources if r.type == "kubernetes:core/v1:Namespace"}
     out = []
-    for ns in sorted(n for n in ray_ns if n):
-        if ns not in policies:
-            out.append(f"namespace {ns}: Ray objects and no NetworkPolicy")
+    for r in ray:
+        ns = (r.props.get("metadata") or {}).get("namespace") or ""
+        pods = ray_pod_labels(r)
+        if pods and not any(_isolates(p, pods) for p in policies.get(ns, [])):
+            out.append(f"{r.type.rsplit(':', 1)[-1]} {ns}/{(r.props.get('metadata') or {}).get('name')}: no "
+                       "NetworkPolicy of its namespace selects its pods")
+    for ns in sorted({(r.props.get("metadata") or {}).get("namespace") for r in ray} - {None, ""}):
         if ns in labels and labels[ns].get("pod-security.kubernetes.io/enforce") != "restricted":
             out.append(f"namespace {ns}: enforces Pod Security {labels[ns].get('pod-security.kubernetes.io/enforce')!r}"
                        ", not restricted")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
+from ...kube.selectors import selects
 from .errors import CloudError, NotModelled
 from .state import Path, del_path, get_path, set_path
 
@@ -241,21 +242,10 @@ class KubeCluster:
 
     @staticmethod
     def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-        if selector is None:
-            return True
-        if set(selector) - {"matchLabels", "matchExpressions"}:
-            raise NotModelled(f"label selector {selector}")
-        if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
-            return False
-        for e in selector.get("matchExpressions") or []:
-            present, value = e["key"] in labels, labels.get(e["key"])
-            ok = {"In": present and value in e.get("values", []), "NotIn": not present or value not in e.get("values", []),
-                  "Exists": present, "DoesNotExist": not present}.get(e["operator"])
-            if ok is None:
-                raise NotModelled(f"selector operator {e['operator']}")
-            if not ok:
-                return False
-        return True
+        try:
+            return selects(selector, labels)
+        except ValueError as e:
+            raise NotModelled(f"label selector {selector}: {e}") from None
 
     def admits(self, ns: str, pod: dict[str, str], src_ns: str, src: dict[str, str], port: int) -> bool:
         """Whether ingress from a pod (src_ns, src labels) to a pod (ns, labels) on ``port`` is allowed."""
