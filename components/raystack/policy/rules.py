@@ -259,7 +259,7 @@ def ray_namespaces_isolated(resources: list[Res]) -> list[str]:
         if pods and not any(_isolates(p, pods) for p in policies.get(ns, [])):
             out.append(f"{r.type.rsplit(':', 1)[-1]} {ns}/{(r.props.get('metadata') or {}).get('name')}: no "
                        "NetworkPolicy of its namespace selects its pods")
-    for ns in sorted({(r.props.get("metadata") or {}).get("namespace") for r in ray} - {None, ""}):
+    for ns in sorted({str((r.props.get("metadata") or {}).get("namespace") or "") for r in ray} - {""}):
         if ns in labels and labels[ns].get("pod-security.kubernetes.io/enforce") != "restricted":
             out.append(f"namespace {ns}: enforces Pod Security {labels[ns].get('pod-security.kubernetes.io/enforce')!r}"
                        ", not restricted")
