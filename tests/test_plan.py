@@ -504,3 +504,31 @@ def test_cost_without_a_stack_region_says_whose_prices_it_shows():
     _, findings = cost(platform, None)
     assert [f.message for f in findings if "aws:region is not set" in f.message], findings
     assert not cost(platform, "us-east-1")[1]
+
+
+def test_compare_says_to_drain_a_reserved_pool_before_a_version_update():
+    """AWS #14: a Kubernetes version bump on a Capacity Block or ODCR pool needs spare capacity EKS cannot get
+    from a fully used reservation; --compare says what to do first. An on-demand pool is not flagged."""
+    from raystack import RayPlatform
+    from raystack.preview.compare import reserved_pool_version_updates
+
+    pools = [
+        {"name": "cb", "instanceType": "p5.48xlarge", "capacityType": "CAPACITY_BLOCK", "minSize": 0, "maxSize": 1,
+         "capacityReservationId": "cr-0123456789abcdef0", "availabilityZone": "us-east-1b"},
+        {"name": "odcr", "instanceType": "p5.48xlarge", "capacityType": "ON_DEMAND", "minSize": 0, "maxSize": 1,
+         "capacityReservationId": "cr-0123456789abcdef1", "availabilityZone": "us-east-1c"},
+        {"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}]
+    config = {**testing.load_stack_config(testing.load_project(ROOT), "dev"), "raystack:gpuPools": json.dumps(pools),
+              "raystack:network": json.dumps({"cidr": "10.40.0.0/16", "availabilityZones":
+                                              ["us-east-1a", "us-east-1b", "us-east-1c"]})}
+    config.pop("raystack:rayClusters")
+
+    def plan(version: str) -> dict:
+        rec = testing.run(RayPlatform.from_stack_config, {**config, "raystack:kubernetesVersion": version})
+        return {"resources": [{"urn": r.urn, "type": r.type, "parent": r.parent, "inputs": r.inputs}
+                              for r in rec.resources]}
+
+    found = reserved_pool_version_updates(plan("1.34"), plan("1.35"))
+    flagged = sorted(f.resource.rsplit("::", 1)[-1] for f in found)
+    assert flagged == ["raystack-cb-ng", "raystack-odcr-ng"], [f.message for f in found]
+    assert all("minSize to 0" in f.message for f in found)

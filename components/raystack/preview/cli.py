@@ -176,14 +176,19 @@ def plan_command(args: argparse.Namespace) -> int:
         worker.close()
 
     if args.compare is not None:
-        from .compare import recreated_clusters, rerun_jobs_and_upgraded_services
+        from .compare import (
+            recreated_clusters,
+            rerun_jobs_and_upgraded_services,
+            reserved_pool_version_updates,
+        )
 
         try:
             previous = json.loads(args.compare.read_text())
         except (OSError, ValueError) as e:
             raise UsageError(f"--compare {args.compare}: not a plan JSON ({e})") from None
         now = report.to_json()
-        report.findings.extend(recreated_clusters(previous, now) + rerun_jobs_and_upgraded_services(previous, now))
+        report.findings.extend(recreated_clusters(previous, now) + rerun_jobs_and_upgraded_services(previous, now)
+                               + reserved_pool_version_updates(previous, now))
     if args.out is not None:
         files, file_findings = argocd.gitops_files(recording, project.name, args.stack)
         report.findings.extend(file_findings)

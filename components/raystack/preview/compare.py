@@ -109,3 +109,34 @@ def rerun_jobs_and_upgraded_services(previous: dict[str, Any], current: dict[str
                                   "traffic once Serve is healthy there (upgradeStrategy NewCluster): the pools "
                                   f"need room for both meanwhile; changed: {', '.join(changed[:6])}"))
     return findings
+
+
+NODEGROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def reserved_pool_version_updates(previous: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
+    """A warning per Capacity Block or ODCR node group whose Kubernetes version changes (aws-deploy-review
+    #14). EKS updates a node group by first launching new nodes, "up to twice the number of Availability
+    Zones" (EKS user guide, managed-node-update-behavior, scale-up phase); a reservation whose instances all
+    run cannot supply them, and the update fails. For Capacity Blocks the guide says to set the node group's
+    desired size to 0 first (capacity-blocks-mng)."""
+    def node_groups(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {r["urn"]: r for r in doc.get("resources", []) if r.get("type") == NODEGROUP_TYPE}
+
+    targeted = {r.get("parent") for r in current.get("resources", []) if r.get("type") == LAUNCH_TEMPLATE_TYPE
+                and ((r["inputs"].get("capacityReservationSpecification") or {}).get("capacityReservationTarget"))}
+    before, after = node_groups(previous), node_groups(current)
+    findings = []
+    for urn in sorted(set(before) & set(after)):
+        old, new = before[urn]["inputs"].get("version"), after[urn]["inputs"].get("version")
+        block = after[urn]["inputs"].get("capacityType") == "CAPACITY_BLOCK"
+        if old == new or not (block or after[urn].get("parent") in targeted):
+            continue
+        findings.append(issue("warning", "reservation", urn, "version",
+                              f"this edit moves the node group from Kubernetes {old} to {new}: EKS launches new "
+                              f"nodes before draining the old ones, which a fully used "
+                              f"{'Capacity Block' if block else 'capacity reservation'} cannot supply. First set "
+                              "the pool's minSize to 0 and wait until its nodes are gone (desired size 0), then "
+                              "apply the version change"))
+    return findings
