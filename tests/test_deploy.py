@@ -321,3 +321,23 @@ def test_the_kubeconfig_passes_the_assumed_role_to_get_token():
     (doc,) = seen
     args = json.loads(doc)["users"][0]["user"]["exec"]["args"]
     assert args[-2:] == ["--role-arn", "arn:aws:iam::123456789012:role/deployer"], args
+
+
+def test_existing_mode_says_it_installs_an_operator_and_relabels_the_namespaces():
+    """K8s N7: on an existing cluster nothing reads whether an operator runs already, and adopted namespaces
+    are labelled Pod Security restricted; both are said in the plan, and an explicit kuberay.install silences
+    the first."""
+    from raystack.model.resolve import resolve
+
+    spec = {"clusterName": "team", "clusterMode": "existing", "kubeconfig": "~/.kube/config",
+            "clusterAutoscaler": False,
+            "existingPools": [{"name": "cpu", "nodeSelector": {"role": "cpu"}, "instanceType": "m7i.2xlarge",
+                               "maxNodes": 2}],
+            "rayClusters": [{"name": "rc", "namespace": "ml", "head": {"pool": "cpu"},
+                             "workerGroups": [{"name": "w", "pool": "cpu", "maxWorkers": 1}]}]}
+    warned = [(w.key, w.message) for w in resolve(spec).warnings]
+    assert any(k == "raystack:kuberay.install" and "already runs" in m for k, m in warned), warned
+    assert any(k == "raystack:clusterMode" and "namespaces ml are labelled Pod Security enforce=restricted" in m
+               for k, m in warned), warned
+    explicit = resolve({**spec, "kuberay": {"install": True}}).warnings
+    assert not any("already runs" in w.message for w in explicit)

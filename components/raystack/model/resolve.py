@@ -173,6 +173,20 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "network plugin enforces NetworkPolicy (EKS: the VPC CNI with network policy "
                                 "enabled; Calico; Cilium); without one, every pod reaches their dashboards, Jobs "
                                 "API and GCS", severity="warning"))
+    if not creates and spec["kuberay"]["install"] and "install" not in (given.get("kuberay") or {}):
+        # kubernetes-deploy-review 2, N7: an operator already running elsewhere is not detected (no read).
+        warnings.append(Finding(key("kuberay.install"), True,
+                                "raystack installs a cluster-wide KubeRay operator into this existing cluster: if "
+                                "one already runs (in any namespace), set kuberay.install: false, or two operators "
+                                "reconcile every RayCluster", severity="warning"))
+    ray_namespaces = sorted({p.namespace for _, p in clusters + workload_clusters})
+    if not creates and ray_namespaces:
+        level = "baseline" if spec["security"] == "relaxed" else "restricted"
+        warnings.append(Finding(key("clusterMode"), "existing",
+                                f"namespaces {', '.join(ray_namespaces)} are labelled Pod Security enforce={level}, "
+                                "and adopted where they exist: pods already there that do not meet it cannot be "
+                                "recreated (Deployments stall); the namespaces are kept on destroy, labels included",
+                                severity="warning"))
     if spec["security"] == "relaxed":
         warnings.append(Finding(key("security"), "relaxed",
                                 "loosened for experiments: Ray namespaces enforce Pod Security baseline, not "
