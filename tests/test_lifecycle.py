@@ -266,3 +266,19 @@ def test_a_log_group_left_by_an_earlier_cluster_of_the_name_fails_up_until_impor
     with pytest.raises(EngineError, match="raystack-cluster-logs: ResourceAlreadyExistsException"):
         lc.up()
     assert not lc.aws.clusters, "the cluster waits for its log group"
+
+
+def test_a_reverted_rayjob_edit_runs_again_with_a_new_submission_id() -> None:
+    """K8s N15: each edit replaces the RayJob, and KubeRay gives the new object a new id (GenerateRayJobId);
+    reverting the edit is a third object and a third id, so the selected cluster runs it again."""
+    lc = lifecycle("serving")
+    lc.up()
+    ids = [ray_object(lc, "RayJob")[1].status["jobId"]]
+    jobs = lc.get_config("rayJobs")
+    first = jobs[0]["entrypoint"]
+    for entrypoint in (first + " --limit 10", first):
+        jobs[0]["entrypoint"] = entrypoint
+        lc.set_config("rayJobs", jobs)
+        assert [s.op for s in lc.up().of("kubernetes:ray.io/v1:RayJob")] == ["replace"]
+        ids.append(ray_object(lc, "RayJob")[1].status["jobId"])
+    assert len(set(ids)) == 3 and all(i.startswith("batch-embed-") for i in ids), ids

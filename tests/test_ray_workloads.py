@@ -187,8 +187,8 @@ def test_outputs_name_endpoints_and_job_ids(serving):
     assert out["llm"]["serve_url"] == "http://llm-serve-svc.serving.svc.cluster.local:8000"
     assert out["batch-embed"]["dashboard_url"] == "http://batch-embed-head-svc.ml.svc.cluster.local:8265"
     (job,) = workloads(serving)["RayJob"]
-    assert out["batch-embed"]["job_id"] == job.inputs["spec"]["jobId"] and job.inputs["spec"]["jobId"].startswith(
-        "batch-embed-")
+    assert "jobId" not in job.inputs["spec"] and "job_id" not in out["batch-embed"], \
+        "KubeRay gives each RayJob object its own submission id (GenerateRayJobId)"
     assert "dashboard_url" not in out["nightly-eval"], "each run of a RayCronJob has a generated name"
 
 
@@ -198,13 +198,13 @@ def _raw(stack: str) -> dict:
             for k, v in cfg.items() if k.startswith("raystack:")}
 
 
-def test_a_new_job_spec_gets_a_new_submission_id():
+def test_no_job_spec_names_a_submission_id():
+    """K8s N15: an id from the spec comes back when an edit is reverted; KubeRay's own (one per object) does not."""
     raw = _raw("serving")
-    (before,) = [w for w in resolve(raw).ray_workloads if w.kind == "RayJob"]
     changed = copy.deepcopy(raw)
     changed["rayJobs"][0]["entrypoint"] += " --limit 10"
-    (after,) = [w for w in resolve(changed).ray_workloads if w.kind == "RayJob"]
-    assert before.manifest["spec"]["jobId"] != after.manifest["spec"]["jobId"]
+    for r in (raw, changed):
+        assert all("jobId" not in w.manifest["spec"] for w in resolve(r).ray_workloads if w.kind == "RayJob")
 
 
 # --- cron schedules, as robfig/cron ParseStandard reads them (KubeRay's RayCronJob controller) ------

@@ -45,8 +45,6 @@ class RayJob(RayWorkload):
     """Its namespace."""
     auth_token: pulumi.Output[str]
     """The Ray auth token of the cluster it creates (a secret; empty with clusterSelector or auth disabled)."""
-    job_id: pulumi.Output[str]
-    """The Ray job's submission id (spec.jobId: the name and a hash of the spec, new for each run)."""
     dashboard_url: pulumi.Output[str]
     """The Ray dashboard and Jobs API inside the cluster."""
 
@@ -60,8 +58,7 @@ class RayJob(RayWorkload):
     def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
         self._build(name, plan, opts, eks_cluster_name, tags, replace_on_changes=["spec"])
-        self.job_id = pulumi.Output.from_input(plan.manifest["spec"]["jobId"])
         self.dashboard_url = pulumi.Output.from_input(
             endpoints(plan.kind, plan.name, plan.namespace, plan.target)["dashboard_url"])
-        self.register_outputs({"name": self.name, "namespace": self.namespace, "auth_token": self.auth_token, "job_id": self.job_id,
+        self.register_outputs({"name": self.name, "namespace": self.namespace, "auth_token": self.auth_token,
                                "dashboard_url": self.dashboard_url})

@@ -59,7 +59,8 @@ class RayPlatform(pulumi.ComponentResource):
     RayJobs, RayServices and RayCronJobs), a secret: `pulumi stack output --show-secrets`."""
     ray_workloads: pulumi.Output[list[dict[str, str]]]
     """Kind, name and namespace of every RayJob, RayService and RayCronJob, with their in-cluster
-    endpoints (dashboard_url; serve_url for RayServices) and RayJob submission ids (job_id)."""
+    endpoints (dashboard_url; serve_url for RayServices). A RayJob's submission id is KubeRay's, in its
+    status (`kubectl get rayjob <name> -o jsonpath='{.status.jobId}'`)."""
 
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         raw, kubeconfig = _split_kubeconfig(dict(args))
@@ -101,8 +102,7 @@ class RayPlatform(pulumi.ComponentResource):
             [{"name": rc.name, "namespace": rc.namespace} for rc in platform.ray_clusters])
         self.ray_workloads = pulumi.Output.from_input([
             {"kind": w.kind, "name": w.name, "namespace": w.namespace,
-             **endpoints(w.kind, w.name, w.namespace, w.target),
-             **({"job_id": w.manifest["spec"]["jobId"]} if w.kind == "RayJob" else {})}
+             **endpoints(w.kind, w.name, w.namespace, w.target)}
             for w in platform.every_workload])
         head_pool = platform.system_facts or next((rc.head_pool for rc in platform.ray_clusters), None)
         self.system_pool = pulumi.Output.from_input(head_pool.to_descriptor() if head_pool else {})  # type: ignore[arg-type]

@@ -129,6 +129,7 @@ class KubeCluster:
         self.blocked_upgrades: set[tuple[str, str]] = set()
         #: The rayClusterConfig each RayService's active cluster runs (a hash).
         self.active_configs: dict[tuple[str, str], str] = {}
+        self._ids = 0  # RayJob submission ids generated (GenerateRayJobId)
         # Every cluster starts with these namespaces (kube-apiserver creates them: SystemNamespaces).
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.objects[("Namespace", "", ns)] = Obj("Namespace", "", ns, {"metadata": {"name": ns}},
@@ -347,17 +348,27 @@ class KubeCluster:
             if (obj.namespace, obj.name) in self.failing_jobs and obj.status.get("jobStatus") != "FAILED":
                 obj.status.update(jobStatus="FAILED", jobDeploymentStatus="Failed", reason="AppFailed")
             return
+        # initRayJobStatusIfNeed: the submission id is set as the RayJob starts initializing.
+        job_id = spec.get("jobId") or self._job_id(obj)
         selector = (spec.get("clusterSelector") or {}).get("ray.io/cluster")
         if selector and ("RayCluster", obj.namespace, selector) not in self.objects:
-            obj.status = {"jobDeploymentStatus": "Initializing"}
+            obj.status = {"jobDeploymentStatus": "Initializing", "jobId": job_id}
             return
         if spec.get("submissionMode") == "HTTPMode" and not self.operator_reaches_head(obj, 8265):
-            obj.status = {"jobDeploymentStatus": "Initializing"}  # the submission never reaches the Jobs API
+            obj.status = {"jobDeploymentStatus": "Initializing", "jobId": job_id}  # the submission never arrives
             return
         failed = (obj.namespace, obj.name) in self.failing_jobs
         obj.status = {"jobDeploymentStatus": "Failed" if failed else "Complete",
-                      "jobStatus": "FAILED" if failed else "SUCCEEDED", "jobId": spec.get("jobId", obj.name),
+                      "jobStatus": "FAILED" if failed else "SUCCEEDED", "jobId": job_id,
                       "endTime": "2026-12-04T00:00:00Z", **({"reason": "AppFailed"} if failed else {})}
+
+    def _job_id(self, obj: Obj) -> str:
+        """utils.GenerateRayJobId@v1.7.0: `<name>-<rand.String(5)>`, once per RayJob object (kept in status)."""
+        known = (obj.status or {}).get("jobId")
+        if known:
+            return str(known)
+        self._ids += 1
+        return f"{obj.name}-{hashlib.sha256(f'{self.name}/{obj.name}/{self._ids}'.encode()).hexdigest()[:5]}"
 
     def _reconcile_rayservice(self, obj: Obj) -> None:
         """rayservice_controller.go@v1.7.0 calculateConditions: Ready turns True with the first Serve endpoint
