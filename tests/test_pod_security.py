@@ -110,3 +110,34 @@ def test_security_relaxed_loosens_exactly_what_it_says_and_the_plan_names_it():
     assert rc.manifest["spec"]["authOptions"]["mode"] == "token", "token auth is not among the loosenings"
     (w,) = [w for w in platform.warnings if w.key == "raystack:security"]
     assert "Pod Security baseline" in w.message and "no NetworkPolicy" in w.message
+
+
+def test_pod_security_sets_who_the_pods_run_as_and_stays_restricted(raycluster_schema):
+    """K8s N11: a team sets the UID, its group, the volumes' group (a root-owned PVC becomes writable) and extra
+    groups (AMD's render group) per cluster, and a group overrides one of them; the pods still meet restricted and
+    the CRD's schema."""
+    import json
+
+    import jsonschema
+    from raystack import RayPlatform
+    from raystack import testing as t
+    from support import ROOT
+
+    config = dict(t.load_stack_config(t.load_project(ROOT), "byoc"))
+    rcs = json.loads(config["raystack:rayClusters"])
+    rcs[0]["podSecurity"] = {"runAsUser": 2000, "runAsGroup": 2000, "fsGroup": 2000, "supplementalGroups": [109]}
+    rcs[0]["workerGroups"][0]["podSecurity"] = {"runAsUser": 3000}
+    config["raystack:rayClusters"] = json.dumps(rcs)
+    rec = t.run(RayPlatform.from_stack_config, config, stack="byoc")
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    spec = rc.inputs["spec"]
+    head = spec["headGroupSpec"]["template"]["spec"]
+    worker = spec["workerGroupSpecs"][0]["template"]["spec"]
+    assert head["containers"][0]["securityContext"]["runAsUser"] == 2000
+    assert worker["containers"][0]["securityContext"]["runAsUser"] == 3000
+    assert worker["containers"][0]["securityContext"]["runAsGroup"] == 2000
+    assert head["securityContext"] == {"fsGroup": 2000, "fsGroupChangePolicy": "OnRootMismatch",
+                                       "supplementalGroups": [109]}
+    for pod in (kuberay_head_pod(spec), kuberay_worker_pod(spec["workerGroupSpecs"][0])):
+        assert not violations(pod), violations(pod)
+    jsonschema.validate(rc.inputs, raycluster_schema)

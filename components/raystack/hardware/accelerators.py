@@ -115,7 +115,9 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
         ),
         AcceleratorKind(
             kind="amd",
-            probe_command=("rocm-smi",),
+            # rocminfo opens /dev/kfd, so a container without the render group fails the probe; rocm-smi reads
+            # sysfs and lists the GPUs anyway (kubernetes-deploy-review 2, N11; ROCm/ROCm-docker#116).
+            probe_command=("rocminfo",),
             k8s_resource="amd.com/gpu",
             ray_resource="GPU",
             taint=("amd.com/gpu", "true", "NoSchedule"),

@@ -81,6 +81,8 @@ class PodOptions:
     service_account: str | None = None
     node_selector: dict[str, str] = field(default_factory=dict)
     tolerations: tuple[dict[str, Any], ...] = ()
+    #: runAsUser, runAsGroup, fsGroup, supplementalGroups (snake_case keys), each optional.
+    pod_security: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
     def of(spec: dict[str, Any]) -> PodOptions:
@@ -100,6 +102,7 @@ class PodOptions:
             init_containers=tuple(spec.get("init_containers") or ()),
             node_selector=dict(spec.get("node_selector") or {}),
             tolerations=tuple(spec.get("tolerations") or ()),
+            pod_security=dict(spec.get("pod_security") or {}),
         )
 
     def over(self, base: PodOptions) -> PodOptions:
@@ -123,7 +126,8 @@ class PodOptions:
             volume_mounts=_by("mountPath", base.volume_mounts, self.volume_mounts),
             init_containers=self.init_containers or base.init_containers,
             service_account=self.service_account or base.service_account,
-            node_selector={**base.node_selector, **self.node_selector}, tolerations=base.tolerations + self.tolerations)
+            node_selector={**base.node_selector, **self.node_selector}, tolerations=base.tolerations + self.tolerations,
+            pod_security={**base.pod_security, **self.pod_security})
 
 
 def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: dict[str, str],
@@ -144,7 +148,11 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
         container["envFrom"] = [dict(e) for e in opts.env_from]
     if ports:
         container["ports"] = ports
-    container["securityContext"] = dict(RESTRICTED_SECURITY_CONTEXT)
+    sec = opts.pod_security
+    # kubernetes-deploy-review 2, N11: the UID, its group, the volumes' group and extra groups are the team's.
+    identity = {"runAsUser": sec.get("run_as_user", RAY_UID),
+                **({"runAsGroup": sec["run_as_group"]} if "run_as_group" in sec else {})}
+    container["securityContext"] = {**RESTRICTED_SECURITY_CONTEXT, **identity}
     container["volumeMounts"] = [{"name": SHM_VOLUME, "mountPath": SHM_PATH}, *(dict(m) for m in opts.volume_mounts)]
     if lifecycle:
         container["lifecycle"] = lifecycle
@@ -165,8 +173,15 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
         # (Kubernetes docs, "Init containers": resource sharing). Devices stay with the Ray container.
         own = {k: v for k, v in limits.items() if k in ("cpu", "memory")}
         spec["initContainers"] = [{"resources": {"requests": dict(own), "limits": dict(own)}, **c,
-                                   "securityContext": dict(RESTRICTED_SECURITY_CONTEXT)}
+                                   "securityContext": {**RESTRICTED_SECURITY_CONTEXT, **identity}}
                                   for c in opts.init_containers]
+    pod_security: dict[str, Any] = {}
+    if "fs_group" in sec:
+        pod_security.update(fsGroup=sec["fs_group"], fsGroupChangePolicy="OnRootMismatch")
+    if sec.get("supplemental_groups"):
+        pod_security["supplementalGroups"] = list(sec["supplemental_groups"])
+    if pod_security:
+        spec["securityContext"] = pod_security
     if opts.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": n} for n in opts.image_pull_secrets]
     if opts.service_account:

@@ -127,6 +127,15 @@ def check_pod_options(base: str, spec: dict[str, Any], findings: list[Finding], 
         if value is not None and not DNS1123_SUBDOMAIN.match(value):
             camel = "schedulerName" if key == "scheduler_name" else "priorityClassName"
             findings.append(Finding(f"{base}.{camel}", value, "a Kubernetes object name (DNS-1123 subdomain)"))
+    security = spec.get("pod_security") or {}
+    for key, camel, low in (("run_as_user", "runAsUser", 1), ("run_as_group", "runAsGroup", 0),
+                            ("fs_group", "fsGroup", 0)):
+        if key in security and not low <= security[key] <= 2**31 - 1:
+            why = "a UID from 1 (Pod Security restricted refuses root)" if low else "a GID from 0"
+            findings.append(Finding(f"{base}.podSecurity.{camel}", security[key], f"{why} to 2147483647"))
+    for i, gid in enumerate(security.get("supplemental_groups") or []):
+        if not 0 <= gid <= 2**31 - 1:
+            findings.append(Finding(f"{base}.podSecurity.supplementalGroups[{i}]", gid, "a GID from 0 to 2147483647"))
     for k in spec.get("ray_start_params") or {}:
         if k in OWNED_RAY_START_PARAMS:
             findings.append(Finding(f"{base}.rayStartParams[{k!r}]", spec["ray_start_params"][k],

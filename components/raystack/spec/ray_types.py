@@ -32,6 +32,21 @@ class SecretKeySpec(TypedDict):
     """The key within it."""
 
 
+class PodSecuritySpec(TypedDict, total=False):
+    """Who the Ray pods run as (Pod Security restricted allows each of these; root is refused)."""
+
+    run_as_user: int
+    """UID of the Ray containers (default 1000, the `ray` user of rayproject/ray images; not 0)."""
+    run_as_group: int
+    """Primary GID of the Ray containers (default: the image's; rayproject/ray's `ray` user is in GID 100)."""
+    fs_group: int
+    """GID that owns the pods' volumes, so a root-owned PVC (EBS) becomes writable
+    (fsGroupChangePolicy OnRootMismatch: changed only when the root's owner differs)."""
+    supplemental_groups: list[int]
+    """More GIDs of the Ray containers, e.g. the host's `render` group for AMD GPUs (/dev/kfd,
+    /dev/dri/renderD*, owned root:render)."""
+
+
 class HeadSpec(TypedDict, total=False):
     """The Ray head pod (it runs no tasks unless runTasks)."""
 
@@ -66,6 +81,8 @@ class HeadSpec(TypedDict, total=False):
     """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
     priority_class_name: str
     """PriorityClass of the pods."""
+    pod_security: PodSecuritySpec
+    """Who the pods run as: runAsUser, runAsGroup, fsGroup, supplementalGroups (each merged over the cluster's)."""
     ray_start_params: dict[str, str]
     """Extra `ray start` parameters merged over the cluster's (not those raystack derives)."""
     env_from: list[dict[str, Any]]
@@ -119,6 +136,8 @@ class WorkerGroupSpec(TypedDict, total=False):
     """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
     priority_class_name: str
     """PriorityClass of the pods."""
+    pod_security: PodSecuritySpec
+    """Who the pods run as: runAsUser, runAsGroup, fsGroup, supplementalGroups (each merged over the cluster's)."""
     ray_start_params: dict[str, str]
     """Extra `ray start` parameters merged over the cluster's (not those raystack derives)."""
     env_from: list[dict[str, Any]]
@@ -203,6 +222,8 @@ class RayClusterSpec(TypedDict, total=False):
     """Kubernetes scheduler of the pods (e.g. a gang scheduler; default: the cluster's default scheduler)."""
     priority_class_name: str
     """PriorityClass of the pods."""
+    pod_security: PodSecuritySpec
+    """Who the pods run as: runAsUser, runAsGroup, fsGroup, supplementalGroups (each merged over the cluster's)."""
     ray_start_params: dict[str, str]
     """Extra `ray start` parameters; those raystack sets from the pool
     (num-cpus, num-gpus, memory, object-store-memory, resources, labels) are refused."""
