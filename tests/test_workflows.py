@@ -54,6 +54,11 @@ def test_pull_requests_run_the_readme_commands_and_preview_every_stack_with_a_co
     assert "pip install -e '.[dev]'" in install and "pip install -e '.[dev]'" in runs
     assert test in runs and "ruff check" in runs and "mypy" in runs
     assert doc["jobs"]["plan"]["strategy"]["matrix"]["stack"] == STACKS
+    # K8s old #10: every pull request compares each stack's plan with the base branch's.
+    plan_runs = "\n".join(s.get("run", "") for s in doc["jobs"]["plan"]["steps"])
+    assert "git worktree add ../base \"origin/${{ github.base_ref }}\"" in plan_runs
+    assert "--project-dir ../base --stack ${{ matrix.stack }} --format json" in plan_runs
+    assert "--compare base-${{ matrix.stack }}.json" in plan_runs
     previewed = [m["stack"] for m in doc["jobs"]["preview"]["strategy"]["matrix"]["include"]]
     assert previewed == [s for s in STACKS if s != "kind"], "every stack in stacks/ is previewed"
     assert "stacks/Pulumi.kind.yaml" in (WORKFLOWS / "e2e-kind.yml").read_text(), "kind: by the e2e workflow"
