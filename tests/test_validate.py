@@ -11,6 +11,7 @@ BASE = {
     "apiIngressCidrs": ["10.0.0.0/16"],
     "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
     "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"}]}],
+    "imageRegistry": "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub",
 }
 
 
@@ -134,3 +135,14 @@ def test_azs_are_checked_against_the_stack_region():
     assert [f.key for f in err.value.findings] == ["raystack:network.availabilityZones[0]",
                                                     "raystack:network.availabilityZones[1]"]
     resolve(with_(network={"availabilityZones": ["us-west-2a", "us-west-2b"]}), region="us-west-2")
+
+
+def test_anonymous_docker_hub_pulls_through_the_nat_are_warned():
+    """K8s old #8: without imageRegistry every node pulls rayproject/ray from Docker Hub through the NAT."""
+    from raystack.model.resolve import resolve
+
+    plain = {k: v for k, v in BASE.items() if k != "imageRegistry"}
+    (w,) = [w for w in resolve(plain).warnings if w.key == "raystack:imageRegistry"]
+    assert "Ray clusters rc pull rayproject/ray anonymously" in w.message
+    image = {**plain, "rayClusters": [{**plain["rayClusters"][0], "image": "registry.example.com/ml/ray:2.55.0-gpu"}]}
+    assert not [w for w in resolve(image).warnings if w.key == "raystack:imageRegistry"]

@@ -24,6 +24,7 @@ from ..rules.common import DNS1123_LABEL, NS, check_name, key
 from ..rules.pools import check_existing_pool
 from ..spec.coerce import coerce
 from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
+from ..versions import RAY_IMAGE_REPO
 from . import defaults
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
@@ -187,6 +188,15 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "and adopted where they exist: pods already there that do not meet it cannot be "
                                 "recreated (Deployments stall); the namespaces are kept on destroy, labels included",
                                 severity="warning"))
+    docker_hub = sorted({p.name for _, p in clusters + workload_clusters
+                         if any(i.startswith(f"{RAY_IMAGE_REPO}:") for i in _images(p.manifest))})
+    if creates and docker_hub and not spec.get("image_registry"):
+        # kubernetes-deploy-review old #8: every node of a private subnet pulls through the NAT's address.
+        warnings.append(Finding(key("imageRegistry"), None,
+                                f"Ray clusters {', '.join(docker_hub)} pull {RAY_IMAGE_REPO} anonymously from "
+                                "Docker Hub, every node through the NAT gateway's one address, and Docker Hub limits "
+                                "anonymous pulls per address: set imageRegistry (an ECR pull-through cache of Docker "
+                                "Hub), or give each group an image from your registry", severity="warning"))
     if spec["security"] == "relaxed":
         warnings.append(Finding(key("security"), "relaxed",
                                 "loosened for experiments: Ray namespaces enforce Pod Security baseline, not "
@@ -256,6 +266,13 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         system_node_selector=system_selector,
         warnings=tuple(warnings),
     )
+
+
+def _images(raycluster: dict[str, Any]) -> list[str]:
+    spec = raycluster.get("spec") or {}
+    templates = [(spec.get("headGroupSpec") or {}).get("template") or {},
+                 *((g.get("template") or {}) for g in spec.get("workerGroupSpecs") or [])]
+    return [c.get("image", "") for t in templates for c in (t.get("spec") or {}).get("containers") or []]
 
 
 def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
