@@ -98,12 +98,13 @@ def drift(lc: Lifecycle, created: bool) -> dict[str, int]:
         kc.ray_autoscale(rc.namespace, rc.name, group, 1, ["worker-x"])
     kc, rc = objects(lc, "RayCluster")[0]
     kc.delete((rc.kind, rc.namespace, rc.name))
+    # The second preview since day 0: nothing but what the Cluster Autoscaler moved (on an existing
+    # cluster, nothing at all).
     stale = lc.preview().changes()
     assert all(s.type == "aws:eks/nodeGroup:NodeGroup" and s.op == "update"
                and s.detail == ["scalingConfig.desiredSize"] for s in stale), f"{lc.stack}: {stale}"
+    assert bool(stale) == bool(scaled), f"{lc.stack}: {stale}"
     assert "delete" in [s.op for s in lc.refresh().of(RAYCLUSTER)], f"{lc.stack}: refresh must see it gone"
-    after = lc.preview().changes()
-    assert [(s.type, s.op) for s in after] == [(RAYCLUSTER, "create")], f"{lc.stack}: {after}"
     return scaled
 
 
@@ -145,7 +146,8 @@ def team_edits(lc: Lifecycle, created: bool, scaled: dict[str, int]) -> None:
         lc.set_config("gpuPools", pools)
     plan = lc.up()
     ops = {(s.type, s.op) for s in plan.changes()}
-    assert (RAYCLUSTER, "create") in ops and (RAYCLUSTER, "update") in ops or len(rcs) == 1, plan.describe()
+    assert (RAYCLUSTER, "create") in ops, f"{lc.stack}: the RayCluster deleted by hand is created again"
+    assert (RAYCLUSTER, "update") in ops or len(rcs) == 1, plan.describe()
     for _, obj in objects(lc, "RayCluster"):
         assert not obj.managers.get("ray-autoscaler"), f"{lc.stack}: the apply took workerGroupSpecs back"
     assert {(RAYJOB, "create"), (RAYSERVICE, "create")} >= {(t, "create") for t in
@@ -163,19 +165,18 @@ def team_edits(lc: Lifecycle, created: bool, scaled: dict[str, int]) -> None:
 
 
 def other_identities(lc: Lifecycle) -> None:
-    """AWS N5 and old #4: the access entries do not depend on who runs the program; the CI preview role
-    previews and refreshes with no change (AmazonEKSViewPolicy) and cannot apply."""
+    """AWS N5 and old #4: the access entries do not depend on who runs the program: another admin previews
+    the admins reordered, and nothing changes. (The CI preview role's preview, refresh and refused
+    `up` are test_lifecycle's test_the_ci_preview_role_reads_and_refreshes_but_cannot_apply.)"""
     me = lc.identity
     (cluster,) = lc.aws.clusters.values()
     entries = copy.deepcopy(cluster.access_entries)
     assert entries[f"{ACCOUNT}/ci-preview"] == {"AmazonEKSViewPolicy"}, f"{lc.stack}: {entries}"
-    lc.run_as(Identity("alice", source_ip=me.source_ip))  # her `up` previews first, as the CLI does
+    lc.run_as(Identity("alice", source_ip=me.source_ip))
     lc.set_config("adminRoleArns", lc.get_config("adminRoleArns")[::-1])
-    assert not lc.up().changes(), f"{lc.stack}: the admins reordered by another admin changed something"
+    # Before the fix her preview already showed her own entry deleted (the caller's was skipped).
+    assert not lc.preview().changes(), f"{lc.stack}: the admins reordered, previewed by another admin, change something"
     assert cluster.access_entries == entries
-    lc.run_as(Identity("ci-preview", source_ip=me.source_ip, read_only=True))
-    assert not lc.refresh().ops("delete"), f"{lc.stack}: the view policy must read every object"
-    no_diff(lc, "the CI preview role refreshed")
     lc.run_as(me)
 
 
@@ -238,7 +239,6 @@ def test_day0_day2_destroy_and_rebuild_on_every_shipped_stack(stack: str) -> Non
     assert not listed, f"{stack}: preview of an empty account lists node groups: {listed}"
     assert all(s.op == "create" for s in first.changes()), first.describe()
     lc.up()
-    no_diff(lc, "day 0")
     scaled = drift(lc, created)
     team_edits(lc, created, scaled)
     if created:
