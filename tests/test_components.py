@@ -105,6 +105,16 @@ def test_odcr_pool_launches_only_in_the_reservations_az():
     assert "instanceType" not in only(rec, "aws:ec2/launchTemplate:LaunchTemplate").inputs
 
 
+def test_a_reserved_pool_with_its_own_subnets_uses_them_as_given():
+    """AWS N14 (a): the pool's own subnets are not matched against the cluster's subnet AZs (before: zipped
+    with them, so the wrong subnet, or none, was picked)."""
+    rec = testing.run(reserved_pool_program({
+        "name": "odcr", "instance_type": "p5.48xlarge", "capacity_reservation_id": "cr-0123456789abcdef1",
+        "availability_zone": "us-east-1c", "subnet_ids": ["subnet-own-c"]}))
+    ng = only(rec, "aws:eks/nodeGroup:NodeGroup")
+    assert ng.inputs["subnetIds"] == ["subnet-own-c"], ng.urn
+
+
 @pytest.mark.parametrize(("pool", "key", "in_message"), [
     ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "; g4dn.{12xlarge"),
     ({"name": "x", "instance_type": "g6.xlarge", "min_size": 3, "max_size": 2}, "pool.minSize", "allowed 0..2"),

@@ -100,8 +100,10 @@ class GpuNodePool(pulumi.ComponentResource):
         tags = dict(a["tags"])  # filled
         subnets: pulumi.Output[list[str]] = pulumi.Output.from_input(
             list(pool.subnet_ids) if pool.subnet_ids else a["subnet_ids"])
-        if pool.availability_zone:
-            # A Capacity Block or ODCR lives in one AZ: only that AZ's subnet can launch it.
+        if pool.availability_zone and not pool.subnet_ids:
+            # A Capacity Block or ODCR lives in one AZ: only that AZ's subnet can launch it. A pool's own
+            # subnetIds are the user's subnets in that AZ, used as given: the cluster's subnet AZs do not
+            # describe them (aws-deploy-review 2, N14 a).
             azs = a.get("subnet_availability_zones")  # optional: needed for reserved pools
             if azs is None:
                 raise ConfigError([Finding("subnet_availability_zones", None,

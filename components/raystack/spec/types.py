@@ -121,7 +121,8 @@ class NodePoolSpec(TypedDict, total=False):
     """The AZ the Capacity Block or ODCR is in (required with a reservation): the pool's nodes
     launch only from the cluster's subnet in that AZ."""
     subnet_ids: list[str]
-    """Subnets for this pool (default: the cluster's private subnets)."""
+    """Subnets for this pool (default: the cluster's private subnets). With availabilityZone, list only
+    subnets in that AZ: they are used as given."""
 
 
 class ExistingPoolSpec(TypedDict, total=False):
