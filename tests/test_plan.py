@@ -480,6 +480,7 @@ def test_compare_knows_appended_groups_update_a_service_cluster_in_place(tmp_pat
     assert rc == 0, err
     assert any(r["group"] == "l4-extra" for r in json.loads(out)["rayClusters"]), "the group was appended"
     assert "new cluster beside" not in err, err
+    assert "appended worker groups update the running cluster in place" in err, err
 
 
 def test_upgrade_strategy_none_is_warned_and_compare_says_the_edit_is_ignored(tmp_path, capsys):

@@ -88,16 +88,26 @@ def rerun_jobs_and_upgraded_services(previous: dict[str, Any], current: dict[str
         changed = _changed(before[urn], after[urn], "spec")
         if changed:
             findings.append(issue("warning", "rerun", urn, "spec",
-                                  f"this edit replaces the RayJob, so the job runs again; changed: "
+                                  "this edit replaces the RayJob: a job still running is stopped (KubeRay's "
+                                  "finalizer calls StopJob) and its own cluster deleted, then the job runs again; "
+                                  "changed: "
                                   f"{', '.join(changed[:6])}{' ...' if len(changed) > 6 else ''}"))
     before, after = _specs(previous, RAYSERVICE_TYPE), _specs(current, RAYSERVICE_TYPE)
     for urn in sorted(set(before) & set(after)):
         old = _recreating_view({k: v for k, v in (before[urn].get("rayClusterConfig") or {}).items() if k != "suspend"})
         new = _recreating_view({k: v for k, v in (after[urn].get("rayClusterConfig") or {}).items() if k != "suspend"})
         # Worker groups added at the end update the running cluster (isClusterSpecHashEqual, partial).
+        appended = len(new["workerGroupSpecs"]) > len(old["workerGroupSpecs"])
         new["workerGroupSpecs"] = new["workerGroupSpecs"][:len(old["workerGroupSpecs"])] \
             if len(new["workerGroupSpecs"]) >= len(old["workerGroupSpecs"]) else new["workerGroupSpecs"]
         changed = _changed(old, new, "spec.rayClusterConfig")
+        if appended and not changed:
+            # rayservice_controller.go@v1.7.0 reconcileRayCluster: the active cluster is rebuilt from the
+            # RayService's spec and updated ("TODO ... This will cause issues if autoscaler is enabled").
+            findings.append(issue("warning", "upgrade", urn, "spec.rayClusterConfig.workerGroupSpecs",
+                                  "appended worker groups update the running cluster in place; KubeRay rebuilds its "
+                                  "spec for that, so the existing groups' replicas go back to their configured "
+                                  "values until Ray's autoscaler scales them again"))
         if changed and (after[urn].get("upgradeStrategy") or {}).get("type") == "None":
             findings.append(issue("warning", "upgrade", urn, "spec.rayClusterConfig",
                                   "KubeRay ignores this edit (upgradeStrategy None: no new cluster, the running "
