@@ -99,7 +99,8 @@ def test_cost_matches_catalog(dev_json, capsys):
     assert dev_json["cost"]["idle_usd_per_hour"] == 0
     assert dev_json["cost"]["max_usd_per_hour"] == pytest.approx(2 * g6)
     m7i = catalog.lookup("m7i.xlarge").price_usd_hour
-    assert dev_json["cost"]["baseline_usd_per_hour"] == pytest.approx(0.10 + 2 * m7i)
+    # The control plane, two system nodes, and dev's one NAT gateway (Amazon VPC pricing, us-east-1).
+    assert dev_json["cost"]["baseline_usd_per_hour"] == pytest.approx(0.10 + 2 * m7i + 0.045)
     rc, out, err = run_cli(capsys, "--stack", "prod", "--format", "json")
     assert rc == 0, err
     prod = json.loads(out)["cost"]
@@ -540,3 +541,20 @@ def test_compare_says_to_drain_a_reserved_pool_before_a_version_update():
     flagged = sorted(f.resource.rsplit("::", 1)[-1] for f in found)
     assert flagged == ["raystack-cb-ng", "raystack-odcr-ng"], [f.message for f in found]
     assert all("minSize to 0" in f.message for f in found)
+
+
+def test_the_baseline_counts_one_nat_gateway_per_az_where_the_vpc_has_them():
+    """AWS N13: NAT gateways bill by the hour; prod's VPC has one per AZ."""
+    from raystack.preview.cost import NAT_GATEWAY_USD_PER_HOUR, cost
+
+    raw = {k.split(":", 1)[1]: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+           for k, v in testing.load_stack_config(testing.load_project(ROOT), "prod").items() if k.startswith("raystack:")}
+    from raystack.model.resolve import resolve
+
+    platform = resolve(raw, stack="prod")
+    assert platform.network is not None and platform.network.nat_gateways == "per_az"
+    doc, _ = cost(platform)
+    system = platform.system_facts
+    assert system is not None and system.price_usd_hour is not None
+    want = 0.10 + system.price_usd_hour * system.min_nodes + platform.network.az_count * NAT_GATEWAY_USD_PER_HOUR
+    assert doc["baseline_usd_per_hour"] == pytest.approx(want)

@@ -11,6 +11,9 @@ from .objects import issue
 
 #: EKS control-plane price (standard support), us-east-1; not in the instance catalog.
 EKS_CONTROL_PLANE_USD_PER_HOUR = 0.10
+#: NAT gateway hourly price, us-east-1 (Amazon VPC pricing, "NAT Gateway pricing": $0.045 per NAT gateway
+#: hour; data processed, $0.045 per GB, is not estimated).
+NAT_GATEWAY_USD_PER_HOUR = 0.045
 #: The region the catalog's prices are for.
 PRICED_REGION = "us-east-1"
 
@@ -36,8 +39,9 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     doc: dict[str, Any] = {"idle_usd_per_hour": 0.0, "max_usd_per_hour": 0.0, "baseline_usd_per_hour": 0.0,
                            "baseline_max_usd_per_hour": 0.0, "pools": [],
                            "notes": "catalog on-demand prices (us-east-1); spot pools are priced at on-demand, "
-                                    "an upper bound. Baseline: EKS control plane + system pool; NAT gateways, "
-                                    "EBS and data transfer are not included."}
+                                    "an upper bound. Baseline: EKS control plane (standard support) + system pool "
+                                    "+ the NAT gateways of a VPC the stack creates; NAT data processing, EBS, "
+                                    "CloudWatch logs and data transfer are not included."}
     if platform is None:
         return doc, findings
     idle = mx = 0.0
@@ -58,6 +62,11 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     base = base_max = 0.0
     if platform.creates_cluster:
         base = base_max = EKS_CONTROL_PLANE_USD_PER_HOUR
+        net = platform.network
+        if net is not None and net.create:  # aws-deploy-review 2, N13: NAT gateways bill by the hour
+            nats = net.az_count if net.nat_gateways == "per_az" else 1
+            base += nats * NAT_GATEWAY_USD_PER_HOUR
+            base_max += nats * NAT_GATEWAY_USD_PER_HOUR
         sp = platform.system_facts
         if sp is not None:
             if sp.price_usd_hour is None:
