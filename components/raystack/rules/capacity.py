@@ -86,9 +86,21 @@ def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, Ra
         if rc.head_pool.name in demand:
             demand[rc.head_pool.name].append((f"{key}.head.pool", 1))
     for name, groups in demand.items():
+        pool = pools[name]
+        acc = ACCELERATOR_KINDS.get(pool.accelerator_kind)
+        wanted = sum(n for _, n in groups)
+        if acc is not None and acc.autoscaler_template_resource and pool.source != "existing" \
+                and pool.max_nodes > wanted:
+            # aws-deploy-review 2, N8: until the device plugin registers the devices on a new node, the
+            # Cluster Autoscaler sees the pending worker unschedulable and adds another node (it knows only
+            # GPU vendors' resources: utils/gpu GPUVendorResourceNames; kubernetes/autoscaler#2947).
+            warnings.append(Finding(pool_keys.get(name, name), pool.max_nodes,
+                                    f"pool {name!r} may grow to {pool.max_nodes} {pool.instance_type} nodes, and its "
+                                    f"Ray groups need {wanted}: while a new node's {pool.accelerator_kind} devices "
+                                    "register, the Cluster Autoscaler adds another node, up to the maximum, for about "
+                                    f"10 minutes each time; set its maximum to {wanted}", severity="warning"))
         if len(groups) < 2:
             continue
-        pool = pools[name]
         total = sum(n for _, n in groups)
         parts = ", ".join(f"{k} ({n} node(s))" for k, n in groups)
         where = pool_keys.get(name, name)
