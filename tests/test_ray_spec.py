@@ -339,3 +339,15 @@ def test_cpu_pool_workers_share_nodes_when_they_ask_for_less(cpu, memory_gib, po
     assert size.cpu * 1000 * size.pods_per_node <= pool.schedulable_cpu_millis
     assert size.memory_mib * size.pods_per_node <= pool.schedulable_memory_mib
     assert size.max_workers_cap == 2 * pods
+
+
+@pytest.mark.parametrize("stack", ["dev", "serving", "neuron", "accelerators"])
+def test_no_group_sets_what_ray_2_60_reads_and_2_55_does_not(stack):
+    """The oracle is ray 2.60; the images run 2.55. Between them the KubeRay CR parser gained a group
+    `priority` key (versions.py says how that was checked): raystack must set none, or the oracle would read
+    what the deployed autoscaler ignores."""
+    from conftest import raycluster_objects, run_stack
+
+    for urn, rc in raycluster_objects(run_stack(stack)):
+        for g in rc["spec"]["workerGroupSpecs"]:
+            assert "priority" not in g, f"{urn} {g['groupName']}"

@@ -71,8 +71,11 @@ RAY_DEFAULT_PYTHON_TAG = "py311"
 RAY_IMAGE_REPO = "rayproject/ray"
 
 #: The oracle: Ray's own RayCluster parser in the tests and `raystack plan` is
-#: ray==2.60.0 (pyproject.toml [ray]/[dev]), newer than RAY_VERSION: the parser
-#: of the KubeRay CR has not changed in the fields raystack emits between them.
+#: ray==2.60.0 (pyproject.toml [ray]/[dev]), newer than RAY_VERSION. Checked by diffing the
+#: ray 2.55.0 and 2.60.0 wheels (kubernetes-deploy-review old #17): autoscaling_config.py gains
+#: only a worker group `priority` key (raystack sets none; tests/test_ray_spec.py holds that) and
+#: rewords the rayStartParams-labels warning; resources_from_ray_options is the same, and both
+#: set the node resource accelerator_type:<T> to 1 (resource_and_label_spec.py).
 
 # --- Device plugins ---------------------------------------------------------
 @dataclass(frozen=True)
