@@ -558,3 +558,21 @@ def test_the_baseline_counts_one_nat_gateway_per_az_where_the_vpc_has_them():
     assert system is not None and system.price_usd_hour is not None
     want = 0.10 + system.price_usd_hour * system.min_nodes + platform.network.az_count * NAT_GATEWAY_USD_PER_HOUR
     assert doc["baseline_usd_per_hour"] == pytest.approx(want)
+
+
+def test_a_pool_without_a_price_makes_the_totals_unknown_not_smaller():
+    """Newcomer review (issue 25): p5e.48xlarge has no published on-demand price in the catalog; leaving it out
+    would show a bill smaller than the real one."""
+    from raystack.hardware import catalog
+    from raystack.model.resolve import resolve
+    from raystack.preview.cost import cost
+
+    assert catalog.lookup("p5e.48xlarge").price_usd_hour is None
+    raw = {"clusterName": "unit", "apiIngressCidrs": ["10.0.0.0/16"],
+           "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 1},
+                        {"name": "h200", "instanceType": "p5e.48xlarge", "maxSize": 1}],
+           "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"}]}]}
+    doc, findings = cost(resolve(raw), "us-east-1")
+    assert doc["idle_usd_per_hour"] is None and doc["max_usd_per_hour"] is None, doc
+    assert doc["baseline_usd_per_hour"] is not None
+    assert any("h200" in f.resource and "unknown" in f.message for f in findings), findings

@@ -44,7 +44,8 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
                                     "CloudWatch logs and data transfer are not included."}
     if platform is None:
         return doc, findings
-    idle = mx = 0.0
+    idle: float | None = 0.0
+    mx: float | None = 0.0
     for p in platform.pools.values():
         created = p.source != "existing"
         entry = {"pool": p.name, "instance": p.instance_type, "price_usd_per_hour": p.price_usd_hour,
@@ -53,13 +54,17 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
         if not created:
             continue  # nodes that already exist are not this stack's cost
         if p.price_usd_hour is None:
+            # A total without this pool would look smaller than the bill: it is unknown instead.
             findings.append(issue("warning", "cost", f"pool {p.name}", "price_usd_hour",
                                     f"no catalog price for {p.instance_type or 'this pool'}; "
-                                    "left out of the cost totals"))
+                                    "the pool totals are unknown"))
+            idle = mx = None
             continue
-        idle += p.price_usd_hour * p.min_nodes
-        mx += p.price_usd_hour * p.max_nodes
-    base = base_max = 0.0
+        if idle is not None and mx is not None:
+            idle += p.price_usd_hour * p.min_nodes
+            mx += p.price_usd_hour * p.max_nodes
+    base: float | None = 0.0
+    base_max: float | None = 0.0
     if platform.creates_cluster:
         base = base_max = EKS_CONTROL_PLANE_USD_PER_HOUR
         net = platform.network
@@ -71,12 +76,16 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
         if sp is not None:
             if sp.price_usd_hour is None:
                 findings.append(issue("warning", "cost", "pool system", "price_usd_hour",
-                                        f"no catalog price for {sp.instance_type}; left out of the baseline"))
+                                        f"no catalog price for {sp.instance_type}; the baseline is unknown"))
+                base = base_max = None
             else:
                 base += sp.price_usd_hour * sp.min_nodes
                 base_max += sp.price_usd_hour * sp.max_nodes
-    doc.update(idle_usd_per_hour=round(idle, 4), max_usd_per_hour=round(mx, 4),
-               baseline_usd_per_hour=round(base, 4), baseline_max_usd_per_hour=round(base_max, 4))
+
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+    doc.update(idle_usd_per_hour=r(idle), max_usd_per_hour=r(mx),
+               baseline_usd_per_hour=r(base), baseline_max_usd_per_hour=r(base_max))
     return doc, findings
 
 

@@ -96,7 +96,7 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     cost_t.add_column("Idle (pools at min)", justify="right")
     cost_t.add_column("Max (pools at max)", justify="right")
     cost_t.add_row("Worker pools", _money(c["idle_usd_per_hour"]), _money(c["max_usd_per_hour"]))
-    cost_t.add_row("Baseline: EKS control plane + system pool", _money(c["baseline_usd_per_hour"]),
+    cost_t.add_row("Baseline: control plane, system pool, NAT", _money(c["baseline_usd_per_hour"]),
                    _money(c["baseline_max_usd_per_hour"]))
     console.print(cost_t)
     console.print(f"[dim]{c['notes']}[/dim]")
