@@ -77,6 +77,16 @@ def test_dev_plan_text(capsys):
     assert "error:" not in err
 
 
+def test_summary_prints_the_tables_and_findings_not_every_resource(capsys):
+    """Issue 25 (output): `--summary` leaves out the resource tree; the tables, cost and findings stay."""
+    rc, out, err = run_cli(capsys, "--stack", "dev", "--summary", "--no-ray")
+    assert rc == 0, err
+    assert "kubernetes:ray.io/v1:RayCluster" not in out and "aws:eks/nodeGroup" not in out, out
+    for text in ("resources (mock engine", "l4-spot", "Cost", "valid"):
+        assert text in out, out
+    assert "warning: stack dev: raystack:publicAccessCidrs[0]" in err
+
+
 @needs_shared
 def test_json_lists_exactly_the_recorded_resources(dev_json):
     rec = recorded("dev")

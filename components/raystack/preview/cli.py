@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--project-dir", "-C", type=Path, default=None,
                       help="Pulumi project directory (default: the current directory if it has a Pulumi.yaml)")
     plan.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
+    plan.add_argument("--summary", action="store_true",
+                      help="text: the pools, clusters, workloads and cost tables and the findings, not every resource")
     plan.add_argument("--out", type=Path, default=None, metavar="DIR",
                       help="write the Kubernetes objects as YAML (one file per object) plus Argo CD "
                       "Applications for the Helm charts and CRDs")

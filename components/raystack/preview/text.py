@@ -33,14 +33,18 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
         console = Console(highlight=False)
         if not console.is_terminal:
             console = Console(highlight=False, width=max(console.width, 140))
-    t = Table(title=f"Stack {report.project}/{report.stack}: {len(report.recording.resources)} resources "
-              "(mock engine, nothing is created)", title_justify="left", box=None, pad_edge=False)
-    # One line per resource at any width: a wrapped type would leave its tree connector behind.
-    t.add_column("  Type", no_wrap=True, overflow="ellipsis")
-    t.add_column("Name", style="bold", no_wrap=True, overflow="ellipsis")
-    for typ, name in tree_rows(report.tree):
-        t.add_row(Text.assemble(("+ ", "green"), typ), name)
-    console.print(t)
+    if getattr(args, "summary", False):  # the tables and the findings only
+        console.print(f"Stack {report.project}/{report.stack}: {len(report.recording.resources)} resources "
+                      "(mock engine, nothing is created)")
+    else:
+        t = Table(title=f"Stack {report.project}/{report.stack}: {len(report.recording.resources)} resources "
+                  "(mock engine, nothing is created)", title_justify="left", box=None, pad_edge=False)
+        # One line per resource at any width: a wrapped type would leave its tree connector behind.
+        t.add_column("  Type", no_wrap=True, overflow="ellipsis")
+        t.add_column("Name", style="bold", no_wrap=True, overflow="ellipsis")
+        for typ, name in tree_rows(report.tree):
+            t.add_row(Text.assemble(("+ ", "green"), typ), name)
+        console.print(t)
 
     if report.pools and console.width < NARROW:
         console.print("Node pools", style="italic")
