@@ -203,6 +203,7 @@ def test_usage_errors_exit_2(capsys):
     assert cli.main(["plan", "--format", "xml"]) == 2
     assert cli.main(["plan", "--project-dir", str(ROOT / "tests")]) == 2
     assert cli.main(["plan", "--project-dir", str(ROOT), "--crd-dir", str(ROOT)]) == 2
+    assert cli.main(["plan", "--project-dir", str(ROOT), "--out", str(ROOT / "README.md")]) == 2  # a file
 
 
 @needs_shared

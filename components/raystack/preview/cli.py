@@ -145,6 +145,8 @@ def plan_command(args: argparse.Namespace) -> int:
                          f"stacks: {known})")
     if args.crd_dir is not None and not (args.crd_dir / CRD_FILE).is_file():
         raise UsageError(f"--crd-dir {args.crd_dir}: no {CRD_FILE} there")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: a file; --out takes a directory (raystack writes one file per object)")
     try:
         config = projects.load_stack_config(project, args.stack)
     except (OSError, yaml.YAMLError) as e:
