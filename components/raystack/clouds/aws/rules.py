@@ -13,6 +13,7 @@ from ...model.findings import Finding
 from ...rules.common import DNS1123_LABEL, check_name, key
 from ...rules.kube import check_labels, check_taints
 from .ami import AMI_TABLE
+from .partitions import partition_for_region
 from .pools import NODEGROUP_NAME_MAX, NODEGROUP_SUFFIX_LENGTH, nodegroup_name
 
 MIN_DISK_GIB = 100
@@ -82,8 +83,8 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         elif explicit_azs and az not in explicit_azs:
             findings.append(Finding(key(f"{list_key}[{i}].availabilityZone"), az,
                                     f"the cluster has no subnet there; network.availabilityZones: {', '.join(explicit_azs)}"))
-    check_admin_arns(spec["admin_role_arns"], findings)
-    check_admin_arns(spec["viewer_role_arns"], findings, "viewerRoleArns")
+    check_admin_arns(spec["admin_role_arns"], findings, region=region)
+    check_admin_arns(spec["viewer_role_arns"], findings, "viewerRoleArns", region=region)
     for i, arn in enumerate(spec["viewer_role_arns"]):
         if arn in spec["admin_role_arns"]:
             findings.append(Finding(key(f"viewerRoleArns[{i}]"), arn, "also in adminRoleArns: EKS allows one access "
@@ -256,7 +257,8 @@ _ASSUMED_ROLE = re.compile(r"^arn:aws[a-z-]*:sts::\d{12}:assumed-role/([\w+=,.@-
 REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
 
 
-def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "adminRoleArns") -> None:
+def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "adminRoleArns",
+                     region: str | None = None) -> None:
     seen: set[str] = set()
     for i, arn in enumerate(arns):
         at = key(f"{list_key}[{i}]")
@@ -268,6 +270,10 @@ def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "
         elif not _IAM_PRINCIPAL.match(arn):
             findings.append(Finding(at, arn, "must be an IAM role or user ARN such as "
                                              "arn:aws:iam::123456789012:role/platform-admins"))
+        elif region and arn.split(":")[1] != partition_for_region(region):
+            # EKS access entries take principals of the cluster's own partition (an ARN names it).
+            findings.append(Finding(at, arn, f"a principal of partition {arn.split(':')[1]!r}; the stack deploys to "
+                                             f"{region}, partition {partition_for_region(region)!r}"))
         if arn in seen:
             findings.append(Finding(at, arn, "listed twice"))
         seen.add(arn)
