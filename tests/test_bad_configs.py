@@ -157,6 +157,8 @@ NESTED = [
     ("admin-not-an-arn", cfg(adminRoleArns=["Admin"]), "raystack:adminRoleArns[0]", "IAM role or user ARN"),
     ("admin-group-arn", cfg(adminRoleArns=["arn:aws:iam::123456789012:group/admins"]), "raystack:adminRoleArns[0]",
      "IAM role or user ARN"),
+    ("registry-with-scheme", cfg(imageRegistry="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/hub"),
+     "raystack:imageRegistry", "without a scheme"),
     ("admin-other-partition", cfg(adminRoleArns=["arn:aws-cn:iam::123456789012:role/ops"]),
      "raystack:adminRoleArns[0]", "partition 'aws'"),
     ("viewer-not-an-arn", cfg(viewerRoleArns=["ci"]), "raystack:viewerRoleArns[0]", "IAM role or user ARN"),

@@ -11,6 +11,7 @@ for components used on their own. Pulumi-free.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..clouds.aws import pools as aws_pools
@@ -49,6 +50,12 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         findings.append(Finding(key("clusterName"), None, "is required (the EKS cluster's name)"))
     else:
         check_name(findings, key("clusterName"), name, DNS1123_LABEL, 40, "DNS-1123 label")
+    registry = spec.get("image_registry")
+    if registry is not None and not _REGISTRY.fullmatch(registry):
+        # An image reference has no scheme and no trailing slash: <host>[:port][/path] (distribution/reference).
+        findings.append(Finding(key("imageRegistry"), registry,
+                                "a registry host and path without a scheme, e.g. "
+                                "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"))
     creates = spec["cluster_mode"] == "create"
     if creates:
         aws_rules.check_create_mode(spec, given, findings, warnings, region)
@@ -266,6 +273,10 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         system_node_selector=system_selector,
         warnings=tuple(warnings),
     )
+
+
+#: <host>[:port][/path...]: lower-case path components, as distribution/reference's grammar allows them.
+_REGISTRY = re.compile(r"[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")
 
 
 def _images(raycluster: dict[str, Any]) -> list[str]:
