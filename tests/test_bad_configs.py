@@ -157,6 +157,10 @@ NESTED = [
     ("admin-not-an-arn", cfg(adminRoleArns=["Admin"]), "raystack:adminRoleArns[0]", "IAM role or user ARN"),
     ("admin-group-arn", cfg(adminRoleArns=["arn:aws:iam::123456789012:group/admins"]), "raystack:adminRoleArns[0]",
      "IAM role or user ARN"),
+    ("rayjob-named-like-the-smoke-test", cfg(
+        rayClusters=[{"name": "rc", "smokeTest": True, "workerGroups": [{"name": "w", "pool": "l4"}]}],
+        rayJobs=[{"name": "rc-smoke", "entrypoint": "python x.py", "clusterSelector": "rc"}]),
+     "raystack:rayJobs[0].name", "smokeTest RayJob of RayCluster rc"),
     ("registry-with-scheme", cfg(imageRegistry="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/hub"),
      "raystack:imageRegistry", "without a scheme"),
     ("admin-other-partition", cfg(adminRoleArns=["arn:aws-cn:iam::123456789012:role/ops"]),

@@ -48,6 +48,9 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
     created: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str, str]] = set()
     taken: dict[tuple[str, str], str] = {ident: f"RayCluster {ident[1]}" for ident in clusters}
+    for (ns, name), rc in clusters.items():  # raystack's own RayJob of a cluster's smokeTest
+        if rc.smoke is not None:
+            taken[(ns, rc.smoke.name)] = f"the smokeTest RayJob of RayCluster {name}"
     for list_key, kind, max_len in KINDS:
         for i, w in enumerate(spec[_SPEC_KEYS[list_key]]):
             base = base_for(list_key, i)
