@@ -129,3 +129,20 @@ def test_a_neuron_pool_larger_than_its_groups_need_is_warned():
     raw["gpuPools"][i]["maxSize"] += 2
     (w,) = [w for w in resolve(raw, stack="neuron").warnings if "devices register" in w.message]
     assert w.key == f"raystack:gpuPools[{i}].maxSize", w
+
+
+@pytest.mark.parametrize(("model", "nvml_name"), [
+    # What NVML (nvidia-smi) names each catalog GPU: the string Ray's node reads its accelerator type from.
+    ("T4", "Tesla T4"), ("A10G", "NVIDIA A10G"), ("L4", "NVIDIA L4"), ("L40S", "NVIDIA L40S"),
+    ("A100 40GB", "NVIDIA A100-SXM4-40GB"), ("A100 80GB", "NVIDIA A100-SXM4-80GB"),
+    ("H100", "NVIDIA H100 80GB HBM3"), ("H200", "NVIDIA H200"), ("B200", "NVIDIA B200"),
+    ("RTX PRO 6000 Blackwell Server", "NVIDIA RTX PRO 6000 Blackwell Server Edition"),
+])
+def test_groups_carry_the_accelerator_type_ray_gives_their_nodes(model, nvml_name):
+    """Issue 25: the group's ray.io/accelerator-type label and accelerator_type:<T> resource must be what Ray's
+    NVIDIA accelerator manager reports on the node (A100 for both A100s, not A100-40G), or label selectors and
+    accelerator_type demand never match a running node. (B300's NVML name is not known here: not listed.)"""
+    from ray._private.accelerators.nvidia_gpu import NvidiaGPUAcceleratorManager
+    from raystack.hardware.accelerators import ray_accelerator_type
+
+    assert ray_accelerator_type(model) == NvidiaGPUAcceleratorManager._gpu_name_to_accelerator_type(nvml_name)

@@ -159,10 +159,13 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
 IMPLEMENTED_KINDS = tuple(k for k, v in ACCELERATOR_KINDS.items() if v.implemented)
 
 
-#: Catalog accelerator model -> Ray's accelerator type name (ray.util.accelerators, Ray 2.60.0): what
-#: tasks pass as accelerator_type= and what the group's `ray.io/accelerator-type` label carries.
+#: Catalog accelerator model -> the accelerator type a Ray node reports for it (Ray 2.60.0's accelerator
+#: managers; NVIDIA: the model token of the NVML name, so both A100s are "A100", although
+#: ray.util.accelerators also names A100-40G and A100-80G, which no node reports). The group's
+#: `ray.io/accelerator-type` label and `accelerator_type:<T>` resource carry it; tests/test_accelerators.py
+#: checks the NVIDIA rows against Ray's own name parser.
 RAY_ACCELERATOR_TYPES = {
-    "T4": "T4", "A10G": "A10G", "L4": "L4", "L40S": "L40S", "A100 40GB": "A100-40G", "A100 80GB": "A100-80G",
+    "T4": "T4", "A10G": "A10G", "L4": "L4", "L40S": "L40S", "A100 40GB": "A100", "A100 80GB": "A100",
     "H100": "H100", "H200": "H200", "B200": "B200", "B300": "B300", "RTX PRO 6000 Blackwell Server": "RTX-PRO-6000",
     "Trainium": "aws-neuron-core", "Inferentia2": "aws-neuron-core", "Gaudi": "Intel-GAUDI",
     "Ascend 910B": "Ascend910B", "Instinct MI300X": "AMD-Instinct-MI300X-OAM",
