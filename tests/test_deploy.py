@@ -273,6 +273,19 @@ def test_allow_from_opens_only_the_listed_ports_to_the_listed_clients():
                         "ports": [{"protocol": "TCP", "port": 8080}]}, np.urn
     assert rules[4] == {"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}],
                         "ports": [{"protocol": "TCP", "port": 8000}]}, np.urn
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    ports = [p["containerPort"] for p in rc.inputs["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]]
+    assert 10001 not in ports, f"{rc.urn}: nobody is admitted to Ray Client, so its Service has no port for it"
+
+
+def test_admitting_ray_client_puts_its_port_on_the_head_service():
+    """Issue 25: allowFrom on 10001 is usable only if the head Service has the port; KubeRay builds the Service's
+    ports from the head container's (common/service.go getPortsFromCluster@v1.7.0)."""
+    clusters = [{"name": "dev", "namespace": "ray", "workerGroups": [{"name": "l4", "pool": "l4-spot"}],
+                 "allowFrom": [{"namespaces": ["notebooks"], "ports": [10001]}]}]
+    (rc,) = run_with("dev", **{"raystack:rayClusters": clusters}).of_type("kubernetes:ray.io/v1:RayCluster")
+    ports = rc.inputs["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]
+    assert {"containerPort": 10001, "name": "client"} in ports, rc.urn
 
 
 def test_user_init_containers_get_the_ray_containers_cpu_and_memory():

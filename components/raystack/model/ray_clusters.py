@@ -133,7 +133,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
             identity.head_service_account if identity is not None and identity.create_head_account else None)),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
-        head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"], serve_port=serve)
+        head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"], serve_port=serve,
+        client_port=any(10001 in (a.get("ports") or []) for a in rc.get("allow_from") or []))
     smoke = None
     if rc["smoke_test"]:
         smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings)

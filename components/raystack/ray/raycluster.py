@@ -28,6 +28,10 @@ HEAD_PORTS = [
 #: container's ports named "serve" or "serve-*", and without one it creates none and reports an
 #: error (common/service.go BuildServeService, v1.7.0).
 SERVE_PORT = {"containerPort": 8000, "name": "serve"}
+#: Ray Client, declared only when allowFrom admits someone on it: KubeRay builds the head Service's ports
+#: from the head container's (common/service.go getServicePorts, v1.7.0), so `ray://<name>-head-svc:10001`
+#: works for exactly the clients the NetworkPolicy admits.
+CLIENT_PORT = {"containerPort": 10001, "name": "client"}
 WORKER_LIFECYCLE = {"preStop": {"exec": {"command": ["/bin/sh", "-c", "ray stop"]}}}
 
 
@@ -112,7 +116,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                      head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int,
                      upscaling_mode: str, auth: str, head_runs_tasks: bool = False,
                      head_options: PodOptions | None = None, group_labels: bool = False,
-                     serve_port: bool = False) -> dict[str, Any]:
+                     serve_port: bool = False, client_port: bool = False) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     head_devices: dict[str, str] = {}
@@ -145,7 +149,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "template": pod_template(head_pool, container_name="ray-head",
                                      image=head_image, limits=head_limits,
                                      shm_mib=shm_size_mib(head.memory_gib * 1024, head.object_store_mib),
-                                     ports=[dict(p) for p in HEAD_PORTS] + ([dict(SERVE_PORT)] if serve_port else []),
+                                     ports=[dict(p) for p in HEAD_PORTS] + ([dict(SERVE_PORT)] if serve_port else [])
+                                     + ([dict(CLIENT_PORT)] if client_port else []),
                                      options=head_options),
         },
         "workerGroupSpecs": [worker_group(g, ray_version, python_tag, group_labels) for g in groups],
