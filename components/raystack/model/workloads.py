@@ -79,6 +79,11 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                 check_job(base, w, kind, findings)
             target = None
             if w.get("cluster_selector"):
+                for dropped in ("shutdown_after_job_finishes", "ttl_seconds_after_finished"):
+                    if dropped in given[_SPEC_KEYS[list_key]][i]:  # refused, not silently dropped
+                        findings.append(Finding(f"{base}.{to_camel(dropped)}", w[dropped],
+                                                "not with clusterSelector: the selected RayCluster is the stack's, "
+                                                "and KubeRay deletes only a cluster the RayJob created"))
                 target = clusters.get((w["namespace"], w["cluster_selector"]))
                 if target is None:
                     names = sorted(n for ns, n in clusters if ns == w["namespace"])
