@@ -82,8 +82,8 @@ def test_summary_prints_the_tables_and_findings_not_every_resource(capsys):
     rc, out, err = run_cli(capsys, "--stack", "dev", "--summary", "--no-ray")
     assert rc == 0, err
     assert "kubernetes:ray.io/v1:RayCluster" not in out and "aws:eks/nodeGroup" not in out, out
-    for text in ("resources (mock engine", "l4-spot", "Cost", "valid"):
-        assert text in out, out
+    for text in ("resources (mock engine", "l4-spot", "Cost", "valid", "Idle /month", "a month is 730 hours"):
+        assert text in out, out  # monthly figures beside hourly ones (issue 25)
     assert "warning: stack dev: raystack:publicAccessCidrs[0]" in err
 
 

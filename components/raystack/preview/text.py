@@ -15,6 +15,14 @@ def _money(x: float | None) -> str:
     return "n/a" if x is None else f"${x:,.2f}"
 
 
+#: AWS prices a month as 730 hours (8,760 hours a year / 12).
+HOURS_PER_MONTH = 730
+
+
+def _monthly(x: float | None) -> float | None:
+    return None if x is None else x * HOURS_PER_MONTH
+
+
 def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...]) -> Any:
     from rich.table import Table
 
@@ -95,13 +103,17 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
                        f"{_money(w['cluster_idle_usd_per_hour'])} - {_money(w['cluster_max_usd_per_hour'])}")
         console.print(wt)
     c = report.cost
-    cost_t = Table(title="Cost (catalog on-demand prices, USD per hour)", title_justify="left")
+    cost_t = Table(title=f"Cost (catalog on-demand prices, USD; a month is {HOURS_PER_MONTH} hours)",
+                   title_justify="left")
     cost_t.add_column("")
-    cost_t.add_column("Idle (pools at min)", justify="right")
-    cost_t.add_column("Max (pools at max)", justify="right")
-    cost_t.add_row("Worker pools", _money(c["idle_usd_per_hour"]), _money(c["max_usd_per_hour"]))
-    cost_t.add_row("Baseline: control plane, system pool, NAT", _money(c["baseline_usd_per_hour"]),
-                   _money(c["baseline_max_usd_per_hour"]))
+    cost_t.add_column("Idle /h", justify="right")
+    cost_t.add_column("Idle /month", justify="right")
+    cost_t.add_column("Max /h", justify="right")
+    cost_t.add_column("Max /month", justify="right")
+    for label, low, high in (("Worker pools", c["idle_usd_per_hour"], c["max_usd_per_hour"]),
+                             ("Baseline: control plane, system pool, NAT", c["baseline_usd_per_hour"],
+                              c["baseline_max_usd_per_hour"])):
+        cost_t.add_row(label, _money(low), _money(_monthly(low)), _money(high), _money(_monthly(high)))
     console.print(cost_t)
     console.print(f"[dim]{c['notes']}[/dim]")
     console.print(f"Kubernetes API: {report.api_access}")
