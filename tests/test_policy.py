@@ -100,6 +100,9 @@ FIXTURES: dict[str, tuple[list[Res], list[Res]]] = {
                               {"policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"})]),
     "ray-namespaces-isolated": ([raycluster(), namespace("baseline"), netpol()],
                                 [raycluster(), namespace(), netpol()]),
+    "ray-opt-outs": ([Res("kubernetes:ray.io/v1:RayCluster", "rc", {"metadata": {
+        "name": "rc", "namespace": "ray", "annotations": {"raystack.io/opt-out": "networkPolicy"}}, "spec": {}})],
+                     [raycluster()]),
     "ray-head-not-on-spot": ([raycluster(), node_group(capacity="SPOT", pool="system")],
                              [raycluster(), node_group(capacity="SPOT")]),
 }
@@ -242,3 +245,31 @@ def test_a_policy_for_another_cluster_isolates_nothing_and_a_head_service_type_c
     exposed = raycluster(headGroupSpec={"serviceType": "ClusterIP", "template": pod(),
                                         "headService": {"spec": {"type": "LoadBalancer"}}})
     assert "ray-head-not-exposed" in violated([exposed])
+
+
+@pytest.mark.parametrize("loosening", [
+    {"raystack:security": "relaxed"},
+    {"raystack:rayClusters": [{"name": "dev", "namespace": "ray", "auth": "disabled",
+                               "workerGroups": [{"name": "l4", "pool": "l4-spot"}]}]},
+    {"raystack:rayClusters": [{"name": "dev", "namespace": "ray", "networkPolicy": False,
+                               "workerGroups": [{"name": "l4", "pool": "l4-spot", "maxWorkers": 2}]},
+                              {"name": "other", "namespace": "ray", "workerGroups": [{"name": "l4", "pool": "l4-spot",
+                                                                                       "maxWorkers": 1}]}]},
+], ids=["security-relaxed", "auth-disabled", "network-policy-false"])
+def test_documented_opt_outs_pass_the_pack_and_show_as_advisory(loosening):
+    """Issue 25 ("one truth"): a loosening the README documents passes the program (which warns) and the
+    mandatory rules; the pack's advisory ray-opt-outs still names it, so `pulumi preview --policy-pack` shows it."""
+    from raystack import RayPlatform
+    from raystack import testing as t
+    from support import ROOT
+
+    config = dict(t.load_stack_config(t.load_project(ROOT), "dev"))
+    config.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in loosening.items()})
+    if "raystack:rayClusters" in loosening:  # room for the second cluster
+        pools = json.loads(config["raystack:gpuPools"])
+        pools[0]["maxSize"] = 4
+        config["raystack:gpuPools"] = json.dumps(pools)
+    rec = t.run(RayPlatform.from_stack_config, config, stack="dev")
+    found = check_all([Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom])
+    assert not [(rule.name, m) for rule, _, m in found if rule.mandatory], found
+    assert [m for rule, _, m in found if rule.name == "ray-opt-outs"], "the loosening is named"

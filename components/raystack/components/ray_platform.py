@@ -151,8 +151,9 @@ class RayPlatform(pulumi.ComponentResource):
                 # (kubernetes-deploy-review 2, N7). Raystack's own objects in it are deleted one by one.
                 opts = k8s_opts if platform.creates_cluster else pulumi.ResourceOptions.merge(
                     k8s_opts, pulumi.ResourceOptions(retain_on_delete=True))
-                namespaces[ns] = pss_namespace(f"{name}-ns-{ns}", ns, platform.ray_pod_security, opts,
-                                               warn="restricted")
+                namespaces[ns] = pss_namespace(
+                    f"{name}-ns-{ns}", ns, platform.ray_pod_security, opts, warn="restricted",
+                    reason="raystack security: relaxed" if platform.ray_pod_security != "restricted" else None)
             return namespaces[ns]
 
         def deps_of(ns: str, cluster_plan: RayClusterPlan | None) -> list[pulumi.Resource]:

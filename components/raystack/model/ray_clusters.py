@@ -134,7 +134,9 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             identity.head_service_account if identity is not None and identity.create_head_account else None)),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
         head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"], serve_port=serve,
-        client_port=any(10001 in (a.get("ports") or []) for a in rc.get("allow_from") or []))
+        client_port=any(10001 in (a.get("ports") or []) for a in rc.get("allow_from") or []),
+        opt_outs=tuple(o for o, on in (("networkPolicy", not rc["network_policy"]), ("auth", rc["auth"] == "disabled"),
+                                       ("podSecurity", rc.get("security") == "relaxed")) if on))
     smoke = None
     if rc["smoke_test"]:
         smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings)

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from ..ray.raycluster import OPT_OUT_ANNOTATION
 from ..ray.workloads import (
     raycronjob_manifest,
     rayjob_manifest,
@@ -133,6 +134,17 @@ def _renamed(p: RayWorkloadPlan) -> RayWorkloadPlan:
 
 def render(kind: str, w: dict[str, Any], cluster: RayClusterPlan | None, target: RayClusterPlan | None,
            ) -> dict[str, Any]:
+    manifest = _render(kind, w, cluster, target)
+    opt_out = ((cluster.manifest.get("metadata") or {}).get("annotations") or {}).get(OPT_OUT_ANNOTATION) \
+        if cluster is not None else None
+    if opt_out:  # the embedded cluster's loosening, on the object the pack reads
+        manifest["metadata"]["annotations"] = {**(manifest["metadata"].get("annotations") or {}),
+                                               OPT_OUT_ANNOTATION: opt_out}
+    return manifest
+
+
+def _render(kind: str, w: dict[str, Any], cluster: RayClusterPlan | None, target: RayClusterPlan | None,
+            ) -> dict[str, Any]:
     if kind == "RayService":
         assert cluster is not None
         return rayservice_manifest(w["name"], w["namespace"], serve_config=w["serve_config_v2"],

@@ -53,6 +53,17 @@ def _env(props: dict[str, Any]) -> str | None:
     return (props.get("tags") or {}).get(ENV_TAG)
 
 
+#: raystack marks what a stack deliberately loosened (ray/raycluster.py OPT_OUT_ANNOTATION) and the namespaces
+#: it runs below restricted (_k8s.py PSS_REASON_ANNOTATION); rules skip those, and ray-opt-outs lists them.
+OPT_OUT = "raystack.io/opt-out"
+PSS_REASON = "raystack.io/pod-security-reason"
+
+
+def opted_out(r: Res, what: str) -> bool:
+    annotations = (r.props.get("metadata") or {}).get("annotations") or {}
+    return what in str(annotations.get(OPT_OUT) or "").split(",")
+
+
 def cluster_specs(r: Res) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, Ray cluster spec) of a RayCluster, or the cluster a RayJob, RayService or RayCronJob embeds."""
     kind = r.type.rsplit(":", 1)[-1]
@@ -104,12 +115,16 @@ def head_not_exposed(r: Res) -> list[str]:
 
 
 def token_auth(r: Res) -> list[str]:
+    if opted_out(r, "auth"):
+        return []
     return [f"{where}: authOptions.mode is {((s.get('authOptions') or {}).get('mode') or 'unset')} (must be token)"
             for where, s in cluster_specs(r) if (s.get("authOptions") or {}).get("mode") != "token"]
 
 
 def restricted_containers(r: Res) -> list[str]:
     """Every Ray pod (and the autoscaler sidecar) meets Pod Security restricted."""
+    if opted_out(r, "podSecurity"):
+        return []
     out = [f"{where}: {v}" for where, t in pod_templates(r) for v in violations(t.get("spec") or {})]
     for where, spec in cluster_specs(r):
         if _true(spec.get("enableInTreeAutoscaling")):
@@ -251,12 +266,13 @@ def ray_namespaces_isolated(resources: list[Res]) -> list[str]:
         if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy":
             policies.setdefault((r.props.get("metadata") or {}).get("namespace") or "", []).append(r.props)
     labels = {(r.props.get("metadata") or {}).get("name"): (r.props.get("metadata") or {}).get("labels") or {}
-              for r in resources if r.type == "kubernetes:core/v1:Namespace"}
+              for r in resources if r.type == "kubernetes:core/v1:Namespace"
+              and not ((r.props.get("metadata") or {}).get("annotations") or {}).get(PSS_REASON)}
     out = []
     for r in ray:
         ns = (r.props.get("metadata") or {}).get("namespace") or ""
         pods = ray_pod_labels(r)
-        if pods and not any(_isolates(p, pods) for p in policies.get(ns, [])):
+        if pods and not opted_out(r, "networkPolicy") and not any(_isolates(p, pods) for p in policies.get(ns, [])):
             out.append(f"{r.type.rsplit(':', 1)[-1]} {ns}/{(r.props.get('metadata') or {}).get('name')}: no "
                        "NetworkPolicy of its namespace selects its pods")
     for ns in sorted({str((r.props.get("metadata") or {}).get("namespace") or "") for r in ray} - {""}):
@@ -264,6 +280,12 @@ def ray_namespaces_isolated(resources: list[Res]) -> list[str]:
             out.append(f"namespace {ns}: enforces Pod Security {labels[ns].get('pod-security.kubernetes.io/enforce')!r}"
                        ", not restricted")
     return out
+
+
+def opt_outs(r: Res) -> list[str]:
+    """Advisory: each loosening a stack chose, so `pulumi preview --policy-pack` still shows it."""
+    annotations = (r.props.get("metadata") or {}).get("annotations") or {}
+    return [f"opted out of {what} (raystack config)" for what in str(annotations.get(OPT_OUT) or "").split(",") if what]
 
 
 def head_not_on_spot(resources: list[Res]) -> list[str]:
@@ -305,6 +327,8 @@ RULES: tuple[Rule, ...] = (
     Rule("ray-namespaces-isolated", "Each Ray namespace has a NetworkPolicy and enforces Pod Security restricted.",
          None, ray_namespaces_isolated),
     Rule("ray-head-not-on-spot", "No Ray head runs on Spot capacity.", None, head_not_on_spot),
+    Rule("ray-opt-outs", "Loosenings a stack chose (networkPolicy: false, auth: disabled, security: relaxed).",
+         RAY_TYPES, opt_outs, mandatory=False),
 )
 
 

@@ -28,6 +28,10 @@ HEAD_PORTS = [
 #: container's ports named "serve" or "serve-*", and without one it creates none and reports an
 #: error (common/service.go BuildServeService, v1.7.0).
 SERVE_PORT = {"containerPort": 8000, "name": "serve"}
+#: What the stack's config deliberately loosened on a Ray object (comma-separated: networkPolicy, auth,
+#: podSecurity). The policy pack then reports the loosening as advisory instead of refusing the object, so a
+#: documented opt-out passes both the program (which warns) and the plan; nothing else sets it.
+OPT_OUT_ANNOTATION = "raystack.io/opt-out"
 #: Ray Client, declared only when allowFrom admits someone on it: KubeRay builds the head Service's ports
 #: from the head container's (common/service.go getServicePorts, v1.7.0), so `ray://<name>-head-svc:10001`
 #: works for exactly the clients the NetworkPolicy admits.
@@ -116,7 +120,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                      head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int,
                      upscaling_mode: str, auth: str, head_runs_tasks: bool = False,
                      head_options: PodOptions | None = None, group_labels: bool = False,
-                     serve_port: bool = False, client_port: bool = False) -> dict[str, Any]:
+                     serve_port: bool = False, client_port: bool = False,
+                     opt_outs: tuple[str, ...] = ()) -> dict[str, Any]:
     """The full RayCluster manifest."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     head_devices: dict[str, str] = {}
@@ -174,7 +179,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             # that select the cluster (they wait for Ray to accept their job).
             # The Ray autoscaler patches workerGroupSpecs (an atomic list) as another field manager:
             # a server-side apply must force to take it back (replicas go back to min: see RayCluster).
-            "annotations": {"pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true"},
+            "annotations": {"pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true",
+                            **({OPT_OUT_ANNOTATION: ",".join(opt_outs)} if opt_outs else {})},
         },
         "spec": cluster_spec,
     }
