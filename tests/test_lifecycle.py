@@ -268,6 +268,18 @@ def test_a_log_group_left_by_an_earlier_cluster_of_the_name_fails_up_until_impor
     assert not lc.aws.clusters, "the cluster waits for its log group"
 
 
+def test_a_log_group_deleted_by_hand_leaves_state_on_refresh_and_destroy_does_not_fail() -> None:
+    """The log group deleted out of band: a refresh drops it from state (logs/group.go resourceGroupRead, NotFound),
+    and destroy treats NotFound as deleted (resourceGroupDelete). Whether EKS writes a new group for a running
+    cluster afterwards is not documented: the next `up` is not simulated here."""
+    lc = lifecycle("dev")
+    lc.up()
+    lc.aws.log_groups.clear()
+    assert [s.op for s in lc.refresh().steps if s.type == "aws:cloudwatch/logGroup:LogGroup"] == ["delete"]
+    lc.destroy()
+    assert not lc.state
+
+
 def test_a_reverted_rayjob_edit_runs_again_with_a_new_submission_id() -> None:
     """K8s N15: each edit replaces the RayJob, and KubeRay gives the new object a new id (GenerateRayJobId);
     reverting the edit is a third object and a third id, so the selected cluster runs it again."""

@@ -46,6 +46,8 @@ class Calls:
             out = copy.deepcopy(r.outputs)
             out["scalingConfig"] = {"minSize": ng.min_size, "maxSize": ng.max_size, "desiredSize": ng.desired_size}
             return out
+        if r.type == "aws:cloudwatch/logGroup:LogGroup":  # logs/group.go resourceGroupRead: NotFound leaves state
+            return r.outputs if r.inputs.get("name") in self.aws.log_groups else None
         if r.type == "aws:eks/cluster:Cluster":
             return r.outputs if r.inputs.get("name") in self.aws.clusters else None
         if r.type == "aws:eks/addon:Addon":  # addon_version is Optional+Computed: a refresh reads EKS's
