@@ -20,6 +20,7 @@ from ..clouds.aws.ami import AMI_TABLE
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..kube.values import kuberay_values
 from ..ray.networkpolicy import CHART_OPERATOR_LABELS
+from ..ray.workloads import cluster_pod_templates
 from ..rules.capacity import check_heads_fit, check_shared_pools
 from ..rules.common import DNS1123_LABEL, NS, check_name, key
 from ..rules.pools import check_existing_pool
@@ -280,10 +281,8 @@ _REGISTRY = re.compile(r"[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+(?:(?:[._]|__|-+)[a-
 
 
 def _images(raycluster: dict[str, Any]) -> list[str]:
-    spec = raycluster.get("spec") or {}
-    templates = [(spec.get("headGroupSpec") or {}).get("template") or {},
-                 *((g.get("template") or {}) for g in spec.get("workerGroupSpecs") or [])]
-    return [c.get("image", "") for t in templates for c in (t.get("spec") or {}).get("containers") or []]
+    return [c.get("image", "") for _, t in cluster_pod_templates(raycluster.get("spec") or {})
+            for c in (t.get("spec") or {}).get("containers") or []]
 
 
 def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..kube.selectors import selects
-from ..ray.workloads import CLUSTER_SPEC_PATHS, cluster_spec_of
+from ..ray.workloads import CLUSTER_SPEC_PATHS, cluster_pod_templates, cluster_spec_of
 from .pss import violations
 
 RAY_TYPES = tuple(f"kubernetes:ray.io/v1:{k}" for k in CLUSTER_SPEC_PATHS)
@@ -75,9 +75,8 @@ def cluster_specs(r: Res) -> Iterator[tuple[str, dict[str, Any]]]:
 def pod_templates(r: Res) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, pod template) of every Ray pod a Ray object makes: head, groups, submitter."""
     for where, spec in cluster_specs(r):
-        yield f"{where} head", (spec.get("headGroupSpec") or {}).get("template") or {}
-        for g in spec.get("workerGroupSpecs") or []:
-            yield f"{where} group {g.get('groupName')}", g.get("template") or {}
+        for which, template in cluster_pod_templates(spec):
+            yield f"{where} {which}", template
     spec = r.props.get("spec") or {}
     job = spec.get("jobTemplate") or spec
     if job.get("submitterPodTemplate"):
@@ -236,11 +235,8 @@ def ray_pod_labels(r: Res) -> list[dict[str, str]]:
     templates' labels are known."""
     meta = r.props.get("metadata") or {}
     extra = {"ray.io/cluster": meta.get("name", "")} if r.type.endswith(":RayCluster") else {}
-    out = []
-    for _, spec in cluster_specs(r):
-        groups = [spec.get("headGroupSpec") or {}, *(spec.get("workerGroupSpecs") or [])]
-        out += [{**(((g.get("template") or {}).get("metadata") or {}).get("labels") or {}), **extra} for g in groups]
-    return out
+    return [{**((t.get("metadata") or {}).get("labels") or {}), **extra}
+            for _, spec in cluster_specs(r) for _, t in cluster_pod_templates(spec)]
 
 
 def _isolates(policy: dict[str, Any], pods: list[dict[str, str]]) -> bool:

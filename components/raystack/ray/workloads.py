@@ -47,6 +47,13 @@ def cluster_spec_of(kind: str, spec: Any) -> Any:
     return spec or None
 
 
+def cluster_pod_templates(spec: Any) -> list[tuple[str, Any]]:
+    """("head" | "group <name>", pod template) of each pod group of a Ray cluster spec (a dict, or a
+    read-only Mapping): the pods KubeRay makes from it."""
+    return [("head", (spec.get("headGroupSpec") or {}).get("template") or {}),
+            *((f"group {g.get('groupName')}", g.get("template") or {}) for g in spec.get("workerGroupSpecs") or [])]
+
+
 def workload_label(kind: str, name: str) -> dict[str, str]:
     return {WORKLOAD_LABEL: f"{kind.lower()}.{name}"}
 
