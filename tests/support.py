@@ -11,6 +11,7 @@ from raystack.model import defaults
 from raystack.model.facts import PoolFacts, facts_for_existing
 from raystack.model.resolve import resolve_node_pool, resolve_ray_cluster, resolve_system_pool
 from raystack.ray.sizing import WorkerSize, size_worker
+from raystack.spec.coerce import decode_config
 from raystack.spec.types import ExistingPoolSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,3 +53,11 @@ def tolerates(tolerations: list[dict[str, Any]], key: str, value: str, effect: s
         if t.get("operator") == "Exists" or t.get("value", "") == value:
             return True
     return False
+
+
+def stack_spec(stack: str) -> dict[str, Any]:
+    """A shipped stack's raystack: config as resolve() takes it (decoded as the program decodes it)."""
+    from raystack import testing
+
+    cfg = testing.load_stack_config(testing.load_project(ROOT), stack)
+    return decode_config({k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("raystack:")})

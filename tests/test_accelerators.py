@@ -114,14 +114,10 @@ def test_a_task_asking_for_the_accelerator_type_can_scale_each_group_from_zero(s
 def test_a_neuron_pool_larger_than_its_groups_need_is_warned():
     """AWS N8: the Cluster Autoscaler over-provisions Neuron nodes while their devices register; the plan says
     to keep the pool's maximum at what its Ray groups need."""
-    import json
-
     from raystack.model.resolve import resolve
-    from support import ROOT
+    from support import stack_spec
 
-    cfg = testing.load_stack_config(testing.load_project(ROOT), "neuron")
-    raw = {k.split(":", 1)[1]: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
-           for k, v in cfg.items() if k.startswith("raystack:")}
+    raw = stack_spec("neuron")
     assert not [w for w in resolve(raw, stack="neuron").warnings if "devices register" in w.message]
     i = next(i for i, p in enumerate(raw["gpuPools"]) if p["instanceType"].startswith("inf2"))
     (rc,) = [rc for rc in raw["rayClusters"] if rc["workerGroups"][0]["pool"] == raw["gpuPools"][i]["name"]]

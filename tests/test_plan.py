@@ -556,13 +556,11 @@ def test_compare_says_to_drain_a_reserved_pool_before_a_version_update():
 
 def test_the_baseline_counts_one_nat_gateway_per_az_where_the_vpc_has_them():
     """AWS N13: NAT gateways bill by the hour; prod's VPC has one per AZ."""
-    from raystack.preview.cost import NAT_GATEWAY_USD_PER_HOUR, cost
-
-    raw = {k.split(":", 1)[1]: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
-           for k, v in testing.load_stack_config(testing.load_project(ROOT), "prod").items() if k.startswith("raystack:")}
     from raystack.model.resolve import resolve
+    from raystack.preview.cost import NAT_GATEWAY_USD_PER_HOUR, cost
+    from support import stack_spec
 
-    platform = resolve(raw, stack="prod")
+    platform = resolve(stack_spec("prod"), stack="prod")
     assert platform.network is not None and platform.network.nat_gateways == "per_az"
     doc, _ = cost(platform)
     system = platform.system_facts

@@ -11,10 +11,11 @@ import json
 import jsonschema
 import pytest
 import yaml
-from conftest import CRD_DIR, project, run_stack
+from conftest import CRD_DIR, run_stack
 from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
 from raystack import ConfigError, resolve, testing
 from raystack.rules.workloads import check_cron_schedule
+from support import stack_spec
 
 KINDS = ("RayJob", "RayService", "RayCronJob")
 
@@ -193,9 +194,7 @@ def test_outputs_name_endpoints_and_job_ids(serving):
 
 
 def _raw(stack: str) -> dict:
-    cfg = testing.load_stack_config(project(), stack)
-    return {k.split(":", 1)[1]: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
-            for k, v in cfg.items() if k.startswith("raystack:")}
+    return stack_spec(stack)
 
 
 def test_no_job_spec_names_a_submission_id():

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
-from conftest import AWS_STACKS, STACKS, project, raycluster_objects, run_stack
+from conftest import AWS_STACKS, STACKS, raycluster_objects, run_stack
 from raystack import testing, versions
 from raystack.hardware import catalog
 from raystack.hardware.accelerators import ACCELERATOR_KINDS
 from raystack.model.resolve import resolve
-from raystack.spec.coerce import decode_config
-from support import tolerates
+from support import stack_spec, tolerates
 
 NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
                "BOTTLEROCKET_ARM_64_NVIDIA"}
 
 
 def platform_for(stack: str):
-    cfg = testing.load_stack_config(project(), stack)
-    return resolve(decode_config({k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("raystack:")}),
-                   stack=stack)
+    return resolve(stack_spec(stack), stack=stack)
 
 
 def releases(rec: testing.Recording) -> dict[str, testing.Registered]:
