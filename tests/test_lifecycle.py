@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,12 +44,15 @@ def lifecycle(stack: str) -> Lifecycle:
     return lc
 
 
+def objects(lc: Lifecycle, kind: str) -> list[tuple[Any, Any]]:
+    """(cluster, object) of every live object of a kind, in every simulated cluster."""
+    return [(kc, o) for kc in lc.kube.values() for k, o in kc.objects.items() if k[0] == kind]
+
+
 def ray_object(lc: Lifecycle, kind: str = "RayCluster"):  # type: ignore[no-untyped-def]
-    for kc in lc.kube.values():
-        for key, obj in kc.objects.items():
-            if key[0] == kind:
-                return kc, obj
-    raise AssertionError(f"no {kind}")
+    found = objects(lc, kind)
+    assert found, f"no {kind}"
+    return found[0]
 
 
 def test_every_shipped_stack_is_covered() -> None:

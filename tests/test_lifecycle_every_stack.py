@@ -26,16 +26,12 @@ pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras
 
 from raystack.testing import load_project, stack_names  # noqa: E402
 from raystack.testing.lifecycle import EngineError, Identity, Lifecycle  # noqa: E402
-from test_lifecycle import EXISTING, RAYCLUSTER, ROOT, SUBNET, lifecycle, pytestmark  # noqa: E402,F401
+from test_lifecycle import EXISTING, RAYCLUSTER, ROOT, SUBNET, lifecycle, objects, pytestmark  # noqa: E402,F401
 
 RAYJOB, RAYSERVICE = "kubernetes:ray.io/v1:RayJob", "kubernetes:ray.io/v1:RayService"
 ACCOUNT = "arn:aws:iam::123456789012:role"
 
 
-
-
-def objects(lc: Lifecycle, kind: str) -> list[tuple[Any, Any]]:
-    return [(kc, o) for kc in lc.kube.values() for k, o in kc.objects.items() if k[0] == kind]
 
 
 def no_diff(lc: Lifecycle, after: str) -> None:
