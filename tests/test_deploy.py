@@ -163,6 +163,24 @@ def test_desired_size_follows_the_live_node_group_clamped_to_the_new_bounds(monk
     assert "scalingConfig.desiredSize" not in ng.ignore_changes, ng.urn
 
 
+def test_a_preview_reads_no_node_group_and_plans_min_with_the_desired_size_ignored(monkeypatch):
+    """Issue 19, third Must show: a preview (pulumi.runtime.is_dry_run()) lists no cluster and reads no node
+    group, even one that exists; it plans minSize and ignores the desired size, so the engine keeps the
+    last one (step_generator.go processIgnoreChanges). Only the update reads it (the test above)."""
+    from raystack.testing import mocks
+
+    monkeypatch.setattr(mocks, "LIVE_NODE_GROUPS", {"raystack-dev": {"raystack-dev-l4-spot-1": 2}})
+    rec = testing.run(RayPlatform.from_stack_config, testing.load_stack_config(project(), "dev"), stack="dev",
+                      preview=True)
+    assert not [t for t, _ in rec.invokes if t.startswith("aws:eks/")], rec.invokes
+    groups = rec.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert groups
+    for ng in groups:
+        sc = ng.inputs["scalingConfig"]
+        assert sc["desiredSize"] == sc["minSize"], ng.urn
+        assert ng.ignore_changes == ["scalingConfig.desiredSize"], ng.urn
+
+
 @pytest.mark.parametrize("stack", AWS_STACKS)
 def test_the_api_is_reachable_from_where_pulumi_up_runs(stack):
     """A private endpoint answers only inside the VPC, on ENIs carrying the cluster security group

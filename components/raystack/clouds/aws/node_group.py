@@ -2,6 +2,14 @@
 
 Each gets the hardened launch template, a scaling config whose desired size the
 Cluster Autoscaler owns, and the pool's labels and taints.
+
+The desired size is the one value only the live node group knows. A preview reads nothing (issue 19's
+third Must show: `pulumi preview` of a stack that creates its cluster reads or lists nothing the stack
+creates; a CI preview role and an empty account need no EKS read): it plans ``minSize`` and ignores
+changes to the desired size, so the engine keeps the last one (pulumi/pulumi step_generator.go
+processIgnoreChanges; a refresh brings it up to date: pulumi-terraform-bridge v3.136.0 provider.go
+Read, ExtractInputsFromOutputs). Only the update, which runs as the deploying role, reads the live
+size and writes it clamped into the new bounds.
 """
 
 from __future__ import annotations
@@ -38,6 +46,10 @@ def managed_node_group(
         capacity_block_instance_type=pool.instance_type if capacity_block else None,
     )
     facts = pool.facts
+    # pulumi.runtime.is_dry_run(): true for `pulumi preview` and the preview pass of `pulumi up`.
+    previewing = pulumi.runtime.is_dry_run()
+    desired: pulumi.Input[int] = pool.min_size if previewing else \
+        live_desired_size(cluster_name, pool.node_group_name, pool.min_size, pool.max_size)
     taints = [aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=EKS_TAINT_EFFECTS[t.effect])
               for t in facts.taints]
     return aws.eks.NodeGroup(
@@ -54,14 +66,15 @@ def managed_node_group(
         capacity_type=pool.capacity_type,
         scaling_config=aws.eks.NodeGroupScalingConfigArgs(
             min_size=pool.min_size, max_size=pool.max_size,
-            desired_size=live_desired_size(cluster_name, pool.node_group_name, pool.min_size, pool.max_size)),
+            desired_size=desired),
         labels=dict(facts.labels),
         taints=taints or None,
         launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=lt.id, version=lt.latest_version.apply(str)),
         update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
         version=kubernetes_version,
         tags=node_group_tags if node_group_tags is not None else tags,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or [],
+                                    ignore_changes=["scalingConfig.desiredSize"] if previewing else None),
     )
 
 
@@ -71,16 +84,17 @@ def clamp(value: int, low: int, high: int) -> int:
 
 def live_desired_size(cluster_name: pulumi.Input[str], node_group_prefix: str, min_size: int,
                       max_size: int) -> pulumi.Output[int]:
-    """The Cluster Autoscaler owns the node count. A new node group starts at min; an existing one
-    keeps its live desired size, clamped into [min, max], so raising minSize (or lowering maxSize)
+    """Only outside preview. The Cluster Autoscaler owns the node count. A new node group starts at
+    min; an existing one (or the group a replacement takes over from) keeps its live desired size, clamped into [min, max], so raising minSize (or lowering maxSize)
     later is accepted by UpdateNodegroupConfig ("Minimum capacity N can't be greater than desired
     size M" is what ignoring desiredSize led to: terraform-aws-eks#3683, #944) and running nodes
     are not reset.
 
     Read through the provider, and only what exists: eks:ListClusters first (it never fails for a
     missing cluster; ListNodegroups and DescribeNodegroup answer ResourceNotFoundException for one,
-    botocore's eks model), so the first preview of an empty account, a rebuilt cluster and a node
-    group deleted by hand all start at min. Pinned by tests/test_lifecycle.py."""
+    botocore's eks model), so the first `up` of an empty account, a rebuilt cluster and a node
+    group deleted by hand all start at min. Pinned by tests/test_lifecycle.py and
+    tests/test_lifecycle_every_stack.py."""
     def live(cluster: str) -> pulumi.Output[int] | int:
         def in_account(clusters: list[str]) -> pulumi.Output[int] | int:
             if cluster not in (clusters or []):

@@ -24,7 +24,7 @@ from .calls import Calls
 from .errors import AwaitFailed, CloudError, EngineError, NotModelled
 from .kube import KubeCluster
 from .monitor import _Monitor
-from .replace import changed_paths
+from .replace import changed_paths, refreshed_inputs
 from .state import Plan, StateResource, Step, _kube_key, _split_ref
 
 
@@ -130,7 +130,7 @@ class Lifecycle(Calls):
                 plan.steps.append(Step(urn, r.type, "delete", ["gone"]))
             else:
                 changed = changed_paths(r.outputs, live)
-                r.outputs = live
+                r.inputs, r.outputs = refreshed_inputs(r.type, r.inputs, live), live
                 plan.steps.append(Step(urn, r.type, "update" if changed else "same", changed))
         self.history.append(plan)
         return plan

@@ -124,6 +124,25 @@ def diff_base(typ: str, old_inputs: dict[str, Any], old_outputs: dict[str, Any],
     return base
 
 
+def refreshed_inputs(typ: str, old_inputs: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a refresh leaves in state. A Terraform-bridged provider's Read, in a refresh, takes each
+    input the old inputs have from the refreshed state, drops one the state lacks and adds none
+    (pulumi-terraform-bridge v3.136.0 provider.go `Read` -> schema.go `ExtractInputsFromOutputs(isRefresh)`
+    -> `extractInputsObject`; arrays element by element, here by position: raystack's sets come back in
+    the order written). So a value ignored with ignoreChanges takes the refreshed one. pulumi-kubernetes
+    and component resources keep their inputs."""
+    if not typ.startswith("aws:"):
+        return old_inputs
+
+    def walk(old: Any, new: Any) -> Any:
+        if isinstance(old, dict) and isinstance(new, dict):
+            return {k: walk(v, new[k]) for k, v in old.items() if k in new}
+        if isinstance(old, list) and isinstance(new, list):
+            return [walk(o, n) for o, n in zip(old, new, strict=False)]
+        return new
+    return walk(old_inputs, live)  # type: ignore[no-any-return]
+
+
 def _under(path: str, rule: str) -> bool:
     return rule == "*" or path == rule or path.startswith(rule + ".") or rule.startswith(path + ".")
 
