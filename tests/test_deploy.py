@@ -181,6 +181,19 @@ def test_a_preview_reads_no_node_group_and_plans_min_with_the_desired_size_ignor
         assert ng.ignore_changes == ["scalingConfig.desiredSize"], ng.urn
 
 
+def test_the_cluster_and_node_groups_wait_for_the_private_subnets_routes():
+    """The private subnets resolve once each is associated with its route table (NAT, network.returnRoutes):
+    a peered runner's answers and a node's image pulls need those routes (AWS old #1)."""
+    net = {"cidr": "10.40.0.0/16", "returnRoutes": [{"cidr": "10.90.0.0/16", "transitGatewayId": "tgw-0123456789abcdef0"}]}
+    rec = run_with("dev", **{"raystack:network": net})
+    assocs = {r.urn for r in rec.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation") if "-private-" in r.name}
+    assert len(assocs) == 2, assocs
+    for r in rec.of_type("aws:eks/cluster:Cluster") + rec.of_type("aws:eks/nodeGroup:NodeGroup"):
+        assert assocs <= set(r.dependencies), r.urn
+    for rt in [r for r in rec.of_type("aws:ec2/routeTable:RouteTable") if "-private-" in r.name]:
+        assert {"cidrBlock": "10.90.0.0/16", "transitGatewayId": "tgw-0123456789abcdef0"} in rt.inputs["routes"], rt.urn
+
+
 @pytest.mark.parametrize("stack", AWS_STACKS)
 def test_the_api_is_reachable_from_where_pulumi_up_runs(stack):
     """A private endpoint answers only inside the VPC, on ENIs carrying the cluster security group

@@ -298,3 +298,75 @@ def test_a_reverted_rayjob_edit_runs_again_with_a_new_submission_id() -> None:
         assert [s.op for s in lc.up().of("kubernetes:ray.io/v1:RayJob")] == ["replace"]
         ids.append(ray_object(lc, "RayJob")[1].status["jobId"])
     assert len(set(ids)) == 3 and all(i.startswith("batch-embed-") for i in ids), ids
+
+
+RUNNER = Identity("deployer", source_ip="20.42.0.7", routes_into_vpc=False)  # a GitHub-hosted runner (Azure)
+
+
+def test_a_private_stack_is_built_from_outside_its_vpc_through_a_deploy_window_and_left_private() -> None:
+    """AWS old #1: on the first `up` no runner can sit in a VPC that does not exist yet, so the shipped up
+    workflow runs outside it. Without a window every Kubernetes object times out; with `deployFrom` the
+    endpoint is public to the runner's /32 alone for that run (EKS cluster-endpoint: publicAccessCidrs),
+    and a second `up` without it makes the endpoint private again. Its Kubernetes objects are unchanged, and
+    pulumi-kubernetes fails only Create, Update and Read on an unreachable cluster (provider.go:1706, :1919,
+    :2340; Check and Diff go on), so that `up` succeeds. A later edit needs the window again, and so does
+    destroy."""
+    lc = Lifecycle.for_stack(ROOT, "staging")
+    lc.run_as(RUNNER)
+    with pytest.raises(EngineError, match="unreachable"):
+        lc.up()
+
+    lc = Lifecycle.for_stack(ROOT, "staging")
+    lc.run_as(RUNNER)
+    lc.set_config("deployFrom", ["20.42.0.7/32"])
+    lc.up()
+    (cluster,) = lc.aws.clusters.values()
+    assert cluster.endpoint_public and cluster.public_cidrs == ["20.42.0.7/32"], cluster
+    assert objects(lc, "RayCluster"), "the Ray clusters are built through the window"
+    del lc.config["raystack:deployFrom"]
+    closed = lc.up()
+    assert [(s.type, s.op) for s in closed.changes()] == [("aws:eks/cluster:Cluster", "update")], closed.describe()
+    assert not cluster.endpoint_public and cluster.public_cidrs == [], "the endpoint is private again"
+    assert not lc.preview().changes(), "a preview from outside sees nothing to do"
+
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["idleTimeoutSeconds"] = 301
+    lc.set_config("rayClusters", rcs)
+    with pytest.raises(EngineError, match="unreachable"):
+        lc.up()
+    lc.set_config("deployFrom", ["20.42.0.7/32"])
+    plan = lc.up()
+    assert {(s.type, s.op) for s in plan.changes()} == {("aws:eks/cluster:Cluster", "update"), (RAYCLUSTER, "update")}
+    lc.destroy()  # through the open window
+    assert not lc.state and not lc.aws.clusters
+
+
+def test_a_runner_on_a_peered_network_needs_a_return_route_which_the_route_tables_carry() -> None:
+    """AWS old #1: a runner on a peered or VPN network, admitted on 443, still times out while the private
+    route tables (inline, so authoritative: a route added by hand goes on the next `up`) have no way back to
+    it. network.returnRoutes puts that route in every private table, and the subnets resolve only once
+    routed, so the cluster and every Kubernetes object come after it."""
+    peer = Identity("deployer", source_ip="10.90.0.10", routes_into_vpc=True)
+    lc = Lifecycle.for_stack(ROOT, "staging")
+    lc.run_as(peer)
+    lc.set_config("apiIngressCidrs", ["10.90.0.0/16"])
+    with pytest.raises(EngineError, match="no route from the VPC back to 10.90.0.10"):
+        lc.up()
+
+    lc = Lifecycle.for_stack(ROOT, "staging")
+    lc.run_as(peer)
+    lc.set_config("apiIngressCidrs", ["10.90.0.0/16"])
+    net = lc.get_config("network")
+    net["returnRoutes"] = [{"cidr": "10.90.0.0/16", "vpcPeeringConnectionId": "pcx-0123456789abcdef0"}]
+    lc.set_config("network", net)
+    lc.up()
+    private = [dests for _, dests in lc.aws.route_tables.values() if "10.90.0.0/16" in dests]
+    assert len(private) == len(lc.aws.clusters["raystack-staging"].subnet_ids), lc.aws.route_tables
+    assert objects(lc, "RayCluster")
+    net["returnRoutes"] = []
+    lc.set_config("network", net)
+    with pytest.raises(EngineError, match="no route from the VPC back"):
+        rcs = lc.get_config("rayClusters")
+        rcs[0]["idleTimeoutSeconds"] = 301
+        lc.set_config("rayClusters", rcs)
+        lc.up()

@@ -77,8 +77,29 @@ def test_merges_apply_dev_then_staging_then_prod_behind_an_environment():
     assert jobs["prod"]["with"]["environment"] == "production"
     up = load("up.yml")
     assert up["jobs"]["up"]["environment"] == "${{ inputs.environment }}"
-    (action,) = uses(up, "pulumi/actions")
+    (action,) = [s for s in uses(up, "pulumi/actions") if "with" in s]
     assert action["with"]["command"] == "up" and action["with"]["policyPacks"] == "policies"
+
+
+def test_up_opens_a_deploy_window_for_private_endpoints_and_always_closes_it():
+    """AWS old #1: the runner is outside every VPC. For a stack whose plan has a private endpoint, the
+    runner's /32 goes into raystack:deployFrom before `up`, and a second `up` without it runs even when
+    the first failed (tests/test_lifecycle.py runs both on the harness)."""
+    up = load("up.yml")
+    job = up["jobs"]["up"]
+    assert job["runs-on"] == "ubuntu-latest", "the runner this window is for"
+    names = [s.get("name") or s.get("uses") or s.get("run") for s in job["steps"]]
+    window = next(s for s in job["steps"] if s.get("id") == "window")
+    (apply,) = [s for s in uses(up, "pulumi/actions") if "with" in s]
+    close = next(s for s in job["steps"] if s.get("name") == "Close the deploy window")
+    assert names.index(window["name"]) < job["steps"].index(apply) < job["steps"].index(close), names
+    assert "checkip.amazonaws.com" in window["run"] and "'raystack:deployFrom[0]' \"$ip/32\"" in window["run"]
+    assert '"endpointPublicAccess"' in window["run"] and "plan.json" in window["run"]
+    assert close["if"] == "always() && steps.window.outputs.opened == 'true'"
+    assert "pulumi config rm --stack \"$STACK_REF\" raystack:deployFrom" in close["run"]
+    assert "pulumi up --stack \"$STACK_REF\" --yes --policy-pack policies" in close["run"]
+    plan_step = next(s for s in job["steps"] if "raystack plan" in str(s.get("run")))
+    assert "--format json > plan.json" in plan_step["run"]
 
 
 def test_a_nightly_drift_check_refreshes_and_expects_no_changes():

@@ -8,7 +8,7 @@ from typing_extensions import NotRequired
 
 from ..clouds.aws.network import build_network
 from ..model import defaults
-from ..spec.types import NatGateways
+from ..spec.types import NatGateways, ReturnRouteSpec
 
 
 class NetworkArgs(TypedDict):
@@ -28,6 +28,9 @@ class NetworkArgs(TypedDict):
     """Tags on every resource."""
     instance_types: NotRequired[list[str]]
     """Instance types the cluster's pools use: discovered AZs that offer them all come first."""
+    return_routes: NotRequired[list[ReturnRouteSpec]]
+    """Routes in every private route table back to networks peered or connected by VPN (the route tables
+    are this component's: a route added by hand is removed by the next update)."""
 
 
 class Network(pulumi.ComponentResource):
@@ -48,7 +51,8 @@ class Network(pulumi.ComponentResource):
         out = build_network(self, name, cluster=a["cluster_name"], cidr=a["cidr"],
                             azs_given=a.get("availability_zones"),  # optional: else discovered
                             az_count=a["az_count"], nat_gateways=NatGateways(a["nat_gateways"]).value, tags=dict(a["tags"]),
-                            instance_types=list(a.get("instance_types") or []))  # optional
+                            instance_types=list(a.get("instance_types") or []),  # optional
+                            return_routes=[dict(r) for r in a.get("return_routes") or []])  # optional
         self.vpc_id = out.vpc_id
         self.private_subnet_ids = out.private_subnet_ids
         self.public_subnet_ids = out.public_subnet_ids

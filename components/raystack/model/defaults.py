@@ -28,6 +28,7 @@ TABLES: dict[type, dict[str, Any]] = {
         "endpoint_public_access": False,
         "public_access_cidrs": [],
         "api_ingress_cidrs": [],
+        "deploy_from": [],
         "admin_role_arns": [],
         "viewer_role_arns": [],
         "protect": False,

@@ -42,6 +42,15 @@ class NodePool:
 
 
 @dataclass(frozen=True)
+class ReturnRoute:
+    """The private route tables' route to a peered or VPN network: its CIDR and one target id."""
+
+    cidr: str
+    target: str  # transit_gateway_id | vpc_peering_connection_id | vpn_gateway_id
+    target_id: str
+
+
+@dataclass(frozen=True)
 class NetworkPlan:
     create: bool
     cidr: str
@@ -49,6 +58,7 @@ class NetworkPlan:
     az_count: int
     nat_gateways: str
     private_subnet_ids: tuple[str, ...] = ()
+    return_routes: tuple[ReturnRoute, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,8 +154,11 @@ class Platform:
     cluster_name: str
     cluster_mode: str
     kubernetes_version: str
+    #: Whether the endpoint is public, and to whom: publicAccessCidrs plus the deploy window (deployFrom).
     endpoint_public_access: bool
     public_access_cidrs: tuple[str, ...]
+    #: The deploy window: CIDRs the public endpoint admits for this run only (already in public_access_cidrs).
+    deploy_from: tuple[str, ...]
     #: Networks allowed to reach a private endpoint on 443 (the cluster security group's rule).
     api_ingress_cidrs: tuple[str, ...]
     admin_role_arns: tuple[str, ...]
@@ -191,7 +204,8 @@ class Platform:
 
         return Platform(
             environment=None, cluster_name="", cluster_mode="existing", kubernetes_version=versions.EKS_VERSION,
-            endpoint_public_access=False, public_access_cidrs=(), api_ingress_cidrs=(), admin_role_arns=(),
+            endpoint_public_access=False, public_access_cidrs=(), deploy_from=(), api_ingress_cidrs=(),
+            admin_role_arns=(),
             viewer_role_arns=(), protect=False, log_retention_days=90,
             existing_cluster_name=None, ray_version=versions.RAY_VERSION, network=None,
             system_pool=None, node_pools=(), pools=dict(pools), ray_clusters=(),

@@ -30,7 +30,7 @@ from ..versions import RAY_IMAGE_REPO
 from . import defaults
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
-from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan
+from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan, ReturnRoute
 from .ray_clusters import plan_ray_cluster
 from .workloads import plan_workloads
 
@@ -242,14 +242,18 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             az_count=len(net["availability_zones"]) if net.get("availability_zones") else net["az_count"],
             nat_gateways=net["nat_gateways"],
             private_subnet_ids=tuple(net.get("private_subnet_ids") or ()),
+            return_routes=tuple(ReturnRoute(r["cidr"], t, r[t]) for r in net.get("return_routes") or ()
+                                for t in aws_rules.RETURN_ROUTE_TARGETS if r.get(t)),
         )
     return Platform(
         environment=spec.get("environment") or stack,  # derived: the stack name
         cluster_name=name,
         cluster_mode=spec["cluster_mode"],
         kubernetes_version=spec["kubernetes_version"],
-        endpoint_public_access=spec["endpoint_public_access"],
-        public_access_cidrs=tuple(spec["public_access_cidrs"]),
+        # A deploy window opens the endpoint to the runner as well, for this run only.
+        endpoint_public_access=spec["endpoint_public_access"] or bool(spec["deploy_from"]),
+        public_access_cidrs=tuple(dict.fromkeys([*spec["public_access_cidrs"], *spec["deploy_from"]])),
+        deploy_from=tuple(spec["deploy_from"]),
         api_ingress_cidrs=tuple(spec["api_ingress_cidrs"]),
         admin_role_arns=tuple(spec["admin_role_arns"]),
         viewer_role_arns=tuple(spec["viewer_role_arns"]),
@@ -304,6 +308,10 @@ def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: 
     if "log_retention_days" in given:
         findings.append(Finding(key("logRetentionDays"), given["log_retention_days"],
                                 "clusterMode existing creates no log group; set retention on the existing one"))
+    if given.get("deploy_from"):
+        findings.append(Finding(key("deployFrom"), given["deploy_from"],
+                                "clusterMode existing does not manage the cluster's endpoint; open it on the "
+                                "existing cluster itself"))
 
 
 def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:

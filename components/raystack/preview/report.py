@@ -213,8 +213,11 @@ class Report:
         parts = ["private endpoint (inside the VPC)"]
         if p.api_ingress_cidrs:
             parts.append(f"reachable on 443 from {', '.join(p.api_ingress_cidrs)} (apiIngressCidrs)")
-        if p.endpoint_public_access:
-            parts.append(f"public endpoint for {', '.join(p.public_access_cidrs)} (publicAccessCidrs)")
+        standing = [c for c in p.public_access_cidrs if c not in p.deploy_from]
+        if standing:
+            parts.append(f"public endpoint for {', '.join(standing)} (publicAccessCidrs)")
+        if p.deploy_from:
+            parts.append(f"public endpoint for {', '.join(p.deploy_from)} for this run only (deployFrom)")
         return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:

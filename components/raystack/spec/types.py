@@ -170,6 +170,20 @@ class SystemPoolSpec(TypedDict, total=False):
     """Encrypted gp3 root volume in GiB (default 100)."""
 
 
+class ReturnRouteSpec(TypedDict, total=False):
+    """A route from the private subnets back to a network peered or connected by VPN (its runner reaches a
+    private API endpoint through apiIngressCidrs). Exactly one target."""
+
+    cidr: str
+    """The other network's IPv4 CIDR; it must not overlap the VPC. Required."""
+    transit_gateway_id: str
+    """A transit gateway the VPC is attached to (tgw-...)."""
+    vpc_peering_connection_id: str
+    """An active VPC peering connection (pcx-...)."""
+    vpn_gateway_id: str
+    """A virtual private gateway attached to the VPC (vgw-...)."""
+
+
 class NetworkSpec(TypedDict, total=False):
     """The VPC: created by the stack, or an existing one."""
 
@@ -187,6 +201,9 @@ class NetworkSpec(TypedDict, total=False):
     """Private subnets of the existing VPC, in at least 2 AZs."""
     public_subnet_ids: list[str]
     """Public subnets of the existing VPC (informational)."""
+    return_routes: list[ReturnRouteSpec]
+    """Routes in every private route table back to networks peered or connected by VPN. The route
+    tables are raystack's: a route added by hand is removed by the next `up`. Created VPC only."""
 
 
 class KubeRaySpec(TypedDict, total=False):
@@ -221,6 +238,13 @@ class PlatformSpec(TypedDict, total=False):
     """With a private endpoint: the networks `pulumi up` runs from (a CI runner inside the VPC, or a
     network peered or connected by VPN), allowed to reach the API on 443 through the cluster
     security group. A private endpoint needs at least one: otherwise nothing can reach it."""
+    deploy_from: list[str]
+    """A deploy window: the public IPv4 addresses (CIDRs, /24 or narrower) that the machine running this
+    `pulumi up` connects from. While set, the API endpoint is also public to them, and to them alone
+    (still IAM-authenticated). It is for a runner outside the VPC, such as the first `up` of a private
+    cluster, when no runner can sit in a VPC that does not exist yet. The shipped up workflow sets it
+    to its runner's /32 with `pulumi config set` and removes it in a second `up`, which makes the
+    endpoint private again. Never commit it to a stack file. Create mode only."""
     admin_role_arns: list[str]
     """IAM roles given cluster-admin through EKS access entries."""
     viewer_role_arns: list[str]

@@ -43,6 +43,9 @@ class EksBackend:
                                      "instance_types": sorted({p.instance_type for p in platform.node_pools})}
             if net.availability_zones:
                 net_args["availability_zones"] = list(net.availability_zones)
+            if net.return_routes:
+                net_args["return_routes"] = [{"cidr": r.cidr, r.target: r.target_id}  # type: ignore[misc]
+                                             for r in net.return_routes]
             network = Network(f"{name}-network", net_args, opts=child)
             private_subnets: pulumi.Input[list[str]] = network.private_subnet_ids
             subnet_azs: pulumi.Input[list[str]] | None = network.private_subnet_azs

@@ -23,7 +23,8 @@ class NetworkOutputs:
 
 def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[str], cidr: str,
                   azs_given: list[str] | None, az_count: int, nat_gateways: str,
-                  tags: dict[str, str], instance_types: list[str] | None = None) -> NetworkOutputs:
+                  tags: dict[str, str], instance_types: list[str] | None = None,
+                  return_routes: list[dict[str, str]] | None = None) -> NetworkOutputs:
     count = len(azs_given) if azs_given else az_count
     plan = plan_subnets(cidr, count)
     child = pulumi.ResourceOptions(parent=parent)
@@ -67,7 +68,7 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
     # is made once, on create; later runs keep it whatever AWS now offers or whichever pools were added
     # (aws-deploy-review 2, N2; tests/test_lifecycle.py). The real AZ is read back from the subnets' outputs.
     keep_az = pulumi.ResourceOptions(parent=parent, ignore_changes=["availabilityZone"])
-    public_subnets, private_subnets, nats = [], [], []
+    public_subnets, private_subnets, nats, routed = [], [], [], []
     for i in range(count):
         pub = aws.ec2.Subnet(f"{name}-public-{i}", vpc_id=vpc.id, cidr_block=plan.public[i],
                              availability_zone=azs[i], map_public_ip_on_launch=False,
@@ -86,18 +87,28 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
         priv = aws.ec2.Subnet(f"{name}-private-{i}", vpc_id=vpc.id, cidr_block=plan.private[i],
                               availability_zone=azs[i], tags=cluster_tag("kubernetes.io/role/internal-elb"),
                               opts=keep_az)
+        # Inline routes: the table is authoritative (terraform-provider-aws route_table.go updates `route` as
+        # a set), so a peered or VPN network's way back is listed here (network.returnRoutes), never added
+        # by hand. A virtual private gateway is a route table route's gateway_id.
+        back = [aws.ec2.RouteTableRouteArgs(cidr_block=r["cidr"], transit_gateway_id=r.get("transit_gateway_id"),
+                                            vpc_peering_connection_id=r.get("vpc_peering_connection_id"),
+                                            gateway_id=r.get("vpn_gateway_id"))
+                for r in return_routes or []]
         rt = aws.ec2.RouteTable(
             f"{name}-private-{i}", vpc_id=vpc.id,
-            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id), *back],
             tags={**tags, "Name": f"{name}-private-{i}"}, opts=child)
-        aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=priv.id, route_table_id=rt.id,
-                                      opts=child)
+        routed.append(aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=priv.id, route_table_id=rt.id,
+                                                    opts=child))
         private_subnets.append(priv)
 
 
     return NetworkOutputs(
         vpc_id=vpc.id,
-        private_subnet_ids=pulumi.Output.all(*[s.id for s in private_subnets]),
+        # Resolved once every private subnet is routed (NAT, return routes): what uses them (the cluster, whose
+        # control-plane ENIs answer a peered runner; node groups, which pull images through the NAT) waits.
+        private_subnet_ids=pulumi.Output.all(*[s.id for s in private_subnets], *[a.id for a in routed]).apply(
+            lambda ids: list(ids[:count])),
         public_subnet_ids=pulumi.Output.all(*[s.id for s in public_subnets]),
         private_subnet_azs=pulumi.Output.all(*[s.availability_zone for s in private_subnets]),
     )

@@ -24,6 +24,34 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
                       3288, 3653)
 
 
+#: The widest deploy window: one runner, or the NAT range of a runner pool.
+DEPLOY_WINDOW_MIN_PREFIX = 24
+
+
+def check_deploy_window(cidrs: list[str], findings: list[Finding], warnings: list[Finding]) -> None:
+    """deployFrom: public IPv4 CIDRs, /24 or narrower (EKS sees a runner's public egress address), each
+    warned: the plan says that this run opens the endpoint."""
+    for i, c in enumerate(cidrs):
+        try:
+            net = ipaddress.IPv4Network(c)
+        except ValueError:
+            findings.append(Finding(key(f"deployFrom[{i}]"), c, "must be an IPv4 CIDR such as 203.0.113.7/32"))
+            continue
+        if net.prefixlen < DEPLOY_WINDOW_MIN_PREFIX:
+            findings.append(Finding(key(f"deployFrom[{i}]"), c,
+                                    f"a deploy window is one runner's address or a NAT range: /{DEPLOY_WINDOW_MIN_PREFIX}"
+                                    " or narrower (publicAccessCidrs is for standing access)"))
+        elif not net.is_global:
+            findings.append(Finding(key(f"deployFrom[{i}]"), c,
+                                    "not a public address: the public endpoint sees the runner's public egress "
+                                    "address (a runner inside the VPC or a peered network uses apiIngressCidrs)"))
+    if cidrs and not findings:
+        warnings.append(Finding(key("deployFrom"), cidrs,
+                                "deploy window: this run makes the API endpoint public to these addresses as well; "
+                                "remove deployFrom and run `pulumi up` again to close it (the shipped up workflow "
+                                "does both)", severity="warning"))
+
+
 def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
                       warnings: list[Finding], region: str | None = None) -> None:
     """``spec``: the defaulted PlatformSpec; ``given``: what the user wrote (for presence checks)."""
@@ -48,6 +76,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                         severity="warning"))
     elif cidrs:
         findings.append(Finding(key("publicAccessCidrs"), cidrs, "only allowed with endpointPublicAccess: true"))
+    check_deploy_window(spec["deploy_from"], findings, warnings)
     days = spec["log_retention_days"]
     if days not in LOG_RETENTION_DAYS:
         findings.append(Finding(key("logRetentionDays"), days,
@@ -58,7 +87,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
             ipaddress.IPv4Network(c)
         except ValueError:
             findings.append(Finding(key(f"apiIngressCidrs[{i}]"), c, "must be an IPv4 CIDR such as 10.60.0.0/16"))
-    if not spec["endpoint_public_access"] and not ingress and not cidrs:
+    if not spec["endpoint_public_access"] and not ingress and not cidrs and not spec["deploy_from"]:
         # The cluster security group admits only itself: with a private endpoint and no rule, every
         # Kubernetes resource would time out after the AWS resources are built (EKS cluster-endpoint docs).
         findings.append(Finding(key("apiIngressCidrs"), [],
@@ -102,8 +131,54 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                 f"allowed 1..{sys_pool['max_size']} (maxSize)"))
 
 
+#: A return route's target keys, and the id each takes (EC2 id prefixes: tgw-, pcx-, vgw-).
+RETURN_ROUTE_TARGETS = {"transit_gateway_id": "tgw", "vpc_peering_connection_id": "pcx", "vpn_gateway_id": "vgw"}
+_CAMEL_TARGETS = {"transit_gateway_id": "transitGatewayId", "vpc_peering_connection_id": "vpcPeeringConnectionId",
+                  "vpn_gateway_id": "vpnGatewayId"}
+
+
+def check_return_routes(routes: list[dict[str, Any]], vpc_cidr: str, findings: list[Finding]) -> None:
+    """network.returnRoutes: a peered or VPN network's IPv4 CIDR outside the VPC (the VPC's local route
+    and the NAT default route are raystack's), each once, with exactly one target of the right kind."""
+    try:
+        vpc = ipaddress.IPv4Network(vpc_cidr)
+    except ValueError:
+        vpc = None
+    seen: set[str] = set()
+    for i, r in enumerate(routes):
+        at = f"network.returnRoutes[{i}]"
+        cidr = r.get("cidr")
+        try:
+            net = ipaddress.IPv4Network(cidr or "")
+        except ValueError:
+            findings.append(Finding(key(f"{at}.cidr"), cidr, "required: the other network's IPv4 CIDR, such as 10.90.0.0/16"))
+            net = None
+        if net is not None:
+            if net.prefixlen == 0:
+                findings.append(Finding(key(f"{at}.cidr"), cidr, "the default route is the NAT gateway's; name the "
+                                        "other network's CIDR"))
+            elif vpc is not None and net.overlaps(vpc):
+                findings.append(Finding(key(f"{at}.cidr"), cidr, f"overlaps the VPC's {vpc_cidr}: traffic to it stays "
+                                        "in the VPC (local route)"))
+            elif str(net) in seen:
+                findings.append(Finding(key(f"{at}.cidr"), cidr, "listed twice: a route table has one route per CIDR"))
+            seen.add(str(net))
+        targets = [t for t in RETURN_ROUTE_TARGETS if r.get(t)]
+        if len(targets) != 1:
+            findings.append(Finding(key(at), {_CAMEL_TARGETS[t]: r[t] for t in targets},
+                                    "exactly one of transitGatewayId, vpcPeeringConnectionId, vpnGatewayId"))
+            continue
+        (t,) = targets
+        if not re.fullmatch(rf"{RETURN_ROUTE_TARGETS[t]}-[0-9a-f]{{8}}([0-9a-f]{{9}})?", str(r[t])):
+            findings.append(Finding(key(f"{at}.{_CAMEL_TARGETS[t]}"), r[t],
+                                    f"must be an EC2 id such as {RETURN_ROUTE_TARGETS[t]}-0123456789abcdef0"))
+
+
 def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
     if net.get("vpc_id"):  # optional: an existing VPC
+        if net.get("return_routes"):
+            findings.append(Finding(key("network.returnRoutes"), net["return_routes"],
+                                    "only with a VPC raystack creates: add routes to an existing VPC's own route tables"))
         subnets = net.get("private_subnet_ids")
         if not subnets:
             findings.append(Finding(key("network.privateSubnetIds"), None,
@@ -123,6 +198,7 @@ def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
     if not 2 <= count <= 4:
         at = "network.availabilityZones" if azs else "network.azCount"
         findings.append(Finding(key(at), azs or count, "allowed: 2 to 4 availability zones"))
+    check_return_routes(net.get("return_routes") or [], cidr, findings)
 
 
 def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:

@@ -96,6 +96,8 @@ class Aws:
         self.offerings: dict[str, list[str]] = {}
         self.clusters: dict[str, EksCluster] = {}
         self.log_groups: set[str] = set()
+        #: Route table id -> (its VPC id, the destination CIDRs of its routes); the local route is implied.
+        self.route_tables: dict[str, tuple[str, list[str]]] = {}
         #: Addon versions EKS installs by default for new add-ons.
         self.addon_default = "v1.0.0-eksbuild.1"
         self._ec2: Any = None
@@ -349,9 +351,29 @@ class Aws:
         if c.endpoint_public and any(ip in ipaddress.ip_network(n) for n in c.public_cidrs):
             return None
         if who.routes_into_vpc and any(ip in ipaddress.ip_network(n) for n in c.api_ingress):
-            return None
+            return self._no_route_back(c, ip)
         return (f"dial tcp {cluster} endpoint:443: i/o timeout ({who.source_ip} is admitted by neither "
                 "publicAccessCidrs nor a 443 rule of the cluster security group)")
+
+    def _no_route_back(self, c: EksCluster, ip: Any) -> str | None:
+        """A runner outside the VPC (peered, VPN) gets answers only if the cluster's VPC routes back to it: a
+        route table route to a CIDR holding its address (VPC user guide, route tables: the most specific route
+        wins; a default route leads to the internet, not to the peer). A VPC the stack did not create is the
+        user's to route."""
+        import ipaddress
+
+        try:
+            subnets = self._ec2_call("describe_subnets", SubnetIds=list(c.subnet_ids))["Subnets"]
+        except CloudError:
+            return None  # an existing VPC's subnets: not simulated
+        for vpc_id in {s["VpcId"] for s in subnets}:
+            vpc_cidr = self._ec2_call("describe_vpcs", VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
+            if ip in ipaddress.ip_network(vpc_cidr) or any(
+                    ip in ipaddress.ip_network(d) and ipaddress.ip_network(d).prefixlen > 0
+                    for v, dests in self.route_tables.values() if v == vpc_id for d in dests):
+                return None
+        return (f"dial tcp {c.name} endpoint:443: i/o timeout (no route from the VPC back to {ip}: list its network "
+                "in network.returnRoutes)")
 
     def authorized(self, cluster: str, who: Identity, write: bool) -> str | None:
         """None when ``who`` may read (or write) through its access entry, else the API's answer.

@@ -271,6 +271,8 @@ class Lifecycle(Calls):
             ident = c.name
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
             self.aws.create_log_group(inputs["name"])
+        elif typ == "aws:ec2/routeTable:RouteTable":
+            self.aws.route_tables[ident] = (inputs["vpcId"], [r["cidrBlock"] for r in inputs.get("routes") or []])
         elif typ == "aws:eks/nodeGroup:NodeGroup":
             sc = inputs["scalingConfig"]
             ng_name = node_group_name(inputs.get("nodeGroupNamePrefix"), inputs.get("nodeGroupName"))
@@ -326,6 +328,8 @@ class Lifecycle(Calls):
             c.public_cidrs = list(vpc.get("publicAccessCidrs") or [])
             c.version = inputs.get("version", c.version)
             outputs["vpcConfig"] = {**vpc, "clusterSecurityGroupId": c.security_group_id}
+        elif typ == "aws:ec2/routeTable:RouteTable":
+            self.aws.route_tables[r.id] = (inputs["vpcId"], [x["cidrBlock"] for x in inputs.get("routes") or []])
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             self._kube_write(r.urn, typ, inputs, r.provider, create=False)
             outputs = {**inputs, **self._kube_outputs(typ, inputs, r.provider)}
@@ -360,6 +364,8 @@ class Lifecycle(Calls):
             self.kube.pop(i["name"], None)
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
             self.aws.delete_log_group(i["name"])
+        elif typ == "aws:ec2/routeTable:RouteTable":
+            self.aws.route_tables.pop(r.id, None)
         elif typ == "aws:eks/nodeGroup:NodeGroup":
             c = self.aws.clusters.get(i["clusterName"])
             if c is not None and r.outputs.get("nodeGroupName") in c.nodegroups:
