@@ -107,4 +107,12 @@ def test_a_nightly_drift_check_refreshes_and_expects_no_changes():
     assert doc["on"]["schedule"][0]["cron"]
     (action,) = uses(doc, "pulumi/actions")
     assert action["with"]["refresh"] is True and action["with"]["expect-no-changes"] is True
-    assert set(doc["jobs"]["drift"]["strategy"]["matrix"]["stack"]) == {"dev", "staging", "prod"}
+    runs = {m["stack"]: m["runner"] for m in doc["jobs"]["drift"]["strategy"]["matrix"]["include"]}
+    assert set(runs) == {"dev", "staging", "prod"} and doc["jobs"]["drift"]["runs-on"] == "${{ matrix.runner }}"
+    for stack, runner in runs.items():
+        config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+        # A refresh reads every Kubernetes object: a private endpoint answers only a runner it admits.
+        if config.get("raystack:endpointPublicAccess"):
+            assert runner == "ubuntu-latest", stack
+        else:
+            assert runner == ["self-hosted", f"raystack-{stack}"] and config["raystack:apiIngressCidrs"], stack
