@@ -370,3 +370,41 @@ def test_a_runner_on_a_peered_network_needs_a_return_route_which_the_route_table
         rcs[0]["idleTimeoutSeconds"] = 301
         lc.set_config("rayClusters", rcs)
         lc.up()
+
+
+def test_a_same_named_raycluster_on_an_existing_cluster_is_not_taken_over_until_labelled_for_adoption() -> None:
+    """K8s N7: on an existing cluster the provider upserts, so creating raystack's RayCluster where another
+    team's of the same name runs is a forced server-side apply onto theirs (await.go Creation). The
+    no-takeover ValidatingAdmissionPolicy (kube/ownership.py, its CEL evaluated by cel-python) denies it:
+    `up` fails naming the object, whose spec and owners are untouched. Labelled raystack.io/adopt=true,
+    the next `up` takes it; raystack's own later updates pass; destroy removes the policy last."""
+    lc = lifecycle("byoc")
+    (kc,) = lc.kube.values()
+    kc.crds.add("RayCluster")  # an earlier KubeRay install left its CRD
+    kc.apply("kubectl", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ray"}},
+             force=False, create=True, upsert=False)
+    theirs = {"apiVersion": "ray.io/v1", "kind": "RayCluster",
+              "metadata": {"name": "team", "namespace": "ray", "labels": {"team": "them"}},
+              "spec": {"rayVersion": "2.9.0", "headGroupSpec": {"rayStartParams": {}, "template": {"spec": {
+                  "containers": [{"name": "ray-head", "image": "rayproject/ray:2.9.0"}]}}}}}
+    kc.apply("kubectl", theirs, force=False, create=True, upsert=False)
+    with pytest.raises(EngineError, match="raystack will not take over RayCluster ray/team: it exists and is not "
+                                          "raystack's.*raystack.io/adopt=true"):
+        lc.up()
+    obj = kc.objects[("RayCluster", "ray", "team")]
+    assert obj.body["spec"] == theirs["spec"] and set(obj.managers) == {"kubectl"}, obj.managers
+
+    kc.apply("kubectl-label", {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {
+        "name": "team", "namespace": "ray", "labels": {"raystack.io/adopt": "true"}}},
+        force=False, create=False, upsert=True)
+    lc.up()
+    assert obj.body["metadata"]["labels"]["app.kubernetes.io/part-of"] == "raystack"
+    assert obj.body["spec"]["rayVersion"] != "2.9.0", "the stack's spec is applied"
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["idleTimeoutSeconds"] = 301
+    lc.set_config("rayClusters", rcs)
+    assert [s.op for s in lc.up().of(RAYCLUSTER)] == ["update"], "raystack's own updates pass the policy"
+    order = [s.urn for s in lc.destroy().steps]
+    policy = max(i for i, u in enumerate(order) if "ValidatingAdmissionPolicy" in u)
+    assert policy > max(i for i, u in enumerate(order) if "ray.io/v1" in u), order
+    assert not [k for k in kc.objects if k[0].startswith("ValidatingAdmission")]

@@ -1,11 +1,12 @@
 """Kubernetes resource helpers shared by components: pinned Helm releases and namespaces with
 Pod Security labels (helpers, not components)."""
 
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .kube.ownership import no_takeover_policy, policy_name
 from .kube.values import pss_labels
 
 
@@ -62,3 +63,15 @@ def device_plugin_release(component: pulumi.Resource, name: str, kind: str,
     return pinned_release(f"{name}-chart", release_name=chart.release_name, chart=chart.chart, version=chart.version,
                           repo=chart.repo, namespace=ns, values=device_plugin_values(row, oses_shipping_device_plugin(kind)),
                           opts=pulumi.ResourceOptions(parent=component))
+
+
+def no_takeover_guard(resource_name: str, opts: pulumi.ResourceOptions) -> k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding:
+    """The admission policy that keeps raystack from taking over a Ray object it did not create
+    (``kube.ownership``), bound with Deny; Ray objects depend on the binding."""
+    name = policy_name(pulumi.get_project(), pulumi.get_stack())
+    spec, binding = no_takeover_policy(name)
+    policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+        resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), spec=cast(Any, spec), opts=opts)
+    return k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), spec=cast(Any, binding),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[policy])))

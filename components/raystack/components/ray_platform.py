@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from .._k8s import pss_namespace
+from .._k8s import no_takeover_guard, pss_namespace
 from ..clouds.aws.backend import EksBackend
 from ..clouds.base import ClusterHandle
 from ..model.platform import Platform, RayClusterPlan
@@ -156,9 +156,15 @@ class RayPlatform(pulumi.ComponentResource):
                     reason="raystack security: relaxed" if platform.ray_pod_security != "restricted" else None)
             return namespaces[ns]
 
+        # On a cluster raystack did not create, creating a Ray object whose name is taken would upsert onto
+        # someone else's: an admission policy refuses that server-side (kube/ownership.py; K8s N7).
+        guard: list[pulumi.Resource] = [] if platform.creates_cluster or not (
+            platform.ray_clusters or platform.ray_workloads) else [no_takeover_guard(f"{name}-no-takeover", k8s_opts)]
+
         def deps_of(ns: str, cluster_plan: RayClusterPlan | None) -> list[pulumi.Resource]:
-            """Namespace, operator and CRDs, the pools a cluster binds to and their device plugins."""
-            deps: list[pulumi.Resource] = [namespace(ns)]
+            """Namespace, operator and CRDs, the no-takeover guard, the pools a cluster binds to and their
+            device plugins."""
+            deps: list[pulumi.Resource] = [namespace(ns), *guard]
             if operator is not None:
                 deps += [operator.release, operator.crds]
             used = cluster_plan.pools_used if cluster_plan is not None else ()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS, ray_accelerator_type
+from ..kube.ownership import RAY_OBJECT_LABELS
 from ..model.facts import PoolFacts
 from .pod import RESTRICTED_SECURITY_CONTEXT, PodOptions, pod_template, ray_image, shm_size_mib
 from .sizing import HeadSize, WorkerSize
@@ -168,7 +169,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "labels": {"app.kubernetes.io/part-of": "raystack", "app.kubernetes.io/managed-by": "pulumi"},
+            "labels": dict(RAY_OBJECT_LABELS),  # the no-takeover admission policy reads PART_OF
             # Not awaited (skipAwait): pulumi-kubernetes checks waitFor on every update, and its check waits
             # for status.observedGeneration to reach metadata.generation (await/condition/kubectl.go,
             # v4.32.0). KubeRay v1.7.0 writes status only when a compared field changes

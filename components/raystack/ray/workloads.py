@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..kube.ownership import RAY_OBJECT_LABELS
 from .pod import RESTRICTED_SECURITY_CONTEXT
 
 #: On every pod of a RayJob's, RayService's or RayCronJob's cluster (value ``<kind>.<name>``, e.g.
@@ -27,7 +28,6 @@ SUBMITTER_RESOURCES = {"requests": {"cpu": "500m", "memory": "200Mi"}, "limits":
 #: KubeRay refuses these in a cluster spec a RayJob or RayService owns
 #: (ValidateRayClusterUpgradeOptions: "upgradeStrategy cannot be set when RayCluster is created by ...").
 _NOT_EMBEDDED = ("upgradeStrategy",)
-_META_LABELS = {"app.kubernetes.io/part-of": "raystack", "app.kubernetes.io/managed-by": "pulumi"}
 
 
 #: Where each KubeRay kind keeps the spec of the Ray cluster it runs (v1.7.0 ray.io/v1 types); a
@@ -112,7 +112,7 @@ def rayjob_spec(*, owner: str, job: dict[str, Any], cluster: dict[str, Any] | No
 
 def _manifest(kind: str, name: str, namespace: str, spec: dict[str, Any],
               annotations: dict[str, str] | None = None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": dict(_META_LABELS)}
+    meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": dict(RAY_OBJECT_LABELS)}
     if annotations:
         meta["annotations"] = annotations
     return {"apiVersion": "ray.io/v1", "kind": kind, "metadata": meta, "spec": spec}

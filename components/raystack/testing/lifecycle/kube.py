@@ -20,12 +20,12 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ...kube.selectors import selects
+from . import admission
 from .errors import CloudError, NotModelled
-from .state import Path, del_path, get_path, set_path
+from .state import CLUSTER_SCOPED, Path, del_path, get_path, set_path
 
 Key = tuple[str, str, str]  # (kind, namespace, name); cluster-scoped kinds have namespace ""
 RAY_KINDS = ("RayCluster", "RayJob", "RayService", "RayCronJob")
-CLUSTER_SCOPED = ("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding")
 #: The Ray autoscaler's field manager (it patches the RayCluster with JSON patches: an Update operation).
 RAY_AUTOSCALER = "ray-autoscaler"
 
@@ -166,6 +166,7 @@ class KubeCluster:
             raise CloudError("AlreadyExists", f'{key[0].lower()}s "{key[2]}" already exists',
                              "pulumi-kubernetes await.go: create without upsertExistingObjects")
         applied = leaf_paths(manifest)
+        undo = None if obj is None else copy.deepcopy((obj.body, obj.managers, obj.generation))
         if obj is None:
             obj = Obj(key[0], key[1], key[2], {})
             self.objects[key] = obj
@@ -192,6 +193,16 @@ class KubeCluster:
         for q, v in applied.items():
             set_path(obj.body, q, v)
         obj.managers[manager] = set(applied)
+        try:  # admission sees the merged object: UPDATE against the one before, else CREATE
+            typed = {"apiVersion": manifest.get("apiVersion", ""), "kind": key[0]}
+            admission.check([{**o.body, "kind": o.kind} for o in self.objects.values()],
+                            "UPDATE" if undo else "CREATE", {**undo[0], **typed} if undo else None, {**obj.body, **typed})
+        except CloudError:
+            if undo is None:
+                del self.objects[key]
+            else:
+                obj.body, obj.managers, obj.generation = undo
+            raise
         if before and _spec_part(obj.body) != before:
             obj.generation += 1  # metadata.generation moves with spec changes only
         self.reconcile()

@@ -126,10 +126,15 @@ def _plain(value: Any) -> Any:
     return to_json_safe(value, reveal_secrets=True)
 
 
+#: Kinds without a namespace.
+CLUSTER_SCOPED = ("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
+                  "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+
+
 def _kube_key(typ: str, inputs: dict[str, Any]) -> tuple[str, str, str]:
     kind = typ.rsplit(":", 1)[1]
     meta = inputs.get("metadata") or {}
-    ns = "" if kind in ("Namespace", "CustomResourceDefinition") else meta.get("namespace") or "default"
+    ns = "" if kind in CLUSTER_SCOPED else meta.get("namespace") or "default"
     return kind, ns, meta.get("name", "")
 
 
