@@ -385,3 +385,31 @@ def test_existing_mode_says_it_installs_an_operator_and_relabels_the_namespaces(
                for k, m in warned), warned
     explicit = resolve({**spec, "kuberay": {"install": True}}).warnings
     assert not any("already runs" in w.message for w in explicit)
+
+
+def test_kuberay_crds_are_applied_with_force_and_nothing_else_is():
+    """K8s N7: CRDs another manager left (a Helm-uninstalled operator, or this stack's own CRDs retained
+    across a destroy and a KubeRay bump) would conflict field by field; every CRD of the group is forced."""
+    import pulumi
+    import yaml
+    from raystack.components.kuberay_operator import CRD_TYPE, force_transform
+    from support import CRD_DIR
+
+    path = CRD_DIR / "ray.io_rayclusters.yaml"
+    if not path.exists():
+        pytest.skip(f"KubeRay v1.7.0 CRDs not found at {CRD_DIR}")
+    crd = yaml.safe_load(path.read_text())
+    out = force_transform(pulumi.ResourceTransformArgs(True, CRD_TYPE, "rayclusters", crd, pulumi.ResourceOptions()))
+    assert out is not None and out.props["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+    assert out.props["spec"] == crd["spec"], "only the annotation changes"
+    assert "pulumi.com/patchForce" not in (crd["metadata"].get("annotations") or {}), "the input is not mutated"
+    ns = {"metadata": {"name": "x"}}
+    assert force_transform(pulumi.ResourceTransformArgs(True, "kubernetes:core/v1:Namespace", "x", ns,
+                                                        pulumi.ResourceOptions())) is None
+
+
+@pytest.mark.parametrize(("stack", "kept"), [("dev", False), ("byoc", True)])
+def test_the_operator_namespace_is_kept_on_destroy_only_on_a_cluster_raystack_did_not_create(stack, kept):
+    rec = testing.run_stack(project().root, stack)
+    (ns,) = [r for r in rec.of_type("kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "kuberay-system"]
+    assert ns.retain_on_delete is kept, ns.urn

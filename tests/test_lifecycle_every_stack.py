@@ -220,12 +220,15 @@ def destroy(lc: Lifecycle) -> None:
 def test_day0_day2_destroy_and_rebuild_on_every_shipped_stack(stack: str) -> None:
     lc = lifecycle(stack)
     created = stack not in EXISTING  # node groups and access entries exist only where raystack creates them
-    if not created:  # adoption: the namespace exists already and holds someone else's object (K8s N7)
+    if not created:  # adoption: the namespaces exist already and hold someone else's objects (K8s N7)
         (kc,) = lc.kube.values()
         ns = lc.get_config("rayClusters")[0].get("namespace", "ray")
-        for m in ({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
-                  {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "theirs", "namespace": ns}}):
-            kc.apply("kubectl", m, force=False, create=True, upsert=False)
+        kuberay = lc.get_config("kuberay") if "raystack:kuberay" in lc.config else {}
+        adopted = [ns] + ([kuberay.get("namespace", "kuberay-system")] if kuberay.get("install", True) else [])
+        for n in adopted:
+            for m in ({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}},
+                      {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "theirs", "namespace": n}}):
+                kc.apply("kubectl", m, force=False, create=True, upsert=False)
     first = lc.preview()  # AWS N1: the first preview of an empty account reads nothing (asserted at the end)
     assert all(s.op == "create" for s in first.changes()), first.describe()
     lc.up()
@@ -237,8 +240,9 @@ def test_day0_day2_destroy_and_rebuild_on_every_shipped_stack(stack: str) -> Non
     no_diff(lc, "day 2")
     destroy(lc)
     if not created:
-        assert ("Namespace", "", ns) in kc.objects and ("ConfigMap", ns, "theirs") in kc.objects, \
-            f"{stack}: the adopted namespace and its other objects must survive destroy"
+        for n in adopted:
+            assert ("Namespace", "", n) in kc.objects and ("ConfigMap", n, "theirs") in kc.objects, \
+                f"{stack}: the adopted namespace {n} and its other objects must survive destroy"
         assert not [k for k in kc.objects if k[0].startswith("Ray")], f"{stack}: raystack's own objects are gone"
     plan = lc.up()  # a rebuild after destroy: nothing stale is read back
     assert plan.changes() and all(s.op == "create" for s in plan.changes()), plan.describe()

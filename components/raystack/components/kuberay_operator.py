@@ -10,7 +10,7 @@ every custom resource of that kind in the cluster, other stacks' included.
 
 
 import os
-from typing import TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -37,6 +37,10 @@ class KubeRayOperatorArgs(TypedDict):
     feature_gates: NotRequired[list[str]]
     """KubeRay feature gates to turn on besides the chart's defaults (RayCronJob: its controller
     runs only with it)."""
+    retain_namespace_on_delete: NotRequired[bool]
+    """Keep the operator's namespace on destroy (default false). Set it on a cluster raystack did not
+    create: the namespace may exist already and hold other objects, and deleting a namespace deletes
+    everything in it."""
 
 
 def _crd_files() -> list[str]:
@@ -48,6 +52,22 @@ def _crd_files() -> list[str]:
         if os.environ.get("RAYSTACK_MOCK_ENGINE") == "1":
             return versions.kuberay_crd_urls()
         raise ConfigError([Finding("kuberay.crds", versions.kuberay_git_tag(), str(e))]) from None
+
+
+CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+
+
+def force_transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """Every CRD is applied with force (``pulumi.com/patchForce``). Otherwise CRDs that another manager
+    left would conflict on every field whose value differs (kubernetes-deploy-review 2, N7). That
+    manager may be a Helm-uninstalled operator, or this stack's own CRDs, retained across a destroy and
+    a KubeRay bump: each Pulumi resource applies as a field manager of its own (pulumi-kubernetes
+    v4.32.0 provider.go). The operator raystack installs needs its own CRD version."""
+    if args.type_ != CRD_TYPE:
+        return None
+    meta: dict[str, Any] = dict(cast(dict[str, Any], args.props.get("metadata") or {}))
+    meta["annotations"] = {**(meta.get("annotations") or {}), "pulumi.com/patchForce": "true"}
+    return pulumi.ResourceTransformResult(props={**args.props, "metadata": meta}, opts=args.opts)
 
 
 def retain_transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult:
@@ -69,12 +89,13 @@ class KubeRayOperator(pulumi.ComponentResource):
         super().__init__("raystack:index:KubeRayOperator", name, {}, opts)
         a = defaults.fill(KubeRayOperatorArgs, args)
         retain = a["retain_crds_on_delete"]
-        ns = pss_namespace(f"{name}-ns", a["namespace"], "restricted", pulumi.ResourceOptions(parent=self))
+        ns = pss_namespace(f"{name}-ns", a["namespace"], "restricted", pulumi.ResourceOptions(
+            parent=self, retain_on_delete=a["retain_namespace_on_delete"] or None))
         self.crds = k8s.yaml.v2.ConfigGroup(
             f"{name}-crds",
             files=crd_files,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=retain,
-                                        transforms=[retain_transform] if retain else None),
+                                        transforms=[force_transform, *([retain_transform] if retain else [])]),
         )
         self.release = pinned_release(
             f"{name}-chart",

@@ -138,6 +138,8 @@ class RayPlatform(pulumi.ComponentResource):
                 "namespace": platform.kuberay.namespace,
                 "retain_crds_on_delete": platform.kuberay.retain_crds_on_delete,
                 "feature_gates": list(platform.kuberay.feature_gates),
+                # An existing cluster's kuberay-system may predate the stack (K8s N7): it survives destroy.
+                "retain_namespace_on_delete": not platform.creates_cluster,
             }, opts=k8s_opts)
         namespaces: dict[str, pulumi.Resource] = {}
 

@@ -143,7 +143,7 @@ COMPONENT_TABLES: dict[str, dict[str, Any]] = {
     "ClusterAutoscalerArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
     "NvidiaDevicePluginArgs": {"namespace": versions.NVIDIA_DEVICE_PLUGIN.namespace},
     "KubeRayOperatorArgs": {**{k: v for k, v in TABLES[t.KubeRaySpec].items() if k != "install"},
-                            "feature_gates": []},
+                            "feature_gates": [], "retain_namespace_on_delete": False},
     "RayClusterArgs": {"ray_version": versions.RAY_VERSION, "operator_namespace": KUBERAY_NAMESPACE},
 }
 
