@@ -70,7 +70,7 @@ def test_a_dry_run_issues_each_steps_commands_in_order() -> None:
               "pulumi preview --expect-no-changes --stack kind",
               "pulumi config set --path raystack:rayClusters[0].workerGroups[0].maxWorkers 1",
               "pulumi destroy --yes --stack kind", "kubectl get rayclusters,rayjobs,rayservices -A -o name",
-              "kubectl get namespace kuberay-system -o name --ignore-not-found"]
+              "kubectl get all -n kuberay-system -o name"]
     at = 0
     for w in wanted:
         found = next((i for i, c in enumerate(commands[at:], at) if c.startswith(w)), None)

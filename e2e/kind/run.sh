@@ -65,12 +65,13 @@ step_destroy() {
 }
 
 step_leftovers() {   # destroy leaves nothing raystack made; retained by design: the CRDs (retainCrdsOnDelete) and, on
-                     # an existing cluster, the Ray namespace (it may hold others' objects), emptied of raystack's
+                     # an existing cluster, the Ray and operator namespaces (they may hold others' objects),
+                     # emptied of raystack's
   local left
   left=$(query kubectl get rayclusters,rayjobs,rayservices -A -o name)
   if [[ -n "$left" ]]; then echo "left behind: $left" >&2; exit 1; fi
-  left=$(query kubectl get namespace kuberay-system -o name --ignore-not-found)
-  if [[ -n "$left" ]]; then echo "namespaces left behind: $left" >&2; exit 1; fi
+  left=$(query kubectl get all -n kuberay-system -o name)
+  if [[ -n "$left" ]]; then echo "operator objects left behind: $left" >&2; exit 1; fi
   left=$(query helm list -A -q --filter kuberay-operator)
   if [[ -n "$left" ]]; then echo "releases left behind: $left" >&2; exit 1; fi
 }
