@@ -179,6 +179,13 @@ NESTED = [
      "CloudWatch keeps logs for one of: 1, 3, 5"),
     ("log-retention-on-existing", cfg(EXISTING, logRetentionDays=30), "raystack:logRetentionDays",
      "creates no log group"),
+    ("upgrade-strategy-in-a-job-cluster", cfg(rayJobs=[{
+        "name": "j", "entrypoint": "python x.py",
+        "rayCluster": {"upgradeStrategy": "None", "workerGroups": [{"name": "w", "pool": "l4"}]}}]),
+     "raystack:rayJobs[0].rayCluster.upgradeStrategy", "KubeRay refuses upgradeStrategy"),
+    ("upgrade-strategy-unknown", cfg(rayClusters=[{"name": "rc", "upgradeStrategy": "Rolling",
+                                                   "workerGroups": [{"name": "w", "pool": "l4"}]}]),
+     "raystack:rayClusters[0].upgradeStrategy", "Recreate"),
     ("deploy-window-private-address", cfg(deployFrom=["10.0.200.10/32"]), "raystack:deployFrom[0]",
      "not a public address"),
     ("deploy-window-too-wide", cfg(deployFrom=["203.0.0.0/16"]), "raystack:deployFrom[0]", "/24 or narrower"),

@@ -585,3 +585,13 @@ def test_a_pool_without_a_price_makes_the_totals_unknown_not_smaller():
     assert doc["idle_usd_per_hour"] is None and doc["max_usd_per_hour"] is None, doc
     assert doc["baseline_usd_per_hour"] is not None
     assert any("h200" in f.resource and "unknown" in f.message for f in findings), findings
+
+
+def test_with_upgrade_strategy_none_compare_says_the_edit_reaches_only_new_pods(tmp_path, capsys):
+    """Old #10 (K8s): a RayCluster may choose upgradeStrategy None; KubeRay then recreates nothing
+    (shouldRecreatePodsForUpgrade, v1.7.0), and --compare says so instead of warning of a recreate."""
+    err = _compare_after_edit(tmp_path, capsys, "dev", "      idleTimeoutSeconds: 120",
+                              "      upgradeStrategy: None\n      idleTimeoutSeconds: 300")
+    assert "recreates every pod" not in err, err
+    (line,) = [ln for ln in err.splitlines() if "reaches only pods created from now on" in ln]
+    assert "spec.autoscalerOptions.idleTimeoutSeconds" in line, line

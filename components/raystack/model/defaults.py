@@ -88,6 +88,7 @@ TABLES: dict[type, dict[str, Any]] = {
         "worker_groups": [],
         "idle_timeout_seconds": 120,
         "upscaling_mode": "Default",
+        "upgrade_strategy": "Recreate",
         "auth": "token",
         "network_policy": True,
         "allow_from": [],

@@ -133,6 +133,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
             identity.head_service_account if identity is not None and identity.create_head_account else None)),
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
+        upgrade_strategy=rc["upgrade_strategy"],
         head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"], serve_port=serve,
         client_port=any(10001 in (a.get("ports") or []) for a in rc.get("allow_from") or []),
         opt_outs=tuple(o for o, on in (("networkPolicy", not rc["network_policy"]), ("auth", rc["auth"] == "disabled"),

@@ -101,6 +101,10 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                         findings.append(Finding(f"{base}.rayCluster.{owned}", raw[owned],
                                                 f"not allowed: KubeRay names the cluster after the {kind}, in its "
                                                 "namespace"))
+                if "upgrade_strategy" in raw:  # ValidateRayClusterUpgradeOptions (v1.7.0)
+                    findings.append(Finding(f"{base}.rayCluster.upgradeStrategy", raw["upgrade_strategy"],
+                                            f"only on rayClusters: KubeRay refuses upgradeStrategy in a cluster a "
+                                            f"{kind} creates"))
                 if raw.get("smoke_test"):
                     findings.append(Finding(f"{base}.rayCluster.smokeTest", True,
                                             "only on rayClusters: a smoke test needs the cluster's name, and KubeRay "

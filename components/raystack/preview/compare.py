@@ -57,20 +57,25 @@ def _changed(a: Any, b: Any, path: str) -> list[str]:
 
 
 def recreated_clusters(previous: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
-    """A warning per RayCluster of both plans whose edit recreates all its pods, naming what changed."""
+    """A warning per RayCluster of both plans whose edit recreates all its pods, naming what changed, or,
+    with upgradeStrategy None, reaches no running pod. KubeRay decides by the edited spec's strategy
+    (raycluster_controller.go shouldRecreatePodsForUpgrade, v1.7.0); the hash leaves the strategy out."""
     before, after = _specs(previous, RAYCLUSTER_TYPE), _specs(current, RAYCLUSTER_TYPE)
     findings = []
     for urn in sorted(set(before) & set(after)):
         old, new = before[urn], after[urn]
-        if old.get("upgradeStrategy", {}).get("type") != "Recreate" and new.get("upgradeStrategy", {}).get(
-                "type") != "Recreate":
-            continue
         changed = _changed(_recreating_view(old), _recreating_view(new), "spec")
-        if changed:
-            shown = ", ".join(changed[:6]) + (f" (+{len(changed) - 6} more)" if len(changed) > 6 else "")
+        if not changed:
+            continue
+        shown = ", ".join(changed[:6]) + (f" (+{len(changed) - 6} more)" if len(changed) > 6 else "")
+        if new.get("upgradeStrategy", {}).get("type") == "Recreate":
             findings.append(issue("warning", "recreate", urn, "spec",
                                   f"this edit recreates every pod of the RayCluster, head included "
                                   f"(upgradeStrategy Recreate); changed: {shown}"))
+        else:
+            findings.append(issue("warning", "recreate", urn, "spec",
+                                  f"this edit reaches only pods created from now on (upgradeStrategy None): the "
+                                  f"head and running workers keep the old spec until deleted; changed: {shown}"))
     return findings
 
 

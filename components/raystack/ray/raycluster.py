@@ -119,7 +119,7 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
 
 def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag: str, head_pool: PoolFacts,
                      head: HeadSize, head_image: str, groups: list[GroupInput], idle_timeout_seconds: int,
-                     upscaling_mode: str, auth: str, head_runs_tasks: bool = False,
+                     upscaling_mode: str, auth: str, upgrade_strategy: str = "Recreate", head_runs_tasks: bool = False,
                      head_options: PodOptions | None = None, group_labels: bool = False,
                      serve_port: bool = False, client_port: bool = False,
                      opt_outs: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
             "upscalingMode": upscaling_mode,
             "securityContext": dict(RESTRICTED_SECURITY_CONTEXT),
         },
-        "upgradeStrategy": {"type": "Recreate"},
+        "upgradeStrategy": {"type": upgrade_strategy},
         "headGroupSpec": {
             "serviceType": "ClusterIP",
             "rayStartParams": {

@@ -8,6 +8,13 @@ from typing import Any, TypedDict
 from typing_extensions import Required
 
 
+class ClusterUpgradeStrategy(str, Enum):
+    """What KubeRay does with a RayCluster's running pods when its pod templates change."""
+
+    RECREATE = "Recreate"
+    NONE = "None"
+
+
 class UpscalingMode(str, Enum):
     """Ray autoscaler upscaling speed."""
 
@@ -243,6 +250,12 @@ class RayClusterSpec(TypedDict, total=False):
     """Autoscaler v2 idle timeout in seconds (default 120)."""
     upscaling_mode: UpscalingMode
     """Default, Aggressive or Conservative (default Default)."""
+    upgrade_strategy: ClusterUpgradeStrategy
+    """What an edit of the pod templates does to running pods. Recreate (default): KubeRay deletes
+    every pod, head included, and creates them anew from the edited spec; `raystack plan --compare`
+    warns. None: running pods keep the old spec, and only pods created later (autoscaled workers)
+    get the new one. Only under rayClusters: KubeRay refuses it in the cluster of a RayJob, RayService
+    or RayCronJob."""
     auth: RayAuth
     """Ray token authentication (default token)."""
     network_policy: bool
