@@ -96,6 +96,34 @@ def test_the_checker_can_fail():
         assert any(fragment in v for v in found), (fragment, found)
 
 
+@pytest.mark.parametrize(("spec", "annotations", "fragment"), [
+    # Pod Security Standards, baseline: "AppArmor", "SELinux", "HostProcess", and seccomp Unconfined.
+    ({"securityContext": {"appArmorProfile": {"type": "Unconfined"}}}, None, "pod appArmorProfile Unconfined"),
+    ({"containers": [{"name": "c", "securityContext": {"appArmorProfile": {"type": "Unconfined"}}}]}, None,
+     "container c: appArmorProfile Unconfined"),
+    ({}, {"container.apparmor.security.beta.kubernetes.io/c": "unconfined"}, "annotation container.apparmor"),
+    ({"securityContext": {"seLinuxOptions": {"type": "spc_t"}}}, None, "pod seLinuxOptions type 'spc_t'"),
+    ({"containers": [{"name": "c", "securityContext": {"seLinuxOptions": {"user": "system_u"}}}]}, None,
+     "container c: seLinuxOptions user is set"),
+    ({"securityContext": {"windowsOptions": {"hostProcess": True}}}, None, "pod windowsOptions.hostProcess"),
+    ({"securityContext": {"seccompProfile": {"type": "Unconfined"}}}, None, "pod seccompProfile Unconfined"),
+    ({"ephemeralContainers": [{"name": "debug", "securityContext": {"privileged": True}}]}, None,
+     "ephemeralContainer debug: privileged"),
+])
+def test_the_checker_knows_every_baseline_control(spec, annotations, fragment):
+    found = violations(spec, annotations)
+    assert any(fragment in v for v in found), (fragment, found)
+
+
+@pytest.mark.parametrize(("spec", "annotations"), [
+    ({"securityContext": {"appArmorProfile": {"type": "RuntimeDefault"}, "seLinuxOptions": {"type": "container_t",
+                                                                                           "level": "s0:c1"}}},
+     {"container.apparmor.security.beta.kubernetes.io/c": "localhost/ray"}),
+])
+def test_what_baseline_allows_passes(spec, annotations):
+    assert not [v for v in violations(spec, annotations) if "appArmor" in v or "seLinux" in v or "annotation" in v]
+
+
 def test_security_relaxed_loosens_exactly_what_it_says_and_the_plan_names_it():
     from raystack import resolve
 

@@ -124,7 +124,8 @@ def restricted_containers(r: Res) -> list[str]:
     """Every Ray pod (and the autoscaler sidecar) meets Pod Security restricted."""
     if opted_out(r, "podSecurity"):
         return []
-    out = [f"{where}: {v}" for where, t in pod_templates(r) for v in violations(t.get("spec") or {})]
+    out = [f"{where}: {v}" for where, t in pod_templates(r)
+           for v in violations(t.get("spec") or {}, (t.get("metadata") or {}).get("annotations"))]
     for where, spec in cluster_specs(r):
         if _true(spec.get("enableInTreeAutoscaling")):
             sidecar = {"containers": [{"name": "autoscaler",
