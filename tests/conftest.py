@@ -14,6 +14,9 @@ from raystack.preview.checks.crd_schema import CRD_FILE, _schema_from_crd_text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support import CRD_DIR, ROOT  # noqa: E402
 
+# Plans depend on the date (EKS standard support ends): the suite plans as of one fixed day.
+os.environ.setdefault("RAYSTACK_TODAY", "2026-12-04")
+
 if (CRD_DIR / CRD_FILE).exists():
     # The programs verify the KubeRay CRDs against their pinned sha256: the tag's files are here.
     os.environ.setdefault("RAYSTACK_KUBERAY_CRD_DIR", str(CRD_DIR))

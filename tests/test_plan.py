@@ -595,3 +595,32 @@ def test_with_upgrade_strategy_none_compare_says_the_edit_reaches_only_new_pods(
     assert "recreates every pod" not in err, err
     (line,) = [ln for ln in err.splitlines() if "reaches only pods created from now on" in ln]
     assert "spec.autoscalerOptions.idleTimeoutSeconds" in line, line
+
+
+@pytest.mark.parametrize(("version", "today", "support"), [
+    ("1.34", "2026-12-02", "standard"),  # the last day of standard support
+    ("1.34", "2026-12-03", "extended"),
+    ("1.35", "2026-12-04", "standard"),
+    ("1.35", "2027-03-28", "extended"),
+])
+def test_each_minor_leaves_standard_support_on_its_day(version, today, support):
+    from raystack import versions
+
+    assert set(versions.EKS_STANDARD_SUPPORT_ENDS) == set(versions.EKS_SUPPORTED_VERSIONS)
+    assert versions.eks_support(version, today) == support
+
+
+def test_a_minor_past_standard_support_is_warned_and_priced_as_extended(monkeypatch):
+    """AWS old #17 (part): EKS bills extended support by default once a minor leaves standard support;
+    the plan says so and prices the control plane at $0.60 an hour, not $0.10 (as of RAYSTACK_TODAY)."""
+    from raystack.model.resolve import resolve
+    from raystack.preview.cost import cost
+    from support import stack_spec
+
+    monkeypatch.setenv("RAYSTACK_TODAY", "2026-12-04")
+    old = resolve({**stack_spec("prod"), "kubernetesVersion": "1.34"}, stack="prod")
+    new = resolve(stack_spec("prod"), stack="prod")
+    (w,) = [f for f in old.warnings if f.key == "raystack:kubernetesVersion"]
+    assert "left standard support on 2026-12-02" in w.message and "$0.60" in w.message and "1.35" in w.message
+    assert not [f for f in new.warnings if f.key == "raystack:kubernetesVersion"]
+    assert cost(old)[0]["baseline_usd_per_hour"] == pytest.approx(cost(new)[0]["baseline_usd_per_hour"] + 0.50)

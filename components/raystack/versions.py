@@ -18,6 +18,23 @@ EKS_VERSION = "1.35"
 #: 1.33 left standard support on 2026-07-29; 1.36 has no released Cluster
 #: Autoscaler chart yet (kubernetes/autoscaler PR #10091 still open).
 EKS_SUPPORTED_VERSIONS = ("1.34", "1.35")
+#: The day each minor leaves EKS standard support (14 months after its EKS release; extended support,
+#: billed per cluster hour, follows for 12 months: EKS user guide, kubernetes-versions; dates as
+#: endoflife.date/amazon-eks lists them).
+EKS_STANDARD_SUPPORT_ENDS = {"1.34": "2026-12-02", "1.35": "2027-03-27"}
+#: EKS control-plane price per cluster hour, us-east-1 (Amazon EKS pricing): standard and extended support.
+EKS_CONTROL_PLANE_USD_PER_HOUR = {"standard": 0.10, "extended": 0.60}
+
+
+def eks_support(version: str, today: str | None = None) -> str:
+    """``standard`` or ``extended``: where ``version`` is on ``today`` (ISO date; default the
+    ``RAYSTACK_TODAY`` environment variable, else the date of the machine planning)."""
+    import datetime
+    import os
+
+    day = today or os.environ.get("RAYSTACK_TODAY") or datetime.date.today().isoformat()
+    end = EKS_STANDARD_SUPPORT_ENDS.get(version)
+    return "extended" if end is not None and day > end else "standard"
 
 # --- KubeRay ---------------------------------------------------------------
 #: Operator image tag, Helm chart version and CRD tag move together.

@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import versions
 from ..model.findings import Finding
 from .objects import issue
 
-#: EKS control-plane price (standard support), us-east-1; not in the instance catalog.
-EKS_CONTROL_PLANE_USD_PER_HOUR = 0.10
 #: NAT gateway hourly price, us-east-1 (Amazon VPC pricing, "NAT Gateway pricing": $0.045 per NAT gateway
 #: hour; data processed, $0.045 per GB, is not estimated).
 NAT_GATEWAY_USD_PER_HOUR = 0.045
@@ -39,7 +38,7 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     doc: dict[str, Any] = {"idle_usd_per_hour": 0.0, "max_usd_per_hour": 0.0, "baseline_usd_per_hour": 0.0,
                            "baseline_max_usd_per_hour": 0.0, "pools": [],
                            "notes": "catalog on-demand prices (us-east-1); spot pools are priced at on-demand, "
-                                    "an upper bound. Baseline: EKS control plane (standard support) + system pool "
+                                    "an upper bound. Baseline: EKS control plane (standard or extended support, by the minor's date) + system pool "
                                     "+ the NAT gateways of a VPC the stack creates; NAT data processing, EBS, "
                                     "CloudWatch logs and data transfer are not included."}
     if platform is None:
@@ -66,7 +65,8 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     base: float | None = 0.0
     base_max: float | None = 0.0
     if platform.creates_cluster:
-        base = base_max = EKS_CONTROL_PLANE_USD_PER_HOUR
+        # Extended support once the minor has left standard support (versions.eks_support).
+        base = base_max = versions.EKS_CONTROL_PLANE_USD_PER_HOUR[versions.eks_support(platform.kubernetes_version)]
         net = platform.network
         if net is not None and net.create:  # aws-deploy-review 2, N13: NAT gateways bill by the hour
             nats = net.az_count if net.nat_gateways == "per_az" else 1

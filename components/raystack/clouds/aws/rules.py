@@ -58,6 +58,14 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
     ver = spec["kubernetes_version"]
     if ver not in versions.EKS_SUPPORTED_VERSIONS:
         findings.append(Finding(key("kubernetesVersion"), ver, f"allowed: {', '.join(versions.EKS_SUPPORTED_VERSIONS)}"))
+    elif versions.eks_support(ver) == "extended":
+        prices = versions.EKS_CONTROL_PLANE_USD_PER_HOUR
+        warnings.append(Finding(key("kubernetesVersion"), ver,
+                                f"EKS {ver} left standard support on {versions.EKS_STANDARD_SUPPORT_ENDS[ver]}: the "
+                                f"control plane bills extended support, ${prices['extended']:.2f} an hour instead of "
+                                f"${prices['standard']:.2f}, until you move to a newer minor "
+                                f"({', '.join(v for v in versions.EKS_SUPPORTED_VERSIONS if v > ver)})",
+                                severity="warning"))
     cidrs = spec["public_access_cidrs"]
     if spec["endpoint_public_access"]:
         if not cidrs:
