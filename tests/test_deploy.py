@@ -413,3 +413,13 @@ def test_the_operator_namespace_is_kept_on_destroy_only_on_a_cluster_raystack_di
     rec = testing.run_stack(project().root, stack)
     (ns,) = [r for r in rec.of_type("kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "kuberay-system"]
     assert ns.retain_on_delete is kept, ns.urn
+
+
+def test_s3_goes_through_a_gateway_endpoint_on_every_private_route_table():
+    """AWS old #17 (part): S3 (training data; ECR image layers) skips the NAT's per-GB charge. The endpoint's
+    routes are its own: the inline route tables ignore vpce- routes (vpc_route_table.go flattenRoutes)."""
+    rec = run_with("prod")
+    (vpce,) = rec.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert vpce.inputs["serviceName"].endswith(".s3") and vpce.inputs["vpcEndpointType"] == "Gateway", vpce.urn
+    private = [r for r in rec.of_type("aws:ec2/routeTable:RouteTable") if "-private-" in r.name]
+    assert len(vpce.inputs["routeTableIds"]) == len(private) == 3, vpce.urn

@@ -254,6 +254,7 @@ def test_day0_day2_destroy_and_rebuild_on_every_shipped_stack(stack: str) -> Non
 REGION_FACTS = {"aws:index/getAvailabilityZones:getAvailabilityZones",
                 "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings", "aws:index/getPartition:getPartition",
                 "aws:index/getRegion:getRegion", "aws:index/getCallerIdentity:getCallerIdentity",
+                "aws:ec2/getVpcEndpointService:getVpcEndpointService",
                 "aws:iam/getSessionContext:getSessionContext"}
 
 

@@ -112,6 +112,10 @@ class RecordingMocks(pmocks.Mocks):
                              if any(it in INSTANCE_TYPE_OFFERINGS for it in wanted) else AVAILABILITY_ZONES["names"])
             return {"locations": offered, "instanceTypes": sorted(wanted), "locationTypes": ["availability-zone"] * len(offered),
                     "id": "offerings"}
+        if tok == "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            region = pulumi.Config("aws").get("region") or REGION_WITHOUT_CONFIG
+            return {"service": args.args.get("service"), "serviceType": args.args.get("serviceType"), "id": region,
+                    "serviceName": f"com.amazonaws.{region}.{args.args.get('service')}"}
         if tok == "aws:eks/getClusters:getClusters":  # ListClusters: the clusters that exist
             return {"names": sorted(LIVE_NODE_GROUPS), "id": "clusters"}
         if tok == "aws:eks/getNodeGroups:getNodeGroups":

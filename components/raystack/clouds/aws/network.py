@@ -68,7 +68,7 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
     # is made once, on create; later runs keep it whatever AWS now offers or whichever pools were added
     # (aws-deploy-review 2, N2; tests/test_lifecycle.py). The real AZ is read back from the subnets' outputs.
     keep_az = pulumi.ResourceOptions(parent=parent, ignore_changes=["availabilityZone"])
-    public_subnets, private_subnets, nats, routed = [], [], [], []
+    public_subnets, private_subnets, nats, routed, private_tables = [], [], [], [], []
     for i in range(count):
         pub = aws.ec2.Subnet(f"{name}-public-{i}", vpc_id=vpc.id, cidr_block=plan.public[i],
                              availability_zone=azs[i], map_public_ip_on_launch=False,
@@ -98,10 +98,20 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
             f"{name}-private-{i}", vpc_id=vpc.id,
             routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id), *back],
             tags={**tags, "Name": f"{name}-private-{i}"}, opts=child)
+        private_tables.append(rt)
         routed.append(aws.ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=priv.id, route_table_id=rt.id,
                                                     opts=child))
         private_subnets.append(priv)
 
+    # S3 through a gateway endpoint, not the NAT: training data and ECR's image layers (ECR serves them from S3)
+    # skip the NAT gateway's per-GB processing charge; gateway endpoints cost nothing (VPC user guide, gateway
+    # endpoints). Its prefix-list routes are the endpoint's: the inline route tables leave them be
+    # (terraform-provider-aws ec2/vpc_route_table.go flattenRoutes skips vpce- routes). The service name is the
+    # region's (a region fact, read before anything is registered; aws-cn names it differently).
+    s3 = aws.ec2.get_vpc_endpoint_service(service="s3", service_type="Gateway", opts=pulumi.InvokeOptions(parent=parent))
+    aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=vpc.id, service_name=s3.service_name, vpc_endpoint_type="Gateway",
+                        route_table_ids=[t.id for t in private_tables], tags={**tags, "Name": f"{name}-s3"},
+                        opts=child)
 
     return NetworkOutputs(
         vpc_id=vpc.id,

@@ -67,6 +67,9 @@ class Calls:
             locs = a.instance_type_offerings(types)
             return {"locations": locs, "instanceTypes": types, "locationTypes": ["availability-zone"] * len(locs),
                     "id": a.region}
+        if token == "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            return {"service": args.get("service"), "serviceType": args.get("serviceType"), "id": a.region,
+                    "serviceName": f"com.amazonaws.{a.region}.{args.get('service')}"}
         if token == "aws:eks/getClusters:getClusters":
             return {"names": a.list_clusters(), "id": a.region}
         if token == "aws:eks/getNodeGroups:getNodeGroups":

@@ -30,6 +30,9 @@ AWS_FORCE_NEW: dict[str, tuple[str, ...]] = {
     # ec2/vpc_route_table_association.go: subnet_id, gateway_id ForceNew; route_table_id updates
     # (ReplaceRouteTableAssociation).
     "aws:ec2/routeTableAssociation:RouteTableAssociation": ("subnetId", "gatewayId"),
+    # ec2/vpc_endpoint.go: vpc_id, service_name, vpc_endpoint_type, service_region ForceNew; route_table_ids update.
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpcId", "serviceName", "vpcEndpointType", "serviceRegion",
+                                        "resourceConfigurationArn", "serviceNetworkArn"),
     # ec2/ec2_launch_template.go: name, name_prefix ForceNew; anything else is a new version.
     "aws:ec2/launchTemplate:LaunchTemplate": ("name", "namePrefix"),
     # ec2/ec2_placement_group.go: every argument but tags ForceNew.
