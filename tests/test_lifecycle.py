@@ -49,6 +49,13 @@ def objects(lc: Lifecycle, kind: str) -> list[tuple[Any, Any]]:
     return [(kc, o) for kc in lc.kube.values() for k, o in kc.objects.items() if k[0] == kind]
 
 
+def edit_first_raycluster(lc: Lifecycle) -> None:
+    """A day-2 edit that changes the first RayCluster's spec (its idle timeout) and nothing else."""
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["idleTimeoutSeconds"] = 301
+    lc.set_config("rayClusters", rcs)
+
+
 def ray_object(lc: Lifecycle, kind: str = "RayCluster"):  # type: ignore[no-untyped-def]
     found = objects(lc, kind)
     assert found, f"no {kind}"
@@ -148,9 +155,7 @@ def test_the_ci_preview_role_reads_and_refreshes_but_cannot_apply() -> None:
     assert not lc.preview().changes()
     assert not lc.refresh().ops("delete"), "the view policy reads every object"
     assert not lc.preview().changes(), "pulumi preview --refresh --expect-no-changes"
-    rcs = lc.get_config("rayClusters")
-    rcs[0]["idleTimeoutSeconds"] = 301
-    lc.set_config("rayClusters", rcs)
+    edit_first_raycluster(lc)
     with pytest.raises(EngineError, match="AccessDenied|403|forbidden"):
         lc.up()
     # A role without an access entry: pulumi-kubernetes previews offline when the cluster is unreachable
@@ -329,9 +334,7 @@ def test_a_private_stack_is_built_from_outside_its_vpc_through_a_deploy_window_a
     assert not cluster.endpoint_public and cluster.public_cidrs == [], "the endpoint is private again"
     assert not lc.preview().changes(), "a preview from outside sees nothing to do"
 
-    rcs = lc.get_config("rayClusters")
-    rcs[0]["idleTimeoutSeconds"] = 301
-    lc.set_config("rayClusters", rcs)
+    edit_first_raycluster(lc)
     with pytest.raises(EngineError, match="unreachable"):
         lc.up()
     lc.set_config("deployFrom", ["20.42.0.7/32"])
@@ -365,10 +368,8 @@ def test_a_runner_on_a_peered_network_needs_a_return_route_which_the_route_table
     assert objects(lc, "RayCluster")
     net["returnRoutes"] = []
     lc.set_config("network", net)
+    edit_first_raycluster(lc)
     with pytest.raises(EngineError, match="no route from the VPC back"):
-        rcs = lc.get_config("rayClusters")
-        rcs[0]["idleTimeoutSeconds"] = 301
-        lc.set_config("rayClusters", rcs)
         lc.up()
 
 
@@ -400,9 +401,7 @@ def test_a_same_named_raycluster_on_an_existing_cluster_is_not_taken_over_until_
     lc.up()
     assert obj.body["metadata"]["labels"]["app.kubernetes.io/part-of"] == "raystack"
     assert obj.body["spec"]["rayVersion"] != "2.9.0", "the stack's spec is applied"
-    rcs = lc.get_config("rayClusters")
-    rcs[0]["idleTimeoutSeconds"] = 301
-    lc.set_config("rayClusters", rcs)
+    edit_first_raycluster(lc)
     assert [s.op for s in lc.up().of(RAYCLUSTER)] == ["update"], "raystack's own updates pass the policy"
     order = [s.urn for s in lc.destroy().steps]
     policy = max(i for i, u in enumerate(order) if "ValidatingAdmissionPolicy" in u)

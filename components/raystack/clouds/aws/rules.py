@@ -28,15 +28,23 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 DEPLOY_WINDOW_MIN_PREFIX = 24
 
 
+def cidr_entries(list_key: str, cidrs: list[str], findings: list[Finding], example: str,
+                 v4: bool = True) -> list[tuple[int, str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    """(index, text, network) of each entry of a CIDR list that parses; one finding per entry that does not."""
+    out: list[tuple[int, str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for i, c in enumerate(cidrs):
+        try:
+            out.append((i, c, ipaddress.IPv4Network(c) if v4 else ipaddress.ip_network(c)))
+        except ValueError:
+            findings.append(Finding(key(f"{list_key}[{i}]"), c, f"must be {'an IPv4' if v4 else 'a'} CIDR such as {example}"))
+    return out
+
+
 def check_deploy_window(cidrs: list[str], findings: list[Finding], warnings: list[Finding]) -> None:
     """deployFrom: public IPv4 CIDRs, /24 or narrower (EKS sees a runner's public egress address), each
     warned: the plan says that this run opens the endpoint."""
-    for i, c in enumerate(cidrs):
-        try:
-            net = ipaddress.IPv4Network(c)
-        except ValueError:
-            findings.append(Finding(key(f"deployFrom[{i}]"), c, "must be an IPv4 CIDR such as 203.0.113.7/32"))
-            continue
+    before = len(findings)
+    for i, c, net in cidr_entries("deployFrom", cidrs, findings, "203.0.113.7/32"):
         if net.prefixlen < DEPLOY_WINDOW_MIN_PREFIX:
             findings.append(Finding(key(f"deployFrom[{i}]"), c,
                                     f"a deploy window is one runner's address or a NAT range: /{DEPLOY_WINDOW_MIN_PREFIX}"
@@ -45,7 +53,7 @@ def check_deploy_window(cidrs: list[str], findings: list[Finding], warnings: lis
             findings.append(Finding(key(f"deployFrom[{i}]"), c,
                                     "not a public address: the public endpoint sees the runner's public egress "
                                     "address (a runner inside the VPC or a peered network uses apiIngressCidrs)"))
-    if cidrs and not findings:
+    if cidrs and len(findings) == before:
         warnings.append(Finding(key("deployFrom"), cidrs,
                                 "deploy window: this run makes the API endpoint public to these addresses as well; "
                                 "remove deployFrom and run `pulumi up` again to close it (the shipped up workflow "
@@ -72,12 +80,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
             findings.append(Finding(key("publicAccessCidrs"), cidrs,
                                     "endpointPublicAccess is true: list the CIDRs allowed to reach the API "
                                     "(write 0.0.0.0/0 explicitly to open it to the internet)"))
-        for i, c in enumerate(cidrs):
-            try:
-                net = ipaddress.ip_network(c)
-            except ValueError:
-                findings.append(Finding(key(f"publicAccessCidrs[{i}]"), c, "must be a CIDR such as 192.0.2.0/24"))
-                continue
+        for i, c, net in cidr_entries("publicAccessCidrs", cidrs, findings, "192.0.2.0/24", v4=False):
             if net.prefixlen == 0:
                 warnings.append(Finding(key(f"publicAccessCidrs[{i}]"), c,
                                         "the Kubernetes API endpoint is open to the whole internet",
@@ -90,11 +93,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("logRetentionDays"), days,
                                 f"CloudWatch keeps logs for one of: {', '.join(map(str, LOG_RETENTION_DAYS))} days"))
     ingress = spec["api_ingress_cidrs"]
-    for i, c in enumerate(ingress):
-        try:
-            ipaddress.IPv4Network(c)
-        except ValueError:
-            findings.append(Finding(key(f"apiIngressCidrs[{i}]"), c, "must be an IPv4 CIDR such as 10.60.0.0/16"))
+    cidr_entries("apiIngressCidrs", ingress, findings, "10.60.0.0/16")
     if not spec["endpoint_public_access"] and not ingress and not cidrs and not spec["deploy_from"]:
         # The cluster security group admits only itself: with a private endpoint and no rule, every
         # Kubernetes resource would time out after the AWS resources are built (EKS cluster-endpoint docs).
