@@ -4,6 +4,7 @@ answered as the engine and the providers would, against the previous run's state
 from __future__ import annotations
 
 import copy
+import threading
 from typing import TYPE_CHECKING, Any
 
 from pulumi.runtime import rpc
@@ -42,6 +43,10 @@ class _Monitor(RecordingMonitor):
         self.error: BaseException | None = None
         self.seen: set[str] = set()
         self.pending_deletes: list[StateResource] = []
+        # The SDK calls the monitor from a thread pool (resource.py: run_in_executor), so registrations
+        # arrive concurrently; the simulated state, account and clusters change under one lock, as the
+        # engine's step executor serialises state writes.
+        self._lock = threading.RLock()
 
     def _fail(self, e: BaseException) -> BaseException:
         if self.error is None:
@@ -49,6 +54,18 @@ class _Monitor(RecordingMonitor):
         return e
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802
+        with self._lock:
+            return self._invoke(request)
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802
+        with self._lock:
+            return self._read_resource(request)
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802
+        with self._lock:
+            return self._register_resource(request)
+
+    def _invoke(self, request: Any) -> Any:
         args = rpc.deserialize_properties(request.args)
         self.recording.invokes.append((request.tok, to_json_safe(args)))
         try:
@@ -61,7 +78,7 @@ class _Monitor(RecordingMonitor):
 
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": _sync_await(rpc.serialize_properties(ret, {}))})
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802
+    def _read_resource(self, request: Any) -> Any:
         from pulumi.runtime.proto import resource_pb2
 
         self.recording.reads.append((request.type, request.name, request.id))
@@ -75,7 +92,7 @@ class _Monitor(RecordingMonitor):
             raise self._fail(e) from e
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_sync_await(rpc.serialize_properties(props, {})))
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802
+    def _register_resource(self, request: Any) -> Any:
         from pulumi.runtime.proto import resource_pb2
 
         urn = self.make_urn(request.parent, request.type, request.name)
