@@ -624,3 +624,32 @@ def test_a_minor_past_standard_support_is_warned_and_priced_as_extended(monkeypa
     assert "left standard support on 2026-12-02" in w.message and "$0.60" in w.message and "1.35" in w.message
     assert not [f for f in new.warnings if f.key == "raystack:kubernetesVersion"]
     assert cost(old)[0]["baseline_usd_per_hour"] == pytest.approx(cost(new)[0]["baseline_usd_per_hour"] + 0.50)
+
+
+def test_outside_a_project_plan_says_so_and_plans_nothing_else(tmp_path, monkeypatch, capsys):
+    """Newcomer review (issue 25): an editable install used to plan raystack's own checkout from any folder."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["plan"]) == 2
+    err = capsys.readouterr().err
+    assert f"no Pulumi.yaml in the current directory ({tmp_path})" in err and "--project-dir" in err, err
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_text_output_honours_columns(monkeypatch, capsys, columns):
+    """Issue 25: COLUMNS sets the width when output is not a terminal (a pipe otherwise gets 140)."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert cli.main(["plan", "--project-dir", str(ROOT), "--stack", "dev", "--summary", "--no-ray"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= columns, max(lines, key=len)
+    if columns == 80:
+        assert max(map(len, lines)) > 60, "the tables use the width"
+
+
+def test_without_ray_the_hint_names_the_distribution_extra(monkeypatch):
+    """Issue 25: `pip install 'raystack[ray]'` installs an unrelated PyPI project's extra; the distribution is
+    pulumi-raystack."""
+    from raystack.preview.checks import ray_parser
+
+    monkeypatch.setitem(sys.modules, "ray.autoscaler._private.kuberay.autoscaling_config", None)
+    results, why = ray_parser._derive_with_ray([{}])
+    assert results is None and why is not None and "pip install 'pulumi-raystack[ray]'" in why, why

@@ -116,10 +116,10 @@ def _project_dir(given: Path | None) -> Path:
     cwd = Path.cwd()
     if (cwd / "Pulumi.yaml").is_file():
         return cwd
-    checkout = Path(__file__).resolve().parents[3]  # an editable install's repository
-    if (checkout / "Pulumi.yaml").is_file():
-        return checkout
-    raise UsageError("no Pulumi.yaml in the current directory; pass --project-dir DIR")
+    # Never another project's: outside a project, say so (newcomer review; issue 25). Before, an editable
+    # install planned raystack's own checkout from any directory.
+    raise UsageError(f"no Pulumi.yaml in the current directory ({cwd}): run raystack plan in the Pulumi project, "
+                     "or pass --project-dir DIR")
 
 
 def plan_command(args: argparse.Namespace) -> int:

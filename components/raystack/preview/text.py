@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from .report import Report, tree_rows
@@ -38,9 +39,9 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     from rich.text import Text
 
     if console is None:
-        console = Console(highlight=False)
-        if not console.is_terminal:
-            console = Console(highlight=False, width=max(console.width, 140))
+        console = Console(highlight=False)  # a terminal's width, or COLUMNS (rich reads it)
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            console = Console(highlight=False, width=max(console.width, 140))  # a pipe or a CI log
     if getattr(args, "summary", False):  # the tables and the findings only
         console.print(f"Stack {report.project}/{report.stack}: {len(report.recording.resources)} resources "
                       "(mock engine, nothing is created)")

@@ -17,7 +17,7 @@ def _derive_with_ray(manifests: list[dict[str, Any]]) -> tuple[list[dict[str, An
     try:
         from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
     except Exception as e:  # noqa: BLE001 (not installed, or broken: the check is skipped, loudly)
-        return None, f"cannot import Ray's parser ({type(e).__name__}: {e}); pip install 'raystack[ray]'"
+        return None, f"cannot import Ray's parser ({type(e).__name__}: {e}); pip install 'pulumi-raystack[ray]' (the distribution's name)"
     results = []
     for m in manifests:
         try:
