@@ -653,3 +653,12 @@ def test_without_ray_the_hint_names_the_distribution_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray.autoscaler._private.kuberay.autoscaling_config", None)
     results, why = ray_parser._derive_with_ray([{}])
     assert results is None and why is not None and "pip install 'pulumi-raystack[ray]'" in why, why
+
+
+def test_a_long_image_is_cut_from_the_left_so_its_tag_stays():
+    from raystack.preview.text import left_truncated
+
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/rayproject/ray:2.55.0-py311-gpu"
+    cut = left_truncated(image, 30)
+    assert len(cut) == 30 and cut.startswith("…") and cut.endswith(":2.55.0-py311-gpu"), cut
+    assert left_truncated("rayproject/ray:2.55.0", 30) == "rayproject/ray:2.55.0"

@@ -24,6 +24,11 @@ def _monthly(x: float | None) -> float | None:
     return None if x is None else x * HOURS_PER_MONTH
 
 
+def left_truncated(text: str, width: int) -> str:
+    """``text`` cut from the left to ``width`` characters: an image keeps its tag (issue 25)."""
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
 def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...]) -> Any:
     from rich.table import Table
 
@@ -82,10 +87,12 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     elif report.clusters:
         ct = _table("Ray clusters", ("Cluster", "Group", "Pool", "Node OS/arch", "Accel/worker", "CPU", "Memory",
                                      "Min", "Max", "Image"), right=("Accel/worker", "CPU", "Min", "Max"))
+        ct.columns[-1].no_wrap = True  # one line per group; a long image loses its registry, not its tag
         for r in report.clusters:
             ct.add_row(f"{r['namespace']}/{r['cluster']}", r["group"], r["pool"] or "-", r["node"],
                        str(r["accelerators_per_worker"]), str(r["cpu"]), str(r["memory"]),
-                       str(r["min_workers"]), str(r["max_workers"]), r["image"] or "-")
+                       str(r["min_workers"]), str(r["max_workers"]),
+                       left_truncated(r["image"] or "-", max(30, console.width // 3)))
         console.print(ct)
     if report.workloads and console.width < NARROW:
         console.print("Jobs and services", style="italic")
