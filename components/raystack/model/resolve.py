@@ -106,6 +106,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         head_candidates[defaults.SYSTEM_POOL_NAME] = system.facts
 
     operator_namespace = spec["kuberay"]["namespace"]
+    check_name(findings, key("kuberay.namespace"), operator_namespace, DNS1123_LABEL, 63, "DNS-1123 label")
     clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()
     name_count: dict[str, int] = {}

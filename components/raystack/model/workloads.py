@@ -57,7 +57,10 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
             base = base_for(list_key, i)
             before = len(findings)
             check_name(findings, f"{base}.name", w["name"], DNS1035_LABEL, max_len, "DNS-1035 label")
+            at_start = len(findings)
             check_name(findings, f"{base}.namespace", w["namespace"], DNS1123_LABEL, 63, "DNS-1123 label")
+            if len(findings) > at_start:
+                continue  # one message per mistake: nothing of this workload is looked up in a bad namespace
             ident = (kind, w["namespace"], w["name"])
             if ident in seen:
                 findings.append(Finding(f"{base}.name", w["name"], f"duplicate {kind} in namespace"))
