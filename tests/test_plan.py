@@ -662,3 +662,19 @@ def test_a_long_image_is_cut_from_the_left_so_its_tag_stays():
     cut = left_truncated(image, 30)
     assert len(cut) == 30 and cut.startswith("…") and cut.endswith(":2.55.0-py311-gpu"), cut
     assert left_truncated("rayproject/ray:2.55.0", 30) == "rayproject/ray:2.55.0"
+
+
+def test_an_existing_cluster_stack_shows_its_pools_cost_apart_and_no_baseline():
+    """Issue 25: an existing-cluster stack printed $0.00 everywhere. Its own cost is 0 (it creates no nodes); the
+    existing pools its Ray clusters use are shown apart, at their min and max nodes; the baseline is not its."""
+    from raystack.model.resolve import resolve
+    from raystack.preview.cost import cost
+    from support import stack_spec
+
+    platform = resolve(stack_spec("byoc"), stack="byoc")
+    doc, _ = cost(platform)
+    pools = [p for p in platform.pools.values() if p.source == "existing"]
+    assert pools and all(p.price_usd_hour is not None for p in pools)
+    assert doc["existing_max_usd_per_hour"] == pytest.approx(sum(p.price_usd_hour * p.max_nodes for p in pools))
+    assert doc["idle_usd_per_hour"] == doc["max_usd_per_hour"] == 0.0
+    assert doc["baseline_usd_per_hour"] is None and "existing cluster" in doc["notes"]

@@ -45,12 +45,21 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
         return doc, findings
     idle: float | None = 0.0
     mx: float | None = 0.0
+    # On a cluster raystack did not create, the pools are someone else's bill: shown apart, never as 0
+    # (issue 25: an existing-cluster stack showed $0.00 everywhere).
+    ex_idle: float | None = 0.0
+    ex_max: float | None = 0.0
     for p in platform.pools.values():
         created = p.source != "existing"
         entry = {"pool": p.name, "instance": p.instance_type, "price_usd_per_hour": p.price_usd_hour,
                  "min": p.min_nodes, "max": p.max_nodes, "created_by_stack": created}
         doc["pools"].append(entry)
         if not created:
+            if p.price_usd_hour is None or ex_idle is None or ex_max is None:
+                ex_idle = ex_max = None
+            else:
+                ex_idle += p.price_usd_hour * p.min_nodes
+                ex_max += p.price_usd_hour * p.max_nodes
             continue  # nodes that already exist are not this stack's cost
         if p.price_usd_hour is None:
             # A total without this pool would look smaller than the bill: it is unknown instead.
@@ -86,6 +95,13 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
         return None if x is None else round(x, 4)
     doc.update(idle_usd_per_hour=r(idle), max_usd_per_hour=r(mx),
                baseline_usd_per_hour=r(base), baseline_max_usd_per_hour=r(base_max))
+    if not platform.creates_cluster:
+        doc.update(existing_idle_usd_per_hour=r(ex_idle), existing_max_usd_per_hour=r(ex_max),
+                   baseline_usd_per_hour=None, baseline_max_usd_per_hour=None)
+        doc["notes"] = ("existing cluster: this stack creates no nodes, control plane or NAT, so its own cost is "
+                        "$0; the existing pools its Ray clusters use are shown apart at their min and max nodes "
+                        "(catalog on-demand prices, us-east-1; n/a where a pool has no instance type or price), "
+                        "billed to whoever runs the cluster.")
     return doc, findings
 
 

@@ -118,9 +118,13 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     cost_t.add_column("Idle /month", justify="right")
     cost_t.add_column("Max /h", justify="right")
     cost_t.add_column("Max /month", justify="right")
-    for label, low, high in (("Worker pools", c["idle_usd_per_hour"], c["max_usd_per_hour"]),
-                             ("Baseline: control plane, system pool, NAT", c["baseline_usd_per_hour"],
-                              c["baseline_max_usd_per_hour"])):
+    rows = [("Worker pools", c["idle_usd_per_hour"], c["max_usd_per_hour"]),
+            ("Baseline: control plane, system pool, NAT", c["baseline_usd_per_hour"], c["baseline_max_usd_per_hour"])]
+    if "existing_idle_usd_per_hour" in c:
+        rows = [("Worker pools this stack creates", c["idle_usd_per_hour"], c["max_usd_per_hour"]),
+                ("Existing pools (the cluster owner's bill)", c["existing_idle_usd_per_hour"],
+                 c["existing_max_usd_per_hour"])]
+    for label, low, high in rows:
         cost_t.add_row(label, _money(low), _money(_monthly(low)), _money(high), _money(_monthly(high)))
     console.print(cost_t)
     console.print(f"[dim]{c['notes']}[/dim]")
