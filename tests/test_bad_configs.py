@@ -416,19 +416,22 @@ CAPACITY = [
      "raystack:systemPool.maxSize", "5 Ray head(s)"),
     ("cap-big-heads", cfg(systemPool={"maxSize": 2}, rayClusters=heads(2, cpu=3, mem=12)),
      "raystack:systemPool.maxSize", "do not fit 2"),
-    ("cap-two-clusters-share-a-pool", cfg(rayClusters=[{"name": "a", "workerGroups": [{"name": "w", "pool": "l4"}]},
-                                                       {"name": "b", "workerGroups": [{"name": "w", "pool": "l4"}]}]),
-     "raystack:gpuPools[0].maxSize", "want 4 node(s) together"),
+    # Issue 25: maxima may over-commit a shared pool (a warning, below); minimums that cannot fit are errors.
+    ("cap-two-clusters-share-a-pool", cfg(rayClusters=[
+        {"name": n, "workerGroups": [{"name": "w", "pool": "l4", "minWorkers": 2}]} for n in ("a", "b")]),
+     "raystack:gpuPools[0].maxSize", "keep 4 node(s) up together at minWorkers"),
     ("cap-two-groups-share-a-pool", cfg(rayClusters=[{"name": "a", "workerGroups": [
-        {"name": "x1", "pool": "x4", "acceleratorsPerWorker": 1},
-        {"name": "x4", "pool": "x4", "maxWorkers": 1}]}]),
-     "raystack:gpuPools[1].maxSize", "want 3 node(s) together"),
+        {"name": "x1", "pool": "x4", "acceleratorsPerWorker": 1, "minWorkers": 8},
+        {"name": "x4", "pool": "x4", "minWorkers": 1, "maxWorkers": 1}]}]),
+     "raystack:gpuPools[1].maxSize", "keep 3 node(s) up together"),
     ("cap-three-clusters-share-a-pool", cfg(rayClusters=[
-        {"name": n, "workerGroups": [{"name": "w", "pool": "x4", "acceleratorsPerWorker": 2, "maxWorkers": 2}]}
-        for n in ("a", "b", "c")]), "raystack:gpuPools[1].maxSize", "want 3 node(s) together"),
+        {"name": n, "workerGroups": [{"name": "w", "pool": "x4", "acceleratorsPerWorker": 2, "minWorkers": 2,
+                                      "maxWorkers": 2}]}
+        for n in ("a", "b", "c")]), "raystack:gpuPools[1].maxSize", "keep 3 node(s) up together"),
     ("cap-existing-shared-pool", cfg(EXISTING, rayClusters=[
-        {"name": n, "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}]} for n in ("a", "b")]),
-     "raystack:existingPools[1].maxNodes", "want 4 node(s) together"),
+        {"name": n, "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g", "minWorkers": 2}]}
+        for n in ("a", "b")]),
+     "raystack:existingPools[1].maxNodes", "keep 4 node(s) up together"),
 ]
 
 def job(**changes: Any) -> list[dict[str, Any]]:
@@ -501,8 +504,10 @@ WORKLOADS = [
         "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}],
         "serviceAccount": {"name": "sa", "podIdentity": {"s3Read": ["data"]}}}}], rayClusters=[]),
      "raystack:rayJobs[0].rayCluster.serviceAccount.podIdentity", "clusterMode: create"),
-    ("cap-job-shares-a-pool", cfg(rayJobs=job(rayCluster={"workerGroups": [{"name": "w", "pool": "l4"}]})),
-     "raystack:gpuPools[0].maxSize", "want 4 node(s) together"),
+    ("cap-job-shares-a-pool", cfg(rayJobs=job(rayCluster={"workerGroups": [{"name": "w", "pool": "l4", "minWorkers": 2}]}),
+                                  rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4",
+                                                                                 "minWorkers": 1}]}]),
+     "raystack:gpuPools[0].maxSize", "keep 3 node(s) up together"),
 ]
 
 CASES = TOP_LEVEL_TYPOS + NESTED + CAPACITY + WORKLOADS
@@ -537,3 +542,23 @@ def test_bad_config_fails_naming_the_key_and_registers_nothing(raw, key, fragmen
     # One mistake, one message: nothing invented downstream of the broken object.
     assert len(err.value.findings) == 1, f"one mistake, {len(messages)} messages: {messages}"
     assert not rec.resources, f"registered before failing: {[r.urn for r in rec.resources]}"
+
+
+@pytest.mark.parametrize(("config", "at", "wanted"), [
+    (cfg(rayClusters=[{"name": n, "workerGroups": [{"name": "w", "pool": "l4"}]} for n in ("a", "b")]),
+     "raystack:gpuPools[0].maxSize", 4),
+    (cfg(rayJobs=[{"name": "j", "entrypoint": "python x.py",
+                   "rayCluster": {"workerGroups": [{"name": "w", "pool": "l4"}]}}]), "raystack:gpuPools[0].maxSize", 4),
+    (cfg(EXISTING, rayClusters=[{"name": n, "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}]}
+                                for n in ("a", "b")]), "raystack:existingPools[1].maxNodes", 4),
+])
+def test_a_second_workload_on_a_pool_at_default_maxima_is_valid_and_warned(config, at, wanted):
+    """Newcomer review, problem 1 (issue 25): the default maxWorkers (a pool's whole capacity) made every second
+    workload on a pool invalid, and the advice looped. Maxima may over-commit a shared pool: one warning naming
+    each group's share, what contention does, and what to do."""
+    from raystack import resolve
+
+    platform = resolve(config, stack="prop")
+    (w,) = [f for f in platform.warnings if f.key == at and "Under contention" in f.message]
+    assert f"may want {wanted} node(s) together" in w.message and "up to 2" in w.message, w.message
+    assert "give them maxWorkers whose nodes sum to at most" in w.message, w.message

@@ -233,7 +233,8 @@ def test_a_head_on_a_worker_pool_takes_a_node_the_groups_cannot_count_on():
         _gpu_head({"pool": "l4"}, group={"name": "g", "pool": "l4"})
     except ConfigError as e:
         assert [f.key for f in e.findings] == ["raystack:gpuPools[0].maxSize"], e.findings
-        assert "rayClusters[0].head.pool (1 node(s))" in str(e.findings[0])
+        assert "raystack:rayClusters[0].head keep(s) 1 of them" in str(e.findings[0])
+        assert "raystack:rayClusters[0].workerGroups[0] can never reach its 2 node(s)" in str(e.findings[0])
     else:
         raise AssertionError("head + 2 workers on a 2-node pool must be refused")
 

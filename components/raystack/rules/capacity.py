@@ -72,23 +72,27 @@ def check_heads_fit(system: PoolFacts, clusters: list[tuple[str, RayClusterPlan]
 
 def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, RayClusterPlan]],
                        pool_keys: dict[str, str], findings: list[Finding], warnings: list[Finding]) -> None:
-    """``pool_keys``: pool name -> the key of its maximum size. Worker groups sharing a pool, together at maxWorkers: more nodes than the pool's maximum is an
-    error (their Ray autoscalers would leave workers Pending); exactly its maximum is a warning (they
-    fit only with the pool at its maximum size, with no room for a node being replaced)."""
-    demand: dict[str, list[tuple[str, int]]] = {}
+    """``pool_keys``: pool name -> the key of its maximum size. Worker groups (and heads) sharing a pool:
+    - together at minWorkers, more nodes than the pool's maximum is an error: those nodes are always up;
+    - together at maxWorkers, more is a warning (issue 25: over-committing maxima is normal with
+      autoscaling, and the default maxWorkers, a pool's whole capacity, must not make a second workload
+      invalid). It names each group's share and what happens under contention;
+    - exactly the maximum is a warning: they fit only with every node up, with no room for a replacement."""
+    demand: dict[str, list[tuple[str, int, int]]] = {}  # pool -> (key, nodes at min, nodes at max)
     for key, rc in clusters:
         for j, g in enumerate(rc.groups):
             demand.setdefault(g.pool, []).append(
-                (f"{key}.workerGroups[{j}].maxWorkers", math.ceil(g.size.max_workers / g.size.pods_per_node)))
+                (f"{key}.workerGroups[{j}]", math.ceil(g.size.min_workers / g.size.pods_per_node),
+                 math.ceil(g.size.max_workers / g.size.pods_per_node)))
     for key, rc in clusters:
         # A head on a worker pool (not the system pool, which check_heads_fit packs) takes a node of
-        # it: counted whole, so the groups beside it cannot count on that node.
+        # it: counted whole, always up, so the groups beside it cannot count on that node.
         if rc.head_pool.name in demand:
-            demand[rc.head_pool.name].append((f"{key}.head.pool", 1))
+            demand[rc.head_pool.name].append((f"{key}.head", 1, 1))
     for name, groups in demand.items():
         pool = pools[name]
         acc = ACCELERATOR_KINDS.get(pool.accelerator_kind)
-        wanted = sum(n for _, n in groups)
+        wanted = sum(n for _, _, n in groups)
         if acc is not None and acc.autoscaler_template_resource and pool.source != "existing" \
                 and pool.max_nodes > wanted:
             # aws-deploy-review 2, N8: until the device plugin registers the devices on a new node, the
@@ -101,18 +105,38 @@ def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, Ra
                                     f"10 minutes each time; set its maximum to {wanted}", severity="warning"))
         if len(groups) < 2:
             continue
-        total = sum(n for _, n in groups)
-        parts = ", ".join(f"{k} ({n} node(s))" for k, n in groups)
+        at_min, at_max = sum(n for _, n, _ in groups), sum(n for _, _, n in groups)
         where = pool_keys.get(name, name)
-        if total > pool.max_nodes:
+        heads = [k for k, _, _ in groups if k.endswith(".head")]
+        # Heads never scale down, so a group that needs more than the nodes they leave can never reach its
+        # maximum, whatever the other groups do: that is not contention, it is an error.
+        beyond = [(k, n) for k, _, n in groups if not k.endswith(".head") and len(heads) + n > pool.max_nodes]
+        if heads and beyond and at_min <= pool.max_nodes:
+            k, n = beyond[0]
             findings.append(Finding(where, pool.max_nodes,
-                                    f"Ray groups and heads sharing pool {name!r} want {total} node(s) together at maxWorkers "
-                                    f"({parts}); the pool holds {pool.max_nodes}: lower their maxWorkers or raise "
-                                    "the pool's maximum"))
-        elif total == pool.max_nodes:
+                                    f"pool {name!r} holds {pool.max_nodes} node(s) and {', '.join(heads)} keep(s) "
+                                    f"{len(heads)} of them: {k} can never reach its {n} node(s) at maxWorkers; lower "
+                                    "its maxWorkers, move the head to the system pool, or raise the pool's maximum"))
+        elif at_min > pool.max_nodes:
+            parts = ", ".join(f"{k} ({n} node(s))" for k, n, _ in groups if n)
+            findings.append(Finding(where, pool.max_nodes,
+                                    f"Ray groups and heads sharing pool {name!r} keep {at_min} node(s) up together at "
+                                    f"minWorkers ({parts}); the pool holds {pool.max_nodes}: lower their minWorkers "
+                                    "or raise the pool's maximum"))
+        elif at_max > pool.max_nodes:
+            parts = ", ".join(f"{k} up to {n}" for k, _, n in groups)
+            warnings.append(Finding(where, pool.max_nodes,
+                                    f"Ray groups and heads sharing pool {name!r} may want {at_max} node(s) together "
+                                    f"({parts}); the pool holds {pool.max_nodes}. Under contention the first to scale "
+                                    "takes the nodes and the others' workers stay Pending until nodes free up. To "
+                                    "guarantee each a share, give them maxWorkers whose nodes sum to at most "
+                                    f"{pool.max_nodes}, or raise the pool's maximum", severity="warning"))
+        elif at_max == pool.max_nodes:
+            parts = ", ".join(f"{k} up to {n}" for k, _, n in groups)
             warnings.append(Finding(where, pool.max_nodes,
                                     f"worker groups {parts} fit pool {name!r} only with all {pool.max_nodes} "
-                                    "node(s) up", severity="warning"))
+                                    "node(s) up: raise its maximum by one to leave room for a node being replaced",
+                                    severity="warning"))
 
 
 def check_stranded_devices(key: str, pool: PoolFacts, accelerators: int, warnings: list[Finding]) -> None:
