@@ -116,3 +116,51 @@ def test_runtime_envs_ray_accepts_are_accepted(env):
     findings: list = []
     check_runtime_env("e", env, findings)
     assert not findings, findings
+
+
+AUTOSCALING = [
+    {"min_replicas": 1, "max_replicas": 4},
+    {"min_replicas": 0, "max_replicas": 4, "initial_replicas": 1, "target_ongoing_requests": 2},
+    {"min_replicas": 3, "max_replicas": 2},
+    {"min_replicas": 2},  # Ray's default max_replicas is 1
+    {"min_replicas": 1, "max_replicas": 2, "initial_replicas": 5},
+    {"max_replicas": 0},
+    {"target_ongoing_requests": 0},
+    {"aggregation_function": "median"},
+    {"aggregation_function": "max", "upscale_delay_s": 5, "downscale_to_zero_delay_s": None},
+]
+
+
+@pytest.mark.parametrize("auto", AUTOSCALING)
+def test_autoscaling_configs_ray_refuses_are_refused_before_apply(auto):
+    """Ray builds AutoscalingConfig only when it deploys (a refusal then is a DEPLOY_FAILED application, after
+    `up`); raystack refuses what that model refuses, at preview."""
+    from ray.serve.config import AutoscalingConfig
+
+    try:
+        AutoscalingConfig(**auto)
+        ray_ok = True
+    except Exception:  # noqa: BLE001 (any refusal)
+        ray_ok = False
+    config = {"applications": [{**APP, "deployments": [{"name": "D", "autoscaling_config": auto}]}]}
+    if not ray_ok:
+        assert not _ours_ok(config), auto
+
+
+@pytest.mark.parametrize("typo", ["max_replica", "target_ongoing_request", "min_replica"])
+def test_a_typo_in_autoscaling_config_is_refused_though_ray_ignores_it(typo):
+    """Newcomer review P4: Ray's model ignores unknown keys, so `max_replica: 2` left a service at one replica."""
+    from ray.serve.config import AutoscalingConfig
+
+    AutoscalingConfig(**{typo: 2})  # Ray: no error, the key is dropped
+    findings: list = []
+    check_serve_config("c", {"applications": [{**APP, "deployments": [
+        {"name": "D", "autoscaling_config": {typo: 2}}]}]}, findings)
+    assert [f.key for f in findings] == [f"c.applications[0].deployments[0].autoscaling_config.{typo}"], findings
+    assert "not a Serve config key of Ray" in findings[0].message
+
+
+def test_num_replicas_with_autoscaling_is_refused_as_ray_does():
+    config = {"applications": [{**APP, "deployments": [
+        {"name": "D", "num_replicas": 2, "autoscaling_config": {"max_replicas": 2}}]}]}
+    assert not _ray_ok(config) and not _ours_ok(config)

@@ -41,6 +41,28 @@ _ACTOR_OPTIONS = {
                    "label_selector": {"type": "object", "additionalProperties": {"type": "string"}}},
     "additionalProperties": False,
 }
+_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+_POSITIVE_OR_NULL = {"anyOf": [_POSITIVE, {"type": "null"}]}
+#: ``AutoscalingConfig`` as Ray 2.55 declares it (ray/serve/config.py: the same 16 fields in 2.60). Ray's
+#: pydantic model ignores unknown keys, so `max_replica: 2` would silently cap a service at one replica
+#: (newcomer review P4): raystack refuses them.
+_AUTOSCALING = {
+    "type": "object",
+    "properties": {
+        "min_replicas": {"type": "integer", "minimum": 0},
+        "initial_replicas": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
+        "max_replicas": {"type": "integer", "minimum": 1},
+        "target_ongoing_requests": _POSITIVE_OR_NULL,
+        "metrics_interval_s": _POSITIVE, "look_back_period_s": _POSITIVE, "smoothing_factor": _POSITIVE,
+        "upscale_smoothing_factor": _POSITIVE_OR_NULL, "downscale_smoothing_factor": _POSITIVE_OR_NULL,
+        "upscaling_factor": _POSITIVE_OR_NULL, "downscaling_factor": _POSITIVE_OR_NULL,
+        "downscale_delay_s": _NUMBER_GE0, "upscale_delay_s": _NUMBER_GE0,
+        "downscale_to_zero_delay_s": {"anyOf": [_NUMBER_GE0, {"type": "null"}]},
+        "aggregation_function": {"enum": ["mean", "max", "min"]},
+        "policy": {"type": "object"},
+    },
+    "additionalProperties": False,
+}
 _DEPLOYMENT = {
     "type": "object",
     "required": ["name"],
@@ -50,7 +72,7 @@ _DEPLOYMENT = {
         "max_ongoing_requests": {"type": "integer", "minimum": 1},
         "max_queued_requests": {"type": "integer", "minimum": -1},
         "user_config": {},
-        "autoscaling_config": {"type": "object"},
+        "autoscaling_config": _AUTOSCALING,
         "graceful_shutdown_wait_loop_s": _NUMBER_GE0, "graceful_shutdown_timeout_s": _NUMBER_GE0,
         "health_check_period_s": {"type": "number", "exclusiveMinimum": 0},
         "health_check_timeout_s": {"type": "number", "exclusiveMinimum": 0},
@@ -126,6 +148,9 @@ def check_serve_config(at: str, config: dict[str, Any], findings: list[Finding])
     _schema_findings(at, config, SERVE_CONFIG_SCHEMA, "Serve config", findings)
     if len(findings) > before:
         return
+    for i, app in enumerate(config["applications"]):
+        for j, dep in enumerate(app.get("deployments") or []):
+            check_deployment_scaling(f"{at}.applications[{i}].deployments[{j}]", dep, findings)
     names: set[str] = set()
     routes: set[str] = set()
     apps = config["applications"]
@@ -142,6 +167,26 @@ def check_serve_config(at: str, config: dict[str, Any], findings: list[Finding])
         if len(apps) > 1 and "name" not in app:
             findings.append(Finding(f"{at}.applications[{i}].name", None, "required when there are several "
                                                                          "applications"))
+
+
+def check_deployment_scaling(at: str, dep: dict[str, Any], findings: list[Finding]) -> None:
+    """What Ray checks across a deployment's scaling keys (ray/serve/config.py ``AutoscalingConfig``
+    validators and ``DeploymentConfig``, 2.55): min <= initial <= max, and num_replicas is not given
+    with autoscaling_config (but as "auto")."""
+    auto = dep.get("autoscaling_config")
+    if auto is None:
+        return
+    if "num_replicas" in dep and dep["num_replicas"] != "auto":
+        findings.append(Finding(f"{at}.num_replicas", dep["num_replicas"],
+                                "not with autoscaling_config: Ray takes one or the other (\"auto\" is allowed)"))
+    low, high = auto.get("min_replicas", 1), auto.get("max_replicas", 1)
+    if low > high:
+        findings.append(Finding(f"{at}.autoscaling_config.min_replicas", low,
+                                f"above max_replicas ({high}): Ray refuses min_replicas > max_replicas"))
+    initial = auto.get("initial_replicas")
+    if initial is not None and not low <= initial <= high:
+        findings.append(Finding(f"{at}.autoscaling_config.initial_replicas", initial,
+                                f"must lie between min_replicas ({low}) and max_replicas ({high})"))
 
 
 def deployment_demands(config: dict[str, Any]) -> list[tuple[str, dict[str, float]]]:
