@@ -24,6 +24,7 @@ from ..ray.workloads import cluster_pod_templates
 from ..rules.capacity import check_heads_fit, check_shared_pools
 from ..rules.common import DNS1123_LABEL, NS, check_name, key
 from ..rules.pools import check_existing_pool
+from ..rules.ray import check_ray_version
 from ..spec.coerce import coerce
 from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
 from ..versions import RAY_IMAGE_REPO
@@ -107,6 +108,10 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
 
     operator_namespace = spec["kuberay"]["namespace"]
     check_name(findings, key("kuberay.namespace"), operator_namespace, DNS1123_LABEL, 63, "DNS-1123 label")
+    version_findings = len(findings)
+    check_ray_version(key("rayVersion"), spec["ray_version"], findings)
+    if len(findings) > version_findings:  # nothing is planned on a version that cannot be read
+        raise_if_errors(findings)
     clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()
     name_count: dict[str, int] = {}
@@ -118,6 +123,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     def plan_cluster(base: str, rc: dict[str, Any], workload: dict[str, str] | None,
                      serve: bool = False, resource_name: str | None = None) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or spec["ray_version"],  # derived: the platform's
+              # derived: where a wrong version is reported (the platform's is checked once, below)
+              "ray_version_at": f"{base}.rayVersion" if rc.get("ray_version") else None,
               "image_registry": spec.get("image_registry"),  # optional
               "security": spec["security"],
               # derived: the chart's pod labels when raystack installs the operator, else its whole namespace

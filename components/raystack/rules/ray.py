@@ -25,6 +25,15 @@ from .kube_objects import check_kube_objects
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 
+def check_ray_version(at: str, rv: str, findings: list[Finding]) -> None:
+    try:
+        if not versions.version_at_least(rv, versions.RAY_MIN_VERSION):
+            findings.append(Finding(at, rv, f"allowed: {versions.RAY_MIN_VERSION} or newer (older Ray has unauthenticated "
+                                            "dashboard CVEs: CVE-2025-62593, CVE-2026-27482)"))
+    except ValueError:
+        findings.append(Finding(at, rv, "must be a version such as 2.55.0"))
+
+
 def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
                       reserved_namespaces: frozenset[str] = SYSTEM_NAMESPACES) -> None:
     """``rc``: a defaulted RayClusterSpec (its ``ray_version`` already resolved)."""
@@ -38,14 +47,11 @@ def check_ray_cluster(base: str, rc: dict[str, Any], findings: list[Finding],
         findings.append(Finding(f"{base}.namespace", rc["namespace"],
                                 "a system namespace or one raystack creates for its add-ons; Ray clusters get a "
                                 f"namespace of their own (not {', '.join(sorted(reserved_namespaces))})"))
-    rv = rc["ray_version"]
-    try:
-        if not versions.version_at_least(rv, versions.RAY_MIN_VERSION):
-            findings.append(Finding(f"{base}.rayVersion", rv,
-                                    f"allowed: {versions.RAY_MIN_VERSION} or newer (older Ray has unauthenticated "
-                                    "dashboard CVEs: CVE-2025-62593, CVE-2026-27482)"))
-    except ValueError:
-        findings.append(Finding(f"{base}.rayVersion", rv, "must be a version such as 2.55.0"))
+    # Where the version was written: the cluster's own key, or None when it is the platform's rayVersion,
+    # which resolve checks once at its own key (one mistake, one message; newcomer review P9).
+    version_at = rc.get("ray_version_at", f"{base}.rayVersion")
+    if version_at is not None:
+        check_ray_version(version_at, rc["ray_version"], findings)
     if rc["python_tag"] not in versions.RAY_PYTHON_TAGS:
         findings.append(Finding(f"{base}.pythonTag", rc["python_tag"],
                                 f"allowed: {', '.join(versions.RAY_PYTHON_TAGS)}"))

@@ -263,7 +263,7 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.minSize", mn, "allowed: 0 or more"))
     if mx < 1:
         findings.append(Finding(f"{base}.maxSize", mx, "allowed: 1 or more"))
-    if mn > mx:
+    if mn > mx >= 1:  # a maxSize below 1 is its own finding (one mistake, one message)
         findings.append(Finding(f"{base}.minSize", mn, f"must not exceed maxSize ({mx}); allowed 0..{mx}"))
     if p["disk_size_gib"] < MIN_DISK_GIB:
         findings.append(Finding(f"{base}.diskSizeGib", p["disk_size_gib"],
