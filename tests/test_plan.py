@@ -678,3 +678,13 @@ def test_an_existing_cluster_stack_shows_its_pools_cost_apart_and_no_baseline():
     assert doc["existing_max_usd_per_hour"] == pytest.approx(sum(p.price_usd_hour * p.max_nodes for p in pools))
     assert doc["idle_usd_per_hour"] == doc["max_usd_per_hour"] == 0.0
     assert doc["baseline_usd_per_hour"] is None and "existing cluster" in doc["notes"]
+
+
+def test_a_key_given_twice_in_a_stack_file_is_refused_naming_both_lines(tmp_path, capsys):
+    """Newcomer review P9: PyYAML keeps the last of two equal keys silently; YAML keys are unique."""
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.dev.yaml"
+    f.write_text(f.read_text() + "  raystack:protect: true\n  raystack:protect: false\n")
+    assert cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--no-ray"]) == 2
+    err = capsys.readouterr().err
+    assert "key 'raystack:protect' is given twice" in err and "YAML keys are unique" in err, err

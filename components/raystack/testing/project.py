@@ -15,6 +15,28 @@ import yaml
 from .values import SECRET_PLACEHOLDER
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping. YAML 1.2 (3.2.1.1): "each of the keys
+    is unique"; PyYAML would silently keep the last, so a stack file's second `raystack:gpuPools` would
+    replace the first without a word (newcomer review P9)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            k = self.construct_object(key_node, deep=deep)
+            if k in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {k!r} is given twice (first on line {seen[k] + 1}): YAML keys are unique; "
+                                "keep one", key_node.start_mark)
+            seen[k] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """A Pulumi project or stack file's YAML: safe, and a duplicated key is an error."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
 @dataclass
 class Project:
     name: str
@@ -25,7 +47,7 @@ class Project:
 
 
 def load_project(project_dir: Path) -> Project:
-    doc = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    doc = load_yaml((project_dir / "Pulumi.yaml").read_text())
     main = doc.get("main")
     program_dir = (project_dir / main) if main else project_dir
     if program_dir.is_file():
@@ -52,7 +74,7 @@ def load_stack_config(project: Project, stack: str) -> dict[str, str]:
     path = project.stack_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no stack file {path} (stacks here: {', '.join(stack_names(project)) or 'none'})")
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = load_yaml(path.read_text()) or {}
     merged: dict[str, Any] = dict(project.config_defaults)
     for key, value in (doc.get("config") or {}).items():
         full = key if ":" in key else f"{project.name}:{key}"
