@@ -5,7 +5,10 @@ nightly drift check; credentials by OIDC, never long-lived keys."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,11 @@ from conftest import STACKS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def load_stack_mode(stack: str) -> str:
+    return str(yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"].get(
+        "raystack:clusterMode", "create"))
 
 
 def load(name: str) -> dict:
@@ -53,14 +61,23 @@ def test_pull_requests_run_the_readme_commands_and_preview_every_stack_with_a_co
     runs = " && ".join(s.get("run", "") for s in doc["jobs"]["test"]["steps"])
     assert "pip install -e '.[dev]'" in install and "pip install -e '.[dev]'" in runs
     assert test in runs and "ruff check" in runs and "mypy" in runs
-    assert doc["jobs"]["plan"]["strategy"]["matrix"]["stack"] == STACKS
+    # Issue 25 (newcomer P2): the matrices are derived from stacks/, so a team's new stack file needs no edit here.
+    listed = dict(line.split("=", 1) for line in subprocess.run(
+        [sys.executable, str(ROOT / ".github" / "scripts" / "stacks.py")], capture_output=True, text=True,
+        check=True).stdout.splitlines())
+    assert json.loads(listed["plan"]) == STACKS
+    assert doc["jobs"]["stacks"]["steps"][-1]["run"] == 'python3 .github/scripts/stacks.py >> "$GITHUB_OUTPUT"'
+    assert doc["jobs"]["plan"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.plan) }}"
     # K8s old #10: every pull request compares each stack's plan with the base branch's.
     plan_runs = "\n".join(s.get("run", "") for s in doc["jobs"]["plan"]["steps"])
     assert "git worktree add ../base \"origin/${{ github.base_ref }}\"" in plan_runs
     assert "--project-dir ../base --stack ${{ matrix.stack }} --format json" in plan_runs
     assert "--compare base-${{ matrix.stack }}.json" in plan_runs
-    previewed = [m["stack"] for m in doc["jobs"]["preview"]["strategy"]["matrix"]["include"]]
-    assert previewed == [s for s in STACKS if s != "kind"], "every stack in stacks/ is previewed"
+    assert doc["jobs"]["preview"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.stacks.outputs.preview) }}"
+    previewed = json.loads(listed["preview"])
+    assert [m["stack"] for m in previewed] == [s for s in STACKS if s != "kind"], "every stack in stacks/ is previewed"
+    assert {m["stack"] for m in previewed if m["existing"]} == {
+        s for s in STACKS if s != "kind" and load_stack_mode(s) == "existing"}
     assert "stacks/Pulumi.kind.yaml" in (WORKFLOWS / "e2e-kind.yml").read_text(), "kind: by the e2e workflow"
     (preview,) = uses(doc, "pulumi/actions")
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
