@@ -12,7 +12,7 @@ from raystack import testing
 from raystack.preview.checks.crd_schema import CRD_FILE, _schema_from_crd_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support import CRD_DIR, ROOT  # noqa: E402
+from support import CRD_DIR, NO_CRDS, ROOT  # noqa: E402
 
 # Plans depend on the date (EKS standard support ends): the suite plans as of one fixed day.
 os.environ.setdefault("RAYSTACK_TODAY", "2026-12-04")
@@ -48,8 +48,7 @@ def _raycluster_schema() -> dict:
 @pytest.fixture(scope="session")
 def raycluster_schema() -> dict:
     if not (CRD_DIR / CRD_FILE).exists():
-        pytest.skip(f"KubeRay v1.7.0 CRDs not found at {CRD_DIR} (../shared is present only beside a dev "
-                    "checkout and in CI)")
+        pytest.skip(NO_CRDS)
     return _raycluster_schema()
 
 
@@ -62,8 +61,7 @@ def _kuberay_schema(kind: str) -> dict:
 def kuberay_schema():
     """kind -> the strict v1 schema of that KubeRay v1.7.0 CRD (RayJob, RayService, RayCronJob, ...)."""
     if not (CRD_DIR / CRD_FILE).exists():
-        pytest.skip(f"KubeRay v1.7.0 CRDs not found at {CRD_DIR} (../shared is present only beside a dev "
-                    "checkout and in CI)")
+        pytest.skip(NO_CRDS)
     return _kuberay_schema
 
 

@@ -4,6 +4,7 @@ and the Kubernetes toleration / quantity arithmetic the tests check against."""
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,14 @@ from raystack.spec.types import ExistingPoolSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-CRD_DIR = SHARED / "kuberay" / "crds"
+#: The KubeRay v1.7.0 CRDs: RAYSTACK_KUBERAY_CRD_DIR when set (the directory `pulumi up` and `raystack plan`
+#: read them from), else ../shared beside the checkout.
+CRD_DIR = Path(os.environ["RAYSTACK_KUBERAY_CRD_DIR"]) if os.environ.get("RAYSTACK_KUBERAY_CRD_DIR") else \
+    SHARED / "kuberay" / "crds"
+HAVE_CRDS = (CRD_DIR / "ray.io_rayclusters.yaml").is_file()
+#: The one skip reason of every test that needs the CRDs.
+NO_CRDS = (f"KubeRay v1.7.0 CRDs not found at {CRD_DIR}: set RAYSTACK_KUBERAY_CRD_DIR to the tag's "
+           "ray-operator/config/crd/bases, or check out ../shared beside the repository (CI has it)")
 
 
 def gpu_pool(instance_type: str, name: str = "gpu", **extra: Any) -> PoolFacts:

@@ -10,10 +10,9 @@ import pytest
 from raystack import ConfigError, versions
 from raystack.components import kuberay_operator
 from raystack.kube import crds
-from support import CRD_DIR
+from support import CRD_DIR, HAVE_CRDS, NO_CRDS
 
-needs_shared = pytest.mark.skipif(not (CRD_DIR / "ray.io_rayclusters.yaml").exists(),
-                                  reason=f"KubeRay CRDs not found at {CRD_DIR} (../shared is absent)")
+needs_shared = pytest.mark.skipif(not HAVE_CRDS, reason=NO_CRDS)
 
 
 @pytest.fixture(autouse=True)

@@ -393,11 +393,11 @@ def test_kuberay_crds_are_applied_with_force_and_nothing_else_is():
     import pulumi
     import yaml
     from raystack.components.kuberay_operator import CRD_TYPE, force_transform
-    from support import CRD_DIR
+    from support import CRD_DIR, NO_CRDS
 
     path = CRD_DIR / "ray.io_rayclusters.yaml"
     if not path.exists():
-        pytest.skip(f"KubeRay v1.7.0 CRDs not found at {CRD_DIR}")
+        pytest.skip(NO_CRDS)
     crd = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 0.2 s, not 3
     out = force_transform(pulumi.ResourceTransformArgs(True, CRD_TYPE, "rayclusters", crd, pulumi.ResourceOptions()))
     assert out is not None and out.props["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"

@@ -20,13 +20,11 @@ pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras
 from raystack.testing import load_project, load_stack_config, stack_names  # noqa: E402
 from raystack.testing.lifecycle import Aws, EngineError, Identity, Lifecycle  # noqa: E402
 from raystack.testing.lifecycle.awaits import check_wait  # noqa: E402
-from support import CRD_DIR  # noqa: E402
+from support import HAVE_CRDS, NO_CRDS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # The harness reads the RayCluster CRD's list merge types (x-kubernetes-list-type) from KubeRay's files.
-pytestmark = pytest.mark.skipif(not (CRD_DIR / "ray.io_rayclusters.yaml").exists(),
-                                reason=f"KubeRay v1.7.0 CRDs not found at {CRD_DIR} (../shared is present only "
-                                       "beside a dev checkout and in CI)")
+pytestmark = pytest.mark.skipif(not HAVE_CRDS, reason=NO_CRDS)
 #: The stacks on an existing cluster, read from their files (a team's new stack needs no edit here).
 EXISTING = tuple(s for s in stack_names(load_project(ROOT))
                  if load_stack_config(load_project(ROOT), s).get("raystack:clusterMode") == "existing")

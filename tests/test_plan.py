@@ -22,10 +22,9 @@ from raystack.preview.checks.crd_schema import load_raycluster_schema
 from raystack.preview.objects import RAYCLUSTER_TYPE
 from raystack.rules.kube_objects import kubernetes_schema_version
 from support import CRD_DIR as CRDS
-from support import ROOT
+from support import HAVE_CRDS, NO_CRDS, ROOT
 
-needs_shared = pytest.mark.skipif(not (CRDS / "ray.io_rayclusters.yaml").exists(),
-                                  reason=f"KubeRay CRDs not found at {CRDS} (../shared is absent)")
+needs_shared = pytest.mark.skipif(not HAVE_CRDS, reason=NO_CRDS)
 
 #: libyaml where built (the rendered CRDs are large); the same documents either way.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

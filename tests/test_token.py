@@ -12,8 +12,7 @@ from conftest import ROOT, project
 from raystack import testing
 from raystack.preview import cli
 from raystack.testing import mocks
-
-SHARED = (ROOT.parent / "shared" / "kuberay" / "crds").exists()
+from support import HAVE_CRDS, NO_CRDS
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def _tokens(rec) -> list[str]:
     return [mocks.mock_password(r.name) for r in rec.of_type("random:index/randomPassword:RandomPassword")]
 
 
-@pytest.mark.skipif(not SHARED, reason="../shared/kuberay/crds absent (present beside a dev checkout and in CI)")
+@pytest.mark.skipif(not HAVE_CRDS, reason=NO_CRDS)
 def test_the_token_never_appears_in_plan_json_rendered_yaml_or_logs(tmp_path, capsys):
     rec = testing.run_stack(project().root, "serving")
     tokens = _tokens(rec)

@@ -95,8 +95,13 @@ def load_kuberay_schema(kind: str, crd_dir: Path | None, project_dir: Path,
                         download: bool = True) -> tuple[dict[str, Any] | None, str, list[Finding]]:
     """(schema, where it came from, findings) of a KubeRay kind's v1 CRD. Order: --crd-dir, the
     cache of the pinned download, ../shared/kuberay/crds beside the project, then a download of
-    the pinned tag. If none works the check is reported as skipped (a warning)."""
+    the pinned tag. If none works the check is reported as skipped (a warning).
+    RAYSTACK_KUBERAY_CRD_DIR, the directory `pulumi up` applies the CRDs from, stands for --crd-dir when
+    it holds the file (newcomer review P11: the plan ignored it)."""
     file = crd_file(kind)
+    env_dir = os.environ.get("RAYSTACK_KUBERAY_CRD_DIR")
+    if crd_dir is None and env_dir and (Path(env_dir) / file).is_file():
+        crd_dir = Path(env_dir)
     if crd_dir is not None:
         return _cached_schema_from_file(crd_dir / file), str(crd_dir / file), []
     pinned = cache_dir() / f"kuberay-{versions.kuberay_git_tag()}-{kind.lower()}s-v1-schema.json"
