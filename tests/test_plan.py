@@ -224,10 +224,21 @@ def test_validation_findings_name_resource_and_field():
     assert any(rc.urn in ln and "spec.workerGroupSpecs[0].resources" in ln and "GPU=2" in ln for ln in lines)
 
 
-def test_offline_without_crds_warns_instead_of_passing(tmp_path):
+def test_offline_without_crds_warns_instead_of_passing(tmp_path, monkeypatch):
+    monkeypatch.delenv("RAYSTACK_KUBERAY_CRD_DIR", raising=False)
+    monkeypatch.setenv("RAYSTACK_OFFLINE", "1")
     schema, _, findings = load_raycluster_schema(None, tmp_path / "nowhere" / "proj")
     assert schema is None
     assert findings and findings[0].severity == "warning" and "SKIPPED" in findings[0].message
+
+
+@needs_shared
+def test_the_plan_reads_the_crds_from_raystack_kuberay_crd_dir(tmp_path, monkeypatch):
+    """Newcomer review P11: the directory `pulumi up` reads the CRDs from serves the plan's check too."""
+    monkeypatch.setenv("RAYSTACK_KUBERAY_CRD_DIR", str(CRDS))
+    monkeypatch.setenv("RAYSTACK_OFFLINE", "1")
+    schema, where, findings = load_raycluster_schema(None, tmp_path / "nowhere" / "proj")
+    assert schema is not None and where == str(CRDS / "ray.io_rayclusters.yaml") and not findings, where
 
 
 @needs_shared
