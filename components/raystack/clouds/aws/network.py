@@ -107,7 +107,7 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
     # skip the NAT gateway's per-GB processing charge; gateway endpoints cost nothing (VPC user guide, gateway
     # endpoints). Its prefix-list routes are the endpoint's: the inline route tables leave them be
     # (terraform-provider-aws ec2/vpc_route_table.go flattenRoutes skips vpce- routes). The service name is the
-    # region's (a region fact, read before anything is registered; aws-cn names it differently).
+    # region's endpoint service (a region fact, read before anything is registered), not a hand-written name.
     s3 = aws.ec2.get_vpc_endpoint_service(service="s3", service_type="Gateway", opts=pulumi.InvokeOptions(parent=parent))
     aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=vpc.id, service_name=s3.service_name, vpc_endpoint_type="Gateway",
                         route_table_ids=[t.id for t in private_tables], tags={**tags, "Name": f"{name}-s3"},
