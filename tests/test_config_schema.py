@@ -102,3 +102,39 @@ def test_the_project_declares_every_scalar_and_string_list_key():
         str_list = typing.get_origin(tp) is list and typing.get_args(tp) == (str,)
         if scalar or str_list:
             assert to_camel(name) in declared, f"Pulumi.yaml does not declare {to_camel(name)}"
+
+
+BELOW_BOUNDS = [  # (config change, key resolve names): one value just outside each INTEGER_BOUNDS entry
+    ({"gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "minSize": -1, "maxSize": 2}]}, "minSize"),
+    ({"gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 0}]}, "maxSize"),
+    ({"gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2, "diskSizeGib": 99}]}, "diskSizeGib"),
+    ({"network": {"cidr": "10.10.0.0/16", "azCount": 1}}, "azCount"),
+    ({"network": {"cidr": "10.10.0.0/16", "azCount": 5}}, "azCount"),
+    ({"rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4", "minWorkers": -1}]}]}, "minWorkers"),
+    ({"rayClusters": [{"name": "rc", "idleTimeoutSeconds": -1, "workerGroups": [{"name": "w", "pool": "l4"}]}]},
+     "idleTimeoutSeconds"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BELOW_BOUNDS, ids=[f"{c[1]}-{i}" for i, c in enumerate(BELOW_BOUNDS)])
+def test_integer_bounds_in_the_schema_are_the_resolvers(change, field):
+    """Newcomer review P9: editors accepted `maxSize: -2`. The schema's bounds refuse what resolve refuses."""
+    from raystack.clouds.aws.rules import MIN_DISK_GIB
+    from raystack.spec.json_schema import INTEGER_BOUNDS
+
+    assert INTEGER_BOUNDS["disk_size_gib"]["minimum"] == MIN_DISK_GIB
+    raw = {**json.loads(json.dumps(BASE_OK)), **change}
+    assert list(VALIDATOR.iter_errors(stack_doc(raw))), f"the schema accepts {change}"
+    with pytest.raises(ConfigError) as err:
+        resolve(raw)
+    assert any(f.key.endswith(field) for f in err.value.findings), err.value
+
+
+BASE_OK = {"clusterName": "unit", "apiIngressCidrs": ["10.10.0.0/16"], "network": {"cidr": "10.10.0.0/16"},
+           "gpuPools": [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}],
+           "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4"}]}]}
+
+
+def test_the_base_of_the_bounds_table_is_valid_for_both():
+    assert not list(VALIDATOR.iter_errors(stack_doc(BASE_OK)))
+    resolve(json.loads(json.dumps(BASE_OK)))

@@ -65,10 +65,23 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     return {"type": "string"}
 
 
+#: Integer bounds the resolver enforces with the same meaning wherever the field appears, so editors show
+#: them too (newcomer review P9: `maxSize: -2` passed the schema). A test holds each against resolve.
+INTEGER_BOUNDS: dict[str, dict[str, int]] = {
+    "min_size": {"minimum": 0}, "max_size": {"minimum": 1},
+    "min_nodes": {"minimum": 0}, "max_nodes": {"minimum": 1},
+    "disk_size_gib": {"minimum": 100},  # clouds/aws/rules.py MIN_DISK_GIB
+    "az_count": {"minimum": 2, "maximum": 4},
+    "min_workers": {"minimum": 0}, "idle_timeout_seconds": {"minimum": 0},
+}
+
+
 def _field_schema(td: type, field: str, tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     from ..model.defaults import default_of
 
     schema = _type_schema(tp, defs)
+    if tp is int and field in INTEGER_BOUNDS:
+        schema = {**schema, **INTEGER_BOUNDS[field]}
     doc = field_docs().get((td.__name__, field))
     if doc:
         schema = {**schema, "description": doc}
