@@ -207,9 +207,7 @@ def plan_command(args: argparse.Namespace) -> int:
                                          "no Application deploys the rendered objects: pass --repo-url and "
                                          "--repo-path (the Git repository and the directory --out is in there)"))
         _written, pruned = argocd.write_files(args.out, files, args.stack)
-        for p in pruned:
-            report.findings.append(issue("warning", "gitops", str(p), "file",
-                                         "pruned: written by an earlier --out of this stack, gone from the plan"))
+        report.pruned = [str(p) for p in pruned]
     if args.graph is not None:
         args.graph.parent.mkdir(parents=True, exist_ok=True)
         args.graph.write_text(mermaid.mermaid(recording, project.name, args.stack))

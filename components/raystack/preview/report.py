@@ -169,6 +169,9 @@ class Report:
     checks: dict[str, str] = field(default_factory=dict)
     #: RayJobs, RayServices and RayCronJobs with their clusters' cost (cost.workload_rows).
     workloads: list[dict[str, Any]] = field(default_factory=list)
+    #: Files --out removed: an earlier --out of this stack wrote them, and the plan no longer has them.
+    #: What --out is for, so not warnings (newcomer review P10).
+    pruned: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -226,6 +229,7 @@ class Report:
             "project": self.project,
             "valid": self.ok,
             "apiAccess": self.api_access,
+            "pruned": self.pruned,
             "networkPolicyExceptions": self.network_exceptions,
             "resources": [{
                 "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent or None,

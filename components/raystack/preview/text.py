@@ -137,6 +137,8 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     warnings = len(report.findings) - errors
     if args.out is not None:
         console.print(f"wrote Kubernetes objects and Argo CD Applications to {args.out}")
+        for gone in report.pruned:
+            console.print(f"pruned {gone}: written by an earlier --out of this stack, gone from the plan")
     if args.graph is not None:
         console.print(f"wrote dependency graph (Mermaid) to {args.graph}")
     if errors:
