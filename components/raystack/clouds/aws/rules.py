@@ -12,6 +12,7 @@ from ...hardware.accelerators import ACCELERATOR_KINDS, IMPLEMENTED_KINDS
 from ...model.findings import Finding
 from ...rules.common import DNS1123_LABEL, check_name, key
 from ...rules.kube import check_labels, check_taints
+from ...spec.coerce import to_camel
 from .ami import AMI_TABLE
 from .partitions import partition_for_region
 from .pools import NODEGROUP_NAME_MAX, NODEGROUP_SUFFIX_LENGTH, nodegroup_name
@@ -140,8 +141,6 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
 
 #: A return route's target keys, and the id each takes (EC2 id prefixes: tgw-, pcx-, vgw-).
 RETURN_ROUTE_TARGETS = {"transit_gateway_id": "tgw", "vpc_peering_connection_id": "pcx", "vpn_gateway_id": "vgw"}
-_CAMEL_TARGETS = {"transit_gateway_id": "transitGatewayId", "vpc_peering_connection_id": "vpcPeeringConnectionId",
-                  "vpn_gateway_id": "vpnGatewayId"}
 
 
 def check_return_routes(routes: list[dict[str, Any]], vpc_cidr: str, findings: list[Finding]) -> None:
@@ -172,12 +171,12 @@ def check_return_routes(routes: list[dict[str, Any]], vpc_cidr: str, findings: l
             seen.add(str(net))
         targets = [t for t in RETURN_ROUTE_TARGETS if r.get(t)]
         if len(targets) != 1:
-            findings.append(Finding(key(at), {_CAMEL_TARGETS[t]: r[t] for t in targets},
+            findings.append(Finding(key(at), {to_camel(t): r[t] for t in targets},
                                     "exactly one of transitGatewayId, vpcPeeringConnectionId, vpnGatewayId"))
             continue
         (t,) = targets
         if not re.fullmatch(rf"{RETURN_ROUTE_TARGETS[t]}-[0-9a-f]{{8}}([0-9a-f]{{9}})?", str(r[t])):
-            findings.append(Finding(key(f"{at}.{_CAMEL_TARGETS[t]}"), r[t],
+            findings.append(Finding(key(f"{at}.{to_camel(t)}"), r[t],
                                     f"must be an EC2 id such as {RETURN_ROUTE_TARGETS[t]}-0123456789abcdef0"))
 
 

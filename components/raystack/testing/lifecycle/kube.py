@@ -163,7 +163,7 @@ class KubeCluster:
         obj = self.objects.get(key)
         if obj is not None and create and not upsert:
             # pulumi-kubernetes await.go Creation: the object must not exist unless upsert is on.
-            raise CloudError("AlreadyExists", f'{key[0].lower()}s "{key[2]}" already exists',
+            raise CloudError("AlreadyExists", f'{admission.plural(key[0])} "{key[2]}" already exists',
                              "pulumi-kubernetes await.go: create without upsertExistingObjects")
         applied = leaf_paths(manifest)
         undo = None if obj is None else copy.deepcopy((obj.body, obj.managers, obj.generation))
@@ -238,7 +238,7 @@ class KubeCluster:
 
     def delete(self, key: Key) -> None:
         if key not in self.objects:
-            raise CloudError("NotFound", f'{key[0].lower()}s "{key[2]}" not found', "kube-apiserver")
+            raise CloudError("NotFound", f'{admission.plural(key[0])} "{key[2]}" not found', "kube-apiserver")
         del self.objects[key]
         if key[0] == "Namespace":
             # Namespace deletion deletes everything in it (namespace controller).
