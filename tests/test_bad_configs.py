@@ -298,12 +298,12 @@ NESTED = [
                                                volumeMounts=[{"name": "a"}])),
      "raystack:rayClusters[0].volumeMounts[0]", "'mountPath' is a required property"),
     ("rc-init-security-context", cfg(rayClusters=cluster(initContainers=[
-        {"name": "init", "image": "busybox", "securityContext": {"privileged": True}}])),
+        {"name": "init", "image": "busybox:1.37", "securityContext": {"privileged": True}}])),
      "raystack:rayClusters[0].initContainers[0].securityContext", "restricted securityContext"),
     ("rc-init-mount-no-volume", cfg(rayClusters=cluster(initContainers=[
-        {"name": "init", "image": "busybox", "volumeMounts": [{"name": "cache", "mountPath": "/c"}]}])),
+        {"name": "init", "image": "busybox:1.37", "volumeMounts": [{"name": "cache", "mountPath": "/c"}]}])),
      "raystack:rayClusters[0].initContainers[0].volumeMounts[0].name", "a volume of the pod"),
-    ("group-init-shape", cfg(rayClusters=group(initContainers=[{"image": "busybox"}])),
+    ("group-init-shape", cfg(rayClusters=group(initContainers=[{"image": "busybox:1.37"}])),
      "raystack:rayClusters[0].workerGroups[0].initContainers[0]", "'name' is a required property"),
     ("sa-name", cfg(rayClusters=cluster(serviceAccount={"name": "Team_SA"})),
      "raystack:rayClusters[0].serviceAccount.name", "DNS-1123 subdomain"),
@@ -372,6 +372,30 @@ NESTED = [
     ("rc-volume-not-restricted", cfg(rayClusters=cluster(volumes=[{"name": "n", "nfs": {"server": "nfs.internal",
                                                                                           "path": "/data"}}])),
      "raystack:rayClusters[0].volumes[0].nfs", "Pod Security restricted"),
+    # Issue 25, images: distribution/reference's grammar, a pin (the pack's ray-images-pinned, at the key), and
+    # what a rayproject/ray tag says (Ray's docker/ray/README.md tag scheme) against rayVersion and the pool.
+    ("image-no-tag", cfg(rayClusters=cluster(image="rayproject/ray")), "raystack:rayClusters[0].image",
+     "no tag means latest"),
+    ("image-latest", cfg(rayClusters=group(image="rayproject/ray:latest")),
+     "raystack:rayClusters[0].workerGroups[0].image", "latest moves"),
+    ("image-grammar", cfg(rayClusters=cluster(head={"image": "MyRegistry/Ray Image:2.55.0"})),
+     "raystack:rayClusters[0].head.image", "not an image reference"),
+    ("image-scheme", cfg(rayClusters=cluster(image="https://ghcr.io/acme/ray:2.55.0-gpu")),
+     "raystack:rayClusters[0].image", "no scheme"),
+    ("image-init-untagged", cfg(rayClusters=cluster(initContainers=[{"name": "i", "image": "busybox",
+                                                                      "command": ["true"]}])),
+     "raystack:rayClusters[0].initContainers[0].image", "no tag means latest"),
+    ("image-ray-below-floor", cfg(rayClusters=cluster(image="rayproject/ray:2.41.0-py311-gpu")),
+     "raystack:rayClusters[0].image", "2.54.0 or newer"),
+    ("image-ray-not-ray-version", cfg(rayClusters=cluster(rayVersion="2.55.0", image="rayproject/ray:2.56.0-gpu")),
+     "raystack:rayClusters[0].image", "rayVersion is 2.55.0"),
+    ("image-x86-on-graviton", cfg(nodePools=[{"name": "arm", "instanceType": "m7g.2xlarge", "maxSize": 2}],
+                                   rayClusters=group(pool="arm", image="rayproject/ray:2.55.0-py311")),
+     "raystack:rayClusters[0].workerGroups[0].image", "-aarch64"),
+    ("image-cuda-on-neuron", cfg(gpuPools=pool(instanceType="inf2.xlarge"),
+                                  rayClusters=group(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/hub/"
+                                                          "rayproject/ray:2.55.0-py311-gpu")),
+     "raystack:rayClusters[0].workerGroups[0].image", "no neuron runtime"),
     ("security-mode", cfg(security="lax"), "raystack:security", "one of 'strict', 'relaxed'"),
     ("rc-duplicate", cfg(rayClusters=cluster() + cluster()), "raystack:rayClusters[1].name", "duplicate"),
     ("group-no-such-pool", cfg(rayClusters=group(pool="l44")), "raystack:rayClusters[0].workerGroups[0].pool",
@@ -567,3 +591,20 @@ def test_a_second_workload_on_a_pool_at_default_maxima_is_valid_and_warned(confi
     (w,) = [f for f in platform.warnings if f.key == at and "Under contention" in f.message]
     assert f"may want {wanted} node(s) together" in w.message and "up to 2" in w.message, w.message
     assert "give them maxWorkers whose nodes sum to at most" in w.message, w.message
+
+
+@pytest.mark.parametrize(("config", "at", "fragment"), [
+    (cfg(rayClusters=group(image="rayproject/ray:2.55.0-py311")), "raystack:rayClusters[0].workerGroups[0].image",
+     "a CPU image on a group using nvidia.com/gpu"),
+    (cfg(rayClusters=cluster(image="ghcr.io/acme/trainer:2026.11")), "raystack:rayClusters[0].image",
+     "cannot read which Ray"),
+], ids=["cpu-image-on-gpus", "unreadable-image"])
+def test_images_raystack_can_only_suspect_are_warned_at_their_key(config, at, fragment):
+    """Issue 25, images: a CPU Ray image can drive GPUs (the container toolkit mounts the driver and PyTorch's
+    wheels bundle CUDA; the kind stack's fake GPUs rely on it), and an image outside rayproject/ray says nothing
+    raystack can read: both plan, each with one warning at the key that says what to check."""
+    from raystack import resolve
+
+    platform = resolve(config, stack="prop")
+    named = [w for w in platform.warnings if w.key == at]
+    assert len(named) == 1 and fragment in named[0].message, [str(w) for w in platform.warnings]

@@ -273,3 +273,65 @@ def test_documented_opt_outs_pass_the_pack_and_show_as_advisory(loosening):
     found = check_all([Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom])
     assert not [(rule.name, m) for rule, _, m in found if rule.mandatory], found
     assert [m for rule, _, m in found if rule.name == "ray-opt-outs"], "the loosening is named"
+
+
+def _truth_cases() -> dict[str, tuple[dict, str]]:
+    from test_bad_configs import cfg, cluster, group, pool
+
+    pid = {"name": "sa", "podIdentity": {"managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}}
+    return {
+        "ray-head-not-exposed": (cfg(rayClusters=cluster(head={"serviceType": "LoadBalancer"})),
+                                 "raystack:rayClusters[0].head.serviceType"),
+        "ray-token-auth": (cfg(rayClusters=cluster(auth="none")), "raystack:rayClusters[0].auth"),
+        "ray-pods-restricted": (cfg(rayClusters=cluster(podSecurity={"runAsUser": 0})),
+                                "raystack:rayClusters[0].podSecurity.runAsUser"),
+        "ray-images-pinned": (cfg(rayClusters=group(image="rayproject/ray:latest")),
+                              "raystack:rayClusters[0].workerGroups[0].image"),
+        "api-endpoint-not-open": (cfg(environment="staging", endpointPublicAccess=True,
+                                      publicAccessCidrs=["0.0.0.0/0"]), "raystack:publicAccessCidrs[0]"),
+        "iam-no-wildcards": (cfg(rayClusters=cluster(serviceAccount={"name": "sa", "podIdentity": {"s3Read": ["*"]}})),
+                             "raystack:rayClusters[0].serviceAccount.podIdentity.s3Read[0]"),
+        "node-role-narrow": (cfg(rayClusters=cluster(serviceAccount=pid)),
+                             "raystack:rayClusters[0].serviceAccount.podIdentity.managedPolicyArns[0]"),
+        "ray-head-not-on-spot": (cfg(gpuPools=pool(0, capacityType="SPOT", maxSize=4),
+                                     rayClusters=cluster(head={"pool": "l4"})), "raystack:rayClusters[0].head.pool"),
+        "ray-namespaces-isolated": (cfg(rayClusters=cluster(namespace="kube-system")),
+                                    "raystack:rayClusters[0].namespace"),
+    }
+
+
+#: Mandatory rules no key can break: raystack writes the value itself, whatever the config says.
+OWNED = {
+    "ray-pods-have-limits": "every container's limits come from sizing (ray/pod.py); no key sets them",
+    "gpu-pools-tainted": "the accelerator taint comes from the accelerator table; pool taints are added to it",
+    "imdsv2-hop-limit-1": "the launch template's metadataOptions are fixed (gpu_node_pool.py)",
+    "volumes-encrypted": "every block device mapping is encrypted (gpu_node_pool.py); no key turns it off",
+}
+
+
+def test_every_mandatory_rule_is_refused_at_resolve_or_cannot_be_broken():
+    """Issue 25, one truth: every rule the plan enforces as mandatory also fails `pulumi preview` at resolve, at
+    the key; the rules no key reaches are named with the reason. A new mandatory rule fails here until placed."""
+    mandatory = {r.name for r in RULES if r.mandatory}
+    assert mandatory == set(_truth_cases()) | set(OWNED), (mandatory, set(_truth_cases()) | set(OWNED))
+    assert not set(_truth_cases()) & set(OWNED)
+
+
+@pytest.mark.parametrize("rule", sorted(_truth_cases()))
+def test_a_config_that_breaks_a_mandatory_rule_fails_resolve_at_its_key(rule):
+    from raystack import ConfigError, resolve
+
+    config, key = _truth_cases()[rule]
+    with pytest.raises(ConfigError) as err:
+        resolve(config, stack="truth")
+    assert [f.key for f in err.value.findings] == [key], f"{rule}: {[str(f) for f in err.value.findings]}"
+
+
+def test_the_base_of_the_one_truth_cases_passes_resolve_and_every_mandatory_rule():
+    from raystack import RayPlatform
+    from raystack import testing as t
+    from test_bad_configs import BASE, as_config
+
+    rec = t.run(RayPlatform.from_stack_config, as_config(BASE))
+    found = check_all([Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom])
+    assert not [(rule.name, m) for rule, _, m in found if rule.mandatory], found

@@ -83,9 +83,13 @@ def test_all_problems_are_reported_together():
             "raystack:kubernetesVersion"} <= keys, keys
 
 
-def test_open_public_endpoint_is_allowed_but_warned():
-    p = resolve(with_(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]))
+def test_open_public_endpoint_is_allowed_but_warned_in_dev_and_refused_elsewhere():
+    """Outside dev the policy pack's mandatory api-endpoint-not-open refuses it: resolve does too (issue 25)."""
+    p = resolve(with_(environment="dev", endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]))
     assert [w.key for w in p.warnings] == ["raystack:publicAccessCidrs[0]"]
+    with pytest.raises(ConfigError) as err:
+        resolve(with_(environment="prod", endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]))
+    assert [f.key for f in err.value.findings] == ["raystack:publicAccessCidrs[0]"]
 
 
 def test_devices_stranded_by_accelerators_per_worker_are_warned():

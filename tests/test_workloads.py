@@ -9,6 +9,7 @@ import copy
 import json
 
 import jsonschema
+import pytest
 from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
 from raystack import resolve
 
@@ -226,11 +227,16 @@ def test_a_head_that_leaves_its_devices_idle_is_warned_about():
 
 
 def test_a_head_on_a_worker_pool_takes_a_node_the_groups_cannot_count_on():
-    """A worker group alone may use the whole pool; with the head on it too, it no longer fits."""
+    """A worker group alone may use the whole pool; with the head on it too, its default maxWorkers leaves the
+    head's node out (newcomer review P1: a default never makes a valid config invalid), and an explicit maximum
+    that counts on that node is refused."""
     from raystack import ConfigError
 
+    platform = _gpu_head({"pool": "l4"}, group={"name": "g", "pool": "l4"})
+    (group,) = platform.ray_clusters[0].manifest["spec"]["workerGroupSpecs"]
+    assert group["maxReplicas"] == 1, group["maxReplicas"]
     try:
-        _gpu_head({"pool": "l4"}, group={"name": "g", "pool": "l4"})
+        _gpu_head({"pool": "l4"}, group={"name": "g", "pool": "l4", "maxWorkers": 2})
     except ConfigError as e:
         assert [f.key for f in e.findings] == ["raystack:gpuPools[0].maxSize"], e.findings
         assert "raystack:rayClusters[0].head keep(s) 1 of them" in str(e.findings[0])
@@ -268,11 +274,15 @@ def test_turning_pod_identity_on_changes_every_pod_template():
         assert a["template"]["metadata"]["annotations"]["raystack.io/pod-identity"] == "team-workers"
 
 
-def test_a_head_on_spot_capacity_is_warned_about():
-    platform = _gpu_head({"pool": "l4"}, [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 3,
-                                           "capacityType": "SPOT"}], {"name": "g", "pool": "l4", "maxWorkers": 2})
-    (w,) = [w for w in platform.warnings if w.key == "raystack:rayClusters[0].head.pool"]
-    assert "Spot" in w.message and w.value == "l4", w
+def test_a_head_on_spot_capacity_is_refused_as_the_pack_refuses_it():
+    """Issue 25, one truth: the policy pack's mandatory ray-head-not-on-spot, at resolve (it was a warning)."""
+    from raystack import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        _gpu_head({"pool": "l4"}, [{"name": "l4", "instanceType": "g6.xlarge", "maxSize": 3,
+                                    "capacityType": "SPOT"}], {"name": "g", "pool": "l4", "maxWorkers": 2})
+    (f,) = err.value.findings
+    assert f.key == "raystack:rayClusters[0].head.pool" and "Spot" in f.message and f.value == "l4", f
 
 
 def test_a_graviton_cpu_pool_gets_the_arm_ami_and_the_aarch64_image():

@@ -34,6 +34,9 @@ class AcceleratorKind:
     implemented: bool
     #: Suffix of the rayproject/ray image tag for this kind ("-gpu": CUDA image).
     ray_image_suffix: str = ""
+    #: The runtime a rayproject/ray tag must carry for this kind ("cuda"), or None: no public Ray image
+    #: carries this kind's runtime (rules.images reads the tag).
+    ray_image_runtime: str | None = None
     #: Prefix of the Cluster Autoscaler's accelerator label value (``<prefix><model>``);
     #: with it CA treats a new node as not ready until the plugin advertises devices.
     #: None: CA does not know the kind as a GPU.
@@ -81,6 +84,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             presence_label=("nvidia.com/gpu.present", "true"),
             implemented=True,
             ray_image_suffix="-gpu",
+            ray_image_runtime="cuda",
             autoscaler_label_prefix="nvidia-",
             device_plugin=versions.NVIDIA_DEVICE_PLUGIN,
             # GPU feature discovery needs node-feature-discovery; raystack labels the pools itself.

@@ -16,6 +16,7 @@ from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..ray.smoke import smoke_checks, smoke_job
 from ..ray.workloads import rayjob_manifest, rayjob_spec
 from ..rules.capacity import check_device_topology, check_multinode_collectives, check_stranded_devices
+from ..rules.images import check_image_keys, check_node_image
 from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
@@ -39,6 +40,13 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     before = len(findings)
     suppressed = False
     check_ray_cluster(base, rc, findings, SYSTEM_NAMESPACES | {operator_namespace, *ADDON_NAMESPACES})
+    bad_images = check_image_keys(base, rc, findings) | check_image_keys(f"{base}.head", rc["head"], findings)
+    for j, g in enumerate(rc["worker_groups"]):
+        bad_images |= check_image_keys(f"{base}.workerGroups[{j}]", g, findings)
+
+    def image_at(spec: dict[str, Any], at: str) -> str | None:
+        """Where the image a pod runs was given: its own key, the cluster's, or None (raystack's default)."""
+        return at if spec.get("image") else f"{base}.image" if rc.get("image") else None
     if warnings is not None and not rc["network_policy"] and rc.get("security") != "relaxed":
         # Loosening shows in the plan (kubernetes-deploy-review 2, N12): the policy pack's
         # ray-namespaces-isolated fails for this cluster too.
@@ -66,10 +74,11 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                                     f"{head_pool.accelerator_resource}: it holds an accelerator node without using "
                                     "its devices; run it on the system pool or a nodePools CPU pool",
                                     severity="warning"))
-    if warnings is not None and head_pool is not None and head_pool.capacity_type == "SPOT":
-        warnings.append(Finding(f"{base}.head.pool", head_pool.name,
+    if head_pool is not None and head_pool.capacity_type == "SPOT":
+        # The policy pack's mandatory ray-head-not-on-spot, at the key (issue 25, one truth).
+        findings.append(Finding(f"{base}.head.pool", head_pool.name,
                                 "a Spot pool: an interruption takes the head, its GCS and every running task of "
-                                "the cluster down; run the head on on-demand capacity", severity="warning"))
+                                "the cluster down; run the head on on-demand capacity (the system pool by default)"))
     # Optional images: the head's, the cluster's, else the public Ray image for the head's pool and devices.
     head_image = rc["head"].get("image") or rc.get("image")
     if head is not None and head_pool is not None and head_image is None:
@@ -77,6 +86,9 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             head_pool, accelerator_kind="none"), rc["ray_version"], rc["python_tag"], rc.get("image_registry"))
         if head_image is None:
             findings.append(Finding(f"{base}.head.image", None, image_required(head_pool, rc["ray_version"])))
+    at = image_at(rc["head"], f"{base}.head.image")
+    if head is not None and head_pool is not None and head_image and at and at not in bad_images:
+        check_node_image(at, head_image, head_pool, head.accelerators, rc["ray_version"], findings, warnings)
     groups: list[WorkerGroupPlan] = []
     for j, g in enumerate(rc["worker_groups"]):
         gbase = f"{base}.workerGroups[{j}]"
@@ -92,7 +104,11 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         check_placement(gbase, g, pool, findings)
         try:
             # Absent keys (None) are derived from the pool by size_worker.
-            size = size_worker(pool, accelerators=g.get("accelerators_per_worker"), cpu=g.get("cpu"),
+            # The default maxWorkers is the pool's capacity, less the node this cluster's head keeps there
+            # (newcomer review P1: a default must not make a valid config invalid).
+            room = dataclasses.replace(pool, max_nodes=pool.max_nodes - 1) if g.get("max_workers") is None and \
+                head_pool is not None and head_pool.name == pool.name and pool.max_nodes > 1 else pool
+            size = size_worker(room, accelerators=g.get("accelerators_per_worker"), cpu=g.get("cpu"),
                                memory_gib=g.get("memory_gib"), min_workers=g["min_workers"],
                                max_workers=g.get("max_workers"))
         except SizingError as e:
@@ -108,6 +124,9 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         if image is None:
             findings.append(Finding(f"{gbase}.image", None, image_required(pool, rc["ray_version"])))
             continue
+        at = image_at(g, f"{gbase}.image")
+        if at and at not in bad_images:
+            check_node_image(at, image, pool, size.accelerators, rc["ray_version"], findings, warnings)
         groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds"), image))
     if len(findings) > before or suppressed or head is None or head_pool is None or head_image is None:
         return None

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..kube.selectors import selects
 from ..ray.workloads import CLUSTER_SPEC_PATHS, cluster_pod_templates, cluster_spec_of
+from ..rules.ray import BROAD_MANAGED_POLICIES
 from .pss import violations
 
 RAY_TYPES = tuple(f"kubernetes:ray.io/v1:{k}" for k in CLUSTER_SPEC_PATHS)
@@ -218,13 +219,10 @@ def iam_no_wildcards(r: Res) -> list[str]:
     return out
 
 
-_BROAD_MANAGED = ("AmazonS3FullAccess", "AmazonS3ReadOnlyAccess", "AdministratorAccess", "PowerUserAccess")
-
-
 def node_role_narrow(r: Res) -> list[str]:
     arn = str(r.props.get("policyArn") or "")
-    return [f"attaches {arn.rsplit('/', 1)[-1]}: broad S3 or admin rights for every pod on the node"] \
-        if arn.endswith(_BROAD_MANAGED) else []
+    return [f"attaches {arn.rsplit('/', 1)[-1]}: broad S3 or admin rights for every pod that holds the role (a node "
+            "role's: every pod on the node)"] if arn.rsplit("/", 1)[-1] in BROAD_MANAGED_POLICIES else []
 
 
 # --- stack rules ---------------------------------------------------------------------------------
@@ -319,7 +317,7 @@ RULES: tuple[Rule, ...] = (
          ("aws:eks/cluster:Cluster",), api_not_open),
     Rule("iam-no-wildcards", "IAM policies name their actions and never grant S3 on every bucket.",
          ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"), iam_no_wildcards),
-    Rule("node-role-narrow", "No broad S3 or admin managed policy is attached to a role.",
+    Rule("node-role-narrow", "No broad S3 or admin managed policy is attached to a node or Pod Identity role.",
          ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",), node_role_narrow),
     Rule("ray-namespaces-isolated", "Each Ray namespace has a NetworkPolicy and enforces Pod Security restricted.",
          None, ray_namespaces_isolated),

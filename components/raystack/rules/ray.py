@@ -21,6 +21,10 @@ from .common import DNS1035_LABEL, DNS1123_LABEL, check_name
 from .kube import DNS1123_SUBDOMAIN, check_labels, qualified_name_problem
 from .kube_objects import check_kube_objects
 
+#: AWS managed policies too broad for any role raystack attaches (the policy pack's node-role-narrow):
+#: S3 on every bucket, or admin rights.
+BROAD_MANAGED_POLICIES = ("AmazonS3FullAccess", "AmazonS3ReadOnlyAccess", "AdministratorAccess", "PowerUserAccess")
+
 #: Namespaces a Ray cluster may not use: Kubernetes' own and those the add-ons live in.
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
@@ -248,6 +252,12 @@ def check_service_account(base: str, rc: dict[str, Any], findings: list[Finding]
             findings.append(Finding(f"{at}.podIdentity.managedPolicyArns[{i}]", arn,
                                     "an IAM managed policy ARN (arn:aws:iam::aws:policy/... or "
                                     "arn:aws:iam::<account>:policy/...)"))
+        elif arn.rsplit("/", 1)[-1] in BROAD_MANAGED_POLICIES:
+            # The policy pack's mandatory node-role-narrow, at the key (issue 25, one truth; newcomer review P9).
+            findings.append(Finding(f"{at}.podIdentity.managedPolicyArns[{i}]", arn,
+                                    "S3 on every bucket or admin rights for every pod of this account: name the "
+                                    "buckets in s3Read or s3ReadWrite, or a policy of your own that names its "
+                                    "resources"))
 
 
 def check_placement(base: str, spec: dict[str, Any], pool: PoolFacts, findings: list[Finding]) -> None:

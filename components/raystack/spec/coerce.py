@@ -198,7 +198,8 @@ class Coercer:
                 hint = did_you_mean(raw_key, names)
                 if hint:
                     misspelled.add(to_snake(hint.split("'")[1]) if self.camel else hint.split("'")[1])
-                self.fail(f"{path}.{raw_key}" if path else raw_key, v,
+                # The key is the mistake, not its value (which may be a whole list of pools: newcomer review P9).
+                self.fail(f"{path}.{raw_key}" if path else raw_key, None,
                           f"unknown key{hint}; allowed keys: {', '.join(names)}")
                 continue
             out[field] = self.coerce(hints[field], v, self.key(path, field))

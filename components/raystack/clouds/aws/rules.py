@@ -82,7 +82,13 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                     "endpointPublicAccess is true: list the CIDRs allowed to reach the API "
                                     "(write 0.0.0.0/0 explicitly to open it to the internet)"))
         for i, c, net in cidr_entries("publicAccessCidrs", cidrs, findings, "192.0.2.0/24", v4=False):
-            if net.prefixlen == 0:
+            if net.prefixlen == 0 and spec["environment"] != "dev":
+                # The policy pack's mandatory api-endpoint-not-open, at the key (issue 25, one truth).
+                findings.append(Finding(key(f"publicAccessCidrs[{i}]"), c,
+                                        f"the Kubernetes API endpoint open to the whole internet is allowed only in "
+                                        f"dev (environment is {spec['environment']!r}): list the CIDRs that deploy "
+                                        "and operate the cluster, or use deployFrom for a deploy window"))
+            elif net.prefixlen == 0:
                 warnings.append(Finding(key(f"publicAccessCidrs[{i}]"), c,
                                         "the Kubernetes API endpoint is open to the whole internet",
                                         severity="warning"))
