@@ -61,6 +61,20 @@ def heads(n: int, cpu: int = 2, mem: int = 8) -> list[dict[str, Any]]:
     return [{"name": f"rc{i}", "head": {"cpu": cpu, "memoryGib": mem}} for i in range(n)]
 
 
+def _tpu(selector: dict[str, str], per_host: int = 4) -> dict[str, Any]:
+    return cfg(EXISTING, existingPools=[EXISTING["existingPools"][0], {
+        "name": "tpu", "nodeSelector": selector, "acceleratorKind": "tpu", "acceleratorModel": "v5e",
+        "acceleratorsPerNode": per_host, "allocatableCpuMillis": 20000, "allocatableMemoryMib": 40000, "maxNodes": 4}],
+        rayClusters=[{"name": "rc", "head": {"pool": "cpu"},
+                      "workerGroups": [{"name": "w", "pool": "tpu", "image": "ghcr.io/acme/ray-tpu:2.55.0"}]}])
+
+
+def _serve(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": "s", "serveConfigV2": {"applications": [{"name": "a", "import_path": "m:app", "route_prefix": "/",
+                                                             "deployments": [{"name": "d", **deployment}]}]},
+             "rayCluster": {"workerGroups": [{"name": "w", "pool": "l4", "maxWorkers": 2}]}}]
+
+
 # (id, config, key named, fragment of the message)
 TOP_LEVEL_TYPOS = [
     ("typo-rayCluster", cfg(rayCluster=[], rayClusters=None), "raystack:rayCluster", "did you mean 'rayClusters'"),
@@ -396,6 +410,27 @@ NESTED = [
                                   rayClusters=group(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/hub/"
                                                           "rayproject/ray:2.55.0-py311-gpu")),
      "raystack:rayClusters[0].workerGroups[0].image", "no neuron runtime"),
+    # Issue 25, the rest of the newcomer's mistakes: ARNs of another partition and IRSA next to Pod Identity,
+    # Serve replicas the cluster can never hold, TPU slices raystack cannot run.
+    ("pod-identity-policy-other-partition", cfg(rayClusters=cluster(serviceAccount={"name": "sa", "podIdentity": {
+        "managedPolicyArns": ["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"]}})),
+     "raystack:rayClusters[0].serviceAccount.podIdentity.managedPolicyArns[0]", "partition 'aws-us-gov'"),
+    ("irsa-next-to-pod-identity", cfg(rayClusters=cluster(serviceAccount={
+        "name": "sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/x"},
+        "podIdentity": {"s3Read": ["data"]}})),
+     "raystack:rayClusters[0].serviceAccount.annotations['eks.amazonaws.com/role-arn']", "IRSA next to podIdentity"),
+    ("svc-replicas-never-fit", cfg(rayServices=_serve({"num_replicas": 5, "ray_actor_options": {"num_gpus": 1}})),
+     "raystack:rayServices[0].serveConfigV2.applications[0].deployments[0].num_replicas", "at most 2 replica"),
+    ("svc-min-replicas-never-fit", cfg(rayServices=_serve({"autoscaling_config": {"min_replicas": 3, "max_replicas": 4},
+                                                           "ray_actor_options": {"num_gpus": 1}})),
+     "raystack:rayServices[0].serveConfigV2.applications[0].deployments[0].autoscaling_config.min_replicas",
+     "at most 2 replica"),
+    ("tpu-without-topology", _tpu({"pool": "tpu"}), "raystack:existingPools[1].nodeSelector",
+     "cloud.google.com/gke-tpu-topology"),
+    ("tpu-multi-host-slice", _tpu({"cloud.google.com/gke-tpu-topology": "4x4"}),
+     "raystack:existingPools[1].nodeSelector['cloud.google.com/gke-tpu-topology']", "spans 4 hosts"),
+    ("tpu-chips-per-host", _tpu({"cloud.google.com/gke-tpu-topology": "2x2"}, per_host=3),
+     "raystack:existingPools[1].acceleratorsPerNode", "a divisor of 4"),
     ("security-mode", cfg(security="lax"), "raystack:security", "one of 'strict', 'relaxed'"),
     ("rc-duplicate", cfg(rayClusters=cluster() + cluster()), "raystack:rayClusters[1].name", "duplicate"),
     ("group-no-such-pool", cfg(rayClusters=group(pool="l44")), "raystack:rayClusters[0].workerGroups[0].pool",
@@ -598,8 +633,12 @@ def test_a_second_workload_on_a_pool_at_default_maxima_is_valid_and_warned(confi
      "a CPU image on a group using nvidia.com/gpu"),
     (cfg(rayClusters=cluster(image="ghcr.io/acme/trainer:2026.11")), "raystack:rayClusters[0].image",
      "cannot read which Ray"),
-], ids=["cpu-image-on-gpus", "unreadable-image"])
-def test_images_raystack_can_only_suspect_are_warned_at_their_key(config, at, fragment):
+    (cfg(rayServices=_serve({"autoscaling_config": {"min_replicas": 1, "max_replicas": 8},
+                             "ray_actor_options": {"num_gpus": 1}})),
+     "raystack:rayServices[0].serveConfigV2.applications[0].deployments[0].autoscaling_config.max_replicas",
+     "holds at most 2 replica"),
+], ids=["cpu-image-on-gpus", "unreadable-image", "serve-max-beyond-the-cluster"])
+def test_what_raystack_can_only_suspect_is_warned_at_its_key(config, at, fragment):
     """Issue 25, images: a CPU Ray image can drive GPUs (the container toolkit mounts the driver and PyTorch's
     wheels bundle CUDA; the kind stack's fake GPUs rely on it), and an image outside rayproject/ray says nothing
     raystack can read: both plan, each with one warning at the key that says what to check."""

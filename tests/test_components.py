@@ -116,7 +116,7 @@ def test_a_reserved_pool_with_its_own_subnets_uses_them_as_given():
 
 
 @pytest.mark.parametrize(("pool", "key", "in_message"), [
-    ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "; g4dn.{12xlarge"),
+    ({"name": "x", "instance_type": "g9.huge"}, "pool.instanceType", "allowed: g4dn.{12xlarge"),
     ({"name": "x", "instance_type": "g6.xlarge", "min_size": 3, "max_size": 2}, "pool.minSize", "allowed 0..2"),
     ({"name": "x", "instance_type": "m7i.xlarge"}, "pool.instanceType", "has no accelerator"),
     ({"name": "x", "instance_type": "dl1.24xlarge"}, "pool.instanceType", "implemented: nvidia, neuron"),

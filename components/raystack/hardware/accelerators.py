@@ -59,6 +59,9 @@ class AcceleratorKind:
     #: A worker may hold one device or the whole node, nothing between: other counts need the vendor's
     #: scheduler extension to get adjacent devices, which raystack does not install.
     whole_or_single_device: bool = False
+    #: Node label naming a slice's topology (chips per dimension, "2x4"), where devices form multi-host
+    #: slices; a slice spans topology chips / devices per node hosts.
+    topology_label: str | None = None
     #: Other extended-resource names device plugins use for this kind (existing clusters may pick one).
     k8s_resource_aliases: tuple[str, ...] = ()
     #: The Cluster Autoscaler does not know this resource from the instance type: node groups must
@@ -135,6 +138,9 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             taint=("google.com/tpu", "present", "NoSchedule"),
             presence_label=("cloud.google.com/gke-tpu-accelerator", ""),
             implemented=False,
+            # GKE labels TPU nodes with their slice's topology (GKE docs, "Plan TPUs in GKE": node selectors
+            # cloud.google.com/gke-tpu-accelerator and cloud.google.com/gke-tpu-topology).
+            topology_label="cloud.google.com/gke-tpu-topology",
         ),
         AcceleratorKind(
             kind="ascend",

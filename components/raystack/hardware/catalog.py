@@ -114,7 +114,9 @@ def describe_allowed(names: list[str], wanted: object = None) -> str:
     if isinstance(wanted, str):
         family = wanted.split(".")[0]
         same = [n for n in names if cat[n].family == family]
-        close = difflib.get_close_matches(wanted, same, n=2, cutoff=0.5) or difflib.get_close_matches(
+        # Same family first; a family that is not in the list at all gets the closest of the same kind
+        # (``names`` is one kind: accelerator or CPU types), never another family's near-spelling.
+        close = difflib.get_close_matches(wanted, same, n=2, cutoff=0.5) if same else difflib.get_close_matches(
             wanted, names, n=2, cutoff=0.6)
     families: dict[str, list[str]] = {}
     for n in names:

@@ -137,6 +137,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                     "only on an EKS cluster the stack creates (clusterMode: create), where it "
                                     "installs the eks-pod-identity-agent; on an existing cluster annotate the "
                                     "account for IRSA (serviceAccount.annotations) instead"))
+        if creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
+            aws_rules.check_pod_identity(f"{base}.serviceAccount", rc["service_account"], region, findings)
         planned = plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,
                                    frozenset(broken), resource_name, workload, serve)
         ident = planned.identity if planned is not None else None
@@ -171,7 +173,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         if plan is not None:
             clusters.append((key(f"rayClusters[{i}]"), plan))
     workloads, workload_clusters = plan_workloads(
-        spec, given, {(p.namespace, p.name): p for _, p in clusters}, plan_cluster, pools, findings)
+        spec, given, {(p.namespace, p.name): p for _, p in clusters}, plan_cluster, pools, findings,
+        warnings=warnings)
     for i, svc in enumerate(spec.get("ray_services") or []):
         if svc.get("upgrade_strategy") == "None":
             # rayservice_controller.go@v1.7.0: isZeroDowntimeUpgradeEnabled is false, shouldUpdateCluster updates the

@@ -22,6 +22,7 @@ from ..rules.workloads import (
     check_serve_config,
     check_time_zone,
     deployment_demands,
+    deployment_replicas,
 )
 from ..spec.coerce import coerce, did_you_mean, to_camel
 from .facts import PoolFacts
@@ -40,7 +41,7 @@ PlanCluster = Callable[[str, dict[str, Any], dict[str, str], bool], RayClusterPl
 def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[tuple[str, str], RayClusterPlan],
                    plan_cluster: PlanCluster, pools: dict[str, PoolFacts], findings: list[Finding],
                    base_for: Callable[[str, int], str] = lambda list_key, i: key(f"{list_key}[{i}]"),
-                   ) -> tuple[list[RayWorkloadPlan], list[tuple[str, RayClusterPlan]]]:
+                   warnings: list[Finding] | None = None) -> tuple[list[RayWorkloadPlan], list[tuple[str, RayClusterPlan]]]:
     """Every workload of a defaulted PlatformSpec (``given``: the same before defaults, where an
     embedded cluster's own name or namespace shows). ``clusters``: the stack's RayClusters by
     (namespace, name), for clusterSelector. Returns the plans and the clusters they create (with
@@ -118,7 +119,8 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                     if cluster is not None:
                         created.append((f"{base}.rayCluster", cluster))
                         if kind == "RayService":
-                            check_replicas_fit(f"{base}.serveConfigV2", w["serve_config_v2"], cluster, pools, findings)
+                            check_replicas_fit(f"{base}.serveConfigV2", w["serve_config_v2"], cluster, pools, findings,
+                                               warnings)
             if len(findings) > before or (cluster is None and target is None):
                 continue
             if kind == "RayJob" and w["wait_for_completion"] and "timeout_seconds" not in given[
@@ -209,18 +211,51 @@ def check_service(base: str, w: dict[str, Any], findings: list[Finding]) -> None
 
 
 def check_replicas_fit(at: str, config: dict[str, Any], cluster: RayClusterPlan, pools: dict[str, PoolFacts],
-                       findings: list[Finding]) -> None:
-    """Each deployment's replica (ray_actor_options) fits one worker of some group, or the head
-    when it runs tasks: otherwise Serve would wait for a node no group can ever make."""
-    shapes: list[dict[str, float]] = [{"CPU": g.size.cpu, **pools[g.pool].ray_devices(g.size.accelerators)}
-                                      for g in cluster.groups]
+                       findings: list[Finding], warnings: list[Finding] | None = None) -> None:
+    """Each deployment's replica (ray_actor_options) fits one worker of some group, or the head when it
+    runs tasks: otherwise Serve would wait for a node no group can ever make. Its replicas always up
+    (num_replicas or min_replicas) fit the cluster at maxWorkers, and so do all deployments' together
+    (by total resources: a necessary condition); a max_replicas beyond the cluster is warned (issue 25)."""
+    before = len(findings)
+    nodes: list[tuple[dict[str, float], int]] = [  # (what one Ray node offers, how many at most)
+        ({"CPU": g.size.cpu, **pools[g.pool].ray_devices(g.size.accelerators)}, g.size.max_workers)
+        for g in cluster.groups]
     if cluster.manifest["spec"]["headGroupSpec"]["rayStartParams"].get("num-cpus") != "0":
-        shapes.append({"CPU": cluster.head.cpu, **cluster.head_pool.ray_devices(cluster.head.accelerators)})
-    for path, demand in deployment_demands(config):
-        if not any(all(shape.get(r, 0.0) >= n for r, n in demand.items() if n) for shape in shapes):
-            offered = "; ".join(", ".join(f"{r} {v:g}" for r, v in s.items()) for s in shapes) or "none"
+        nodes.append(({"CPU": cluster.head.cpu, **cluster.head_pool.ray_devices(cluster.head.accelerators)}, 1))
+    totals: dict[str, float] = {}
+    for shape, count in nodes:
+        for r, v in shape.items():
+            totals[r] = totals.get(r, 0.0) + v * count
+    always: dict[str, float] = {}
+    for path, demand, dep in deployment_demands(config):
+        asked = {r: n for r, n in demand.items() if n}
+        if not any(all(shape.get(r, 0.0) >= n for r, n in asked.items()) for shape, _ in nodes):
+            offered = "; ".join(", ".join(f"{r} {v:g}" for r, v in s.items()) for s, _ in nodes) or "none"
             findings.append(Finding(f"{at}.{path}", demand, f"no worker of the cluster can hold one replica "
                                                             f"(workers offer: {offered})"))
+            continue
+        # Replicas of this deployment alone the cluster holds at maxWorkers, node by node.
+        room = sum(count * min(int(shape.get(r, 0.0) // n) for r, n in asked.items()) for shape, count in nodes)
+        low, high = deployment_replicas(dep)
+        dep_at = f"{at}.{path.rsplit('.', 1)[0]}"
+        if low > room:
+            key = "num_replicas" if "autoscaling_config" not in dep else "autoscaling_config.min_replicas"
+            findings.append(Finding(f"{dep_at}.{key}", low, f"the cluster holds at most {room} replica(s) of it at "
+                                                            "maxWorkers: lower it or raise the groups' maxWorkers"))
+            continue
+        if high is not None and high > room and warnings is not None:
+            warnings.append(Finding(f"{dep_at}.autoscaling_config.max_replicas", high,
+                                    f"the cluster holds at most {room} replica(s) of it at maxWorkers: Serve's "
+                                    "replicas beyond stay pending; lower it or raise the groups' maxWorkers",
+                                    severity="warning"))
+        for r, n in asked.items():
+            always[r] = always.get(r, 0.0) + n * low
+    short = [r for r, n in always.items() if n > totals.get(r, 0.0) + 1e-9]
+    if short and len(findings) == before:
+        r = short[0]
+        findings.append(Finding(f"{at}.applications", None, f"the deployments' replicas always up ask for {r} "
+                                                            f"{always[r]:g} together; the cluster has {totals.get(r, 0):g} "
+                                                            "at maxWorkers: lower their replicas or raise maxWorkers"))
 
 
 

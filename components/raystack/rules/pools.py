@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..hardware import catalog
-from ..hardware.accelerators import ACCELERATOR_KINDS
+from ..hardware.accelerators import ACCELERATOR_KINDS, AcceleratorKind
 from ..model.findings import Finding
 from .common import DNS1123_LABEL, check_name
 from .kube import check_labels, check_taints
@@ -45,7 +46,37 @@ def check_existing_pool(base: str, p: dict[str, Any], findings: list[Finding]) -
             findings.append(Finding(f"{base}.acceleratorResource", resource,
                                     f"allowed for {row.kind}: {', '.join(names)}" if row else
                                     "only with an accelerator (acceleratorKind or an accelerator instanceType)"))
+    check_slice(base, p, ACCELERATOR_KINDS.get(kind or ""), findings)
     if p["max_nodes"] < 1:
         findings.append(Finding(f"{base}.maxNodes", p["max_nodes"], "allowed: 1 or more"))
     if p["min_nodes"] > p["max_nodes"]:
         findings.append(Finding(f"{base}.minNodes", p["min_nodes"], f"allowed 0..{p['max_nodes']} (maxNodes)"))
+
+
+def check_slice(base: str, p: dict[str, Any], row: AcceleratorKind | None, findings: list[Finding]) -> None:
+    """A pool of an accelerator that forms multi-host slices (TPU) names its topology in the nodeSelector, and
+    is one host per slice: raystack writes numOfHosts 1, and a multi-host slice needs a worker group whose
+    numOfHosts is the slice's host count (KubeRay multi-host TPU groups), which it cannot derive yet."""
+    if row is None or row.topology_label is None:
+        return
+    topology = p["node_selector"].get(row.topology_label)
+    if topology is None:
+        findings.append(Finding(f"{base}.nodeSelector", p["node_selector"],
+                                f"a {row.kind} pool selects its slice shape: add {row.topology_label} (such as "
+                                "'2x4'), from which raystack derives the hosts per slice"))
+        return
+    dims = topology.split("x")
+    if not all(d.isdigit() and int(d) > 0 for d in dims):
+        findings.append(Finding(f"{base}.nodeSelector[{row.topology_label!r}]", topology,
+                                "a topology such as 2x4 or 2x2x1"))
+        return
+    chips, per_host = math.prod(int(d) for d in dims), p.get("accelerators_per_node") or 0
+    if per_host < 1 or chips % per_host:
+        findings.append(Finding(f"{base}.acceleratorsPerNode", p.get("accelerators_per_node"),
+                                f"a {topology} slice has {chips} chips: give the chips per host, a divisor of "
+                                f"{chips}"))
+    elif chips // per_host != 1:
+        findings.append(Finding(f"{base}.nodeSelector[{row.topology_label!r}]", topology,
+                                f"a {topology} slice spans {chips // per_host} hosts of {per_host} chips; raystack "
+                                "runs one Ray worker per host with numOfHosts 1, so multi-host slices are not "
+                                "supported yet: select a single-host topology"))

@@ -189,9 +189,22 @@ def check_deployment_scaling(at: str, dep: dict[str, Any], findings: list[Findin
                                 f"must lie between min_replicas ({low}) and max_replicas ({high})"))
 
 
-def deployment_demands(config: dict[str, Any]) -> list[tuple[str, dict[str, float]]]:
-    """(key path under serveConfigV2, Ray resources one replica asks for) of each deployment that
-    names any: ``num_cpus``, ``num_gpus`` and custom ``resources``."""
+def deployment_replicas(dep: dict[str, Any]) -> tuple[int, int | None]:
+    """(replicas always up, most replicas or None where Ray chooses) of a Serve deployment: ``num_replicas``
+    (default 1), or ``autoscaling_config``'s ``min_replicas`` (default 1) and ``max_replicas`` (default 1);
+    ``num_replicas: auto`` lets Serve pick its own bounds (AutoscalingConfig defaults, Ray 2.55)."""
+    auto = dep.get("autoscaling_config")
+    if dep.get("num_replicas") == "auto":
+        return (auto or {}).get("min_replicas", 1), None
+    if isinstance(auto, dict):
+        return auto.get("min_replicas", 1), auto.get("max_replicas", 1)
+    n = dep.get("num_replicas", 1)
+    return n, n
+
+
+def deployment_demands(config: dict[str, Any]) -> list[tuple[str, dict[str, float], dict[str, Any]]]:
+    """(key path under serveConfigV2, Ray resources one replica asks for, the deployment) of each deployment
+    that names any: ``num_cpus``, ``num_gpus`` and custom ``resources``."""
     out = []
     for i, app in enumerate(config.get("applications") or []):
         for j, dep in enumerate(app.get("deployments") or []):
@@ -202,7 +215,7 @@ def deployment_demands(config: dict[str, Any]) -> list[tuple[str, dict[str, floa
             if "num_gpus" in opts:
                 demand["GPU"] = float(opts["num_gpus"])
             if any(demand.values()):
-                out.append((f"applications[{i}].deployments[{j}].ray_actor_options", demand))
+                out.append((f"applications[{i}].deployments[{j}].ray_actor_options", demand, dep))
     return out
 
 

@@ -219,6 +219,13 @@ def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, A
         ("nodePools", i, p) for i, p in enumerate(spec["node_pools"])]
 
 
+def creatable_accelerator_types() -> list[str]:
+    """Accelerator types a created pool may use: of an implemented kind and a supported model (the allowed
+    list never offers what the next check refuses: newcomer review, mistakes table)."""
+    return [n for n in catalog.accelerator_types() if (it := catalog.lookup(n)).accelerator_kind in IMPLEMENTED_KINDS
+            and it.accelerator_model not in ACCELERATOR_KINDS[it.accelerator_kind].unsupported_models]
+
+
 def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
                     accelerator_required: bool = True) -> None:
     """``p``: a defaulted NodePoolSpec; ``base``: its key path (gpuPools need an accelerator, nodePools not)."""
@@ -243,12 +250,12 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         it = catalog.lookup(it_name)
     except catalog.UnknownInstanceType:
         findings.append(Finding(f"{base}.instanceType", it_name, "not in raystack's catalog; "
-                                + catalog.describe_allowed(catalog.accelerator_types(), it_name)))
+                                + catalog.describe_allowed(creatable_accelerator_types(), it_name)))
         return
     if not it.has_accelerator and accelerator_required:
         findings.append(Finding(f"{base}.instanceType", it_name,
                                 "has no accelerator; gpuPools take accelerator instance types (CPU pools go under "
-                                "nodePools); " + catalog.describe_allowed(catalog.accelerator_types())))
+                                "nodePools); " + catalog.describe_allowed(creatable_accelerator_types())))
         return
     if it.has_accelerator and it.accelerator_kind not in IMPLEMENTED_KINDS:
         findings.append(Finding(f"{base}.instanceType", it_name,
@@ -345,6 +352,31 @@ _ASSUMED_ROLE = re.compile(r"^arn:aws[a-z-]*:sts::\d{12}:assumed-role/([\w+=,.@-
 REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
 
 
+def partition_problem(arn: str, region: str) -> str | None:
+    """Why ``arn`` cannot be used by a stack in ``region`` (an ARN names its partition), or None."""
+    theirs, ours = arn.split(":")[1], partition_for_region(region)
+    return None if theirs == ours else f"an ARN of partition {theirs!r}; the stack deploys to {region}, partition {ours!r}"
+
+
+#: The IRSA annotation (EKS IAM roles for service accounts).
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def check_pod_identity(at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
+    """``sa``: a defaulted ServiceAccountSpec with podIdentity (``at``: its key path)."""
+    for i, arn in enumerate(sa["pod_identity"]["managed_policy_arns"]):
+        problem = region and arn.startswith("arn:") and partition_problem(arn, region)
+        if problem:
+            findings.append(Finding(f"{at}.podIdentity.managedPolicyArns[{i}]", arn, problem))
+    if IRSA_ANNOTATION in (sa.get("annotations") or {}):
+        # The SDKs' default chain reads IRSA's web identity before the container credentials Pod Identity
+        # serves (botocore credentials.py create_credential_resolver: the profile providers, web identity
+        # among them, come before ContainerProvider): the pod would silently run as the IRSA role.
+        findings.append(Finding(f"{at}.annotations[{IRSA_ANNOTATION!r}]", sa["annotations"][IRSA_ANNOTATION],
+                                "IRSA next to podIdentity: the AWS SDKs pick IRSA's role first, so the Pod Identity "
+                                "role would never be used; keep one of them"))
+
+
 def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "adminRoleArns",
                      region: str | None = None) -> None:
     seen: set[str] = set()
@@ -358,10 +390,9 @@ def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "
         elif not _IAM_PRINCIPAL.match(arn):
             findings.append(Finding(at, arn, "must be an IAM role or user ARN such as "
                                              "arn:aws:iam::123456789012:role/platform-admins"))
-        elif region and arn.split(":")[1] != partition_for_region(region):
+        elif region and partition_problem(arn, region):
             # EKS access entries take principals of the cluster's own partition (an ARN names it).
-            findings.append(Finding(at, arn, f"a principal of partition {arn.split(':')[1]!r}; the stack deploys to "
-                                             f"{region}, partition {partition_for_region(region)!r}"))
+            findings.append(Finding(at, arn, partition_problem(arn, region) or ""))
         if arn in seen:
             findings.append(Finding(at, arn, "listed twice"))
         seen.add(arn)
