@@ -6,6 +6,7 @@ cap, and a RayCluster and RayJob bound to a platform pool by name."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from conftest import ROOT, run_stack
@@ -46,3 +47,39 @@ def test_the_team_stack_builds_on_the_platforms_exports(platform_exports):
     assert {a.inputs["clusterName"] for a in assocs} == {platform_exports["cluster_name"]}
     policies = {r.inputs["metadata"]["namespace"] for r in rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
     assert policies == {"ml"}
+
+
+def test_without_the_platforms_outputs_the_team_stack_fails_naming_the_reference():
+    """Newcomer review P3: a StackReference with nothing to read failed with KeyError: 'kubeconfig'. The engine
+    fails a reference to a stack it cannot read; so does the mock, saying how to give the outputs."""
+    with pytest.raises(Exception, match=r"stack reference 'acme/raystack/prod': no outputs given.*--stack-outputs"):
+        testing.run_stack(TEAM, "ml")
+
+
+def test_outputs_from_a_file_of_pulumi_stack_output(platform_exports, tmp_path):
+    """`pulumi stack output --json --show-secrets` writes an object of outputs: raystack.testing reads it."""
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(platform_exports))
+    rec = testing.run_stack(TEAM, "ml", stack_outputs={"acme/raystack/prod": path})
+    assert rec.of_type("kubernetes:ray.io/v1:RayCluster") and rec.of_type("kubernetes:ray.io/v1:RayJob")
+
+
+def test_raystack_plan_plans_the_team_stack_on_the_platforms_plan(tmp_path, capsys):
+    """Newcomer review P3 (issue 25): `raystack plan --format json` of the platform stack is what the team
+    stack's plan reads (--stack-outputs REF=FILE); the plan knows the platform's pools, sizes the team's groups
+    on them and prices them as the platform's bill."""
+    from raystack.preview import cli
+
+    assert cli.main(["plan", "--project-dir", str(ROOT), "--stack", "prod", "--format", "json", "--no-ray"]) == 0
+    platform_plan = tmp_path / "prod-plan.json"
+    platform_plan.write_text(capsys.readouterr().out)
+    assert cli.main(["plan", "--project-dir", str(TEAM), "--stack", "ml", "--format", "json", "--no-ray",
+                     "--stack-outputs", f"acme/raystack/prod={platform_plan}"]) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["valid"], err
+    gpu = [r for r in doc["rayClusters"] if r["pool"] == "l40s-x4"]
+    assert gpu and all(r["accelerators_per_worker"] == 1 for r in gpu), doc["rayClusters"]
+    assert doc["cost"]["existing_max_usd_per_hour"] > 0, doc["cost"]
+    assert "no pool 'l40s-x4' known" not in err, err
+    assert cli.main(["plan", "--project-dir", str(TEAM), "--stack", "ml", "--stack-outputs", "prod.json"]) == 2

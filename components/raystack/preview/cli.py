@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "../shared/kuberay/crds, or a download of the pinned tag")
     plan.add_argument("--kubernetes-version", default=None, metavar="X.Y",
                       help="Kubernetes version for the OpenAPI schema check (default: the stack's)")
+    plan.add_argument("--stack-outputs", action="append", default=[], metavar="REF=FILE",
+                      help="what a StackReference to REF (org/project/stack) reads: FILE holds `pulumi stack output "
+                           "--json --show-secrets` or `raystack plan --format json` of that stack (repeatable)")
     plan.add_argument("--no-ray", action="store_true", help="skip Ray's autoscaler parser check (reported)")
     plan.add_argument("--compare", type=Path, default=None, metavar="PLAN.json",
                       help="a previous `--format json` plan: warn about RayCluster edits that recreate every pod")
@@ -147,6 +150,12 @@ def plan_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--crd-dir {args.crd_dir}: no {CRD_FILE} there")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: a file; --out takes a directory (raystack writes one file per object)")
+    from ..testing.stack_outputs import StackOutputsError, load_stack_outputs, parse_reference_file, stack_outputs
+    try:
+        references = dict(parse_reference_file(t) for t in args.stack_outputs)
+        given = {ref: load_stack_outputs(path) for ref, path in references.items()}
+    except StackOutputsError as e:
+        raise UsageError(f"--stack-outputs {e}") from None
     try:
         config = projects.load_stack_config(project, args.stack)
     except (OSError, yaml.YAMLError) as e:
@@ -163,7 +172,8 @@ def plan_command(args: argparse.Namespace) -> int:
         if findings:  # the program would raise the same ConfigError before registering anything
             return fail(findings)
         try:
-            recording = run_program_dir(project.program_dir, config, project=project.name, stack=args.stack)
+            with stack_outputs(given):
+                recording = run_program_dir(project.program_dir, config, project=project.name, stack=args.stack)
         except ConfigError as e:
             return fail(plan.config_findings(e, args.stack))
         except Exception as e:  # noqa: BLE001 (the program itself failed: report it, no traceback)
@@ -172,6 +182,8 @@ def plan_command(args: argparse.Namespace) -> int:
                 return fail(plan.config_findings(cause, args.stack))
             return fail([issue("error", "program", f"stack {args.stack}", str(project.program_dir),
                                f"the Pulumi program failed: {type(e).__name__}: {e}")])
+        if platform is None and not isinstance(recording.outputs.get("node_pools"), list):
+            platform = plan.platform_of_references(list(given.values()))  # a team stack: the platform's pools
         report = plan.build_report(recording, platform, project=project.name, stack=args.stack,
                                    region=config.get("aws:region"),
                                    project_dir=project_dir, crd_dir=args.crd_dir, validator=worker,

@@ -316,10 +316,24 @@ def _without_secrets(value: Any) -> Any:
     return value
 
 
-def _platform_from_outputs(node_pools: list[dict[str, Any]]) -> Platform | None:
-    """For programs that export ``node_pools`` (PoolDescriptors) but do not use the raystack config."""
+def _platform_from_outputs(node_pools: list[dict[str, Any]], referenced: bool = False) -> Platform | None:
+    """For programs that export ``node_pools`` (PoolDescriptors) but do not use the raystack config, or
+    (``referenced``) read them from a platform stack: then the pools are that stack's, not this one's
+    (priced apart, as an existing cluster's)."""
     try:
         pools = {d["name"]: PoolFacts.from_descriptor(d) for d in node_pools}
-    except (TypeError, KeyError):
+    except (TypeError, KeyError, AttributeError):
         return None
+    if referenced:
+        pools = {n: replace(f, source="existing") for n, f in pools.items()}
     return Platform.of_existing_pools(pools)
+
+
+def platform_of_references(outputs: list[dict[str, Any]]) -> Platform | None:
+    """The pools a team stack builds on: the ``node_pools`` and ``system_pool`` a referenced platform
+    stack exports (the first reference that exports them)."""
+    for out in outputs:
+        if isinstance(out.get("node_pools"), list):
+            system = [out["system_pool"]] if isinstance(out.get("system_pool"), dict) else []
+            return _platform_from_outputs(out["node_pools"] + system, referenced=True)
+    return None

@@ -88,8 +88,15 @@ class RecordingMocks(pmocks.Mocks):
     def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.resource_id:  # a read of something that exists: a stack reference, a live object
             if args.typ == "pulumi:pulumi:StackReference":
+                if args.resource_id not in LIVE_STACK_OUTPUTS:
+                    # The engine fails a reference to a stack it cannot read ("unknown stack"); offline no
+                    # stack has a deployment, so its outputs must be given.
+                    raise Exception(f"stack reference {args.resource_id!r}: no outputs given for it here; give "
+                                    f"them with raystack plan --stack-outputs {args.resource_id}=FILE (FILE: pulumi "
+                                    "stack output --json --show-secrets, or raystack plan --format json of that "
+                                    "stack), or raystack.testing.stack_outputs in a test")
                 return args.resource_id, {"name": args.resource_id, "secretOutputNames": [],
-                                          "outputs": LIVE_STACK_OUTPUTS.get(args.resource_id, {})}
+                                          "outputs": LIVE_STACK_OUTPUTS[args.resource_id]}
             if (args.typ, args.resource_id) not in LIVE_OBJECTS:
                 # The engine fails a read of something missing (pulumi/pulumi PR #3123); so does the mock.
                 raise Exception(f"resource '{args.resource_id}' does not exist")
