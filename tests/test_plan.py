@@ -419,6 +419,11 @@ def test_out_owns_its_directory_prunes_a_removed_clusters_files_and_ignores_auto
                         {"Replace=true", "Force=true", "SkipDryRunOnMissingResource=true"} for d in jobs)
     others = [d for d in docs.values() if d.get("apiVersion", "").startswith("ray.io/") and d["kind"] != "RayJob"]
     assert all("Replace=true" not in d["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] for d in others)
+    # Newcomer review P5: what only pulumi-kubernetes reads is not rendered, and Argo CD, not Pulumi, manages them.
+    for name, d in docs.items():
+        meta = d.get("metadata") or {}
+        assert not [k for k in meta.get("annotations") or {} if k.startswith("pulumi.com/")], name
+        assert (meta.get("labels") or {}).get("app.kubernetes.io/managed-by") != "pulumi", name
 
     # The eval RayCluster and the RayCronJob that submits to it are removed from the stack.
     f = proj / "stacks" / "Pulumi.serving.yaml"
@@ -702,3 +707,17 @@ def test_a_key_given_twice_in_a_stack_file_is_refused_naming_both_lines(tmp_path
     assert cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--no-ray"]) == 2
     err = capsys.readouterr().err
     assert "key 'raystack:protect' is given twice" in err and "YAML keys are unique" in err, err
+
+
+def test_out_shared_by_two_stacks_never_prunes_the_other_stacks_files(tmp_path):
+    """Newcomer review P5: two stacks rendered into one directory share namespace.*.yaml; one stack's prune
+    used to delete a file the other still lists."""
+    from raystack.preview.render.argocd import write_files
+
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml"}}
+    rc = {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "a", "namespace": "ml"}}
+    write_files(tmp_path, {"namespace.ml.yaml": ns, "raycluster.ml.a.yaml": rc}, stack="dev")
+    write_files(tmp_path, {"namespace.ml.yaml": ns}, stack="staging")
+    _, pruned = write_files(tmp_path, {}, stack="dev")  # dev's clusters and namespace are gone
+    assert [p.name for p in pruned] == ["raycluster.ml.a.yaml"]
+    assert (tmp_path / "namespace.ml.yaml").is_file(), "staging still lists it"

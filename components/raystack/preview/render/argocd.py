@@ -85,6 +85,11 @@ def _wave(obj: dict[str, Any]) -> int:
     return WAVE_WORKLOADS
 
 
+#: Annotations only pulumi-kubernetes reads (await, SSA force): dropped from rendered files.
+PULUMI_ANNOTATIONS = "pulumi.com/"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+
+
 def gitops_files(recording: Any, project: str, stack: str) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
     """File name -> object for ``--out``: every Kubernetes object the program
     registers plus the Argo CD Applications. Objects holding a secret are left out."""
@@ -100,7 +105,13 @@ def gitops_files(recording: Any, project: str, stack: str) -> tuple[dict[str, di
             continue
         obj = json.loads(json.dumps(obj))
         meta = obj.setdefault("metadata", {})
-        ann = meta.setdefault("annotations", {})
+        # What tells pulumi-kubernetes how to await and apply (pulumi.com/*) means nothing to Argo CD, and the
+        # object is not Pulumi's once Argo CD applies it (newcomer review P5).
+        ann = {k: v for k, v in (meta.get("annotations") or {}).items() if not k.startswith(PULUMI_ANNOTATIONS)}
+        meta["annotations"] = ann
+        labels = meta.get("labels") or {}
+        if labels.get(MANAGED_BY) == "pulumi":
+            labels[MANAGED_BY] = "argocd"
         ann["argocd.argoproj.io/sync-wave"] = str(_wave(obj))
         if obj["apiVersion"].startswith("ray.io/"):
             # The CRD may not exist yet at dry-run time on a fresh cluster.
@@ -183,8 +194,17 @@ def write_files(out_dir: Path, files: dict[str, dict[str, Any]], stack: str = ""
         p = out_dir / name
         p.write_text(yaml.dump(obj, Dumper=dumper, sort_keys=False, default_flow_style=False))
         written.append(p)
+    # Files another stack's run wrote into the same directory (a shared namespace.*.yaml) are that stack's
+    # too: this one stops listing them but never deletes them (newcomer review P5).
+    others: set[str] = set()
+    for m in out_dir.glob(manifest_name("*")):
+        if m != manifest:
+            try:
+                others |= set(json.loads(m.read_text()).get("files", []))
+            except (OSError, ValueError):
+                continue
     pruned = []
-    for name in sorted(previous - set(files)):
+    for name in sorted(previous - set(files) - others):
         p = out_dir / name
         if p.parent == out_dir and p.is_file():  # only plain names this stack wrote into this directory
             p.unlink()
