@@ -191,14 +191,14 @@ def test_waitfor_checks_follow_pulumi_kubernetes() -> None:
                       "jsonpath={.status.jobStatus}=SUCCEEDED") == "{.status.jobStatus} is FAILED (want SUCCEEDED)"
 
 
-def test_the_readme_lifecycle_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's "Test your stack's lifecycle" example, as written, against the shipped dev stack."""
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Test your stack's lifecycle"):]
+def test_the_docs_lifecycle_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The docs' "Test your stack's lifecycle" example (docs/testing.md), as written, against the shipped dev
+    stack."""
+    section = (ROOT / "docs" / "testing.md").read_text()
     code = section[section.index("```python\n") + len("```python\n"):section.index("```\n", 10)]
     monkeypatch.chdir(ROOT)
     scope: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 (the README's own example)
+    exec(compile(code, "docs/testing.md", "exec"), scope)  # noqa: S102 (the docs' own example)
     scope["test_our_stack_survives_day_2"]()  # type: ignore[operator]
 
 

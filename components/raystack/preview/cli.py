@@ -150,7 +150,12 @@ def plan_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--crd-dir {args.crd_dir}: no {CRD_FILE} there")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: a file; --out takes a directory (raystack writes one file per object)")
-    from ..testing.stack_outputs import StackOutputsError, load_stack_outputs, parse_reference_file, stack_outputs
+    from ..testing.stack_outputs import (
+        StackOutputsError,
+        load_stack_outputs,
+        parse_reference_file,
+        stack_outputs,
+    )
     try:
         references = dict(parse_reference_file(t) for t in args.stack_outputs)
         given = {ref: load_stack_outputs(path) for ref, path in references.items()}

@@ -233,7 +233,7 @@ class PlatformSpec(TypedDict, total=False):
     endpoint_public_access: bool
     """Open the EKS API endpoint beyond the VPC (default false; needs publicAccessCidrs)."""
     public_access_cidrs: list[str]
-    """CIDRs that may reach a public endpoint; 0.0.0.0/0 must be written and is warned about."""
+    """CIDRs that may reach a public endpoint; 0.0.0.0/0 must be written, and is allowed only in dev (warned)."""
     api_ingress_cidrs: list[str]
     """With a private endpoint: the networks `pulumi up` runs from (a CI runner inside the VPC, or a
     network peered or connected by VPN), allowed to reach the API on 443 through the cluster

@@ -20,8 +20,8 @@ Mock outputs per type token live in ``COMPUTED_OUTPUTS`` (extend it for your own
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .project import Project, load_project, load_stack_config, stack_names
