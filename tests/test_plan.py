@@ -105,17 +105,17 @@ def test_json_lists_exactly_the_recorded_resources(dev_json):
 @needs_shared
 def test_cost_matches_catalog(dev_json, capsys):
     g6 = catalog.lookup("g6.xlarge").price_usd_hour
-    assert dev_json["cost"]["idle_usd_per_hour"] == 0
-    assert dev_json["cost"]["max_usd_per_hour"] == pytest.approx(2 * g6)
+    assert dev_json["cost"]["idleUsdPerHour"] == 0
+    assert dev_json["cost"]["maxUsdPerHour"] == pytest.approx(2 * g6)
     m7i = catalog.lookup("m7i.xlarge").price_usd_hour
     # The control plane, two system nodes, and dev's one NAT gateway (Amazon VPC pricing, us-east-1).
-    assert dev_json["cost"]["baseline_usd_per_hour"] == pytest.approx(0.10 + 2 * m7i + 0.045)
+    assert dev_json["cost"]["baselineUsdPerHour"] == pytest.approx(0.10 + 2 * m7i + 0.045)
     rc, out, err = run_cli(capsys, "--stack", "prod", "--format", "json")
     assert rc == 0, err
     prod = json.loads(out)["cost"]
     g6e = catalog.lookup("g6e.12xlarge").price_usd_hour
-    assert prod["idle_usd_per_hour"] == pytest.approx(1 * g6e)
-    assert prod["max_usd_per_hour"] == pytest.approx(4 * g6e)
+    assert prod["idleUsdPerHour"] == pytest.approx(1 * g6e)
+    assert prod["maxUsdPerHour"] == pytest.approx(4 * g6e)
 
 
 @needs_shared
@@ -281,7 +281,7 @@ def test_cost_is_unknown_rather_than_guessed_for_another_region(tmp_path, capsys
     rc = cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--format", "json", "--no-ray"])
     out, err = capsys.readouterr()
     cost = json.loads(out)["cost"]
-    assert cost["max_usd_per_hour"] is None and "eu-west-1" in cost["notes"], cost
+    assert cost["maxUsdPerHour"] is None and "eu-west-1" in cost["notes"], cost
     assert "no catalog prices for eu-west-1" in err and rc == 0
 
 
@@ -357,9 +357,9 @@ def test_the_plan_lists_jobs_and_services_and_checks_each_against_its_crd(capsys
     rows = {w["name"]: w for w in doc["rayWorkloads"]}
     assert [rows[n]["kind"] for n in ("batch-embed", "llm", "nightly-eval")] == ["RayJob", "RayService", "RayCronJob"]
     # One L4 node kept warm, up to four: $0.80 idle (g6.xlarge, catalog), four times that at most.
-    assert rows["llm"]["cluster_idle_usd_per_hour"] == pytest.approx(0.8048)
-    assert rows["llm"]["cluster_max_usd_per_hour"] == pytest.approx(4 * 0.8048)
-    assert rows["nightly-eval"]["runs_on"] == "RayCluster eval (shared)"
+    assert rows["llm"]["clusterIdleUsdPerHour"] == pytest.approx(0.8048)
+    assert rows["llm"]["clusterMaxUsdPerHour"] == pytest.approx(4 * 0.8048)
+    assert rows["nightly-eval"]["runsOn"] == "RayCluster eval (shared)"
     for kind in ("RayJob", "RayService", "RayCronJob"):
         assert "against the KubeRay 1.7.0 CRD" in doc["checks"][f"crd-schema-{kind}"]
     assert "3 RayCluster(s) through Ray's autoscaler parser" in doc["checks"]["ray-parser"]
@@ -721,3 +721,17 @@ def test_out_shared_by_two_stacks_never_prunes_the_other_stacks_files(tmp_path):
     _, pruned = write_files(tmp_path, {}, stack="dev")  # dev's clusters and namespace are gone
     assert [p.name for p in pruned] == ["raycluster.ml.a.yaml"]
     assert (tmp_path / "namespace.ml.yaml").is_file(), "staging still lists it"
+
+
+def test_the_json_plan_follows_its_documented_schema_in_one_casing(dev_json):
+    """Newcomer review P10: one casing (camelCase, as the stack files) for raystack's own keys, and a documented
+    schema (schema/raystack-plan.schema.json, additionalProperties false on every raystack row)."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(dev_json)]
+    assert not errors, errors[:5]
+    own = [dev_json[k] for k in ("pools", "rayClusters", "rayWorkloads", "cost")]
+    snake = [k for part in own for row in (part if isinstance(part, list) else [part]) for k in row if "_" in k]
+    assert not snake, snake

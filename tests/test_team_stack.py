@@ -79,7 +79,7 @@ def test_raystack_plan_plans_the_team_stack_on_the_platforms_plan(tmp_path, caps
     doc = json.loads(out)
     assert doc["valid"], err
     gpu = [r for r in doc["rayClusters"] if r["pool"] == "l40s-x4"]
-    assert gpu and all(r["accelerators_per_worker"] == 1 for r in gpu), doc["rayClusters"]
-    assert doc["cost"]["existing_max_usd_per_hour"] > 0, doc["cost"]
+    assert gpu and all(r["acceleratorsPerWorker"] == 1 for r in gpu), doc["rayClusters"]
+    assert doc["cost"]["existingMaxUsdPerHour"] > 0, doc["cost"]
     assert "no pool 'l40s-x4' known" not in err, err
     assert cli.main(["plan", "--project-dir", str(TEAM), "--stack", "ml", "--stack-outputs", "prod.json"]) == 2

@@ -17,6 +17,7 @@ from ..model.findings import ConfigError, Finding
 from ..model.platform import Platform
 from ..ray.networkpolicy import exception_rules
 from ..ray.workloads import WORKLOAD_KINDS
+from ..spec.coerce import to_camel
 from ..testing.values import SECRET_PLACEHOLDER, restore_ints
 from .checks.ray_parser import compare_with_ray
 from .checks.worker import ValidationWorker, Validator
@@ -130,7 +131,7 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
                      "pool": _group_pool(head), "accelerators_per_worker": _devices(head_limits, pools.get(
                          _group_pool(head) or "")),
                      "image": _image(head), "node": node(_group_pool(head)),
-                     "cpu": head_limits.get("cpu"), "memory": head_limits.get("memory"),
+                     **_sizes(head_limits),
                      "min_workers": 1, "max_workers": 1})
         for g in spec.get("workerGroupSpecs", []):
             limits = _container_limits(g)
@@ -139,9 +140,18 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
             rows.append({"cluster": meta.get("name"), "namespace": meta.get("namespace"), "group": g.get("groupName"),
                          "pool": _group_pool(g), "accelerators_per_worker": accels,
                          "image": _image(g), "node": node(_group_pool(g)),
-                         "cpu": limits.get("cpu"), "memory": limits.get("memory"),
+                         **_sizes(limits),
                          "min_workers": g.get("minReplicas", 0) * hosts, "max_workers": g.get("maxReplicas", 0) * hosts})
     return rows
+
+
+def _sizes(limits: dict[str, Any]) -> dict[str, Any]:
+    """A container's CPU (cores) and memory (MiB) as numbers: one unit style (newcomer review P10: the
+    manifests say 8Gi here and 8192Mi there)."""
+    cpu, mem = limits.get("cpu"), limits.get("memory")
+    cores = _quantity(cpu) if cpu is not None else None
+    return {"cpu": int(cores) if cores is not None and cores.is_integer() else cores,
+            "memory_mib": round(_quantity(mem) / 2**20) if mem is not None else None}
 
 
 def _devices(limits: dict[str, Any], pool: Any) -> int:
@@ -237,15 +247,27 @@ class Report:
                 "protect": r.protect, "retainOnDelete": r.retain_on_delete, "ignoreChanges": r.ignore_changes,
                 "inputs": restore_ints(r.inputs),
             } for r in sorted(self.recording.resources, key=lambda r: r.urn)],  # registration order varies
+            # The stack's exports, named by its program (what `pulumi stack output` shows), as they are.
             "outputs": restore_ints(self.recording.outputs),
-            "pools": self.pools,
-            "rayClusters": self.clusters,
-            "rayWorkloads": self.workloads,
+            # raystack's own rows: camelCase, as the stack files and the rest of this document
+            # (newcomer review P10; schema/raystack-plan.schema.json).
+            "pools": camel_keys(self.pools),
+            "rayClusters": camel_keys(self.clusters),
+            "rayWorkloads": camel_keys(self.workloads),
             "poolDescriptors": self.pool_descriptors,
-            "cost": self.cost,
+            "cost": camel_keys(self.cost),
             "checks": self.checks,
             "validation": [f.to_json() for f in self.findings],
         }
+
+
+def camel_keys(value: Any) -> Any:
+    """``value`` with every dict key in camelCase (the stack files' spelling)."""
+    if isinstance(value, dict):
+        return {to_camel(k) if isinstance(k, str) else k: camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(v) for v in value]
+    return value
 
 
 def build_report(recording: Any, platform: Any, *, project: str, stack: str, project_dir: Path,

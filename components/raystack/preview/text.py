@@ -81,16 +81,16 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
         console.print("Ray clusters", style="italic")
         for r in report.clusters:
             console.print(f"  {r['namespace']}/{r['cluster']} {r['group']}: {r['accelerators_per_worker']} accel, "
-                          f"{r['cpu']} CPU, {r['memory']}, {r['min_workers']}..{r['max_workers']} on {r['pool'] or '-'} "
+                          f"{r['cpu']} CPU, {_gib(r['memory_mib'])}, {r['min_workers']}..{r['max_workers']} on {r['pool'] or '-'} "
                           f"({r['node']})")
             console.print(f"      {r['image'] or '-'}")
     elif report.clusters:
         ct = _table("Ray clusters", ("Cluster", "Group", "Pool", "Node OS/arch", "Accel/worker", "CPU", "Memory",
-                                     "Min", "Max", "Image"), right=("Accel/worker", "CPU", "Min", "Max"))
+                                     "Min", "Max", "Image"), right=("Accel/worker", "CPU", "Memory", "Min", "Max"))
         ct.columns[-1].no_wrap = True  # one line per group; a long image loses its registry, not its tag
         for r in report.clusters:
             ct.add_row(f"{r['namespace']}/{r['cluster']}", r["group"], r["pool"] or "-", r["node"],
-                       str(r["accelerators_per_worker"]), str(r["cpu"]), str(r["memory"]),
+                       str(r["accelerators_per_worker"]), str(r["cpu"]), _gib(r["memory_mib"]),
                        str(r["min_workers"]), str(r["max_workers"]),
                        left_truncated(r["image"] or "-", max(30, console.width // 3)))
         console.print(ct)
@@ -145,3 +145,8 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
         console.print(f"[red]{errors} error(s)[/red], {warnings} warning(s) (on stderr)")
     else:
         console.print(f"[green]valid[/green]; {warnings} warning(s)" + (" (on stderr)" if warnings else ""))
+
+
+def _gib(mib: int | None) -> str:
+    """Memory in one unit everywhere in the text output: GiB with one decimal."""
+    return "-" if mib is None else f"{mib / 1024:.1f} GiB"
