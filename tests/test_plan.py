@@ -360,6 +360,7 @@ def test_the_plan_lists_jobs_and_services_and_checks_each_against_its_crd(capsys
     assert rows["llm"]["clusterIdleUsdPerHour"] == pytest.approx(0.8048)
     assert rows["llm"]["clusterMaxUsdPerHour"] == pytest.approx(4 * 0.8048)
     assert rows["nightly-eval"]["runsOn"] == "RayCluster eval (shared)"
+    _follows_the_plan_schema(doc)
     for kind in ("RayJob", "RayService", "RayCronJob"):
         assert "against the KubeRay 1.7.0 CRD" in doc["checks"][f"crd-schema-{kind}"]
     assert "3 RayCluster(s) through Ray's autoscaler parser" in doc["checks"]["ray-parser"]
@@ -726,12 +727,16 @@ def test_out_shared_by_two_stacks_never_prunes_the_other_stacks_files(tmp_path):
 def test_the_json_plan_follows_its_documented_schema_in_one_casing(dev_json):
     """Newcomer review P10: one casing (camelCase, as the stack files) for raystack's own keys, and a documented
     schema (schema/raystack-plan.schema.json, additionalProperties false on every raystack row)."""
+    _follows_the_plan_schema(dev_json)
+    own = [dev_json[k] for k in ("pools", "rayClusters", "rayWorkloads", "cost")]
+    snake = [k for part in own for row in (part if isinstance(part, list) else [part]) for k in row if "_" in k]
+    assert not snake, snake
+
+
+def _follows_the_plan_schema(doc: dict) -> None:
     import jsonschema
 
     schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
-    errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(dev_json)]
+    errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
     assert not errors, errors[:5]
-    own = [dev_json[k] for k in ("pools", "rayClusters", "rayWorkloads", "cost")]
-    snake = [k for part in own for row in (part if isinstance(part, list) else [part]) for k in row if "_" in k]
-    assert not snake, snake
