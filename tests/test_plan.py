@@ -219,9 +219,11 @@ def test_validation_findings_name_resource_and_field():
     report = plan.build_report(rec, platform, project=p.name, stack="dev", project_dir=ROOT, crd_dir=CRDS)
     lines = [f.line() for f in report.findings if f.severity == "error"]
     assert not report.ok
-    assert any(rc.urn in ln and "spec.workerGroupSpecs[0].maxReplica: unknown field" in ln for ln in lines)
+    # A Ray object the config declares is named by its key (newcomer review P10); other objects by URN.
+    at = "error: raystack:rayClusters[0]: "
+    assert any(ln.startswith(at) and "spec.workerGroupSpecs[0].maxReplica: unknown field" in ln for ln in lines)
     assert any(np.urn in ln and "spec.podSelectr" in ln for ln in lines)
-    assert any(rc.urn in ln and "spec.workerGroupSpecs[0].resources" in ln and "GPU=2" in ln for ln in lines)
+    assert any(ln.startswith(at) and "spec.workerGroupSpecs[0].resources" in ln and "GPU=2" in ln for ln in lines)
 
 
 def test_offline_without_crds_warns_instead_of_passing(tmp_path, monkeypatch):
@@ -379,8 +381,9 @@ def test_a_planted_violation_in_a_rayjob_is_reported():
     job.inputs["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["resources"] = {"GPU": "2"}
     report = plan.build_report(rec, platform, project=p.name, stack="serving", project_dir=ROOT, crd_dir=CRDS)
     lines = [f.line() for f in report.findings if f.severity == "error"]
-    assert any(job.urn in ln and "spec.entrypiont: unknown field" in ln for ln in lines), lines
-    assert any(job.urn in ln and "GPU=2" in ln for ln in lines), lines
+    at = "error: raystack:rayJobs[0]: "  # the key that declares the job, not its URN
+    assert any(ln.startswith(at) and "spec.entrypiont: unknown field" in ln for ln in lines), lines
+    assert any(ln.startswith(at) and "GPU=2" in ln for ln in lines), lines
 
 
 def test_out_owns_its_directory_prunes_a_removed_clusters_files_and_ignores_autoscaler_replicas(tmp_path, capsys):
@@ -740,3 +743,18 @@ def _follows_the_plan_schema(doc: dict) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
     assert not errors, errors[:5]
+
+
+def test_findings_on_a_declared_ray_object_name_its_key_not_its_urn(tmp_path, capsys):
+    """Newcomer review P10: a plan's findings on a Ray object the stack config declares (here the pack's
+    advisory ray-opt-outs) name the key, raystack:rayClusters[0], rather than a long URN."""
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.dev.yaml"
+    doc = yaml.safe_load(f.read_text())
+    doc["config"]["raystack:security"] = "relaxed"
+    f.write_text("# yaml-language-server: $schema=../schema/raystack-stack.schema.json\n" + yaml.safe_dump(doc))
+    assert cli.main(["plan", "--project-dir", str(proj), "--stack", "dev", "--summary", "--no-ray"]) == 0
+    _, err = capsys.readouterr()
+    opt_outs = [line for line in err.splitlines() if "ray-opt-outs" in line]
+    assert opt_outs and all(line.startswith("warning: raystack:rayClusters[0]: ") for line in opt_outs), err
+    assert "urn:pulumi:" not in err, err

@@ -109,6 +109,8 @@ class RayClusterPlan:
     smoke: RayWorkloadPlan | None = None
     #: Ray's authentication: token (its Secret is raystack's) or disabled.
     auth: str = "token"
+    #: Where the stack config declares it (raystack:rayClusters[0]; empty for components used directly).
+    config_key: str = ""
 
     @property
     def pools_used(self) -> tuple[str, ...]:
@@ -129,6 +131,8 @@ class RayWorkloadPlan:
     cluster: RayClusterPlan | None
     #: The stack's RayCluster it runs on (clusterSelector), by name.
     target: str | None = None
+    #: Where the stack config declares it (raystack:rayJobs[0]; empty for components used directly).
+    config_key: str = ""
 
     @property
     def key(self) -> str:

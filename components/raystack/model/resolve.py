@@ -11,6 +11,7 @@ for components used on their own. Pulumi-free.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -276,7 +277,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         system_pool=system,
         node_pools=tuple(node_pools),
         pools=pools,
-        ray_clusters=tuple(plan for _, plan in clusters),
+        ray_clusters=tuple(dataclasses.replace(plan, config_key=k) for k, plan in clusters),
         ray_workloads=tuple(workloads),
         ray_pod_security="baseline" if spec["security"] == "relaxed" else "restricted",
         kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],

@@ -130,7 +130,7 @@ def plan_workloads(spec: dict[str, Any], given: dict[str, Any], clusters: dict[t
                                                  (w.get("active_deadline_seconds") or 0) + w["timeout_seconds"])}
             plans.append(RayWorkloadPlan(kind, f"{kind.lower()}-{w['name']}", w["name"], w["namespace"],
                                          render(kind, w, cluster, target), cluster,
-                                         target.name if target is not None else None))
+                                         target.name if target is not None else None, config_key=base))
     count: dict[tuple[str, str], int] = {}
     for p in plans:
         count[(p.kind, p.name)] = count.get((p.kind, p.name), 0) + 1

@@ -310,10 +310,28 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
     policy_findings, policy_check = run_policies(recording)
     findings += policy_findings
     checks["policy"] = policy_check
+    findings = by_config_key(findings, recording, platform)
     return Report(project=project, stack=stack, recording=recording, platform=platform,
                   tree=tree(recording, project, stack), pools=pool_rows(platform),
                   clusters=cluster_rows(clusters, platform), cost=cost_doc, findings=findings, checks=checks,
                   workloads=workload_rows(platform))
+
+
+def by_config_key(findings: list[Finding], recording: Any, platform: Any) -> list[Finding]:
+    """Findings on a Ray object the stack config declares name its key (raystack:rayClusters[0]), not its
+    URN (newcomer review P10); others keep their resource."""
+    if platform is None:
+        return findings
+    declared = {("RayCluster", c.namespace, c.name): c.config_key for c in platform.ray_clusters}
+    declared |= {(w.kind, w.namespace, w.name): w.config_key for w in platform.ray_workloads}
+    keys = {}
+    for r in recording.resources:
+        meta = (r.inputs or {}).get("metadata") or {}
+        kind = r.type.rsplit(":", 1)[-1] if r.type.startswith("kubernetes:ray.io/") else None
+        key = declared.get((kind, meta.get("namespace"), meta.get("name"))) if kind else None
+        if key:
+            keys[r.urn] = key
+    return [replace(f, resource=keys[f.resource]) if f.resource in keys else f for f in findings]
 
 
 def run_policies(recording: Any) -> tuple[list[Finding], str]:
