@@ -104,18 +104,23 @@ def test_json_lists_exactly_the_recorded_resources(dev_json):
 
 @needs_shared
 def test_cost_matches_catalog(dev_json, capsys):
-    g6 = catalog.lookup("g6.xlarge").price_usd_hour
+    from raystack.preview.cost import volume_usd_per_hour
+
+    # Each node with its gp3 image volume (dev: 200 GiB on the L4 pool, 100 on the system pool, at $0.08/GB-month).
+    g6 = catalog.lookup("g6.xlarge").price_usd_hour + volume_usd_per_hour(200)
+    assert volume_usd_per_hour(200) == pytest.approx(200 * 0.08 / 730, rel=1e-4)
     assert dev_json["cost"]["idleUsdPerHour"] == 0
-    assert dev_json["cost"]["maxUsdPerHour"] == pytest.approx(2 * g6)
-    m7i = catalog.lookup("m7i.xlarge").price_usd_hour
+    assert dev_json["cost"]["maxUsdPerHour"] == pytest.approx(2 * g6, abs=1e-4)
+    m7i = catalog.lookup("m7i.xlarge").price_usd_hour + volume_usd_per_hour(100)
     # The control plane, two system nodes, and dev's one NAT gateway (Amazon VPC pricing, us-east-1).
-    assert dev_json["cost"]["baselineUsdPerHour"] == pytest.approx(0.10 + 2 * m7i + 0.045)
+    assert dev_json["cost"]["baselineUsdPerHour"] == pytest.approx(0.10 + 2 * m7i + 0.045, abs=1e-4)
     rc, out, err = run_cli(capsys, "--stack", "prod", "--format", "json")
     assert rc == 0, err
     prod = json.loads(out)["cost"]
-    g6e = catalog.lookup("g6e.12xlarge").price_usd_hour
-    assert prod["idleUsdPerHour"] == pytest.approx(1 * g6e)
-    assert prod["maxUsdPerHour"] == pytest.approx(4 * g6e)
+    volume = next(p["volumeUsdPerHour"] for p in prod["pools"] if p["pool"] == "l40s-x4")
+    g6e = catalog.lookup("g6e.12xlarge").price_usd_hour + volume
+    assert prod["idleUsdPerHour"] == pytest.approx(1 * g6e, abs=1e-4)
+    assert prod["maxUsdPerHour"] == pytest.approx(4 * g6e, abs=1e-4)
 
 
 @needs_shared
@@ -580,16 +585,18 @@ def test_compare_says_to_drain_a_reserved_pool_before_a_version_update():
 def test_the_baseline_counts_one_nat_gateway_per_az_where_the_vpc_has_them():
     """AWS N13: NAT gateways bill by the hour; prod's VPC has one per AZ."""
     from raystack.model.resolve import resolve
-    from raystack.preview.cost import NAT_GATEWAY_USD_PER_HOUR, cost
+    from raystack.preview.cost import NAT_GATEWAY_USD_PER_HOUR, cost, volume_usd_per_hour
     from support import stack_spec
 
     platform = resolve(stack_spec("prod"), stack="prod")
+    assert platform.system_pool is not None
     assert platform.network is not None and platform.network.nat_gateways == "per_az"
     doc, _ = cost(platform)
     system = platform.system_facts
     assert system is not None and system.price_usd_hour is not None
-    want = 0.10 + system.price_usd_hour * system.min_nodes + platform.network.az_count * NAT_GATEWAY_USD_PER_HOUR
-    assert doc["baseline_usd_per_hour"] == pytest.approx(want)
+    node = system.price_usd_hour + volume_usd_per_hour(platform.system_pool.disk_size_gib)
+    want = 0.10 + node * system.min_nodes + platform.network.az_count * NAT_GATEWAY_USD_PER_HOUR
+    assert doc["baseline_usd_per_hour"] == pytest.approx(want, abs=1e-4)
 
 
 def test_a_pool_without_a_price_makes_the_totals_unknown_not_smaller():

@@ -13,6 +13,11 @@ from .objects import issue
 #: NAT gateway hourly price, us-east-1 (Amazon VPC pricing, "NAT Gateway pricing": $0.045 per NAT gateway
 #: hour; data processed, $0.045 per GB, is not estimated).
 NAT_GATEWAY_USD_PER_HOUR = 0.045
+#: gp3 storage, us-east-1 (Amazon EBS pricing, "General Purpose SSD (gp3) - Storage": $0.08 per GB-month;
+#: its baseline 3,000 IOPS and 125 MB/s are free). Each node of a pool raystack creates has one encrypted
+#: gp3 image volume of diskSizeGib; an hour is 1/730 of a month.
+EBS_GP3_USD_PER_GB_MONTH = 0.08
+HOURS_PER_MONTH = 730
 #: The region the catalog's prices are for.
 PRICED_REGION = "us-east-1"
 
@@ -38,9 +43,11 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     doc: dict[str, Any] = {"idle_usd_per_hour": 0.0, "max_usd_per_hour": 0.0, "baseline_usd_per_hour": 0.0,
                            "baseline_max_usd_per_hour": 0.0, "pools": [],
                            "notes": "catalog on-demand prices (us-east-1); spot pools are priced at on-demand, "
-                                    "an upper bound. Baseline: EKS control plane (standard or extended support, by the minor's date) + system pool "
-                                    "+ the NAT gateways of a VPC the stack creates; NAT data processing, EBS, "
-                                    "CloudWatch logs and data transfer are not included."}
+                                    "an upper bound. Every node a pool the stack creates runs counts its gp3 image "
+                                    "volume ($0.08 per GB-month). Baseline: EKS control plane (standard or extended "
+                                    "support, by the minor's date) + system pool + the NAT gateways of a VPC the stack "
+                                    "creates; NAT data processing, snapshots, CloudWatch logs and data transfer are "
+                                    "not included."}
     if platform is None:
         return doc, findings
     idle: float | None = 0.0
@@ -49,10 +56,13 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     # (issue 25: an existing-cluster stack showed $0.00 everywhere).
     ex_idle: float | None = 0.0
     ex_max: float | None = 0.0
+    volumes = {np.name: volume_usd_per_hour(np.disk_size_gib)
+               for np in (*platform.node_pools, *([platform.system_pool] if platform.system_pool else []))}
     for p in platform.pools.values():
         created = p.source != "existing"
         entry = {"pool": p.name, "instance": p.instance_type, "price_usd_per_hour": p.price_usd_hour,
-                 "min": p.min_nodes, "max": p.max_nodes, "created_by_stack": created}
+                 "volume_usd_per_hour": volumes.get(p.name), "min": p.min_nodes, "max": p.max_nodes,
+                 "created_by_stack": created}
         doc["pools"].append(entry)
         if not created:
             if p.price_usd_hour is None or ex_idle is None or ex_max is None:
@@ -69,8 +79,9 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
             idle = mx = None
             continue
         if idle is not None and mx is not None:
-            idle += p.price_usd_hour * p.min_nodes
-            mx += p.price_usd_hour * p.max_nodes
+            per_node = p.price_usd_hour + volumes.get(p.name, 0.0)
+            idle += per_node * p.min_nodes
+            mx += per_node * p.max_nodes
     base: float | None = 0.0
     base_max: float | None = 0.0
     if platform.creates_cluster:
@@ -88,8 +99,9 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
                                         f"no catalog price for {sp.instance_type}; the baseline is unknown"))
                 base = base_max = None
             else:
-                base += sp.price_usd_hour * sp.min_nodes
-                base_max += sp.price_usd_hour * sp.max_nodes
+                per_node = sp.price_usd_hour + volumes.get(sp.name, 0.0)
+                base += per_node * sp.min_nodes
+                base_max += per_node * sp.max_nodes
 
     def r(x: float | None) -> float | None:
         return None if x is None else round(x, 4)
@@ -103,6 +115,11 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
                         "(catalog on-demand prices, us-east-1; n/a where a pool has no instance type or price), "
                         "billed to whoever runs the cluster.")
     return doc, findings
+
+
+def volume_usd_per_hour(disk_gib: int) -> float:
+    """What one node's gp3 image volume costs an hour."""
+    return round(disk_gib * EBS_GP3_USD_PER_GB_MONTH / HOURS_PER_MONTH, 6)
 
 
 def cluster_cost(rc: Any, pools: dict[str, Any]) -> tuple[float | None, float | None]:
