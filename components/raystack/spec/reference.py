@@ -104,6 +104,13 @@ def accelerators_markdown() -> str:
         why = ACCELERATOR_KINDS[kind].unsupported_models.get(model) if kind in ACCELERATOR_KINDS else None
         note = f" (not for created pools: {_cell(why)})" if why else ""
         out.append(f"| {kind} | {model}{note} | {', '.join(f'`{n}`' for n in names)} |")
+    families: dict[str, list[str]] = {}
+    for name, it in sorted(load_catalog().items(), key=lambda kv: (kv[1].vcpu, kv[0])):
+        if not it.has_accelerator:
+            families.setdefault(name.split(".")[0], []).append(name)
+    out += ["", "## CPU instance types in the catalog (nodePools, systemPool)", "",
+            "| Family | Instance types |", "|---|---|"]
+    out += [f"| {f} | {', '.join(f'`{n}`' for n in names)} |" for f, names in sorted(families.items())]
     return "\n".join(out) + "\n"
 
 
