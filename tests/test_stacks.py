@@ -237,3 +237,16 @@ def test_secure_ray_defaults(stack):
         for wg in spec["workerGroupSpecs"]:
             sc = wg["template"]["spec"]["containers"][0]["securityContext"]
             assert sc["allowPrivilegeEscalation"] is False and sc["runAsNonRoot"] is True, urn
+
+
+#: What a warning tells the reader to do starts with one of these (issue 25: "every warning says what to do").
+ACTIONS = ("set ", "use ", "raise ", "lower ", "keep ", "check", "list ", "remove ", "run ", "give ", "make sure",
+           "move ", "drop ", "name ")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_warning_of_a_shipped_stack_names_its_key_and_says_what_to_do(stack):
+    platform = resolve(stack_spec(stack), stack=stack, region="us-east-1")
+    for w in platform.warnings:
+        assert w.key.startswith("raystack:"), str(w)
+        assert any(a in w.message.lower() for a in ACTIONS), f"says nothing to do: {w}"

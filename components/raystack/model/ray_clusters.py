@@ -52,7 +52,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         # ray-namespaces-isolated fails for this cluster too.
         warnings.append(Finding(f"{base}.networkPolicy", False, "no NetworkPolicy around this cluster: every pod of "
                                 "the cluster network reaches its dashboard, Jobs API and Serve (token auth still "
-                                "applies); the policy pack's ray-namespaces-isolated fails", severity="warning"))
+                                "applies); the policy pack's ray-namespaces-isolated fails. Keep networkPolicy: true "
+                                "(the default) and admit the clients that need it with allowFrom", severity="warning"))
     head: HeadSize | None = None
     head_named = rc["head"].get("pool")  # optional: the system pool by default
     if head_pool is None and (head_named or "system") in broken_pools:
@@ -179,7 +180,8 @@ def plan_smoke_test(at: str, rc: dict[str, Any], manifest: dict[str, Any], pools
     if not checks:
         if warnings is not None:
             warnings.append(Finding(at, True, "no worker group has accelerators: nothing to test, no smoke-test "
-                                              "RayJob", severity="warning"))
+                                              "RayJob; set smokeTest: false, or give a group accelerators",
+                                    severity="warning"))
         return None
     job = smoke_job(rc["name"], manifest, checks)
     spec = rayjob_spec(owner=job["name"], job=job, cluster=None,

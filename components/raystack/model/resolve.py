@@ -193,7 +193,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "the NetworkPolicies around the Ray clusters are enforced only if this cluster's "
                                 "network plugin enforces NetworkPolicy (EKS: the VPC CNI with network policy "
                                 "enabled; Calico; Cilium); without one, every pod reaches their dashboards, Jobs "
-                                "API and GCS", severity="warning"))
+                                "API and GCS. Check that it does (on EKS: the vpc-cni add-on's enableNetworkPolicy)",
+                                severity="warning"))
     if not creates and spec["kuberay"]["install"] and "install" not in (given.get("kuberay") or {}):
         # kubernetes-deploy-review 2, N7: an operator already running elsewhere is not detected (no read).
         warnings.append(Finding(key("kuberay.install"), True,
@@ -206,7 +207,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         warnings.append(Finding(key("clusterMode"), "existing",
                                 f"namespaces {', '.join(ray_namespaces)} are labelled Pod Security enforce={level}, "
                                 "and adopted where they exist: pods already there that do not meet it cannot be "
-                                "recreated (Deployments stall); the namespaces are kept on destroy, labels included",
+                                "recreated (Deployments stall); the namespaces are kept on destroy, labels included. "
+                                "Check first: `kubectl label --dry-run=server --overwrite ns <namespace> "
+                                f"pod-security.kubernetes.io/enforce={level}` lists the pods that would be refused",
                                 severity="warning"))
     docker_hub = sorted({p.name for _, p in clusters + workload_clusters
                          if any(i.startswith(f"{RAY_IMAGE_REPO}:") for i in _images(p.manifest))})
@@ -221,21 +224,22 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         warnings.append(Finding(key("security"), "relaxed",
                                 "loosened for experiments: Ray namespaces enforce Pod Security baseline, not "
                                 "restricted (volumes of any type but hostPath); no NetworkPolicy isolates any Ray "
-                                "cluster (every pod in the cluster reaches their dashboards, Jobs API and GCS)",
-                                severity="warning"))
+                                "cluster (every pod in the cluster reaches their dashboards, Jobs API and GCS); keep "
+                                "security: strict (the default) on any cluster others share", severity="warning"))
     cron = any(w.kind == "RayCronJob" for w in workloads)
     gates = ("RayCronJob",) if cron else ()
     if not spec["kuberay"]["install"] and any(p.auth == "token" for _, p in clusters + workload_clusters):
         warnings.append(Finding(key("kuberay.install"), False,
                                 "the existing KubeRay operator and its CRDs must be 1.6.0 or newer: older ones drop "
                                 "authOptions.secretName (added in v1.6.0), generate a token of their own, and "
-                                "ray_auth_tokens would not open the clusters", severity="warning"))
+                                "ray_auth_tokens would not open the clusters; check the operator image's tag, or let "
+                                "raystack install it (kuberay.install: true)", severity="warning"))
     if cron and not spec["kuberay"]["install"]:
         warnings.append(Finding(key("rayCronJobs"), len(spec["ray_cron_jobs"]),
                                 "the existing KubeRay operator must run with --feature-gates=RayCronJob=true (its "
                                 "RayCronJob controller is off by default in 1.7.0) and keep RayJobDeletionPolicy "
                                 "on (the default; each run deletes itself through deletionRules); raystack sets "
-                                "both only where it installs the operator", severity="warning"))
+                                "both only where it installs the operator: set them on yours", severity="warning"))
     raise_if_errors(findings)
     assert name is not None  # a missing name is an error above
 

@@ -90,7 +90,8 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                         "and operate the cluster, or use deployFrom for a deploy window"))
             elif net.prefixlen == 0:
                 warnings.append(Finding(key(f"publicAccessCidrs[{i}]"), c,
-                                        "the Kubernetes API endpoint is open to the whole internet",
+                                        "the Kubernetes API endpoint is open to the whole internet (still "
+                                        "IAM-authenticated): list the CIDRs you work from instead",
                                         severity="warning"))
     elif cidrs:
         findings.append(Finding(key("publicAccessCidrs"), cidrs, "only allowed with endpointPublicAccess: true"))
