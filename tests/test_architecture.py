@@ -13,7 +13,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "components" / "raystack"
 PURE = ["spec", "model", "rules", "hardware", "ray", "kube", "versions.py", "clouds/aws/ami.py",
         "clouds/aws/subnet_layout.py", "clouds/aws/iam.py", "clouds/aws/pools.py", "clouds/aws/rules.py",
-        "clouds/aws/autoscaler_config.py", "preview", "testing/project.py"]
+        "clouds/aws/autoscaler_config.py", "clouds/aws/cloud.py", "preview", "testing/project.py"]
 MAX_LINES = 450
 
 
@@ -48,6 +48,15 @@ def _imports(path: Path) -> set[str]:
 def test_components_never_import_the_tooling():
     for f in sorted((PKG / "components").glob("*.py")) + sorted((PKG / "clouds").rglob("*.py")):
         bad = [m for m in _imports(f) if "preview" in m or "testing" in m]
+        assert not bad, f"{f.relative_to(PKG)} imports {bad}"
+
+
+@pytest.mark.parametrize("layer", ["model", "rules", "ray", "kube"])
+def test_the_cloud_neutral_layers_never_import_a_cloud_package(layer):
+    """Issue 21, the seam: resolve asks the registered cloud (model.cloud.CloudRules) for its rules, pools and
+    node images; no module of these layers imports raystack.clouds."""
+    for f in sorted((PKG / layer).rglob("*.py")):
+        bad = [m for m in _imports(f) if "clouds" in m.split(".")]
         assert not bad, f"{f.relative_to(PKG)} imports {bad}"
 
 

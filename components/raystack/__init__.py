@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .clouds.aws import cloud as _aws_cloud  # noqa: F401  (registers AWS behind model.cloud's seam)
 from .model.findings import ConfigError, Finding
 from .model.platform import Platform
 from .model.resolve import resolve

@@ -15,9 +15,6 @@ import dataclasses
 import re
 from typing import Any
 
-from ..clouds.aws import pools as aws_pools
-from ..clouds.aws import rules as aws_rules
-from ..clouds.aws.ami import AMI_TABLE
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..kube.values import kuberay_values
 from ..ray.networkpolicy import CHART_OPERATOR_LABELS
@@ -30,6 +27,7 @@ from ..spec.coerce import coerce
 from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
 from ..versions import RAY_IMAGE_REPO
 from . import defaults
+from .cloud import cloud_rules
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
 from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan, ReturnRoute
@@ -60,8 +58,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "a registry host and path without a scheme, e.g. "
                                 "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"))
     creates = spec["cluster_mode"] == "create"
+    cloud = cloud_rules()  # the cloud a created cluster lives in (AWS: the only one registered so far)
     if creates:
-        aws_rules.check_create_mode(spec, given, findings, warnings, region)
+        cloud.check_create_mode(spec, given, findings, warnings, region)
     else:
         _check_existing_mode(spec, given, findings)
 
@@ -70,16 +69,16 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     size_keys: dict[str, str] = {}  # pool name -> the key of its maximum size
     names: set[str] = set()
     broken: set[str] = set()  # declared pools with a finding: what binds to them is not reported again
-    for list_key, i, p in aws_rules.created_pool_specs(spec):
+    for list_key, i, p in cloud.created_pool_specs(spec):
         before = len(findings)
-        aws_rules.check_node_pool(key(f"{list_key}[{i}]"), p, name, findings,
-                                  accelerator_required=list_key == "gpuPools")
+        cloud.check_node_pool(key(f"{list_key}[{i}]"), p, name, findings,
+                              accelerator_required=list_key == "gpuPools")
         if p["name"] in names or p["name"] == defaults.SYSTEM_POOL_NAME:
             findings.append(Finding(key(f"{list_key}[{i}].name"), p["name"],
                                     "pool names must be unique (across gpuPools and nodePools) and not 'system'"))
         names.add(p["name"])
         if len(findings) == before:
-            pool = aws_pools.node_pool(p, name or "")
+            pool = cloud.node_pool(p, name or "")
             node_pools.append(pool)
             pools[pool.name] = pool.facts
             size_keys[pool.name] = key(f"{list_key}[{i}].maxSize")
@@ -99,7 +98,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
 
     system: NodePool | None = None
     if creates and not any(f.key.startswith(key("systemPool")) for f in findings):
-        system = aws_pools.system_pool(spec["system_pool"], name or "")
+        system = cloud.system_pool(spec["system_pool"], name or "")
         size_keys[defaults.SYSTEM_POOL_NAME] = key("systemPool.maxSize")
     elif creates:
         broken.add(defaults.SYSTEM_POOL_NAME)
@@ -139,7 +138,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                     "installs the eks-pod-identity-agent; on an existing cluster annotate the "
                                     "account for IRSA (serviceAccount.annotations) instead"))
         if creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
-            aws_rules.check_pod_identity(f"{base}.serviceAccount", rc["service_account"], region, findings)
+            cloud.check_pod_identity(f"{base}.serviceAccount", rc["service_account"], region, findings)
         planned = plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,
                                    frozenset(broken), resource_name, workload, serve)
         ident = planned.identity if planned is not None else None
@@ -259,7 +258,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             nat_gateways=net["nat_gateways"],
             private_subnet_ids=tuple(net.get("private_subnet_ids") or ()),
             return_routes=tuple(ReturnRoute(r["cidr"], t, r[t]) for r in net.get("return_routes") or ()
-                                for t in aws_rules.RETURN_ROUTE_TARGETS if r.get(t)),
+                                for t in cloud_rules().return_route_targets() if r.get(t)),
         )
     return Platform(
         environment=spec.get("environment") or stack,  # derived: the stack name
@@ -332,7 +331,7 @@ def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: 
 
 def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:
     """The accelerator kinds some created pool needs a plugin for: the kind has one
-    and the pool's node image does not ship one (the AMI table's column)."""
+    and the pool's node image does not ship one (the cloud's node-image table)."""
     out: list[str] = []
     kinds = sorted({p.facts.accelerator_kind for p in node_pools})
     for kind in kinds:
@@ -340,7 +339,7 @@ def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:
         if row is None or row.device_plugin is None:
             continue
         needing = [p for p in node_pools if p.facts.accelerator_kind == kind
-                   and not AMI_TABLE[(p.os, kind, p.facts.architecture)].ships_device_plugin]
+                   and not cloud_rules().ships_device_plugin(p)]
         if not needing:
             continue
         out.append(kind)
@@ -354,15 +353,15 @@ def resolve_node_pool(raw: dict[str, Any], cluster_name: str | None, base: str =
     given, findings = coerce(NodePoolSpec, raw, base, camel=False)
     raise_if_errors(findings)
     spec = defaults.fill(NodePoolSpec, given)
-    aws_rules.check_node_pool(base, spec, cluster_name, findings)
+    cloud_rules().check_node_pool(base, spec, cluster_name, findings)
     raise_if_errors(findings)
-    return aws_pools.node_pool(spec, cluster_name or "")
+    return cloud_rules().node_pool(spec, cluster_name or "")
 
 
 def resolve_system_pool(raw: dict[str, Any], cluster_name: str, base: str = "system_pool") -> NodePool:
     given, findings = coerce(SystemPoolSpec, raw, base, camel=False)
     raise_if_errors(findings)
-    return aws_pools.system_pool(defaults.fill(SystemPoolSpec, given), cluster_name)
+    return cloud_rules().system_pool(defaults.fill(SystemPoolSpec, given), cluster_name)
 
 
 def resolve_ray_cluster(raw: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts,

@@ -1,0 +1,46 @@
+"""AWS's rules behind the resolve-time seam (``model.cloud.CloudRules``). Pulumi-free."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...model.cloud import register
+from ...model.findings import Finding
+from ...model.platform import NodePool
+from . import pools, rules
+from .ami import AMI_TABLE
+
+
+class AwsCloud:
+    """EKS with managed node groups: the rules, pools and node images of ``clouds.aws``."""
+
+    name = "aws"
+
+    def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
+                          warnings: list[Finding], region: str | None) -> None:
+        rules.check_create_mode(spec, given, findings, warnings, region)
+
+    def created_pool_specs(self, spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+        return rules.created_pool_specs(spec)
+
+    def check_node_pool(self, base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
+                        accelerator_required: bool = True) -> None:
+        rules.check_node_pool(base, p, cluster_name, findings, accelerator_required=accelerator_required)
+
+    def node_pool(self, spec: dict[str, Any], cluster_name: str) -> NodePool:
+        return pools.node_pool(spec, cluster_name)
+
+    def system_pool(self, spec: dict[str, Any], cluster_name: str) -> NodePool:
+        return pools.system_pool(spec, cluster_name)
+
+    def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
+        rules.check_pod_identity(at, sa, region, findings)
+
+    def return_route_targets(self) -> tuple[str, ...]:
+        return tuple(rules.RETURN_ROUTE_TARGETS)
+
+    def ships_device_plugin(self, pool: NodePool) -> bool:
+        return AMI_TABLE[(pool.os, pool.facts.accelerator_kind, pool.facts.architecture)].ships_device_plugin
+
+
+register(AwsCloud())

@@ -1,0 +1,70 @@
+"""The resolve-time seam to a cloud (issue 21): what ``resolve`` asks of the cloud a stack creates its
+cluster in. Pulumi-free.
+
+``model/`` never imports a cloud package: each cloud implements ``CloudRules`` in its own package and
+registers it (``clouds.aws.cloud``, registered when ``raystack`` is imported). A new cloud is a new
+package that registers itself, not an edit here or in ``resolve``. The deploy-time seam is
+``clouds.base.ClusterBackend``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .findings import Finding
+from .platform import NodePool
+
+
+class CloudRules(Protocol):
+    """What resolve asks of a cloud: its rules, its pools' facts, its network's route targets and node images."""
+
+    name: str
+
+    def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
+                          warnings: list[Finding], region: str | None) -> None:
+        """Checks of a stack that creates its cluster: version, API access, network."""
+        ...
+
+    def created_pool_specs(self, spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+        """(list key, index, defaulted spec) of every pool the stack creates."""
+        ...
+
+    def check_node_pool(self, base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
+                        accelerator_required: bool = True) -> None:
+        """Checks of one pool the stack creates (``base``: its key path)."""
+        ...
+
+    def node_pool(self, spec: dict[str, Any], cluster_name: str) -> NodePool:
+        """A checked pool spec -> the pool the cloud creates, with its facts."""
+        ...
+
+    def system_pool(self, spec: dict[str, Any], cluster_name: str) -> NodePool:
+        """The system pool spec -> the pool the cloud creates."""
+        ...
+
+    def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
+        """Checks of a service account's cloud identity (``at``: its key path)."""
+        ...
+
+    def return_route_targets(self) -> tuple[str, ...]:
+        """The keys of ``network.returnRoutes`` entries that name a route's target."""
+        ...
+
+    def ships_device_plugin(self, pool: NodePool) -> bool:
+        """Whether the pool's node image ships its accelerator's device plugin."""
+        ...
+
+
+_CLOUDS: dict[str, CloudRules] = {}
+
+
+def register(rules: CloudRules) -> None:
+    _CLOUDS[rules.name] = rules
+
+
+def cloud_rules(name: str = "aws") -> CloudRules:
+    try:
+        return _CLOUDS[name]
+    except KeyError:
+        raise LookupError(f"no cloud {name!r} is registered (registered: {', '.join(sorted(_CLOUDS)) or 'none'}); "
+                          "import raystack to register the clouds it ships") from None
