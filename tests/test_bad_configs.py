@@ -440,6 +440,8 @@ NESTED = [
     ("tpu-chips-per-host", _tpu({"cloud.google.com/gke-tpu-topology": "2x2"}, per_host=3),
      "raystack:existingPools[1].acceleratorsPerNode", "a divisor of 4"),
     ("security-mode", cfg(security="lax"), "raystack:security", "one of 'strict', 'relaxed'"),
+    ("kubernetes-delivery", cfg(kubernetesDelivery="argocd"), "raystack:kubernetesDelivery",
+     "one of 'pulumi', 'gitops'"),
     ("rc-duplicate", cfg(rayClusters=cluster() + cluster()), "raystack:rayClusters[1].name", "duplicate"),
     ("group-no-such-pool", cfg(rayClusters=group(pool="l44")), "raystack:rayClusters[0].workerGroups[0].pool",
      "did you mean 'l4'"),

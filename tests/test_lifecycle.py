@@ -400,3 +400,29 @@ def test_a_same_named_raycluster_on_an_existing_cluster_is_not_taken_over_until_
     policy = max(i for i, u in enumerate(order) if "ValidatingAdmissionPolicy" in u)
     assert policy > max(i for i, u in enumerate(order) if "ray.io/v1" in u), order
     assert not [k for k in kc.objects if k[0].startswith("ValidatingAdmission")]
+
+
+def test_gitops_delivery_applies_the_cloud_side_only_and_switching_a_deployed_stack_deletes_its_objects() -> None:
+    """Newcomer review P5 (issue 25): with kubernetesDelivery gitops, `up` creates the cluster, its pools, the IAM
+    roles and Pod Identity associations the rendered objects need, and the tokens, and nothing in the cluster
+    (Argo CD applies `raystack plan --out`); the next preview is clean and destroy leaves nothing. Switching a
+    deployed stack deletes what Pulumi applied there: Pulumi deletes resources a program stops registering
+    (docs/gitops.md says to `pulumi state delete` them first)."""
+    lc = lifecycle("workloads")
+    lc.set_config("kubernetesDelivery", "gitops")
+    plan = lc.up()
+    assert not [s.urn for s in plan.steps if s.type.startswith("kubernetes:")], "no Kubernetes object"
+    assert not objects(lc, "RayCluster") and not objects(lc, "RayJob") and not objects(lc, "Secret")
+    (cluster,) = lc.aws.clusters.values()
+    assert cluster.pod_identity, "the Pod Identity associations the rendered service accounts need exist"
+    assert not lc.preview().changes()
+    lc.destroy()
+    assert not lc.aws.clusters
+
+    lc = lifecycle("workloads")
+    lc.up()
+    assert objects(lc, "RayCluster")
+    lc.set_config("kubernetesDelivery", "gitops")
+    switched = lc.up()
+    assert [s for s in switched.steps if s.op == "delete" and s.urn.endswith("-raycluster")], "the RayClusters go"
+    assert not objects(lc, "RayCluster") and not objects(lc, "RayJob")

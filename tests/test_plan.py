@@ -765,3 +765,27 @@ def test_findings_on_a_declared_ray_object_name_its_key_not_its_urn(tmp_path, ca
     opt_outs = [line for line in err.splitlines() if "ray-opt-outs" in line]
     assert opt_outs and all(line.startswith("warning: raystack:rayClusters[0]: ") for line in opt_outs), err
     assert "urn:pulumi:" not in err, err
+
+
+def test_a_gitops_stack_plans_the_cloud_side_and_renders_and_checks_the_kubernetes_side(tmp_path, capsys):
+    """Newcomer review P5: kubernetesDelivery gitops. The plan's resources are what `pulumi up` applies (no
+    Kubernetes object); the Kubernetes side is rendered with --out and still goes through every check."""
+    proj = _project_copy(tmp_path)
+    f = proj / "stacks" / "Pulumi.serving.yaml"
+    doc = yaml.safe_load(f.read_text())
+    doc["config"]["raystack:kubernetesDelivery"] = "gitops"
+    f.write_text("# yaml-language-server: $schema=../schema/raystack-stack.schema.json\n" + yaml.safe_dump(doc))
+    out = tmp_path / "rendered"
+    assert cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray",
+                     "--out", str(out)]) == 0
+    printed, err = capsys.readouterr()
+    plan_doc = json.loads(printed)
+    assert plan_doc["valid"] and plan_doc["kubernetesDelivery"] == "gitops", err
+    applied = [r["type"] for r in plan_doc["resources"]]
+    assert not [t for t in applied if t.startswith("kubernetes:")], applied
+    assert "aws:eks/podIdentityAssociation:PodIdentityAssociation" in applied
+    assert {"rayservice.serving.llm.yaml", "raycluster.ml.eval.yaml", "namespace.serving.yaml"} <= {
+        p.name for p in out.iterdir()}
+    assert plan_doc["checks"]["kubernetes-schema"].split()[0] != "0", plan_doc["checks"]
+    assert "raystack:kubernetesDelivery" in err and "ray_auth_tokens" in err
+    _follows_the_plan_schema(plan_doc)

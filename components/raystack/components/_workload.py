@@ -59,13 +59,18 @@ class RayWorkload(pulumi.ComponentResource):
     """Base of the RayJob, RayService and RayCronJob components."""
 
     _token = ""
+    #: Whether it registers its objects in the cluster (False: kubernetesDelivery gitops).
+    _kubernetes = True
 
     @classmethod
     def _from_model(cls: type[W], name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions,
-                    eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> W:
-        """From the resolved model (RayPlatform)."""
+                    eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
+                    kubernetes: bool = True) -> W:
+        """From the resolved model (RayPlatform). ``kubernetes`` False (kubernetesDelivery gitops): only its
+        cluster's cloud identity and token, no object in the cluster."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, cls._token, name, {}, opts)
+        self._kubernetes = kubernetes
         self._wire(name, plan, opts, eks_cluster_name, tags)
         return self
 
@@ -75,7 +80,7 @@ class RayWorkload(pulumi.ComponentResource):
 
     def _build(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
                eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
-               replace_on_changes: list[str] | None = None) -> k8s.apiextensions.CustomResource:
+               replace_on_changes: list[str] | None = None) -> k8s.apiextensions.CustomResource | None:
         given: Any = opts.depends_on if opts and opts.depends_on else []
         deps: list[pulumi.Resource] = list(given) if isinstance(given, (list, tuple)) else [given]
         self.manifest = plan.manifest
@@ -83,13 +88,18 @@ class RayWorkload(pulumi.ComponentResource):
         cluster = plan.cluster
         if cluster is not None and cluster.identity is not None:
             deps += register_identity(self, name, cluster.identity, plan.namespace, deps, eks_cluster_name,
-                                      tags or {})
+                                      tags or {}, self._kubernetes)
         token = None
         if cluster is not None:
-            made, token = register_token(self, name, cluster, deps)
+            made, token = register_token(self, name, cluster, deps, self._kubernetes)
             deps += made
         # Its own cluster's token; a clusterSelector job uses the selected RayCluster's.
         self.auth_token = token if token is not None else pulumi.Output.secret("")
+        self.name = pulumi.Output.from_input(plan.name)
+        self.namespace = pulumi.Output.from_input(plan.namespace)
+        if not self._kubernetes:
+            self.resource = None
+            return None
         resource = k8s.apiextensions.CustomResource(
             f"{name}-{plan.kind.lower()}", api_version=plan.manifest["apiVersion"], kind=plan.kind,
             metadata=meta, spec=plan.manifest["spec"],
@@ -98,8 +108,6 @@ class RayWorkload(pulumi.ComponentResource):
         if cluster is not None and cluster.network_policy_spec is not None:
             register_network_policy(self, name, cluster)
         self.resource = resource
-        self.name = pulumi.Output.from_input(plan.name)
-        self.namespace = pulumi.Output.from_input(plan.namespace)
         return resource
 
 
@@ -115,7 +123,7 @@ def register_network_policy(parent: pulumi.Resource, name: str, plan: RayCluster
 
 def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
                       deps: list[pulumi.Resource], eks_cluster_name: pulumi.Input[str] | None,
-                      tags: dict[str, str]) -> list[pulumi.Resource]:
+                      tags: dict[str, str], kubernetes: bool = True) -> list[pulumi.Resource]:
     """The workers' service account (KubeRay requires a named head or worker account to exist
     before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0), the
     head's where raystack names it (a workload's cluster), and, when asked for, the Pod Identity role."""
@@ -124,7 +132,7 @@ def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan
     if identity.create_head_account:
         accounts.append((f"{name}-head-sa", identity.head_service_account, True))
     for resource_name, account, create in accounts:
-        if create:
+        if create and kubernetes:  # gitops: the account is rendered, and Argo CD applies it
             made.append(k8s.core.v1.ServiceAccount(
                 resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=account, namespace=namespace,
@@ -139,8 +147,8 @@ def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan
     return made
 
 
-def register_token(parent: pulumi.Resource, name: str, plan: RayClusterPlan,
-                   deps: list[pulumi.Resource]) -> tuple[list[pulumi.Resource], pulumi.Output[str] | None]:
+def register_token(parent: pulumi.Resource, name: str, plan: RayClusterPlan, deps: list[pulumi.Resource],
+                   kubernetes: bool = True) -> tuple[list[pulumi.Resource], pulumi.Output[str] | None]:
     """The cluster's Ray auth token: a random password kept secret in state, in the Secret KubeRay
     reads through authOptions.secretName (key ``auth_token``). KubeRay then generates none and
     never writes it (AuthOptions, v1.7.0). Returns what the cluster must wait for, and the token."""
@@ -153,6 +161,8 @@ def register_token(parent: pulumi.Resource, name: str, plan: RayClusterPlan,
                                      opts=pulumi.ResourceOptions(parent=parent))
     result: pulumi.Output[str] = password.result
     token: pulumi.Output[str] = pulumi.Output.secret(result)
+    if not kubernetes:  # gitops: the token is the stack's secret output; the Secret is created out of band
+        return [], token
     secret = k8s.core.v1.Secret(
         f"{name}-ray-token",
         metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=plan.namespace,

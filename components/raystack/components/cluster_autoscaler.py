@@ -61,19 +61,22 @@ class ClusterAutoscaler(pulumi.ComponentResource):
 
     @classmethod
     def _from_model(cls, name: str, args: ClusterAutoscalerArgs, pools: list[PoolFacts],
-                    opts: pulumi.ResourceOptions) -> "ClusterAutoscaler":
-        """From the resolved model (RayPlatform): pool facts as they are."""
+                    opts: pulumi.ResourceOptions, kubernetes: bool = True) -> "ClusterAutoscaler":
+        """From the resolved model (RayPlatform): pool facts as they are. ``kubernetes`` False
+        (kubernetesDelivery gitops): its IAM only, the chart is Argo CD's."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:ClusterAutoscaler", name, {}, opts)
-        self._build(name, defaults.fill(ClusterAutoscalerArgs, args), pools)
+        self._build(name, defaults.fill(ClusterAutoscalerArgs, args), pools, kubernetes)
         return self
 
-    def _build(self, name: str, a: ClusterAutoscalerArgs, pools: list[PoolFacts]) -> None:
+    def _build(self, name: str, a: ClusterAutoscalerArgs, pools: list[PoolFacts], kubernetes: bool = True) -> None:
         role, release = build_autoscaler(
             self, name, cluster_name=a["cluster_name"],
             cluster=a.get("cluster") or a["cluster_name"],  # the Output orders it after the cluster
             region=a["region"], kubernetes_version=a["kubernetes_version"],  # filled
-            node_selector=dict(a["node_selector"]), pools=pools, tags=dict(a["tags"]))  # filled
+            node_selector=dict(a["node_selector"]), pools=pools, tags=dict(a["tags"]),  # filled
+            kubernetes=kubernetes)
         self.role_arn = role.arn
-        self.release_name = release.name.apply(lambda n: n or "")
+        self.release_name = release.name.apply(lambda n: n or "") if release is not None else \
+            pulumi.Output.from_input("")
         self.register_outputs({"role_arn": self.role_arn, "release_name": self.release_name})

@@ -68,15 +68,17 @@ class RayCluster(pulumi.ComponentResource):
     @classmethod
     def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,
                     eks_cluster_name: pulumi.Input[str] | None = None,
-                    tags: dict[str, str] | None = None) -> "RayCluster":
-        """From the resolved model (RayPlatform): the manifest as rendered there."""
+                    tags: dict[str, str] | None = None, kubernetes: bool = True) -> "RayCluster":
+        """From the resolved model (RayPlatform): the manifest as rendered there. ``kubernetes`` False
+        (kubernetesDelivery gitops): only the cloud identity and the token, no object in the cluster."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, eks_cluster_name, tags)
+        self._build(name, plan, opts, eks_cluster_name, tags, kubernetes)
         return self
 
     def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None,
-               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
+               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
+               kubernetes: bool = True) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
         # pools, device plugin), so the ordering is explicit on the RayCluster.
         given: Any = opts.depends_on if opts and opts.depends_on else []
@@ -85,9 +87,18 @@ class RayCluster(pulumi.ComponentResource):
         meta = plan.manifest["metadata"]
         if plan.identity is not None:
             deps += register_identity(self, name, plan.identity, meta["namespace"], deps, eks_cluster_name,
-                                      tags or {})
-        made, token = register_token(self, name, plan, deps)
+                                      tags or {}, kubernetes)
+        made, token = register_token(self, name, plan, deps, kubernetes)
         deps += made
+        self.name = pulumi.Output.from_input(meta["name"])
+        self.service_account = pulumi.Output.from_input(plan.identity.service_account if plan.identity else "default")
+        self.namespace = pulumi.Output.from_input(meta["namespace"])
+        self.auth_token = token if token is not None else pulumi.Output.secret("")
+        outputs = {"name": self.name, "namespace": self.namespace, "service_account": self.service_account,
+                   "auth_token": self.auth_token}
+        if not kubernetes:
+            self.register_outputs(outputs)
+            return
         self.resource = k8s.apiextensions.CustomResource(
             f"{name}-raycluster",
             api_version=plan.manifest["apiVersion"],
@@ -108,10 +119,5 @@ class RayCluster(pulumi.ComponentResource):
 
             RayJob._from_model(f"{name}-smoke", plan.smoke, opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[self.resource]), eks_cluster_name=eks_cluster_name, tags=tags)
-        self.name = pulumi.Output.from_input(meta["name"])
-        self.service_account = pulumi.Output.from_input(plan.identity.service_account if plan.identity else "default")
-        self.namespace = pulumi.Output.from_input(meta["namespace"])
-        self.auth_token = token if token is not None else pulumi.Output.secret("")
-        self.register_outputs({"name": self.name, "namespace": self.namespace,
-                               "service_account": self.service_account, "auth_token": self.auth_token})
+        self.register_outputs(outputs)
 

@@ -93,7 +93,8 @@ class RayPlatform(pulumi.ComponentResource):
                 "raystack.io/cluster": platform.cluster_name}
         cluster = EksBackend(tags).build(name, platform, self, kubeconfig)
         k8s_opts = pulumi.ResourceOptions(parent=self, providers=[cluster.provider], depends_on=cluster.ready)
-        device_plugins = self._device_plugins(name, platform, k8s_opts)
+        # kubernetesDelivery gitops: the Kubernetes side is Argo CD's (raystack plan --out renders it).
+        device_plugins = self._device_plugins(name, platform, k8s_opts) if platform.applies_kubernetes else {}
         self._ray(name, platform, cluster, k8s_opts, device_plugins, tags)
 
         self.cluster_name = cluster.cluster_name
@@ -132,7 +133,8 @@ class RayPlatform(pulumi.ComponentResource):
     def _ray(self, name: str, platform: Platform, cluster: ClusterHandle, k8s_opts: pulumi.ResourceOptions,
              device_plugins: dict[str, pulumi.Resource], tags: dict[str, str]) -> None:
         operator = None
-        if platform.kuberay.install:
+        kube = platform.applies_kubernetes
+        if platform.kuberay.install and kube:
             operator = KubeRayOperator(f"{name}-kuberay", {
                 "node_selector": platform.kuberay.node_selector,
                 "namespace": platform.kuberay.namespace,
@@ -160,12 +162,14 @@ class RayPlatform(pulumi.ComponentResource):
 
         # On a cluster raystack did not create, creating a Ray object whose name is taken would upsert onto
         # someone else's: an admission policy refuses that server-side (kube/ownership.py; K8s N7).
-        guard: list[pulumi.Resource] = [] if platform.creates_cluster or not (
+        guard: list[pulumi.Resource] = [] if platform.creates_cluster or not kube or not (
             platform.ray_clusters or platform.ray_workloads) else [no_takeover_guard(f"{name}-no-takeover", k8s_opts)]
 
         def deps_of(ns: str, cluster_plan: RayClusterPlan | None) -> list[pulumi.Resource]:
             """Namespace, operator and CRDs, the no-takeover guard, the pools a cluster binds to and their
             device plugins."""
+            if not kube:  # only cloud resources (Pod Identity) and tokens: nothing in the cluster to wait for
+                return []
             deps: list[pulumi.Resource] = [namespace(ns), *guard]
             if operator is not None:
                 deps += [operator.release, operator.crds]
@@ -181,7 +185,7 @@ class RayPlatform(pulumi.ComponentResource):
             ray_clusters[(rc.namespace, rc.name)] = component = RayCluster._from_model(
                 f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
-                eks_cluster_name=cluster.cluster_name, tags=tags)
+                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube)
             if rc.auth == "token":
                 tokens[f"{rc.namespace}/{rc.name}"] = component.auth_token
         for w in platform.ray_workloads:
@@ -191,7 +195,7 @@ class RayPlatform(pulumi.ComponentResource):
             workload = WORKLOAD_COMPONENTS[w.kind]._from_model(
                 f"{name}-{w.resource_name}", w, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps),
-                eks_cluster_name=cluster.cluster_name, tags=tags)
+                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube)
             if w.cluster is not None and w.cluster.auth == "token":
                 tokens[f"{w.namespace}/{w.name}"] = workload.auth_token
         self.ray_auth_tokens = pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else \

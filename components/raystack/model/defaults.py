@@ -46,6 +46,7 @@ TABLES: dict[type, dict[str, Any]] = {
         "ray_cron_jobs": [],
         "kuberay": {},
         "security": "strict",
+        "kubernetes_delivery": "pulumi",
     },
     t.NetworkSpec: {
         "cidr": "10.0.0.0/16",

@@ -8,6 +8,7 @@ Pulumi-free.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,11 @@ class KubeRayPlan:
     feature_gates: tuple[str, ...] = ()
 
 
+#: Set by `raystack plan` while it renders a stack with kubernetesDelivery gitops: the program then registers
+#: the Kubernetes side too, so the plan can check and render what Argo CD will apply.
+RENDER_KUBERNETES_ENV = "RAYSTACK_RENDER_KUBERNETES"
+
+
 @dataclass(frozen=True)
 class Platform:
     """Everything the stack builds, resolved."""
@@ -190,6 +196,14 @@ class Platform:
     ray_workloads: tuple[RayWorkloadPlan, ...] = ()
     #: The Pod Security level the Ray namespaces enforce: restricted, baseline with security: relaxed.
     ray_pod_security: str = "restricted"
+    #: Who applies the Kubernetes side: pulumi (`pulumi up`), or gitops (`raystack plan --out`, Argo CD).
+    kubernetes_delivery: str = "pulumi"
+
+    @property
+    def applies_kubernetes(self) -> bool:
+        """Whether the program registers the Kubernetes side: with pulumi delivery, or while `raystack plan`
+        renders a gitops stack (RENDER_KUBERNETES_ENV; `pulumi up` never sets it)."""
+        return self.kubernetes_delivery == "pulumi" or os.environ.get(RENDER_KUBERNETES_ENV) == "1"
 
     @property
     def every_workload(self) -> tuple[RayWorkloadPlan, ...]:

@@ -227,6 +227,12 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "security: strict (the default) on any cluster others share", severity="warning"))
     cron = any(w.kind == "RayCronJob" for w in workloads)
     gates = ("RayCronJob",) if cron else ()
+    if spec["kubernetes_delivery"] == "gitops":
+        warnings.append(Finding(key("kubernetesDelivery"), "gitops",
+                                "`pulumi up` applies the cloud side only: render the Kubernetes side with `raystack "
+                                "plan --out DIR`, let Argo CD apply it, and create each cluster's token Secret "
+                                "(<cluster>-ray-token, key auth_token) from the ray_auth_tokens output as a sealed or "
+                                "external secret", severity="warning"))
     if not spec["kuberay"]["install"] and any(p.auth == "token" for _, p in clusters + workload_clusters):
         warnings.append(Finding(key("kuberay.install"), False,
                                 "the existing KubeRay operator and its CRDs must be 1.6.0 or newer: older ones drop "
@@ -283,6 +289,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         ray_clusters=tuple(dataclasses.replace(plan, config_key=k) for k, plan in clusters),
         ray_workloads=tuple(workloads),
         ray_pod_security="baseline" if spec["security"] == "relaxed" else "restricted",
+        kubernetes_delivery=spec["kubernetes_delivery"],
         kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],
                             namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],

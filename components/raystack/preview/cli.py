@@ -13,8 +13,11 @@ Importing this module is cheap: Pulumi, rich and the validators load inside
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +128,22 @@ def _project_dir(given: Path | None) -> Path:
                      "or pass --project-dir DIR")
 
 
+@contextlib.contextmanager
+def _rendering_kubernetes() -> Iterator[None]:
+    """While the block runs, a program with kubernetesDelivery gitops registers its Kubernetes side too."""
+    from ..model.platform import RENDER_KUBERNETES_ENV
+
+    before = os.environ.get(RENDER_KUBERNETES_ENV)
+    os.environ[RENDER_KUBERNETES_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[RENDER_KUBERNETES_ENV]
+        else:
+            os.environ[RENDER_KUBERNETES_ENV] = before
+
+
 def plan_command(args: argparse.Namespace) -> int:
     import yaml
 
@@ -189,10 +208,18 @@ def plan_command(args: argparse.Namespace) -> int:
                                f"the Pulumi program failed: {type(e).__name__}: {e}")])
         if platform is None and not isinstance(recording.outputs.get("node_pools"), list):
             platform = plan.platform_of_references(list(given.values()))  # a team stack: the platform's pools
-        report = plan.build_report(recording, platform, project=project.name, stack=args.stack,
+        # kubernetesDelivery gitops: `pulumi up` registers the cloud side only (``recording``); the Kubernetes
+        # side Argo CD applies is rendered by running the program again with it on, then checked and written.
+        rendered = recording
+        if platform is not None and platform.kubernetes_delivery == "gitops":
+            with stack_outputs(given), _rendering_kubernetes():
+                rendered = run_program_dir(project.program_dir, config, project=project.name, stack=args.stack)
+        report = plan.build_report(rendered, platform, project=project.name, stack=args.stack,
                                    region=config.get("aws:region"),
                                    project_dir=project_dir, crd_dir=args.crd_dir, validator=worker,
                                    kubernetes_version=args.kubernetes_version)
+        if rendered is not recording:  # the tree and the resources are what `pulumi up` applies
+            report = plan.applied_only(report, recording, rendered)
     finally:
         worker.close()
 
@@ -211,7 +238,7 @@ def plan_command(args: argparse.Namespace) -> int:
         report.findings.extend(recreated_clusters(previous, now) + rerun_jobs_and_upgraded_services(previous, now)
                                + reserved_pool_version_updates(previous, now))
     if args.out is not None:
-        files, file_findings = argocd.gitops_files(recording, project.name, args.stack)
+        files, file_findings = argocd.gitops_files(rendered, project.name, args.stack)
         report.findings.extend(file_findings)
         repo = args.repo_url or _git(args.out, "remote", "get-url", "origin")
         top = _git(args.out, "rev-parse", "--show-toplevel")

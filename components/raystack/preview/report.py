@@ -182,6 +182,20 @@ class Report:
     #: Files --out removed: an earlier --out of this stack wrote them, and the plan no longer has them.
     #: What --out is for, so not warnings (newcomer review P10).
     pruned: list[str] = field(default_factory=list)
+    #: kubernetesDelivery gitops: the Kubernetes objects rendered for Argo CD, which `pulumi up` does not apply.
+    rendered_only: int = 0
+
+    @property
+    def kubernetes_delivery(self) -> str:
+        return getattr(self.platform, "kubernetes_delivery", "pulumi") if self.platform is not None else "pulumi"
+
+    @property
+    def delivery_line(self) -> str:
+        """Who applies the Kubernetes side, in a line."""
+        if self.kubernetes_delivery != "gitops":
+            return "`pulumi up` applies the cloud and the Kubernetes side"
+        return (f"gitops: `pulumi up` applies the cloud side ({len(self.recording.resources)} resources); "
+                f"{self.rendered_only} Kubernetes objects are rendered for Argo CD (--out), checked above")
 
     @property
     def ok(self) -> bool:
@@ -239,6 +253,7 @@ class Report:
             "project": self.project,
             "valid": self.ok,
             "apiAccess": self.api_access,
+            "kubernetesDelivery": self.kubernetes_delivery,
             "pruned": self.pruned,
             "networkPolicyExceptions": self.network_exceptions,
             "resources": [{
@@ -259,6 +274,15 @@ class Report:
             "checks": self.checks,
             "validation": [f.to_json() for f in self.findings],
         }
+
+
+def applied_only(report: Report, recording: Any, rendered: Any) -> Report:
+    """A gitops stack's report: checked on ``rendered`` (the program with its Kubernetes side on), but its tree
+    and resources are ``recording``'s, what `pulumi up` applies."""
+    applied = {r.urn for r in recording.resources}
+    extra = sum(1 for r in rendered.resources if r.urn not in applied and r.custom and r.type.startswith("kubernetes:"))
+    return replace(report, recording=recording, tree=tree(recording, report.project, report.stack),
+                   rendered_only=extra)
 
 
 def camel_keys(value: Any) -> Any:

@@ -129,6 +129,8 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     console.print(cost_t)
     console.print(f"[dim]{c['notes']}[/dim]")
     console.print(f"Kubernetes API: {report.api_access}")
+    if report.kubernetes_delivery == "gitops":
+        console.print(f"Kubernetes delivery: {report.delivery_line}")
     for line in report.network_exceptions:
         console.print(f"NetworkPolicy exception: {line}")
     for check, what in report.checks.items():

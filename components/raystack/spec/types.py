@@ -69,6 +69,13 @@ class SecurityMode(str, Enum):
     RELAXED = "relaxed"
 
 
+class KubernetesDelivery(str, Enum):
+    """Who applies the Kubernetes side of the stack."""
+
+    PULUMI = "pulumi"
+    GITOPS = "gitops"
+
+
 class NatGateways(str, Enum):
     """NAT gateway layout of a new VPC."""
 
@@ -293,6 +300,11 @@ class PlatformSpec(TypedDict, total=False):
     """strict (default): Ray namespaces enforce Pod Security restricted and every Ray cluster gets its
     NetworkPolicy. relaxed, for local experiments: Pod Security baseline (volumes of any type but
     hostPath) and no NetworkPolicies; the plan names each loosening as a warning."""
+    kubernetes_delivery: KubernetesDelivery
+    """pulumi (default): `pulumi up` applies the Kubernetes side too (charts, namespaces, Ray objects,
+    NetworkPolicies, token Secrets). gitops: `pulumi up` applies the cloud side only (network, cluster,
+    node groups, IAM roles and Pod Identity associations, and the Ray tokens as the secret output
+    ray_auth_tokens); `raystack plan --out` renders the Kubernetes side for Argo CD, which applies it."""
 
 
 class PoolDescriptor(TypedDict):

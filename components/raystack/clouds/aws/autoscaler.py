@@ -24,7 +24,10 @@ from .iam import autoscaler_policy, pod_identity_trust_policy
 
 def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, cluster: pulumi.Input[str],
                      region: pulumi.Input[str], kubernetes_version: str, node_selector: dict[str, str],
-                     pools: list[PoolFacts], tags: dict[str, str]) -> tuple[aws.iam.Role, k8s.helm.v3.Release]:
+                     pools: list[PoolFacts], tags: dict[str, str],
+                     kubernetes: bool = True) -> tuple[aws.iam.Role, k8s.helm.v3.Release | None]:
+    """The autoscaler's IAM role, policy and Pod Identity association, and (``kubernetes``; not with
+    kubernetesDelivery gitops, where Argo CD applies the rendered chart) its Helm release."""
     pin = versions.cluster_autoscaler_pin(kubernetes_version)
     role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
                         tags=tags, opts=pulumi.ResourceOptions(parent=parent))
@@ -34,6 +37,8 @@ def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, c
         f"{name}-pod-identity", cluster_name=cluster, namespace=CLUSTER_AUTOSCALER_NAMESPACE,
         service_account=CLUSTER_AUTOSCALER_SA, role_arn=role.arn, tags=tags,
         opts=pulumi.ResourceOptions(parent=parent))
+    if not kubernetes:
+        return role, None
     priorities = expander_priorities(cluster_name, pools)
     values = pulumi.Output.from_input(region).apply(
         lambda r: autoscaler_values(cluster_name, r, kubernetes_version, node_selector, priorities))

@@ -91,6 +91,7 @@ class EksBackend:
                 "pools": [],
                 "tags": self.tags,
             }, [p.facts for p in platform.node_pools], opts=pulumi.ResourceOptions(
-                parent=parent, providers=[cluster.provider], depends_on=cluster.ready_for_workloads))
+                parent=parent, providers=[cluster.provider], depends_on=cluster.ready_for_workloads),
+                kubernetes=platform.applies_kubernetes)
         return ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
                              {n: p.node_group for n, p in pools.items()})
