@@ -657,3 +657,16 @@ def test_what_raystack_can_only_suspect_is_warned_at_its_key(config, at, fragmen
     platform = resolve(config, stack="prop")
     named = [w for w in platform.warnings if w.key == at]
     assert len(named) == 1 and fragment in named[0].message, [str(w) for w in platform.warnings]
+
+
+def test_an_arm_image_on_an_existing_pool_of_unknown_architecture_is_not_refused():
+    """An existing pool described by allocatable CPU and memory, not an instance type, does not say its
+    architecture: the -aarch64 tag is not held against the x86_64 that pool facts assume."""
+    from raystack import resolve
+
+    config = cfg(EXISTING, existingPools=[EXISTING["existingPools"][0], {
+        "name": "arm", "nodeSelector": {"kubernetes.io/arch": "arm64"}, "allocatableCpuMillis": 15000,
+        "allocatableMemoryMib": 60000, "maxNodes": 2}],
+        rayClusters=[{"name": "rc", "head": {"pool": "cpu"},
+                      "workerGroups": [{"name": "w", "pool": "arm", "image": "rayproject/ray:2.55.0-py311-aarch64"}]}])
+    resolve(config, stack="prop")

@@ -239,8 +239,8 @@ def check_replicas_fit(at: str, config: dict[str, Any], cluster: RayClusterPlan,
         low, high = deployment_replicas(dep)
         dep_at = f"{at}.{path.rsplit('.', 1)[0]}"
         if low > room:
-            key = "num_replicas" if "autoscaling_config" not in dep else "autoscaling_config.min_replicas"
-            findings.append(Finding(f"{dep_at}.{key}", low, f"the cluster holds at most {room} replica(s) of it at "
+            field = "num_replicas" if "autoscaling_config" not in dep else "autoscaling_config.min_replicas"
+            findings.append(Finding(f"{dep_at}.{field}", low, f"the cluster holds at most {room} replica(s) of it at "
                                                             "maxWorkers: lower it or raise the groups' maxWorkers"))
             continue
         if high is not None and high > room and warnings is not None:

@@ -99,9 +99,10 @@ def read_ray_image(image: str) -> RayImage | None:
 
 
 def ray_image_problems(ray: RayImage, *, ray_version: str, accelerator_kind: str, devices: int,
-                       architecture: str) -> list[tuple[str, str]]:
+                       architecture: str | None) -> list[tuple[str, str]]:
     """(severity, message) of what is wrong with a Ray node of ``ray_version`` running the image ``ray`` was
-    read from, on a node of ``architecture``, using ``devices`` accelerators of ``accelerator_kind``."""
+    read from, on a node of ``architecture`` (None: unknown), using ``devices`` accelerators of
+    ``accelerator_kind``."""
     out = []
     if not versions.version_at_least(ray.ray_version, versions.RAY_MIN_VERSION):
         out.append(("error", f"the image runs Ray {ray.ray_version}; allowed: {versions.RAY_MIN_VERSION} or newer "
@@ -110,7 +111,7 @@ def ray_image_problems(ray: RayImage, *, ray_version: str, accelerator_kind: str
         out.append(("error", f"the image runs Ray {ray.ray_version} but the cluster's rayVersion is {ray_version} "
                              "(KubeRay and the autoscaler configure Ray by rayVersion): use the image of Ray "
                              f"{ray_version} or set rayVersion: {ray.ray_version}"))
-    if ray.architecture != architecture:
+    if architecture is not None and ray.architecture != architecture:
         out.append(("error", f"an {ray.architecture} image on {architecture} nodes: it cannot start; "
                     + ("use the tag with -aarch64" if architecture == "arm64" else "drop -aarch64 from the tag")))
     kind = ACCELERATOR_KINDS.get(accelerator_kind)
@@ -154,8 +155,10 @@ def check_node_image(at: str, image: str, pool: PoolFacts, devices: int, ray_ver
                                                f"carries: make sure it runs Ray {ray_version}{runtime} on "
                                                f"{pool.architecture}", severity="warning"))
         return
+    # An existing pool described without an instance type does not say its architecture: not checked.
+    known = pool.architecture if pool.source != "existing" or pool.instance_type else None
     for severity, problem in ray_image_problems(ray, ray_version=ray_version, accelerator_kind=pool.accelerator_kind,
-                                                devices=devices, architecture=pool.architecture):
+                                                devices=devices, architecture=known):
         into = findings if severity == "error" else warnings
         if into is not None and not any(f.key == at and f.message == problem for f in into):
             into.append(Finding(at, image, problem, severity=severity))
