@@ -8,7 +8,6 @@ Pulumi-free.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,11 +150,6 @@ class KubeRayPlan:
     feature_gates: tuple[str, ...] = ()
 
 
-#: Set by `raystack plan` while it renders a stack with kubernetesDelivery gitops: the program then registers
-#: the Kubernetes side too, so the plan can check and render what Argo CD will apply.
-RENDER_KUBERNETES_ENV = "RAYSTACK_RENDER_KUBERNETES"
-
-
 @dataclass(frozen=True)
 class Platform:
     """Everything the stack builds, resolved."""
@@ -201,9 +195,9 @@ class Platform:
 
     @property
     def applies_kubernetes(self) -> bool:
-        """Whether the program registers the Kubernetes side: with pulumi delivery, or while `raystack plan`
-        renders a gitops stack (RENDER_KUBERNETES_ENV; `pulumi up` never sets it)."""
-        return self.kubernetes_delivery == "pulumi" or os.environ.get(RENDER_KUBERNETES_ENV) == "1"
+        """Whether `pulumi up` registers the Kubernetes side (``raystack plan`` renders a gitops stack's by
+        planning the same config with pulumi delivery)."""
+        return self.kubernetes_delivery == "pulumi"
 
     @property
     def every_workload(self) -> tuple[RayWorkloadPlan, ...]:

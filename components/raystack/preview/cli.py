@@ -13,11 +13,8 @@ Importing this module is cheap: Pulumi, rich and the validators load inside
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,22 +125,6 @@ def _project_dir(given: Path | None) -> Path:
                      "or pass --project-dir DIR")
 
 
-@contextlib.contextmanager
-def _rendering_kubernetes() -> Iterator[None]:
-    """While the block runs, a program with kubernetesDelivery gitops registers its Kubernetes side too."""
-    from ..model.platform import RENDER_KUBERNETES_ENV
-
-    before = os.environ.get(RENDER_KUBERNETES_ENV)
-    os.environ[RENDER_KUBERNETES_ENV] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[RENDER_KUBERNETES_ENV]
-        else:
-            os.environ[RENDER_KUBERNETES_ENV] = before
-
-
 def plan_command(args: argparse.Namespace) -> int:
     import yaml
 
@@ -209,11 +190,12 @@ def plan_command(args: argparse.Namespace) -> int:
         if platform is None and not isinstance(recording.outputs.get("node_pools"), list):
             platform = plan.platform_of_references(list(given.values()))  # a team stack: the platform's pools
         # kubernetesDelivery gitops: `pulumi up` registers the cloud side only (``recording``); the Kubernetes
-        # side Argo CD applies is rendered by running the program again with it on, then checked and written.
+        # side Argo CD applies is the same program's with pulumi delivery, rendered, checked and written.
         rendered = recording
         if platform is not None and platform.kubernetes_delivery == "gitops":
-            with stack_outputs(given), _rendering_kubernetes():
-                rendered = run_program_dir(project.program_dir, config, project=project.name, stack=args.stack)
+            with stack_outputs(given):
+                rendered = run_program_dir(project.program_dir, {**config, "raystack:kubernetesDelivery": "pulumi"},
+                                           project=project.name, stack=args.stack)
         report = plan.build_report(rendered, platform, project=project.name, stack=args.stack,
                                    region=config.get("aws:region"),
                                    project_dir=project_dir, crd_dir=args.crd_dir, validator=worker,

@@ -223,8 +223,6 @@ class Report:
         """Every pool's PoolDescriptor in the multi-language schema's spelling (camelCase), by name,
         the system pool included: what a YAML or TypeScript program passes to RayCluster's pools
         and headPool."""
-        from ..spec.coerce import to_camel
-
         p = self.platform
         if p is None:
             return {}

@@ -391,9 +391,9 @@ def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "
         elif not _IAM_PRINCIPAL.match(arn):
             findings.append(Finding(at, arn, "must be an IAM role or user ARN such as "
                                              "arn:aws:iam::123456789012:role/platform-admins"))
-        elif region and partition_problem(arn, region):
+        elif region and (problem := partition_problem(arn, region)):
             # EKS access entries take principals of the cluster's own partition (an ARN names it).
-            findings.append(Finding(at, arn, partition_problem(arn, region) or ""))
+            findings.append(Finding(at, arn, problem))
         if arn in seen:
             findings.append(Finding(at, arn, "listed twice"))
         seen.add(arn)
