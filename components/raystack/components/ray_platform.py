@@ -93,7 +93,10 @@ class RayPlatform(pulumi.ComponentResource):
                 "raystack.io/cluster": platform.cluster_name}
         cluster = EksBackend(tags).build(name, platform, self, kubeconfig)
         k8s_opts = pulumi.ResourceOptions(parent=self, providers=[cluster.provider], depends_on=cluster.ready)
-        # kubernetesDelivery gitops: the Kubernetes side is Argo CD's (raystack plan --out renders it).
+        # kubernetesDelivery gitops: the Kubernetes side is Argo CD's (raystack plan --out renders it). The
+        # cluster's Kubernetes provider is still registered, and nothing uses it: its Configure marks an
+        # unreachable cluster and goes on (pulumi-kubernetes v4.32.0 provider.go:946-1000), so a private
+        # endpoint nothing reaches does not fail such an `up`.
         device_plugins = self._device_plugins(name, platform, k8s_opts) if platform.applies_kubernetes else {}
         self._ray(name, platform, cluster, k8s_opts, device_plugins, tags)
 
