@@ -113,6 +113,15 @@ NVIDIA_DEVICE_PLUGIN = HelmChart(chart="nvidia-device-plugin", version="0.20.0",
 #: list (the plugin's node affinity) has trn1, trn1n and inf2 but no trn2: trn2 pools are refused.
 NEURON_DEVICE_PLUGIN = HelmChart(chart="neuron-helm-chart", version="1.0.0", repo="oci://public.ecr.aws/neuron",
                                  release_name="neuron-device-plugin", namespace="kube-system")
+#: The EFA device plugin (advertises vpc.amazonaws.com/efa), read at aws/eks-charts@5239609
+#: stable/aws-efa-k8s-device-plugin: chart v0.5.30 (the chart's own version string carries the "v"), plugin
+#: image v0.5.20 from EKS's ECR in us-west-2, which nodes of every region of the aws partition pull. Its
+#: DaemonSet runs privileged with hostNetwork and host paths (values.yaml securityContext), as kube-system
+#: allows; its own node affinity lists the EFA instance types, each of hardware/efa.py's families included.
+EFA_DEVICE_PLUGIN = HelmChart(chart="aws-efa-k8s-device-plugin", version="v0.5.30",
+                              repo="https://aws.github.io/eks-charts", release_name="aws-efa-k8s-device-plugin",
+                              namespace="kube-system")
+EFA_DEVICE_PLUGIN_IMAGE = "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-efa-k8s-device-plugin:v0.5.20"
 NVIDIA_DEVICE_PLUGIN_CHART = NVIDIA_DEVICE_PLUGIN.chart
 NVIDIA_DEVICE_PLUGIN_VERSION = NVIDIA_DEVICE_PLUGIN.version
 NVIDIA_DEVICE_PLUGIN_REPO = NVIDIA_DEVICE_PLUGIN.repo

@@ -73,6 +73,8 @@ class EksCluster(pulumi.ComponentResource):
     """IAM role of the nodes (empty for an existing cluster)."""
     cluster_security_group_id: pulumi.Output[str]
     """EKS's cluster security group (empty for an existing cluster)."""
+    vpc_id: pulumi.Output[str]
+    """The cluster's VPC (empty for an existing cluster)."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
         a = defaults.fill(EksClusterArgs, args)
@@ -126,6 +128,7 @@ class EksCluster(pulumi.ComponentResource):
         self.kubeconfig = out.kubeconfig
         self.node_role_arn = out.node_role_arn
         self.cluster_security_group_id = out.cluster_security_group_id
+        self.vpc_id = out.vpc_id
         #: What in-cluster resources must wait for (system nodes, coredns, CNI, pod identity agent).
         self.ready_for_workloads: list[pulumi.Resource] = out.ready
         #: The node role's policy attachments (node groups depend on them, so destroy keeps them last).
@@ -142,4 +145,5 @@ class EksCluster(pulumi.ComponentResource):
             "kubeconfig": self.kubeconfig,
             "node_role_arn": self.node_role_arn,
             "cluster_security_group_id": self.cluster_security_group_id,
+            "vpc_id": self.vpc_id,
         })

@@ -9,6 +9,7 @@ from typing_extensions import NotRequired
 
 from ..clouds.aws.autoscaler_config import ca_template_resource_tag
 from ..clouds.aws.node_group import managed_node_group
+from ..hardware import efa
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..model import defaults
 from ..model.facts import POOL_LABEL
@@ -35,6 +36,11 @@ class GpuNodePoolArgs(TypedDict):
     """The AZ of each subnet in ``subnet_ids`` (same order); needed for pools reserved in one AZ."""
     kubernetes_version: NotRequired[str]
     """Kubernetes minor of the nodes (default in raystack.versions)."""
+    vpc_id: NotRequired[pulumi.Input[str]]
+    """The cluster's VPC; required for an EFA pool (its security group lives there)."""
+    cluster_security_group_id: NotRequired[pulumi.Input[str]]
+    """EKS's cluster security group; required for an EFA pool, whose network interfaces carry it
+    beside the pool's EFA group (a launch template's interfaces replace the group EKS would add)."""
     tags: NotRequired[dict[str, str]]
     """Tags on every AWS resource."""
 
@@ -73,19 +79,51 @@ class GpuNodePool(pulumi.ComponentResource):
         self._build(name, pool, a)
 
     def _autoscaler_template_tags(self, name: str, pool: NodePool) -> None:
-        """For accelerators the Cluster Autoscaler does not know from the instance type (Neuron), tag
-        the node group's Auto Scaling group with the node template's extended resource, so CA can
-        scale the pool up from zero (CA's AWS provider reads k8s.io/cluster-autoscaler/node-template/
-        resources/<name> from ASG tags; EKS does not propagate node-group tags to the ASG)."""
+        """For resources the Cluster Autoscaler does not know from the instance type (Neuron devices, EFA
+        interfaces, huge pages), tag the node group's Auto Scaling group with the node template's
+        resource, so CA can scale the pool up from zero for pods that request them (CA's AWS provider
+        reads k8s.io/cluster-autoscaler/node-template/resources/<name> from ASG tags, as quantities; EKS
+        does not propagate node-group tags to the ASG)."""
+        resources: dict[str, str] = {}
         row = ACCELERATOR_KINDS.get(pool.facts.accelerator_kind)
-        if row is None or not row.autoscaler_template_resource or not pool.facts.accelerator_resource:
+        if row is not None and row.autoscaler_template_resource and pool.facts.accelerator_resource:
+            resources[pool.facts.accelerator_resource] = str(pool.facts.accelerators_per_node)
+        if pool.efa:
+            resources[efa.EFA_RESOURCE] = str(pool.facts.efa_interfaces)
+            resources[efa.HUGEPAGES_RESOURCE] = f"{pool.facts.hugepages_mib}Mi"
+        if not resources:
             return
         asg = self.node_group.resources.apply(_first_asg_name)
-        aws.autoscaling.Tag(
-            f"{name}-ca-template", autoscaling_group_name=asg,
-            tag=aws.autoscaling.TagTagArgs(key=ca_template_resource_tag(pool.facts.accelerator_resource),
-                                           value=str(pool.facts.accelerators_per_node), propagate_at_launch=False),
-            opts=pulumi.ResourceOptions(parent=self))
+        for i, (resource, quantity) in enumerate(sorted(resources.items())):
+            # The first keeps the name raystack has always given it: no replacement on upgrade.
+            aws.autoscaling.Tag(
+                f"{name}-ca-template" if i == 0 else f"{name}-ca-template-{i}", autoscaling_group_name=asg,
+                tag=aws.autoscaling.TagTagArgs(key=ca_template_resource_tag(resource), value=quantity,
+                                               propagate_at_launch=False),
+                opts=pulumi.ResourceOptions(parent=self))
+
+    def _efa_network(self, name: str, pool: NodePool, a: GpuNodePoolArgs,
+                     tags: dict[str, str]) -> tuple[list[pulumi.Input[str]], pulumi.Input[str] | None]:
+        """An EFA pool's security group, which admits all traffic from and to itself (EC2 user guide,
+        efa-start, "Prepare an EFA-enabled security group"; terraform-aws-eks v21.19.0 all_self_efa), and its
+        cluster placement group (strategy cluster: EFA traffic stays in one AZ). Each depends on nothing
+        the node group does not, and the node group (through its launch template) on both, so destroy
+        deletes the node group first."""
+        if a.get("vpc_id") is None or a.get("cluster_security_group_id") is None:  # both required here
+            raise ConfigError([Finding("vpc_id", None, f"pool {pool.name!r} has efa: give vpc_id and "
+                                                       "cluster_security_group_id for its security group")])
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-efa", vpc_id=a["vpc_id"], description=f"EFA traffic among the nodes of raystack pool {pool.name}",
+            tags={**tags, "Name": f"{name}-efa"}, opts=pulumi.ResourceOptions(parent=self))
+        for direction, rule in (("in", aws.vpc.SecurityGroupIngressRule), ("out", aws.vpc.SecurityGroupEgressRule)):
+            rule(f"{name}-efa-{direction}", security_group_id=sg.id, referenced_security_group_id=sg.id,
+                 ip_protocol="-1", description="EFA: all traffic among the pool's nodes",
+                 opts=pulumi.ResourceOptions(parent=self))
+        group = None
+        if pool.placement_group:
+            group = aws.ec2.PlacementGroup(f"{name}-pg", strategy="cluster", tags=tags,
+                                           opts=pulumi.ResourceOptions(parent=self)).name
+        return [a["cluster_security_group_id"], sg.id], group
 
     @classmethod
     def _from_model(cls, name: str, pool: NodePool, args: GpuNodePoolArgs,
@@ -110,6 +148,12 @@ class GpuNodePool(pulumi.ComponentResource):
                                            f"pool {pool.name!r} is reserved in {pool.availability_zone}: give the "
                                            "subnets' availability zones to pick its subnet")])
             subnets = pulumi.Output.all(subnets, azs).apply(lambda s: subnets_in_az(s[0], s[1], pool))
+        security_groups: list[pulumi.Input[str]] | None = None
+        placement: pulumi.Input[str] | None = None
+        if pool.efa:
+            # One subnet, so one AZ: EFA does not cross AZs and a cluster placement group lives in one.
+            subnets = subnets.apply(lambda s: s[:1])
+            security_groups, placement = self._efa_network(name, pool, a, tags)
         self.facts = pool.facts
         #: The pool's PoolDescriptor as a plain value, for RayCluster's ``pools`` in this program.
         self.descriptor: PoolDescriptor = pool.facts.to_descriptor()  # type: ignore[assignment]
@@ -118,7 +162,8 @@ class GpuNodePool(pulumi.ComponentResource):
             cluster_name=a.get("cluster") or a["cluster_name"],  # the Output orders it after the cluster
             node_role_arn=a["node_role_arn"], subnet_ids=subnets,
             kubernetes_version=a["kubernetes_version"],  # filled
-            tags=tags, node_group_tags={**tags, POOL_LABEL: pool.name})
+            tags=tags, node_group_tags={**tags, POOL_LABEL: pool.name},
+            efa_security_group_ids=security_groups, placement_group=placement)
         self._autoscaler_template_tags(name, pool)
         self.node_group_name = self.node_group.node_group_name
         self.pool = pulumi.Output.from_input(pool.facts.to_descriptor())  # type: ignore[arg-type]

@@ -19,9 +19,10 @@ from ..clouds.base import ClusterHandle
 from ..model.platform import Platform, RayClusterPlan
 from ..model.resolve import resolve
 from ..ray.workloads import endpoints
-from ..spec.types import PlatformSpec, PoolDescriptor
+from ..spec.types import PlatformSpec, PoolDescriptor, TaintSpec
 from ._workload import RayWorkload
 from .kuberay_operator import KubeRayOperator
+from .efa_device_plugin import EfaDevicePlugin
 from .neuron_device_plugin import NeuronDevicePlugin
 from .nvidia_device_plugin import NvidiaDevicePlugin
 from .ray_cluster import RayCluster
@@ -31,6 +32,8 @@ from .ray_service import RayService
 
 #: The device-plugin component of each accelerator kind that has one (resource names <platform>-<kind>).
 DEVICE_PLUGIN_COMPONENTS: dict[str, Any] = {c.KIND: c for c in (NvidiaDevicePlugin, NeuronDevicePlugin)}
+#: The EFA device plugin's key among the device plugin releases (not an accelerator kind).
+EFA = "efa"
 #: The component of each workload kind.
 WORKLOAD_COMPONENTS: dict[str, type[RayWorkload]] = {c.__name__: c for c in (RayJob, RayService, RayCronJob)}
 #: Stand-in for a kubeconfig that arrives as a secret Output: the model checks only its presence.
@@ -131,6 +134,11 @@ class RayPlatform(pulumi.ComponentResource):
         for kind in platform.device_plugins:
             component = DEVICE_PLUGIN_COMPONENTS[kind]
             out[kind] = component(f"{name}-{kind}", {}, opts=k8s_opts).release
+        efa_pools = [p for p in platform.node_pools if p.efa]
+        if efa_pools:
+            taints: list[TaintSpec] = [{"key": t.key, "value": t.value, "effect": t.effect}  # type: ignore[typeddict-item]
+                                       for p in efa_pools for t in p.facts.taints]
+            out[EFA] = EfaDevicePlugin(f"{name}-efa", {"taints": taints}, opts=k8s_opts).release
         return out
 
     def _ray(self, name: str, platform: Platform, cluster: ClusterHandle, k8s_opts: pulumi.ResourceOptions,
@@ -179,7 +187,8 @@ class RayPlatform(pulumi.ComponentResource):
             used = cluster_plan.pools_used if cluster_plan is not None else ()
             created = [u for u in used if u in cluster.pool_resources]
             deps += [cluster.pool_resources[u] for u in created]
-            kinds = sorted({platform.pools[u].accelerator_kind for u in created})
+            kinds = sorted({platform.pools[u].accelerator_kind for u in created}
+                           | ({EFA} if any(platform.pools[u].efa_interfaces for u in created) else set()))
             return deps + [device_plugins[k] for k in kinds if k in device_plugins]
 
         ray_clusters: dict[tuple[str, str], RayCluster] = {}

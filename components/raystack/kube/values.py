@@ -22,6 +22,21 @@ def device_plugin_values(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dic
     return DEVICE_PLUGIN_LAYOUTS[kind.device_plugin_layout](kind, skip_os)
 
 
+def efa_device_plugin_values(taints: list[tuple[str, str]]) -> dict[str, Any]:
+    """aws-efa-k8s-device-plugin v0.5.30: on EFA pools only (the presence label raystack gives them, as the
+    chart's nodeSelector), tolerating each of their taints (``taints``: (key, effect) pairs); the chart
+    adds CriticalAddonsOnly and its instance-type affinity itself. The image is pinned here, not left to
+    the chart's default."""
+    from ..hardware.efa import EFA_PRESENCE_LABEL
+
+    repository, tag = versions.EFA_DEVICE_PLUGIN_IMAGE.rsplit(":", 1)
+    return {
+        "image": {"repository": repository, "tag": tag},
+        "nodeSelector": {EFA_PRESENCE_LABEL[0]: EFA_PRESENCE_LABEL[1]},
+        "tolerations": [{"key": k, "operator": "Exists", "effect": e} for k, e in sorted(set(taints))],
+    }
+
+
 def _affinity_layout(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dict[str, Any]:
     """Charts with top-level ``affinity``/``tolerations`` (nvidia-device-plugin). Placement: only on nodes labelled with the kind's presence
     label (raystack sets it on every pool of that kind), never on node OSes whose

@@ -58,6 +58,10 @@ class PoolFacts:
     price_usd_hour: float | None = None
     #: Ray resource units per device (NeuronCores per Neuron device; 1 for GPUs).
     ray_units_per_accelerator: int = 1
+    #: EFA interfaces per node (``vpc.amazonaws.com/efa``; 0: the pool has no EFA).
+    efa_interfaces: int = 0
+    #: 2 MiB huge pages preallocated per node, in MiB (EFA pools; already left out of allocatable memory).
+    hugepages_mib: int = 0
 
     @property
     def schedulable_cpu_millis(self) -> int:
@@ -82,7 +86,10 @@ class PoolFacts:
         """The public ``PoolDescriptor`` (optional fields left out when unknown)."""
         d = asdict(self)
         d["taints"] = [{"key": t.key, "value": t.value, "effect": t.effect} for t in self.taints]
-        return {k: v for k, v in d.items() if v is not None}
+        return {k: v for k, v in d.items() if v is not None and not (k in self.ZERO_MEANS_ABSENT and not v)}
+
+    #: Descriptor fields left out when 0 (pools without EFA keep the shape they always had).
+    ZERO_MEANS_ABSENT = ("efa_interfaces", "hugepages_mib")
 
     @staticmethod
     def from_descriptor(d: dict[str, Any]) -> PoolFacts:

@@ -39,6 +39,12 @@ class NodePool:
     facts: PoolFacts
     #: Every type the node group may launch: instance_type first, then a Spot pool's alternatives.
     instance_types: tuple[str, ...] = ()
+    #: Whether the pool gets a cluster placement group of its own (EFA pools without a reservation).
+    placement_group: bool = False
+
+    @property
+    def efa(self) -> bool:
+        return self.facts.efa_interfaces > 0
 
 
 @dataclass(frozen=True)

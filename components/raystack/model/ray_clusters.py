@@ -116,9 +116,9 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             findings.append(Finding(f"{gbase}.{e.field}", e.value, e.message))
             continue
         check_device_topology(gbase, pool, size.accelerators, findings)
+        check_multinode_collectives(gbase, pool, -(-size.max_workers // size.pods_per_node), findings, warnings)
         if warnings is not None:
             check_stranded_devices(gbase, pool, size.accelerators, warnings)
-            check_multinode_collectives(gbase, pool, -(-size.max_workers // size.pods_per_node), warnings)
         # Optional images: the group's, the cluster's, else the public Ray image for the pool.
         image = g.get("image") or rc.get("image") or default_image(pool, rc["ray_version"], rc["python_tag"],
                                                                    rc.get("image_registry"))

@@ -9,10 +9,12 @@ against the CRD schema and Ray's own parser. Pulumi-free.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..hardware import efa
 from ..hardware.accelerators import ACCELERATOR_KINDS, ray_accelerator_type
 from ..kube.ownership import RAY_OBJECT_LABELS
 from ..model.facts import PoolFacts
@@ -82,6 +84,14 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
         # Declared explicitly: Ray's autoscaler reads only some accelerator
         # resources from limits, and both KubeRay and Ray read this field.
         ray_resources.update({k: str(v) for k, v in pool.ray_devices(size.accelerators).items()})
+    options = group.options
+    if size.efa:
+        # The worker's share of the node's EFA interfaces and huge pages (hardware/efa.py), requested
+        # like any resource (requests = limits: huge pages allow no overcommit), and the libfabric env
+        # its collectives need; the team's own env wins.
+        limits[efa.EFA_RESOURCE] = str(size.efa)
+        limits[efa.HUGEPAGES_RESOURCE] = f"{size.hugepages_mib}Mi"
+        options = dataclasses.replace(options, env={**efa.EFA_ENV.get(pool.accelerator_kind, {}), **options.env})
     # Ray's heap ("memory" resource) is the container's memory less the object store, which lives in
     # the same cgroup (KubeRay would otherwise pass --memory=<limit> and Ray would count it twice).
     ray_resources["memory"] = str((size.memory_mib - size.object_store_mib) * 2**20)
@@ -99,12 +109,12 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
         "minReplicas": size.min_workers,
         "maxReplicas": size.max_workers,
         "numOfHosts": 1,
-        "rayStartParams": {**group.options.ray_start_params,
+        "rayStartParams": {**options.ray_start_params,
                            "object-store-memory": str(size.object_store_mib * 1024 * 1024)},
         "template": pod_template(pool, container_name="ray-worker",
                                  image=group.image,
                                  limits=limits, shm_mib=shm_size_mib(size.memory_mib, size.object_store_mib),
-                                 lifecycle=WORKER_LIFECYCLE, options=group.options),
+                                 lifecycle=WORKER_LIFECYCLE, options=options),
         "resources": ray_resources,
     }
     if accelerator_type:

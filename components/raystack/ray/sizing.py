@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..hardware import efa as efa_rules
 from ..model.facts import PoolFacts
 
 #: Share of a worker's memory given to Ray's object store (Ray's own default).
@@ -44,6 +45,10 @@ class WorkerSize:
     max_workers_cap: int
     min_workers: int
     max_workers: int
+    #: EFA interfaces the worker requests (its share of the node's; 0 off EFA pools).
+    efa: int = 0
+    #: MiB of 2 MiB huge pages the worker requests (its share of the node's; 0 off EFA pools).
+    hugepages_mib: int = 0
 
     @property
     def object_store_mib(self) -> int:
@@ -74,6 +79,15 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
                 f"pool {pool.name!r} nodes have {pool.accelerators_per_node} "
                 f"{pool.accelerator_resource}; allowed 1..{pool.accelerators_per_node}")
         pods_per_node = pool.accelerators_per_node // accels
+        if pool.efa_interfaces and efa_rules.per_worker(pool.efa_interfaces, pool.accelerators_per_node,
+                                                        accels) is None:
+            whole = [n for n in range(1, pool.accelerators_per_node + 1)
+                     if efa_rules.per_worker(pool.efa_interfaces, pool.accelerators_per_node, n) is not None]
+            raise SizingError(
+                "acceleratorsPerWorker", accels,
+                f"pool {pool.name!r} nodes have {pool.efa_interfaces} EFA interfaces for "
+                f"{pool.accelerators_per_node} {pool.accelerator_resource}: a worker with {accels} would get a "
+                f"fraction of one; allowed: {', '.join(map(str, whole))}")
     else:
         accels = accelerators or 0
         if accels:
@@ -113,7 +127,10 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
                           f"worker(s); allowed 1..{cap}")
     if not 0 <= min_workers <= max_workers:
         raise SizingError("minWorkers", min_workers, f"allowed 0..{max_workers} (maxWorkers)")
-    return WorkerSize(accels, pods_per_node, cpu, memory_mib, cap, min_workers, max_workers)
+    efa = efa_rules.per_worker(pool.efa_interfaces, pool.accelerators_per_node, accels) or 0 \
+        if pool.efa_interfaces and accels else 0
+    hugepages = efa_rules.worker_hugepages_mib(pool.hugepages_mib, pods_per_node) if efa else 0
+    return WorkerSize(accels, pods_per_node, cpu, memory_mib, cap, min_workers, max_workers, efa, hugepages)
 
 
 def size_head(pool: PoolFacts, cpu: int, memory_gib: int, accelerators: int | None = None) -> HeadSize:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..hardware import catalog, efa
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..kube.values import CA_REQUEST_CPU_MILLIS, CA_REQUEST_MEMORY_MIB
 from ..model.facts import PoolFacts
@@ -160,14 +161,24 @@ def check_device_topology(key: str, pool: PoolFacts, accelerators: int, findings
                             "does not install"))
 
 
-def check_multinode_collectives(key: str, pool: PoolFacts, max_nodes: int, warnings: list[Finding]) -> None:
+def check_multinode_collectives(key: str, pool: PoolFacts, max_nodes: int, findings: list[Finding],
+                                warnings: list[Finding] | None) -> None:
     """Collectives between nodes of some accelerators run over EFA only (the table's efa_only_collectives:
-    Trainium); unlike NCCL they do not fall back to TCP, and raystack refuses `efa` until it wires it whole
-    (aws-deploy-review 2, N7)."""
+    Trainium); unlike NCCL they do not fall back to TCP. On a pool this stack creates of a type raystack
+    wires EFA for, without efa, a group spanning nodes is refused: the fix is one key. Elsewhere (a type
+    without EFA, nodes of an existing cluster) it is a warning: workers there can still run one job each."""
     acc = ACCELERATOR_KINDS.get(pool.accelerator_kind)
-    if acc is not None and pool.accelerator_model in acc.efa_only_collectives and max_nodes > 1:
-        warnings.append(Finding(f"{key}.maxWorkers", max_nodes,
+    if acc is None or pool.accelerator_model not in acc.efa_only_collectives or max_nodes <= 1 or pool.efa_interfaces:
+        return
+    it = catalog.load_catalog().get(pool.instance_type or "")
+    if pool.source != "existing" and it is not None and efa.efa_capable(it.family, it.efa_interfaces):
+        findings.append(Finding(f"{key}.maxWorkers", max_nodes,
                                 f"{pool.name!r} workers span up to {max_nodes} {pool.instance_type} nodes, and "
-                                f"{pool.accelerator_model} collectives between nodes need EFA, which raystack does not set up yet: "
-                                "keep each training job on one node (a job per worker), or maxWorkers at one "
-                                "node's worth", severity="warning"))
+                                f"{pool.accelerator_model} collectives between nodes run over EFA only: set "
+                                f"efa: true on pool {pool.name!r}, or keep maxWorkers at one node's worth"))
+    elif warnings is not None:
+        warnings.append(Finding(f"{key}.maxWorkers", max_nodes,
+                                f"{pool.name!r} workers span up to {max_nodes} {pool.instance_type or 'existing'} "
+                                f"nodes, and {pool.accelerator_model} collectives between nodes need EFA, which "
+                                "this pool has not: keep each training job on one node (a job per worker), or "
+                                "maxWorkers at one node's worth", severity="warning"))

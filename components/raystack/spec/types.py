@@ -120,8 +120,11 @@ class NodePoolSpec(TypedDict, total=False):
     taints: list[TaintSpec]
     """Extra taints besides the accelerator taint."""
     efa: bool
-    """EFA networking. Not implemented yet: true is refused (interfaces without the EFA device plugin
-    and the pods' vpc.amazonaws.com/efa and hugepages requests would be unusable)."""
+    """EFA networking for multi-node collectives (default false), on p4d, p4de, p5, p5e, p5en, trn1,
+    trn1n and trn2 types: one EFA per network card, a security group that admits the pool's nodes to
+    each other, one subnet in one AZ, a cluster placement group (unless a reservation places the
+    nodes), 5120 MiB of 2 MiB huge pages per node, the EFA device plugin, and workers that request
+    vpc.amazonaws.com/efa and their share of the huge pages."""
     capacity_reservation_id: str
     """Capacity Block or ODCR id; required with CAPACITY_BLOCK."""
     availability_zone: str
@@ -352,3 +355,7 @@ class PoolDescriptor(TypedDict):
     """On-demand price per node and hour, when the catalog has one."""
     ray_units_per_accelerator: NotRequired[int]
     """Ray resource units per device (NeuronCores per Neuron device; default 1)."""
+    efa_interfaces: NotRequired[int]
+    """EFA interfaces per node (vpc.amazonaws.com/efa), on pools with efa: true."""
+    hugepages_mib: NotRequired[int]
+    """2 MiB huge pages per node in MiB (EFA pools), already left out of allocatable memory."""

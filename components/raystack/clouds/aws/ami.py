@@ -52,3 +52,40 @@ def oses_shipping_device_plugin(accelerator_kind: str) -> tuple[str, ...]:
     """Operating systems whose image for this kind already runs a device plugin."""
     return tuple(sorted({os for (os, kind, _arch), image in AMI_TABLE.items()
                          if kind == accelerator_kind and image.ships_device_plugin}))
+
+
+#: Where the EKS AMIs carry EFA's host side (driver, libfabric, rdma-core): the AL2023 NVIDIA and
+#: Neuron AMIs and every Bottlerocket AMI (EKS user guide, device-management-efa, "EKS-optimized
+#: AMIs"; amazon-eks-ami@81fec2e templates/al2023 runs install-efa.sh with enable_efa "true" by default).
+#: The pool's launch template adds only the huge pages, which no AMI preallocates.
+HUGEPAGES_SYSCTL = "vm.nr_hugepages"
+USER_DATA_BOUNDARY = "RAYSTACK"
+
+
+def hugepages_user_data(os: str, pages: int) -> str:
+    """User data that preallocates ``pages`` 2 MiB huge pages before the kubelet starts, so it reports
+    them as ``hugepages-2Mi`` capacity. EKS merges a launch template's user data with its own for both
+    OSes (EKS user guide, launch-templates, "Amazon EKS optimized AMIs"/"Bottlerocket"): for AL2023 a
+    MIME part with a shell script, which cloud-init runs before nodeadm-run.service starts the kubelet
+    (amazon-eks-ami@81fec2e nodeadm-run.service: After=cloud-final.service); for Bottlerocket a TOML
+    setting (settings.kernel.sysctl)."""
+    if os == "bottlerocket":
+        return f'[settings.kernel.sysctl]\n"{HUGEPAGES_SYSCTL}" = "{pages}"\n'
+    if os != "al2023":
+        raise ValueError(f"no huge-page user data for os {os!r}")
+    return "\n".join((
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/mixed; boundary="{USER_DATA_BOUNDARY}"',
+        "",
+        f"--{USER_DATA_BOUNDARY}",
+        'Content-Type: text/x-shellscript; charset="us-ascii"',
+        "",
+        "#!/bin/bash",
+        "# raystack: 2 MiB huge pages for EFA (libfabric), before the kubelet starts.",
+        "set -euo pipefail",
+        f'echo "{HUGEPAGES_SYSCTL} = {pages}" > /etc/sysctl.d/90-raystack-efa-hugepages.conf',
+        f"sysctl -w {HUGEPAGES_SYSCTL}={pages}",
+        "",
+        f"--{USER_DATA_BOUNDARY}--",
+        "",
+    ))

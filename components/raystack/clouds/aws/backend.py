@@ -75,6 +75,8 @@ class EksBackend:
                 "subnet_ids": private_subnets,
                 "kubernetes_version": platform.kubernetes_version,
                 "tags": self.tags,
+                "vpc_id": cluster.vpc_id,
+                "cluster_security_group_id": cluster.cluster_security_group_id,
             }
             if subnet_azs is not None:
                 pool_args["subnet_availability_zones"] = subnet_azs

@@ -33,6 +33,8 @@ class EksOutputs:
     kubeconfig: pulumi.Output[str]
     node_role_arn: pulumi.Output[str]
     cluster_security_group_id: pulumi.Output[str]
+    #: The cluster's VPC (empty for a cluster raystack did not create).
+    vpc_id: pulumi.Output[str] = field(default_factory=lambda: pulumi.Output.from_input(""))
     #: What in-cluster resources wait for: system nodes, coredns, pod identity agent, CNI.
     ready: list[pulumi.Resource] = field(default_factory=list)
     #: The node role's policy attachments: node groups depend on them (destroy order).
@@ -214,6 +216,7 @@ def build_cluster(parent: pulumi.Resource, name: str, *, cluster_name: str, kube
         kubeconfig=kubeconfig(cluster.name, cluster.endpoint, ca, region),
         node_role_arn=node_role.arn,
         cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
+        vpc_id=cluster.vpc_config.vpc_id,
         ready=[system, coredns, pod_identity, vpc_cni, *api_rules],
         node_role_policies=node_policies,
     )

@@ -17,7 +17,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from ...hardware.efa import hugepages_sysctl, interface_layout
 from ...model.platform import NodePool
+from .ami import hugepages_user_data
 from .launch_template import node_launch_template
 from .pools import EKS_TAINT_EFFECTS, is_pool_nodegroup
 
@@ -35,8 +37,13 @@ def managed_node_group(
     tags: dict[str, str],
     node_group_tags: dict[str, str] | None = None,
     depends_on: list[pulumi.Resource] | None = None,
+    efa_security_group_ids: list[pulumi.Input[str]] | None = None,
+    placement_group: pulumi.Input[str] | None = None,
 ) -> aws.eks.NodeGroup:
+    """``efa_security_group_ids``: an EFA pool's interfaces' security groups (the cluster's and the
+    pool's EFA group); ``placement_group``: its cluster placement group, when it has one."""
     capacity_block = pool.capacity_type == "CAPACITY_BLOCK"
+    efa = pool.facts.efa_interfaces
     lt = node_launch_template(
         launch_template_name, parent,
         image_volume_device=pool.image_volume_device,
@@ -44,6 +51,10 @@ def managed_node_group(
         tags=tags,
         capacity_reservation_id=pool.capacity_reservation_id,
         capacity_block_instance_type=pool.instance_type if capacity_block else None,
+        network_interfaces=interface_layout(efa) if efa else (),
+        security_group_ids=efa_security_group_ids or (),
+        placement_group=placement_group,
+        user_data=hugepages_user_data(pool.os, hugepages_sysctl(pool.facts.hugepages_mib)) if efa else None,
     )
     facts = pool.facts
     # pulumi.runtime.is_dry_run(): true for `pulumi preview` and the preview pass of `pulumi up`.

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ...hardware import catalog
+from ...hardware import efa as efa_rules
 from ...hardware.accelerators import ACCELERATOR_KINDS
 from ...model.defaults import SYSTEM_POOL_NAME
 from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts, Taint
@@ -74,10 +75,18 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
     # (the Cluster Autoscaler ignores valueless ones when scaling from zero) that only they tolerate.
     own = Taint(*acc.taint) if acc is not None else Taint(POOL_LABEL, spec["name"], "NoSchedule")
     taints = (own,) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
+    efa = spec["efa"]
+    # The kubelet leaves preallocated huge pages out of allocatable memory (kubernetes
+    # pkg/kubelet/nodestatus/setters.go, MachineInfo: "for hugepages, subtract from memory allocatable"),
+    # so workers sized for an EFA node fit beside them.
+    hugepages = efa_rules.HUGEPAGES_PER_NODE_MIB if efa else 0
+    labels = node_labels(spec["name"], os, it.accelerator_kind, it.accelerator_model, spec["labels"])
+    if efa:
+        labels[efa_rules.EFA_PRESENCE_LABEL[0]] = efa_rules.EFA_PRESENCE_LABEL[1]
     facts = PoolFacts(
         name=spec["name"],
         source=SOURCE,
-        labels=node_labels(spec["name"], os, it.accelerator_kind, it.accelerator_model, spec["labels"]),
+        labels=labels,
         node_selector={POOL_LABEL: spec["name"]},
         taints=taints,
         accelerator_kind=it.accelerator_kind,
@@ -86,7 +95,7 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         accelerators_per_node=it.accelerator_count,
         accelerator_model=it.accelerator_model,
         allocatable_cpu_millis=min(t.allocatable_cpu_millis for t in types),
-        allocatable_memory_mib=min(t.allocatable_memory_mib for t in types),
+        allocatable_memory_mib=min(t.allocatable_memory_mib for t in types) - hugepages,
         min_nodes=spec["min_size"],
         max_nodes=spec["max_size"],
         capacity_type=spec["capacity_type"],
@@ -96,6 +105,8 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         price_usd_hour=None if any(t.price_usd_hour is None for t in types)
         else max(t.price_usd_hour for t in types if t.price_usd_hour is not None),
         ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc is not None else 1,
+        efa_interfaces=it.efa_interfaces if efa else 0,
+        hugepages_mib=hugepages,
     )
     return NodePool(
         name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],
@@ -105,7 +116,12 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         subnet_ids=tuple(spec["subnet_ids"]) if spec.get("subnet_ids") else None,  # optional: no default
         ami_type=image.ami_type, image_volume_device=image.image_volume_device,
         node_group_name=nodegroup_name(cluster_name, spec["name"]), facts=facts,
-        instance_types=tuple(t.instance_type for t in types))
+        instance_types=tuple(t.instance_type for t in types),
+        # EFA nodes go into a cluster placement group of their own, unless a reservation already places
+        # them: a Capacity Block is delivered in an EC2 UltraCluster, and an ODCR made for a cluster placement
+        # group serves only launches into that group (EC2 user guide, placement-groups limitations), so a
+        # new group could only keep a reserved pool from its capacity.
+        placement_group=efa and not spec.get("capacity_reservation_id"))
 
 
 def system_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ... import versions
-from ...hardware import catalog
+from ...hardware import catalog, efa
 from ...hardware.accelerators import ACCELERATOR_KINDS, IMPLEMENTED_KINDS
 from ...model.findings import Finding
 from ...rules.common import DNS1123_LABEL, check_name, key
@@ -114,6 +114,14 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "existingClusterName/kubeconfig are only used with clusterMode: existing"))
     check_network(spec["network"], findings)
+    partition = partition_for_region(region) if region else "aws"
+    for list_key in ("gpu_pools", "node_pools"):
+        for i, pool in enumerate(spec.get(list_key) or []):
+            if pool.get("efa") and partition != "aws":
+                findings.append(Finding(key(f"{to_camel(list_key)}[{i}].efa"), True,
+                                        f"the EFA device plugin's image is published for the aws partition "
+                                        f"({versions.EFA_DEVICE_PLUGIN_IMAGE}); raystack does not know its "
+                                        f"registry in {partition} ({region}): remove efa"))
     explicit_azs = spec["network"].get("availability_zones")  # optional
     if explicit_azs:
         check_availability_zones(explicit_azs, region, findings)
@@ -288,16 +296,28 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
     if cap == "SPOT" and reservation:
         findings.append(Finding(f"{base}.capacityReservationId", reservation, "not allowed with capacityType SPOT"))
     if p["efa"]:
-        findings.append(Finding(f"{base}.efa", True,
-                                "EFA is not implemented yet: raystack would attach the interfaces, but without the "
-                                "EFA device plugin and the pods' vpc.amazonaws.com/efa and hugepages requests no Ray "
-                                "worker could use them (NCCL falls back to TCP); remove efa"))
+        check_efa(base, it, p, findings)
     if p["spot_alternatives"]:
         check_spot_alternatives(f"{base}.spotAlternatives", it, p["spot_alternatives"], cap, findings)
     if reservation and cap != "SPOT" and not p.get("availability_zone"):  # optional key, required here
         findings.append(Finding(f"{base}.availabilityZone", None,
                                 "required with capacityReservationId: the AZ the reservation is in (the pool "
                                 "launches only from the cluster's subnet there)"))
+
+
+def check_efa(base: str, it: catalog.InstanceType, p: dict[str, Any], findings: list[Finding]) -> None:
+    """EFA on a type raystack wires it for (hardware/efa.py), and on one launch shape: the interfaces are
+    per instance type, and one AZ's cluster placement group cannot take a Spot pool's mix of types."""
+    if not efa.efa_capable(it.family, it.efa_interfaces):
+        capable = [n for n, t in catalog.load_catalog().items() if efa.efa_capable(t.family, t.efa_interfaces)]
+        findings.append(Finding(f"{base}.efa", True,
+                                f"{it.instance_type} has no EFA raystack wires (families "
+                                f"{', '.join(efa.EFA_FAMILIES)}); allowed with efa: {', '.join(capable)}"))
+        return
+    if p["spot_alternatives"]:
+        findings.append(Finding(f"{base}.spotAlternatives", p["spot_alternatives"],
+                                "not allowed with efa: an EFA pool launches one instance type (its interfaces "
+                                "are per type) into one AZ; remove spotAlternatives"))
 
 
 #: Most alternatives a Spot pool lists (2-4 types in all): enough to ride out one type's Spot shortage;
