@@ -81,6 +81,17 @@ def create_launch_template(i: dict[str, Any]) -> dict[str, Any]:
         target = i["capacityReservationSpecification"]["capacityReservationTarget"]
         data["CapacityReservationSpecification"] = {
             "CapacityReservationTarget": {"CapacityReservationId": target["capacityReservationId"]}}
+    if i.get("networkInterfaces"):
+        # terraform-provider-aws ec2/ec2_launch_template.go expandLaunchTemplateInstanceNetworkInterface...Request.
+        data["NetworkInterfaces"] = [{
+            "NetworkCardIndex": int(n["networkCardIndex"]), "DeviceIndex": int(n["deviceIndex"]),
+            "InterfaceType": n["interfaceType"], "Groups": n["securityGroups"],
+            "DeleteOnTermination": _bool(n["deleteOnTermination"]),
+            "AssociatePublicIpAddress": _bool(n["associatePublicIpAddress"])} for n in i["networkInterfaces"]]
+    if i.get("placement"):
+        data["Placement"] = {"GroupName": i["placement"]["groupName"]}
+    if i.get("userData"):
+        data["UserData"] = i["userData"]
     return {"LaunchTemplateName": "raystack-lt", "LaunchTemplateData": data,
             "TagSpecifications": [{"ResourceType": "launch-template", "Tags": _tags(i.get("tags"))}]}
 
@@ -113,10 +124,31 @@ def create_or_update_tags(i: dict[str, Any]) -> dict[str, Any]:
                       "Key": t["key"], "Value": t["value"], "PropagateAtLaunch": _bool(t["propagateAtLaunch"])}]}
 
 
+def _permission(i: dict[str, Any]) -> dict[str, Any]:
+    """terraform-provider-aws vpc_security_group_ingress_rule.go expandIPPermission: ports only for a
+    protocol that has them; a source CIDR or a referenced security group."""
+    perm: dict[str, Any] = {"IpProtocol": i["ipProtocol"]}
+    if "fromPort" in i:
+        perm.update(FromPort=int(i["fromPort"]), ToPort=int(i["toPort"]))
+    if i.get("cidrIpv4"):
+        perm["IpRanges"] = [{"CidrIp": i["cidrIpv4"], "Description": i.get("description", "")}]
+    if i.get("referencedSecurityGroupId"):
+        perm["UserIdGroupPairs"] = [{"GroupId": i["referencedSecurityGroupId"], "Description": i.get("description", "")}]
+    return perm
+
+
 def authorize_security_group_ingress(i: dict[str, Any]) -> dict[str, Any]:
-    return {"GroupId": i["securityGroupId"], "IpPermissions": [{
-        "IpProtocol": i["ipProtocol"], "FromPort": int(i["fromPort"]), "ToPort": int(i["toPort"]),
-        "IpRanges": [{"CidrIp": i["cidrIpv4"], "Description": i.get("description", "")}]}]}
+    return {"GroupId": i["securityGroupId"], "IpPermissions": [_permission(i)]}
+
+
+def create_security_group(i: dict[str, Any]) -> dict[str, Any]:
+    return {"GroupName": "raystack-sg", "Description": i["description"], "VpcId": i.get("vpcId", UNKNOWN_ID),
+            "TagSpecifications": [{"ResourceType": "security-group", "Tags": _tags(i.get("tags"))}]}
+
+
+def create_placement_group(i: dict[str, Any]) -> dict[str, Any]:
+    return {"GroupName": "raystack-pg", "Strategy": i["strategy"],
+            "TagSpecifications": [{"ResourceType": "placement-group", "Tags": _tags(i.get("tags"))}]}
 
 
 def create_log_group(i: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +171,10 @@ REQUESTS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]]
     "aws:autoscaling/tag:Tag": ("autoscaling", "CreateOrUpdateTags", create_or_update_tags),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ec2", "AuthorizeSecurityGroupIngress",
                                                                   authorize_security_group_ingress),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("ec2", "AuthorizeSecurityGroupEgress",
+                                                                authorize_security_group_ingress),
+    "aws:ec2/securityGroup:SecurityGroup": ("ec2", "CreateSecurityGroup", create_security_group),
+    "aws:ec2/placementGroup:PlacementGroup": ("ec2", "CreatePlacementGroup", create_placement_group),
 }
 
 

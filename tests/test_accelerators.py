@@ -58,7 +58,7 @@ def test_neuron_pools_get_the_neuron_ami_the_plugin_and_a_scale_from_zero_templa
     assert not [r for r in rec.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "nvidia-device-plugin"]
     # Cluster Autoscaler: the Neuron devices of a node it has not seen come from an ASG tag.
     tags = sorted((t.inputs["autoscalingGroupName"], t.inputs["tag"]["key"], t.inputs["tag"]["value"])
-                  for t in rec.of_type("aws:autoscaling/tag:Tag"))
+                  for t in rec.of_type("aws:autoscaling/tag:Tag") if t.inputs["tag"]["key"].endswith("/neuron"))
     key = "k8s.io/cluster-autoscaler/node-template/resources/aws.amazon.com/neuron"
     suffix = testing.mocks.MOCK_UNIQUE_SUFFIX
     assert tags == [(f"eks-raystack-neuron-inf2-{suffix}-0000", key, "12"),

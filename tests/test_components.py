@@ -120,7 +120,7 @@ def test_a_reserved_pool_with_its_own_subnets_uses_them_as_given():
     ({"name": "x", "instance_type": "g6.xlarge", "min_size": 3, "max_size": 2}, "pool.minSize", "allowed 0..2"),
     ({"name": "x", "instance_type": "m7i.xlarge"}, "pool.instanceType", "has no accelerator"),
     ({"name": "x", "instance_type": "dl1.24xlarge"}, "pool.instanceType", "implemented: nvidia, neuron"),
-    ({"name": "x", "instance_type": "p5.48xlarge", "efa": True}, "pool.efa", "EFA is not implemented yet"),
+    ({"name": "x", "instance_type": "g6.xlarge", "efa": True}, "pool.efa", "allowed with efa: p4d.24xlarge"),
     ({"name": "x", "instance_type": "p5.48xlarge", "capacity_type": "CAPACITY_BLOCK"},
      "pool.capacityReservationId", "required"),
     ({"name": "x", "instance_type": "g6.xlarge", "disk_size_gib": 20}, "pool.diskSizeGib", "100 GiB or more"),

@@ -208,7 +208,7 @@ def destroy(lc: Lifecycle) -> None:
         lc.set_config("protect", False)
         lc.up()
     order = [s.urn for s in lc.destroy().steps]
-    rules = [i for i, u in enumerate(order) if "SecurityGroupIngressRule" in u]
+    rules = [i for i, u in enumerate(order) if "SecurityGroupIngressRule" in u and "-api-" in u.rsplit("::", 1)[1]]
     kube = [i for i, u in enumerate(order) if "$kubernetes:" in u]
     if rules and kube:
         assert min(rules) > max(kube), f"{lc.stack}: the API rule must go after every Kubernetes object"

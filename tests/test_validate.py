@@ -100,15 +100,28 @@ def test_devices_stranded_by_accelerators_per_worker_are_warned():
     assert w.key == "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker" and "2 per node" in w.message
 
 
-@pytest.mark.parametrize(("instance", "max_size", "warned"), [("trn1.32xlarge", 2, True), ("trn1.32xlarge", 1, False),
-                                                          ("inf2.48xlarge", 2, False)])
-def test_trainium_groups_spanning_nodes_are_warned_that_collectives_need_efa(instance, max_size, warned):
-    """AWS N7: Neuron collectives between trn1 nodes run over EFA only, which raystack refuses for now."""
-    p = resolve(with_(gpuPools=[{"name": "n", "instanceType": instance, "maxSize": max_size}],
-                      rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "n",
-                                                                     "image": "example.com/ray-neuronx:2.55.0"}]}]))
-    found = [w for w in p.warnings if w.key == "raystack:rayClusters[0].workerGroups[0].maxWorkers" and "EFA" in w.message]
-    assert bool(found) is warned, [w.message for w in p.warnings]
+@pytest.mark.parametrize(("instance", "max_size", "max_workers", "efa", "outcome"), [
+    ("trn1.32xlarge", 2, None, False, "warned"),    # a derived maxWorkers: a default must not refuse
+    ("trn1.32xlarge", 2, 2, False, "refused"),      # asked to span nodes on a type with EFA: set efa
+    ("trn1.32xlarge", 2, 2, True, "fine"),          # EFA wired: collectives run between the nodes
+    ("trn1.2xlarge", 2, 2, False, "warned"),        # no EFA on the type: one job per worker still runs
+    ("trn1.32xlarge", 1, None, False, "fine"),
+    ("inf2.48xlarge", 2, None, False, "fine")])
+def test_trainium_groups_spanning_nodes_need_efa(instance, max_size, max_workers, efa, outcome):
+    """AWS N7 and issue 20: Neuron collectives between trn1 nodes run over EFA only ("Multi-node jobs ...
+    requires EFA to be enabled on every participating trn1/trn1n 32xlarge instance", AWS Neuron docs)."""
+    group = {"name": "w", "pool": "n", "image": "example.com/ray-neuronx:2.55.0",
+             **({"maxWorkers": max_workers} if max_workers else {})}
+    raw = with_(gpuPools=[{"name": "n", "instanceType": instance, "maxSize": max_size, "efa": efa}],
+                rayClusters=[{"name": "rc", "workerGroups": [group]}])
+    at = "raystack:rayClusters[0].workerGroups[0].maxWorkers"
+    if outcome == "refused":
+        with pytest.raises(ConfigError) as e:
+            resolve(raw)
+        assert [f.key for f in e.value.findings] == [at] and "set efa: true on pool 'n'" in str(e.value)
+        return
+    found = [w for w in resolve(raw).warnings if w.key == at and "EFA" in w.message]
+    assert bool(found) is (outcome == "warned"), [w.message for w in found]
 
 
 def test_groups_that_fit_a_shared_pool_only_at_its_maximum_are_warned():

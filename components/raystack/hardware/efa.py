@@ -41,17 +41,16 @@ class NetworkInterface:
 
 
 def interface_layout(count: int) -> tuple[NetworkInterface, ...]:
-    """One EFA per network card. Card 0 carries the primary interface, device 0, of type ``efa`` (EFA
-    with ENA: it keeps the node's IP networking and the VPC CNI's pod IPs); every other card an
-    ``efa-only`` interface at device 0 (no IP address: EFA traffic only). EC2 user guide,
-    efa-acc-inst-types: "You can't use an EFA-only network interface as the primary network
-    interface"; "for each additional network interface, use the next unused network card index, device
-    index 0, for EFA-only". terraform-aws-eks v21.19.0 (eks-managed-node-group, enable_efa_only, its
-    default) makes the same choice of types. EFA-only needs VPC CNI 1.18.5 or later (EKS user guide,
-    node-efa); the EKS add-on versions raystack's clusters get are later."""
+    """One EFA per network card, laid out as terraform-aws-eks v21.19.0 does for EKS managed node groups
+    (eks-managed-node-group main.tf, enable_efa_only, its default): card 0 carries the primary interface,
+    device 0, of type ``efa`` (EFA with ENA: it keeps the node's IP networking and the VPC CNI's pod IPs);
+    every other card an ``efa-only`` interface (no IP address: EFA traffic only) at device index 1. EC2
+    user guide, efa-acc-inst-types: "You can't use an EFA-only network interface as the primary network
+    interface". EFA-only needs VPC CNI 1.18.5 or later (EKS user guide, node-efa); the EKS add-on versions
+    raystack's clusters get are later."""
     if count < 1:
         raise ValueError(f"an EFA node has at least one interface, not {count}")
-    return (NetworkInterface(0, 0, "efa"),) + tuple(NetworkInterface(i, 0, "efa-only") for i in range(1, count))
+    return (NetworkInterface(0, 0, "efa"),) + tuple(NetworkInterface(i, 1, "efa-only") for i in range(1, count))
 
 
 #: Environment the collectives' libfabric needs in the worker containers, per accelerator kind.

@@ -116,7 +116,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             findings.append(Finding(f"{gbase}.{e.field}", e.value, e.message))
             continue
         check_device_topology(gbase, pool, size.accelerators, findings)
-        check_multinode_collectives(gbase, pool, -(-size.max_workers // size.pods_per_node), findings, warnings)
+        check_multinode_collectives(gbase, pool, -(-size.max_workers // size.pods_per_node), findings, warnings,
+                                    explicit=g.get("max_workers") is not None)
         if warnings is not None:
             check_stranded_devices(gbase, pool, size.accelerators, warnings)
         # Optional images: the group's, the cluster's, else the public Ray image for the pool.

@@ -99,6 +99,7 @@ def pool_rows(platform: Any) -> list[dict[str, Any]]:
         pools.insert(0, platform.system_facts)
     # A Spot pool's alternatives show beside its instance type ("m7i.xlarge|m6i.xlarge").
     types = {np.name: np.instance_types for np in platform.node_pools if len(np.instance_types) > 1}
+    created = {np.name: np for np in platform.node_pools}
     return [{
         "pool": p.name, "source": p.source,
         "instance": "|".join(types[p.name]) if p.name in types else p.instance_type,
@@ -108,7 +109,24 @@ def pool_rows(platform: Any) -> list[dict[str, Any]]:
         "accelerators_per_node": p.accelerators_per_node, "min": p.min_nodes, "max": p.max_nodes,
         "capacity_type": p.capacity_type, "price_usd_per_hour": p.price_usd_hour,
         "allocatable_cpu_millis": p.allocatable_cpu_millis, "allocatable_memory_mib": p.allocatable_memory_mib,
+        "efa": efa_row(created[p.name], platform) if p.name in created and created[p.name].efa else None,
     } for p in pools]
+
+
+def efa_row(pool: Any, platform: Any) -> dict[str, Any]:
+    """Where an EFA pool's nodes go: one subnet in one AZ, and its placement (issue 20: shown in the plan)."""
+    if pool.subnet_ids:
+        subnet = f"{pool.subnet_ids[0]} (the first of the pool's subnetIds)"
+    elif pool.availability_zone:
+        subnet = f"the cluster's private subnet in {pool.availability_zone} (the reservation's AZ)"
+    else:
+        azs = platform.network.availability_zones if platform.network is not None else None
+        subnet = "the cluster's first private subnet" + (f", in {azs[0]}" if azs else "")
+    reservation = "Capacity Block" if pool.capacity_type == "CAPACITY_BLOCK" else "capacity reservation"
+    placement = (f"a cluster placement group of its own ({pool.name})" if pool.placement_group else
+                 f"the {reservation}'s ({pool.capacity_reservation_id}): no placement group of raystack's")
+    return {"interfaces_per_node": pool.facts.efa_interfaces, "hugepages_mib_per_node": pool.facts.hugepages_mib,
+            "subnet": subnet, "placement": placement}
 
 
 def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> list[dict[str, Any]]:

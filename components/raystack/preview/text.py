@@ -129,6 +129,12 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     console.print(cost_t)
     console.print(f"[dim]{c['notes']}[/dim]")
     console.print(f"Kubernetes API: {report.api_access}")
+    for p in report.pools:
+        if p["efa"]:
+            e = p["efa"]
+            console.print(f"EFA pool {p['pool']}: {e['interfaces_per_node']} interfaces and "
+                          f"{e['hugepages_mib_per_node']} MiB of huge pages per node; one subnet: {e['subnet']}; "
+                          f"placement: {e['placement']}")
     if report.kubernetes_delivery == "gitops":
         console.print(f"Kubernetes delivery: {report.delivery_line}")
     for line in report.network_exceptions:

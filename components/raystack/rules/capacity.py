@@ -162,16 +162,18 @@ def check_device_topology(key: str, pool: PoolFacts, accelerators: int, findings
 
 
 def check_multinode_collectives(key: str, pool: PoolFacts, max_nodes: int, findings: list[Finding],
-                                warnings: list[Finding] | None) -> None:
+                                warnings: list[Finding] | None, explicit: bool = True) -> None:
     """Collectives between nodes of some accelerators run over EFA only (the table's efa_only_collectives:
     Trainium); unlike NCCL they do not fall back to TCP. On a pool this stack creates of a type raystack
-    wires EFA for, without efa, a group spanning nodes is refused: the fix is one key. Elsewhere (a type
-    without EFA, nodes of an existing cluster) it is a warning: workers there can still run one job each."""
+    wires EFA for, without efa, a group whose maxWorkers is set to span nodes is refused: the fix is one
+    key. A derived maxWorkers (``explicit`` False), a type without EFA and nodes of an existing cluster get
+    a warning: workers there can still run one job each, and a default must not make a config invalid
+    (newcomer review 2, P1)."""
     acc = ACCELERATOR_KINDS.get(pool.accelerator_kind)
     if acc is None or pool.accelerator_model not in acc.efa_only_collectives or max_nodes <= 1 or pool.efa_interfaces:
         return
     it = catalog.load_catalog().get(pool.instance_type or "")
-    if pool.source != "existing" and it is not None and efa.efa_capable(it.family, it.efa_interfaces):
+    if explicit and pool.source != "existing" and it is not None and efa.efa_capable(it.family, it.efa_interfaces):
         findings.append(Finding(f"{key}.maxWorkers", max_nodes,
                                 f"{pool.name!r} workers span up to {max_nodes} {pool.instance_type} nodes, and "
                                 f"{pool.accelerator_model} collectives between nodes run over EFA only: set "
@@ -180,5 +182,6 @@ def check_multinode_collectives(key: str, pool: PoolFacts, max_nodes: int, findi
         warnings.append(Finding(f"{key}.maxWorkers", max_nodes,
                                 f"{pool.name!r} workers span up to {max_nodes} {pool.instance_type or 'existing'} "
                                 f"nodes, and {pool.accelerator_model} collectives between nodes need EFA, which "
-                                "this pool has not: keep each training job on one node (a job per worker), or "
-                                "maxWorkers at one node's worth", severity="warning"))
+                                "this pool has not: keep each training job on one node (a job per worker), set "
+                                "maxWorkers to one node's worth, or give the pool efa: true where its type has EFA",
+                                severity="warning"))

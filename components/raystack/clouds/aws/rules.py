@@ -297,7 +297,7 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.capacityReservationId", reservation, "not allowed with capacityType SPOT"))
     if p["efa"]:
         check_efa(base, it, p, findings)
-    if p["spot_alternatives"]:
+    if p["spot_alternatives"] and not p["efa"]:  # with efa, check_efa refuses them: one message
         check_spot_alternatives(f"{base}.spotAlternatives", it, p["spot_alternatives"], cap, findings)
     if reservation and cap != "SPOT" and not p.get("availability_zone"):  # optional key, required here
         findings.append(Finding(f"{base}.availabilityZone", None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...hardware import efa
 from ...model.findings import Finding
 from ..objects import _container_limits, _group_pool, _quantity, issue
 
@@ -106,6 +107,19 @@ def compare_with_ray(urn: str, rc: dict[str, Any], derived: dict[str, Any], plat
                 err(f"{base}.template.spec.containers[0].resources.limits.memory",
                     f"{per_node} worker(s) x {mem_mib}Mi do not fit pool {pool.name!r} nodes "
                     f"({pool.schedulable_memory_mib}Mi schedulable)")
+            # EFA interfaces and huge pages: what the workers of a node ask for, against what the node has
+            # (hardware/efa.py; huge pages are already left out of the pool's allocatable memory).
+            for resource, node_has in ((efa.EFA_RESOURCE, pool.efa_interfaces),
+                                       (efa.HUGEPAGES_RESOURCE, pool.hugepages_mib)):
+                asked = _quantity(limits.get(resource, 0))
+                asked = int(asked // 2**20) if resource == efa.HUGEPAGES_RESOURCE else int(asked)
+                at = f"{base}.template.spec.containers[0].resources.limits"
+                if asked * per_node > node_has:
+                    err(at, f"{per_node} worker(s) x {limits.get(resource)} {resource} do not fit pool "
+                            f"{pool.name!r} nodes ({node_has} per node)")
+                elif node_has and accels and not asked:
+                    err(at, f"pool {pool.name!r} has EFA, but its workers request no {resource}: their "
+                            "collectives would not use it")
             cap = pool.max_nodes * per_node
             if (nt.get("max_workers") or 0) > cap:
                 err(f"{base}.maxReplicas", f"Ray may ask for {nt.get('max_workers')} workers; pool {pool.name!r} "
