@@ -1,7 +1,7 @@
 """Oracles for the AWS side nobody here wrote: botocore's service models (every request the registered
 resources become: members, types, required fields, ranges and enums), EKS's documented node-group
 and launch-template rules, and parliament's IAM policy linter. Over every stack that creates AWS
-resources plus a Capacity Block and an ODCR variant. (EFA is refused until it is complete.)"""
+resources plus a Capacity Block (with EFA) and an ODCR variant."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ SESSION = botocore.session.get_session()
 RESERVED = [
     {"name": "l4-spot", "instanceType": "g6.xlarge", "capacityType": "SPOT", "maxSize": 2},
     {"name": "cb", "instanceType": "p5.48xlarge", "capacityType": "CAPACITY_BLOCK", "minSize": 0, "maxSize": 1,
-     "capacityReservationId": "cr-0123456789abcdef0", "availabilityZone": "us-east-1b"},
+     "capacityReservationId": "cr-0123456789abcdef0", "availabilityZone": "us-east-1b", "efa": True},
     {"name": "odcr", "instanceType": "p5.48xlarge", "capacityType": "ON_DEMAND", "minSize": 0, "maxSize": 1,
      "capacityReservationId": "cr-0123456789abcdef1", "availabilityZone": "us-east-1c"},
 ]
@@ -85,6 +85,18 @@ def test_eks_node_group_and_launch_template_rules(rec):
             assert len(req["subnets"]) == 1, f"{ng.urn}: a Capacity Block is in one AZ"
         if "CapacityReservationSpecification" in lt:
             assert len(req["subnets"]) == 1, f"{ng.urn}: a reservation is in one AZ"
+        if "NetworkInterfaces" in lt:
+            # EFA (EC2 user guide efa-acc-inst-types; efa.html): one interface per network card from 0, the
+            # primary EFA with ENA, the pool in one AZ (EFA traffic does not cross AZs), security groups on
+            # the interfaces and not at the template's top level (EC2 refuses both).
+            nics = lt["NetworkInterfaces"]
+            assert [n["NetworkCardIndex"] for n in nics] == list(range(len(nics))), ng.urn
+            assert (nics[0]["DeviceIndex"], nics[0]["InterfaceType"]) == (0, "efa"), ng.urn
+            assert all(n["InterfaceType"] == "efa-only" for n in nics[1:]), ng.urn
+            assert "SecurityGroupIds" not in lt and all(len(n["Groups"]) == 2 for n in nics), ng.urn
+            assert len(req["subnets"]) == 1, f"{ng.urn}: an EFA pool is in one AZ"
+            assert ("Placement" in lt) != ("CapacityReservationSpecification" in lt), \
+                f"{ng.urn}: a placement group exactly where no reservation places the nodes"
         md = lt["MetadataOptions"]
         assert (md["HttpTokens"], md["HttpPutResponseHopLimit"]) == ("required", 1), ng.urn
         assert all(b["Ebs"]["Encrypted"] for b in lt["BlockDeviceMappings"]), ng.urn
