@@ -427,21 +427,3 @@ def test_gitops_delivery_applies_the_cloud_side_only_and_switching_a_deployed_st
     assert [s for s in switched.steps if s.op == "delete" and s.urn.endswith("-raycluster")], "the RayClusters go"
     assert not objects(lc, "RayCluster") and not objects(lc, "RayJob")
 
-
-def test_an_efa_pool_lives_through_up_a_second_up_and_destroy_with_its_placement_group_last() -> None:
-    """Issue 20: the neuron stack's trn1 EFA pool. The first `up` of an empty account creates its security
-    group, placement group, launch template and node group; a second `up` has no diff; destroy deletes the
-    node group before its launch template, and both before the placement group and the security group it
-    launches into (EC2 refuses to delete a placement group or security group still in use)."""
-    lc = lifecycle("neuron")
-    created = [s.urn for s in lc.up().steps if s.op == "create"]
-    pool = [u for u in created if "raystack-trn1-" in u.rsplit("::", 1)[1]]
-    kinds = {u.rsplit("::", 2)[1].rsplit("$", 1)[-1] for u in pool}
-    assert {"aws:ec2/placementGroup:PlacementGroup", "aws:ec2/securityGroup:SecurityGroup",
-            "aws:ec2/launchTemplate:LaunchTemplate", "aws:eks/nodeGroup:NodeGroup"} <= kinds, kinds
-    assert not lc.preview().changes()
-    assert not [s for s in lc.up().steps if s.op not in ("same", "read")]
-    order = [s.urn.rsplit("::", 1)[1] for s in lc.destroy().steps if s.op == "delete"]
-    at = {name: order.index(name) for name in ("raystack-trn1-ng", "raystack-trn1-lt", "raystack-trn1-pg",
-                                               "raystack-trn1-efa")}
-    assert at["raystack-trn1-ng"] < at["raystack-trn1-lt"] < min(at["raystack-trn1-pg"], at["raystack-trn1-efa"]), at

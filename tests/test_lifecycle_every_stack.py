@@ -208,6 +208,14 @@ def destroy(lc: Lifecycle) -> None:
         lc.set_config("protect", False)
         lc.up()
     order = [s.urn for s in lc.destroy().steps]
+    # Issue 20: an EFA pool's node group goes before its launch template, and both before the placement group
+    # and security group its nodes launch into (EC2 refuses to delete either while in use).
+    names = [u.rsplit("::", 1)[1] for u in order]
+    for pg in [u.rsplit("::", 1)[1] for u in order if "$aws:ec2/placementGroup:" in u or
+               ("$aws:ec2/securityGroup:" in u and u.endswith("-efa"))]:
+        pool = pg.rsplit("-", 1)[0]
+        assert names.index(f"{pool}-ng") < names.index(f"{pool}-lt") < names.index(pg), \
+            f"{lc.stack}: {pg} must go after the node group that launches into it"
     rules = [i for i, u in enumerate(order) if "SecurityGroupIngressRule" in u and "-api-" in u.rsplit("::", 1)[1]]
     kube = [i for i, u in enumerate(order) if "$kubernetes:" in u]
     if rules and kube:

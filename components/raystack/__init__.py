@@ -49,6 +49,7 @@ from .spec.types import (
 
 if TYPE_CHECKING:
     from .components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+    from .components.efa_device_plugin import EfaDevicePlugin, EfaDevicePluginArgs
     from .components.eks_cluster import EksCluster, EksClusterArgs
     from .components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
     from .components.kuberay_operator import KubeRayOperator, KubeRayOperatorArgs
@@ -70,6 +71,7 @@ _LAZY = {
     "ClusterAutoscaler": "cluster_autoscaler", "ClusterAutoscalerArgs": "cluster_autoscaler",
     "NvidiaDevicePlugin": "nvidia_device_plugin", "NvidiaDevicePluginArgs": "nvidia_device_plugin",
     "NeuronDevicePlugin": "neuron_device_plugin", "NeuronDevicePluginArgs": "neuron_device_plugin",
+    "EfaDevicePlugin": "efa_device_plugin", "EfaDevicePluginArgs": "efa_device_plugin",
     "KubeRayOperator": "kuberay_operator", "KubeRayOperatorArgs": "kuberay_operator",
     "RayCluster": "ray_cluster", "RayClusterArgs": "ray_cluster",
     "RayJob": "ray_job", "RayJobArgs": "ray_job",
@@ -79,7 +81,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EksCluster",
+    "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin",
+    "EfaDevicePluginArgs", "EksCluster",
     "EksClusterArgs", "ExistingPoolSpec", "Finding", "GpuNodePool", "GpuNodePoolArgs", "HeadSpec",
     "JobSubmissionMode", "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network",
     "NetworkArgs", "NetworkSpec", "NeuronDevicePlugin", "NeuronDevicePluginArgs", "NodePoolSpec",

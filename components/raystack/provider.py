@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .components.cluster_autoscaler import ClusterAutoscaler
+from .components.efa_device_plugin import EfaDevicePlugin
 from .components.eks_cluster import EksCluster
 from .components.gpu_node_pool import GpuNodePool
 from .components.kuberay_operator import KubeRayOperator
@@ -16,4 +17,4 @@ from .components.ray_platform import RayPlatform
 from .components.ray_service import RayService
 
 COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, NeuronDevicePlugin,
-              KubeRayOperator, RayCluster, RayJob, RayService, RayCronJob, RayPlatform]
+              EfaDevicePlugin, KubeRayOperator, RayCluster, RayJob, RayService, RayCronJob, RayPlatform]

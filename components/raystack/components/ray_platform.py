@@ -21,8 +21,8 @@ from ..model.resolve import resolve
 from ..ray.workloads import endpoints
 from ..spec.types import PlatformSpec, PoolDescriptor, TaintSpec
 from ._workload import RayWorkload
-from .kuberay_operator import KubeRayOperator
 from .efa_device_plugin import EfaDevicePlugin
+from .kuberay_operator import KubeRayOperator
 from .neuron_device_plugin import NeuronDevicePlugin
 from .nvidia_device_plugin import NvidiaDevicePlugin
 from .ray_cluster import RayCluster
