@@ -10,6 +10,7 @@ import json
 import shutil
 
 import botocore.session
+import pulumi
 import pytest
 import yaml
 from aws_requests import request_for
@@ -233,3 +234,20 @@ def test_efa_is_refused_outside_the_aws_partition():
         resolve(raw, region="us-gov-west-1")
     assert [f.key for f in e.value.findings] == ["raystack:gpuPools[0].efa"] and "aws-us-gov" in str(e.value)
 
+
+
+def test_a_standalone_efa_pool_without_its_network_inputs_registers_nothing():
+    """Bad input fails before any resource is registered: an EFA pool needs the VPC and the cluster's
+    security group for its EFA security group."""
+    from raystack import ConfigError, GpuNodePool
+
+    def program() -> None:
+        GpuNodePool("p", {"pool": {"name": "h100", "instance_type": "p5.48xlarge", "efa": True},
+                          "cluster_name": "c", "node_role_arn": "arn:aws:iam::123456789012:role/n",
+                          "subnet_ids": ["subnet-1"]})
+
+    with pytest.raises(ConfigError) as e:
+        testing.run(program)
+    assert sorted(f.key for f in e.value.findings) == ["cluster_security_group_id", "vpc_id"]
+    monitor = pulumi.runtime.settings.SETTINGS.monitor
+    assert not [u for u in monitor.resources if "raystack" in u.split("::")[2]], monitor.resources

@@ -112,5 +112,5 @@ def test_the_probe_fails_on_a_group_that_can_never_schedule(local_ray, monkeypat
     code, out = _run_script([{"group": "gpu", "label": "raystack.io/group", "resource": "GPU", "command": [],
                               "timeout": 60},
                              {"group": "neuron", "label": "raystack.io/group", "resource": "neuron_cores",
-                              "command": ["neuron-ls"], "timeout": 3}], monkeypatch, capsys)
+                              "command": ["neuron-ls"], "timeout": 1}], monkeypatch, capsys)
     assert code == 1 and "FAILED for worker group(s): neuron" in out, out

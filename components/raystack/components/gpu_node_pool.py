@@ -75,6 +75,11 @@ class GpuNodePool(pulumi.ComponentResource):
         a = defaults.fill(GpuNodePoolArgs, args)
         # Validated before anything is registered: bad input leaves nothing behind.
         pool = resolve_node_pool(dict(args["pool"]), a["cluster_name"])
+        if pool.efa:
+            missing = [k for k in ("vpc_id", "cluster_security_group_id") if a.get(k) is None]  # optional keys
+            if missing:
+                raise ConfigError([Finding(k, None, f"pool {pool.name!r} has efa: its security group needs the "
+                                                    "cluster's VPC and EKS's cluster security group") for k in missing])
         super().__init__("raystack:index:GpuNodePool", name, {}, opts)
         self._build(name, pool, a)
 
@@ -109,11 +114,8 @@ class GpuNodePool(pulumi.ComponentResource):
         cluster placement group (strategy cluster: EFA traffic stays in one AZ). Each depends on nothing
         the node group does not, and the node group (through its launch template) on both, so destroy
         deletes the node group first."""
-        if a.get("vpc_id") is None or a.get("cluster_security_group_id") is None:  # both required here
-            raise ConfigError([Finding("vpc_id", None, f"pool {pool.name!r} has efa: give vpc_id and "
-                                                       "cluster_security_group_id for its security group")])
         sg = aws.ec2.SecurityGroup(
-            f"{name}-efa", vpc_id=a["vpc_id"], description=f"EFA traffic among the nodes of raystack pool {pool.name}",
+            f"{name}-efa", vpc_id=a["vpc_id"],  # checked before anything was registered description=f"EFA traffic among the nodes of raystack pool {pool.name}",
             tags={**tags, "Name": f"{name}-efa"}, opts=pulumi.ResourceOptions(parent=self))
         for direction, rule in (("in", aws.vpc.SecurityGroupIngressRule), ("out", aws.vpc.SecurityGroupEgressRule)):
             rule(f"{name}-efa-{direction}", security_group_id=sg.id, referenced_security_group_id=sg.id,

@@ -57,8 +57,8 @@ def interface_layout(count: int) -> tuple[NetworkInterface, ...]:
 #: NVIDIA: NCCL reaches EFA through the aws-ofi-nccl plugin in the image; FI_PROVIDER pins libfabric to
 #: EFA and FI_EFA_USE_DEVICE_RDMA turns on GPUDirect RDMA where the family has it (every EFA_FAMILIES row)
 #: (EC2 user guide, efa-start-nccl). Neuron: the Neuron runtime's collectives, with fork safety on
-#: (AWS Neuron docs, setup-trn1-multi-node-execution: FI_PROVIDER=efa, FI_EFA_USE_DEVICE_RDMA=1,
-#: FI_EFA_FORK_SAFE=1). A team's own env wins over these.
+#: (AWS Neuron docs, setup-trn1-multi-node-execution; Ray Train sets the same three for Trainium,
+#: ray 2.60.0 ray/train/torch/xla/config.py _set_xla_env_vars). A team's own env wins over these.
 EFA_ENV: dict[str, dict[str, str]] = {
     "nvidia": {"FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1"},
     "neuron": {"FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1", "FI_EFA_FORK_SAFE": "1"},

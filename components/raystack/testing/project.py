@@ -5,6 +5,8 @@ Part of the public ``raystack.testing`` harness. Pulumi-free.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def load_yaml(text: str) -> Any:
-    """A Pulumi project or stack file's YAML: safe, and a duplicated key is an error."""
+    """A Pulumi project or stack file's YAML: safe, and a duplicated key is an error. Parsed once per
+    text (the pure-Python loader is slow, and a lifecycle reads the same stack file on every run); each
+    caller gets its own copy."""
+    return copy.deepcopy(_parse_yaml(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
 
 
