@@ -251,3 +251,28 @@ def test_a_standalone_efa_pool_without_its_network_inputs_registers_nothing():
     assert sorted(f.key for f in e.value.findings) == ["cluster_security_group_id", "vpc_id"]
     monitor = pulumi.runtime.settings.SETTINGS.monitor
     assert not [u for u in monitor.resources if "raystack" in u.split("::")[2]], monitor.resources
+
+
+def test_compare_says_turning_efa_on_replaces_the_pools_nodes():
+    """`plan --compare`: turning efa on moves the pool to one subnet (node group subnet_ids is ForceNew in
+    terraform-provider-aws eks/node_group.go) and changes its launch template; a disk-size edit only rolls
+    the nodes onto a new template version. An untouched pool is not flagged."""
+    from raystack import RayPlatform
+    from raystack.preview.compare import replaced_pool_nodes
+
+    base = {k: v for k, v in P5_CAPACITY_BLOCK.items()
+            if k not in ("capacityType", "capacityReservationId", "availabilityZone", "efa")}
+    other = {"name": "l4", "instanceType": "g6.xlarge", "maxSize": 2}
+
+    def plan(*pools: dict) -> dict:
+        rec = testing.run(RayPlatform.from_stack_config, dev_with(*pools), stack="dev")
+        return {"resources": [{"urn": r.urn, "type": r.type, "parent": r.parent, "inputs": r.inputs}
+                              for r in rec.resources]}
+
+    before = plan(base, other)
+    found = replaced_pool_nodes(before, plan(base | {"efa": True}, other))
+    assert [(f.resource.rsplit("::", 1)[1], f.key) for f in found] == [("raystack-h100-ng", "subnetIds")], found
+    assert "replaces the node group" in found[0].message
+    (rolled,) = replaced_pool_nodes(before, plan(base | {"diskSizeGib": 400}, other))
+    assert rolled.key == "launchTemplate" and "blockDeviceMappings" in rolled.message, rolled
+    assert not replaced_pool_nodes(before, plan(base, other | {"maxSize": 3}))

@@ -208,6 +208,7 @@ def plan_command(args: argparse.Namespace) -> int:
     if args.compare is not None:
         from .compare import (
             recreated_clusters,
+            replaced_pool_nodes,
             rerun_jobs_and_upgraded_services,
             reserved_pool_version_updates,
         )
@@ -218,7 +219,7 @@ def plan_command(args: argparse.Namespace) -> int:
             raise UsageError(f"--compare {args.compare}: not a plan JSON ({e})") from None
         now = report.to_json()
         report.findings.extend(recreated_clusters(previous, now) + rerun_jobs_and_upgraded_services(previous, now)
-                               + reserved_pool_version_updates(previous, now))
+                               + reserved_pool_version_updates(previous, now) + replaced_pool_nodes(previous, now))
     if args.out is not None:
         files, file_findings = argocd.gitops_files(rendered, project.name, args.stack)
         report.findings.extend(file_findings)

@@ -155,3 +155,44 @@ def reserved_pool_version_updates(previous: dict[str, Any], current: dict[str, A
                               "the pool's minSize to 0 and wait until its nodes are gone (desired size 0), then "
                               "apply the version change"))
     return findings
+
+
+#: Node-group inputs raystack sets whose change replaces the node group (terraform-provider-aws eks/node_group.go:
+#: ami_type, capacity_type, instance_types, node_role_arn, subnet_ids ForceNew; the lifecycle harness's
+#: replace table holds the whole list).
+NODEGROUP_REPLACING = ("amiType", "capacityType", "instanceTypes", "nodeRoleArn", "subnetIds")
+
+
+def replaced_pool_nodes(previous: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
+    """A warning per node group whose every node this edit replaces, so every Ray worker running there stops:
+    a replacing input changes (a new node group is created and the old one deleted), or its launch template
+    does (EKS rolls the group onto the new template version: new nodes, then the old ones drained and
+    terminated; EKS user guide, managed-node-update-behavior). Turning `efa` on or off does both (issue 20:
+    interfaces, placement and huge pages in the template; one subnet)."""
+    def of_type(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
+        return {r["urn"]: r for r in doc.get("resources", []) if r.get("type") == typ}
+
+    def template_of(doc: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
+        return {r.get("parent"): r["inputs"] for r in of_type(doc, LAUNCH_TEMPLATE_TYPE).values()}
+
+    before, after = of_type(previous, NODEGROUP_TYPE), of_type(current, NODEGROUP_TYPE)
+    templates_before, templates_after = template_of(previous), template_of(current)
+    findings = []
+    for urn in sorted(set(before) & set(after)):
+        old, new = before[urn]["inputs"], after[urn]["inputs"]
+        replacing = [k for k in NODEGROUP_REPLACING if old.get(k) != new.get(k)]
+        parent = after[urn].get("parent")
+        lt_old, lt_new = templates_before.get(before[urn].get("parent")), templates_after.get(parent)
+        template = sorted(k for k in set(lt_old or {}) | set(lt_new or {})
+                          if (lt_old or {}).get(k) != (lt_new or {}).get(k)) if lt_old is not None else []
+        if replacing:
+            findings.append(issue("warning", "replacement", urn, replacing[0],
+                                  f"this edit replaces the node group (changed: {', '.join(replacing)}): a new "
+                                  "group is created and the old one deleted, and every Ray worker on it stops; "
+                                  "let running jobs finish first"))
+        elif template:
+            findings.append(issue("warning", "replacement", urn, "launchTemplate",
+                                  f"this edit changes the pool's launch template ({', '.join(template[:6])}): EKS "
+                                  "replaces every node of the group with one of the new version, draining the old "
+                                  "ones, and every Ray worker on it restarts; let running jobs finish first"))
+    return findings
