@@ -124,6 +124,7 @@ def test_a_p5_capacity_block_pool_gets_every_efa_interface_and_no_placement_grou
 
 def test_the_efa_security_group_admits_only_itself(p5):
     (sg,) = [r for r in p5.of_type("aws:ec2/securityGroup:SecurityGroup") if "h100" in r.name]
+    assert sg.inputs["description"] == "EFA traffic among the nodes of raystack pool h100", sg.urn
     rules = [r for t in ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
                          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
              for r in p5.of_type(t) if r.inputs.get("securityGroupId") == f"{sg.name}-id"]
@@ -276,3 +277,13 @@ def test_compare_says_turning_efa_on_replaces_the_pools_nodes():
     (rolled,) = replaced_pool_nodes(before, plan(base | {"diskSizeGib": 400}, other))
     assert rolled.key == "launchTemplate" and "blockDeviceMappings" in rolled.message, rolled
     assert not replaced_pool_nodes(before, plan(base, other | {"maxSize": 3}))
+
+
+def test_a_rayproject_image_on_an_efa_pool_is_warned_that_its_collectives_would_not_use_efa():
+    """rayproject/ray images carry neither libfabric's EFA provider nor aws-ofi-nccl: NCCL would fall back to
+    TCP sockets. raystack's default image for an NVIDIA group is one of them, so the warning says which."""
+    raw = json_config(dev_with(P5_CAPACITY_BLOCK, clusters=[
+        {"name": "train", "namespace": "ray", "workerGroups": [{"name": "h100", "pool": "h100", "maxWorkers": 2}]}]))
+    found = [w for w in resolve(raw).warnings if "EFA" in w.message]
+    assert [(w.key, w.value) for w in found] == [("raystack:rayClusters[0].workerGroups[0].image", None)], found
+    assert "aws-ofi-nccl" in found[0].message and "name an image" in found[0].message

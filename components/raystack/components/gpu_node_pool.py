@@ -115,7 +115,8 @@ class GpuNodePool(pulumi.ComponentResource):
         the node group does not, and the node group (through its launch template) on both, so destroy
         deletes the node group first."""
         sg = aws.ec2.SecurityGroup(
-            f"{name}-efa", vpc_id=a["vpc_id"],  # checked before anything was registered description=f"EFA traffic among the nodes of raystack pool {pool.name}",
+            # vpc_id: checked before anything was registered.
+            f"{name}-efa", vpc_id=a["vpc_id"], description=f"EFA traffic among the nodes of raystack pool {pool.name}",
             tags={**tags, "Name": f"{name}-efa"}, opts=pulumi.ResourceOptions(parent=self))
         for direction, rule in (("in", aws.vpc.SecurityGroupIngressRule), ("out", aws.vpc.SecurityGroupEgressRule)):
             rule(f"{name}-efa-{direction}", security_group_id=sg.id, referenced_security_group_id=sg.id,

@@ -16,7 +16,7 @@ from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
 from ..ray.smoke import smoke_checks, smoke_job
 from ..ray.workloads import rayjob_manifest, rayjob_spec
 from ..rules.capacity import check_device_topology, check_multinode_collectives, check_stranded_devices
-from ..rules.images import check_image_keys, check_node_image
+from ..rules.images import check_efa_image, check_image_keys, check_node_image
 from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
@@ -129,6 +129,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         at = image_at(g, f"{gbase}.image")
         if at and at not in bad_images:
             check_node_image(at, image, pool, size.accelerators, rc["ray_version"], findings, warnings)
+        if warnings is not None and size.efa and (at is None or at not in bad_images):
+            check_efa_image(at or f"{gbase}.image", at is not None, image, pool, warnings)
         groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds"), image))
     if len(findings) > before or suppressed or head is None or head_pool is None or head_image is None:
         return None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import versions
+from ..hardware import efa
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..model.facts import PoolFacts
 from ..model.findings import Finding
@@ -162,3 +163,19 @@ def check_node_image(at: str, image: str, pool: PoolFacts, devices: int, ray_ver
         into = findings if severity == "error" else warnings
         if into is not None and not any(f.key == at and f.message == problem for f in into):
             into.append(Finding(at, image, problem, severity=severity))
+
+
+def check_efa_image(at: str, given: bool, image: str, pool: PoolFacts, warnings: list[Finding]) -> None:
+    """A worker image on an EFA pool must carry the collectives' EFA path (hardware/efa.py EFA_IMAGE_NEEDS):
+    rayproject/ray images carry none, so NCCL falls back to TCP sockets there; other images cannot be read.
+    ``given``: whether the user named the image at ``at`` (else it is raystack's default)."""
+    needs = efa.EFA_IMAGE_NEEDS.get(pool.accelerator_kind)
+    if not pool.efa_interfaces or needs is None:
+        return
+    if read_ray_image(image) is not None:
+        problem = (f"pool {pool.name!r} has EFA, but rayproject/ray images carry no EFA path, so its collectives "
+                   f"would not use it: name an image with {needs}")
+    else:
+        problem = f"pool {pool.name!r} has EFA: make sure the image carries {needs}; raystack cannot read it"
+    if not any(w.key == at and w.message == problem for w in warnings):
+        warnings.append(Finding(at, image if given else None, problem, severity="warning"))
