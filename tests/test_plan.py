@@ -363,9 +363,15 @@ def test_the_plan_lists_jobs_and_services_and_checks_each_against_its_crd(capsys
     doc = json.loads(out)
     rows = {w["name"]: w for w in doc["rayWorkloads"]}
     assert [rows[n]["kind"] for n in ("batch-embed", "llm", "nightly-eval")] == ["RayJob", "RayService", "RayCronJob"]
-    # One L4 node kept warm, up to four: $0.80 idle (g6.xlarge, catalog), four times that at most.
-    assert rows["llm"]["clusterIdleUsdPerHour"] == pytest.approx(0.8048)
-    assert rows["llm"]["clusterMaxUsdPerHour"] == pytest.approx(4 * 0.8048)
+    # One L4 node kept warm, up to four: $0.80 idle (g6.xlarge, catalog) and its gp3 image volume, as the
+    # pool totals count it; four times that at most.
+    from raystack.model.resolve import resolve
+    from raystack.preview.cost import volume_usd_per_hour
+    from support import stack_spec
+    (pool,) = [p for p in resolve(stack_spec("serving"), stack="serving").node_pools if p.name == "l4-serve"]
+    node = catalog.lookup("g6.xlarge").price_usd_hour + volume_usd_per_hour(pool.disk_size_gib)
+    assert rows["llm"]["clusterIdleUsdPerHour"] == pytest.approx(node, abs=1e-4)
+    assert rows["llm"]["clusterMaxUsdPerHour"] == pytest.approx(4 * node, abs=1e-4)
     assert rows["nightly-eval"]["runsOn"] == "RayCluster eval (shared)"
     _follows_the_plan_schema(doc)
     for kind in ("RayJob", "RayService", "RayCronJob"):

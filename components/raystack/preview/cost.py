@@ -56,8 +56,7 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     # (issue 25: an existing-cluster stack showed $0.00 everywhere).
     ex_idle: float | None = 0.0
     ex_max: float | None = 0.0
-    volumes = {np.name: volume_usd_per_hour(np.disk_size_gib)
-               for np in (*platform.node_pools, *([platform.system_pool] if platform.system_pool else []))}
+    volumes = pool_volumes(platform)
     for p in platform.pools.values():
         created = p.source != "existing"
         entry = {"pool": p.name, "instance": p.instance_type, "price_usd_per_hour": p.price_usd_hour,
@@ -122,15 +121,23 @@ def volume_usd_per_hour(disk_gib: int) -> float:
     return round(disk_gib * EBS_GP3_USD_PER_GB_MONTH / HOURS_PER_MONTH, 6)
 
 
-def cluster_cost(rc: Any, pools: dict[str, Any]) -> tuple[float | None, float | None]:
+def pool_volumes(platform: Any) -> dict[str, float]:
+    """What one node's image volume costs an hour, by pool, for the pools this stack creates."""
+    return {np.name: volume_usd_per_hour(np.disk_size_gib)
+            for np in (*platform.node_pools, *([platform.system_pool] if platform.system_pool else []))}
+
+
+def cluster_cost(rc: Any, pools: dict[str, Any], volumes: dict[str, float] | None = None) -> tuple[float | None, float | None]:
     """Hourly cost of a Ray cluster's worker nodes (a RayClusterPlan) at minWorkers and at
     maxWorkers: each group's nodes (workers / workers per node, rounded up) at its pool's catalog
-    price. None where a pool has no price. The head runs on a shared pool: not counted."""
+    price, plus each node's image volume where this stack creates the pool (``volumes``), as the
+    pool totals count it. None where a pool has no price. The head runs on a shared pool: not counted."""
     low = high = 0.0
     for g in rc.groups:
         price = pools[g.pool].price_usd_hour if g.pool in pools else None
         if price is None:
             return None, None
+        price += (volumes or {}).get(g.pool, 0.0)
         low += math.ceil(g.size.min_workers / g.size.pods_per_node) * price
         high += math.ceil(g.size.max_workers / g.size.pods_per_node) * price
     return round(low, 4), round(high, 4)
@@ -144,7 +151,7 @@ def workload_rows(platform: Any) -> list[dict[str, Any]]:
     rows = []
     for w in platform.every_workload:
         rc = w.cluster or by_name.get((w.namespace, w.target))
-        low, high = cluster_cost(rc, platform.pools) if rc is not None else (None, None)
+        low, high = cluster_cost(rc, platform.pools, pool_volumes(platform)) if rc is not None else (None, None)
         spec = w.manifest["spec"]
         rows.append({
             "kind": w.kind, "name": w.name, "namespace": w.namespace,
