@@ -94,6 +94,8 @@ def test_eks_node_group_and_launch_template_rules(rec):
             assert (nics[0]["DeviceIndex"], nics[0]["InterfaceType"]) == (0, "efa"), ng.urn
             assert all(n["InterfaceType"] == "efa-only" for n in nics[1:]), ng.urn
             assert "SecurityGroupIds" not in lt and all(len(n["Groups"]) == 2 for n in nics), ng.urn
+            # EKS LaunchTemplateSpecification: the template "can't include SubnetId" (EKS sets it per node).
+            assert not any("SubnetId" in n for n in nics), ng.urn
             assert len(req["subnets"]) == 1, f"{ng.urn}: an EFA pool is in one AZ"
             assert ("Placement" in lt) != ("CapacityReservationSpecification" in lt), \
                 f"{ng.urn}: a placement group exactly where no reservation places the nodes"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
 from raystack import ConfigError, RayPlatform, resolve, testing
-from raystack.hardware import catalog
+from raystack.hardware import catalog, efa
 
 NVIDIA = sorted(n for n in catalog.accelerator_types() if catalog.lookup(n).accelerator_kind == "nvidia")
 def profile(examples: int) -> settings:
@@ -38,6 +38,10 @@ def valid_configs(draw: Any) -> dict[str, Any]:
                       "minSize": draw(st.integers(0, max_size)),
                       "capacityType": draw(st.sampled_from(["ON_DEMAND", "SPOT"]))})
         divisors = [d for d in range(1, it.accelerator_count + 1) if it.accelerator_count % d == 0]
+        if efa.efa_capable(it.family, it.efa_interfaces) and draw(st.booleans()):
+            # EFA (issue 20): a worker gets a whole share of the node's interfaces, or the config is refused.
+            pools[-1]["efa"] = True
+            divisors = [d for d in divisors if efa.per_worker(it.efa_interfaces, it.accelerator_count, d)]
         apw = draw(st.sampled_from(divisors))
         cap = max_size * (it.accelerator_count // apw)
         g: dict[str, Any] = {"name": f"g{i}", "pool": f"p{i}", "acceleratorsPerWorker": apw,
@@ -112,15 +116,25 @@ MISTAKES = [_typo_top, _bad_instance, _bad_capacity, _min_over_max, _pool_typo, 
             _owned_label, _negative_idle, _old_ray]
 
 
+_VALIDATORS: dict[int, jsonschema.Draft7Validator] = {}
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.Draft7Validator:
+    """One validator per schema object: building one walks the whole RayCluster CRD."""
+    if id(schema) not in _VALIDATORS:
+        _VALIDATORS[id(schema)] = jsonschema.Draft7Validator(schema)
+    return _VALIDATORS[id(schema)]
+
+
 def _node_types(manifest: dict[str, Any]) -> dict[str, Any]:
     return _derive_autoscaling_config_from_ray_cr(copy.deepcopy(manifest))["available_node_types"]
 
 
-@profile(300)
+@profile(200)
 @given(valid_configs())
 def test_valid_configs_pass_the_crd_schema_and_ray_sees_the_intended_resources(raycluster_schema, cfg):
     platform = resolve(cfg, stack="prop")
-    validator = jsonschema.Draft7Validator(raycluster_schema)
+    validator = _validator(raycluster_schema)
     assert len(platform.ray_clusters) == len(cfg["rayClusters"])
     for rc in platform.ray_clusters:
         errors = [e.message for e in validator.iter_errors(rc.manifest)]
@@ -135,6 +149,14 @@ def test_valid_configs_pass_the_crd_schema_and_ray_sees_the_intended_resources(r
             assert (got["min_workers"], got["max_workers"]) == (want.min_workers, want.max_workers)
             assert want.accelerators * want.pods_per_node <= pool.accelerators_per_node
             assert want.cpu * 1000 * want.pods_per_node <= pool.schedulable_cpu_millis
+            limits = next(w for w in rc.manifest["spec"]["workerGroupSpecs"] if w["groupName"] == g.name)[
+                "template"]["spec"]["containers"][0]["resources"]["limits"]
+            if pool.efa_interfaces:  # every worker of a node gets its share; together they fit the node
+                assert int(limits[efa.EFA_RESOURCE]) * want.pods_per_node <= pool.efa_interfaces, (rc.name, g.name)
+                hugepages = int(limits[efa.HUGEPAGES_RESOURCE].removesuffix("Mi"))
+                assert 0 < hugepages * want.pods_per_node <= pool.hugepages_mib, (rc.name, g.name)
+            else:
+                assert efa.EFA_RESOURCE not in limits and efa.HUGEPAGES_RESOURCE not in limits, (rc.name, g.name)
 
 
 @profile(300)

@@ -166,8 +166,8 @@ NODEGROUP_REPLACING = ("amiType", "capacityType", "instanceTypes", "nodeRoleArn"
 def replaced_pool_nodes(previous: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
     """A warning per node group whose every node this edit replaces, so every Ray worker running there stops:
     a replacing input changes (a new node group is created and the old one deleted), or its launch template
-    does (EKS rolls the group onto the new template version: new nodes, then the old ones drained and
-    terminated; EKS user guide, managed-node-update-behavior). Turning `efa` on or off does both (issue 20:
+    does ("When you update your node group to a different version of your launch template, all nodes in the
+    group are recycled": EKS user guide, launch-templates; managed-node-update-behavior for how). Turning `efa` on or off does both (issue 20:
     interfaces, placement and huge pages in the template; one subnet)."""
     def of_type(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
         return {r["urn"]: r for r in doc.get("resources", []) if r.get("type") == typ}
