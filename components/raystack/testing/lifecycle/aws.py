@@ -98,6 +98,9 @@ class Aws:
         self.log_groups: set[str] = set()
         #: Route table id -> (its VPC id, the destination CIDRs of its routes); the local route is implied.
         self.route_tables: dict[str, tuple[str, list[str]]] = {}
+        #: Subnet ids -> (VPC id, the VPC's CIDR) of each VPC they are in: neither ever changes for a subnet
+        #: that exists (EC2 has no call that moves a subnet or replaces a VPC's primary CIDR), so it is read once.
+        self._subnet_vpcs: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         #: Addon versions EKS installs by default for new add-ons.
         self.addon_default = "v1.0.0-eksbuild.1"
         self._ec2: Any = None
@@ -155,6 +158,7 @@ class Aws:
                    ["Subnet"]["SubnetId"])
 
     def delete_subnet(self, subnet_id: str) -> None:
+        self._subnet_vpcs = {k: v for k, v in self._subnet_vpcs.items() if subnet_id not in k}
         self._ec2_call("delete_subnet", SubnetId=subnet_id)
 
     def subnet_az(self, subnet_id: str) -> str:
@@ -362,12 +366,15 @@ class Aws:
         user's to route."""
         import ipaddress
 
-        try:
-            subnets = self._ec2_call("describe_subnets", SubnetIds=list(c.subnet_ids))["Subnets"]
-        except CloudError:
-            return None  # an existing VPC's subnets: not simulated
-        for vpc_id in {s["VpcId"] for s in subnets}:
-            vpc_cidr = self._ec2_call("describe_vpcs", VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
+        key = tuple(c.subnet_ids)
+        if key not in self._subnet_vpcs:
+            try:
+                subnets = self._ec2_call("describe_subnets", SubnetIds=list(c.subnet_ids))["Subnets"]
+            except CloudError:
+                return None  # an existing VPC's subnets: not simulated
+            self._subnet_vpcs[key] = [(v, self._ec2_call("describe_vpcs", VpcIds=[v])["Vpcs"][0]["CidrBlock"])
+                                      for v in sorted({s["VpcId"] for s in subnets})]
+        for vpc_id, vpc_cidr in self._subnet_vpcs[key]:
             if ip in ipaddress.ip_network(vpc_cidr) or any(
                     ip in ipaddress.ip_network(d) and ipaddress.ip_network(d).prefixlen > 0
                     for v, dests in self.route_tables.values() if v == vpc_id for d in dests):
