@@ -89,20 +89,20 @@ class GpuNodePool(pulumi.ComponentResource):
         resource, so CA can scale the pool up from zero for pods that request them (CA's AWS provider
         reads k8s.io/cluster-autoscaler/node-template/resources/<name> from ASG tags, as quantities; EKS
         does not propagate node-group tags to the ASG)."""
-        resources: dict[str, str] = {}
+        resources: dict[str, tuple[str, str]] = {}  # resource name -> (tag resource suffix, quantity)
         row = ACCELERATOR_KINDS.get(pool.facts.accelerator_kind)
         if row is not None and row.autoscaler_template_resource and pool.facts.accelerator_resource:
-            resources[pool.facts.accelerator_resource] = str(pool.facts.accelerators_per_node)
+            # The name raystack has always given this tag: no replacement on upgrade.
+            resources[pool.facts.accelerator_resource] = ("ca-template", str(pool.facts.accelerators_per_node))
         if pool.efa:
-            resources[efa.EFA_RESOURCE] = str(pool.facts.efa_interfaces)
-            resources[efa.HUGEPAGES_RESOURCE] = f"{pool.facts.hugepages_mib}Mi"
+            resources[efa.EFA_RESOURCE] = ("ca-efa", str(pool.facts.efa_interfaces))
+            resources[efa.HUGEPAGES_RESOURCE] = ("ca-hugepages", f"{pool.facts.hugepages_mib}Mi")
         if not resources:
             return
         asg = self.node_group.resources.apply(_first_asg_name)
-        for i, (resource, quantity) in enumerate(sorted(resources.items())):
-            # The first keeps the name raystack has always given it: no replacement on upgrade.
+        for resource, (suffix, quantity) in sorted(resources.items()):
             aws.autoscaling.Tag(
-                f"{name}-ca-template" if i == 0 else f"{name}-ca-template-{i}", autoscaling_group_name=asg,
+                f"{name}-{suffix}", autoscaling_group_name=asg,
                 tag=aws.autoscaling.TagTagArgs(key=ca_template_resource_tag(resource), value=quantity,
                                                propagate_at_launch=False),
                 opts=pulumi.ResourceOptions(parent=self))
