@@ -287,3 +287,13 @@ def test_a_rayproject_image_on_an_efa_pool_is_warned_that_its_collectives_would_
     found = [w for w in resolve(raw).warnings if "EFA" in w.message]
     assert [(w.key, w.value) for w in found] == [("raystack:rayClusters[0].workerGroups[0].image", None)], found
     assert "aws-ofi-nccl" in found[0].message and "name an image" in found[0].message
+
+
+def test_an_efa_pool_larger_than_its_groups_need_is_warned_of_autoscaler_overshoot():
+    """aws-deploy-review 2, N8, for EFA: the Cluster Autoscaler does not know vpc.amazonaws.com/efa as a GPU
+    vendor's resource, so a new node without its EFA interfaces registered yet looks like no room."""
+    raw = json_config(dev_with(P5_CAPACITY_BLOCK | {"maxSize": 3}, clusters=[
+        {"name": "train", "namespace": "ray", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/t:2.55.0-py311",
+         "workerGroups": [{"name": "h100", "pool": "h100", "maxWorkers": 2}]}]))
+    (w,) = [w for w in resolve(raw).warnings if "EFA interfaces register" in w.message]
+    assert w.key == "raystack:gpuPools[0].maxSize" and "set its maximum to 2" in w.message, w

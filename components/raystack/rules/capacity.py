@@ -94,16 +94,19 @@ def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, Ra
         pool = pools[name]
         acc = ACCELERATOR_KINDS.get(pool.accelerator_kind)
         wanted = sum(n for _, _, n in groups)
-        if acc is not None and acc.autoscaler_template_resource and pool.source != "existing" \
-                and pool.max_nodes > wanted:
-            # aws-deploy-review 2, N8: until the device plugin registers the devices on a new node, the
+        late = [what for what, on in ((f"{pool.accelerator_kind} devices", acc is not None and
+                                       acc.autoscaler_template_resource), ("EFA interfaces", pool.efa_interfaces > 0))
+                if on]
+        if late and pool.source != "existing" and pool.max_nodes > wanted:
+            # aws-deploy-review 2, N8: until a device plugin registers its resource on a new node, the
             # Cluster Autoscaler sees the pending worker unschedulable and adds another node (it knows only
-            # GPU vendors' resources: utils/gpu GPUVendorResourceNames; kubernetes/autoscaler#2947).
+            # GPU vendors' resources: utils/gpu GPUVendorResourceNames; kubernetes/autoscaler#2947). The EFA
+            # plugin's vpc.amazonaws.com/efa is no GPU vendor's resource either (issue 20).
             warnings.append(Finding(pool_keys.get(name, name), pool.max_nodes,
                                     f"pool {name!r} may grow to {pool.max_nodes} {pool.instance_type} nodes, and its "
-                                    f"Ray groups need {wanted}: while a new node's {pool.accelerator_kind} devices "
-                                    "register, the Cluster Autoscaler adds another node, up to the maximum, for about "
-                                    f"10 minutes each time; set its maximum to {wanted}", severity="warning"))
+                                    f"Ray groups need {wanted}: while a new node's {' and '.join(late)} register, the "
+                                    "Cluster Autoscaler adds another node, up to the maximum, for about 10 minutes "
+                                    f"each time; set its maximum to {wanted}", severity="warning"))
         if len(groups) < 2:
             continue
         at_min, at_max = sum(n for _, n, _ in groups), sum(n for _, _, n in groups)
