@@ -427,3 +427,26 @@ def test_gitops_delivery_applies_the_cloud_side_only_and_switching_a_deployed_st
     assert [s for s in switched.steps if s.op == "delete" and s.urn.endswith("-raycluster")], "the RayClusters go"
     assert not objects(lc, "RayCluster") and not objects(lc, "RayJob")
 
+
+
+def test_a_placement_group_or_security_group_its_nodes_still_use_cannot_be_deleted() -> None:
+    """Issue 20: the harness refuses what EC2 refuses (InvalidPlacementGroup.InUse, DependencyViolation) while an
+    EFA pool has nodes, so a destroy that deleted them before the node group would fail here as for real; the
+    every-stack destroy runs with the autoscaler's nodes up and passes."""
+    from raystack.testing.lifecycle import CloudError
+
+    lc = lifecycle("neuron")
+    lc.up()
+    (ng,) = [g for n, g in lc.aws.clusters["raystack-neuron"].nodegroups.items() if "-trn1-" in n]
+    placement, groups = lc.aws.launch_templates[ng.launch_template]
+    assert placement and len(groups) == 2, (placement, groups)
+    ng.desired_size = 1  # the Cluster Autoscaler brought a node up
+    with pytest.raises(CloudError, match="InvalidPlacementGroup.InUse"):
+        lc.aws.delete_placement_group(placement)
+    for group in groups:
+        with pytest.raises(CloudError, match="DependencyViolation"):
+            lc.aws.delete_security_group(group)
+    ng.desired_size = 0
+    lc.aws.delete_placement_group(placement)
+    for group in groups:
+        lc.aws.delete_security_group(group)

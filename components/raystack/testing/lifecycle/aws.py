@@ -66,6 +66,8 @@ class NodeGroup:
     subnet_ids: list[str]
     labels: dict[str, str]
     status: str = "ACTIVE"
+    #: The launch template the group's nodes launch from (its id).
+    launch_template: str = ""
 
 
 @dataclass
@@ -101,6 +103,8 @@ class Aws:
         #: Subnet ids -> (VPC id, the VPC's CIDR) of each VPC they are in: neither ever changes for a subnet
         #: that exists (EC2 has no call that moves a subnet or replaces a VPC's primary CIDR), so it is read once.
         self._subnet_vpcs: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        #: Launch template id -> (its placement group name, the security groups of its network interfaces).
+        self.launch_templates: dict[str, tuple[str | None, frozenset[str]]] = {}
         #: Addon versions EKS installs by default for new add-ons.
         self.addon_default = "v1.0.0-eksbuild.1"
         self._ec2: Any = None
@@ -340,6 +344,30 @@ class Aws:
             raise botocore_error("eks", "UpdateAddon", "ResourceNotFoundException", f"No addon: {addon}",
                                  "botocore eks model")
         c.addons[addon] = version
+
+    # -- what running nodes hold on to -------------------------------------------------------------------
+    def record_launch_template(self, ident: str, inputs: dict[str, Any]) -> None:
+        groups = frozenset(g for n in inputs.get("networkInterfaces") or [] for g in n.get("securityGroups") or [])
+        self.launch_templates[ident] = ((inputs.get("placement") or {}).get("groupName"), groups)
+
+    def _running_templates(self) -> list[tuple[str | None, frozenset[str]]]:
+        """The placement and interface security groups of every node group that has nodes (desired > 0)."""
+        return [self.launch_templates[ng.launch_template] for c in self.clusters.values()
+                for ng in c.nodegroups.values() if ng.desired_size > 0 and ng.launch_template in self.launch_templates]
+
+    def delete_placement_group(self, name: str) -> None:
+        """EC2 DeletePlacementGroup refuses a group that still holds instances (EC2 API reference, error codes:
+        InvalidPlacementGroup.InUse, "The specified placement group is in use")."""
+        if any(placement == name for placement, _ in self._running_templates()):
+            raise CloudError("InvalidPlacementGroup.InUse", f"The placement group '{name}' is in use and may not be "
+                             "deleted", "EC2 API reference, error codes")
+
+    def delete_security_group(self, group_id: str) -> None:
+        """EC2 DeleteSecurityGroup refuses a group attached to a network interface (EC2 API reference, error
+        codes: DependencyViolation; VPC user guide, "delete a security group")."""
+        if any(group_id in groups for _, groups in self._running_templates()):
+            raise CloudError("DependencyViolation", f"resource {group_id} has a dependent object",
+                             "EC2 API reference, error codes")
 
     # -- what the Kubernetes API of an EKS cluster admits -----------------------------------------------
     def api_reachable(self, cluster: str, who: Identity) -> str | None:

@@ -281,9 +281,12 @@ class Lifecycle(Calls):
                 desired=int(sc["desiredSize"]), version=str(inputs.get("version", "")),
                 capacity_type=str(inputs.get("capacityType", "ON_DEMAND")), subnet_ids=list(inputs["subnetIds"]),
                 labels=dict(inputs.get("labels") or {}))
+            ng.launch_template = str((inputs.get("launchTemplate") or {}).get("id", ""))
             outputs["nodeGroupName"] = ng.name
             outputs["resources"] = [{"autoscalingGroups": [{"name": f"eks-{ng.name}-asg"}]}]
             ident = f"{inputs['clusterName']}:{ng.name}"
+        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            self.aws.record_launch_template(ident, inputs)
         elif typ == "aws:eks/accessEntry:AccessEntry":
             self.aws.create_access_entry(inputs["clusterName"], inputs["principalArn"])
         elif typ == "aws:eks/accessPolicyAssociation:AccessPolicyAssociation":
@@ -315,6 +318,9 @@ class Lifecycle(Calls):
             # taint or update_config changed, with the whole scaling_config as planned (desired size included).
             if any(changed_paths(r.inputs.get(k), inputs.get(k)) for k in ("launchTemplate", "releaseVersion", "version")):
                 self.aws.update_nodegroup_version(cluster, ng, str(inputs.get("version", "")))
+                live = self.aws.clusters[cluster].nodegroups.get(ng)
+                if live is not None:
+                    live.launch_template = str((inputs.get("launchTemplate") or {}).get("id", ""))
             if any(changed_paths(r.inputs.get(k), inputs.get(k)) for k in ("labels", "scalingConfig", "taints",
                                                                             "updateConfig")):
                 sc = inputs["scalingConfig"]
@@ -330,6 +336,8 @@ class Lifecycle(Calls):
             outputs["vpcConfig"] = {**vpc, "clusterSecurityGroupId": c.security_group_id}
         elif typ == "aws:ec2/routeTable:RouteTable":
             self.aws.route_tables[r.id] = (inputs["vpcId"], [x["cidrBlock"] for x in inputs.get("routes") or []])
+        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            self.aws.record_launch_template(r.id, inputs)
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             self._kube_write(r.urn, typ, inputs, r.provider, create=False)
             outputs = {**inputs, **self._kube_outputs(typ, inputs, r.provider)}
@@ -371,6 +379,12 @@ class Lifecycle(Calls):
             if c is not None and r.outputs.get("nodeGroupName") in c.nodegroups:
                 self.aws.delete_nodegroup(i["clusterName"], r.outputs["nodeGroupName"])
             # A node group deleted out of band: terraform-provider-aws treats NotFound on delete as done.
+        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            self.aws.launch_templates.pop(r.id, None)
+        elif typ == "aws:ec2/placementGroup:PlacementGroup":
+            self.aws.delete_placement_group(str(r.outputs.get("name") or i.get("name") or r.id))
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            self.aws.delete_security_group(r.id)
         elif typ == "aws:eks/accessEntry:AccessEntry":
             if i["clusterName"] in self.aws.clusters:
                 self.aws.delete_access_entry(i["clusterName"], i["principalArn"])
