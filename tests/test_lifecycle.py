@@ -438,15 +438,15 @@ def test_a_placement_group_or_security_group_its_nodes_still_use_cannot_be_delet
     lc = lifecycle("neuron")
     lc.up()
     (ng,) = [g for n, g in lc.aws.clusters["raystack-neuron"].nodegroups.items() if "-trn1-" in n]
-    placement, groups = lc.aws.launch_templates[ng.launch_template]
+    placement, groups = lc.aws.held.launch_templates[ng.launch_template]
     assert placement and len(groups) == 2, (placement, groups)
     ng.desired_size = 1  # the Cluster Autoscaler brought a node up
     with pytest.raises(CloudError, match="InvalidPlacementGroup.InUse"):
-        lc.aws.delete_placement_group(placement)
+        lc.aws.held.delete_placement_group(placement)
     for group in groups:
         with pytest.raises(CloudError, match="DependencyViolation"):
-            lc.aws.delete_security_group(group)
+            lc.aws.held.delete_security_group(group)
     ng.desired_size = 0
-    lc.aws.delete_placement_group(placement)
+    lc.aws.held.delete_placement_group(placement)
     for group in groups:
-        lc.aws.delete_security_group(group)
+        lc.aws.held.delete_security_group(group)

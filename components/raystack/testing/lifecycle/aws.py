@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ec2 import Held
 from .errors import CloudError, NotModelled
 
 ACCOUNT = "123456789012"
@@ -103,8 +104,8 @@ class Aws:
         #: Subnet ids -> (VPC id, the VPC's CIDR) of each VPC they are in: neither ever changes for a subnet
         #: that exists (EC2 has no call that moves a subnet or replaces a VPC's primary CIDR), so it is read once.
         self._subnet_vpcs: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-        #: Launch template id -> (its placement group name, the security groups of its network interfaces).
-        self.launch_templates: dict[str, tuple[str | None, frozenset[str]]] = {}
+        #: Launch templates, and the placement and security groups running nodes hold through them.
+        self.held = Held(self.clusters)
         #: Addon versions EKS installs by default for new add-ons.
         self.addon_default = "v1.0.0-eksbuild.1"
         self._ec2: Any = None
@@ -251,7 +252,8 @@ class Aws:
                                  "EKS API reference, NodegroupScalingConfig")
 
     def create_nodegroup(self, cluster: str, name: str, *, min_size: int, max_size: int, desired: int, version: str,
-                         capacity_type: str, subnet_ids: list[str], labels: dict[str, str]) -> NodeGroup:
+                         capacity_type: str, subnet_ids: list[str], labels: dict[str, str],
+                         launch_template: str = "") -> NodeGroup:
         c = self.cluster(cluster, "CreateNodegroup")
         if name in c.nodegroups:
             raise botocore_error("eks", "CreateNodegroup", "ResourceInUseException", f"NodeGroup already exists with name {name}",
@@ -259,7 +261,8 @@ class Aws:
         self.check_scaling("CreateNodegroup", min_size, max_size, desired)
         for s in subnet_ids:
             self.subnet_az(s)  # moto: InvalidSubnetID.NotFound for a subnet that is gone
-        ng = NodeGroup(name, min_size, max_size, desired, version, capacity_type, list(subnet_ids), dict(labels))
+        ng = NodeGroup(name, min_size, max_size, desired, version, capacity_type, list(subnet_ids), dict(labels),
+                       launch_template=launch_template)
         c.nodegroups[name] = ng
         return ng
 
@@ -269,7 +272,7 @@ class Aws:
         self.check_scaling("UpdateNodegroupConfig", min_size, max_size, desired)
         ng.min_size, ng.max_size, ng.desired_size, ng.labels = min_size, max_size, desired, dict(labels)
 
-    def update_nodegroup_version(self, cluster: str, name: str, version: str) -> None:
+    def update_nodegroup_version(self, cluster: str, name: str, version: str, launch_template: str = "") -> None:
         ng = self._live_nodegroup(cluster, name, "UpdateNodegroupVersion")
         if ng.capacity_type == "CAPACITY_BLOCK" and ng.desired_size > 0:
             # capacity-blocks-mng.adoc (amazon-eks-user-guide@4d52b4d): "make sure that the desired size of the
@@ -278,7 +281,7 @@ class Aws:
             raise botocore_error("eks", "UpdateNodegroupVersion", "InvalidRequestException",
                                  f"Capacity Block node group {name} has {ng.desired_size} nodes: scale it to 0 first",
                                  "amazon-eks-user-guide capacity-blocks-mng.adoc")
-        ng.version = version
+        ng.version, ng.launch_template = version, launch_template or ng.launch_template
 
     def _live_nodegroup(self, cluster: str, name: str, operation: str) -> NodeGroup:
         ng = self.cluster(cluster, operation).nodegroups.get(name)
@@ -344,30 +347,6 @@ class Aws:
             raise botocore_error("eks", "UpdateAddon", "ResourceNotFoundException", f"No addon: {addon}",
                                  "botocore eks model")
         c.addons[addon] = version
-
-    # -- what running nodes hold on to -------------------------------------------------------------------
-    def record_launch_template(self, ident: str, inputs: dict[str, Any]) -> None:
-        groups = frozenset(g for n in inputs.get("networkInterfaces") or [] for g in n.get("securityGroups") or [])
-        self.launch_templates[ident] = ((inputs.get("placement") or {}).get("groupName"), groups)
-
-    def _running_templates(self) -> list[tuple[str | None, frozenset[str]]]:
-        """The placement and interface security groups of every node group that has nodes (desired > 0)."""
-        return [self.launch_templates[ng.launch_template] for c in self.clusters.values()
-                for ng in c.nodegroups.values() if ng.desired_size > 0 and ng.launch_template in self.launch_templates]
-
-    def delete_placement_group(self, name: str) -> None:
-        """EC2 DeletePlacementGroup refuses a group that still holds instances (EC2 API reference, error codes:
-        InvalidPlacementGroup.InUse, "The specified placement group is in use")."""
-        if any(placement == name for placement, _ in self._running_templates()):
-            raise CloudError("InvalidPlacementGroup.InUse", f"The placement group '{name}' is in use and may not be "
-                             "deleted", "EC2 API reference, error codes")
-
-    def delete_security_group(self, group_id: str) -> None:
-        """EC2 DeleteSecurityGroup refuses a group attached to a network interface (EC2 API reference, error
-        codes: DependencyViolation; VPC user guide, "delete a security group")."""
-        if any(group_id in groups for _, groups in self._running_templates()):
-            raise CloudError("DependencyViolation", f"resource {group_id} has a dependent object",
-                             "EC2 API reference, error codes")
 
     # -- what the Kubernetes API of an EKS cluster admits -----------------------------------------------
     def api_reachable(self, cluster: str, who: Identity) -> str | None:

@@ -21,6 +21,7 @@ from ..recorder import run
 from .awaits import check_wait, field_manager
 from .aws import Aws, Identity, node_group_name
 from .calls import Calls
+from .ec2 import EC2_HELD, lt_id
 from .errors import AwaitFailed, CloudError, EngineError, NotModelled
 from .kube import KubeCluster
 from .monitor import _Monitor
@@ -274,19 +275,16 @@ class Lifecycle(Calls):
         elif typ == "aws:ec2/routeTable:RouteTable":
             self.aws.route_tables[ident] = (inputs["vpcId"], [r["cidrBlock"] for r in inputs.get("routes") or []])
         elif typ == "aws:eks/nodeGroup:NodeGroup":
-            sc = inputs["scalingConfig"]
-            ng_name = node_group_name(inputs.get("nodeGroupNamePrefix"), inputs.get("nodeGroupName"))
+            sc, ng_name = inputs["scalingConfig"], node_group_name(inputs.get("nodeGroupNamePrefix"), inputs.get("nodeGroupName"))
             ng = self.aws.create_nodegroup(
                 inputs["clusterName"], ng_name, min_size=int(sc["minSize"]), max_size=int(sc["maxSize"]),
                 desired=int(sc["desiredSize"]), version=str(inputs.get("version", "")),
                 capacity_type=str(inputs.get("capacityType", "ON_DEMAND")), subnet_ids=list(inputs["subnetIds"]),
-                labels=dict(inputs.get("labels") or {}))
-            ng.launch_template = str((inputs.get("launchTemplate") or {}).get("id", ""))
-            outputs["nodeGroupName"] = ng.name
-            outputs["resources"] = [{"autoscalingGroups": [{"name": f"eks-{ng.name}-asg"}]}]
+                labels=dict(inputs.get("labels") or {}), launch_template=lt_id(inputs))
+            outputs.update(nodeGroupName=ng.name, resources=[{"autoscalingGroups": [{"name": f"eks-{ng.name}-asg"}]}])
             ident = f"{inputs['clusterName']}:{ng.name}"
-        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
-            self.aws.record_launch_template(ident, inputs)
+        elif typ == EC2_HELD[0]:
+            self.aws.held.record(ident, inputs)
         elif typ == "aws:eks/accessEntry:AccessEntry":
             self.aws.create_access_entry(inputs["clusterName"], inputs["principalArn"])
         elif typ == "aws:eks/accessPolicyAssociation:AccessPolicyAssociation":
@@ -317,10 +315,7 @@ class Lifecycle(Calls):
             # (launch_template, release_version, version), then UpdateNodegroupConfig when labels, scaling_config,
             # taint or update_config changed, with the whole scaling_config as planned (desired size included).
             if any(changed_paths(r.inputs.get(k), inputs.get(k)) for k in ("launchTemplate", "releaseVersion", "version")):
-                self.aws.update_nodegroup_version(cluster, ng, str(inputs.get("version", "")))
-                live = self.aws.clusters[cluster].nodegroups.get(ng)
-                if live is not None:
-                    live.launch_template = str((inputs.get("launchTemplate") or {}).get("id", ""))
+                self.aws.update_nodegroup_version(cluster, ng, str(inputs.get("version", "")), lt_id(inputs))
             if any(changed_paths(r.inputs.get(k), inputs.get(k)) for k in ("labels", "scalingConfig", "taints",
                                                                             "updateConfig")):
                 sc = inputs["scalingConfig"]
@@ -336,8 +331,8 @@ class Lifecycle(Calls):
             outputs["vpcConfig"] = {**vpc, "clusterSecurityGroupId": c.security_group_id}
         elif typ == "aws:ec2/routeTable:RouteTable":
             self.aws.route_tables[r.id] = (inputs["vpcId"], [x["cidrBlock"] for x in inputs.get("routes") or []])
-        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
-            self.aws.record_launch_template(r.id, inputs)
+        elif typ == EC2_HELD[0]:
+            self.aws.held.record(r.id, inputs)
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             self._kube_write(r.urn, typ, inputs, r.provider, create=False)
             outputs = {**inputs, **self._kube_outputs(typ, inputs, r.provider)}
@@ -379,12 +374,8 @@ class Lifecycle(Calls):
             if c is not None and r.outputs.get("nodeGroupName") in c.nodegroups:
                 self.aws.delete_nodegroup(i["clusterName"], r.outputs["nodeGroupName"])
             # A node group deleted out of band: terraform-provider-aws treats NotFound on delete as done.
-        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
-            self.aws.launch_templates.pop(r.id, None)
-        elif typ == "aws:ec2/placementGroup:PlacementGroup":
-            self.aws.delete_placement_group(str(r.outputs.get("name") or i.get("name") or r.id))
-        elif typ == "aws:ec2/securityGroup:SecurityGroup":
-            self.aws.delete_security_group(r.id)
+        elif typ in EC2_HELD:
+            self.aws.held.delete(typ, r.id, str(r.outputs.get("name") or r.id))
         elif typ == "aws:eks/accessEntry:AccessEntry":
             if i["clusterName"] in self.aws.clusters:
                 self.aws.delete_access_entry(i["clusterName"], i["principalArn"])
