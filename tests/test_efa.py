@@ -297,3 +297,46 @@ def test_an_efa_pool_larger_than_its_groups_need_is_warned_of_autoscaler_oversho
          "workerGroups": [{"name": "h100", "pool": "h100", "maxWorkers": 2}]}]))
     (w,) = [w for w in resolve(raw).warnings if "EFA interfaces register" in w.message]
     assert w.key == "raystack:gpuPools[0].maxSize" and "set its maximum to 2" in w.message, w
+
+
+def existing_p5(**extra) -> dict:
+    return {"clusterName": "lab", "clusterMode": "existing", "kubeconfig": "~/.kube/config",
+            "clusterAutoscaler": False,
+            "existingPools": [{"name": "h100", "nodeSelector": {"node.kubernetes.io/instance-type": "p5.48xlarge"},
+                               "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}],
+                               "instanceType": "p5.48xlarge", "maxNodes": 2, **extra}],
+            "rayClusters": [{"name": "train", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/t:2.55.0-py311",
+                             "head": {"pool": "h100", "accelerators": 0},
+                             "workerGroups": [{"name": "h100", "pool": "h100", "acceleratorsPerWorker": 4}]}]}
+
+
+def test_workers_on_existing_efa_nodes_request_their_share():
+    """An existing cluster's EFA nodes (its own EFA device plugin): workers request their share of the
+    interfaces and huge pages declared, and the huge pages leave the nodes' allocatable memory."""
+    p = resolve(existing_p5(efaInterfaces=32, hugepagesMib=5120))
+    pool = p.pools["h100"]
+    assert (pool.efa_interfaces, pool.hugepages_mib) == (32, 5120)
+    assert pool.allocatable_memory_mib == catalog.lookup("p5.48xlarge").allocatable_memory_mib - 5120
+    (rc,) = p.ray_clusters
+    limits = rc.manifest["spec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert (limits[efa.EFA_RESOURCE], limits[efa.HUGEPAGES_RESOURCE]) == ("16", "2560Mi"), limits
+    no_pages = resolve(existing_p5(efaInterfaces=32)).ray_clusters[0].manifest
+    limits = no_pages["spec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert limits[efa.EFA_RESOURCE] == "16" and efa.HUGEPAGES_RESOURCE not in limits, limits
+
+
+@pytest.mark.parametrize(("extra", "key", "fragment"), [
+    ({"efaInterfaces": -1}, "efaInterfaces", "0 or more"),
+    ({"hugepagesMib": 5120}, "hugepagesMib", "only with efaInterfaces"),
+    ({"efaInterfaces": 32, "hugepagesMib": 5121}, "hugepagesMib", "multiple of 2"),
+    ({"efaInterfaces": 32, "instanceType": "m7i.2xlarge"}, "efaInterfaces", "only on an accelerator pool")])
+def test_existing_efa_mistakes_are_refused(extra, key, fragment):
+    from raystack import ConfigError
+
+    raw = existing_p5(**extra)
+    if extra.get("instanceType") == "m7i.2xlarge":
+        raw["rayClusters"] = []
+    with pytest.raises(ConfigError) as e:
+        resolve(raw)
+    assert [f.key for f in e.value.findings] == [f"raystack:existingPools[0].{key}"], e.value.findings
+    assert fragment in str(e.value)

@@ -116,7 +116,9 @@ def facts_for_existing(spec: dict[str, Any]) -> PoolFacts:
     count = spec.get("accelerators_per_node", it.accelerator_count if it else 0)
     resource = spec.get("accelerator_resource") or (acc.k8s_resource if acc else None)  # optional: an alias
     cpu = spec.get("allocatable_cpu_millis", it.allocatable_cpu_millis if it else 0)
-    mem = spec.get("allocatable_memory_mib", it.allocatable_memory_mib if it else 0)
+    hugepages = spec.get("hugepages_mib", 0)  # optional
+    # The kubelet leaves preallocated huge pages out of allocatable memory; an explicit figure is as reported.
+    mem = spec.get("allocatable_memory_mib", (it.allocatable_memory_mib - hugepages) if it else 0)
     return PoolFacts(
         name=spec["name"],
         source="existing",
@@ -137,4 +139,6 @@ def facts_for_existing(spec: dict[str, Any]) -> PoolFacts:
         architecture=it.architecture if it else "x86_64",
         price_usd_hour=it.price_usd_hour if it else None,
         ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc and it else 1,
+        efa_interfaces=spec.get("efa_interfaces", 0) if acc else 0,  # optional
+        hugepages_mib=hugepages if acc else 0,
     )

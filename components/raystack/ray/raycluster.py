@@ -90,7 +90,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
         # like any resource (requests = limits: huge pages allow no overcommit), and the libfabric env
         # its collectives need; the team's own env wins.
         limits[efa.EFA_RESOURCE] = str(size.efa)
-        limits[efa.HUGEPAGES_RESOURCE] = f"{size.hugepages_mib}Mi"
+        if size.hugepages_mib:  # nodes of an existing cluster may have none
+            limits[efa.HUGEPAGES_RESOURCE] = f"{size.hugepages_mib}Mi"
         options = dataclasses.replace(options, env={**efa.EFA_ENV.get(pool.accelerator_kind, {}), **options.env})
     # Ray's heap ("memory" resource) is the container's memory less the object store, which lives in
     # the same cgroup (KubeRay would otherwise pass --memory=<limit> and Ray would count it twice).

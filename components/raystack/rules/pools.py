@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..hardware import catalog
+from ..hardware import catalog, efa
 from ..hardware.accelerators import ACCELERATOR_KINDS, AcceleratorKind
 from ..model.findings import Finding
 from .common import DNS1123_LABEL, check_name
@@ -47,10 +47,28 @@ def check_existing_pool(base: str, p: dict[str, Any], findings: list[Finding]) -
                                     f"allowed for {row.kind}: {', '.join(names)}" if row else
                                     "only with an accelerator (acceleratorKind or an accelerator instanceType)"))
     check_slice(base, p, ACCELERATOR_KINDS.get(kind or ""), findings)
+    check_existing_efa(base, p, kind or (catalog.lookup(p["instance_type"]).accelerator_kind
+                                         if p.get("instance_type") else "none"), findings)
     if p["max_nodes"] < 1:
         findings.append(Finding(f"{base}.maxNodes", p["max_nodes"], "allowed: 1 or more"))
     if p["min_nodes"] > p["max_nodes"]:
         findings.append(Finding(f"{base}.minNodes", p["min_nodes"], f"allowed 0..{p['max_nodes']} (maxNodes)"))
+
+
+def check_existing_efa(base: str, p: dict[str, Any], kind: str, findings: list[Finding]) -> None:
+    """EFA on nodes of an existing cluster: interfaces only beside accelerators (the workers' share is in
+    proportion to their devices), huge pages only with EFA and in whole 2 MiB pages."""
+    interfaces, hugepages = p.get("efa_interfaces", 0), p.get("hugepages_mib", 0)  # optional
+    if interfaces < 0:
+        findings.append(Finding(f"{base}.efaInterfaces", interfaces, "allowed: 0 or more"))
+    elif interfaces and kind not in ACCELERATOR_KINDS:
+        findings.append(Finding(f"{base}.efaInterfaces", interfaces, "only on an accelerator pool (acceleratorKind or "
+                                                                     "an accelerator instanceType): workers get EFA "
+                                                                     "in proportion to their devices"))
+    if hugepages and not interfaces:
+        findings.append(Finding(f"{base}.hugepagesMib", hugepages, "only with efaInterfaces (libfabric's buffers)"))
+    elif hugepages < 0 or hugepages % efa.HUGEPAGE_MIB:
+        findings.append(Finding(f"{base}.hugepagesMib", hugepages, "allowed: 0 or a multiple of 2 (2 MiB pages)"))
 
 
 def check_slice(base: str, p: dict[str, Any], row: AcceleratorKind | None, findings: list[Finding]) -> None:

@@ -165,6 +165,14 @@ class ExistingPoolSpec(TypedDict, total=False):
     """Fewest nodes the pool has (default 0)."""
     capacity_type: CapacityType
     """How the nodes are bought (default ON_DEMAND); informational."""
+    efa_interfaces: int
+    """EFA interfaces per node that the cluster's EFA device plugin advertises (vpc.amazonaws.com/efa;
+    default 0: none). Workers then request their share and get the libfabric env. The cluster must
+    run the EFA device plugin; raystack installs it only on clusters it creates."""
+    hugepages_mib: int
+    """2 MiB huge pages the nodes preallocate, in MiB (default 0), with efaInterfaces: workers request
+    their share. Without instanceType, give allocatableMemoryMib as the nodes report it (the kubelet
+    already leaves the huge pages out)."""
 
 
 class SystemPoolSpec(TypedDict, total=False):
