@@ -186,5 +186,6 @@ def check_multinode_collectives(key: str, pool: PoolFacts, max_nodes: int, findi
                                 f"{pool.name!r} workers span up to {max_nodes} {pool.instance_type or 'existing'} "
                                 f"nodes, and {pool.accelerator_model} collectives between nodes need EFA, which "
                                 "this pool has not: keep each training job on one node (a job per worker), set "
-                                "maxWorkers to one node's worth, or give the pool efa: true where its type has EFA",
-                                severity="warning"))
+                                "maxWorkers to one node's worth, or "
+                                + ("declare the nodes' efaInterfaces if they have EFA" if pool.source == "existing"
+                                   else "give the pool efa: true where its type has EFA"), severity="warning"))
