@@ -340,3 +340,16 @@ def test_existing_efa_mistakes_are_refused(extra, key, fragment):
         resolve(raw)
     assert [f.key for f in e.value.findings] == [f"raystack:existingPools[0].{key}"], e.value.findings
     assert fragment in str(e.value)
+
+
+def test_a_team_stack_reading_the_platforms_efa_pool_gets_its_efa_facts():
+    """A platform's EFA pool reaches a team stack as its PoolDescriptor (stack output); the interfaces and
+    huge pages survive the round trip, so the team's workers request their share too."""
+    from raystack.model.facts import PoolFacts
+
+    (pool,) = [n for n in resolve(json_config(dev_with(P5_CAPACITY_BLOCK))).node_pools if n.name == "h100"]
+    descriptor = pool.facts.to_descriptor()
+    assert (descriptor["efa_interfaces"], descriptor["hugepages_mib"]) == (32, 5120)
+    assert PoolFacts.from_descriptor(descriptor) == pool.facts
+    assert "efa_interfaces" not in resolve(json_config(dev_with(P5_CAPACITY_BLOCK | {"efa": False}))).pools[
+        "h100"].to_descriptor()
