@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import email
+import functools
 import json
 import shutil
+from typing import Any
 
 import botocore.session
 import pulumi
@@ -22,7 +24,12 @@ from raystack.model.resolve import resolve
 from raystack.preview import cli
 from support import CRD_DIR, HAVE_CRDS, NO_CRDS, ROOT
 
-EC2 = botocore.session.get_session().get_service_model("ec2")
+
+@functools.cache
+def ec2_model() -> Any:
+    """botocore's EC2 model, loaded once when a test needs it (not at collection)."""
+    return botocore.session.get_session().get_service_model("ec2")
+
 
 #: The Capacity Block pool of the issue's first Must show, as a gpuPools entry.
 P5_CAPACITY_BLOCK = {"name": "h100", "instanceType": "p5.48xlarge", "capacityType": "CAPACITY_BLOCK", "efa": True,
@@ -55,8 +62,8 @@ def test_one_efa_per_network_card_primary_first(count):
     assert [i.network_card_index for i in layout] == list(range(count))
     assert (layout[0].device_index, layout[0].interface_type) == (0, "efa")
     assert all((i.device_index, i.interface_type) == (1, "efa-only") for i in layout[1:])
-    allowed = set(EC2.shape_for("NetworkInterfaceCreationType").enum)
-    documented = EC2.shape_for("LaunchTemplateInstanceNetworkInterfaceSpecificationRequest").members[
+    allowed = set(ec2_model().shape_for("NetworkInterfaceCreationType").enum)
+    documented = ec2_model().shape_for("LaunchTemplateInstanceNetworkInterfaceSpecificationRequest").members[
         "InterfaceType"].documentation
     for i in layout:
         assert i.interface_type in allowed and f"<code>{i.interface_type}</code>" in documented, i
