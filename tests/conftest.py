@@ -16,6 +16,9 @@ from support import CRD_DIR, NO_CRDS, ROOT  # noqa: E402
 
 # Plans depend on the date (EKS standard support ends): the suite plans as of one fixed day.
 os.environ.setdefault("RAYSTACK_TODAY", "2026-12-04")
+# Dozens of in-process plans: each would start a child that imports Ray and the validators again, on the
+# core the other test worker needs. test_plan.py's console-script test plans through the child as users do.
+os.environ.setdefault("RAYSTACK_PLAN_CHECKS_IN_PROCESS", "1")
 
 if (CRD_DIR / CRD_FILE).exists():
     # The programs verify the KubeRay CRDs against their pinned sha256: the tag's files are here.

@@ -7,6 +7,7 @@ file stays fast; one test goes through the installed console script.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -253,9 +254,12 @@ def test_console_script(tmp_path):
     exe = shutil.which("raystack") or str(Path(sys.executable).parent / "raystack")
     if not Path(exe).exists():
         pytest.skip("raystack console script not installed (pip install -e .)")
+    # As a user runs it: the checks in their child process (the suite runs its many plans' checks in-process).
+    env = {k: v for k, v in os.environ.items() if k != "RAYSTACK_PLAN_CHECKS_IN_PROCESS"}
     res = subprocess.run([exe, "plan", "--stack", "dev", "--format", "json"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+                         text=True, timeout=60, env=env)
     assert res.returncode == 0, res.stderr
+    assert "ray-parser" in json.loads(res.stdout)["checks"], res.stderr
     assert len(json.loads(res.stdout)["resources"]) == len(recorded("dev").resources)
 
 

@@ -85,16 +85,24 @@ class Validator:
                 "ray_unavailable": ray_unavailable}
 
 
+#: Set to 1 to run the checks in the planning process: a process that plans many times (the test suite)
+#: then loads Ray and the validators once, instead of starting a child that loads them for each plan.
+IN_PROCESS_ENV = "RAYSTACK_PLAN_CHECKS_IN_PROCESS"
+
+
 class ValidationWorker:
     """A ``Validator`` in a child process, started before the program runs so that
     importing Ray and the schema validators overlaps the program run (the plan is
-    CPU-bound; the child uses the second core). Falls back to in-process."""
+    CPU-bound; the child uses the second core). Falls back to in-process, and runs there
+    when ``IN_PROCESS_ENV`` is 1."""
 
     def __init__(self, crd_dir: Path | None, project_dir: Path, ray: bool = True):
         self.args: dict[str, Any] = {"crd_dir": str(crd_dir) if crd_dir else None, "project_dir": str(project_dir),
                                      "ray": ray}
         env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", PYTHONWARNINGS="ignore")
-        self.proc: subprocess.Popen[bytes] | None
+        self.proc: subprocess.Popen[bytes] | None = None
+        if os.environ.get(IN_PROCESS_ENV) == "1":
+            return  # checks run in this process (run's fallback), sharing what earlier plans here loaded
         try:
             self.proc = subprocess.Popen([sys.executable, "-m", "raystack.preview.checks.worker", "--worker", json.dumps(self.args)],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
