@@ -42,6 +42,11 @@ def _recreating_view(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _resources(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
+    """urn -> resource of a plan JSON's resources of one type."""
+    return {r["urn"]: r for r in doc.get("resources", []) if r.get("type") == typ}
+
+
 def _specs(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
     """urn -> spec of a plan JSON's resources of one type."""
     return {r["urn"]: r["inputs"].get("spec") or {} for r in doc.get("resources", []) if r.get("type") == typ}
@@ -136,12 +141,9 @@ def reserved_pool_version_updates(previous: dict[str, Any], current: dict[str, A
     Zones" (EKS user guide, managed-node-update-behavior, scale-up phase); a reservation whose instances all
     run cannot supply them, and the update fails. For Capacity Blocks the guide says to set the node group's
     desired size to 0 first (capacity-blocks-mng)."""
-    def node_groups(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {r["urn"]: r for r in doc.get("resources", []) if r.get("type") == NODEGROUP_TYPE}
-
     targeted = {r.get("parent") for r in current.get("resources", []) if r.get("type") == LAUNCH_TEMPLATE_TYPE
                 and ((r["inputs"].get("capacityReservationSpecification") or {}).get("capacityReservationTarget"))}
-    before, after = node_groups(previous), node_groups(current)
+    before, after = _resources(previous, NODEGROUP_TYPE), _resources(current, NODEGROUP_TYPE)
     findings = []
     for urn in sorted(set(before) & set(after)):
         old, new = before[urn]["inputs"].get("version"), after[urn]["inputs"].get("version")
@@ -169,13 +171,10 @@ def replaced_pool_nodes(previous: dict[str, Any], current: dict[str, Any]) -> li
     does ("When you update your node group to a different version of your launch template, all nodes in the
     group are recycled": EKS user guide, launch-templates; managed-node-update-behavior for how). Turning `efa` on or off does both (issue 20:
     interfaces, placement and huge pages in the template; one subnet)."""
-    def of_type(doc: dict[str, Any], typ: str) -> dict[str, dict[str, Any]]:
-        return {r["urn"]: r for r in doc.get("resources", []) if r.get("type") == typ}
-
     def template_of(doc: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
-        return {r.get("parent"): r["inputs"] for r in of_type(doc, LAUNCH_TEMPLATE_TYPE).values()}
+        return {r.get("parent"): r["inputs"] for r in _resources(doc, LAUNCH_TEMPLATE_TYPE).values()}
 
-    before, after = of_type(previous, NODEGROUP_TYPE), of_type(current, NODEGROUP_TYPE)
+    before, after = _resources(previous, NODEGROUP_TYPE), _resources(current, NODEGROUP_TYPE)
     templates_before, templates_after = template_of(previous), template_of(current)
     findings = []
     for urn in sorted(set(before) & set(after)):

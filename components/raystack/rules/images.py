@@ -161,8 +161,15 @@ def check_node_image(at: str, image: str, pool: PoolFacts, devices: int, ray_ver
     for severity, problem in ray_image_problems(ray, ray_version=ray_version, accelerator_kind=pool.accelerator_kind,
                                                 devices=devices, architecture=known):
         into = findings if severity == "error" else warnings
-        if into is not None and not any(f.key == at and f.message == problem for f in into):
-            into.append(Finding(at, image, problem, severity=severity))
+        if into is not None:
+            add_once(into, Finding(at, image, problem, severity=severity))
+
+
+def add_once(into: list[Finding], finding: Finding) -> None:
+    """Add ``finding`` unless one with its key and message is there: an image a cluster gives all its groups
+    is checked once per group, and said once."""
+    if not any(f.key == finding.key and f.message == finding.message for f in into):
+        into.append(finding)
 
 
 def check_efa_image(at: str, given: bool, image: str, pool: PoolFacts, warnings: list[Finding]) -> None:
@@ -177,5 +184,4 @@ def check_efa_image(at: str, given: bool, image: str, pool: PoolFacts, warnings:
                    f"would not use it: name an image with {needs}")
     else:
         problem = f"pool {pool.name!r} has EFA: make sure the image carries {needs}; raystack cannot read it"
-    if not any(w.key == at and w.message == problem for w in warnings):
-        warnings.append(Finding(at, image if given else None, problem, severity="warning"))
+    add_once(warnings, Finding(at, image if given else None, problem, severity="warning"))
