@@ -45,14 +45,18 @@ class Held:
 
     def delete_placement_group(self, name: str) -> None:
         """EC2 DeletePlacementGroup refuses a group that still holds instances (EC2 API reference, error codes:
-        InvalidPlacementGroup.InUse, "The specified placement group is in use")."""
+        InvalidPlacementGroup.InUse, "The specified placement group is in use"). terraform-provider-aws
+        ec2/placement_group.go resourcePlacementGroupDelete fails on it at once; only
+        InvalidPlacementGroup.Unknown (deleted by hand) counts as done, as here."""
         if any(placement == name for placement, _ in self._running()):
             raise CloudError("InvalidPlacementGroup.InUse", f"The placement group '{name}' is in use and may not be "
                              "deleted", "EC2 API reference, error codes")
 
     def delete_security_group(self, group_id: str) -> None:
         """EC2 DeleteSecurityGroup refuses a group attached to a network interface (EC2 API reference, error
-        codes: DependencyViolation; VPC user guide, "delete a security group")."""
+        codes: DependencyViolation; VPC user guide, "delete a security group"). terraform-provider-aws
+        ec2/vpc_security_group.go resourceSecurityGroupDelete retries DependencyViolation until its delete
+        timeout; nodes of a node group that still exists never go, so the harness fails at once."""
         if any(group_id in groups for _, groups in self._running()):
             raise CloudError("DependencyViolation", f"resource {group_id} has a dependent object",
                              "EC2 API reference, error codes")
