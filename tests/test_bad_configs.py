@@ -212,6 +212,10 @@ NESTED = [
         "name": "j", "entrypoint": "python x.py",
         "rayCluster": {"upgradeStrategy": "None", "workerGroups": [{"name": "w", "pool": "l4"}]}}]),
      "raystack:rayJobs[0].rayCluster.upgradeStrategy", "KubeRay refuses upgradeStrategy"),
+    ("collective-check-in-a-job-cluster", cfg(rayJobs=[{
+        "name": "j", "entrypoint": "python x.py",
+        "rayCluster": {"workerGroups": [{"name": "w", "pool": "l4", "collectiveCheck": True}]}}]),
+     "raystack:rayJobs[0].rayCluster.workerGroups[0].collectiveCheck", "only on the groups of rayClusters"),
     ("upgrade-strategy-unknown", cfg(rayClusters=[{"name": "rc", "upgradeStrategy": "Rolling",
                                                    "workerGroups": [{"name": "w", "pool": "l4"}]}]),
      "raystack:rayClusters[0].upgradeStrategy", "Recreate"),

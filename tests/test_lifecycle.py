@@ -450,3 +450,40 @@ def test_a_placement_group_or_security_group_its_nodes_still_use_cannot_be_delet
     lc.aws.held.delete_placement_group(placement)
     for group in groups:
         lc.aws.held.delete_security_group(group)
+
+
+def test_a_collective_check_below_its_floor_fails_up_and_a_new_floor_runs_it_again() -> None:
+    """Issue 20: the smoke test's collective check on the neuron stack's trn1 group. It runs in the smoke
+    RayJob, which `up` waits for (SUCCEEDED). A run below the floor fails `up`. Setting a floor, or turning
+    the check off, changes the job's spec, so the RayJob is replaced and runs again. The RayCluster is not
+    touched: the check is not in its spec. Destroy leaves nothing of Ray's."""
+    lc = lifecycle("neuron")
+    rcs = lc.get_config("rayClusters")
+    rcs[0]["smokeTest"] = True
+    rcs[0]["workerGroups"][0]["collectiveCheck"] = True
+    lc.set_config("rayClusters", rcs)
+    kc = lc.kube_cluster("raystack-neuron")
+    kc.failing_jobs.add(("ray-neuron", "train-smoke"))  # the bus bandwidth came in below 50 GB/s
+    with pytest.raises(EngineError, match="train-smoke"):
+        lc.up()
+    kc.failing_jobs.clear()
+    rcs[0]["workerGroups"][0]["collectiveFloorGbytes"] = 30
+    lc.set_config("rayClusters", rcs)
+    plan = lc.up()
+    assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayJob")] == ["replace"], plan.describe()
+    assert not [s for s in plan.of(RAYCLUSTER) if s.op != "same"], plan.describe()
+    _, job = ray_object(lc, "RayJob")
+    import json
+
+    import yaml
+    (check,) = json.loads(yaml.safe_load(job.body["spec"]["runtimeEnvYAML"])["env_vars"]["RAYSTACK_SMOKE_COLLECTIVES"])
+    assert job.status["jobStatus"] == "SUCCEEDED" and check["floor_gbytes"] == 30, (job.status, check)
+    assert not lc.preview().changes()
+    rcs[0]["workerGroups"][0].pop("collectiveFloorGbytes")
+    rcs[0]["workerGroups"][0]["collectiveCheck"] = False
+    lc.set_config("rayClusters", rcs)
+    plan = lc.up()
+    assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayJob")] == ["replace"], plan.describe()
+    assert "RAYSTACK_SMOKE_COLLECTIVES" not in ray_object(lc, "RayJob")[1].body["spec"]["runtimeEnvYAML"]
+    lc.destroy()
+    assert not [k for k in kc.objects if k[0].startswith("Ray")]

@@ -94,3 +94,28 @@ def per_worker(efa_interfaces: int, accelerators_per_node: int, accelerators: in
 def worker_hugepages_mib(node_mib: int, pods_per_node: int) -> int:
     """A worker's share of its node's huge pages, in whole 2 MiB pages."""
     return (node_mib // pods_per_node) // HUGEPAGE_MIB * HUGEPAGE_MIB
+
+
+#: Network bandwidth of each EFA instance type, in Gbps: Karpenter's
+#: ``karpenter.k8s.aws/instance-network-bandwidth`` (Mbps / 1000), karpenter-provider-aws@1d927085
+#: website/content/en/docs/reference/instance-types.md, the table the catalog's efa_interfaces column
+#: comes from. The collective check's floor is a share of it.
+NETWORK_GBPS: dict[str, int] = {
+    "p4d.24xlarge": 400, "p4de.24xlarge": 400,
+    "p5.4xlarge": 100, "p5.48xlarge": 3200, "p5e.48xlarge": 3200, "p5en.48xlarge": 3200,
+    "trn1.32xlarge": 800, "trn1n.32xlarge": 1600, "trn2.48xlarge": 3200,
+}
+NETWORK_GBPS_SOURCE = "karpenter-provider-aws@1d927085 instance-types.md, instance-network-bandwidth"
+#: The collective check fails below this share of the node's network bandwidth. nccl-tests defines bus
+#: bandwidth so that it is comparable with the hardware's peak, whatever the rank count (NVIDIA/nccl-tests
+#: doc/PERFORMANCE.md, "Bus bandwidth"); between two nodes that peak is the node's network bandwidth.
+#: Half of it is raystack's margin, not a published figure: well below what a healthy EFA fabric
+#: gives, and above what NCCL reaches when it falls back to TCP sockets. ``collectiveFloorGbytes`` overrides it.
+COLLECTIVE_FLOOR_SHARE = 0.5
+
+
+def collective_floor_gbytes(instance_type: str | None) -> int | None:
+    """The collective check's default floor for ``instance_type``, in whole GB/s of bus bandwidth, or
+    None when raystack has no sourced network bandwidth for it."""
+    gbps = NETWORK_GBPS.get(instance_type or "")
+    return None if gbps is None else int(gbps / 8 * COLLECTIVE_FLOOR_SHARE)

@@ -117,6 +117,8 @@ class RayClusterPlan:
     auth: str = "token"
     #: Where the stack config declares it (raystack:rayClusters[0]; empty for components used directly).
     config_key: str = ""
+    #: The collective checks its smoke test runs (``ray.smoke.collective_check``), one per group asking.
+    collectives: tuple[dict[str, Any], ...] = ()
 
     @property
     def pools_used(self) -> tuple[str, ...]:

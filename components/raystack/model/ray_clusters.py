@@ -13,9 +13,10 @@ from ..ray.networkpolicy import CHART_OPERATOR_LABELS, network_policy_spec
 from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
 from ..ray.sizing import HeadSize, SizingError, size_head, size_worker
-from ..ray.smoke import smoke_checks, smoke_job
+from ..ray.smoke import collective_check, smoke_checks, smoke_job
 from ..ray.workloads import rayjob_manifest, rayjob_spec
 from ..rules.capacity import check_device_topology, check_multinode_collectives, check_stranded_devices
+from ..rules.collective import check_collective
 from ..rules.images import check_efa_image, check_image_keys, check_node_image
 from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
@@ -91,6 +92,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     if head is not None and head_pool is not None and head_image and at and at not in bad_images:
         check_node_image(at, head_image, head_pool, head.accelerators, rc["ray_version"], findings, warnings)
     groups: list[WorkerGroupPlan] = []
+    collectives: list[dict[str, Any]] = []
     for j, g in enumerate(rc["worker_groups"]):
         gbase = f"{base}.workerGroups[{j}]"
         pool = pools.get(g["pool"])
@@ -131,6 +133,10 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
             check_node_image(at, image, pool, size.accelerators, rc["ray_version"], findings, warnings)
         if warnings is not None and size.efa and (at is None or at not in bad_images):
             check_efa_image(at or f"{gbase}.image", at is not None, image, pool, warnings)
+        floor = check_collective(gbase, g, rc["smoke_test"], pool, size, image, findings, workload=workload is not None)
+        if floor is not None:
+            collectives.append(collective_check(g["name"], pool, size.accelerators * pool.ray_units_per_accelerator,
+                                                *floor))
         groups.append(WorkerGroupPlan(g["name"], g["pool"], size, g.get("idle_timeout_seconds"), image))
     if len(findings) > before or suppressed or head is None or head_pool is None or head_image is None:
         return None
@@ -163,9 +169,9 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                                        ("podSecurity", rc.get("security") == "relaxed")) if on))
     smoke = None
     if rc["smoke_test"]:
-        smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings)
+        smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings, collectives)
     return RayClusterPlan(
-        smoke=smoke, auth=rc["auth"],
+        smoke=smoke, auth=rc["auth"], collectives=tuple(collectives) if smoke is not None else (),
         resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
@@ -177,8 +183,10 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
 
 
 def plan_smoke_test(at: str, rc: dict[str, Any], manifest: dict[str, Any], pools: dict[str, PoolFacts],
-                    warnings: list[Finding] | None) -> RayWorkloadPlan | None:
-    """The cluster's smoke-test RayJob, or None (with a warning) when no group has accelerators."""
+                    warnings: list[Finding] | None,
+                    collectives: list[dict[str, Any]] | None = None) -> RayWorkloadPlan | None:
+    """The cluster's smoke-test RayJob, with the groups' collective checks, or None (with a warning)
+    when no group has accelerators."""
     checks = smoke_checks(manifest, pools)
     if not checks:
         if warnings is not None:
@@ -186,7 +194,7 @@ def plan_smoke_test(at: str, rc: dict[str, Any], manifest: dict[str, Any], pools
                                               "RayJob; set smokeTest: false, or give a group accelerators",
                                     severity="warning"))
         return None
-    job = smoke_job(rc["name"], manifest, checks)
+    job = smoke_job(rc["name"], manifest, checks, collectives)
     spec = rayjob_spec(owner=job["name"], job=job, cluster=None,
                        head_template=manifest["spec"]["headGroupSpec"]["template"])
     return RayWorkloadPlan("RayJob", f"rayjob-{job['name']}", job["name"], rc["namespace"],

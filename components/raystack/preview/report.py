@@ -139,6 +139,8 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
         p = pools.get(pool_name or "")
         return f"{p.os or '-'}/{p.architecture}" if p is not None else "-"
 
+    checks = {(rc.namespace, rc.name, c["group"]): c for rc in (platform.ray_clusters if platform is not None else ())
+              for c in rc.collectives}
     rows = []
     for _urn, rc in clusters:
         meta = rc.get("metadata", {})
@@ -150,7 +152,7 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
                          _group_pool(head) or "")),
                      "image": _image(head), "node": node(_group_pool(head)),
                      **_sizes(head_limits),
-                     "min_workers": 1, "max_workers": 1})
+                     "min_workers": 1, "max_workers": 1, "collective_check": None})
         for g in spec.get("workerGroupSpecs", []):
             limits = _container_limits(g)
             accels = _devices(limits, pools.get(_group_pool(g) or ""))
@@ -159,8 +161,18 @@ def cluster_rows(clusters: list[tuple[str, dict[str, Any]]], platform: Any) -> l
                          "pool": _group_pool(g), "accelerators_per_worker": accels,
                          "image": _image(g), "node": node(_group_pool(g)),
                          **_sizes(limits),
-                         "min_workers": g.get("minReplicas", 0) * hosts, "max_workers": g.get("maxReplicas", 0) * hosts})
+                         "min_workers": g.get("minReplicas", 0) * hosts, "max_workers": g.get("maxReplicas", 0) * hosts,
+                         "collective_check": collective_row(checks.get((meta.get("namespace"), meta.get("name"),
+                                                                         g.get("groupName"))))})
     return rows
+
+
+def collective_row(check: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A group's collective check as the plan shows it: what runs, and the floor with its source."""
+    if check is None:
+        return None
+    return {"backend": check["backend"], "ranks": 2 * check["nproc"], "floor_gbytes": check["floor_gbytes"],
+            "floor_source": check["floor_source"]}
 
 
 def _sizes(limits: dict[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,12 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
                        str(r["min_workers"]), str(r["max_workers"]),
                        left_truncated(r["image"] or "-", max(30, console.width // 3)))
         console.print(ct)
+    for r in report.clusters:  # what the smoke test's collective checks hold each group to (issue 20)
+        c = r.get("collective_check")
+        if c:
+            console.print(f"Collective check {r['namespace']}/{r['cluster']} {r['group']}: {c['backend']} all-reduce, "
+                          f"{c['ranks']} ranks on 2 workers; fails below {c['floor_gbytes']} GB/s bus bandwidth "
+                          f"({c['floor_source']})")
     if report.workloads and console.width < NARROW:
         console.print("Jobs and services", style="italic")
         for w in report.workloads:

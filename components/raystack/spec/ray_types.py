@@ -160,6 +160,15 @@ class WorkerGroupSpec(TypedDict, total=False):
     pools the stack creates carry no labels beyond those raystack gives them."""
     tolerations: list[dict[str, Any]]
     """Extra tolerations, Kubernetes' Toleration shape, added to the pool's (e.g. a team's own taint)."""
+    collective_check: bool
+    """With the cluster's smokeTest: also all-reduce across two workers of this group (NCCL on NVIDIA,
+    torch-neuronx's XLA collectives on Trainium), 1 GiB per rank, and fail `pulumi up` when the bus
+    bandwidth is below collectiveFloorGbytes or a sum is wrong. Needs a pool with efa: true, workers that
+    hold a whole node, maxWorkers of at least 2 and an image with torch; it holds two nodes while it runs
+    (default false)."""
+    collective_floor_gbytes: int
+    """Bus bandwidth in GB/s (nccl-tests' definition) below which the collective check fails (default:
+    half the instance type's network bandwidth, e.g. 200 for p5.48xlarge's 3200 Gbps)."""
 
 
 class AllowFromSpec(TypedDict, total=False):
