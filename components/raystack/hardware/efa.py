@@ -110,7 +110,7 @@ NETWORK_GBPS_SOURCE = "karpenter-provider-aws@1d927085 instance-types.md, instan
 #: bandwidth so that it is comparable with the hardware's peak, whatever the rank count (NVIDIA/nccl-tests
 #: doc/PERFORMANCE.md, "Bus bandwidth"); between two nodes that peak is the node's network bandwidth.
 #: Half of it is raystack's margin, not a published figure: well below what a healthy EFA fabric
-#: gives, and above what NCCL reaches when it falls back to TCP sockets. ``collectiveFloorGbytes`` overrides it.
+#: gives, and above what NCCL is expected to reach on its TCP-socket fallback (not measured here). ``collectiveFloorGbytes`` overrides it.
 COLLECTIVE_FLOOR_SHARE = 0.5
 
 
