@@ -259,3 +259,9 @@ def test_the_plan_shows_each_check_its_ranks_and_its_floor(tmp_path, capsys):
     assert cli.main(["plan", "--project-dir", str(proj), "--stack", "neuron", "--summary", "--no-ray"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "Collective check ray-neuron/train trn1: xla all-reduce, 64 ranks on 2 workers; fails below 50 GB/s" in text
+
+
+@pytest.mark.parametrize(("value", "cores"), [
+    ("0-31", [str(i) for i in range(32)]), ("4,5,6", ["4", "5", "6"]), ("0-1,8-9", ["0", "1", "8", "9"]), ("7", ["7"])])
+def test_each_xla_rank_takes_one_of_the_neuroncores_ray_gave_its_host(value, cores):
+    assert collective_program.visible_cores(value) == cores

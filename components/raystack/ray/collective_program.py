@@ -29,6 +29,15 @@ def bus_bandwidth_gbytes(size_bytes: int, seconds: float, ranks: int) -> float:
     return size_bytes / seconds / 1e9 * 2 * (ranks - 1) / ranks
 
 
+def visible_cores(value: str) -> list[str]:
+    """The NeuronCores of a ``NEURON_RT_VISIBLE_CORES`` value ("0-31", "4,5,6", "0-1,8-9"), in order."""
+    cores: list[str] = []
+    for part in value.split(","):
+        first, _, last = part.strip().partition("-")
+        cores += [str(c) for c in range(int(first), int(last or first) + 1)]
+    return cores
+
+
 def _backend(name: str, local_rank: int) -> tuple[Any, Callable[[], None]]:
     """(the device, a function that waits for queued collectives) after joining the process group."""
     import torch
@@ -39,6 +48,12 @@ def _backend(name: str, local_rank: int) -> tuple[Any, Callable[[], None]]:
         dist.init_process_group("nccl")
         return torch.device("cuda", local_rank), torch.cuda.synchronize
     if name == "xla":
+        # Ray gave the host actor the worker's NeuronCores as NEURON_RT_VISIBLE_CORES, comma-joined (ray
+        # 2.60.0 _private/accelerators/neuron.py set_current_process_visible_accelerator_ids), and every rank
+        # inherits it; each rank takes one of them, as a Ray Train worker holding one NeuronCore gets it.
+        inherited = os.environ.get("NEURON_RT_VISIBLE_CORES")
+        if inherited:
+            os.environ["NEURON_RT_VISIBLE_CORES"] = visible_cores(inherited)[local_rank]
         import torch_xla.core.xla_model as xm
         import torch_xla.distributed.xla_backend  # noqa: F401 (registers the "xla" process group)
 
