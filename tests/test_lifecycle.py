@@ -479,6 +479,12 @@ def test_a_collective_check_below_its_floor_fails_up_and_a_new_floor_runs_it_aga
     import yaml
     (check,) = json.loads(yaml.safe_load(job.body["spec"]["runtimeEnvYAML"])["env_vars"]["RAYSTACK_SMOKE_COLLECTIVES"])
     assert job.status["jobStatus"] == "SUCCEEDED" and check["floor_gbytes"] == 30, (job.status, check)
+    # torchrun's rendezvous (the free port the first host picked) and the Neuron root communicator run
+    # between the two workers on ports chosen at run time: the cluster's NetworkPolicy admits its own pods
+    # on every port, and nothing else on those.
+    worker = {"ray.io/cluster": "train", "ray.io/node-type": "worker", "ray.io/group": "trn1"}
+    assert all(kc.admits("ray-neuron", worker, "ray-neuron", worker, p) for p in (29500, 41234, 61000))
+    assert not kc.admits("ray-neuron", worker, "ray-neuron", {"app": "other"}, 41234)
     assert not lc.preview().changes()
     rcs[0]["workerGroups"][0].pop("collectiveFloorGbytes")
     rcs[0]["workerGroups"][0]["collectiveCheck"] = False
