@@ -9,8 +9,6 @@ and the mocks answer with the computed outputs real providers would return.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
 import runpy
 import sys
@@ -155,10 +153,6 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def _go() -> Any:
         pulumi.export = export
-        # The SDK sends each call to the monitor through the loop's thread pool (runtime/resource.py,
-        # invoke.py: run_in_executor). A mock monitor answers in Python at once, so a thread only adds a
-        # hand-off per registration; answered inline, a run takes about a tenth less time.
-        asyncio.get_running_loop().set_default_executor(_Inline())
         try:
             program()
         finally:
@@ -192,18 +186,6 @@ def run(program: Callable[[], Any], config: dict[str, str] | None = None, *, pro
         else:
             os.environ["RAYSTACK_MOCK_ENGINE"] = before
     return recording
-
-
-class _Inline(concurrent.futures.ThreadPoolExecutor):
-    """Runs what is submitted at once, on the calling thread (for monitors that answer synchronously)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
-        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        try:
-            done.set_result(fn(*args, **kwargs))
-        except BaseException as e:  # noqa: BLE001 (handed to the awaiting coroutine, as a thread would)
-            done.set_exception(e)
-        return done
 
 
 def _no_stack_trace() -> Any:
