@@ -492,3 +492,36 @@ def test_a_collective_check_below_its_floor_fails_up_and_a_new_floor_runs_it_aga
     plan = lc.up()
     assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayJob")] == ["replace"], plan.describe()
     assert "RAYSTACK_SMOKE_COLLECTIVES" not in ray_object(lc, "RayJob")[1].body["spec"]["runtimeEnvYAML"]
+
+
+def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays_redis_cleanup() -> None:
+    """gcsFaultTolerance on the serving stack: the RayService's cluster keeps its GCS in the Redis (its
+    default), with the password in a Secret of its namespace. A head pod's death leaves serving up (Ray
+    docs, rayservice-high-availability). Destroy deletes the RayService while the operator still runs, so
+    KubeRay's Redis cleanup finalizer (raycluster_controller.go@v1.7.0) is removed; an operator removed
+    out of band leaves it Terminating, and destroy fails."""
+    from raystack.testing.lifecycle.gcs import serving_survives_head_loss
+
+    lc = lifecycle("serving")
+    lc.up()
+    _, plain = ray_object(lc, "RayService")
+    assert not serving_survives_head_loss(plain.body), "without GCS FT the head and the cluster share a fate"
+    lc.set_config("gcsFaultTolerance", {"address": "rediss://gcs.redis.internal:6379"})
+    lc.config["raystack:gcsRedisPassword"] = "s3cret-from-pulumi-config"
+    lc.up()
+    kc, svc = ray_object(lc, "RayService")
+    assert serving_survives_head_loss(svc.body)
+    secret = kc.objects[("Secret", svc.namespace, "raystack-gcs-redis")]
+    assert secret.body["stringData"]["password"] == "s3cret-from-pulumi-config"
+    assert not lc.preview().changes()
+    lc.destroy()
+    assert not [k for k in kc.objects if k[0].startswith("Ray") or k[2] == "raystack-gcs-redis"]
+
+    lc = lifecycle("serving")
+    lc.set_config("gcsFaultTolerance", {"address": "rediss://gcs.redis.internal:6379"})
+    lc.config["raystack:gcsRedisPassword"] = "s3cret-from-pulumi-config"
+    lc.up()
+    kc, _ = ray_object(lc, "RayService")
+    kc.operator = None  # someone uninstalled KubeRay by hand
+    with pytest.raises(EngineError, match="gcs-ft-redis-cleanup-finalizer"):
+        lc.destroy()

@@ -25,6 +25,8 @@ from .spec.types import (
     CapacityType,
     ClusterMode,
     ExistingPoolSpec,
+    GcsFaultToleranceSpec,
+    GcsRedisMode,
     HeadSpec,
     JobSubmissionMode,
     KubeRaySpec,
@@ -83,7 +85,8 @@ _LAZY = {
 __all__ = [
     "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin",
     "EfaDevicePluginArgs", "EksCluster",
-    "EksClusterArgs", "ExistingPoolSpec", "Finding", "GpuNodePool", "GpuNodePoolArgs", "HeadSpec",
+    "EksClusterArgs", "ExistingPoolSpec", "Finding", "GcsFaultToleranceSpec", "GcsRedisMode", "GpuNodePool",
+    "GpuNodePoolArgs", "HeadSpec",
     "JobSubmissionMode", "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network",
     "NetworkArgs", "NetworkSpec", "NeuronDevicePlugin", "NeuronDevicePluginArgs", "NodePoolSpec",
     "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "OperatingSystem", "Platform", "PlatformSpec", "PoolDescriptor",

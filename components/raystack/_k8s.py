@@ -75,3 +75,16 @@ def no_takeover_guard(resource_name: str, opts: pulumi.ResourceOptions) -> k8s.a
     return k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
         resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), spec=cast(Any, binding),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[policy])))
+
+
+def redis_password_secret(resource_name: str, namespace: str, password: Any,
+                          opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret:
+    """The gcsFaultTolerance Redis password in a namespace's Secret (ray.gcs: the name and key the
+    clusters' gcsFaultToleranceOptions read), kept secret in state."""
+    from .ray.gcs import PASSWORD_KEY, PASSWORD_SECRET
+
+    return k8s.core.v1.Secret(
+        resource_name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=PASSWORD_SECRET, namespace=namespace,
+                                            labels={"app.kubernetes.io/managed-by": "pulumi"}),
+        type="Opaque", string_data={PASSWORD_KEY: pulumi.Output.secret(password)}, opts=opts)

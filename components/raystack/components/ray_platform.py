@@ -13,9 +13,10 @@ from typing import Any
 
 import pulumi
 
-from .._k8s import no_takeover_guard, pss_namespace
+from .._k8s import no_takeover_guard, pss_namespace, redis_password_secret
 from ..clouds.aws.backend import EksBackend
 from ..clouds.base import ClusterHandle
+from ..model.gcs import PASSWORD_GIVEN
 from ..model.platform import Platform, RayClusterPlan
 from ..model.resolve import resolve
 from ..ray.workloads import endpoints
@@ -67,10 +68,11 @@ class RayPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         raw, kubeconfig = _split_kubeconfig(dict(args))
+        raw, redis_password = _split_password(raw)
         platform = resolve(raw, camel=False, stack=pulumi.get_stack(),  # raises before any registration
                            region=pulumi.Config("aws").get("region"))
         super().__init__("raystack:index:RayPlatform", name, {}, opts)
-        self._build(name, platform, kubeconfig)
+        self._build(name, platform, kubeconfig, redis_password)
 
     @classmethod
     def from_stack_config(cls, name: str = "raystack", namespace: str = "raystack",
@@ -80,14 +82,15 @@ class RayPlatform(pulumi.ComponentResource):
         from ..config import read_stack_config
 
         raw, kubeconfig = _split_kubeconfig(read_stack_config(namespace))
+        raw, redis_password = _split_password(raw)
         platform = resolve(raw, camel=True, stack=pulumi.get_stack(),  # raises before any registration
                            region=pulumi.Config("aws").get("region"))
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayPlatform", name, {}, opts)
-        self._build(name, platform, kubeconfig)
+        self._build(name, platform, kubeconfig, redis_password)
         return self
 
-    def _build(self, name: str, platform: Platform, kubeconfig: Any) -> None:
+    def _build(self, name: str, platform: Platform, kubeconfig: Any, redis_password: Any = None) -> None:
         self.platform = platform
         self.warnings = platform.warnings
         for w in platform.warnings:
@@ -101,7 +104,7 @@ class RayPlatform(pulumi.ComponentResource):
         # unreachable cluster and goes on (pulumi-kubernetes v4.32.0 provider.go:946-1000), so a private
         # endpoint nothing reaches does not fail such an `up`.
         device_plugins = self._device_plugins(name, platform, k8s_opts) if platform.applies_kubernetes else {}
-        self._ray(name, platform, cluster, k8s_opts, device_plugins, tags)
+        self._ray(name, platform, cluster, k8s_opts, device_plugins, tags, redis_password)
 
         self.cluster_name = cluster.cluster_name
         self.kubeconfig = cluster.kubeconfig
@@ -142,7 +145,7 @@ class RayPlatform(pulumi.ComponentResource):
         return out
 
     def _ray(self, name: str, platform: Platform, cluster: ClusterHandle, k8s_opts: pulumi.ResourceOptions,
-             device_plugins: dict[str, pulumi.Resource], tags: dict[str, str]) -> None:
+             device_plugins: dict[str, pulumi.Resource], tags: dict[str, str], redis_password: Any = None) -> None:
         operator = None
         kube = platform.applies_kubernetes
         if platform.kuberay.install and kube:
@@ -171,6 +174,16 @@ class RayPlatform(pulumi.ComponentResource):
                     reason="raystack security: relaxed" if platform.ray_pod_security != "restricted" else None)
             return namespaces[ns]
 
+        gcs_secrets: dict[str, pulumi.Resource] = {}
+
+        def gcs_secret(ns: str) -> pulumi.Resource:
+            """The Redis password of gcsFaultTolerance, in the namespace's Secret KubeRay's head reads."""
+            if ns not in gcs_secrets:
+                gcs_secrets[ns] = redis_password_secret(f"{name}-gcs-redis-{ns}", ns, redis_password,
+                                                        pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(
+                                                            depends_on=[namespace(ns)])))
+            return gcs_secrets[ns]
+
         # On a cluster raystack did not create, creating a Ray object whose name is taken would upsert onto
         # someone else's: an admission policy refuses that server-side (kube/ownership.py; K8s N7).
         guard: list[pulumi.Resource] = [] if platform.creates_cluster or not kube or not (
@@ -182,6 +195,8 @@ class RayPlatform(pulumi.ComponentResource):
             if not kube:  # only cloud resources (Pod Identity) and tokens: nothing in the cluster to wait for
                 return []
             deps: list[pulumi.Resource] = [namespace(ns), *guard]
+            if cluster_plan is not None and cluster_plan.gcs and platform.gcs is not None and platform.gcs.create_secret:
+                deps.append(gcs_secret(ns))  # the head starts with REDIS_PASSWORD from it
             if operator is not None:
                 deps += [operator.release, operator.crds]
             used = cluster_plan.pools_used if cluster_plan is not None else ()
@@ -212,6 +227,14 @@ class RayPlatform(pulumi.ComponentResource):
                 tokens[f"{w.namespace}/{w.name}"] = workload.auth_token
         self.ray_auth_tokens = pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else \
             pulumi.Output.secret({})
+
+
+def _split_password(raw: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The Redis password is a secret (an Output from the stack config): the model sees a stand-in."""
+    for field in ("gcsRedisPassword", "gcs_redis_password"):
+        if raw.get(field) is not None:
+            return {**raw, field: PASSWORD_GIVEN}, raw[field]
+    return raw, None
 
 
 def _split_kubeconfig(raw: dict[str, Any]) -> tuple[dict[str, Any], Any]:

@@ -14,6 +14,7 @@ from typing import Any
 from ..ray.sizing import HeadSize, WorkerSize
 from .facts import PoolFacts
 from .findings import Finding
+from .gcs import GcsPlan
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class RayClusterPlan:
     config_key: str = ""
     #: The collective checks its smoke test runs (``ray.smoke.collective_check``), one per group asking.
     collectives: tuple[dict[str, Any], ...] = ()
+    #: It keeps its GCS in the stack's gcsFaultTolerance Redis.
+    gcs: bool = False
 
     @property
     def pools_used(self) -> tuple[str, ...]:
@@ -200,6 +203,8 @@ class Platform:
     ray_pod_security: str = "restricted"
     #: Who applies the Kubernetes side: pulumi (`pulumi up`), or gitops (`raystack plan --out`, Argo CD).
     kubernetes_delivery: str = "pulumi"
+    #: The Redis the Ray clusters keep their GCS in (gcsFaultTolerance), if any.
+    gcs: GcsPlan | None = None
 
     @property
     def applies_kubernetes(self) -> bool:

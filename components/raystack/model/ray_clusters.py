@@ -22,6 +22,7 @@ from ..rules.ray import SYSTEM_NAMESPACES, check_placement, check_ray_cluster
 from ..spec.coerce import did_you_mean
 from .facts import PoolFacts
 from .findings import Finding
+from .gcs import check_gcs_conflicts
 from .platform import IdentityPlan, RayClusterPlan, RayWorkloadPlan, WorkerGroupPlan
 
 #: Namespaces raystack's add-ons own (device plugins).
@@ -41,6 +42,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     before = len(findings)
     suppressed = False
     check_ray_cluster(base, rc, findings, SYSTEM_NAMESPACES | {operator_namespace, *ADDON_NAMESPACES})
+    if rc.get("gcs_options") is not None:
+        check_gcs_conflicts(base, rc, findings)
     bad_images = check_image_keys(base, rc, findings) | check_image_keys(f"{base}.head", rc["head"], findings)
     for j, g in enumerate(rc["worker_groups"]):
         bad_images |= check_image_keys(f"{base}.workerGroups[{j}]", g, findings)
@@ -164,6 +167,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
         upgrade_strategy=rc["upgrade_strategy"],
         head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"], serve_port=serve,
+        gcs_options=rc.get("gcs_options"),  # derived by resolve (gcsFaultTolerance), else none
         client_port=any(10001 in (a.get("ports") or []) for a in rc.get("allow_from") or []),
         opt_outs=tuple(o for o, on in (("networkPolicy", not rc["network_policy"]), ("auth", rc["auth"] == "disabled"),
                                        ("podSecurity", rc.get("security") == "relaxed")) if on))
@@ -172,6 +176,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings, collectives)
     return RayClusterPlan(
         smoke=smoke, auth=rc["auth"], collectives=tuple(collectives) if smoke is not None else (),
+        gcs=rc.get("gcs_options") is not None,
         resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),

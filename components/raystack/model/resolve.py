@@ -30,6 +30,7 @@ from . import defaults
 from .cloud import cloud_rules
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
+from .gcs import cluster_uses_gcs, resolve_gcs
 from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan, ReturnRoute
 from .ray_clusters import plan_ray_cluster
 from .workloads import plan_workloads
@@ -112,6 +113,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     check_ray_version(key("rayVersion"), spec["ray_version"], findings)
     if len(findings) > version_findings:  # nothing is planned on a version that cannot be read
         raise_if_errors(findings)
+    gcs = resolve_gcs(spec, key, findings, warnings)  # optional: the Redis of GCS fault tolerance
     clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()
     name_count: dict[str, int] = {}
@@ -131,6 +133,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
               "operator_pods": CHART_OPERATOR_LABELS if spec["kuberay"]["install"] else None}
         if spec["security"] == "relaxed":  # no NetworkPolicies (a warning names it)
             rc["network_policy"] = False
+        # derived: the Redis options when the cluster keeps its GCS there (a RayService's, by default)
+        uses_gcs = cluster_uses_gcs(base, rc, gcs, serve, findings)
+        rc["gcs_options"] = gcs.options() if uses_gcs and gcs is not None else None
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
         if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
             findings.append(Finding(f"{base}.serviceAccount.podIdentity", "(set)",
@@ -290,6 +295,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         ray_workloads=tuple(workloads),
         ray_pod_security="baseline" if spec["security"] == "relaxed" else "restricted",
         kubernetes_delivery=spec["kubernetes_delivery"],
+        gcs=gcs,
         kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],
                             namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],

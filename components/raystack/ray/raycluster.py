@@ -133,8 +133,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                      upscaling_mode: str, auth: str, upgrade_strategy: str = "Recreate", head_runs_tasks: bool = False,
                      head_options: PodOptions | None = None, group_labels: bool = False,
                      serve_port: bool = False, client_port: bool = False,
-                     opt_outs: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The full RayCluster manifest."""
+                     opt_outs: tuple[str, ...] = (), gcs_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The full RayCluster manifest; ``gcs_options``: its gcsFaultToleranceOptions (ray.gcs.ft_options)."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     head_devices: dict[str, str] = {}
     if head.accelerators and head_pool.accelerator_resource and head_pool.ray_accelerator_resource:
@@ -174,6 +174,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
         "authOptions": {"mode": "token", "secretName": token_secret_name(name)} if auth == "token"
         else {"mode": "disabled"},
     }
+    if gcs_options is not None:
+        cluster_spec["gcsFaultToleranceOptions"] = gcs_options
     return {
         "apiVersion": "ray.io/v1",
         "kind": "RayCluster",

@@ -216,7 +216,7 @@ def coerce(td: type, value: Any, path: str = "", camel: bool = False) -> tuple[A
 
 
 #: PlatformSpec keys whose values may be secrets: passed through undecoded.
-SECRET_KEYS = frozenset({"kubeconfig"})
+SECRET_KEYS = frozenset({"kubeconfig", "gcs_redis_password"})
 
 
 def decode_config(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -273,6 +273,9 @@ class RayClusterSpec(TypedDict, total=False):
     """Explicit exceptions to the NetworkPolicy (e.g. Prometheus on 8080, a Serve gateway on 8000)."""
     service_account: ServiceAccountSpec
     """The service account the workers run as, optionally with an IAM role (default: the namespace's default)."""
+    gcs_fault_tolerance: bool
+    """Keep this cluster's GCS in the stack's gcsFaultTolerance Redis (default: on for the clusters of
+    rayServices when the stack has one, off otherwise)."""
     smoke_test: bool
     """Add a RayJob (<name>-smoke) that asks Ray for one accelerator on each accelerator worker group
     and checks the device is visible; `pulumi up` waits for it to succeed, so it fails when a group

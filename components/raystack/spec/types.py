@@ -224,6 +224,27 @@ class NetworkSpec(TypedDict, total=False):
     tables are raystack's: a route added by hand is removed by the next `up`. Created VPC only."""
 
 
+class GcsRedisMode(str, Enum):
+    """Where the Redis of gcsFaultTolerance comes from."""
+
+    EXISTING = "existing"
+    CREATE = "create"
+
+
+class GcsFaultToleranceSpec(TypedDict, total=False):
+    """An external Redis the Ray clusters keep their control store (GCS) in, so that a head pod that
+    dies takes neither the cluster's state nor its Serve applications with it."""
+
+    redis: GcsRedisMode
+    """existing (default): a Redis you run, at address. create (an ElastiCache replication group) is not
+    built yet and is refused."""
+    address: str
+    """The Redis: host:port, redis://host:port, or rediss://host:port for TLS (Ray's forms)."""
+    password_secret: SecretKeySpec
+    """A Secret of your own holding the Redis password, in every namespace of a cluster that uses it
+    (instead of gcsRedisPassword)."""
+
+
 class KubeRaySpec(TypedDict, total=False):
     """The KubeRay operator."""
 
@@ -279,6 +300,13 @@ class PlatformSpec(TypedDict, total=False):
     """clusterMode existing: an EKS cluster to attach to by name (read-only lookup)."""
     kubeconfig: str
     """clusterMode existing: a kubeconfig path or its contents (may be a secret)."""
+    gcs_fault_tolerance: GcsFaultToleranceSpec
+    """The Redis the Ray clusters keep their GCS in: the clusters of rayServices use it by default,
+    others with gcsFaultTolerance: true (default: none, no GCS fault tolerance)."""
+    gcs_redis_password: str
+    """The password of the gcsFaultTolerance Redis (a secret: pulumi config set --secret
+    raystack:gcsRedisPassword ...); raystack puts it in a Secret raystack-gcs-redis in each namespace of
+    a cluster that uses the Redis."""
     ray_version: str
     """Default Ray version of every RayCluster (default in raystack.versions)."""
     image_registry: str

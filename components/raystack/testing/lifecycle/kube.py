@@ -20,7 +20,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ...kube.selectors import selects
-from . import admission
+from . import admission, gcs
 from .errors import CloudError, NotModelled
 from .state import CLUSTER_SCOPED, Path, del_path, get_path, set_path
 
@@ -239,6 +239,8 @@ class KubeCluster:
     def delete(self, key: Key) -> None:
         if key not in self.objects:
             raise CloudError("NotFound", f'{admission.plural(key[0])} "{key[2]}" not found', "kube-apiserver")
+        if key[0] in ("RayCluster", "RayService"):  # KubeRay's Redis cleanup finalizer (lifecycle/gcs.py)
+            gcs.check_finalized(key[0], key[1], key[2], self.objects[key].body, self.operator, self.objects)
         del self.objects[key]
         if key[0] == "Namespace":
             # Namespace deletion deletes everything in it (namespace controller).
