@@ -107,3 +107,26 @@ def test_clear_text_redis_and_an_operator_of_unknown_version_are_warned_about():
     keys = {w.key: w.message for w in p.warnings}
     assert "unencrypted" in keys["raystack:gcsFaultTolerance.address"]
     assert "KubeRay 1.3.0 or later" in keys["raystack:gcsFaultTolerance"]
+
+
+def test_the_text_plan_names_the_redis_and_the_clusters_using_it(tmp_path, capsys):
+    import shutil
+
+    import yaml
+    from raystack.preview import cli
+    from support import ROOT
+
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", proj / "Pulumi.yaml")
+    shutil.copytree(ROOT / "infra", proj / "infra")
+    shutil.copytree(ROOT / "stacks", proj / "stacks")
+    f = proj / "stacks" / "Pulumi.serving.yaml"
+    doc = yaml.safe_load(f.read_text())
+    doc["config"]["raystack:gcsFaultTolerance"] = {"address": ADDRESS}
+    doc["config"]["raystack:gcsRedisPassword"] = {"secure": "v1:AAAA"}  # as `pulumi config set --secret` writes it
+    f.write_text(yaml.safe_dump(doc))
+    assert cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--summary", "--no-ray"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (f"GCS fault tolerance: Redis {ADDRESS}, password from Secret raystack-gcs-redis (key password, "
+            "created from gcsRedisPassword); used by RayService") in text, text[-1500:]
