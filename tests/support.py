@@ -69,3 +69,15 @@ def stack_spec(stack: str) -> dict[str, Any]:
 
     cfg = testing.load_stack_config(testing.load_project(ROOT), stack)
     return decode_config({k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("raystack:")})
+
+
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project (Pulumi.yaml, infra/, stacks/) whose stack files a test may edit."""
+    import shutil
+
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", proj / "Pulumi.yaml")
+    shutil.copytree(ROOT / "infra", proj / "infra")
+    shutil.copytree(ROOT / "stacks", proj / "stacks")
+    return proj

@@ -226,17 +226,11 @@ def test_the_driver_runs_the_program_on_two_ray_nodes_and_holds_it_to_the_floor(
 def test_the_plan_shows_each_check_its_ranks_and_its_floor(tmp_path, capsys):
     """The neuron stack with the trn1 group's check on: the JSON row (per the plan schema) and the text
     line name the backend, the ranks and the floor with its source."""
-    import shutil as sh
-
     import jsonschema
     from raystack.preview import cli
-    from support import ROOT
+    from support import ROOT, project_copy
 
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    sh.copy(ROOT / "Pulumi.yaml", proj / "Pulumi.yaml")
-    sh.copytree(ROOT / "infra", proj / "infra")
-    sh.copytree(ROOT / "stacks", proj / "stacks")
+    proj = project_copy(tmp_path)
     f = proj / "stacks" / "Pulumi.neuron.yaml"
     doc = yaml.safe_load(f.read_text())
     train = doc["config"]["raystack:rayClusters"][0]

@@ -110,17 +110,11 @@ def test_clear_text_redis_and_an_operator_of_unknown_version_are_warned_about():
 
 
 def test_the_text_plan_names_the_redis_and_the_clusters_using_it(tmp_path, capsys):
-    import shutil
-
     import yaml
     from raystack.preview import cli
-    from support import ROOT
+    from support import project_copy
 
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    shutil.copy(ROOT / "Pulumi.yaml", proj / "Pulumi.yaml")
-    shutil.copytree(ROOT / "infra", proj / "infra")
-    shutil.copytree(ROOT / "stacks", proj / "stacks")
+    proj = project_copy(tmp_path)
     f = proj / "stacks" / "Pulumi.serving.yaml"
     doc = yaml.safe_load(f.read_text())
     doc["config"]["raystack:gcsFaultTolerance"] = {"address": ADDRESS}

@@ -23,7 +23,7 @@ from raystack.preview.checks.crd_schema import load_raycluster_schema
 from raystack.preview.objects import RAYCLUSTER_TYPE
 from raystack.rules.kube_objects import kubernetes_schema_version
 from support import CRD_DIR as CRDS
-from support import HAVE_CRDS, NO_CRDS, ROOT
+from support import HAVE_CRDS, NO_CRDS, ROOT, project_copy
 
 needs_shared = pytest.mark.skipif(not HAVE_CRDS, reason=NO_CRDS)
 
@@ -171,13 +171,7 @@ def test_graph_is_mermaid(tmp_path, capsys):
     assert "warning: RayCluster: spec: Ray autoscaler parser check SKIPPED" in err
 
 
-def _project_copy(tmp_path: Path) -> Path:
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    shutil.copy(ROOT / "Pulumi.yaml", proj / "Pulumi.yaml")
-    shutil.copytree(ROOT / "infra", proj / "infra")
-    shutil.copytree(ROOT / "stacks", proj / "stacks")
-    return proj
+_project_copy = project_copy
 
 
 def test_bad_config_exits_1_naming_the_key(tmp_path, capsys):
