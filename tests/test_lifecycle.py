@@ -514,6 +514,14 @@ def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays
     secret = kc.objects[("Secret", svc.namespace, "raystack-gcs-redis")]
     assert secret.body["stringData"]["password"] == "s3cret-from-pulumi-config"
     assert not lc.preview().changes()
+    # Someone deletes the Secret: pulumi-kubernetes diffs against the state, so only a refresh sees it
+    # gone, and the next up recreates it (a destroy before that would leave KubeRay's cleanup Job unable
+    # to start).
+    kc.delete(("Secret", svc.namespace, "raystack-gcs-redis"))
+    assert not lc.preview().changes()
+    assert [s.op for s in lc.refresh().steps if s.urn.endswith("gcs-redis-" + svc.namespace)] == ["delete"]
+    lc.up()
+    assert ("Secret", svc.namespace, "raystack-gcs-redis") in kc.objects
     lc.destroy()
     assert not [k for k in kc.objects if k[0].startswith("Ray") or k[2] == "raystack-gcs-redis"]
 
