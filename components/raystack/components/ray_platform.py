@@ -67,8 +67,7 @@ class RayPlatform(pulumi.ComponentResource):
     status (`kubectl get rayjob <name> -o jsonpath='{.status.jobId}'`)."""
 
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
-        raw, kubeconfig = _split_kubeconfig(dict(args))
-        raw, redis_password = _split_password(raw)
+        raw, kubeconfig, redis_password = _split_secrets(dict(args))
         platform = resolve(raw, camel=False, stack=pulumi.get_stack(),  # raises before any registration
                            region=pulumi.Config("aws").get("region"))
         super().__init__("raystack:index:RayPlatform", name, {}, opts)
@@ -81,8 +80,7 @@ class RayPlatform(pulumi.ComponentResource):
         file; errors name those keys) and build the platform."""
         from ..config import read_stack_config
 
-        raw, kubeconfig = _split_kubeconfig(read_stack_config(namespace))
-        raw, redis_password = _split_password(raw)
+        raw, kubeconfig, redis_password = _split_secrets(read_stack_config(namespace))
         platform = resolve(raw, camel=True, stack=pulumi.get_stack(),  # raises before any registration
                            region=pulumi.Config("aws").get("region"))
         self = cls.__new__(cls)
@@ -229,17 +227,18 @@ class RayPlatform(pulumi.ComponentResource):
             pulumi.Output.secret({})
 
 
-def _split_password(raw: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    """The Redis password is a secret (an Output from the stack config): the model sees a stand-in."""
-    for field in ("gcsRedisPassword", "gcs_redis_password"):
-        if raw.get(field) is not None:
-            return {**raw, field: PASSWORD_GIVEN}, raw[field]
-    return raw, None
-
-
-def _split_kubeconfig(raw: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    """A kubeconfig may be a secret Output: the model sees a stand-in, the backend the value."""
-    value = raw.get("kubeconfig")
-    if value is not None and not isinstance(value, str):
-        raw = {**raw, "kubeconfig": KUBECONFIG_GIVEN}
-    return raw, value
+def _split_secrets(raw: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    """Secret values (Outputs from the stack config) stay out of the model: it sees a stand-in, the
+    components get the value. Returns (raw, kubeconfig, Redis password). A kubeconfig given as text (a
+    path) is the model's to read; the Redis password is always a stand-in there."""
+    out, values = dict(raw), []
+    for fields, stand_in, always in ((("kubeconfig",), KUBECONFIG_GIVEN, False),
+                                     (("gcsRedisPassword", "gcs_redis_password"), PASSWORD_GIVEN, True)):
+        value = None
+        for f in fields:
+            if out.get(f) is not None:
+                value = out[f]
+                if always or not isinstance(value, str):
+                    out[f] = stand_in
+        values.append(value)
+    return out, values[0], values[1]

@@ -18,7 +18,7 @@ from typing import Any
 from .errors import CloudError
 
 
-def ft_options(obj_kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
+def options_of(obj_kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
     """The gcsFaultToleranceOptions of a RayCluster, or of the cluster a RayService runs."""
     spec = body.get("spec") or {}
     cluster = spec.get("rayClusterConfig") if obj_kind == "RayService" else spec
@@ -31,7 +31,7 @@ def check_finalized(kind: str, namespace: str, name: str, body: dict[str, Any], 
     Without a running operator nothing removes the finalizer: the object stays Terminating, and
     pulumi-kubernetes' delete await times out. The Job's pod reads the password Secret the head reads; a
     missing Secret leaves it unstarted until its 300 s deadline fails it (the finalizer then goes)."""
-    options = ft_options(kind, body)
+    options = options_of(kind, body)
     if options is None:
         return
     if operator is None:
@@ -47,4 +47,4 @@ def check_finalized(kind: str, namespace: str, name: str, body: dict[str, Any], 
 
 def serving_survives_head_loss(body: dict[str, Any]) -> bool:
     """Whether a RayService keeps serving while its head pod is replaced (with GCS FT only)."""
-    return ft_options("RayService", body) is not None
+    return options_of("RayService", body) is not None
