@@ -156,6 +156,26 @@ def create_log_group(i: dict[str, Any]) -> dict[str, Any]:
     return {"logGroupName": i["name"], "tags": i.get("tags", {})}
 
 
+def create_replication_group(i: dict[str, Any]) -> dict[str, Any]:
+    # terraform-provider-aws elasticache/replication_group.go resourceReplicationGroupCreate (cluster mode
+    # disabled: num_cache_clusters).
+    req: dict[str, Any] = {
+        "ReplicationGroupId": i["replicationGroupId"], "ReplicationGroupDescription": i["description"],
+        "Engine": i["engine"], "EngineVersion": i["engineVersion"], "CacheNodeType": i["nodeType"],
+        "NumCacheClusters": int(i["numCacheClusters"]), "Port": int(i["port"]),
+        "AutomaticFailoverEnabled": _bool(i["automaticFailoverEnabled"]), "MultiAZEnabled": _bool(i["multiAzEnabled"]),
+        "TransitEncryptionEnabled": _bool(i["transitEncryptionEnabled"]),
+        "AtRestEncryptionEnabled": _bool(i["atRestEncryptionEnabled"]), "AuthToken": i["authToken"],
+        "CacheSubnetGroupName": i["subnetGroupName"], "SecurityGroupIds": i["securityGroupIds"],
+        "Tags": _tags(i.get("tags"))}
+    return req
+
+
+def create_cache_subnet_group(i: dict[str, Any]) -> dict[str, Any]:
+    return {"CacheSubnetGroupName": i["name"], "CacheSubnetGroupDescription": i["description"],
+            "SubnetIds": i["subnetIds"], "Tags": _tags(i.get("tags"))}
+
+
 #: Pulumi type token -> (service, operation, request builder).
 REQUESTS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     "aws:eks/cluster:Cluster": ("eks", "CreateCluster", create_cluster),
@@ -175,6 +195,9 @@ REQUESTS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]]
                                                                 authorize_security_group_ingress),
     "aws:ec2/securityGroup:SecurityGroup": ("ec2", "CreateSecurityGroup", create_security_group),
     "aws:ec2/placementGroup:PlacementGroup": ("ec2", "CreatePlacementGroup", create_placement_group),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("elasticache", "CreateReplicationGroup",
+                                                          create_replication_group),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("elasticache", "CreateCacheSubnetGroup", create_cache_subnet_group),
 }
 
 

@@ -74,7 +74,6 @@ def refusals(cfg: dict) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("change", "key", "fragment"), [
-    ({"gcsFaultTolerance": {"redis": "create"}}, "gcsFaultTolerance.redis", "not built yet"),
     ({"gcsFaultTolerance": {}}, "gcsFaultTolerance.address", "is required"),
     ({"gcsFaultTolerance": {"address": "https://redis:6379"}}, "gcsFaultTolerance.address", "as Ray reads it"),
     ({"gcsFaultTolerance": {"address": ADDRESS, "passwordSecret": {"secret": "s", "key": "k"}}},
@@ -124,3 +123,67 @@ def test_the_text_plan_names_the_redis_and_the_clusters_using_it(tmp_path, capsy
     text = " ".join(capsys.readouterr().out.split())
     assert (f"GCS fault tolerance: Redis {ADDRESS}, password from Secret raystack-gcs-redis (key password, "
             "created from gcsRedisPassword); used by RayService") in text, text[-1500:]
+
+
+# --- gcsFaultTolerance.redis: create (an ElastiCache group raystack creates) ---------------------------
+
+def created(**gcs) -> dict:
+    cfg = config(gcsFaultTolerance={"redis": "create", **gcs})
+    del cfg["gcsRedisPassword"]
+    return cfg
+
+
+def test_a_created_redis_is_sized_by_environment_and_its_stand_in_address_never_resolves(kuberay_schema):
+    """Prod gets a replica (Multi-AZ, automatic failover), other environments one node; the manifests hold
+    the .invalid stand-in (RFC 2606) that the components replace with the endpoint, and pass the CRD."""
+    from raystack.ray.gcs import CREATED_ADDRESS, fill_address
+
+    dev, prod = resolve(created()), resolve({**created(), "environment": "prod"})
+    assert dev.gcs is not None and prod.gcs is not None and dev.gcs.managed and prod.gcs.managed
+    assert (dev.gcs.managed.nodes, dev.gcs.managed.multi_az) == (1, False)
+    assert (prod.gcs.managed.nodes, prod.gcs.managed.multi_az) == (2, True)
+    assert (prod.gcs.managed.engine, prod.gcs.managed.engine_version) == ("valkey", "8.0")
+    assert prod.gcs.managed.replication_group_id == "u-gcs" and prod.gcs.create_secret
+    spec = prod.ray_workloads[0].manifest["spec"]
+    assert spec["rayClusterConfig"]["gcsFaultToleranceOptions"]["redisAddress"] == CREATED_ADDRESS
+    assert CREATED_ADDRESS.split(":")[1].endswith(".invalid")
+    errors = [e.message for e in jsonschema.Draft7Validator(kuberay_schema("RayService")).iter_errors(
+        prod.ray_workloads[0].manifest)]
+    assert not errors, errors
+    filled = fill_address(spec, "rediss://master.u-gcs.x.use1.cache.amazonaws.com:6379")
+    assert filled["rayClusterConfig"]["gcsFaultToleranceOptions"]["redisAddress"].startswith("rediss://master.")
+    assert CREATED_ADDRESS not in str(filled) and CREATED_ADDRESS in str(spec), "a copy; the model is untouched"
+
+
+@pytest.mark.parametrize(("name", "want"), [
+    ("raystack-serving", "raystack-serving-gcs"), ("A_B--c", "a-b-c-gcs"),
+    ("x" * 60, "x" * 36 + "-gcs"), ("abc-" + "d" * 31 + "-e", "abc-" + "d" * 31 + "-gcs")])
+def test_replication_group_ids_meet_elasticaches_rules(name, want):
+    import re
+
+    from raystack.model.gcs import replication_group_id
+
+    got = replication_group_id(name)
+    assert got == want and len(got) <= 40 and re.match(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", got), got
+
+
+@pytest.mark.parametrize(("cfg", "key", "fragment"), [
+    (created(address=ADDRESS), "gcsFaultTolerance.address", "is what ElastiCache gives"),
+    (created(passwordSecret={"secret": "s", "key": "k"}), "gcsFaultTolerance.passwordSecret", "AUTH token"),
+    ({**created(), "gcsRedisPassword": "(secret)"}, "gcsRedisPassword", "raystack generates the AUTH token"),
+    ({**created(), "clusterMode": "existing", "kubeconfig": "~/.kube/config"}, "gcsFaultTolerance.redis",
+     "needs a cluster raystack creates"),
+    ({**created(), "kubernetesDelivery": "gitops"}, "gcsFaultTolerance.redis", "known only after `pulumi up`"),
+    (created(nodeType="r7g.large"), "gcsFaultTolerance.nodeType", "cache.<family>.<size>"),
+    (created(replicas=6), "gcsFaultTolerance.replicas", "must be 0 to 5"),
+    ({**config(), "gcsFaultTolerance": {"address": ADDRESS, "nodeType": "cache.t4g.small"}},
+     "gcsFaultTolerance.nodeType", "set redis: create")])
+def test_a_created_redis_is_refused_where_raystack_cannot_place_or_wire_it(cfg, key, fragment):
+    got = refusals(cfg)
+    assert any(k == f"raystack:{key}" and fragment in m for k, m in got), got
+
+
+def test_one_redis_node_in_prod_is_warned_about():
+    p = resolve({**created(replicas=0), "environment": "prod"})
+    assert "one Redis node in prod" in {w.key: w.message for w in p.warnings}["raystack:gcsFaultTolerance.replicas"]
+    assert "raystack:gcsFaultTolerance.replicas" not in {w.key for w in resolve(created(replicas=0)).warnings}

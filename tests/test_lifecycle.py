@@ -503,6 +503,7 @@ def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays
     from raystack.testing.lifecycle.gcs import serving_survives_head_loss
 
     lc = lifecycle("serving")
+    del lc.config["raystack:gcsFaultTolerance"]  # the shipped stack creates its Redis (the next scenario)
     lc.up()
     _, plain = ray_object(lc, "RayService")
     assert not serving_survives_head_loss(plain.body), "without GCS FT the head and the cluster share a fate"
@@ -525,11 +526,50 @@ def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays
     lc.destroy()
     assert not [k for k in kc.objects if k[0].startswith("Ray") or k[2] == "raystack-gcs-redis"]
 
+
+
+def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_after_its_users() -> None:
+    """gcsFaultTolerance.redis: create on the serving stack. Day 0: the ElastiCache group exists before the
+    RayService, whose gcsFaultToleranceOptions carry its endpoint (not the model's stand-in), and the Secret
+    holds the generated AUTH token. A node type edit is ModifyReplicationGroup (replication_group.go: no
+    ForceNew); an engine change replaces the group, old one first (its id is fixed:
+    ReplicationGroupAlreadyExistsFault otherwise). Destroy: with KubeRay uninstalled by hand the RayService
+    stays Terminating (its cleanup finalizer) and destroy fails; reinstalled, destroy deletes the RayService,
+    then the group, then its security group (EC2 refuses it while the group's nodes hold it) and subnet group."""
+    from raystack.ray.gcs import CREATED_ADDRESS
+    from raystack.testing.lifecycle.gcs import serving_survives_head_loss
+    from raystack.testing.lifecycle.state import Step
+
     lc = lifecycle("serving")
-    lc.set_config("gcsFaultTolerance", {"address": "rediss://gcs.redis.internal:6379"})
-    lc.config["raystack:gcsRedisPassword"] = "s3cret-from-pulumi-config"
+    lc.set_config("gcsFaultTolerance", {"redis": "create", "nodeType": "cache.t4g.small"})
     lc.up()
-    kc, _ = ray_object(lc, "RayService")
-    kc.operator = None  # someone uninstalled KubeRay by hand
+    (group,) = lc.aws.elasticache.groups.values()
+    assert group.nodes == 2 and len(group.security_groups) == 1, group
+    kc, svc = ray_object(lc, "RayService")
+    options = svc.body["spec"]["rayClusterConfig"]["gcsFaultToleranceOptions"]
+    assert options["redisAddress"] == f"rediss://{group.address}:6379" != CREATED_ADDRESS, options
+    assert serving_survives_head_loss(svc.body)
+    token = kc.objects[("Secret", svc.namespace, "raystack-gcs-redis")].body["stringData"]["password"]
+    rg = next(r for r in lc.state.values() if r.type.endswith(":ReplicationGroup"))
+    assert token == rg.inputs["authToken"] and len(token) == 64, "the Secret holds the group's AUTH token"
+    assert not lc.preview().changes()
+
+    lc.set_config("gcsFaultTolerance", {"redis": "create", "nodeType": "cache.t4g.medium"})
+    plan = lc.up()
+    assert [s.op for s in plan.changes()] == ["update"], plan.describe()
+    lc.set_config("gcsFaultTolerance", {"redis": "create", "nodeType": "cache.t4g.medium", "engine": "redis"})
+    plan = lc.up()
+    assert [s.op for s in plan.of("aws:elasticache/replicationGroup:ReplicationGroup")] == ["replace"], plan.describe()
+    assert list(lc.aws.elasticache.groups) == ["raystack-serving-gcs"]
+
+    operator, kc.operator = kc.operator, None  # someone uninstalled KubeRay by hand
     with pytest.raises(EngineError, match="gcs-ft-redis-cleanup-finalizer"):
         lc.destroy()
+    kc.operator = operator
+    steps: list[Step] = lc.destroy().steps
+    order = [s.type.rsplit(":", 1)[1] for s in steps]
+    assert order.index("RayService") < order.index("ReplicationGroup") < order.index("SubnetGroup"), order
+    rg_at = order.index("ReplicationGroup")
+    sg_at = next(i for i, s in enumerate(steps) if s.urn.endswith("gcs-sg"))
+    assert rg_at < sg_at, order
+    assert not lc.aws.elasticache.groups and not lc.aws.elasticache.subnet_groups

@@ -56,7 +56,7 @@ def _tokens(rec) -> list[str]:
 def test_the_token_never_appears_in_plan_json_rendered_yaml_or_logs(tmp_path, capsys):
     rec = testing.run_stack(project().root, "serving")
     tokens = _tokens(rec)
-    assert len(tokens) == 3
+    assert len(tokens) == 4, "three Ray clusters' tokens and the GCS Redis AUTH token"
     out_dir = tmp_path / "out"
     rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", "serving", "--format", "json",
                    "--out", str(out_dir)])

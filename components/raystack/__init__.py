@@ -26,6 +26,7 @@ from .spec.types import (
     ClusterMode,
     ExistingPoolSpec,
     GcsFaultToleranceSpec,
+    GcsRedisEngine,
     GcsRedisMode,
     HeadSpec,
     JobSubmissionMode,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from .components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
     from .components.efa_device_plugin import EfaDevicePlugin, EfaDevicePluginArgs
     from .components.eks_cluster import EksCluster, EksClusterArgs
+    from .components.gcs_redis import GcsRedis, GcsRedisArgs
     from .components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
     from .components.kuberay_operator import KubeRayOperator, KubeRayOperatorArgs
     from .components.network import Network, NetworkArgs
@@ -74,6 +76,7 @@ _LAZY = {
     "NvidiaDevicePlugin": "nvidia_device_plugin", "NvidiaDevicePluginArgs": "nvidia_device_plugin",
     "NeuronDevicePlugin": "neuron_device_plugin", "NeuronDevicePluginArgs": "neuron_device_plugin",
     "EfaDevicePlugin": "efa_device_plugin", "EfaDevicePluginArgs": "efa_device_plugin",
+    "GcsRedis": "gcs_redis", "GcsRedisArgs": "gcs_redis",
     "KubeRayOperator": "kuberay_operator", "KubeRayOperatorArgs": "kuberay_operator",
     "RayCluster": "ray_cluster", "RayClusterArgs": "ray_cluster",
     "RayJob": "ray_job", "RayJobArgs": "ray_job",
@@ -85,7 +88,8 @@ _LAZY = {
 __all__ = [
     "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin",
     "EfaDevicePluginArgs", "EksCluster",
-    "EksClusterArgs", "ExistingPoolSpec", "Finding", "GcsFaultToleranceSpec", "GcsRedisMode", "GpuNodePool",
+    "EksClusterArgs", "ExistingPoolSpec", "Finding", "GcsFaultToleranceSpec", "GcsRedis", "GcsRedisArgs",
+    "GcsRedisEngine", "GcsRedisMode", "GpuNodePool",
     "GpuNodePoolArgs", "HeadSpec",
     "JobSubmissionMode", "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network",
     "NetworkArgs", "NetworkSpec", "NeuronDevicePlugin", "NeuronDevicePluginArgs", "NodePoolSpec",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .components.cluster_autoscaler import ClusterAutoscaler
 from .components.efa_device_plugin import EfaDevicePlugin
 from .components.eks_cluster import EksCluster
+from .components.gcs_redis import GcsRedis
 from .components.gpu_node_pool import GpuNodePool
 from .components.kuberay_operator import KubeRayOperator
 from .components.network import Network
@@ -17,4 +18,4 @@ from .components.ray_platform import RayPlatform
 from .components.ray_service import RayService
 
 COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, NeuronDevicePlugin,
-              EfaDevicePlugin, KubeRayOperator, RayCluster, RayJob, RayService, RayCronJob, RayPlatform]
+              EfaDevicePlugin, GcsRedis, KubeRayOperator, RayCluster, RayJob, RayService, RayCronJob, RayPlatform]

@@ -94,6 +94,12 @@ RAY_IMAGE_REPO = "rayproject/ray"
 #: rewords the rayStartParams-labels warning; resources_from_ray_options is the same, and both
 #: set the node resource accelerator_type:<T> to 1 (resource_and_label_spec.py).
 
+# --- GCS fault tolerance: the Redis raystack creates (gcsFaultTolerance.redis: create) ---------------
+#: ElastiCache engine -> the engine version raystack creates (cluster mode disabled, one shard). Valkey 8.0
+#: and Redis OSS 7.1 both take an AUTH token with in-transit encryption (ElastiCache user guide, "AUTH
+#: command"); Ray's GCS client speaks the Redis protocol both serve (redis_context.cc).
+ELASTICACHE_ENGINE_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
+
 # --- Device plugins ---------------------------------------------------------
 @dataclass(frozen=True)
 class HelmChart:

@@ -27,6 +27,10 @@ class ClusterHandle:
     ready: list[pulumi.Resource] = field(default_factory=list)
     #: The resource of each created pool, by pool name (Ray clusters wait for their pools).
     pool_resources: dict[str, pulumi.Resource] = field(default_factory=dict)
+    #: The Redis the cloud created for GCS fault tolerance (gcsFaultTolerance.redis: create): its address
+    #: (rediss://host:port) and its AUTH token (a secret); None when the stack creates none.
+    redis_address: pulumi.Output[str] | None = None
+    redis_password: pulumi.Output[str] | None = None
 
 
 class ClusterBackend(Protocol):

@@ -16,6 +16,7 @@ from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
 from ..model.platform import IdentityPlan, RayClusterPlan, RayWorkloadPlan
 from ..model.workloads import resolve_workload
+from ..ray.gcs import fill_address
 
 W = TypeVar("W", bound="RayWorkload")
 
@@ -61,16 +62,19 @@ class RayWorkload(pulumi.ComponentResource):
     _token = ""
     #: Whether it registers its objects in the cluster (False: kubernetesDelivery gitops).
     _kubernetes = True
+    #: The address of the GCS Redis the stack created (gcsFaultTolerance.redis: create), if any.
+    _redis_address: pulumi.Input[str] | None = None
 
     @classmethod
     def _from_model(cls: type[W], name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions,
                     eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
-                    kubernetes: bool = True) -> W:
+                    kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None) -> W:
         """From the resolved model (RayPlatform). ``kubernetes`` False (kubernetesDelivery gitops): only its
-        cluster's cloud identity and token, no object in the cluster."""
+        cluster's cloud identity and token, no object in the cluster. ``redis_address``: as RayCluster's."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, cls._token, name, {}, opts)
         self._kubernetes = kubernetes
+        self._redis_address = redis_address
         self._wire(name, plan, opts, eks_cluster_name, tags)
         return self
 
@@ -102,7 +106,8 @@ class RayWorkload(pulumi.ComponentResource):
             return None
         resource = k8s.apiextensions.CustomResource(
             f"{name}-{plan.kind.lower()}", api_version=plan.manifest["apiVersion"], kind=plan.kind,
-            metadata=meta, spec=plan.manifest["spec"],
+            metadata=meta, spec=plan.manifest["spec"] if self._redis_address is None
+            else fill_address(plan.manifest["spec"], self._redis_address),
             opts=pulumi.ResourceOptions(parent=self, depends_on=deps, replace_on_changes=replace_on_changes,
                                         delete_before_replace=bool(replace_on_changes)))
         if cluster is not None and cluster.network_policy_spec is not None:

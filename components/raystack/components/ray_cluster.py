@@ -16,6 +16,7 @@ from typing_extensions import NotRequired
 from ..model import defaults
 from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
+from ..ray.gcs import fill_address
 from ..spec.types import PoolDescriptor, RayClusterSpec
 from ._workload import (
     plain_pools,
@@ -68,17 +69,19 @@ class RayCluster(pulumi.ComponentResource):
     @classmethod
     def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,
                     eks_cluster_name: pulumi.Input[str] | None = None,
-                    tags: dict[str, str] | None = None, kubernetes: bool = True) -> "RayCluster":
+                    tags: dict[str, str] | None = None, kubernetes: bool = True,
+                    redis_address: pulumi.Input[str] | None = None) -> "RayCluster":
         """From the resolved model (RayPlatform): the manifest as rendered there. ``kubernetes`` False
-        (kubernetesDelivery gitops): only the cloud identity and the token, no object in the cluster."""
+        (kubernetesDelivery gitops): only the cloud identity and the token, no object in the cluster.
+        ``redis_address``: the address of the GCS Redis the stack created, for the manifest's stand-in."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, eks_cluster_name, tags, kubernetes)
+        self._build(name, plan, opts, eks_cluster_name, tags, kubernetes, redis_address)
         return self
 
     def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None,
                eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
-               kubernetes: bool = True) -> None:
+               kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
         # pools, device plugin), so the ordering is explicit on the RayCluster.
         given: Any = opts.depends_on if opts and opts.depends_on else []
@@ -109,7 +112,10 @@ class RayCluster(pulumi.ComponentResource):
             # for Pod deletions is Autoscaler", raycluster_controller.go:1219-1257) and Ray's autoscaler
             # repairs (ray-project/ray PR #57539). See tests/test_lifecycle.py.
             metadata=meta,
-            spec=plan.manifest["spec"],
+            # A created GCS Redis: its endpoint replaces the model's stand-in, so the RayCluster depends on the
+            # replication group and destroy deletes it (KubeRay's Redis cleanup Job included) first.
+            spec=fill_address(plan.manifest["spec"], redis_address) if redis_address is not None
+            else plan.manifest["spec"],
             opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
         )
         if plan.network_policy_spec is not None:

@@ -146,6 +146,8 @@ class RayPlatform(pulumi.ComponentResource):
              device_plugins: dict[str, pulumi.Resource], tags: dict[str, str], redis_password: Any = None) -> None:
         operator = None
         kube = platform.applies_kubernetes
+        if cluster.redis_password is not None:  # gcsFaultTolerance.redis: create: the generated AUTH token
+            redis_password = cluster.redis_password
         if platform.kuberay.install and kube:
             operator = KubeRayOperator(f"{name}-kuberay", {
                 "node_selector": platform.kuberay.node_selector,
@@ -210,7 +212,7 @@ class RayPlatform(pulumi.ComponentResource):
             ray_clusters[(rc.namespace, rc.name)] = component = RayCluster._from_model(
                 f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
-                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube)
+                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address)
             if rc.auth == "token":
                 tokens[f"{rc.namespace}/{rc.name}"] = component.auth_token
         for w in platform.ray_workloads:
@@ -220,7 +222,7 @@ class RayPlatform(pulumi.ComponentResource):
             workload = WORKLOAD_COMPONENTS[w.kind]._from_model(
                 f"{name}-{w.resource_name}", w, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps),
-                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube)
+                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address)
             if w.cluster is not None and w.cluster.auth == "token":
                 tokens[f"{w.namespace}/{w.name}"] = workload.auth_token
         self.ray_auth_tokens = pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else \

@@ -4,29 +4,85 @@ Pulumi-free. What KubeRay and Ray require is cited in ``ray.gcs``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..ray.gcs import PASSWORD_KEY, PASSWORD_SECRET, RedisAddress, ft_options, parse_address
+from ..ray.gcs import CREATED_ADDRESS, PASSWORD_KEY, PASSWORD_SECRET, RedisAddress, ft_options, parse_address
+from ..versions import ELASTICACHE_ENGINE_VERSIONS
 from .findings import Finding
 
 #: What the model sees of gcsRedisPassword: the value stays an Output (a secret) for the Secret it goes in.
 PASSWORD_GIVEN = "(secret)"
 
 
+#: ElastiCache's defaults for gcsFaultTolerance.redis: create.
+DEFAULT_NODE_TYPE, DEFAULT_ENGINE, DEFAULT_REPLICAS, MAX_REPLICAS = "cache.t4g.medium", "valkey", 1, 5
+#: The environment (raystack:environment) whose created Redis is multi-AZ by default.
+PROD = "prod"
+#: ElastiCache node types: cache.<family>.<size> (ElastiCache user guide, "Supported node types").
+_NODE_TYPE = re.compile(r"^cache\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
+#: A replication group id: 1-40 lowercase letters, digits or hyphens, starting with a letter, without two
+#: hyphens in a row or a hyphen at the end (ElastiCache API, CreateReplicationGroup ReplicationGroupId).
+REPLICATION_GROUP_ID_MAX = 40
+REDIS_PORT = 6379
+
+
+def replication_group_id(cluster_name: str) -> str:
+    """The replication group of a cluster's GCS Redis: ``<cluster>-gcs`` cut to ElastiCache's 40 characters."""
+    base = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", cluster_name.lower())).strip("-")
+    return f"{base[:REPLICATION_GROUP_ID_MAX - 4].rstrip('-')}-gcs"
+
+
+@dataclass(frozen=True)
+class ManagedRedis:
+    """The ElastiCache replication group raystack creates (gcsFaultTolerance.redis: create)."""
+
+    replication_group_id: str
+    engine: str
+    engine_version: str
+    node_type: str
+    #: Read replicas beside the primary; above 0 the group is multi-AZ with automatic failover.
+    replicas: int
+    port: int = REDIS_PORT
+
+    @property
+    def nodes(self) -> int:
+        return 1 + self.replicas
+
+    @property
+    def multi_az(self) -> bool:
+        return self.replicas > 0
+
+
 @dataclass(frozen=True)
 class GcsPlan:
     """The stack's GCS fault-tolerance Redis."""
 
-    address: RedisAddress
+    #: Its address; None when raystack creates it (ElastiCache gives it on create).
+    address: RedisAddress | None
     #: The Secret (in each namespace of a cluster using the Redis) and its key holding the password.
     secret: str
     key: str
-    #: raystack creates that Secret from gcsRedisPassword (else it is the team's own, passwordSecret).
+    #: raystack creates that Secret, from gcsRedisPassword or the AUTH token it generates (else it is the
+    #: team's own, passwordSecret).
     create_secret: bool
+    #: The Redis raystack creates, if it does.
+    managed: ManagedRedis | None = None
 
     def options(self) -> dict[str, Any]:
-        return ft_options(self.address, self.secret, self.key)
+        """gcsFaultToleranceOptions; a created Redis's address is ``CREATED_ADDRESS`` here, which the
+        components replace with the replication group's endpoint (``ray.gcs.fill_address``)."""
+        return ft_options(self.address or CREATED_ADDRESS, self.secret, self.key)
+
+    def describe(self) -> str:
+        """Where the Redis is, for the plan."""
+        if self.managed is None:
+            return f"Redis {self.address}"
+        m = self.managed
+        return (f"ElastiCache {m.engine} {m.engine_version} replication group {m.replication_group_id} "
+                f"({m.nodes} x {m.node_type}, {'multi-AZ with automatic failover' if m.multi_az else 'one node'}, "
+                f"TLS; its address is known after the first up)")
 
 
 def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warnings: list[Finding]) -> GcsPlan | None:
@@ -40,10 +96,11 @@ def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warning
     at = key("gcsFaultTolerance")
     before = len(findings)
     if gcs.get("redis") == "create":
-        findings.append(Finding(f"{at}.redis", "create", "creating the Redis (an ElastiCache replication group) is "
-                                                         "not built yet: run one and give its address (redis: "
-                                                         "existing, the default)"))
-        return None
+        return _resolve_created(spec, gcs, at, key, findings, warnings)
+    for field in ("engine", "node_type", "replicas"):
+        if gcs.get(field) is not None:
+            findings.append(Finding(f"{at}.{_camel(field)}", gcs[field], "sizes the Redis raystack creates: "
+                                                                        "set redis: create, or leave it out"))
     address = parse_address(gcs["address"]) if gcs.get("address") else None
     if not gcs.get("address"):
         findings.append(Finding(f"{at}.address", None, "is required: the Redis, as rediss://host:port (TLS), "
@@ -79,6 +136,57 @@ def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warning
     return GcsPlan(address, PASSWORD_SECRET, PASSWORD_KEY, create_secret=True)
 
 
+def _camel(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(w.title() for w in rest)
+
+
+def _resolve_created(spec: dict[str, Any], gcs: dict[str, Any], at: str, key: Any, findings: list[Finding],
+                     warnings: list[Finding]) -> GcsPlan | None:
+    """gcsFaultTolerance.redis: create: an ElastiCache replication group raystack creates, with its own
+    AUTH token; refused where raystack cannot place it or its address could not reach the clusters."""
+    before = len(findings)
+    for field, why in (("address", "is what ElastiCache gives the Redis raystack creates"),
+                       ("password_secret", "is the Redis raystack creates' AUTH token, which it generates")):
+        if gcs.get(field) is not None:
+            findings.append(Finding(f"{at}.{_camel(field)}", gcs[field], f"{why}: leave it out with redis: create "
+                                                                         "(or use redis: existing)"))
+    if spec.get("gcs_redis_password") is not None:
+        findings.append(Finding(key("gcsRedisPassword"), PASSWORD_GIVEN, "is not used with gcsFaultTolerance.redis: "
+                                                                          "create (raystack generates the AUTH token): "
+                                                                          "remove it"))
+    if spec["cluster_mode"] != "create":
+        findings.append(Finding(f"{at}.redis", "create", "needs a cluster raystack creates (its private subnets and "
+                                                         "node security group): with clusterMode existing, run a "
+                                                         "Redis and give its address (redis: existing)"))
+    if spec["kubernetes_delivery"] == "gitops":
+        findings.append(Finding(f"{at}.redis", "create", "gives an address known only after `pulumi up`, which the "
+                                                         "manifests rendered for Git cannot hold: run the Redis and "
+                                                         "give its address (redis: existing) with kubernetesDelivery "
+                                                         "gitops"))
+    node_type = gcs.get("node_type") or DEFAULT_NODE_TYPE
+    if not _NODE_TYPE.match(node_type):
+        findings.append(Finding(f"{at}.nodeType", node_type, "must be an ElastiCache node type, "
+                                                             "cache.<family>.<size> (e.g. cache.t4g.medium)"))
+    prod = spec.get("environment") == PROD  # the policy pack's test too (policy/rules.py)
+    replicas = gcs.get("replicas", DEFAULT_REPLICAS if prod else 0)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= MAX_REPLICAS:
+        findings.append(Finding(f"{at}.replicas", replicas, f"must be 0 to {MAX_REPLICAS} (ElastiCache: up to 5 "
+                                                            "replicas beside the primary)"))
+    if len(findings) > before:
+        return None
+    if replicas == 0 and prod:
+        warnings.append(Finding(f"{at}.replicas", 0, "one Redis node in prod: when it or its AZ fails, every "
+                                                     "cluster that keeps its GCS in it loses its state, the failure "
+                                                     "GCS fault tolerance is meant to survive (replicas: 1, the prod "
+                                                     "default, adds a multi-AZ replica with automatic failover)",
+                                severity="warning"))
+    engine = gcs.get("engine") or DEFAULT_ENGINE
+    managed = ManagedRedis(replication_group_id(spec.get("cluster_name") or "raystack"), engine, ELASTICACHE_ENGINE_VERSIONS[engine],
+                           node_type, replicas)
+    return GcsPlan(None, PASSWORD_SECRET, PASSWORD_KEY, create_secret=True, managed=managed)
+
+
 def cluster_uses_gcs(at: str, rc: dict[str, Any], gcs: GcsPlan | None, serve: bool,
                      findings: list[Finding]) -> bool:
     """Whether the cluster keeps its GCS in the Redis: as set, else for a RayService's cluster when the
@@ -86,7 +194,7 @@ def cluster_uses_gcs(at: str, rc: dict[str, Any], gcs: GcsPlan | None, serve: bo
     asked = rc.get("gcs_fault_tolerance")
     if asked and gcs is None:
         findings.append(Finding(f"{at}.gcsFaultTolerance", True, "needs the stack's gcsFaultTolerance Redis: "
-                                                                 "set gcsFaultTolerance.address"))
+                                                                 "set gcsFaultTolerance"))
         return False
     return gcs is not None and (asked if asked is not None else serve)
 

@@ -102,6 +102,17 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
                 base += per_node * sp.min_nodes
                 base_max += per_node * sp.max_nodes
 
+    gcs = getattr(platform, "gcs", None)
+    if gcs is not None and gcs.managed is not None:  # gcsFaultTolerance.redis: create
+        m = gcs.managed
+        doc["gcs_redis"] = {"replication_group_id": m.replication_group_id, "engine": m.engine,
+                            "node_type": m.node_type, "nodes": m.nodes, "price_usd_per_hour": None}
+        doc["notes"] += f" The GCS Redis ({m.nodes} x {m.node_type}) is not included: the catalog has no ElastiCache prices."
+        findings.append(issue("warning", "cost", "gcsFaultTolerance", "price_usd_hour",
+                              f"the GCS Redis raystack creates ({m.nodes} x {m.node_type}, ElastiCache {m.engine}) "
+                              "bills by the node-hour on top of the baseline, and the catalog has no ElastiCache "
+                              "prices: price it at aws.amazon.com/elasticache/pricing"))
+
     def r(x: float | None) -> float | None:
         return None if x is None else round(x, 4)
     doc.update(idle_usd_per_hour=r(idle), max_usd_per_hour=r(mx),

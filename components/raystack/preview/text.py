@@ -104,9 +104,10 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     if gcs is not None:  # which clusters keep their GCS in the Redis, and where its password comes from
         users = [f"{c.namespace}/{c.name}" for c in report.platform.ray_clusters if c.gcs] + [
             f"{w.kind} {w.namespace}/{w.name}" for w in report.platform.ray_workloads if w.cluster and w.cluster.gcs]
-        console.print(f"GCS fault tolerance: Redis {gcs.address}, password from Secret {gcs.secret} (key {gcs.key}"
-                      f"{', created from gcsRedisPassword' if gcs.create_secret else ', yours'}); used by "
-                      f"{', '.join(users) or 'no cluster'}")
+        source = (", the AUTH token raystack generates" if gcs.managed else ", created from gcsRedisPassword"
+                  if gcs.create_secret else ", yours")
+        console.print(f"GCS fault tolerance: {gcs.describe()}, password from Secret {gcs.secret} (key {gcs.key}"
+                      f"{source}); used by {', '.join(users) or 'no cluster'}")
     if report.workloads and console.width < NARROW:
         console.print("Jobs and services", style="italic")
         for w in report.workloads:

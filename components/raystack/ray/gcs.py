@@ -28,6 +28,11 @@ CLEANUP_FINALIZER = "ray.io/gcs-ft-redis-cleanup-finalizer"
 CLEANUP_DEADLINE_SECONDS = 300
 CLEANUP_CPU_MILLIS, CLEANUP_MEMORY_MIB = 200, 256
 
+#: The address of a Redis raystack creates, in the model and the offline plan: ElastiCache gives the real one
+#: on create, and the components put it in (``fill_address``). ``.invalid`` (RFC 2606) never resolves, so a
+#: manifest that kept it could reach no Redis by mistake.
+CREATED_ADDRESS = "rediss://elasticache-endpoint-known-after-apply.invalid:6379"
+
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)"
 _ADDRESS = re.compile(rf"^(?:(rediss?)://)?({_HOST}):(\d{{1,5}})$")
 
@@ -50,8 +55,19 @@ def parse_address(address: str) -> RedisAddress | None:
     return RedisAddress(m.group(2), int(m.group(3)), m.group(1) == "rediss")
 
 
-def ft_options(address: RedisAddress, secret: str, key: str) -> dict[str, Any]:
+def ft_options(address: RedisAddress | str, secret: str, key: str) -> dict[str, Any]:
     """A RayCluster's ``gcsFaultToleranceOptions``: the Redis, and its password from a Secret of the
     cluster's namespace."""
     return {"redisAddress": str(address),
             "redisPassword": {"valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}}
+
+
+def fill_address(obj: Any, address: Any) -> Any:
+    """``obj`` (a manifest's spec) with every ``gcsFaultToleranceOptions.redisAddress`` that is
+    ``CREATED_ADDRESS`` set to ``address`` (the created Redis's, an Output in the components)."""
+    if isinstance(obj, dict):
+        return {k: address if k == "redisAddress" and v == CREATED_ADDRESS else fill_address(v, address)
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [fill_address(v, address) for v in obj]
+    return obj

@@ -231,18 +231,34 @@ class GcsRedisMode(str, Enum):
     CREATE = "create"
 
 
+class GcsRedisEngine(str, Enum):
+    """The engine of a created Redis (ElastiCache)."""
+
+    VALKEY = "valkey"
+    REDIS = "redis"
+
+
 class GcsFaultToleranceSpec(TypedDict, total=False):
     """An external Redis the Ray clusters keep their control store (GCS) in, so that a head pod that
     dies takes neither the cluster's state nor its Serve applications with it."""
 
     redis: GcsRedisMode
-    """existing (default): a Redis you run, at address. create (an ElastiCache replication group) is not
-    built yet and is refused."""
+    """existing (default): a Redis you run, at address. create: an ElastiCache replication group in the
+    cluster's private subnets (TLS, an AUTH token Pulumi generates, reachable only from the cluster's
+    nodes); raystack-created clusters only."""
     address: str
-    """The Redis: host:port, redis://host:port, or rediss://host:port for TLS (Ray's forms)."""
+    """The Redis: host:port, redis://host:port, or rediss://host:port for TLS (Ray's forms). existing only."""
     password_secret: SecretKeySpec
     """A Secret of your own holding the Redis password, in every namespace of a cluster that uses it
-    (instead of gcsRedisPassword)."""
+    (instead of gcsRedisPassword). existing only."""
+    engine: GcsRedisEngine
+    """create: valkey (default) or redis (Redis OSS), at the version versions.py pins."""
+    node_type: str
+    """create: the ElastiCache node type (default cache.t4g.medium)."""
+    replicas: int
+    """create: read replicas beside the primary, 0 to 5. Default 1 in environment prod (multi-AZ with
+    automatic failover, so the Redis is not the single point of failure GCS fault tolerance removes from
+    the head; 0 there is warned about), 0 elsewhere (one node)."""
 
 
 class KubeRaySpec(TypedDict, total=False):

@@ -61,16 +61,22 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:ec2/placementGroup:PlacementGroup": lambda name, i: {"name": i.get("name", name)},
     "aws:iam/role:Role": lambda name, i: {"name": i.get("name", name), "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
     "kubernetes:helm.sh/v3:Release": lambda name, i: {"name": i.get("name", name), "status": {"status": "deployed"}},
+    # ElastiCache's primary endpoint of a cluster-mode-disabled group: master.<id>.<hash>.<region>.cache.amazonaws.com.
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda name, i: {
+        "primaryEndpointAddress": f"master.{i.get('replicationGroupId', name)}.mock01.use1.cache.amazonaws.com",
+        "id": i.get("replicationGroupId", name)},
+    "aws:elasticache/subnetGroup:SubnetGroup": lambda name, i: {"name": i.get("name", name)},
     # A recognizable stand-in, so tests can show it never leaks into plans, files or logs.
-    "random:index/randomPassword:RandomPassword": lambda name, i: {"result": mock_password(name)},
+    "random:index/randomPassword:RandomPassword": lambda name, i: {
+        "result": mock_password(name, int(i.get("length") or 48))},
 }
 
 
-def mock_password(name: str) -> str:
-    """The value the mock engine gives a RandomPassword named ``name``."""
+def mock_password(name: str, length: int = 48) -> str:
+    """The value the mock engine gives a RandomPassword named ``name``, of the length it asks for."""
     import hashlib
 
-    return "mocksecret" + hashlib.sha256(name.encode()).hexdigest()[:38]
+    return ("mocksecret" + hashlib.sha256(name.encode()).hexdigest() * 2)[:length]
 
 
 def computed_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:

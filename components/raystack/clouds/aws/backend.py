@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from ...components.cluster_autoscaler import ClusterAutoscaler
 from ...components.eks_cluster import EksCluster
+from ...components.gcs_redis import GcsRedis
 from ...components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from ...components.network import Network, NetworkArgs
 from ...model.platform import Platform
@@ -95,5 +96,12 @@ class EksBackend:
             }, [p.facts for p in platform.node_pools], opts=pulumi.ResourceOptions(
                 parent=parent, providers=[cluster.provider], depends_on=cluster.ready_for_workloads),
                 kubernetes=platform.applies_kubernetes)
-        return ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
-                             {n: p.node_group for n, p in pools.items()})
+        handle = ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
+                               {n: p.node_group for n, p in pools.items()})
+        if platform.gcs is not None and platform.gcs.managed is not None:
+            redis = GcsRedis._from_model(f"{name}-gcs", platform.gcs.managed, vpc_id=cluster.vpc_id,
+                                         subnet_ids=private_subnets,
+                                         node_security_group_id=cluster.cluster_security_group_id, tags=self.tags,
+                                         opts=child)
+            handle.redis_address, handle.redis_password = redis.address, redis.auth_token
+        return handle

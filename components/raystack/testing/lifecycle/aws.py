@@ -106,6 +106,9 @@ class Aws:
         self._subnet_vpcs: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         #: Launch templates, and the placement and security groups running nodes hold through them.
         self.held = Held(self.clusters)
+        from .elasticache import ElastiCache  # it imports this module
+
+        self.elasticache = ElastiCache(self.held)
         #: Addon versions EKS installs by default for new add-ons.
         self.addon_default = "v1.0.0-eksbuild.1"
         self._ec2: Any = None

@@ -24,6 +24,8 @@ class Held:
         self.clusters = clusters
         #: Launch template id -> (its placement group name, the security groups of its network interfaces).
         self.launch_templates: dict[str, tuple[str | None, frozenset[str]]] = {}
+        #: Other holders of network interfaces (an ElastiCache group's nodes) -> their security groups.
+        self.attached: dict[str, frozenset[str]] = {}
 
     def record(self, ident: str, inputs: dict[str, Any]) -> None:
         groups = frozenset(g for n in inputs.get("networkInterfaces") or [] for g in n.get("securityGroups") or [])
@@ -57,6 +59,7 @@ class Held:
         codes: DependencyViolation; VPC user guide, "delete a security group"). terraform-provider-aws
         ec2/vpc_security_group.go resourceSecurityGroupDelete retries DependencyViolation until its delete
         timeout; nodes of a node group that still exists never go, so the harness fails at once."""
-        if any(group_id in groups for _, groups in self._running()):
+        if any(group_id in groups for _, groups in self._running()) or \
+                any(group_id in groups for groups in self.attached.values()):
             raise CloudError("DependencyViolation", f"resource {group_id} has a dependent object",
                              "EC2 API reference, error codes")

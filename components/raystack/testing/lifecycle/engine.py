@@ -114,8 +114,7 @@ class Lifecycle(Calls):
         """`pulumi up`: a preview first (pulumi up previews before it updates; a failing preview stops it),
         then the update. State is saved as steps complete, so a failure keeps what was done."""
         self._run("preview", preview=True)
-        plan = self._run("up", preview=False)
-        return plan
+        return self._run("up", preview=False)
 
     def refresh(self) -> Plan:
         """`pulumi refresh`: read every resource; what is gone leaves the state."""
@@ -159,8 +158,7 @@ class Lifecycle(Calls):
             failure = e
         if monitor.error is not None:
             self.history.append(plan)
-            err = monitor.error
-            raise EngineError(str(err)) from None  # the SDK's chain holds unpicklable frames
+            raise EngineError(str(monitor.error)) from None  # the SDK's chain holds unpicklable frames
         if failure is not None:
             self.history.append(plan)
             if isinstance(failure, (EngineError, NotModelled)):
@@ -183,9 +181,6 @@ class Lifecycle(Calls):
     def _order_for_delete(self, doomed: list[StateResource]) -> list[StateResource]:
         """Dependents first: a resource goes before its dependencies, its parent and its provider."""
         ids = {id(r) for r in doomed}
-        by_urn: dict[str, list[StateResource]] = {}
-        for r in doomed:
-            by_urn.setdefault(r.urn, []).append(r)
         out: list[StateResource] = []
         done: set[int] = set()
 
@@ -219,8 +214,7 @@ class Lifecycle(Calls):
 
     # -- providers -------------------------------------------------------------------------------------
     def _provider_inputs(self, ref: str) -> dict[str, Any] | None:
-        urn, _ = _split_ref(ref)
-        p = self.state.get(urn)
+        p = self.state.get(_split_ref(ref)[0])
         return p.inputs if p is not None else None
 
     def _kube_target(self, ref: str, urn: str) -> tuple[KubeCluster, bool]:
@@ -300,6 +294,8 @@ class Lifecycle(Calls):
             for c in self.aws.clusters.values():
                 if c.security_group_id == inputs["securityGroupId"] and inputs.get("cidrIpv4"):
                     c.api_ingress[inputs["cidrIpv4"]] = urn
+        elif typ.startswith("aws:elasticache/"):
+            ident = self.aws.elasticache.create(typ, inputs, outputs)
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             ident = self._kube_write(urn, typ, inputs, provider, create=True)
             outputs = {**inputs, **self._kube_outputs(typ, inputs, provider)}
@@ -333,6 +329,8 @@ class Lifecycle(Calls):
             self.aws.route_tables[r.id] = (inputs["vpcId"], [x["cidrBlock"] for x in inputs.get("routes") or []])
         elif typ == EC2_HELD[0]:
             self.aws.held.record(r.id, inputs)
+        elif typ.startswith("aws:elasticache/"):
+            self.aws.elasticache.update(typ, r.id, inputs)
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             self._kube_write(r.urn, typ, inputs, r.provider, create=False)
             outputs = {**inputs, **self._kube_outputs(typ, inputs, r.provider)}
@@ -376,6 +374,8 @@ class Lifecycle(Calls):
             # A node group deleted out of band: terraform-provider-aws treats NotFound on delete as done.
         elif typ in EC2_HELD:
             self.aws.held.delete(typ, r.id, str(r.outputs.get("name") or r.id))
+        elif typ.startswith("aws:elasticache/"):
+            self.aws.elasticache.delete(typ, r.id)
         elif typ == "aws:eks/accessEntry:AccessEntry":
             if i["clusterName"] in self.aws.clusters:
                 self.aws.delete_access_entry(i["clusterName"], i["principalArn"])

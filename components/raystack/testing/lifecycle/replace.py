@@ -70,6 +70,20 @@ AWS_FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws:autoscaling/tag:Tag": ("autoscalingGroupName", "tag"),
     # cloudwatch/log_group.go: name, name_prefix ForceNew.
     "aws:cloudwatch/logGroup:LogGroup": ("name", "namePrefix"),
+    # ec2/vpc_security_group.go: name, name_prefix, description, vpc_id ForceNew.
+    "aws:ec2/securityGroup:SecurityGroup": ("name", "namePrefix", "description", "vpcId"),
+    # elasticache/subnet_group.go: name ForceNew; subnet_ids, description and tags update.
+    "aws:elasticache/subnetGroup:SubnetGroup": ("name",),
+    # elasticache/replication_group.go: replication_group_id, at_rest_encryption_enabled, kms_key_id, port,
+    # subnet_group_name, preferred_cache_cluster_azs, snapshot_arns/_name, global_replication_group_id and
+    # data_tiering_enabled ForceNew; node_type, num_cache_clusters, automatic_failover/multi_az, engine_version,
+    # auth_token, security_group_ids update (ModifyReplicationGroup). engine: the provider's CustomizeDiff
+    # replaces a group moved from valkey to redis and updates the other way; the harness replaces both (the
+    # harsher answer).
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "port", "subnetGroupName",
+        "preferredCacheClusterAzs", "snapshotArns", "snapshotName", "globalReplicationGroupId",
+        "dataTieringEnabled", "engine"),
     # terraform-provider-random random_password: every argument RequiresReplace (password.go).
     "random:index/randomPassword:RandomPassword": ("*",),
 }
