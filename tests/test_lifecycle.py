@@ -40,7 +40,10 @@ def lifecycle(stack: str) -> Lifecycle:
         cidr = lc.get_config("apiIngressCidrs")[0]
         lc.run_as(Identity("deployer", source_ip=str(next(ipaddress.ip_network(cidr).hosts()))))
     if stack in EXISTING:
-        lc.existing_cluster("kubeconfig:~/.kube/config")
+        # A stack that asks for `observability.prometheus: existing` runs where a team's Prometheus Operator does.
+        obs = lc.get_config("observability") if "raystack:observability" in lc.config else {}
+        lc.existing_cluster("kubeconfig:~/.kube/config", prometheus=obs.get("namespace", "monitoring")
+                            if obs.get("prometheus") == "existing" else None)
     return lc
 
 
@@ -208,7 +211,7 @@ def test_an_existing_operator_with_other_labels_reaches_the_heads() -> None:
     can submit the smoke test (HTTPMode: the operator calls the head's Jobs API)."""
     lc = Lifecycle.for_stack(ROOT, "byoc")
     lc.existing_cluster("kubeconfig:~/.kube/config", namespaces=("ray-system",), operator_namespace="ray-system",
-                        operator_labels={"app.kubernetes.io/name": "kuberay"})
+                        operator_labels={"app.kubernetes.io/name": "kuberay"}, prometheus="monitoring")
     lc.set_config("kuberay", {"install": False, "namespace": "ray-system"})
     rcs = lc.get_config("rayClusters")
     rcs[0]["smokeTest"] = True
@@ -573,3 +576,24 @@ def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_af
     sg_at = next(i for i, s in enumerate(steps) if s.urn.endswith("gcs-sg"))
     assert rg_at < sg_at, order
     assert not lc.aws.elasticache.groups and not lc.aws.elasticache.subnet_groups
+
+
+def test_monitors_need_the_teams_prometheus_operator_and_go_with_observability() -> None:
+    """observability.prometheus: existing on the byoc stack. On a cluster without a Prometheus Operator the
+    PodMonitor kind does not exist and `up` fails there, as pulumi-kubernetes answers a kind the API lacks;
+    once the team installs it, `up` creates the monitors and dashboards, and a second preview is clean.
+    Turning observability off deletes them and updates the RayCluster (its head's ports and variables)."""
+    lc = Lifecycle.for_stack(ROOT, "byoc")
+    kc = lc.existing_cluster("kubeconfig:~/.kube/config")  # no Prometheus Operator yet
+    with pytest.raises(EngineError, match='no matches for kind "PodMonitor"'):
+        lc.up()
+    lc.existing_cluster("kubeconfig:~/.kube/config", prometheus="monitoring")
+    lc.up()
+    assert {k[2] for k in kc.objects if k[0] == "PodMonitor"} == {"raystack-ray-heads", "raystack-ray-workers"}
+    assert sum(1 for k in kc.objects if k[0] == "ConfigMap" and k[1] == "monitoring") == 5
+    assert not lc.preview().changes()
+    del lc.config["raystack:observability"]
+    plan = lc.up()
+    assert {s.type.rsplit(":", 1)[1] for s in plan.changes() if s.op == "delete"} >= {"PodMonitor", "ConfigMap"}
+    assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayCluster")] == ["update"], plan.describe()
+    assert not [k for k in kc.objects if k[0] == "PodMonitor" or k[1] == "monitoring" and k[0] == "ConfigMap"]

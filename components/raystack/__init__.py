@@ -34,9 +34,11 @@ from .spec.types import (
     NatGateways,
     NetworkSpec,
     NodePoolSpec,
+    ObservabilitySpec,
     OperatingSystem,
     PlatformSpec,
     PoolDescriptor,
+    PrometheusMode,
     RayAuth,
     RayClusterSpec,
     RayCronJobSpec,
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
     from .components.ray_cluster import RayCluster, RayClusterArgs
     from .components.ray_cron_job import RayCronJob, RayCronJobArgs
     from .components.ray_job import RayJob, RayJobArgs
+    from .components.ray_monitoring import RayMonitoring, RayMonitoringArgs
     from .components.ray_platform import RayPlatform
     from .components.ray_service import RayService, RayServiceArgs
 
@@ -80,6 +83,7 @@ _LAZY = {
     "KubeRayOperator": "kuberay_operator", "KubeRayOperatorArgs": "kuberay_operator",
     "RayCluster": "ray_cluster", "RayClusterArgs": "ray_cluster",
     "RayJob": "ray_job", "RayJobArgs": "ray_job",
+    "RayMonitoring": "ray_monitoring", "RayMonitoringArgs": "ray_monitoring",
     "RayService": "ray_service", "RayServiceArgs": "ray_service",
     "RayCronJob": "ray_cron_job", "RayCronJobArgs": "ray_cron_job",
     "RayPlatform": "ray_platform",
@@ -93,9 +97,9 @@ __all__ = [
     "GpuNodePoolArgs", "HeadSpec",
     "JobSubmissionMode", "KubeRayOperator", "KubeRayOperatorArgs", "KubeRaySpec", "NatGateways", "Network",
     "NetworkArgs", "NetworkSpec", "NeuronDevicePlugin", "NeuronDevicePluginArgs", "NodePoolSpec",
-    "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "OperatingSystem", "Platform", "PlatformSpec", "PoolDescriptor",
+    "NvidiaDevicePlugin", "NvidiaDevicePluginArgs", "ObservabilitySpec", "OperatingSystem", "Platform", "PlatformSpec", "PoolDescriptor", "PrometheusMode",
     "RayAuth", "RayCluster", "RayClusterArgs", "RayClusterSpec", "RayCronJob", "RayCronJobArgs", "RayCronJobSpec",
-    "RayJob", "RayJobArgs", "RayJobSpec", "RayPlatform", "RayService", "RayServiceArgs", "RayServiceSpec", "resolve",
+    "RayJob", "RayJobArgs", "RayJobSpec", "RayMonitoring", "RayMonitoringArgs", "RayPlatform", "RayService", "RayServiceArgs", "RayServiceSpec", "resolve",
     "ServeUpgradeStrategy", "SystemPoolSpec", "TaintEffect", "TaintSpec", "UpscalingMode", "WorkerGroupSpec",
 ]
 

@@ -14,8 +14,10 @@ from .components.nvidia_device_plugin import NvidiaDevicePlugin
 from .components.ray_cluster import RayCluster
 from .components.ray_cron_job import RayCronJob
 from .components.ray_job import RayJob
+from .components.ray_monitoring import RayMonitoring
 from .components.ray_platform import RayPlatform
 from .components.ray_service import RayService
 
 COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, NeuronDevicePlugin,
-              EfaDevicePlugin, GcsRedis, KubeRayOperator, RayCluster, RayJob, RayService, RayCronJob, RayPlatform]
+              EfaDevicePlugin, GcsRedis, KubeRayOperator, RayCluster, RayJob, RayMonitoring, RayService, RayCronJob,
+              RayPlatform]

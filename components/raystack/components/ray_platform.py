@@ -29,6 +29,7 @@ from .nvidia_device_plugin import NvidiaDevicePlugin
 from .ray_cluster import RayCluster
 from .ray_cron_job import RayCronJob
 from .ray_job import RayJob
+from .ray_monitoring import RayMonitoring
 from .ray_service import RayService
 
 #: The device-plugin component of each accelerator kind that has one (resource names <platform>-<kind>).
@@ -227,6 +228,14 @@ class RayPlatform(pulumi.ComponentResource):
                 tokens[f"{w.namespace}/{w.name}"] = workload.auth_token
         self.ray_auth_tokens = pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else \
             pulumi.Output.secret({})
+        obs = platform.observability
+        if obs is not None and kube:  # the Prometheus's namespace is the team's: nothing of raystack's to wait for
+            RayMonitoring(f"{name}-monitoring", {
+                "namespace": obs.namespace, "monitor_labels": obs.monitor_labels,
+                "ray_namespaces": sorted({c.namespace for c in platform.ray_clusters}
+                                         | {w.namespace for w in platform.ray_workloads}),
+                "dashboards": list(obs.dashboards), "ray_version": obs.dashboards_ray_version or "",
+            }, opts=pulumi.ResourceOptions(parent=self, providers=[cluster.provider]))
 
 
 def _split_secrets(raw: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:

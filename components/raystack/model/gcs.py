@@ -85,8 +85,10 @@ class GcsPlan:
                 f"TLS; its address is known after the first up)")
 
 
-def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warnings: list[Finding]) -> GcsPlan | None:
-    """The stack's Redis, or None (no gcsFaultTolerance, or a finding). ``key``: the key-path function."""
+def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warnings: list[Finding],
+                environment: str | None = None) -> GcsPlan | None:
+    """The stack's Redis, or None (no gcsFaultTolerance, or a finding). ``key``: the key-path function;
+    ``environment``: the stack's (raystack:environment, else the stack name)."""
     gcs, password = spec.get("gcs_fault_tolerance"), spec.get("gcs_redis_password")
     if gcs is None:
         if password is not None:
@@ -96,7 +98,7 @@ def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warning
     at = key("gcsFaultTolerance")
     before = len(findings)
     if gcs.get("redis") == "create":
-        return _resolve_created(spec, gcs, at, key, findings, warnings)
+        return _resolve_created(spec, gcs, at, key, findings, warnings, environment or spec.get("environment"))
     for field in ("engine", "node_type", "replicas"):
         if gcs.get(field) is not None:
             findings.append(Finding(f"{at}.{_camel(field)}", gcs[field], "sizes the Redis raystack creates: "
@@ -142,7 +144,7 @@ def _camel(field: str) -> str:
 
 
 def _resolve_created(spec: dict[str, Any], gcs: dict[str, Any], at: str, key: Any, findings: list[Finding],
-                     warnings: list[Finding]) -> GcsPlan | None:
+                     warnings: list[Finding], environment: str | None) -> GcsPlan | None:
     """gcsFaultTolerance.redis: create: an ElastiCache replication group raystack creates, with its own
     AUTH token; refused where raystack cannot place it or its address could not reach the clusters."""
     before = len(findings)
@@ -168,7 +170,7 @@ def _resolve_created(spec: dict[str, Any], gcs: dict[str, Any], at: str, key: An
     if not _NODE_TYPE.match(node_type):
         findings.append(Finding(f"{at}.nodeType", node_type, "must be an ElastiCache node type, "
                                                              "cache.<family>.<size> (e.g. cache.t4g.medium)"))
-    prod = spec.get("environment") == PROD  # the policy pack's test too (policy/rules.py)
+    prod = environment == PROD  # the policy pack's test too (policy/rules.py)
     replicas = gcs.get("replicas", DEFAULT_REPLICAS if prod else 0)
     if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= MAX_REPLICAS:
         findings.append(Finding(f"{at}.replicas", replicas, f"must be 0 to {MAX_REPLICAS} (ElastiCache: up to 5 "

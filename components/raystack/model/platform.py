@@ -15,6 +15,7 @@ from ..ray.sizing import HeadSize, WorkerSize
 from .facts import PoolFacts
 from .findings import Finding
 from .gcs import GcsPlan
+from .observability import ObservabilityPlan
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class RayClusterPlan:
     collectives: tuple[dict[str, Any], ...] = ()
     #: It keeps its GCS in the stack's gcsFaultTolerance Redis.
     gcs: bool = False
+    #: Prometheus scrapes it (observability): the head declares the autoscaler and dashboard metrics ports,
+    #: and its NetworkPolicy admits the Prometheus pods on the metrics ports.
+    metrics: bool = False
 
     @property
     def pools_used(self) -> tuple[str, ...]:
@@ -205,6 +209,8 @@ class Platform:
     kubernetes_delivery: str = "pulumi"
     #: The Redis the Ray clusters keep their GCS in (gcsFaultTolerance), if any.
     gcs: GcsPlan | None = None
+    #: PodMonitors and dashboards for a Prometheus Operator the team runs (observability), if any.
+    observability: ObservabilityPlan | None = None
 
     @property
     def applies_kubernetes(self) -> bool:

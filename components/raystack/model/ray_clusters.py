@@ -9,6 +9,7 @@ import dataclasses
 from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
+from ..ray.monitoring import scrape_rule
 from ..ray.networkpolicy import CHART_OPERATOR_LABELS, network_policy_spec
 from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions
 from ..ray.raycluster import GroupInput, build_raycluster, default_image
@@ -157,17 +158,22 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         cluster_options = dataclasses.replace(cluster_options, pod_annotations={
             **cluster_options.pod_annotations, POD_IDENTITY_ANNOTATION: identity.service_account})
     spec_by_name = {g["name"]: g for g in rc["worker_groups"]}
+    obs = rc.get("observability")  # derived by resolve (observability), else none
+    head_options = dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
+        identity.head_service_account if identity is not None and identity.create_head_account else None))
+    if obs is not None and obs.head_env:  # the Ray dashboard's Grafana links; the cluster's own env wins
+        head_options = dataclasses.replace(head_options, env={**obs.head_env, **head_options.env})
     manifest = build_raycluster(
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, head_image=head_image,
         groups=[GroupInput(g.name, pools[g.pool], g.size, g.image, g.idle_timeout_seconds,
                            PodOptions.of(spec_by_name[g.name]).over(cluster_options)) for g in groups],
-        head_options=dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
-            identity.head_service_account if identity is not None and identity.create_head_account else None)),
+        head_options=head_options,
         idle_timeout_seconds=rc["idle_timeout_seconds"], upscaling_mode=rc["upscaling_mode"], auth=rc["auth"],
         upgrade_strategy=rc["upgrade_strategy"],
         head_runs_tasks=rc["head"]["run_tasks"], group_labels=rc["smoke_test"], serve_port=serve,
         gcs_options=rc.get("gcs_options"),  # derived by resolve (gcsFaultTolerance), else none
+        metrics_ports=obs is not None,
         client_port=any(10001 in (a.get("ports") or []) for a in rc.get("allow_from") or []),
         opt_outs=tuple(o for o, on in (("networkPolicy", not rc["network_policy"]), ("auth", rc["auth"] == "disabled"),
                                        ("podSecurity", rc.get("security") == "relaxed")) if on))
@@ -176,13 +182,15 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings, collectives)
     return RayClusterPlan(
         smoke=smoke, auth=rc["auth"], collectives=tuple(collectives) if smoke is not None else (),
-        gcs=rc.get("gcs_options") is not None,
+        gcs=rc.get("gcs_options") is not None, metrics=obs is not None,
         resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
         manifest=manifest,
         network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload,
-                                                   rc.get("operator_pods", CHART_OPERATOR_LABELS))
+                                                   rc.get("operator_pods", CHART_OPERATOR_LABELS),
+                                                   scrape_rule(obs.namespace, obs.prometheus_pod_labels)
+                                                   if obs is not None else None)
         if rc["network_policy"] else None,
         identity=identity)
 

@@ -31,6 +31,7 @@ from .cloud import cloud_rules
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
 from .gcs import cluster_uses_gcs, resolve_gcs
+from .observability import resolve_observability
 from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan, ReturnRoute
 from .ray_clusters import plan_ray_cluster
 from .workloads import plan_workloads
@@ -113,7 +114,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     check_ray_version(key("rayVersion"), spec["ray_version"], findings)
     if len(findings) > version_findings:  # nothing is planned on a version that cannot be read
         raise_if_errors(findings)
-    gcs = resolve_gcs(spec, key, findings, warnings)  # optional: the Redis of GCS fault tolerance
+    gcs = resolve_gcs(spec, key, findings, warnings, spec.get("environment") or stack)  # optional: GCS FT's Redis
+    observability = resolve_observability(spec, key, findings, warnings)  # optional: monitors and dashboards
     clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()
     name_count: dict[str, int] = {}
@@ -136,6 +138,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         # derived: the Redis options when the cluster keeps its GCS there (a RayService's, by default)
         uses_gcs = cluster_uses_gcs(base, rc, gcs, serve, findings)
         rc["gcs_options"] = gcs.options() if uses_gcs and gcs is not None else None
+        rc["observability"] = observability  # derived: the stack's (head metrics ports, scrape rule), if any
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
         if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
             findings.append(Finding(f"{base}.serviceAccount.podIdentity", "(set)",
@@ -296,6 +299,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         ray_pod_security="baseline" if spec["security"] == "relaxed" else "restricted",
         kubernetes_delivery=spec["kubernetes_delivery"],
         gcs=gcs,
+        observability=observability,
         kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],
                             namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],

@@ -238,7 +238,7 @@ class Report:
         p = self.platform
         every = [*p.ray_clusters, *(w.cluster for w in p.ray_workloads if w.cluster)] if p is not None else []
         for rc in every:
-            for rule in exception_rules(rc.network_policy_spec or {}):
+            for rule in exception_rules(rc.network_policy_spec or {}, scraped=rc.metrics):
                 peer = rule["from"][0]
                 spaces = next((e["values"] for e in peer.get("namespaceSelector", {}).get("matchExpressions", [])),
                               [rc.namespace])

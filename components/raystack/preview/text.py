@@ -108,6 +108,14 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
                   if gcs.create_secret else ", yours")
         console.print(f"GCS fault tolerance: {gcs.describe()}, password from Secret {gcs.secret} (key {gcs.key}"
                       f"{source}); used by {', '.join(users) or 'no cluster'}")
+    obs = getattr(report.platform, "observability", None)
+    if obs is not None:  # what a team's Prometheus Operator and Grafana get
+        dashboards = (f"; Ray {obs.dashboards_ray_version}'s dashboards {', '.join(obs.dashboards)} as ConfigMaps "
+                      "for Grafana's sidecar" if obs.dashboards else "; no dashboards")
+        links = f"; heads link Grafana at {obs.head_env['RAY_GRAFANA_HOST']}" if "RAY_GRAFANA_HOST" in obs.head_env else ""
+        console.print(f"Metrics: PodMonitors raystack-ray-heads and raystack-ray-workers in {obs.namespace} for your "
+                      f"Prometheus Operator (labels {obs.monitor_labels or 'none'}), admitted by every Ray "
+                      f"NetworkPolicy from pods {obs.prometheus_pod_labels}{dashboards}{links}")
     if report.workloads and console.width < NARROW:
         console.print("Jobs and services", style="italic")
         for w in report.workloads:

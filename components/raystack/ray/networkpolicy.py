@@ -36,13 +36,15 @@ FIXED_RULES = 3
 def network_policy_spec(cluster_name: str, operator_namespace: str,
                         allow_from: list[dict[str, Any]] | None = None,
                         pods: dict[str, str] | None = None,
-                        operator_pods: dict[str, str] | None = CHART_OPERATOR_LABELS) -> dict[str, Any]:
+                        operator_pods: dict[str, str] | None = CHART_OPERATOR_LABELS,
+                        scrape: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ingress to the cluster's pods only from its own pods, the operator, the RayJob submitters of
     its namespace (on the Jobs API port) and the explicit exceptions. ``pods``: the labels the
     cluster's pods carry (default ``ray.io/cluster``: the clusters KubeRay makes for RayJobs and
     RayServices have generated names, so theirs carry a raystack label instead). ``operator_pods``:
     the operator's pod labels, or None for every pod of the operator's namespace (an operator raystack
-    did not install, whose labels it cannot know: kubernetes-deploy-review 2, N6)."""
+    did not install, whose labels it cannot know: kubernetes-deploy-review 2, N6). ``scrape``: the rule
+    admitting the Prometheus pods on the metrics ports (ray.monitoring.scrape_rule), after the fixed ones."""
     own = pods or {"ray.io/cluster": cluster_name}
     spec: dict[str, Any] = {
         "podSelector": {"matchLabels": dict(own)},
@@ -61,10 +63,13 @@ def network_policy_spec(cluster_name: str, operator_namespace: str,
     spec["ingress"].append({"from": [{"podSelector": {"matchLabels": dict(SUBMITTER_SELECTOR)}}],
                             "ports": [{"protocol": "TCP", "port": JOBS_PORT}]})
     assert len(spec["ingress"]) == FIXED_RULES
+    if scrape is not None:
+        spec["ingress"].append(scrape)
     spec["ingress"] += [allow_rule(a) for a in allow_from or []]
     return spec
 
 
-def exception_rules(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rules of a NetworkPolicy spec that ``allowFrom`` added (after the fixed ones)."""
-    return list(spec.get("ingress", [])[FIXED_RULES:])
+def exception_rules(spec: dict[str, Any], scraped: bool = False) -> list[dict[str, Any]]:
+    """The rules of a NetworkPolicy spec that ``allowFrom`` added (after the fixed ones and, when Prometheus
+    scrapes the cluster, its rule)."""
+    return list(spec.get("ingress", [])[FIXED_RULES + int(scraped):])

@@ -18,6 +18,7 @@ from ..hardware import efa
 from ..hardware.accelerators import ACCELERATOR_KINDS, ray_accelerator_type
 from ..kube.ownership import RAY_OBJECT_LABELS
 from ..model.facts import PoolFacts
+from .monitoring import HEAD_METRICS_PORTS
 from .pod import RESTRICTED_SECURITY_CONTEXT, PodOptions, pod_template, ray_image, shm_size_mib
 from .sizing import HeadSize, WorkerSize
 
@@ -133,8 +134,10 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                      upscaling_mode: str, auth: str, upgrade_strategy: str = "Recreate", head_runs_tasks: bool = False,
                      head_options: PodOptions | None = None, group_labels: bool = False,
                      serve_port: bool = False, client_port: bool = False,
-                     opt_outs: tuple[str, ...] = (), gcs_options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The full RayCluster manifest; ``gcs_options``: its gcsFaultToleranceOptions (ray.gcs.ft_options)."""
+                     opt_outs: tuple[str, ...] = (), gcs_options: dict[str, Any] | None = None,
+                     metrics_ports: bool = False) -> dict[str, Any]:
+    """The full RayCluster manifest; ``gcs_options``: its gcsFaultToleranceOptions (ray.gcs.ft_options);
+    ``metrics_ports``: the head declares the autoscaler's and dashboard's metrics ports (ray.monitoring)."""
     head_limits = {"cpu": str(head.cpu), "memory": f"{head.memory_gib}Gi"}
     head_devices: dict[str, str] = {}
     if head.accelerators and head_pool.accelerator_resource and head_pool.ray_accelerator_resource:
@@ -167,7 +170,8 @@ def build_raycluster(*, name: str, namespace: str, ray_version: str, python_tag:
                                      image=head_image, limits=head_limits,
                                      shm_mib=shm_size_mib(head.memory_gib * 1024, head.object_store_mib),
                                      ports=[dict(p) for p in HEAD_PORTS] + ([dict(SERVE_PORT)] if serve_port else [])
-                                     + ([dict(CLIENT_PORT)] if client_port else []),
+                                     + ([dict(CLIENT_PORT)] if client_port else [])
+                                     + ([dict(p) for p in HEAD_METRICS_PORTS] if metrics_ports else []),
                                      options=head_options),
         },
         "workerGroupSpecs": [worker_group(g, ray_version, python_tag, group_labels) for g in groups],

@@ -261,6 +261,41 @@ class GcsFaultToleranceSpec(TypedDict, total=False):
     the head; 0 there is warned about), 0 elsewhere (one node)."""
 
 
+class PrometheusMode(str, Enum):
+    """Where the Ray clusters' metrics go."""
+
+    NONE = "none"
+    EXISTING = "existing"
+
+
+class ObservabilitySpec(TypedDict, total=False):
+    """Metrics and dashboards for the Ray clusters, with a Prometheus Operator you run."""
+
+    prometheus: PrometheusMode
+    """existing: your Prometheus Operator (kube-prometheus-stack or another) scrapes the Ray heads and
+    workers through PodMonitors raystack creates; none (default): no monitors."""
+    namespace: str
+    """The namespace of your Prometheus and Grafana: the PodMonitors and the dashboard ConfigMaps go
+    there, and the Ray NetworkPolicies admit its Prometheus pods (default monitoring)."""
+    monitor_labels: dict[str, str]
+    """Labels on the PodMonitors, which your Prometheus's podMonitorSelector must match (a
+    kube-prometheus-stack Prometheus selects release: <its Helm release> by default)."""
+    prometheus_pod_labels: dict[str, str]
+    """Labels of your Prometheus pods, which the Ray NetworkPolicies admit on the metrics ports (default
+    app.kubernetes.io/name: prometheus, as the Prometheus Operator labels them)."""
+    dashboards: bool
+    """Ray's Grafana dashboards as ConfigMaps labelled grafana_dashboard: "1" for Grafana's dashboard
+    sidecar, generated from the installed Ray's own definitions (default true; needs the ray extra)."""
+    grafana_host: str
+    """RAY_GRAFANA_HOST on the heads: Grafana's URL as the head reaches it (e.g.
+    http://kube-prometheus-stack-grafana.monitoring.svc), so the Ray dashboard embeds its graphs."""
+    grafana_iframe_host: str
+    """RAY_GRAFANA_IFRAME_HOST on the heads: Grafana's URL as your browser reaches it (default grafanaHost)."""
+    prometheus_host: str
+    """RAY_PROMETHEUS_HOST on the heads: Prometheus's URL as the head reaches it (e.g.
+    http://kube-prometheus-stack-prometheus.monitoring.svc:9090)."""
+
+
 class KubeRaySpec(TypedDict, total=False):
     """The KubeRay operator."""
 
@@ -319,6 +354,8 @@ class PlatformSpec(TypedDict, total=False):
     gcs_fault_tolerance: GcsFaultToleranceSpec
     """The Redis the Ray clusters keep their GCS in: the clusters of rayServices use it by default,
     others with gcsFaultTolerance: true (default: none, no GCS fault tolerance)."""
+    observability: ObservabilitySpec
+    """Metrics and dashboards for the Ray clusters (default: none)."""
     gcs_redis_password: str
     """The password of the gcsFaultTolerance Redis (a secret: pulumi config set --secret
     raystack:gcsRedisPassword ...); raystack puts it in a Secret raystack-gcs-redis in each namespace of

@@ -76,10 +76,13 @@ class Lifecycle(Calls):
         return self.kube[name]
 
     def existing_cluster(self, name: str, *, namespaces: tuple[str, ...] = (), operator_namespace: str | None = None,
-                         operator_labels: dict[str, str] | None = None) -> KubeCluster:
+                         operator_labels: dict[str, str] | None = None, prometheus: str | None = None) -> KubeCluster:
         """A cluster that exists before the stack (clusterMode existing): its namespaces and, optionally, a
-        KubeRay operator with its CRDs."""
+        KubeRay operator with its CRDs and a Prometheus Operator (its PodMonitor CRD) in ``prometheus``."""
         kc = self.kube_cluster(name)
+        if prometheus:
+            kc.crds.add("PodMonitor")
+            namespaces = (*namespaces, prometheus)
         for ns in namespaces:
             kc.apply("kubectl", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
                      force=False, create=True, upsert=False)
@@ -98,8 +101,7 @@ class Lifecycle(Calls):
         self.config[full] = value if isinstance(value, str) else json.dumps(value)
 
     def get_config(self, key: str) -> Any:
-        full = key if ":" in key else f"{self.project}:{key}"
-        raw = self.config[full]
+        raw = self.config[key if ":" in key else f"{self.project}:{key}"]
         try:
             return json.loads(raw)
         except ValueError:
@@ -168,13 +170,11 @@ class Lifecycle(Calls):
         removed = [r for u, r in self.state.items() if u not in seen]
         for r in removed:
             plan.steps.append(Step(r.urn, r.type, "delete"))
-        if not preview:
-            try:
+        try:
+            if not preview:
                 self._delete_all(monitor.pending_deletes + removed, plan, record=False)
-            finally:
-                self.history.append(plan)
-            self.outputs = dict(plan.recording.outputs)
-        else:
+                self.outputs = dict(plan.recording.outputs)
+        finally:
             self.history.append(plan)
         return plan
 

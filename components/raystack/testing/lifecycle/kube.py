@@ -26,6 +26,9 @@ from .state import CLUSTER_SCOPED, Path, del_path, get_path, set_path
 
 Key = tuple[str, str, str]  # (kind, namespace, name); cluster-scoped kinds have namespace ""
 RAY_KINDS = ("RayCluster", "RayJob", "RayService", "RayCronJob")
+#: Kinds served only once a CRD is installed: KubeRay's, and the Prometheus Operator's PodMonitor (a team's
+#: operator: raystack never installs it) -> their group/version.
+CRD_KINDS = {**{k: "ray.io/v1" for k in RAY_KINDS}, "PodMonitor": "monitoring.coreos.com/v1"}
 #: The Ray autoscaler's field manager (it patches the RayCluster with JSON patches: an Update operation).
 RAY_AUTOSCALER = "ray-autoscaler"
 
@@ -147,8 +150,8 @@ class KubeCluster:
 
     def _check_namespace_and_kind(self, key: Key) -> None:
         kind, ns, _ = key
-        if kind in RAY_KINDS and kind not in self.crds:
-            raise CloudError("NotFound", f'no matches for kind "{kind}" in version "ray.io/v1"',
+        if kind in CRD_KINDS and kind not in self.crds:
+            raise CloudError("NotFound", f'no matches for kind "{kind}" in version "{CRD_KINDS[kind]}"',
                              "pulumi-kubernetes: the CRD must exist before its objects")
         if ns and ("Namespace", "", ns) not in self.objects:
             raise CloudError("NotFound", f'namespaces "{ns}" not found', "kube-apiserver NamespaceLifecycle admission")

@@ -102,7 +102,7 @@ KUBE_GENERIC_KINDS = ("kubernetes:core/v1:Namespace", "kubernetes:core/v1:Servic
                       "kubernetes:core/v1:ResourceQuota", "kubernetes:ray.io/v1:RayCluster",
                       "kubernetes:ray.io/v1:RayJob", "kubernetes:ray.io/v1:RayService",
                       "kubernetes:ray.io/v1:RayCronJob", "kubernetes:core/v1:Secret",
-                      "kubernetes:core/v1:Service",
+                      "kubernetes:core/v1:Service", "kubernetes:monitoring.coreos.com/v1:PodMonitor",
                       "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
                       "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
 #: Helm releases (pulumi-kubernetes provider/pkg/provider/helm_release.go): name and namespace replace.

@@ -1,0 +1,76 @@
+"""Resolve ``observability``: PodMonitors for a Prometheus Operator you run, Ray's Grafana dashboards, and
+what each Ray cluster gets for them (head ports and variables, a NetworkPolicy rule). Pulumi-free; the
+sources are cited in ``ray.monitoring`` and ``ray.dashboards``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..ray.dashboards import DASHBOARDS, installed_ray_version
+from ..ray.monitoring import DEFAULT_NAMESPACE, DEFAULT_PROMETHEUS_POD_LABELS, head_env
+from .findings import Finding
+
+
+@dataclass(frozen=True)
+class ObservabilityPlan:
+    """Where the Ray clusters' metrics go and what shows them."""
+
+    #: The Prometheus's namespace: the PodMonitors and dashboard ConfigMaps go there.
+    namespace: str
+    monitor_labels: dict[str, str]
+    prometheus_pod_labels: dict[str, str]
+    #: The dashboards (ray.dashboards.DASHBOARDS names), empty when off.
+    dashboards: tuple[str, ...]
+    #: The Ray whose definitions the dashboards are generated from (the installed one), if any.
+    dashboards_ray_version: str | None
+    #: RAY_GRAFANA_HOST, RAY_GRAFANA_IFRAME_HOST, RAY_PROMETHEUS_HOST for the heads (those set).
+    head_env: dict[str, str]
+
+
+def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding],
+                          warnings: list[Finding]) -> ObservabilityPlan | None:
+    """The stack's observability, or None (none asked for, or a finding)."""
+    obs = spec.get("observability")
+    if obs is None or obs.get("prometheus", "none") == "none":
+        if obs and any(obs.get(k) for k in ("dashboards", "grafana_host", "prometheus_host", "monitor_labels")):
+            findings.append(Finding(key("observability.prometheus"), obs.get("prometheus", "none"),
+                                    "is none, so nothing scrapes the Ray clusters: set prometheus: existing (your "
+                                    "Prometheus Operator) for monitors, dashboards and the head's Grafana links"))
+        return None
+    at = key("observability")
+    dashboards = bool(obs.get("dashboards", True))
+    version = installed_ray_version() if dashboards else None
+    if dashboards and version is None:
+        findings.append(Finding(f"{at}.dashboards", True, "are generated from Ray's own dashboard definitions, and "
+                                                         "Ray is not installed where this program runs: install "
+                                                         "pulumi-raystack[ray], or set dashboards: false"))
+        return None
+    if not obs.get("monitor_labels"):
+        warnings.append(Finding(f"{at}.monitorLabels", None, "is empty: a kube-prometheus-stack Prometheus selects "
+                                                            "only PodMonitors labelled release: <its Helm release> "
+                                                            "(unless podMonitorSelectorNilUsesHelmValues is false)",
+                                severity="warning"))
+    cluster_versions = sorted({rc.get("ray_version") or spec["ray_version"] for rc in spec.get("ray_clusters") or []}
+                              | {spec["ray_version"]})
+    if version is not None and any(v != version for v in cluster_versions):
+        warnings.append(Finding(f"{at}.dashboards", True, f"are Ray {version}'s (installed here) and the clusters run "
+                                                         f"Ray {', '.join(cluster_versions)}: a panel for a metric "
+                                                         "their Ray does not export shows no data",
+                                severity="warning"))
+    grafana = obs.get("grafana_host")
+    for field, name in (("grafana_host", "grafanaHost"), ("grafana_iframe_host", "grafanaIframeHost"),
+                        ("prometheus_host", "prometheusHost")):
+        url = obs.get(field)
+        if url and not str(url).startswith(("http://", "https://")):
+            findings.append(Finding(f"{at}.{name}", url, "must be a URL, http://host[:port] or https://host[:port], "
+                                                         "as Ray's dashboard requests it"))
+    if obs.get("grafana_iframe_host") and not grafana:
+        findings.append(Finding(f"{at}.grafanaIframeHost", obs["grafana_iframe_host"],
+                                "needs grafanaHost too: the Ray dashboard reads Grafana's health from there"))
+    return ObservabilityPlan(
+        namespace=obs.get("namespace") or DEFAULT_NAMESPACE,
+        monitor_labels=dict(obs.get("monitor_labels") or {}),
+        prometheus_pod_labels=dict(obs.get("prometheus_pod_labels") or DEFAULT_PROMETHEUS_POD_LABELS),
+        dashboards=DASHBOARDS if dashboards else (), dashboards_ray_version=version,
+        head_env=head_env(grafana, obs.get("grafana_iframe_host"), obs.get("prometheus_host")))

@@ -1,0 +1,151 @@
+"""observability (issue 23, its metrics and dashboards part) with a Prometheus Operator the team runs: the
+PodMonitors pass the Prometheus Operator's schema (an npm oracle, tests/oracles), Ray's dashboards are
+generated from the installed Ray, and every Ray cluster admits the Prometheus pods on exactly the metrics
+ports. The byoc stack ships it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import run_stack
+from raystack import ConfigError, resolve
+from raystack.ray.dashboards import DASHBOARDS, generate
+from raystack.ray.monitoring import SCRAPE_PORTS, pod_monitors
+
+ORACLES = Path(__file__).resolve().parent / "oracles"
+PODMONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor"
+
+
+def prometheus_operator_oracle(docs: list[dict]) -> list[str | None]:
+    """@kubernetes-models/prometheus-operator's PodMonitor validator (generated from prometheus-operator's Go
+    API types): None per valid object, else its message. Absent outside CI: skipped; in CI: a failure."""
+    node = shutil.which("node")
+    if node is None or not (ORACLES / "node_modules").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("the npm oracle is not installed: .ci/run runs npm ci --prefix tests/oracles")
+        pytest.skip("npm oracle absent: run npm ci --prefix tests/oracles")
+    out = subprocess.run([node, str(ORACLES / "validate.mjs")], input=json.dumps(docs), capture_output=True,
+                         text=True, cwd=ORACLES, check=True, timeout=60)
+    return json.loads(out.stdout)
+
+
+def test_the_oracle_can_fail():
+    bad = pod_monitors("monitoring", {}, ["ray"])[0]
+    bad["spec"]["podMetricsEndpoints"][0]["relabelings"][0]["action"] = "copy"
+    bad["spec"]["podMetricsEndpoints"][1]["port"] = 44217
+    (problem,) = prometheus_operator_oracle([bad])
+    assert problem is not None and "action" in problem and "port" in problem, problem
+
+
+def test_the_byoc_stacks_monitors_pass_the_prometheus_operators_schema():
+    rec = run_stack("byoc")
+    monitors = [{"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor", **r.inputs}
+                for r in rec.of_type(PODMONITOR)]
+    assert {m["metadata"]["name"] for m in monitors} == {"raystack-ray-heads", "raystack-ray-workers"}
+    assert all(m["metadata"]["labels"] == {"release": "kube-prometheus-stack"} for m in monitors)
+    assert all(m["spec"]["namespaceSelector"] == {"matchNames": ["ray"]} for m in monitors)
+    assert prometheus_operator_oracle(monitors) == [None, None]
+
+
+def test_the_scraped_ports_are_declared_and_admitted_and_nothing_else():
+    """PodMonitors name container ports: each port they scrape is one the head or worker declares (KubeRay adds
+    `metrics` to every Ray container; raystack declares the autoscaler's and the dashboard's on the head), and
+    the NetworkPolicy admits the Prometheus pods on exactly those ports."""
+    rec = run_stack("byoc")
+    (rc,) = [r.inputs for r in rec.of_type("kubernetes:ray.io/v1:RayCluster")]
+    head = rc["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+    declared = {p["name"]: p["containerPort"] for p in head["ports"]}
+    heads = next(m for m in (r.inputs for r in rec.of_type(PODMONITOR)) if m["metadata"]["name"].endswith("heads"))
+    scraped = [e["port"] for e in heads["spec"]["podMetricsEndpoints"]]
+    assert sorted(declared[p] for p in scraped) == sorted(SCRAPE_PORTS), (declared, scraped)
+    env = {e["name"]: e["value"] for e in head["env"]}
+    assert env["RAY_GRAFANA_HOST"] == env["RAY_GRAFANA_IFRAME_HOST"] == \
+        "http://kube-prometheus-stack-grafana.monitoring.svc"
+    assert env["RAY_PROMETHEUS_HOST"] == "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+    (policy,) = [r.inputs for r in rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")]
+    rules = [r for r in policy["spec"]["ingress"] if r["from"][0].get("namespaceSelector", {}).get(
+        "matchLabels", {}).get("kubernetes.io/metadata.name") == "monitoring"]
+    assert rules == [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
+                      "ports": [{"protocol": "TCP", "port": p} for p in SCRAPE_PORTS]}]
+
+
+def test_each_dashboard_is_the_installed_rays_own_and_fits_a_configmap():
+    """The ConfigMaps carry exactly what Ray's grafana_dashboard_factory generates (compacted): the dashboards
+    Ray's own head writes for its session. Grafana's provisioning needs a unique uid (at most 40 characters),
+    a title and panels with unique ids; a ConfigMap holds at most 1 MiB."""
+    from importlib.metadata import version
+
+    from ray.dashboard.modules.metrics import grafana_dashboard_factory as factory
+
+    rec = run_stack("byoc")
+    maps = {r.inputs["metadata"]["name"]: r.inputs for r in rec.of_type("kubernetes:core/v1:ConfigMap")
+            if r.inputs["metadata"].get("labels", {}).get("grafana_dashboard") == "1"}
+    assert len(maps) == len(DASHBOARDS)
+    uids = set()
+    for name in DASHBOARDS:
+        cm = maps[f"raystack-ray-dashboard-{name.replace('_', '-')}"]
+        assert cm["metadata"]["annotations"]["raystack.io/ray-version"] == version("ray")
+        (content,) = cm["data"].values()
+        raw, uid = getattr(factory, f"generate_{name}_grafana_dashboard")()
+        assert json.loads(content) == json.loads(raw) and generate(name) == (uid, content), name
+        doc = json.loads(content)
+        ids = [p["id"] for p in doc["panels"]]
+        assert doc["uid"] == uid and len(uid) <= 40 and doc["title"] and len(ids) == len(set(ids)), name
+        assert all(t.get("expr") for p in doc["panels"] for t in p.get("targets", [])), name
+        assert len(content.encode()) < 1024 * 1024, name
+        uids.add(uid)
+    assert len(uids) == len(DASHBOARDS)
+
+
+def base(**obs) -> dict:
+    return {"clusterName": "t", "clusterMode": "existing", "kubeconfig": "~/.kube/config", "clusterAutoscaler": False,
+            "existingPools": [{"name": "cpu", "nodeSelector": {"r": "cpu"}, "instanceType": "m7i.2xlarge",
+                               "maxNodes": 2}],
+            "rayClusters": [{"name": "rc", "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "cpu"}]}],
+            "observability": {"prometheus": "existing", "monitorLabels": {"release": "prom"}, **obs}}
+
+
+@pytest.mark.parametrize(("obs", "key", "fragment"), [
+    ({"prometheus": "none", "dashboards": True}, "observability.prometheus", "nothing scrapes"),
+    ({"grafanaHost": "grafana.monitoring.svc"}, "observability.grafanaHost", "must be a URL"),
+    ({"grafanaIframeHost": "https://grafana.example.com"}, "observability.grafanaIframeHost", "needs grafanaHost")])
+def test_bad_observability_is_refused(obs, key, fragment):
+    with pytest.raises(ConfigError) as e:
+        resolve(base(**obs))
+    got = [(f.key, f.message) for f in e.value.findings]
+    assert any(k == f"raystack:{key}" and fragment in m for k, m in got), got
+
+
+def test_dashboards_without_ray_installed_are_refused_and_can_be_turned_off(monkeypatch):
+    from raystack.model import observability
+
+    monkeypatch.setattr(observability, "installed_ray_version", lambda: None)
+    with pytest.raises(ConfigError, match=r"pulumi-raystack\[ray\]"):
+        resolve(base())
+    plan = resolve(base(dashboards=False)).observability
+    assert plan is not None and plan.dashboards == ()
+
+
+def test_unlabelled_monitors_and_dashboards_of_another_ray_are_warned_about():
+    p = resolve({**base(monitorLabels={}), "rayVersion": "2.54.0"})
+    warned = {w.key: w.message for w in p.warnings}
+    assert "release: <its Helm release>" in warned["raystack:observability.monitorLabels"]
+    assert "the clusters run Ray 2.54.0" in warned["raystack:observability.dashboards"]
+
+
+def test_without_observability_nothing_changes_on_the_ray_clusters():
+    """Turning observability on changes the heads (ports, variables): without it, a cluster is byte-identical
+    to what it was, so existing stacks see no restart on upgrade."""
+    off = base()
+    del off["observability"]
+    on, plain = resolve(base()).ray_clusters[0], resolve(off).ray_clusters[0]
+    head = plain.manifest["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+    assert [p["name"] for p in head["ports"]] == ["gcs-server", "dashboard", "metrics"] and "env" not in head
+    assert not plain.metrics and on.metrics
+    assert len(on.network_policy_spec["ingress"]) == len(plain.network_policy_spec["ingress"]) + 1
