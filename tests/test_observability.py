@@ -149,3 +149,30 @@ def test_without_observability_nothing_changes_on_the_ray_clusters():
     assert [p["name"] for p in head["ports"]] == ["gcs-server", "dashboard", "metrics"] and "env" not in head
     assert not plain.metrics and on.metrics
     assert len(on.network_policy_spec["ingress"]) == len(plain.network_policy_spec["ingress"]) + 1
+
+
+def test_the_plan_names_the_monitors_dashboards_and_the_redis_in_its_documented_schema(capsys):
+    """The JSON plan's operations section (schema/raystack-plan.schema.json): byoc's observability through the
+    CLI, with the whole document checked; the serving stack's created Redis against the section's schema."""
+    import jsonschema
+    from raystack.preview import cli
+    from raystack.preview.operations import operations
+    from support import ROOT, stack_spec
+    from test_plan import _follows_the_plan_schema
+
+    assert cli.main(["plan", "--project-dir", str(ROOT), "--stack", "byoc", "--format", "json", "--no-ray"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    _follows_the_plan_schema(doc)
+    obs = doc["operations"]["observability"]
+    assert obs["monitors"] == ["monitoring/raystack-ray-heads", "monitoring/raystack-ray-workers"]
+    assert obs["dashboards"] == list(DASHBOARDS) and doc["operations"]["gcsFaultTolerance"] is None
+    serving = resolve(stack_spec("serving"), stack="serving")
+    ops = operations(serving)
+    schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
+    section = {**schema["$defs"]["operations"], "$defs": schema["$defs"]}
+    assert not list(jsonschema.Draft202012Validator(section).iter_errors(ops))
+    g = ops["gcsFaultTolerance"]
+    assert (g["redis"], g["address"], g["passwordFrom"], g["clusters"]) == ("create", None, "generated",
+                                                                            ["RayService serving/llm"])
+    assert g["managed"] == {"replicationGroupId": "raystack-serving-gcs", "engine": "valkey", "engineVersion": "8.0",
+                            "nodeType": "cache.t4g.medium", "nodes": 2, "multiAz": True}

@@ -75,15 +75,6 @@ class GcsPlan:
         components replace with the replication group's endpoint (``ray.gcs.fill_address``)."""
         return ft_options(self.address or CREATED_ADDRESS, self.secret, self.key)
 
-    def describe(self) -> str:
-        """Where the Redis is, for the plan."""
-        if self.managed is None:
-            return f"Redis {self.address}"
-        m = self.managed
-        return (f"ElastiCache {m.engine} {m.engine_version} replication group {m.replication_group_id} "
-                f"({m.nodes} x {m.node_type}, {'multi-AZ with automatic failover' if m.multi_az else 'one node'}, "
-                f"TLS; its address is known after the first up)")
-
 
 def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warnings: list[Finding],
                 environment: str | None = None) -> GcsPlan | None:

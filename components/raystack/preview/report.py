@@ -32,6 +32,7 @@ from .objects import (
     ray_clusters,
     ray_workloads,
 )
+from .operations import operations
 
 
 def raw_config(config: dict[str, str], namespace: str = "raystack") -> dict[str, Any]:
@@ -299,6 +300,8 @@ class Report:
             "rayWorkloads": camel_keys(self.workloads),
             "poolDescriptors": self.pool_descriptors,
             "cost": camel_keys(self.cost),
+            # GCS fault tolerance and observability (preview/operations.py).
+            "operations": operations(self.platform),
             "checks": self.checks,
             "validation": [f.to_json() for f in self.findings],
         }

@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from .operations import operations, text_lines
 from .report import Report, tree_rows
 
 #: Below this many columns, pools and Ray groups print as lines, not tables.
@@ -100,22 +101,8 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
             console.print(f"Collective check {r['namespace']}/{r['cluster']} {r['group']}: {c['backend']} all-reduce, "
                           f"{c['ranks']} ranks on 2 workers; fails below {c['floor_gbytes']} GB/s bus bandwidth "
                           f"({c['floor_source']})")
-    gcs = getattr(report.platform, "gcs", None)
-    if gcs is not None:  # which clusters keep their GCS in the Redis, and where its password comes from
-        users = [f"{c.namespace}/{c.name}" for c in report.platform.ray_clusters if c.gcs] + [
-            f"{w.kind} {w.namespace}/{w.name}" for w in report.platform.ray_workloads if w.cluster and w.cluster.gcs]
-        source = (", the AUTH token raystack generates" if gcs.managed else ", created from gcsRedisPassword"
-                  if gcs.create_secret else ", yours")
-        console.print(f"GCS fault tolerance: {gcs.describe()}, password from Secret {gcs.secret} (key {gcs.key}"
-                      f"{source}); used by {', '.join(users) or 'no cluster'}")
-    obs = getattr(report.platform, "observability", None)
-    if obs is not None:  # what a team's Prometheus Operator and Grafana get
-        dashboards = (f"; Ray {obs.dashboards_ray_version}'s dashboards {', '.join(obs.dashboards)} as ConfigMaps "
-                      "for Grafana's sidecar" if obs.dashboards else "; no dashboards")
-        links = f"; heads link Grafana at {obs.head_env['RAY_GRAFANA_HOST']}" if "RAY_GRAFANA_HOST" in obs.head_env else ""
-        console.print(f"Metrics: PodMonitors raystack-ray-heads and raystack-ray-workers in {obs.namespace} for your "
-                      f"Prometheus Operator (labels {obs.monitor_labels or 'none'}), admitted by every Ray "
-                      f"NetworkPolicy from pods {obs.prometheus_pod_labels}{dashboards}{links}")
+    for line in text_lines(operations(report.platform)):  # GCS fault tolerance, metrics and dashboards
+        console.print(line)
     if report.workloads and console.width < NARROW:
         console.print("Jobs and services", style="italic")
         for w in report.workloads:

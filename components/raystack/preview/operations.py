@@ -1,0 +1,74 @@
+"""The plan's operations section: GCS fault tolerance (the Redis, where its password comes from, which
+clusters use it) and observability (the monitors, the dashboards, the endpoints the heads link to).
+One dict for the JSON plan and the text plan alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ray.monitoring import HEAD_MONITOR, WORKER_MONITOR
+
+
+def operations(platform: Any) -> dict[str, Any]:
+    """``{"gcsFaultTolerance": ... | None, "observability": ... | None}`` for a resolved platform."""
+    if platform is None:
+        return {"gcsFaultTolerance": None, "observability": None}
+    return {"gcsFaultTolerance": _gcs(platform), "observability": _observability(platform)}
+
+
+def _gcs(platform: Any) -> dict[str, Any] | None:
+    gcs = getattr(platform, "gcs", None)
+    if gcs is None:
+        return None
+    m = gcs.managed
+    return {
+        "redis": "create" if m is not None else "existing",
+        "address": str(gcs.address) if gcs.address is not None else None,  # a created one's: after the first up
+        "passwordSecret": {"secret": gcs.secret, "key": gcs.key},
+        "passwordFrom": "generated" if m is not None else "gcsRedisPassword" if gcs.create_secret else "yours",
+        "managed": None if m is None else {
+            "replicationGroupId": m.replication_group_id, "engine": m.engine, "engineVersion": m.engine_version,
+            "nodeType": m.node_type, "nodes": m.nodes, "multiAz": m.multi_az},
+        "clusters": [f"{c.namespace}/{c.name}" for c in platform.ray_clusters if c.gcs]
+        + [f"{w.kind} {w.namespace}/{w.name}" for w in platform.ray_workloads if w.cluster and w.cluster.gcs],
+    }
+
+
+def _observability(platform: Any) -> dict[str, Any] | None:
+    obs = getattr(platform, "observability", None)
+    if obs is None:
+        return None
+    return {
+        "prometheus": "existing", "namespace": obs.namespace, "monitorLabels": dict(obs.monitor_labels),
+        "prometheusPodLabels": dict(obs.prometheus_pod_labels),
+        "monitors": [f"{obs.namespace}/{HEAD_MONITOR}", f"{obs.namespace}/{WORKER_MONITOR}"],
+        "dashboards": list(obs.dashboards), "dashboardsRayVersion": obs.dashboards_ray_version,
+        "grafanaHost": obs.head_env.get("RAY_GRAFANA_HOST"),
+        "grafanaIframeHost": obs.head_env.get("RAY_GRAFANA_IFRAME_HOST"),
+        "prometheusHost": obs.head_env.get("RAY_PROMETHEUS_HOST"),
+    }
+
+
+def text_lines(ops: dict[str, Any]) -> list[str]:
+    """The text plan's lines for the section."""
+    out = []
+    g = ops["gcsFaultTolerance"]
+    if g is not None:
+        m = g["managed"]
+        where = (f"Redis {g['address']}" if m is None else
+                 f"ElastiCache {m['engine']} {m['engineVersion']} replication group {m['replicationGroupId']} "
+                 f"({m['nodes']} x {m['nodeType']}, {'multi-AZ with automatic failover' if m['multiAz'] else 'one node'}, "
+                 "TLS; its address is known after the first up)")
+        source = {"generated": ", the AUTH token raystack generates", "gcsRedisPassword": ", created from "
+                  "gcsRedisPassword", "yours": ", yours"}[g["passwordFrom"]]
+        out.append(f"GCS fault tolerance: {where}, password from Secret {g['passwordSecret']['secret']} (key "
+                   f"{g['passwordSecret']['key']}{source}); used by {', '.join(g['clusters']) or 'no cluster'}")
+    o = ops["observability"]
+    if o is not None:
+        dashboards = (f"; Ray {o['dashboardsRayVersion']}'s dashboards {', '.join(o['dashboards'])} as ConfigMaps "
+                      "for Grafana's sidecar" if o["dashboards"] else "; no dashboards")
+        links = f"; heads link Grafana at {o['grafanaHost']}" if o["grafanaHost"] else ""
+        out.append(f"Metrics: PodMonitors {' and '.join(m.split('/')[1] for m in o['monitors'])} in {o['namespace']} "
+                   f"for your Prometheus Operator (labels {o['monitorLabels'] or 'none'}), admitted by every Ray "
+                   f"NetworkPolicy from pods {o['prometheusPodLabels']}{dashboards}{links}")
+    return out
