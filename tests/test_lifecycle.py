@@ -515,6 +515,8 @@ def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays
     lc.up()
     kc, svc = ray_object(lc, "RayService")
     assert serving_survives_head_loss(svc.body)
+    redis = kc.redis["rediss://gcs.redis.internal:6379"]
+    assert redis == {f"RayService/{svc.namespace}/{svc.name}"}, "its head keeps the GCS there"
     secret = kc.objects[("Secret", svc.namespace, "raystack-gcs-redis")]
     assert secret.body["stringData"]["password"] == "s3cret-from-pulumi-config"
     assert not lc.preview().changes()
@@ -528,6 +530,7 @@ def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays
     assert ("Secret", svc.namespace, "raystack-gcs-redis") in kc.objects
     lc.destroy()
     assert not [k for k in kc.objects if k[0].startswith("Ray") or k[2] == "raystack-gcs-redis"]
+    assert not redis, "KubeRay's cleanup Job deleted the cluster's keys: destroy leaves none in the Redis"
 
 
 
@@ -567,6 +570,7 @@ def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_af
     operator, kc.operator = kc.operator, None  # someone uninstalled KubeRay by hand
     with pytest.raises(EngineError, match="gcs-ft-redis-cleanup-finalizer"):
         lc.destroy()
+    assert kc.redis[f"rediss://{group.address}:6379"], "no cleanup Job ran: the keys are still there"
     kc.operator = operator
     steps: list[Step] = lc.destroy().steps
     order = [s.type.rsplit(":", 1)[1] for s in steps]

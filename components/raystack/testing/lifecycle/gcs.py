@@ -45,6 +45,27 @@ def check_finalized(kind: str, namespace: str, name: str, body: dict[str, Any], 
                                           "deadline, after pulumi-kubernetes' wait for the delete", "kubernetes")
 
 
+def storage_namespace(kind: str, namespace: str, name: str) -> str:
+    """The storage namespace a cluster's GCS keys live under. KubeRay sets RAY_external_storage_namespace
+    on the head to the ``ray.io/external-storage-namespace`` annotation, else the RayCluster's UID
+    (common/pod.go@v1.7.0); the simulation names the object instead of a UID."""
+    return f"{kind}/{namespace}/{name}"
+
+
+def write_keys(kind: str, namespace: str, name: str, body: dict[str, Any], redis: dict[str, set[str]]) -> None:
+    """A running head with GCS FT writes its cluster's state into the Redis (Ray's RedisStoreClient)."""
+    options = options_of(kind, body)
+    if options is not None:
+        redis.setdefault(str(options.get("redisAddress")), set()).add(storage_namespace(kind, namespace, name))
+
+
+def clean_up(kind: str, namespace: str, name: str, body: dict[str, Any], redis: dict[str, set[str]]) -> None:
+    """KubeRay's cleanup Job deleted the cluster's keys (it ran: ``check_finalized`` passed)."""
+    options = options_of(kind, body)
+    if options is not None:
+        redis.get(str(options.get("redisAddress")), set()).discard(storage_namespace(kind, namespace, name))
+
+
 def serving_survives_head_loss(body: dict[str, Any]) -> bool:
     """Whether a RayService keeps serving while its head pod is replaced (with GCS FT only)."""
     return options_of("RayService", body) is not None

@@ -134,6 +134,8 @@ class KubeCluster:
         #: The rayClusterConfig each RayService's active cluster runs (a hash).
         self.active_configs: dict[tuple[str, str], str] = {}
         self._ids = 0  # RayJob submission ids generated (GenerateRayJobId)
+        #: GCS fault tolerance: Redis address -> the storage namespaces whose keys a Ray head wrote there.
+        self.redis: dict[str, set[str]] = {}
         # Every cluster starts with these namespaces (kube-apiserver creates them: SystemNamespaces).
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.objects[("Namespace", "", ns)] = Obj("Namespace", "", ns, {"metadata": {"name": ns}},
@@ -244,6 +246,7 @@ class KubeCluster:
             raise CloudError("NotFound", f'{admission.plural(key[0])} "{key[2]}" not found', "kube-apiserver")
         if key[0] in ("RayCluster", "RayService"):  # KubeRay's Redis cleanup finalizer (lifecycle/gcs.py)
             gcs.check_finalized(key[0], key[1], key[2], self.objects[key].body, self.operator, self.objects)
+            gcs.clean_up(key[0], key[1], key[2], self.objects[key].body, self.redis)  # the cleanup Job ran
         del self.objects[key]
         if key[0] == "Namespace":
             # Namespace deletion deletes everything in it (namespace controller).
@@ -313,6 +316,8 @@ class KubeCluster:
         if self.operator is None:
             return  # no operator: nobody writes status
         for obj in list(self.objects.values()):
+            if obj.kind in ("RayCluster", "RayService"):  # a running head keeps its GCS in the Redis
+                gcs.write_keys(obj.kind, obj.namespace, obj.name, obj.body, self.redis)
             if obj.kind == "RayCluster":
                 self._reconcile_raycluster(obj)
             elif obj.kind == "RayJob":
