@@ -176,3 +176,12 @@ def test_the_plan_names_the_monitors_dashboards_and_the_redis_in_its_documented_
                                                                             ["RayService serving/llm"])
     assert g["managed"] == {"replicationGroupId": "raystack-serving-gcs", "engine": "valkey", "engineVersion": "8.0",
                             "nodeType": "cache.t4g.medium", "nodes": 2, "multiAz": True}
+
+
+def test_monitors_on_a_cluster_the_stack_creates_are_warned_about():
+    """Day 0 of a created cluster has no Prometheus Operator: the PodMonitors would fail that `up`."""
+    p = resolve({"clusterName": "c", "apiIngressCidrs": ["10.0.0.0/16"],
+                 "observability": {"prometheus": "existing", "monitorLabels": {"release": "prom"}}})
+    warned = {w.key: w.message for w in p.warnings}
+    assert "install your operator after the first `up`" in warned["raystack:observability.prometheus"]
+    assert "raystack:observability.prometheus" not in {w.key for w in resolve(base()).warnings}

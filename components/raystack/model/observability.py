@@ -46,6 +46,12 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
                                                          "Ray is not installed where this program runs: install "
                                                          "pulumi-raystack[ray], or set dashboards: false"))
         return None
+    if spec["cluster_mode"] == "create":
+        warnings.append(Finding(f"{at}.prometheus", "existing", "needs the Prometheus Operator's PodMonitor CRD in the "
+                                                              "cluster before `up`, and a cluster this stack creates "
+                                                              "has none on its first `up` (which then fails at the "
+                                                              "PodMonitors): install your operator after the first "
+                                                              "`up`, then turn observability on", severity="warning"))
     if not obs.get("monitor_labels"):
         warnings.append(Finding(f"{at}.monitorLabels", None, "is empty: a kube-prometheus-stack Prometheus selects "
                                                             "only PodMonitors labelled release: <its Helm release> "
