@@ -548,6 +548,7 @@ def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_af
 
     lc = lifecycle("serving")
     lc.set_config("gcsFaultTolerance", {"redis": "create", "nodeType": "cache.t4g.small"})
+    lc.set_config("observability", {"prometheus": "install", "dashboards": False})
     lc.up()
     (group,) = lc.aws.elasticache.groups.values()
     assert group.nodes == 2 and len(group.security_groups) == 1, group
@@ -555,6 +556,12 @@ def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_af
     options = svc.body["spec"]["rayClusterConfig"]["gcsFaultToleranceOptions"]
     assert options["redisAddress"] == f"rediss://{group.address}:6379" != CREATED_ADDRESS, options
     assert serving_survives_head_loss(svc.body)
+    # With observability.prometheus: install (the staging stack's), day 0 of a cluster it creates works: the
+    # chart brings the PodMonitor CRD before the monitors.
+    assert "PodMonitor" in kc.crds and {k[2] for k in kc.objects if k[0] == "PodMonitor"} == {
+        "raystack-ray-heads", "raystack-ray-workers"}
+    labels = kc.objects[("Namespace", "", "monitoring")].body["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "privileged", labels
     token = kc.objects[("Secret", svc.namespace, "raystack-gcs-redis")].body["stringData"]["password"]
     rg = next(r for r in lc.state.values() if r.type.endswith(":ReplicationGroup"))
     assert token == rg.inputs["authToken"] and len(token) == 64, "the Secret holds the group's AUTH token"
@@ -579,6 +586,8 @@ def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_af
     sg_at = next(i for i, s in enumerate(steps) if s.urn.endswith("gcs-sg"))
     assert rg_at < sg_at, order
     assert not lc.aws.elasticache.groups and not lc.aws.elasticache.subnet_groups
+    assert "PodMonitor" in kc.crds and not [k for k in kc.objects if k[0] == "PodMonitor"], \
+        "Helm leaves the chart's CRDs; raystack's monitors went before the release"
 
 
 def test_monitors_need_the_teams_prometheus_operator_and_go_with_observability() -> None:

@@ -185,3 +185,96 @@ def test_monitors_on_a_cluster_the_stack_creates_are_warned_about():
     warned = {w.key: w.message for w in p.warnings}
     assert "install your operator after the first `up`" in warned["raystack:observability.prometheus"]
     assert "raystack:observability.prometheus" not in {w.key for w in resolve(base()).warnings}
+
+
+# --- prometheus: install (kube-prometheus-stack, pinned) ----------------------------------------------------
+HELM_CHARTS = Path("/work/.mirror/prometheus-community+helm-charts/repo")
+
+
+def chart_file(tag: str, path: str) -> str:
+    """A file of prometheus-community/helm-charts at a tag, from a local mirror of the repository (read only,
+    never committed). Absent (CI, a plain clone): the test skips; the npm oracle above still runs there."""
+    if not (HELM_CHARTS / "HEAD").exists() and not (HELM_CHARTS / ".git").exists():
+        pytest.skip(f"no mirror of prometheus-community/helm-charts at {HELM_CHARTS}")
+    out = subprocess.run(["git", "-C", str(HELM_CHARTS), "show", f"{tag}:{path}"], capture_output=True, text=True,
+                         check=True)
+    return out.stdout
+
+
+def test_install_values_are_keys_of_the_pinned_charts():
+    """Every value raystack sets is a key of kube-prometheus-stack's values.yaml at the pinned tag (or of the
+    subchart it configures, at the version the chart depends on)."""
+    import yaml
+    from raystack import versions
+    from raystack.kube.values import kube_prometheus_stack_values
+
+    chart = versions.KUBE_PROMETHEUS_STACK
+    main = yaml.safe_load(chart_file(f"{chart.chart}-{chart.version}", f"charts/{chart.chart}/values.yaml"))
+    ksm = yaml.safe_load(chart_file("kube-state-metrics-8.4.0", "charts/kube-state-metrics/values.yaml"))
+
+    def paths(d: dict, at: tuple = ()) -> list[tuple]:
+        return [p for k, v in d.items() for p in (paths(v, (*at, k)) if isinstance(v, dict) and v and
+                                                   k not in ("nodeSelector", "storageSpec") else [(*at, k)])]
+    values = kube_prometheus_stack_values({"role": "system"}, 15, 50)
+    for path in paths(values):
+        tree, rest = (ksm, path[1:]) if path[0] == "kube-state-metrics" else (main, path)
+        for k in rest:
+            assert isinstance(tree, dict) and k in tree, f"{'.'.join(path)}: not a key of the pinned chart's values"
+            tree = tree[k]
+    # storageSpec goes to the Prometheus resource's spec.storage as it is: its CRD at the tag checks it.
+    import jsonschema
+
+    crd = yaml.safe_load(chart_file(f"{chart.chart}-{chart.version}",
+                                    f"charts/{chart.chart}/charts/crds/crds/crd-prometheuses.yaml"))
+    (v1,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+    storage = v1["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["storage"]
+    jsonschema.validate(values["prometheus"]["prometheusSpec"]["storageSpec"], storage)
+    assert "emptyDir" in storage["properties"]
+
+
+def test_podmonitors_pass_the_pinned_charts_crd():
+    import jsonschema
+    import yaml
+    from raystack import versions
+
+    chart = versions.KUBE_PROMETHEUS_STACK
+    crd = yaml.safe_load(chart_file(f"{chart.chart}-{chart.version}",
+                                    f"charts/{chart.chart}/charts/crds/crds/crd-podmonitors.yaml"))
+    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+    validator = jsonschema.Draft7Validator(version["schema"]["openAPIV3Schema"])
+    for m in pod_monitors("monitoring", {"release": "x"}, ["ray", "serving"]):
+        errors = [e.message for e in validator.iter_errors(m)]
+        assert not errors, errors
+
+
+@pytest.mark.parametrize(("cfg", "key", "fragment"), [
+    ({"prometheus": "install"}, "observability.prometheus", "only on a cluster this stack creates"),
+    ({"prometheus": "existing", "retentionDays": 7}, "observability.retentionDays", "set prometheus: install")])
+def test_an_installed_prometheus_is_refused_where_it_does_not_belong(cfg, key, fragment):
+    with pytest.raises(ConfigError) as e:
+        resolve({**base(), "observability": cfg})
+    assert any(f.key == f"raystack:{key}" and fragment in f.message for f in e.value.findings), e.value.findings
+
+
+@pytest.mark.parametrize(("obs", "key", "fragment"), [
+    ({"namespace": "metrics"}, "observability.namespace", "leave it out"),
+    ({"monitorLabels": {"release": "x"}}, "observability.monitorLabels", "selects every PodMonitor"),
+    ({"retentionDays": 0}, "observability.retentionDays", "must be 1 to 365"),
+    ({"storageGib": 2}, "observability.storageGib", "must be 5 to 1000")])
+def test_bad_install_settings_are_refused(obs, key, fragment):
+    cfg = {"clusterName": "c", "apiIngressCidrs": ["10.0.0.0/16"],
+           "observability": {"prometheus": "install", **obs}}
+    with pytest.raises(ConfigError) as e:
+        resolve(cfg)
+    assert any(f.key == f"raystack:{key}" and fragment in f.message for f in e.value.findings), e.value.findings
+
+
+def test_an_installed_prometheus_links_the_heads_to_its_own_services():
+    p = resolve({"clusterName": "c", "apiIngressCidrs": ["10.0.0.0/16"], "observability": {"prometheus": "install"}})
+    obs = p.observability
+    assert obs is not None and obs.install and obs.namespace == "monitoring"
+    assert obs.head_env == {"RAY_GRAFANA_HOST": "http://kube-prometheus-stack-grafana.monitoring.svc",
+                            "RAY_GRAFANA_IFRAME_HOST": "http://kube-prometheus-stack-grafana.monitoring.svc",
+                            "RAY_PROMETHEUS_HOST": "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"}
+    assert not [w for w in p.warnings if w.key.startswith("raystack:observability.")
+                and w.key != "raystack:observability.dashboards"], p.warnings  # that one: Ray 2.60 here, 2.55 there

@@ -136,12 +136,13 @@ def test_out_passes_crd_schema_and_kubernetes_validate(tmp_path, capsys):
     schema = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")["schema"]["openAPIV3Schema"]
     docs = {p.name: yaml.load(p.read_text(), Loader=LOADER) for p in sorted(out_dir.glob("*.yaml"))}
     kinds = sorted({d["kind"] for d in docs.values()})
-    assert kinds == ["Application", "Namespace", "NetworkPolicy", "RayCluster"]
+    # staging installs kube-prometheus-stack (observability): its monitors and Ray's dashboards go with it.
+    assert kinds == ["Application", "ConfigMap", "Namespace", "NetworkPolicy", "PodMonitor", "RayCluster"]
     for name, doc in docs.items():
         assert "[secret]" not in json.dumps(doc), name
         if doc["kind"] == "RayCluster":
             jsonschema.Draft7Validator(schema).validate(doc)
-        elif doc["kind"] != "Application":
+        elif doc["kind"] not in ("Application", "PodMonitor"):  # PodMonitors: test_observability.py
             kubernetes_validate.validate(doc, kubernetes_schema_version(versions.EKS_VERSION),
                                          strict=True)
     apps = {d["metadata"]["name"]: d for d in docs.values() if d["kind"] == "Application"}
@@ -149,6 +150,8 @@ def test_out_passes_crd_schema_and_kubernetes_validate(tmp_path, capsys):
     assert (op["chart"], op["targetRevision"], op["repoURL"]) == ("kuberay-operator", "1.7.0",
                                                                   versions.KUBERAY_CHART_REPO)
     assert op["helm"]["skipCrds"] is True
+    prom = apps["staging-kube-prometheus-stack"]["spec"]["source"]
+    assert (prom["chart"], prom["targetRevision"]) == ("kube-prometheus-stack", versions.KUBE_PROMETHEUS_STACK.version)
     crds = apps["staging-kuberay-crds"]["spec"]
     assert crds["source"] == {"repoURL": "https://github.com/ray-project/kuberay",
                               "path": "ray-operator/config/crd/bases", "targetRevision": "v1.7.0"}

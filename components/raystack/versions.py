@@ -175,3 +175,12 @@ def parse_version(v: str) -> tuple[int, ...]:
 
 def version_at_least(v: str, minimum: str) -> bool:
     return parse_version(v) >= parse_version(minimum)
+
+
+# --- Observability (observability.prometheus: install) ---------------------------------------------------
+#: kube-prometheus-stack, read at prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3: the
+#: Prometheus Operator v0.93.1 with its CRDs (charts/crds), Grafana chart 12.11.1, kube-state-metrics
+#: 8.4.0, prometheus-node-exporter 4.56.1.
+KUBE_PROMETHEUS_STACK = HelmChart(chart="kube-prometheus-stack", version="88.5.3",
+                                  repo="https://prometheus-community.github.io/helm-charts",
+                                  release_name="kube-prometheus-stack", namespace="monitoring")

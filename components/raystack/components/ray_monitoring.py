@@ -1,17 +1,23 @@
-"""RayMonitoring: what a Prometheus Operator you run needs to scrape and show the Ray clusters.
+"""RayMonitoring: what a Prometheus Operator needs to scrape and show the Ray clusters, and, when asked,
+that operator: kube-prometheus-stack, pinned (versions.KUBE_PROMETHEUS_STACK), on the system pool.
 
 Two PodMonitors (the heads: Ray's metrics, the autoscaler's and the dashboard's; the workers: Ray's
 metrics) in the Prometheus's namespace, and Ray's Grafana dashboards as ConfigMaps for Grafana's
 dashboard sidecar, generated from the installed Ray's definitions (``ray.monitoring``,
 ``ray.dashboards``). The PodMonitor CRD is your operator's: an `up` on a cluster without it fails at
-preview (``no matches for kind "PodMonitor"``), as pulumi-kubernetes answers any kind the API lacks.
+preview (``no matches for kind "PodMonitor"``), as pulumi-kubernetes answers any kind the API lacks;
+an installed chart brings the CRDs (its crds subchart, which Helm installs and never deletes), and the
+monitors wait for it.
 """
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .. import versions
+from .._k8s import pinned_release, pss_namespace
+from ..kube.values import kube_prometheus_stack_values
 from ..ray.dashboards import dashboard_configmap
 from ..ray.monitoring import pod_monitors
 
@@ -29,6 +35,15 @@ class RayMonitoringArgs(TypedDict):
     """Ray's dashboards to ship (ray.dashboards.DASHBOARDS names); empty for none."""
     ray_version: str
     """The installed Ray the dashboards are generated from (recorded on each ConfigMap)."""
+    install: NotRequired[bool]
+    """Install kube-prometheus-stack (versions.KUBE_PROMETHEUS_STACK) in its namespace (default false)."""
+    node_selector: NotRequired[dict[str, str]]
+    """install: the system pool's node selector, for the operator, Prometheus, Alertmanager and
+    kube-state-metrics."""
+    retention_days: NotRequired[int]
+    """install: days Prometheus keeps metrics (default 15)."""
+    storage_gib: NotRequired[int]
+    """install: Prometheus's emptyDir size in GiB (default 50)."""
 
 
 class RayMonitoring(pulumi.ComponentResource):
@@ -43,6 +58,20 @@ class RayMonitoring(pulumi.ComponentResource):
         super().__init__("raystack:index:RayMonitoring", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         ns = args["namespace"]
+        if args.get("install"):
+            chart = versions.KUBE_PROMETHEUS_STACK
+            namespace = pss_namespace(
+                f"{name}-ns", chart.namespace, "privileged", child,
+                reason="kube-prometheus-stack's node exporter reads each node's /proc and /sys (hostPath) on the "
+                       "host's network and PID namespaces, which baseline and restricted reject")
+            self.release = pinned_release(
+                f"{name}-chart", release_name=chart.release_name, chart=chart.chart, version=chart.version,
+                repo=chart.repo, namespace=namespace.metadata.name,
+                values=kube_prometheus_stack_values(args.get("node_selector") or {}, args.get("retention_days", 15),
+                                                    args.get("storage_gib", 50)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]))
+            # The monitors need the chart's CRDs, the dashboards its namespace.
+            child = pulumi.ResourceOptions(parent=self, depends_on=[self.release])
         monitors = []
         for m in pod_monitors(ns, args["monitor_labels"], args["ray_namespaces"]):
             k8s.apiextensions.CustomResource(f"{name}-{m['metadata']['name']}", api_version=m["apiVersion"],

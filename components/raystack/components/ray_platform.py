@@ -235,7 +235,10 @@ class RayPlatform(pulumi.ComponentResource):
                 "ray_namespaces": sorted({c.namespace for c in platform.ray_clusters}
                                          | {w.namespace for w in platform.ray_workloads}),
                 "dashboards": list(obs.dashboards), "ray_version": obs.dashboards_ray_version or "",
-            }, opts=pulumi.ResourceOptions(parent=self, providers=[cluster.provider]))
+                "install": obs.install, "node_selector": dict(platform.system_node_selector or {}),
+                "retention_days": obs.retention_days, "storage_gib": obs.storage_gib,
+            }, opts=pulumi.ResourceOptions(parent=self, providers=[cluster.provider],
+                                           depends_on=cluster.ready if obs.install else None))
 
 
 def _split_secrets(raw: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:

@@ -116,3 +116,36 @@ def pss_labels(level: str, warn: str | None = None) -> dict[str, str]:
         "pod-security.kubernetes.io/warn": w,
         "pod-security.kubernetes.io/audit": w,
     }
+
+
+#: The in-cluster URLs of what kube-prometheus-stack installs, as its templates name the Services
+#: (templates/_helpers.tpl fullname: the release name, which contains the chart's; prometheus/service.yaml
+#: "<fullname>-prometheus" on 9090; the Grafana subchart "<release>-grafana" on 80, as KubeRay's
+#: ray-cluster.embed-grafana.yaml sample reaches them).
+def kube_prometheus_stack_urls() -> dict[str, str]:
+    chart = versions.KUBE_PROMETHEUS_STACK
+    svc = f"{chart.release_name}-{{}}.{chart.namespace}.svc"
+    return {"grafana": f"http://{svc.format('grafana')}", "prometheus": f"http://{svc.format('prometheus')}:9090"}
+
+
+def kube_prometheus_stack_values(node_selector: dict[str, str], retention_days: int,
+                                 storage_gib: int) -> dict[str, Any]:
+    """kube-prometheus-stack's values (every key read in its values.yaml at the pinned tag): the operator,
+    Prometheus, Alertmanager, kube-state-metrics and the webhook certificate Jobs on the system pool;
+    Prometheus selecting every PodMonitor and ServiceMonitor (not only the release's), keeping
+    ``retention_days`` in an emptyDir of ``storage_gib``; Grafana's dashboard sidecar on (its default)."""
+    on_system = {"nodeSelector": dict(node_selector)}
+    return {
+        "prometheusOperator": {**on_system, "admissionWebhooks": {"patch": dict(on_system)}},
+        "prometheus": {"prometheusSpec": {
+            **on_system,
+            "podMonitorSelectorNilUsesHelmValues": False,
+            "serviceMonitorSelectorNilUsesHelmValues": False,
+            "retention": f"{retention_days}d",
+            # The size Prometheus keeps itself under, below the emptyDir's limit (which evicts the pod).
+            "retentionSize": f"{max(1, int(storage_gib * 0.9))}GB",
+            "storageSpec": {"emptyDir": {"sizeLimit": f"{storage_gib}Gi"}},
+        }},
+        "alertmanager": {"alertmanagerSpec": dict(on_system)},
+        "kube-state-metrics": dict(on_system),
+    }

@@ -7,14 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .. import versions
+from ..kube.values import kube_prometheus_stack_urls
 from ..ray.dashboards import DASHBOARDS, installed_ray_version
 from ..ray.monitoring import DEFAULT_NAMESPACE, DEFAULT_PROMETHEUS_POD_LABELS, head_env
 from .findings import Finding
+
+DEFAULT_RETENTION_DAYS, DEFAULT_STORAGE_GIB = 15, 50
 
 
 @dataclass(frozen=True)
 class ObservabilityPlan:
     """Where the Ray clusters' metrics go and what shows them."""
+
+    #: raystack installs kube-prometheus-stack (versions.KUBE_PROMETHEUS_STACK) on the system pool.
+    install: bool
+    retention_days: int
+    storage_gib: int
 
     #: The Prometheus's namespace: the PodMonitors and dashboard ConfigMaps go there.
     namespace: str
@@ -39,6 +48,14 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
                                     "Prometheus Operator) for monitors, dashboards and the head's Grafana links"))
         return None
     at = key("observability")
+    install = obs.get("prometheus") == "install"
+    before = len(findings)
+    if install:
+        _check_install(spec, obs, at, findings)
+    for field, name in (("retention_days", "retentionDays"), ("storage_gib", "storageGib")):
+        if obs.get(field) is not None and not install:
+            findings.append(Finding(f"{at}.{name}", obs[field], "sizes the Prometheus raystack installs: set "
+                                                                "prometheus: install, or leave it out"))
     dashboards = bool(obs.get("dashboards", True))
     version = installed_ray_version() if dashboards else None
     if dashboards and version is None:
@@ -46,13 +63,13 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
                                                          "Ray is not installed where this program runs: install "
                                                          "pulumi-raystack[ray], or set dashboards: false"))
         return None
-    if spec["cluster_mode"] == "create":
+    if spec["cluster_mode"] == "create" and not install:
         warnings.append(Finding(f"{at}.prometheus", "existing", "needs the Prometheus Operator's PodMonitor CRD in the "
                                                               "cluster before `up`, and a cluster this stack creates "
                                                               "has none on its first `up` (which then fails at the "
                                                               "PodMonitors): install your operator after the first "
                                                               "`up`, then turn observability on", severity="warning"))
-    if not obs.get("monitor_labels"):
+    if not obs.get("monitor_labels") and not install:
         warnings.append(Finding(f"{at}.monitorLabels", None, "is empty: a kube-prometheus-stack Prometheus selects "
                                                             "only PodMonitors labelled release: <its Helm release> "
                                                             "(unless podMonitorSelectorNilUsesHelmValues is false)",
@@ -64,7 +81,8 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
                                                          f"Ray {', '.join(cluster_versions)}: a panel for a metric "
                                                          "their Ray does not export shows no data",
                                 severity="warning"))
-    grafana = obs.get("grafana_host")
+    urls = kube_prometheus_stack_urls() if install else {}
+    grafana = obs.get("grafana_host") or urls.get("grafana")
     for field, name in (("grafana_host", "grafanaHost"), ("grafana_iframe_host", "grafanaIframeHost"),
                         ("prometheus_host", "prometheusHost")):
         url = obs.get(field)
@@ -74,9 +92,41 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
     if obs.get("grafana_iframe_host") and not grafana:
         findings.append(Finding(f"{at}.grafanaIframeHost", obs["grafana_iframe_host"],
                                 "needs grafanaHost too: the Ray dashboard reads Grafana's health from there"))
+    if len(findings) > before:
+        return None
+    chart = versions.KUBE_PROMETHEUS_STACK
     return ObservabilityPlan(
-        namespace=obs.get("namespace") or DEFAULT_NAMESPACE,
+        install=install, retention_days=int(obs.get("retention_days") or DEFAULT_RETENTION_DAYS),
+        storage_gib=int(obs.get("storage_gib") or DEFAULT_STORAGE_GIB),
+        namespace=chart.namespace if install else obs.get("namespace") or DEFAULT_NAMESPACE,
         monitor_labels=dict(obs.get("monitor_labels") or {}),
         prometheus_pod_labels=dict(obs.get("prometheus_pod_labels") or DEFAULT_PROMETHEUS_POD_LABELS),
         dashboards=DASHBOARDS if dashboards else (), dashboards_ray_version=version,
-        head_env=head_env(grafana, obs.get("grafana_iframe_host"), obs.get("prometheus_host")))
+        head_env=head_env(grafana, obs.get("grafana_iframe_host"), obs.get("prometheus_host") or urls.get("prometheus")))
+
+
+def _check_install(spec: dict[str, Any], obs: dict[str, Any], at: str, findings: list[Finding]) -> None:
+    """prometheus: install is kube-prometheus-stack on a cluster this stack creates."""
+    chart = versions.KUBE_PROMETHEUS_STACK
+    if spec["cluster_mode"] != "create":
+        findings.append(Finding(f"{at}.prometheus", "install", "installs kube-prometheus-stack (a Prometheus Operator "
+                                                               "and its CRDs) only on a cluster this stack creates: "
+                                                               "on an existing one use prometheus: existing with the "
+                                                               "operator that cluster runs"))
+    if spec["kubernetes_delivery"] == "gitops":
+        findings.append(Finding(f"{at}.prometheus", "install", "is a Helm release `pulumi up` applies, and "
+                                                               "kubernetesDelivery gitops leaves the Kubernetes side "
+                                                               "to Argo CD: install it with Argo CD and use "
+                                                               "prometheus: existing"))
+    if obs.get("namespace") not in (None, chart.namespace):
+        findings.append(Finding(f"{at}.namespace", obs["namespace"], f"is {chart.namespace} with prometheus: install "
+                                                                     "(the release's namespace): leave it out"))
+    if obs.get("monitor_labels"):
+        findings.append(Finding(f"{at}.monitorLabels", obs["monitor_labels"], "are not needed with prometheus: "
+                                                                              "install (its Prometheus selects every "
+                                                                              "PodMonitor): leave them out"))
+    for field, name, lo, hi in (("retention_days", "retentionDays", 1, 365), ("storage_gib", "storageGib", 5, 1000)):
+        value = obs.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi):
+            findings.append(Finding(f"{at}.{name}", value, f"must be {lo} to {hi}"))
+

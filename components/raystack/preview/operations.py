@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import versions
 from ..ray.monitoring import HEAD_MONITOR, WORKER_MONITOR
 
 
@@ -38,8 +39,13 @@ def _observability(platform: Any) -> dict[str, Any] | None:
     obs = getattr(platform, "observability", None)
     if obs is None:
         return None
+    chart = versions.KUBE_PROMETHEUS_STACK
     return {
-        "prometheus": "existing", "namespace": obs.namespace, "monitorLabels": dict(obs.monitor_labels),
+        "prometheus": "install" if obs.install else "existing",
+        "chart": f"{chart.chart} {chart.version}" if obs.install else None,
+        "retentionDays": obs.retention_days if obs.install else None,
+        "storageGib": obs.storage_gib if obs.install else None,
+        "namespace": obs.namespace, "monitorLabels": dict(obs.monitor_labels),
         "prometheusPodLabels": dict(obs.prometheus_pod_labels),
         "monitors": [f"{obs.namespace}/{HEAD_MONITOR}", f"{obs.namespace}/{WORKER_MONITOR}"],
         "dashboards": list(obs.dashboards), "dashboardsRayVersion": obs.dashboards_ray_version,
@@ -68,7 +74,9 @@ def text_lines(ops: dict[str, Any]) -> list[str]:
         dashboards = (f"; Ray {o['dashboardsRayVersion']}'s dashboards {', '.join(o['dashboards'])} as ConfigMaps "
                       "for Grafana's sidecar" if o["dashboards"] else "; no dashboards")
         links = f"; heads link Grafana at {o['grafanaHost']}" if o["grafanaHost"] else ""
+        who = (f"for {o['chart']}, installed on the system pool (namespace privileged for its node exporter; "
+               f"{o['retentionDays']} days in a {o['storageGib']} GiB emptyDir)" if o["chart"] else
+               f"for your Prometheus Operator (labels {o['monitorLabels'] or 'none'})")
         out.append(f"Metrics: PodMonitors {' and '.join(m.split('/')[1] for m in o['monitors'])} in {o['namespace']} "
-                   f"for your Prometheus Operator (labels {o['monitorLabels'] or 'none'}), admitted by every Ray "
-                   f"NetworkPolicy from pods {o['prometheusPodLabels']}{dashboards}{links}")
+                   f"{who}, admitted by every Ray NetworkPolicy from pods {o['prometheusPodLabels']}{dashboards}{links}")
     return out

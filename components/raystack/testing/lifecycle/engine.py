@@ -166,8 +166,7 @@ class Lifecycle(Calls):
             if isinstance(failure, (EngineError, NotModelled)):
                 raise failure from None
             raise EngineError(f"the program failed: {failure}") from None
-        seen = monitor.seen
-        removed = [r for u, r in self.state.items() if u not in seen]
+        removed = [r for u, r in self.state.items() if u not in monitor.seen]
         for r in removed:
             plan.steps.append(Step(r.urn, r.type, "delete"))
         try:
@@ -223,7 +222,6 @@ class Lifecycle(Calls):
         if inputs is None:
             raise NotModelled(f"{urn}: a Kubernetes resource without an explicit provider (ambient kubeconfig)")
         raw = inputs.get("kubeconfig") or ""
-        name = None
         try:
             doc = json.loads(raw)
             name = doc["clusters"][0]["name"]
@@ -423,6 +421,8 @@ class Lifecycle(Calls):
                 # The chart's pods carry app.kubernetes.io/name: kuberay-operator (_helpers.tpl, chart 1.7.0).
                 kc.operator = {"namespace": ns, "labels": {"app.kubernetes.io/name": "kuberay-operator"}}
                 kc.reconcile()
+            if inputs.get("chart") == "kube-prometheus-stack":  # its crds subchart: Helm installs, never deletes
+                kc.crds.add("PodMonitor")
             return f"{ns}/{inputs.get('name', '')}"
         if typ.startswith("kubernetes:yaml/"):
             files = json.dumps(inputs.get("files") or inputs.get("yaml") or "")
