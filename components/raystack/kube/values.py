@@ -125,7 +125,10 @@ def pss_labels(level: str, warn: str | None = None) -> dict[str, str]:
 def kube_prometheus_stack_urls() -> dict[str, str]:
     chart = versions.KUBE_PROMETHEUS_STACK
     svc = f"{chart.release_name}-{{}}.{chart.namespace}.svc"
-    return {"grafana": f"http://{svc.format('grafana')}", "prometheus": f"http://{svc.format('prometheus')}:9090"}
+    # The browser's Grafana: `kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3000:80`, as
+    # KubeRay's sample sets RAY_GRAFANA_IFRAME_HOST.
+    return {"grafana": f"http://{svc.format('grafana')}", "prometheus": f"http://{svc.format('prometheus')}:9090",
+            "grafana_iframe": "http://127.0.0.1:3000"}
 
 
 def kube_prometheus_stack_values(node_selector: dict[str, str], retention_days: int,
@@ -133,7 +136,10 @@ def kube_prometheus_stack_values(node_selector: dict[str, str], retention_days: 
     """kube-prometheus-stack's values (every key read in its values.yaml at the pinned tag): the operator,
     Prometheus, Alertmanager, kube-state-metrics and the webhook certificate Jobs on the system pool;
     Prometheus selecting every PodMonitor and ServiceMonitor (not only the release's), keeping
-    ``retention_days`` in an emptyDir of ``storage_gib``; Grafana's dashboard sidecar on (its default)."""
+    ``retention_days`` in an emptyDir of ``storage_gib``; Grafana's dashboard sidecar on (its default) and
+    embedding allowed, so the Ray dashboard can frame its graphs (KubeRay v1.7.0 install/prometheus/
+    overrides.yaml; raystack leaves out that file's anonymous Viewer access: embedded graphs need a Grafana
+    login in the same browser)."""
     on_system = {"nodeSelector": dict(node_selector)}
     return {
         "prometheusOperator": {**on_system, "admissionWebhooks": {"patch": dict(on_system)}},
@@ -148,4 +154,5 @@ def kube_prometheus_stack_values(node_selector: dict[str, str], retention_days: 
         }},
         "alertmanager": {"alertmanagerSpec": dict(on_system)},
         "kube-state-metrics": dict(on_system),
+        "grafana": {"grafana.ini": {"security": {"allow_embedding": True}}},
     }

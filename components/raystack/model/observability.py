@@ -102,7 +102,9 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
         monitor_labels=dict(obs.get("monitor_labels") or {}),
         prometheus_pod_labels=dict(obs.get("prometheus_pod_labels") or DEFAULT_PROMETHEUS_POD_LABELS),
         dashboards=DASHBOARDS if dashboards else (), dashboards_ray_version=version,
-        head_env=head_env(grafana, obs.get("grafana_iframe_host"), obs.get("prometheus_host") or urls.get("prometheus")))
+        head_env=head_env(grafana, obs.get("grafana_iframe_host") or (urls.get("grafana_iframe") if not
+                                                                        obs.get("grafana_host") else None),
+                          obs.get("prometheus_host") or urls.get("prometheus")))
 
 
 def _check_install(spec: dict[str, Any], obs: dict[str, Any], at: str, findings: list[Finding]) -> None:
