@@ -285,3 +285,53 @@ def test_an_installed_prometheus_links_the_heads_to_its_own_services():
                             "RAY_PROMETHEUS_HOST": "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"}
     assert not [w for w in p.warnings if w.key.startswith("raystack:observability.")
                 and w.key != "raystack:observability.dashboards"], p.warnings  # that one: Ray 2.60 here, 2.55 there
+
+
+# --- GPU metrics: dcgm-exporter on the NVIDIA pools the stack creates ----------------------------------------
+def test_dcgm_exporter_runs_only_where_nvidia_pools_are_and_its_values_are_the_charts(tmp_path):
+    """staging (kube-prometheus-stack, NVIDIA pools) installs dcgm-exporter after the chart that brings the
+    ServiceMonitor CRD, in a privileged namespace, on nodes carrying the NVIDIA presence label, which every
+    NVIDIA node group of the stack sets; every value is a key of the chart's values.yaml at its tag."""
+    import yaml
+    from raystack import versions
+    from raystack.kube.values import dcgm_exporter_values
+
+    rec = run_stack("staging")
+    releases = {r.inputs["name"]: r for r in rec.of_type("kubernetes:helm.sh/v3:Release")}
+    dcgm, kps = releases["dcgm-exporter"], releases["kube-prometheus-stack"]
+    assert kps.urn in dcgm.dependencies, "the ServiceMonitor CRD comes with kube-prometheus-stack"
+    (key, value), = dcgm.inputs["values"]["nodeSelector"].items()
+    groups = [g for g in rec.of_type("aws:eks/nodeGroup:NodeGroup") if "l4" in g.name or "l40s" in g.name]
+    assert groups and all(g.inputs["labels"].get(key) == value for g in groups), [g.inputs["labels"] for g in groups]
+    (ns,) = [r for r in rec.of_type("kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "dcgm-exporter"]
+    assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert not resolve(base()).observability.gpu_metrics, "no pool the stack creates: nothing to place it on"
+
+    repo = Path("/work/.mirror/NVIDIA+dcgm-exporter/repo")
+    shown = subprocess.run(["git", "-C", str(repo), "show", "4.5.3-4.8.2:deployment/values.yaml"],
+                           capture_output=True, text=True)
+    if shown.returncode:
+        pytest.skip(f"no mirror of NVIDIA/dcgm-exporter at {repo}")
+    chart_values = yaml.safe_load(shown.stdout)
+    chart = yaml.safe_load(subprocess.run(["git", "-C", str(repo), "show", "4.5.3-4.8.2:deployment/Chart.yaml"],
+                                          capture_output=True, text=True, check=True).stdout)
+    assert chart["version"] == versions.DCGM_EXPORTER.version
+    for k, v in dcgm_exporter_values({"release": "x"}).items():
+        assert k in chart_values, k
+        if k in ("image", "serviceMonitor"):
+            assert set(v) <= set(chart_values[k]), (k, set(v) - set(chart_values[k]))
+    assert f"{chart_values['image']['repository']}:{chart_values['image']['tag']}" == versions.DCGM_EXPORTER_IMAGE
+
+
+def test_a_dcgm_exporter_without_the_servicemonitor_crd_fails_as_helm_does():
+    from raystack.testing.lifecycle.charts import install_release
+    from raystack.testing.lifecycle.errors import CloudError
+    from raystack.testing.lifecycle.kube import KubeCluster
+
+    kc = KubeCluster("c")
+    release = {"name": "dcgm-exporter", "chart": "dcgm-exporter", "values": {"serviceMonitor": {"enabled": True}}}
+    with pytest.raises(CloudError, match='no matches for kind "ServiceMonitor"'):
+        install_release(kc, "dcgm-exporter", release)
+    install_release(kc, "monitoring", {"name": "kube-prometheus-stack", "chart": "kube-prometheus-stack"})
+    install_release(kc, "dcgm-exporter", release)
+    assert ("dcgm-exporter", "dcgm-exporter") in kc.releases

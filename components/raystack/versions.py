@@ -184,3 +184,8 @@ def version_at_least(v: str, minimum: str) -> bool:
 KUBE_PROMETHEUS_STACK = HelmChart(chart="kube-prometheus-stack", version="88.5.3",
                                   repo="https://prometheus-community.github.io/helm-charts",
                                   release_name="kube-prometheus-stack", namespace="monitoring")
+#: NVIDIA's dcgm-exporter, read at NVIDIA/dcgm-exporter tag 4.5.3-4.8.2 (deployment/: chart 4.8.2, image
+#: nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless, pinned here rather than left to the chart).
+DCGM_EXPORTER = HelmChart(chart="dcgm-exporter", version="4.8.2", repo="https://nvidia.github.io/dcgm-exporter/helm-charts",
+                          release_name="dcgm-exporter", namespace="dcgm-exporter")
+DCGM_EXPORTER_IMAGE = "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless"

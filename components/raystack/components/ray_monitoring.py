@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 
 from .. import versions
 from .._k8s import pinned_release, pss_namespace
-from ..kube.values import kube_prometheus_stack_values
+from ..kube.values import dcgm_exporter_values, kube_prometheus_stack_values
 from ..ray.dashboards import dashboard_configmap
 from ..ray.monitoring import pod_monitors
 
@@ -44,6 +44,8 @@ class RayMonitoringArgs(TypedDict):
     """install: days Prometheus keeps metrics (default 15)."""
     storage_gib: NotRequired[int]
     """install: Prometheus's emptyDir size in GiB (default 50)."""
+    gpu_metrics: NotRequired[bool]
+    """Install NVIDIA's dcgm-exporter (versions.DCGM_EXPORTER) on the nodes of NVIDIA pools (default false)."""
 
 
 class RayMonitoring(pulumi.ComponentResource):
@@ -77,6 +79,16 @@ class RayMonitoring(pulumi.ComponentResource):
             k8s.apiextensions.CustomResource(f"{name}-{m['metadata']['name']}", api_version=m["apiVersion"],
                                              kind=m["kind"], metadata=m["metadata"], spec=m["spec"], opts=child)
             monitors.append(f"{ns}/{m['metadata']['name']}")
+        if args.get("gpu_metrics"):
+            dcgm = versions.DCGM_EXPORTER
+            dcgm_ns = pss_namespace(
+                f"{name}-dcgm-ns", dcgm.namespace, "privileged", child,
+                reason="dcgm-exporter runs as root with SYS_ADMIN (DCGM's profiling metrics) and reads the kubelet's "
+                       "pod-resources socket from the host (hostPath), which baseline and restricted reject")
+            pinned_release(f"{name}-dcgm", release_name=dcgm.release_name, chart=dcgm.chart, version=dcgm.version,
+                           repo=dcgm.repo, namespace=dcgm_ns.metadata.name,
+                           values=dcgm_exporter_values(args["monitor_labels"]),
+                           opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[dcgm_ns])))
         dashboards = []
         for d in args["dashboards"]:
             cm = dashboard_configmap(d, ns, args["ray_version"])

@@ -236,7 +236,7 @@ class RayPlatform(pulumi.ComponentResource):
                                          | {w.namespace for w in platform.ray_workloads}),
                 "dashboards": list(obs.dashboards), "ray_version": obs.dashboards_ray_version or "",
                 "install": obs.install, "node_selector": dict(platform.system_node_selector or {}),
-                "retention_days": obs.retention_days, "storage_gib": obs.storage_gib,
+                "retention_days": obs.retention_days, "storage_gib": obs.storage_gib, "gpu_metrics": obs.gpu_metrics,
             }, opts=pulumi.ResourceOptions(parent=self, providers=[cluster.provider],
                                            depends_on=cluster.ready if obs.install else None))
 

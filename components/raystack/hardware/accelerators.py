@@ -47,6 +47,8 @@ class AcceleratorKind:
     device_plugin_layout: str = "affinity"
     #: Chart-specific values of that plugin (merged over the placement values).
     device_plugin_values: dict[str, Any] = field(default_factory=dict)
+    #: The device metrics exporter raystack installs on this kind's pools with observability, or None.
+    metrics_exporter: versions.HelmChart | None = None
     #: Whether a public rayproject/ray image runs this kind (with ``ray_image_suffix``); if not,
     #: worker groups on it must name an image that carries the vendor runtime.
     public_ray_image: bool = False
@@ -92,6 +94,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             device_plugin=versions.NVIDIA_DEVICE_PLUGIN,
             # GPU feature discovery needs node-feature-discovery; raystack labels the pools itself.
             device_plugin_values={"gfd": {"enabled": False}},
+            metrics_exporter=versions.DCGM_EXPORTER,
             public_ray_image=True,
         ),
         AcceleratorKind(

@@ -156,3 +156,22 @@ def kube_prometheus_stack_values(node_selector: dict[str, str], retention_days: 
         "kube-state-metrics": dict(on_system),
         "grafana": {"grafana.ini": {"security": {"allow_embedding": True}}},
     }
+
+
+def dcgm_exporter_values(monitor_labels: dict[str, str]) -> dict[str, Any]:
+    """dcgm-exporter's values (keys of its values.yaml at the pinned tag): on the nodes of NVIDIA pools only
+    (the presence label raystack gives them, as the device plugin), tolerating their taint, scraped through
+    the chart's ServiceMonitor with ``monitor_labels``; the image pinned."""
+    from ..hardware.accelerators import ACCELERATOR_KINDS
+
+    (kind,) = [k for k in ACCELERATOR_KINDS.values() if k.metrics_exporter == versions.DCGM_EXPORTER]
+    key, value = kind.presence_label
+    taint_key, _, effect = kind.taint
+    repository, tag = versions.DCGM_EXPORTER_IMAGE.rsplit(":", 1)
+    return {
+        "image": {"repository": repository, "tag": tag},
+        "nodeSelector": {key: value},
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                        {"key": taint_key, "operator": "Exists", "effect": effect}],
+        "serviceMonitor": {"enabled": True, "additionalLabels": dict(monitor_labels)},
+    }

@@ -35,11 +35,15 @@ class ObservabilityPlan:
     dashboards_ray_version: str | None
     #: RAY_GRAFANA_HOST, RAY_GRAFANA_IFRAME_HOST, RAY_PROMETHEUS_HOST for the heads (those set).
     head_env: dict[str, str]
+    #: The accelerator metrics exporters on the stack's pools (dcgm-exporter: versions.DCGM_EXPORTER).
+    gpu_metrics: bool = False
 
 
 def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding],
-                          warnings: list[Finding]) -> ObservabilityPlan | None:
-    """The stack's observability, or None (none asked for, or a finding)."""
+                          warnings: list[Finding], exporter_pools: bool = False) -> ObservabilityPlan | None:
+    """The stack's observability, or None (none asked for, or a finding). ``exporter_pools``: the stack creates
+    pools of a kind with a metrics exporter (hardware.accelerators: dcgm-exporter on NVIDIA pools, placed by the
+    presence label raystack gives their nodes)."""
     obs = spec.get("observability")
     if obs is None or obs.get("prometheus", "none") == "none":
         if obs and any(obs.get(k) for k in ("dashboards", "grafana_host", "prometheus_host", "monitor_labels")):
@@ -102,6 +106,7 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
         monitor_labels=dict(obs.get("monitor_labels") or {}),
         prometheus_pod_labels=dict(obs.get("prometheus_pod_labels") or DEFAULT_PROMETHEUS_POD_LABELS),
         dashboards=DASHBOARDS if dashboards else (), dashboards_ray_version=version,
+        gpu_metrics=exporter_pools and obs.get("gpu_metrics", True) is not False,
         head_env=head_env(grafana, obs.get("grafana_iframe_host") or (urls.get("grafana_iframe") if not
                                                                         obs.get("grafana_host") else None),
                           obs.get("prometheus_host") or urls.get("prometheus")))

@@ -115,7 +115,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     if len(findings) > version_findings:  # nothing is planned on a version that cannot be read
         raise_if_errors(findings)
     gcs = resolve_gcs(spec, key, findings, warnings, spec.get("environment") or stack)  # optional: GCS FT's Redis
-    observability = resolve_observability(spec, key, findings, warnings)  # optional: monitors and dashboards
+    observability = resolve_observability(  # optional: monitors, dashboards, GPU metrics on created NVIDIA pools
+        spec, key, findings, warnings, exporter_pools=any(
+            getattr(ACCELERATOR_KINDS.get(p.facts.accelerator_kind), "metrics_exporter", None) for p in node_pools))
     clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()
     name_count: dict[str, int] = {}

@@ -45,6 +45,7 @@ def _observability(platform: Any) -> dict[str, Any] | None:
         "chart": f"{chart.chart} {chart.version}" if obs.install else None,
         "retentionDays": obs.retention_days if obs.install else None,
         "storageGib": obs.storage_gib if obs.install else None,
+        "gpuMetrics": f"{versions.DCGM_EXPORTER.chart} {versions.DCGM_EXPORTER.version}" if obs.gpu_metrics else None,
         "namespace": obs.namespace, "monitorLabels": dict(obs.monitor_labels),
         "prometheusPodLabels": dict(obs.prometheus_pod_labels),
         "monitors": [f"{obs.namespace}/{HEAD_MONITOR}", f"{obs.namespace}/{WORKER_MONITOR}"],
@@ -74,6 +75,9 @@ def text_lines(ops: dict[str, Any]) -> list[str]:
         dashboards = (f"; Ray {o['dashboardsRayVersion']}'s dashboards {', '.join(o['dashboards'])} as ConfigMaps "
                       "for Grafana's sidecar" if o["dashboards"] else "; no dashboards")
         links = f"; heads link Grafana at {o['grafanaHost']}" if o["grafanaHost"] else ""
+        if o["gpuMetrics"]:
+            links += (f"; {o['gpuMetrics']} on the NVIDIA pools (namespace privileged: root with SYS_ADMIN for "
+                      "DCGM's profiling metrics)")
         who = (f"for {o['chart']}, installed on the system pool (namespace privileged for its node exporter; "
                f"{o['retentionDays']} days in a {o['storageGib']} GiB emptyDir)" if o["chart"] else
                f"for your Prometheus Operator (labels {o['monitorLabels'] or 'none'})")

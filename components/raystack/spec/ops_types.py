@@ -83,6 +83,10 @@ class ObservabilitySpec(TypedDict, total=False):
     http://kube-prometheus-stack-grafana.monitoring.svc), so the Ray dashboard embeds its graphs."""
     grafana_iframe_host: str
     """RAY_GRAFANA_IFRAME_HOST on the heads: Grafana's URL as your browser reaches it (default grafanaHost)."""
+    gpu_metrics: bool
+    """NVIDIA's dcgm-exporter (pinned) on the NVIDIA pools this stack creates, scraped through its
+    ServiceMonitor (default true where there are such pools; its namespace is privileged: it runs as root
+    with SYS_ADMIN for DCGM's profiling metrics)."""
     prometheus_host: str
     """RAY_PROMETHEUS_HOST on the heads: Prometheus's URL as the head reaches it (e.g.
     http://kube-prometheus-stack-prometheus.monitoring.svc:9090)."""

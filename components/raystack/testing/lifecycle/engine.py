@@ -21,6 +21,7 @@ from ..recorder import run
 from .awaits import check_wait, field_manager
 from .aws import Aws, Identity, node_group_name
 from .calls import Calls
+from .charts import install_release
 from .ec2 import EC2_HELD, lt_id
 from .errors import AwaitFailed, CloudError, EngineError, NotModelled
 from .kube import KubeCluster
@@ -81,7 +82,7 @@ class Lifecycle(Calls):
         KubeRay operator with its CRDs and a Prometheus Operator (its PodMonitor CRD) in ``prometheus``."""
         kc = self.kube_cluster(name)
         if prometheus:
-            kc.crds.add("PodMonitor")
+            kc.crds.update(("PodMonitor", "ServiceMonitor"))
             namespaces = (*namespaces, prometheus)
         for ns in namespaces:
             kc.apply("kubectl", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
@@ -416,13 +417,7 @@ class Lifecycle(Calls):
             ns = inputs.get("namespace", "default")
             if ("Namespace", "", ns) not in kc.objects:
                 raise CloudError("NotFound", f'namespaces "{ns}" not found', "helm install")
-            kc.releases[(ns, inputs.get("name", ""))] = inputs
-            if inputs.get("chart") == "kuberay-operator":
-                # The chart's pods carry app.kubernetes.io/name: kuberay-operator (_helpers.tpl, chart 1.7.0).
-                kc.operator = {"namespace": ns, "labels": {"app.kubernetes.io/name": "kuberay-operator"}}
-                kc.reconcile()
-            if inputs.get("chart") == "kube-prometheus-stack":  # its crds subchart: Helm installs, never deletes
-                kc.crds.add("PodMonitor")
+            install_release(kc, ns, inputs)
             return f"{ns}/{inputs.get('name', '')}"
         if typ.startswith("kubernetes:yaml/"):
             files = json.dumps(inputs.get("files") or inputs.get("yaml") or "")

@@ -28,7 +28,8 @@ Key = tuple[str, str, str]  # (kind, namespace, name); cluster-scoped kinds have
 RAY_KINDS = ("RayCluster", "RayJob", "RayService", "RayCronJob")
 #: Kinds served only once a CRD is installed: KubeRay's, and the Prometheus Operator's PodMonitor (a team's
 #: operator: raystack never installs it) -> their group/version.
-CRD_KINDS = {**{k: "ray.io/v1" for k in RAY_KINDS}, "PodMonitor": "monitoring.coreos.com/v1"}
+CRD_KINDS = {**{k: "ray.io/v1" for k in RAY_KINDS}, "PodMonitor": "monitoring.coreos.com/v1",
+             "ServiceMonitor": "monitoring.coreos.com/v1"}
 #: The Ray autoscaler's field manager (it patches the RayCluster with JSON patches: an Update operation).
 RAY_AUTOSCALER = "ray-autoscaler"
 
