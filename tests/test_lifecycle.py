@@ -537,8 +537,8 @@ def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays
 def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_after_its_users() -> None:
     """gcsFaultTolerance.redis: create on the serving stack. Day 0: the ElastiCache group exists before the
     RayService, whose gcsFaultToleranceOptions carry its endpoint (not the model's stand-in), and the Secret
-    holds the generated AUTH token. A node type edit previews as ModifyReplicationGroup (replication_group.go:
-    no ForceNew); an engine change replaces the group, old one first (its id is fixed:
+    holds the generated AUTH token. A node type edit is ModifyReplicationGroup, applied at once
+    (replication_group.go: no ForceNew); an engine change replaces the group, old one first (its id is fixed:
     ReplicationGroupAlreadyExistsFault otherwise). Destroy: with KubeRay uninstalled by hand the RayService
     stays Terminating (its cleanup finalizer) and destroy fails; reinstalled, destroy deletes the RayService,
     then the group, then its security group (EC2 refuses it while the group's nodes hold it) and subnet group."""
@@ -568,7 +568,8 @@ def test_a_created_gcs_redis_is_wired_on_day_0_updated_in_place_and_destroyed_af
     assert not lc.preview().changes()
 
     lc.set_config("gcsFaultTolerance", {"redis": "create", "nodeType": "cache.t4g.medium"})
-    assert [s.op for s in lc.preview().changes()] == ["update"], "a node type edit is ModifyReplicationGroup"
+    plan = lc.up()  # applied at once (applyImmediately): the harness refuses a deferred modification
+    assert [s.op for s in plan.changes()] == ["update"], "a node type edit is ModifyReplicationGroup"
     lc.set_config("gcsFaultTolerance", {"redis": "create", "nodeType": "cache.t4g.medium", "engine": "redis"})
     plan = lc.up()
     assert [s.op for s in plan.of("aws:elasticache/replicationGroup:ReplicationGroup")] == ["replace"], plan.describe()

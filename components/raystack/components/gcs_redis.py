@@ -88,6 +88,11 @@ class GcsRedis(pulumi.ComponentResource):
             engine_version=args["engine_version"], node_type=args["node_type"], port=REDIS_PORT,
             num_cache_clusters=1 + args["replicas"], automatic_failover_enabled=failover, multi_az_enabled=failover,
             transit_encryption_enabled=True, at_rest_encryption_enabled=True, auth_token=token.result,
+            # Without it ModifyReplicationGroup defers a node type or engine version edit to the maintenance
+            # window, and Read (which takes the node type from the running cache clusters) keeps showing the old
+            # value: a diff on every preview until then (replication_group.go resourceReplicationGroupUpdate,
+            # ApplyImmediately: d.Get("apply_immediately"), false unless set).
+            apply_immediately=True,
             subnet_group_name=subnets.name, security_group_ids=[sg.id], tags=tags, opts=fixed_name)
         self.address = pulumi.Output.concat("rediss://", group.primary_endpoint_address, f":{REDIS_PORT}")
         self.auth_token = pulumi.Output.secret(token.result)

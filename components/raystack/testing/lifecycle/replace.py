@@ -74,16 +74,17 @@ AWS_FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws:ec2/securityGroup:SecurityGroup": ("name", "namePrefix", "description", "vpcId"),
     # elasticache/subnet_group.go: name ForceNew; subnet_ids, description and tags update.
     "aws:elasticache/subnetGroup:SubnetGroup": ("name",),
-    # elasticache/replication_group.go: replication_group_id, at_rest_encryption_enabled, kms_key_id, port,
-    # subnet_group_name, preferred_cache_cluster_azs, snapshot_arns/_name, global_replication_group_id and
-    # data_tiering_enabled ForceNew; node_type, num_cache_clusters, automatic_failover/multi_az, engine_version,
-    # auth_token, security_group_ids update (ModifyReplicationGroup). engine: the provider's CustomizeDiff
-    # replaces a group moved from valkey to redis and updates the other way; the harness replaces both (the
-    # harsher answer).
+    # elasticache/replication_group.go (the SDKv2 resource on aws-sdk-go-v2, read 2026): replication_group_id,
+    # at_rest_encryption_enabled, data_tiering_enabled, global_replication_group_id, kms_key_id, network_type,
+    # port, security_group_names, snapshot_arns, snapshot_name, subnet_group_name ForceNew; node_type,
+    # num_cache_clusters, automatic_failover/multi_az, engine_version, auth_token, security_group_ids and
+    # transit_encryption_enabled (engine 7.0.5 and later) update in place. engine: customizeDiffEngineForce-
+    # NewOnDowngrade replaces a group moved from valkey to redis, and redis to valkey updates (with a new
+    # engine_version); the harness replaces both (the harsher answer).
     "aws:elasticache/replicationGroup:ReplicationGroup": (
-        "replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "port", "subnetGroupName",
-        "preferredCacheClusterAzs", "snapshotArns", "snapshotName", "globalReplicationGroupId",
-        "dataTieringEnabled", "engine"),
+        "replicationGroupId", "atRestEncryptionEnabled", "dataTieringEnabled", "globalReplicationGroupId",
+        "kmsKeyId", "networkType", "port", "securityGroupNames", "snapshotArns", "snapshotName",
+        "subnetGroupName", "engine"),
     # terraform-provider-random random_password: every argument RequiresReplace (password.go).
     "random:index/randomPassword:RandomPassword": ("*",),
 }
