@@ -188,17 +188,21 @@ def test_monitors_on_a_cluster_the_stack_creates_are_warned_about():
 
 
 # --- prometheus: install (kube-prometheus-stack, pinned) ----------------------------------------------------
-HELM_CHARTS = Path("/work/.mirror/prometheus-community+helm-charts/repo")
+MIRRORS = Path("/work/.mirror")
+
+
+def mirror_file(repo: str, tag: str, path: str) -> str:
+    """A file of a public repository (``owner/name``) at a tag, from a local mirror of it (read only, never
+    committed). Absent (CI, a plain clone): the test skips; the npm oracle above still runs there."""
+    git = MIRRORS / repo.replace("/", "+") / "repo"
+    out = subprocess.run(["git", "-C", str(git), "show", f"{tag}:{path}"], capture_output=True, text=True)
+    if out.returncode:
+        pytest.skip(f"no mirror of {repo} with {tag}:{path} at {git}")
+    return out.stdout
 
 
 def chart_file(tag: str, path: str) -> str:
-    """A file of prometheus-community/helm-charts at a tag, from a local mirror of the repository (read only,
-    never committed). Absent (CI, a plain clone): the test skips; the npm oracle above still runs there."""
-    if not (HELM_CHARTS / "HEAD").exists() and not (HELM_CHARTS / ".git").exists():
-        pytest.skip(f"no mirror of prometheus-community/helm-charts at {HELM_CHARTS}")
-    out = subprocess.run(["git", "-C", str(HELM_CHARTS), "show", f"{tag}:{path}"], capture_output=True, text=True,
-                         check=True)
-    return out.stdout
+    return mirror_file("prometheus-community/helm-charts", tag, path)
 
 
 def test_install_values_are_keys_of_the_pinned_charts():
@@ -217,11 +221,7 @@ def test_install_values_are_keys_of_the_pinned_charts():
                                                    k not in ("nodeSelector", "storageSpec") else [(*at, k)])]
     # The Grafana subchart's grafana.ini is not in kube-prometheus-stack's values.yaml: KubeRay v1.7.0's
     # install/prometheus/overrides.yaml sets the same key for the same chart.
-    kuberay = subprocess.run(["git", "-C", "/work/.mirror/ray-project+kuberay/repo", "show",
-                              "v1.7.0:install/prometheus/overrides.yaml"], capture_output=True, text=True)
-    if kuberay.returncode:
-        pytest.skip("no mirror of ray-project/kuberay")
-    overrides = yaml.safe_load(kuberay.stdout)
+    overrides = yaml.safe_load(mirror_file("ray-project/kuberay", "v1.7.0", "install/prometheus/overrides.yaml"))
     values = kube_prometheus_stack_values({"role": "system"}, 15, 50)
     for path in paths(values):
         tree, rest = {"kube-state-metrics": (ksm, path[1:]), "grafana": (overrides, path)}.get(path[0], (main, path))
@@ -307,14 +307,8 @@ def test_dcgm_exporter_runs_only_where_nvidia_pools_are_and_its_values_are_the_c
     assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     assert not resolve(base()).observability.gpu_metrics, "no pool the stack creates: nothing to place it on"
 
-    repo = Path("/work/.mirror/NVIDIA+dcgm-exporter/repo")
-    shown = subprocess.run(["git", "-C", str(repo), "show", "4.5.3-4.8.2:deployment/values.yaml"],
-                           capture_output=True, text=True)
-    if shown.returncode:
-        pytest.skip(f"no mirror of NVIDIA/dcgm-exporter at {repo}")
-    chart_values = yaml.safe_load(shown.stdout)
-    chart = yaml.safe_load(subprocess.run(["git", "-C", str(repo), "show", "4.5.3-4.8.2:deployment/Chart.yaml"],
-                                          capture_output=True, text=True, check=True).stdout)
+    chart_values = yaml.safe_load(mirror_file("NVIDIA/dcgm-exporter", "4.5.3-4.8.2", "deployment/values.yaml"))
+    chart = yaml.safe_load(mirror_file("NVIDIA/dcgm-exporter", "4.5.3-4.8.2", "deployment/Chart.yaml"))
     assert chart["version"] == versions.DCGM_EXPORTER.version
     for k, v in dcgm_exporter_values({"release": "x"}).items():
         assert k in chart_values, k

@@ -43,6 +43,17 @@ def pss_namespace(resource_name: str, name: str, level: str, opts: pulumi.Resour
             annotations={PSS_REASON_ANNOTATION: reason} if reason else None), opts=opts)
 
 
+def privileged_release(prefix: str, chart: Any, values: pulumi.Input[dict[str, Any]], reason: str,
+                       opts: pulumi.ResourceOptions, *, namespace: str | None = None,
+                       release_resource: str | None = None) -> k8s.helm.v3.Release:
+    """A pinned chart (a ``versions.HelmChart``) in a namespace of its own that enforces Pod Security
+    privileged, with ``reason`` on the namespace (and so in the plan). Resources ``<prefix>-ns`` and
+    ``release_resource`` (default ``<prefix>-chart``); the release waits for its namespace."""
+    ns = pss_namespace(f"{prefix}-ns", namespace or chart.namespace, "privileged", opts, reason=reason)
+    return pinned_release(release_resource or f"{prefix}-chart", release_name=chart.release_name, chart=chart.chart,
+                          version=chart.version, repo=chart.repo, namespace=ns.metadata.name, values=values, opts=opts)
+
+
 def device_plugin_release(component: pulumi.Resource, name: str, kind: str,
                           namespace: pulumi.Input[str] | None = None) -> k8s.helm.v3.Release:
     """The device plugin of one accelerator kind, from its row: chart pin, values, namespace. A
@@ -55,14 +66,15 @@ def device_plugin_release(component: pulumi.Resource, name: str, kind: str,
     row = ACCELERATOR_KINDS[kind]
     chart = row.device_plugin
     assert chart is not None, f"{kind} has no device plugin"
-    ns: pulumi.Input[str] = namespace or chart.namespace
+    ns = namespace or chart.namespace
+    values = device_plugin_values(row, oses_shipping_device_plugin(kind))
+    opts = pulumi.ResourceOptions(parent=component)
     if ns != "kube-system":
-        ns = pss_namespace(f"{name}-ns", str(ns), "privileged", pulumi.ResourceOptions(parent=component),
-                           reason="the device plugin mounts the kubelet's device-plugin directory from the host "
-                                  "(hostPath), which baseline and restricted reject").metadata.name
+        return privileged_release(name, chart, values, "the device plugin mounts the kubelet's device-plugin directory "
+                                  "from the host (hostPath), which baseline and restricted reject", opts,
+                                  namespace=str(ns))
     return pinned_release(f"{name}-chart", release_name=chart.release_name, chart=chart.chart, version=chart.version,
-                          repo=chart.repo, namespace=ns, values=device_plugin_values(row, oses_shipping_device_plugin(kind)),
-                          opts=pulumi.ResourceOptions(parent=component))
+                          repo=chart.repo, namespace=ns, values=values, opts=opts)
 
 
 def no_takeover_guard(resource_name: str, opts: pulumi.ResourceOptions) -> k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding:

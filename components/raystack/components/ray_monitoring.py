@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .. import versions
-from .._k8s import pinned_release, pss_namespace
+from .._k8s import privileged_release
 from ..kube.values import dcgm_exporter_values, kube_prometheus_stack_values
 from ..ray.dashboards import dashboard_configmap
 from ..ray.monitoring import pod_monitors
@@ -61,17 +61,12 @@ class RayMonitoring(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         ns = args["namespace"]
         if args.get("install"):
-            chart = versions.KUBE_PROMETHEUS_STACK
-            namespace = pss_namespace(
-                f"{name}-ns", chart.namespace, "privileged", child,
-                reason="kube-prometheus-stack's node exporter reads each node's /proc and /sys (hostPath) on the "
-                       "host's network and PID namespaces, which baseline and restricted reject")
-            self.release = pinned_release(
-                f"{name}-chart", release_name=chart.release_name, chart=chart.chart, version=chart.version,
-                repo=chart.repo, namespace=namespace.metadata.name,
-                values=kube_prometheus_stack_values(args.get("node_selector") or {}, args.get("retention_days", 15),
-                                                    args.get("storage_gib", 50)),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]))
+            self.release = privileged_release(
+                name, versions.KUBE_PROMETHEUS_STACK,
+                kube_prometheus_stack_values(args.get("node_selector") or {}, args.get("retention_days", 15),
+                                             args.get("storage_gib", 50)),
+                "kube-prometheus-stack's node exporter reads each node's /proc and /sys (hostPath) on the host's "
+                "network and PID namespaces, which baseline and restricted reject", child)
             # The monitors need the chart's CRDs, the dashboards its namespace.
             child = pulumi.ResourceOptions(parent=self, depends_on=[self.release])
         monitors = []
@@ -80,15 +75,11 @@ class RayMonitoring(pulumi.ComponentResource):
                                              kind=m["kind"], metadata=m["metadata"], spec=m["spec"], opts=child)
             monitors.append(f"{ns}/{m['metadata']['name']}")
         if args.get("gpu_metrics"):
-            dcgm = versions.DCGM_EXPORTER
-            dcgm_ns = pss_namespace(
-                f"{name}-dcgm-ns", dcgm.namespace, "privileged", child,
-                reason="dcgm-exporter runs as root with SYS_ADMIN (DCGM's profiling metrics) and reads the kubelet's "
-                       "pod-resources socket from the host (hostPath), which baseline and restricted reject")
-            pinned_release(f"{name}-dcgm", release_name=dcgm.release_name, chart=dcgm.chart, version=dcgm.version,
-                           repo=dcgm.repo, namespace=dcgm_ns.metadata.name,
-                           values=dcgm_exporter_values(args["monitor_labels"]),
-                           opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[dcgm_ns])))
+            privileged_release(
+                f"{name}-dcgm", versions.DCGM_EXPORTER, dcgm_exporter_values(args["monitor_labels"]),
+                "dcgm-exporter runs as root with SYS_ADMIN (DCGM's profiling metrics) and reads the kubelet's "
+                "pod-resources socket from the host (hostPath), which baseline and restricted reject", child,
+                release_resource=f"{name}-dcgm")
         dashboards = []
         for d in args["dashboards"]:
             cm = dashboard_configmap(d, ns, args["ray_version"])

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ray.gcs import CREATED_ADDRESS, PASSWORD_KEY, PASSWORD_SECRET, RedisAddress, ft_options, parse_address
+from ..rules.common import require_created_and_applied
+from ..spec.coerce import to_camel
 from ..versions import ELASTICACHE_ENGINE_VERSIONS
 from .findings import Finding
 
@@ -92,7 +94,7 @@ def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warning
         return _resolve_created(spec, gcs, at, key, findings, warnings, environment or spec.get("environment"))
     for field in ("engine", "node_type", "replicas"):
         if gcs.get(field) is not None:
-            findings.append(Finding(f"{at}.{_camel(field)}", gcs[field], "sizes the Redis raystack creates: "
+            findings.append(Finding(f"{at}.{to_camel(field)}", gcs[field], "sizes the Redis raystack creates: "
                                                                         "set redis: create, or leave it out"))
     address = parse_address(gcs["address"]) if gcs.get("address") else None
     if not gcs.get("address"):
@@ -129,11 +131,6 @@ def resolve_gcs(spec: dict[str, Any], key: Any, findings: list[Finding], warning
     return GcsPlan(address, PASSWORD_SECRET, PASSWORD_KEY, create_secret=True)
 
 
-def _camel(field: str) -> str:
-    head, *rest = field.split("_")
-    return head + "".join(w.title() for w in rest)
-
-
 def _resolve_created(spec: dict[str, Any], gcs: dict[str, Any], at: str, key: Any, findings: list[Finding],
                      warnings: list[Finding], environment: str | None) -> GcsPlan | None:
     """gcsFaultTolerance.redis: create: an ElastiCache replication group raystack creates, with its own
@@ -142,21 +139,18 @@ def _resolve_created(spec: dict[str, Any], gcs: dict[str, Any], at: str, key: An
     for field, why in (("address", "is what ElastiCache gives the Redis raystack creates"),
                        ("password_secret", "is the Redis raystack creates' AUTH token, which it generates")):
         if gcs.get(field) is not None:
-            findings.append(Finding(f"{at}.{_camel(field)}", gcs[field], f"{why}: leave it out with redis: create "
+            findings.append(Finding(f"{at}.{to_camel(field)}", gcs[field], f"{why}: leave it out with redis: create "
                                                                          "(or use redis: existing)"))
     if spec.get("gcs_redis_password") is not None:
         findings.append(Finding(key("gcsRedisPassword"), PASSWORD_GIVEN, "is not used with gcsFaultTolerance.redis: "
                                                                           "create (raystack generates the AUTH token): "
                                                                           "remove it"))
-    if spec["cluster_mode"] != "create":
-        findings.append(Finding(f"{at}.redis", "create", "needs a cluster raystack creates (its private subnets and "
-                                                         "node security group): with clusterMode existing, run a "
-                                                         "Redis and give its address (redis: existing)"))
-    if spec["kubernetes_delivery"] == "gitops":
-        findings.append(Finding(f"{at}.redis", "create", "gives an address known only after `pulumi up`, which the "
-                                                         "manifests rendered for Git cannot hold: run the Redis and "
-                                                         "give its address (redis: existing) with kubernetesDelivery "
-                                                         "gitops"))
+    require_created_and_applied(
+        spec, f"{at}.redis", "create", findings,
+        existing="needs a cluster raystack creates (its private subnets and node security group): with clusterMode "
+                 "existing, run a Redis and give its address (redis: existing)",
+        gitops="gives an address known only after `pulumi up`, which the manifests rendered for Git cannot hold: run "
+               "the Redis and give its address (redis: existing) with kubernetesDelivery gitops")
     node_type = gcs.get("node_type") or DEFAULT_NODE_TYPE
     if not _NODE_TYPE.match(node_type):
         findings.append(Finding(f"{at}.nodeType", node_type, "must be an ElastiCache node type, "

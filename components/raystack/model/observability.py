@@ -11,6 +11,8 @@ from .. import versions
 from ..kube.values import kube_prometheus_stack_urls
 from ..ray.dashboards import DASHBOARDS, installed_ray_version
 from ..ray.monitoring import DEFAULT_NAMESPACE, DEFAULT_PROMETHEUS_POD_LABELS, head_env
+from ..rules.common import require_created_and_applied
+from ..spec.coerce import to_camel
 from .findings import Finding
 
 DEFAULT_RETENTION_DAYS, DEFAULT_STORAGE_GIB = 15, 50
@@ -56,9 +58,9 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
     before = len(findings)
     if install:
         _check_install(spec, obs, at, findings)
-    for field, name in (("retention_days", "retentionDays"), ("storage_gib", "storageGib")):
+    for field in ("retention_days", "storage_gib"):
         if obs.get(field) is not None and not install:
-            findings.append(Finding(f"{at}.{name}", obs[field], "sizes the Prometheus raystack installs: set "
+            findings.append(Finding(f"{at}.{to_camel(field)}", obs[field], "sizes the Prometheus raystack installs: set "
                                                                 "prometheus: install, or leave it out"))
     dashboards = bool(obs.get("dashboards", True))
     version = installed_ray_version() if dashboards else None
@@ -87,11 +89,10 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
                                 severity="warning"))
     urls = kube_prometheus_stack_urls() if install else {}
     grafana = obs.get("grafana_host") or urls.get("grafana")
-    for field, name in (("grafana_host", "grafanaHost"), ("grafana_iframe_host", "grafanaIframeHost"),
-                        ("prometheus_host", "prometheusHost")):
+    for field in ("grafana_host", "grafana_iframe_host", "prometheus_host"):
         url = obs.get(field)
         if url and not str(url).startswith(("http://", "https://")):
-            findings.append(Finding(f"{at}.{name}", url, "must be a URL, http://host[:port] or https://host[:port], "
+            findings.append(Finding(f"{at}.{to_camel(field)}", url, "must be a URL, http://host[:port] or https://host[:port], "
                                                          "as Ray's dashboard requests it"))
     if obs.get("grafana_iframe_host") and not grafana:
         findings.append(Finding(f"{at}.grafanaIframeHost", obs["grafana_iframe_host"],
@@ -115,16 +116,12 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
 def _check_install(spec: dict[str, Any], obs: dict[str, Any], at: str, findings: list[Finding]) -> None:
     """prometheus: install is kube-prometheus-stack on a cluster this stack creates."""
     chart = versions.KUBE_PROMETHEUS_STACK
-    if spec["cluster_mode"] != "create":
-        findings.append(Finding(f"{at}.prometheus", "install", "installs kube-prometheus-stack (a Prometheus Operator "
-                                                               "and its CRDs) only on a cluster this stack creates: "
-                                                               "on an existing one use prometheus: existing with the "
-                                                               "operator that cluster runs"))
-    if spec["kubernetes_delivery"] == "gitops":
-        findings.append(Finding(f"{at}.prometheus", "install", "is a Helm release `pulumi up` applies, and "
-                                                               "kubernetesDelivery gitops leaves the Kubernetes side "
-                                                               "to Argo CD: install it with Argo CD and use "
-                                                               "prometheus: existing"))
+    require_created_and_applied(
+        spec, f"{at}.prometheus", "install", findings,
+        existing="installs kube-prometheus-stack (a Prometheus Operator and its CRDs) only on a cluster this stack "
+                 "creates: on an existing one use prometheus: existing with the operator that cluster runs",
+        gitops="is a Helm release `pulumi up` applies, and kubernetesDelivery gitops leaves the Kubernetes side to "
+               "Argo CD: install it with Argo CD and use prometheus: existing")
     if obs.get("namespace") not in (None, chart.namespace):
         findings.append(Finding(f"{at}.namespace", obs["namespace"], f"is {chart.namespace} with prometheus: install "
                                                                      "(the release's namespace): leave it out"))
@@ -132,8 +129,8 @@ def _check_install(spec: dict[str, Any], obs: dict[str, Any], at: str, findings:
         findings.append(Finding(f"{at}.monitorLabels", obs["monitor_labels"], "are not needed with prometheus: "
                                                                               "install (its Prometheus selects every "
                                                                               "PodMonitor): leave them out"))
-    for field, name, lo, hi in (("retention_days", "retentionDays", 1, 365), ("storage_gib", "storageGib", 5, 1000)):
+    for field, lo, hi in (("retention_days", 1, 365), ("storage_gib", 5, 1000)):
         value = obs.get(field)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi):
-            findings.append(Finding(f"{at}.{name}", value, f"must be {lo} to {hi}"))
+            findings.append(Finding(f"{at}.{to_camel(field)}", value, f"must be {lo} to {hi}"))
 

@@ -17,6 +17,7 @@ from typing import Any
 from ..kube.selectors import selects
 from ..ray.workloads import CLUSTER_SPEC_PATHS, cluster_pod_templates, cluster_spec_of
 from ..rules.ray import BROAD_MANAGED_POLICIES
+from ..testing.values import is_true as _true
 from .pss import violations
 
 RAY_TYPES = tuple(f"kubernetes:ray.io/v1:{k}" for k in CLUSTER_SPEC_PATHS)
@@ -46,8 +47,6 @@ class Rule:
     mandatory: bool = True
 
 
-def _true(v: Any) -> bool:
-    return v is True or str(v).lower() == "true"
 
 
 def _env(props: dict[str, Any]) -> str | None:

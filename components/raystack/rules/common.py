@@ -21,3 +21,13 @@ def check_name(findings: list[Finding], at: str, value: object, pattern: re.Patt
     if not isinstance(value, str) or not pattern.match(value) or len(value) > max_len:
         findings.append(Finding(at, value, f"must be a {what} of at most {max_len} characters "
                                            "(lower-case letters, digits and '-')"))
+
+
+def require_created_and_applied(spec: dict[str, object], at: str, value: object, findings: list[Finding], *,
+                                existing: str, gitops: str) -> None:
+    """Something raystack creates beside a cluster it created, applied by `pulumi up`: refused with
+    ``existing`` on a cluster raystack did not create, with ``gitops`` under kubernetesDelivery gitops."""
+    if spec["cluster_mode"] != "create":
+        findings.append(Finding(at, value, existing))
+    if spec["kubernetes_delivery"] == "gitops":
+        findings.append(Finding(at, value, gitops))

@@ -27,3 +27,8 @@ def contains(value: Any, leaf: Any) -> bool:
     if isinstance(value, list):
         return any(contains(v, leaf) for v in value)
     return bool(value == leaf)
+
+
+def is_true(value: Any) -> bool:
+    """A recorded or registered boolean, which Pulumi may carry as the string "true"."""
+    return value is True or str(value).lower() == "true"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..values import is_true as _true
 from .aws import botocore_error
 from .ec2 import Held
 from .errors import NotModelled
@@ -19,8 +20,14 @@ SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 
 
-def _true(v: Any) -> bool:
-    return v is True or str(v).lower() == "true"
+
+
+def _check_failover(op: str, inputs: dict[str, Any], source: str) -> None:
+    """"AutomaticFailoverEnabled ... NumCacheClusters must be at least 2" (CreateReplicationGroup, and
+    replication_group.go replicationGroupValidateAutomaticFailoverNumCacheClusters for every diff)."""
+    if _true(inputs.get("automaticFailoverEnabled")) and int(inputs.get("numCacheClusters") or 1) < 2:
+        raise botocore_error("elasticache", op, "InvalidParameterCombinationException",
+                             "Automatic failover needs at least 2 cache clusters.", source)
 
 
 @dataclass
@@ -65,10 +72,7 @@ class ElastiCache:
             # "AuthToken: ... you must set TransitEncryptionEnabled to true"
             raise botocore_error("elasticache", op, "InvalidParameterCombinationException",
                                  "The AUTH token requires in-transit encryption.", src)
-        if _true(i.get("automaticFailoverEnabled")) and nodes < 2:
-            # "AutomaticFailoverEnabled ... NumCacheClusters must be at least 2"
-            raise botocore_error("elasticache", op, "InvalidParameterCombinationException",
-                                 "Automatic failover needs at least 2 cache clusters.", src)
+        _check_failover(op, i, src)
         if _true(i.get("multiAzEnabled")) and not _true(i.get("automaticFailoverEnabled")):
             raise botocore_error("elasticache", op, "InvalidParameterCombinationException",
                                  "Multi-AZ requires automatic failover.", src)
@@ -106,10 +110,7 @@ class ElastiCache:
                 # provider's Read reports the old node type until then: a diff that outlives the `up`.
                 raise NotModelled("an ElastiCache modification deferred to the maintenance window")
             g = self.groups[ident]
-            if _true(inputs.get("automaticFailoverEnabled")) and int(inputs.get("numCacheClusters") or 1) < 2:
-                raise botocore_error("elasticache", "ModifyReplicationGroup", "InvalidParameterCombinationException",
-                                     "Automatic failover needs at least 2 cache clusters.",
-                                     "ElastiCache API reference, ModifyReplicationGroup")
+            _check_failover("ModifyReplicationGroup", inputs, "ElastiCache API reference, ModifyReplicationGroup")
             g.nodes = int(inputs.get("numCacheClusters") or 1)
             g.security_groups = frozenset(inputs.get("securityGroupIds") or [])
             self.held.attached[f"elasticache:{ident}"] = g.security_groups
