@@ -12,9 +12,10 @@ from .kube.values import pss_labels
 
 def pinned_release(resource_name: str, *, release_name: str, chart: str, version: str, repo: str,
                    namespace: pulumi.Input[str], values: pulumi.Input[dict[str, Any]], opts: pulumi.ResourceOptions,
-                   skip_crds: bool = False) -> k8s.helm.v3.Release:
+                   skip_crds: bool = False, timeout: int | None = None) -> k8s.helm.v3.Release:
     """A Helm release with chart, version and repository always set (an ``oci://`` repository
-    is part of the chart reference, as Helm takes it)."""
+    is part of the chart reference, as Helm takes it). ``timeout``: seconds Helm's wait may take
+    (pulumi-kubernetes v4.32.0 helm_release.go: client.Wait unless skipAwait, default 300)."""
     oci = repo.startswith("oci://")
     return k8s.helm.v3.Release(
         resource_name,
@@ -24,6 +25,7 @@ def pinned_release(resource_name: str, *, release_name: str, chart: str, version
         repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=repo),
         namespace=namespace,
         skip_crds=skip_crds,
+        timeout=timeout,
         values=values,
         opts=opts,
     )
@@ -45,13 +47,14 @@ def pss_namespace(resource_name: str, name: str, level: str, opts: pulumi.Resour
 
 def privileged_release(prefix: str, chart: Any, values: pulumi.Input[dict[str, Any]], reason: str,
                        opts: pulumi.ResourceOptions, *, namespace: str | None = None,
-                       release_resource: str | None = None) -> k8s.helm.v3.Release:
+                       release_resource: str | None = None, timeout: int | None = None) -> k8s.helm.v3.Release:
     """A pinned chart (a ``versions.HelmChart``) in a namespace of its own that enforces Pod Security
     privileged, with ``reason`` on the namespace (and so in the plan). Resources ``<prefix>-ns`` and
     ``release_resource`` (default ``<prefix>-chart``); the release waits for its namespace."""
     ns = pss_namespace(f"{prefix}-ns", namespace or chart.namespace, "privileged", opts, reason=reason)
     return pinned_release(release_resource or f"{prefix}-chart", release_name=chart.release_name, chart=chart.chart,
-                          version=chart.version, repo=chart.repo, namespace=ns.metadata.name, values=values, opts=opts)
+                          version=chart.version, repo=chart.repo, namespace=ns.metadata.name, values=values, opts=opts,
+                          timeout=timeout)
 
 
 def device_plugin_release(component: pulumi.Resource, name: str, kind: str,

@@ -21,6 +21,9 @@ from ..kube.values import dcgm_exporter_values, kube_prometheus_stack_values
 from ..ray.dashboards import dashboard_configmap
 from ..ray.monitoring import pod_monitors
 
+#: Seconds Helm may wait for kube-prometheus-stack to be ready (pulumi-kubernetes' default: 300).
+KUBE_PROMETHEUS_STACK_TIMEOUT_S = 600
+
 
 class RayMonitoringArgs(TypedDict):
     """Inputs of a RayMonitoring."""
@@ -66,7 +69,10 @@ class RayMonitoring(pulumi.ComponentResource):
                 kube_prometheus_stack_values(args.get("node_selector") or {}, args.get("retention_days", 15),
                                              args.get("storage_gib", 50)),
                 "kube-prometheus-stack's node exporter reads each node's /proc and /sys (hostPath) on the host's "
-                "network and PID namespaces, which baseline and restricted reject", child)
+                "network and PID namespaces, which baseline and restricted reject", child,
+                # Helm waits for the operator, Grafana, kube-state-metrics and a node exporter on every node, after
+                # the webhook certificate Jobs, pulling from three registries on a new cluster: 300 s is tight.
+                timeout=KUBE_PROMETHEUS_STACK_TIMEOUT_S)
             # The monitors need the chart's CRDs, the dashboards its namespace.
             child = pulumi.ResourceOptions(parent=self, depends_on=[self.release])
         monitors = []
