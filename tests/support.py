@@ -63,6 +63,13 @@ def tolerates(tolerations: list[dict[str, Any]], key: str, value: str, effect: s
     return False
 
 
+def stack_region(stack: str) -> str | None:
+    """A shipped stack's aws:region, as the program's provider reads it."""
+    from raystack import testing
+
+    return testing.load_stack_config(testing.load_project(ROOT), stack).get("aws:region")
+
+
 def stack_spec(stack: str) -> dict[str, Any]:
     """A shipped stack's raystack: config as resolve() takes it (decoded as the program decodes it)."""
     from raystack import testing

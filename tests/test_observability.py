@@ -166,7 +166,7 @@ def test_the_plan_names_the_monitors_dashboards_and_the_redis_in_its_documented_
     obs = doc["operations"]["observability"]
     assert obs["monitors"] == ["monitoring/raystack-ray-heads", "monitoring/raystack-ray-workers"]
     assert obs["dashboards"] == list(DASHBOARDS) and doc["operations"]["gcsFaultTolerance"] is None
-    serving = resolve(stack_spec("serving"), stack="serving")
+    serving = resolve(stack_spec("serving"), stack="serving", region="us-east-1")
     ops = operations(serving)
     schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
     section = {**schema["$defs"]["operations"], "$defs": schema["$defs"]}

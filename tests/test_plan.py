@@ -369,7 +369,7 @@ def test_the_plan_lists_jobs_and_services_and_checks_each_against_its_crd(capsys
     from raystack.model.resolve import resolve
     from raystack.preview.cost import volume_usd_per_hour
     from support import stack_spec
-    (pool,) = [p for p in resolve(stack_spec("serving"), stack="serving").node_pools if p.name == "l4-serve"]
+    (pool,) = [p for p in resolve(stack_spec("serving"), stack="serving", region="us-east-1").node_pools if p.name == "l4-serve"]
     node = catalog.lookup("g6.xlarge").price_usd_hour + volume_usd_per_hour(pool.disk_size_gib)
     assert rows["llm"]["clusterIdleUsdPerHour"] == pytest.approx(node, abs=1e-4)
     assert rows["llm"]["clusterMaxUsdPerHour"] == pytest.approx(4 * node, abs=1e-4)
@@ -595,7 +595,7 @@ def test_the_baseline_counts_one_nat_gateway_per_az_where_the_vpc_has_them():
     from raystack.preview.cost import NAT_GATEWAY_USD_PER_HOUR, cost, volume_usd_per_hour
     from support import stack_spec
 
-    platform = resolve(stack_spec("prod"), stack="prod")
+    platform = resolve(stack_spec("prod"), stack="prod", region="us-east-1")
     assert platform.system_pool is not None
     assert platform.network is not None and platform.network.nat_gateways == "per_az"
     doc, _ = cost(platform)
@@ -655,8 +655,8 @@ def test_a_minor_past_standard_support_is_warned_and_priced_as_extended(monkeypa
     from support import stack_spec
 
     monkeypatch.setenv("RAYSTACK_TODAY", "2026-12-04")
-    old = resolve({**stack_spec("prod"), "kubernetesVersion": "1.34"}, stack="prod")
-    new = resolve(stack_spec("prod"), stack="prod")
+    old = resolve({**stack_spec("prod"), "kubernetesVersion": "1.34"}, stack="prod", region="us-east-1")
+    new = resolve(stack_spec("prod"), stack="prod", region="us-east-1")
     (w,) = [f for f in old.warnings if f.key == "raystack:kubernetesVersion"]
     assert "left standard support on 2026-12-02" in w.message and "$0.60" in w.message and "1.35" in w.message
     assert not [f for f in new.warnings if f.key == "raystack:kubernetesVersion"]
@@ -782,6 +782,8 @@ def test_a_gitops_stack_plans_the_cloud_side_and_renders_and_checks_the_kubernet
     doc = yaml.safe_load(f.read_text())
     doc["config"]["raystack:kubernetesDelivery"] = "gitops"
     del doc["config"]["raystack:gcsFaultTolerance"]  # a created Redis is refused with gitops (test_gcs.py)
+    # So is an installed Prometheus (test_observability.py); log shipping is not: its group and roles are AWS's.
+    doc["config"]["raystack:observability"] = {"logs": doc["config"]["raystack:observability"]["logs"]}
     f.write_text("# yaml-language-server: $schema=../schema/raystack-stack.schema.json\n" + yaml.safe_dump(doc))
     out = tmp_path / "rendered"
     assert cli.main(["plan", "--project-dir", str(proj), "--stack", "serving", "--format", "json", "--no-ray",

@@ -154,8 +154,10 @@ def test_workloads_wait_for_operator_crds_pools_identity_and_their_cluster(servi
               if a.inputs["namespace"] == "ml"]
     accounts = sorted(a.inputs["serviceAccount"] for a in serving.of_type(
         "aws:eks/podIdentityAssociation:PodIdentityAssociation") if a.inputs["namespace"] == "ml")
-    assert accounts == ["batch-embed-head", "batch-embed-workers"]
-    assert set(assocs) <= set(job.dependencies), "the Pod Identity webhook acts only at admission"
+    # The eval RayCluster's accounts too: the stack ships logs through every Ray cluster's Pod Identity role.
+    assert accounts == ["batch-embed-head", "batch-embed-workers", "eval", "eval-workers"]
+    assert {a for a in assocs if "batch-embed" in a} <= set(job.dependencies), \
+        "the Pod Identity webhook acts only at admission"
     head = embedded(job)["headGroupSpec"]["template"]["spec"]
     assert head["serviceAccountName"] == "batch-embed-head", "KubeRay binds the autoscaler Role to the head's account"
     sas = {s.inputs["metadata"]["name"] for s in serving.of_type("kubernetes:core/v1:ServiceAccount")}
@@ -203,7 +205,7 @@ def test_no_job_spec_names_a_submission_id():
     changed = copy.deepcopy(raw)
     changed["rayJobs"][0]["entrypoint"] += " --limit 10"
     for r in (raw, changed):
-        assert all("jobId" not in w.manifest["spec"] for w in resolve(r).ray_workloads if w.kind == "RayJob")
+        assert all("jobId" not in w.manifest["spec"] for w in resolve(r, region="us-east-1").ray_workloads if w.kind == "RayJob")
 
 
 # --- cron schedules, as robfig/cron ParseStandard reads them (KubeRay's RayCronJob controller) ------
@@ -279,12 +281,12 @@ def test_a_rayservice_head_declares_the_serve_port_kuberay_builds_its_service_fr
 def test_waiting_for_a_jobs_success_waits_its_deadline_too():
     raw = _raw("serving")
     raw["rayJobs"][0]["waitForCompletion"] = True  # activeDeadlineSeconds: 14400
-    (job,) = [w for w in resolve(raw).ray_workloads if w.kind == "RayJob"]
+    (job,) = [w for w in resolve(raw, region="us-east-1").ray_workloads if w.kind == "RayJob"]
     ann = job.manifest["metadata"]["annotations"]
     assert ann["pulumi.com/waitFor"] == "jsonpath={.status.jobStatus}=SUCCEEDED"
     assert int(ann["pulumi.com/timeoutSeconds"]) == 14400 + 1800
     raw["rayJobs"][0]["timeoutSeconds"] = 600  # said explicitly: kept
-    (job,) = [w for w in resolve(raw).ray_workloads if w.kind == "RayJob"]
+    (job,) = [w for w in resolve(raw, region="us-east-1").ray_workloads if w.kind == "RayJob"]
     assert job.manifest["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == "600"
 
 

@@ -9,14 +9,14 @@ from raystack import testing, versions
 from raystack.hardware import catalog
 from raystack.hardware.accelerators import ACCELERATOR_KINDS
 from raystack.model.resolve import resolve
-from support import stack_spec, tolerates
+from support import stack_region, stack_spec, tolerates
 
 NVIDIA_AMIS = {"AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA",
                "BOTTLEROCKET_ARM_64_NVIDIA"}
 
 
 def platform_for(stack: str):
-    return resolve(stack_spec(stack), stack=stack)
+    return resolve(stack_spec(stack), stack=stack, region=stack_region(stack))
 
 
 def releases(rec: testing.Recording) -> dict[str, testing.Registered]:

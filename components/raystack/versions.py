@@ -189,3 +189,10 @@ KUBE_PROMETHEUS_STACK = HelmChart(chart="kube-prometheus-stack", version="88.5.3
 DCGM_EXPORTER = HelmChart(chart="dcgm-exporter", version="4.8.2", repo="https://nvidia.github.io/dcgm-exporter/helm-charts",
                           release_name="dcgm-exporter", namespace="dcgm-exporter")
 DCGM_EXPORTER_IMAGE = "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless"
+
+# --- Logs (observability.logs) ------------------------------------------------------------------------------
+#: Fluent Bit, the log shipper beside every Ray container, read at fluent/fluent-bit tag v5.1.1: published to
+#: Docker Hub as fluent/fluent-bit (.github/workflows/README.md, staging-release); distroless, entrypoint
+#: /fluent-bit/bin/fluent-bit (dockerfiles/Dockerfile); EKS Pod Identity credentials from v3.2.10/v4.0.0 on
+#: (src/aws/flb_aws_credentials_http.c reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, fluent-bit PR 10115).
+FLUENT_BIT_IMAGE = "fluent/fluent-bit:5.1.1"

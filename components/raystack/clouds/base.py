@@ -31,6 +31,8 @@ class ClusterHandle:
     #: (rediss://host:port) and its AUTH token (a secret); None when the stack creates none.
     redis_address: pulumi.Output[str] | None = None
     redis_password: pulumi.Output[str] | None = None
+    #: Where the Ray pods ship their logs (observability.logs): the log group's ARN; None when none.
+    log_group_arn: pulumi.Output[str] | None = None
 
 
 class ClusterBackend(Protocol):

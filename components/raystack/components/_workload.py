@@ -64,17 +64,22 @@ class RayWorkload(pulumi.ComponentResource):
     _kubernetes = True
     #: The address of the GCS Redis the stack created (gcsFaultTolerance.redis: create), if any.
     _redis_address: pulumi.Input[str] | None = None
+    #: The log group the stack created (observability.logs), which its cluster's role may write to, if any.
+    _log_group_arn: pulumi.Input[str] | None = None
 
     @classmethod
     def _from_model(cls: type[W], name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions,
                     eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
-                    kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None) -> W:
+                    kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None,
+                    log_group_arn: pulumi.Input[str] | None = None) -> W:
         """From the resolved model (RayPlatform). ``kubernetes`` False (kubernetesDelivery gitops): only its
-        cluster's cloud identity and token, no object in the cluster. ``redis_address``: as RayCluster's."""
+        cluster's cloud identity and token, no object in the cluster. ``redis_address``, ``log_group_arn``: as
+        RayCluster's."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, cls._token, name, {}, opts)
         self._kubernetes = kubernetes
         self._redis_address = redis_address
+        self._log_group_arn = log_group_arn
         self._wire(name, plan, opts, eks_cluster_name, tags)
         return self
 
@@ -92,7 +97,7 @@ class RayWorkload(pulumi.ComponentResource):
         cluster = plan.cluster
         if cluster is not None and cluster.identity is not None:
             deps += register_identity(self, name, cluster.identity, plan.namespace, deps, eks_cluster_name,
-                                      tags or {}, self._kubernetes)
+                                      tags or {}, self._kubernetes, self._log_group_arn)
         token = None
         if cluster is not None:
             made, token = register_token(self, name, cluster, deps, self._kubernetes)
@@ -128,10 +133,12 @@ def register_network_policy(parent: pulumi.Resource, name: str, plan: RayCluster
 
 def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
                       deps: list[pulumi.Resource], eks_cluster_name: pulumi.Input[str] | None,
-                      tags: dict[str, str], kubernetes: bool = True) -> list[pulumi.Resource]:
+                      tags: dict[str, str], kubernetes: bool = True,
+                      log_group_arn: pulumi.Input[str] | None = None) -> list[pulumi.Resource]:
     """The workers' service account (KubeRay requires a named head or worker account to exist
     before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0), the
-    head's where raystack names it (a workload's cluster), and, when asked for, the Pod Identity role."""
+    head's where raystack names it (a workload's cluster), and, when asked for, the Pod Identity role
+    (``log_group_arn``: the stack's log group, which the role may write the pods' logs to)."""
     made: list[pulumi.Resource] = []
     accounts = [(f"{name}-sa", identity.service_account, identity.create)]
     if identity.create_head_account:
@@ -148,7 +155,7 @@ def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan
 
         assert eks_cluster_name is not None  # checked before registering
         made += build_pod_identity(parent, f"{name}-identity", identity=identity, namespace=namespace,
-                                   cluster=eks_cluster_name, tags=tags)
+                                   cluster=eks_cluster_name, tags=tags, log_group_arn=log_group_arn)
     return made
 
 

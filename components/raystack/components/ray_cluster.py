@@ -70,18 +70,21 @@ class RayCluster(pulumi.ComponentResource):
     def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,
                     eks_cluster_name: pulumi.Input[str] | None = None,
                     tags: dict[str, str] | None = None, kubernetes: bool = True,
-                    redis_address: pulumi.Input[str] | None = None) -> "RayCluster":
+                    redis_address: pulumi.Input[str] | None = None,
+                    log_group_arn: pulumi.Input[str] | None = None) -> "RayCluster":
         """From the resolved model (RayPlatform): the manifest as rendered there. ``kubernetes`` False
         (kubernetesDelivery gitops): only the cloud identity and the token, no object in the cluster.
-        ``redis_address``: the address of the GCS Redis the stack created, for the manifest's stand-in."""
+        ``redis_address``: the address of the GCS Redis the stack created, for the manifest's stand-in;
+        ``log_group_arn``: the log group the stack created (observability.logs), which its role may write to."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, eks_cluster_name, tags, kubernetes, redis_address)
+        self._build(name, plan, opts, eks_cluster_name, tags, kubernetes, redis_address, log_group_arn)
         return self
 
     def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None,
                eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
-               kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None) -> None:
+               kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None,
+               log_group_arn: pulumi.Input[str] | None = None) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
         # pools, device plugin), so the ordering is explicit on the RayCluster.
         given: Any = opts.depends_on if opts and opts.depends_on else []
@@ -90,7 +93,7 @@ class RayCluster(pulumi.ComponentResource):
         meta = plan.manifest["metadata"]
         if plan.identity is not None:
             deps += register_identity(self, name, plan.identity, meta["namespace"], deps, eks_cluster_name,
-                                      tags or {}, kubernetes)
+                                      tags or {}, kubernetes, log_group_arn)
         made, token = register_token(self, name, plan, deps, kubernetes)
         deps += made
         self.name = pulumi.Output.from_input(meta["name"])

@@ -70,7 +70,7 @@ class RayPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         raw, kubeconfig, redis_password = _split_secrets(dict(args))
         platform = resolve(raw, camel=False, stack=pulumi.get_stack(),  # raises before any registration
-                           region=pulumi.Config("aws").get("region"))
+                           region=_aws_region())
         super().__init__("raystack:index:RayPlatform", name, {}, opts)
         self._build(name, platform, kubeconfig, redis_password)
 
@@ -83,7 +83,7 @@ class RayPlatform(pulumi.ComponentResource):
 
         raw, kubeconfig, redis_password = _split_secrets(read_stack_config(namespace))
         platform = resolve(raw, camel=True, stack=pulumi.get_stack(),  # raises before any registration
-                           region=pulumi.Config("aws").get("region"))
+                           region=_aws_region())
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayPlatform", name, {}, opts)
         self._build(name, platform, kubeconfig, redis_password)
@@ -213,7 +213,8 @@ class RayPlatform(pulumi.ComponentResource):
             ray_clusters[(rc.namespace, rc.name)] = component = RayCluster._from_model(
                 f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
-                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address)
+                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address,
+                log_group_arn=cluster.log_group_arn)
             if rc.auth == "token":
                 tokens[f"{rc.namespace}/{rc.name}"] = component.auth_token
         for w in platform.ray_workloads:
@@ -223,7 +224,8 @@ class RayPlatform(pulumi.ComponentResource):
             workload = WORKLOAD_COMPONENTS[w.kind]._from_model(
                 f"{name}-{w.resource_name}", w, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps),
-                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address)
+                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address,
+                log_group_arn=cluster.log_group_arn)
             if w.cluster is not None and w.cluster.auth == "token":
                 tokens[f"{w.namespace}/{w.name}"] = workload.auth_token
         self.ray_auth_tokens = pulumi.Output.secret(pulumi.Output.all(**tokens)) if tokens else \
@@ -256,3 +258,12 @@ def _split_secrets(raw: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
                     out[f] = stand_in
         values.append(value)
     return out, values[0], values[1]
+
+
+def _aws_region() -> str | None:
+    """The AWS provider's region: aws:region, else the AWS_REGION or AWS_DEFAULT_REGION the provider reads
+    when the config has none (pulumi-aws's region input: "It can also be sourced from the following
+    environment variables")."""
+    import os
+
+    return pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")

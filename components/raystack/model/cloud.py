@@ -46,6 +46,12 @@ class CloudRules(Protocol):
         """Checks of a service account's cloud identity (``at``: its key path)."""
         ...
 
+    def log_destination(self, at: str, destination: str, days: int, cluster_name: str, region: str | None,
+                        findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:
+        """observability.logs (``at``): (what receives the logs, the Fluent Bit output plugin that writes
+        there, its properties), or None after findings."""
+        ...
+
     def return_route_targets(self) -> tuple[str, ...]:
         """The keys of ``network.returnRoutes`` entries that name a route's target."""
         ...

@@ -15,6 +15,7 @@ from ..ray.sizing import HeadSize, WorkerSize
 from .facts import PoolFacts
 from .findings import Finding
 from .gcs import GcsPlan
+from .logs import LogsPlan
 from .observability import ObservabilityPlan
 
 
@@ -96,6 +97,8 @@ class IdentityPlan:
     #: The head runs as head_service_account, which raystack creates: a RayJob's or RayService's
     #: cluster has a generated name, so KubeRay's own head account could not be associated.
     create_head_account: bool = False
+    #: The log group the role may write the pods' logs to (observability.logs), if any.
+    log_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class RayClusterPlan:
     #: Prometheus scrapes it (observability): the head declares the autoscaler and dashboard metrics ports,
     #: and its NetworkPolicy admits the Prometheus pods on the metrics ports.
     metrics: bool = False
+    #: Its pods ship their logs (observability.logs), through its identity's role.
+    logs: bool = False
 
     @property
     def pools_used(self) -> tuple[str, ...]:
@@ -211,6 +216,8 @@ class Platform:
     gcs: GcsPlan | None = None
     #: PodMonitors and dashboards for a Prometheus Operator the team runs (observability), if any.
     observability: ObservabilityPlan | None = None
+    #: Where the Ray pods ship their logs (observability.logs), if anywhere.
+    logs: LogsPlan | None = None
 
     @property
     def applies_kubernetes(self) -> bool:

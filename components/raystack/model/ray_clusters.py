@@ -9,6 +9,7 @@ import dataclasses
 from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
+from ..ray.logs import RAY_TMP, SHIPPER_CPU_MILLIS, SHIPPER_MEMORY_MIB
 from ..ray.monitoring import scrape_rule
 from ..ray.networkpolicy import CHART_OPERATOR_LABELS, network_policy_spec
 from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions
@@ -48,6 +49,10 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     bad_images = check_image_keys(base, rc, findings) | check_image_keys(f"{base}.head", rc["head"], findings)
     for j, g in enumerate(rc["worker_groups"]):
         bad_images |= check_image_keys(f"{base}.workerGroups[{j}]", g, findings)
+    logs = rc.get("logs")  # derived by resolve (observability.logs), else none
+    sidecar = (SHIPPER_CPU_MILLIS, SHIPPER_MEMORY_MIB) if logs is not None else (0, 0)
+    if logs is not None:
+        check_log_mounts(base, rc, findings)
 
     def image_at(spec: dict[str, Any], at: str) -> str | None:
         """Where the image a pod runs was given: its own key, the cluster's, or None (raystack's default)."""
@@ -71,7 +76,8 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         check_placement(f"{base}.head", rc["head"], head_pool, findings)
         try:
             # Optional accelerators: all of an accelerator node's by default.
-            head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"], rc["head"].get("accelerators"))
+            head = size_head(head_pool, rc["head"]["cpu"], rc["head"]["memory_gib"], rc["head"].get("accelerators"),
+                             sidecar=sidecar)
         except SizingError as e:
             findings.append(Finding(f"{base}.{e.field}", e.value, e.message))
         if warnings is not None and head is not None and head_pool.accelerators_per_node and not head.accelerators:
@@ -117,7 +123,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
                 head_pool is not None and head_pool.name == pool.name and pool.max_nodes > 1 else pool
             size = size_worker(room, accelerators=g.get("accelerators_per_worker"), cpu=g.get("cpu"),
                                memory_gib=g.get("memory_gib"), min_workers=g["min_workers"],
-                               max_workers=g.get("max_workers"))
+                               max_workers=g.get("max_workers"), sidecar=sidecar)
         except SizingError as e:
             findings.append(Finding(f"{gbase}.{e.field}", e.value, e.message))
             continue
@@ -147,9 +153,13 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     cluster_options = PodOptions.of(rc)
     if workload:
         cluster_options = dataclasses.replace(cluster_options, pod_labels={**cluster_options.pod_labels, **workload})
-    identity = identity_plan(rc, head_account=f"{rc['name']}-head" if workload else None)
+    identity = identity_plan(rc, head_account=f"{rc['name']}-head" if workload else None,
+                             log_group=logs.target if logs is not None else None)
     if identity is not None:  # the workers run as it; the head keeps KubeRay's (see IdentityPlan)
         cluster_options = dataclasses.replace(cluster_options, service_account=identity.service_account)
+    if logs is not None:  # every pod's log shipper (ray.logs), its credentials the cluster's identity
+        cluster_options = dataclasses.replace(cluster_options, log_shipper=(
+            logs.image, logs.output_plugin, logs.output_properties))
     if identity is not None and identity.pod_identity:
         # The Pod Identity webhook injects credentials only at admission. Marking every pod makes
         # turning podIdentity on change the spec hash KubeRay's Recreate strategy compares
@@ -182,7 +192,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         smoke = plan_smoke_test(f"{base}.smokeTest", rc, manifest, pools, warnings, collectives)
     return RayClusterPlan(
         smoke=smoke, auth=rc["auth"], collectives=tuple(collectives) if smoke is not None else (),
-        gcs=rc.get("gcs_options") is not None, metrics=obs is not None,
+        gcs=rc.get("gcs_options") is not None, metrics=obs is not None, logs=logs is not None,
         resource_name=resource_name or rc["name"],
         name=rc["name"], namespace=rc["namespace"], ray_version=rc["ray_version"], python_tag=rc["python_tag"],
         head_pool=head_pool, head=head, groups=tuple(groups),
@@ -216,15 +226,27 @@ def plan_smoke_test(at: str, rc: dict[str, Any], manifest: dict[str, Any], pools
                            cluster=None, target=rc["name"])
 
 
+def check_log_mounts(base: str, rc: dict[str, Any], findings: list[Finding]) -> None:
+    """The log shipper reads Ray's /tmp/ray from its own volume: a team's mount there would hide it."""
+    for at, spec in ((base, rc), (f"{base}.head", rc["head"]),
+                     *((f"{base}.workerGroups[{j}]", g) for j, g in enumerate(rc["worker_groups"]))):
+        for i, m in enumerate(spec.get("volume_mounts") or ()):
+            if str(m.get("mountPath", "")).rstrip("/") in (RAY_TMP, "/tmp"):
+                findings.append(Finding(f"{at}.volumeMounts[{i}].mountPath", m.get("mountPath"),
+                                        "is where Ray writes its logs, which observability.logs ships from a volume "
+                                        "of its own there: mount elsewhere, or turn logs off"))
+
+
 def image_required(pool: PoolFacts, ray_version: str) -> str:
     return (f"required: pool {pool.name!r} has {pool.accelerator_kind} accelerators and no public rayproject/ray "
             f"image carries their runtime; build one with Ray {ray_version} and the vendor SDK (for Neuron, from an "
             "AWS Neuron deep learning container) and name it here or as the cluster's image")
 
 
-def identity_plan(rc: dict[str, Any], head_account: str | None = None) -> IdentityPlan | None:
+def identity_plan(rc: dict[str, Any], head_account: str | None = None,
+                  log_group: str | None = None) -> IdentityPlan | None:
     """``head_account``: the account the head runs as, which raystack creates (default: KubeRay's,
-    named after the cluster)."""
+    named after the cluster); ``log_group``: where the role may write the pods' logs (observability.logs)."""
     sa = rc.get("service_account")
     if not sa:
         return None
@@ -234,4 +256,5 @@ def identity_plan(rc: dict[str, Any], head_account: str | None = None) -> Identi
         create_head_account=head_account is not None, create=sa["create"],
         annotations=dict(sa["annotations"]), pod_identity=pid is not None,
         managed_policy_arns=tuple(pid["managed_policy_arns"]) if pid else (),
-        s3_read=tuple(pid["s3_read"]) if pid else (), s3_read_write=tuple(pid["s3_read_write"]) if pid else ())
+        s3_read=tuple(pid["s3_read"]) if pid else (), s3_read_write=tuple(pid["s3_read_write"]) if pid else (),
+        log_group=log_group if pid is not None else None)

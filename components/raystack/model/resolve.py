@@ -25,12 +25,13 @@ from ..rules.pools import check_existing_pool
 from ..rules.ray import check_ray_version
 from ..spec.coerce import coerce
 from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
-from ..versions import RAY_IMAGE_REPO
+from ..versions import FLUENT_BIT_IMAGE, RAY_IMAGE_REPO
 from . import defaults
 from .cloud import cloud_rules
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
 from .gcs import cluster_uses_gcs, resolve_gcs
+from .logs import resolve_logs, with_pod_identity
 from .observability import resolve_observability
 from .platform import KubeRayPlan, NetworkPlan, NodePool, Platform, RayClusterPlan, ReturnRoute
 from .ray_clusters import plan_ray_cluster
@@ -118,6 +119,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     observability = resolve_observability(  # optional: monitors, dashboards, GPU metrics on created NVIDIA pools
         spec, key, findings, warnings, exporter_pools=any(
             getattr(ACCELERATOR_KINDS.get(p.facts.accelerator_kind), "metrics_exporter", None) for p in node_pools))
+    logs = resolve_logs(spec, key, cloud, region, findings)  # optional: where the Ray pods ship their logs
     clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()
     name_count: dict[str, int] = {}
@@ -141,6 +143,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         uses_gcs = cluster_uses_gcs(base, rc, gcs, serve, findings)
         rc["gcs_options"] = gcs.options() if uses_gcs and gcs is not None else None
         rc["observability"] = observability  # derived: the stack's (head metrics ports, scrape rule), if any
+        rc["logs"] = logs  # derived: the stack's log shipping (a shipper in every pod), if any
+        if logs is not None:  # derived: the shipper's credentials, a Pod Identity role (scoped to the log group)
+            rc["service_account"] = with_pod_identity(rc)
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
         if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
             findings.append(Finding(f"{base}.serviceAccount.podIdentity", "(set)",
@@ -220,12 +225,16 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "Check first: `kubectl label --dry-run=server --overwrite ns <namespace> "
                                 f"pod-security.kubernetes.io/enforce={level}` lists the pods that would be refused",
                                 severity="warning"))
+    # Docker Hub repositories the Ray pods pull from: Ray's, and the log shipper's (observability.logs).
+    hub_repos = (RAY_IMAGE_REPO, FLUENT_BIT_IMAGE.split(":")[0])
     docker_hub = sorted({p.name for _, p in clusters + workload_clusters
-                         if any(i.startswith(f"{RAY_IMAGE_REPO}:") for i in _images(p.manifest))})
+                         if any(i.startswith(f"{r}:") for r in hub_repos for i in _images(p.manifest))})
+    pulled = [r for r in hub_repos if any(i.startswith(f"{r}:") for _, p in clusters + workload_clusters
+                                          for i in _images(p.manifest))]
     if creates and docker_hub and not spec.get("image_registry"):
         # kubernetes-deploy-review old #8: every node of a private subnet pulls through the NAT's address.
         warnings.append(Finding(key("imageRegistry"), None,
-                                f"Ray clusters {', '.join(docker_hub)} pull {RAY_IMAGE_REPO} anonymously from "
+                                f"Ray clusters {', '.join(docker_hub)} pull {' and '.join(pulled)} anonymously from "
                                 "Docker Hub, every node through the NAT gateway's one address, and Docker Hub limits "
                                 "anonymous pulls per address: set imageRegistry (an ECR pull-through cache of Docker "
                                 "Hub), or give each group an image from your registry", severity="warning"))
@@ -302,6 +311,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         kubernetes_delivery=spec["kubernetes_delivery"],
         gcs=gcs,
         observability=observability,
+        logs=logs,
         kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],
                             namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],
@@ -320,7 +330,8 @@ _REGISTRY = re.compile(r"[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+(?:(?:[._]|__|-+)[a-
 
 def _images(raycluster: dict[str, Any]) -> list[str]:
     return [c.get("image", "") for _, t in cluster_pod_templates(raycluster.get("spec") or {})
-            for c in (t.get("spec") or {}).get("containers") or []]
+            for c in [*((t.get("spec") or {}).get("containers") or []),
+                      *((t.get("spec") or {}).get("initContainers") or [])]]
 
 
 def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:

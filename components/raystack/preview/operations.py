@@ -1,5 +1,6 @@
 """The plan's operations section: GCS fault tolerance (the Redis, where its password comes from, which
-clusters use it) and observability (the monitors, the dashboards, the endpoints the heads link to).
+clusters use it), observability (the monitors, the dashboards, the endpoints the heads link to) and logs
+(where the Ray pods ship them, kept how long, through which roles).
 One dict for the JSON plan and the text plan alike."""
 
 from __future__ import annotations
@@ -11,10 +12,27 @@ from ..ray.monitoring import HEAD_MONITOR, WORKER_MONITOR
 
 
 def operations(platform: Any) -> dict[str, Any]:
-    """``{"gcsFaultTolerance": ... | None, "observability": ... | None}`` for a resolved platform."""
+    """``{"gcsFaultTolerance": ..., "observability": ..., "logs": ...}`` (each None when off) for a resolved
+    platform."""
     if platform is None:
-        return {"gcsFaultTolerance": None, "observability": None}
-    return {"gcsFaultTolerance": _gcs(platform), "observability": _observability(platform)}
+        return {"gcsFaultTolerance": None, "observability": None, "logs": None}
+    return {"gcsFaultTolerance": _gcs(platform), "observability": _observability(platform), "logs": _logs(platform)}
+
+
+def _logs(platform: Any) -> dict[str, Any] | None:
+    logs = getattr(platform, "logs", None)
+    if logs is None:
+        return None
+    shipping = [c for c in platform.ray_clusters if c.logs] + [w.cluster for w in platform.ray_workloads
+                                                               if w.cluster is not None and w.cluster.logs]
+    return {
+        "destination": logs.destination, "target": logs.target, "retentionDays": logs.retention_days,
+        "shipper": logs.image,
+        "clusters": [f"{c.namespace}/{c.name}" for c in platform.ray_clusters if c.logs]
+        + [f"{w.kind} {w.namespace}/{w.name}" for w in platform.ray_workloads if w.cluster and w.cluster.logs],
+        "serviceAccounts": sorted({f"{c.namespace}/{a}" for c in shipping if c.identity is not None
+                                   for a in (c.identity.service_account, c.identity.head_service_account)}),
+    }
 
 
 def _gcs(platform: Any) -> dict[str, Any] | None:
@@ -83,4 +101,10 @@ def text_lines(ops: dict[str, Any]) -> list[str]:
                f"for your Prometheus Operator (labels {o['monitorLabels'] or 'none'})")
         out.append(f"Metrics: PodMonitors {' and '.join(m.split('/')[1] for m in o['monitors'])} in {o['namespace']} "
                    f"{who}, admitted by every Ray NetworkPolicy from pods {o['prometheusPodLabels']}{dashboards}{links}")
+    g = ops["logs"]
+    if g is not None:
+        out.append(f"Logs: Ray's log files from every pod of {', '.join(g['clusters']) or 'no cluster'} to CloudWatch "
+                   f"Logs group {g['target']} (kept {g['retentionDays']} days, deleted on destroy; one stream per pod "
+                   f"and file) by a {g['shipper']} sidecar, through the Pod Identity roles of "
+                   f"{', '.join(g['serviceAccounts'])}, which may write only there")
     return out

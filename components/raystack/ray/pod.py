@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import versions
 from ..model.facts import POOL_LABEL, PoolFacts
+from . import logs
 
 RAY_UID = 1000  # the `ray` user of rayproject/ray images
 SHM_HEADROOM_MIN_MIB = 1024
@@ -83,6 +84,8 @@ class PodOptions:
     tolerations: tuple[dict[str, Any], ...] = ()
     #: runAsUser, runAsGroup, fsGroup, supplementalGroups (snake_case keys), each optional.
     pod_security: dict[str, Any] = field(default_factory=dict)
+    #: The log shipper (ray.logs), derived from observability.logs: its image, output plugin and properties.
+    log_shipper: tuple[str, str, tuple[tuple[str, str], ...]] | None = None
 
     @staticmethod
     def of(spec: dict[str, Any]) -> PodOptions:
@@ -127,7 +130,8 @@ class PodOptions:
             init_containers=self.init_containers or base.init_containers,
             service_account=self.service_account or base.service_account,
             node_selector={**base.node_selector, **self.node_selector}, tolerations=base.tolerations + self.tolerations,
-            pod_security={**base.pod_security, **self.pod_security})
+            pod_security={**base.pod_security, **self.pod_security},
+            log_shipper=self.log_shipper or base.log_shipper)
 
 
 def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: dict[str, str],
@@ -166,15 +170,22 @@ def pod_template(pool: PoolFacts, *, container_name: str, image: str, limits: di
         "volumes": [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": f"{shm_mib}Mi"}},
                     *(dict(v) for v in opts.volumes)],
     }
+    if opts.log_shipper is not None:  # Ray's /tmp/ray, shared with the shipper (ray.logs)
+        container["volumeMounts"].append({"name": logs.RAY_TMP_VOLUME, "mountPath": logs.RAY_TMP})
+        spec["volumes"] += logs.shipper_volumes()
+        spec["initContainers"] = [logs.shipper_container(*opts.log_shipper, {**RESTRICTED_SECURITY_CONTEXT,
+                                                                              **identity})]
     if opts.init_containers:
         # Without resources, init containers are refused where a ResourceQuota limits cpu/memory
         # (kubernetes-deploy-review 2, N17). They take the Ray container's CPU and memory, which adds nothing:
         # a pod's effective request is the larger of its init containers' and the sum of its containers'
         # (Kubernetes docs, "Init containers": resource sharing). Devices stay with the Ray container.
         own = {k: v for k, v in limits.items() if k in ("cpu", "memory")}
-        spec["initContainers"] = [{"resources": {"requests": dict(own), "limits": dict(own)}, **c,
-                                   "securityContext": {**RESTRICTED_SECURITY_CONTEXT, **identity}}
-                                  for c in opts.init_containers]
+        # After the shipper, a native sidecar: an init container's effective request is its own plus the
+        # sidecars' started before it, the Ray container's plus the shipper's, as the pod's.
+        spec["initContainers"] = spec.get("initContainers", []) + [
+            {"resources": {"requests": dict(own), "limits": dict(own)}, **c,
+             "securityContext": {**RESTRICTED_SECURITY_CONTEXT, **identity}} for c in opts.init_containers]
     pod_security: dict[str, Any] = {}
     if "fs_group" in sec:
         pod_security.update(fsGroup=sec["fs_group"], fsGroupChangePolicy="OnRootMismatch")

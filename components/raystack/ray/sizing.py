@@ -68,9 +68,12 @@ class HeadSize:
 
 
 def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | None = None,
-                memory_gib: int | None = None, min_workers: int = 0, max_workers: int | None = None) -> WorkerSize:
+                memory_gib: int | None = None, min_workers: int = 0, max_workers: int | None = None,
+                sidecar: tuple[int, int] = (0, 0)) -> WorkerSize:
     """Fit one Ray worker pod shape to a pool; ``None`` derives the value from the pool.
+    ``sidecar``: (CPU millis, memory MiB) each pod's other containers request (the log shipper).
     Raises SizingError naming the field."""
+    side_cpu, side_mem = sidecar
     if pool.accelerators_per_node > 0:
         accels = pool.accelerators_per_node if accelerators is None else accelerators
         if not 1 <= accels <= pool.accelerators_per_node:
@@ -94,13 +97,13 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
             raise SizingError("acceleratorsPerWorker", accels, f"pool {pool.name!r} has no accelerators; allowed: 0")
         # CPU pools: a worker takes the whole node unless cpu/memoryGib ask for less; then as many
         # workers as fit the node's schedulable CPU and memory share it.
-        fits = [pool.schedulable_cpu_millis // (cpu * 1000) if cpu else None,
-                pool.schedulable_memory_mib // (memory_gib * 1024) if memory_gib else None]
+        fits = [pool.schedulable_cpu_millis // (cpu * 1000 + side_cpu) if cpu else None,
+                pool.schedulable_memory_mib // (memory_gib * 1024 + side_mem) if memory_gib else None]
         given = [f for f in fits if f is not None]
         pods_per_node = max(1, min(given)) if given else 1
 
-    cpu_budget = pool.schedulable_cpu_millis // pods_per_node
-    mem_budget = pool.schedulable_memory_mib // pods_per_node
+    cpu_budget = pool.schedulable_cpu_millis // pods_per_node - side_cpu
+    mem_budget = pool.schedulable_memory_mib // pods_per_node - side_mem
     max_cpu = cpu_budget // 1000
     max_mem_gib = mem_budget // 1024
     if max_cpu < 1 or max_mem_gib < 1:
@@ -133,17 +136,18 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
     return WorkerSize(accels, pods_per_node, cpu, memory_mib, cap, min_workers, max_workers, efa, hugepages)
 
 
-def size_head(pool: PoolFacts, cpu: int, memory_gib: int, accelerators: int | None = None) -> HeadSize:
+def size_head(pool: PoolFacts, cpu: int, memory_gib: int, accelerators: int | None = None,
+              sidecar: tuple[int, int] = (0, 0)) -> HeadSize:
     """Check a head pod's size against its pool (the autoscaler sidecar shares the node);
-    ``accelerators`` None: all of an accelerator node's devices."""
+    ``accelerators`` None: all of an accelerator node's devices; ``sidecar``: as size_worker's."""
     accels = pool.accelerators_per_node if accelerators is None else accelerators
     if not 0 <= accels <= pool.accelerators_per_node:
         allowed = f"0..{pool.accelerators_per_node}" if pool.accelerators_per_node else "0"
         raise SizingError("head.accelerators", accels, f"pool {pool.name!r} nodes have "
                           f"{pool.accelerators_per_node} {pool.accelerator_resource or 'accelerators'}; "
                           f"allowed: {allowed}")
-    max_cpu = (pool.schedulable_cpu_millis - AUTOSCALER_SIDECAR_CPU_MILLIS) // 1000
-    max_mem = (pool.schedulable_memory_mib - AUTOSCALER_SIDECAR_MEMORY_MIB) // 1024
+    max_cpu = (pool.schedulable_cpu_millis - AUTOSCALER_SIDECAR_CPU_MILLIS - sidecar[0]) // 1000
+    max_mem = (pool.schedulable_memory_mib - AUTOSCALER_SIDECAR_MEMORY_MIB - sidecar[1]) // 1024
     if not 1 <= cpu <= max_cpu:
         raise SizingError("head.cpu", cpu, f"pool {pool.name!r} nodes leave room for 1..{max_cpu} CPUs")
     if not 1 <= memory_gib <= max_mem:

@@ -54,8 +54,29 @@ class PrometheusMode(str, Enum):
     INSTALL = "install"
 
 
+class LogDestination(str, Enum):
+    """Where the Ray clusters' logs go."""
+
+    NONE = "none"
+    CLOUDWATCH = "cloudwatch"
+
+
+class LogsSpec(TypedDict, total=False):
+    """Ray's log files (/tmp/ray/session_*/logs) shipped off every head and worker pod, so they outlive it."""
+
+    destination: LogDestination
+    """cloudwatch: a Fluent Bit sidecar (pinned) in every Ray pod ships them to a CloudWatch Logs group
+    raystack creates, /raystack/<clusterName>/ray, one stream per pod and file, through each Ray
+    cluster's Pod Identity role, which may write only to that group (clusters raystack creates); none
+    (default): logs live and die with their pods."""
+    retention_days: int
+    """cloudwatch: days the log group keeps them (default 30; one of CloudWatch's values: 1, 3, 5, 7,
+    14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). The
+    group is deleted on destroy."""
+
+
 class ObservabilitySpec(TypedDict, total=False):
-    """Metrics and dashboards for the Ray clusters, with a Prometheus Operator you run."""
+    """Metrics and dashboards for the Ray clusters, with a Prometheus Operator you run, and their logs."""
 
     prometheus: PrometheusMode
     """existing: your Prometheus Operator (kube-prometheus-stack or another) scrapes the Ray heads and
@@ -90,3 +111,5 @@ class ObservabilitySpec(TypedDict, total=False):
     prometheus_host: str
     """RAY_PROMETHEUS_HOST on the heads: Prometheus's URL as the head reaches it (e.g.
     http://kube-prometheus-stack-prometheus.monitoring.svc:9090)."""
+    logs: LogsSpec
+    """Ship Ray's log files off the pods (independent of prometheus)."""

@@ -24,6 +24,8 @@ from .job_types import ServeUpgradeStrategy as ServeUpgradeStrategy
 from .ops_types import GcsFaultToleranceSpec as GcsFaultToleranceSpec
 from .ops_types import GcsRedisEngine as GcsRedisEngine
 from .ops_types import GcsRedisMode as GcsRedisMode
+from .ops_types import LogDestination as LogDestination
+from .ops_types import LogsSpec as LogsSpec
 from .ops_types import ObservabilitySpec as ObservabilitySpec
 from .ops_types import PrometheusMode as PrometheusMode
 from .ray_types import AllowFromSpec as AllowFromSpec

@@ -66,6 +66,9 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
         "primaryEndpointAddress": f"master.{i.get('replicationGroupId', name)}.mock01.use1.cache.amazonaws.com",
         "id": i.get("replicationGroupId", name)},
     "aws:elasticache/subnetGroup:SubnetGroup": lambda name, i: {"name": i.get("name", name)},
+    # The provider gives a log group's ARN without CloudWatch's trailing ":*" (terraform-provider-aws internal/service/logs, trimLogGroupARNWildcardSuffix).
+    "aws:cloudwatch/logGroup:LogGroup": lambda name, i: {
+        "arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{i.get('name', name)}"},
     # A recognizable stand-in, so tests can show it never leaks into plans, files or logs.
     "random:index/randomPassword:RandomPassword": lambda name, i: {
         "result": mock_password(name, int(i.get("length") or 48))},

@@ -104,4 +104,11 @@ class EksBackend:
                                          node_security_group_id=cluster.cluster_security_group_id, tags=self.tags,
                                          opts=child)
             handle.redis_address, handle.redis_password = redis.address, redis.auth_token
+        if platform.logs is not None:
+            # observability.logs: the group every Ray pod's shipper writes to (clouds.aws.logs), with its
+            # retention, created before the Ray clusters (their roles' policies name its ARN), deleted on destroy.
+            group = aws.cloudwatch.LogGroup(f"{name}-ray-logs", name=platform.logs.target,
+                                            retention_in_days=platform.logs.retention_days, tags=self.tags,
+                                            opts=child)
+            handle.log_group_arn = group.arn
         return handle

@@ -7,7 +7,7 @@ from typing import Any
 from ...model.cloud import register
 from ...model.findings import Finding
 from ...model.platform import NodePool
-from . import pools, rules
+from . import logs, pools, rules
 from .ami import AMI_TABLE
 
 
@@ -35,6 +35,10 @@ class AwsCloud:
 
     def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
         rules.check_pod_identity(at, sa, region, findings)
+
+    def log_destination(self, at: str, destination: str, days: int, cluster_name: str, region: str | None,
+                        findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:
+        return logs.log_destination(at, destination, days, cluster_name, region, findings)
 
     def return_route_targets(self) -> tuple[str, ...]:
         return tuple(rules.RETURN_ROUTE_TARGETS)

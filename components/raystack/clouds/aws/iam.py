@@ -109,3 +109,14 @@ def s3_access_policy(read: list[str], read_write: list[str], partition: str) -> 
                                       "s3:PutObject"],
                            "Resource": [f"arn:{partition}:s3:::{b}/*" for b in sorted(set(read_write))]})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def log_shipping_policy(log_group_arn: str) -> dict[str, Any]:
+    """What a Ray pod's log shipper calls (clouds.aws.logs): CreateLogStream and PutLogEvents in the stack's
+    log group, nothing else. Both on ``<group ARN>:*``: IAM's action table (parliament's copy) gives both
+    the log-stream resource, ``log-group:<name>:log-stream:<stream>``, and AWS's own scoped log policies
+    grant them on ``log-group:<name>:*``. ``log_group_arn``: the group's ARN as the provider gives it, without
+    the trailing ``:*``."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ShipRayLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": f"{log_group_arn}:*"}]}

@@ -13,12 +13,14 @@ import pulumi_aws as aws
 
 from ...model.platform import IdentityPlan
 from .eks import partition
-from .iam import pod_identity_trust_policy, s3_access_policy
+from .iam import log_shipping_policy, pod_identity_trust_policy, s3_access_policy
 
 
 def build_pod_identity(parent: pulumi.Resource, name: str, *, identity: IdentityPlan, namespace: str,
-                       cluster: pulumi.Input[str], tags: dict[str, str]) -> list[pulumi.Resource]:
-    """The role, its policies and the two associations; the RayCluster waits for all of them."""
+                       cluster: pulumi.Input[str], tags: dict[str, str],
+                       log_group_arn: pulumi.Input[str] | None = None) -> list[pulumi.Resource]:
+    """The role, its policies and the two associations; the RayCluster waits for all of them.
+    ``log_group_arn``: the stack's Ray log group (observability.logs), which the role may write to."""
     opts = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()), tags=tags,
                         opts=opts)
@@ -26,6 +28,11 @@ def build_pod_identity(parent: pulumi.Resource, name: str, *, identity: Identity
     policy = s3_access_policy(list(identity.s3_read), list(identity.s3_read_write), partition())
     if policy is not None:
         made.append(aws.iam.RolePolicy(f"{name}-s3", role=role.id, policy=json.dumps(policy), opts=opts))
+    if identity.log_group is not None:
+        if log_group_arn is None:
+            raise ValueError(f"{name}: the pods ship logs to {identity.log_group}, and no log group ARN was given")
+        made.append(aws.iam.RolePolicy(f"{name}-logs", role=role.id, policy=pulumi.Output.from_input(
+            log_group_arn).apply(lambda arn: json.dumps(log_shipping_policy(arn))), opts=opts))
     for i, arn in enumerate(identity.managed_policy_arns):
         made.append(aws.iam.RolePolicyAttachment(f"{name}-policy-{i}", role=role.name, policy_arn=arn, opts=opts))
     for suffix, account in (("workers", identity.service_account), ("head", identity.head_service_account)):
