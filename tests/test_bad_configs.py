@@ -589,6 +589,18 @@ WORKLOADS = [
         "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "a10g"}],
         "serviceAccount": {"name": "sa", "podIdentity": {"s3Read": ["data"]}}}}], rayClusters=[]),
      "raystack:rayJobs[0].rayCluster.serviceAccount.podIdentity", "clusterMode: create"),
+    # observability.logs (clouds.aws.logs, model.logs)
+    ("logs-retention", cfg(observability={"logs": {"destination": "cloudwatch", "retentionDays": 10}}),
+     "raystack:observability.logs.retentionDays", "one of: 1, 3, 5, 7, 14"),
+    ("logs-existing-cluster", cfg(EXISTING, observability={"logs": {"destination": "cloudwatch"}}),
+     "raystack:observability.logs.destination", "cluster it creates"),
+    ("logs-retention-without-destination", cfg(observability={"logs": {"retentionDays": 30}}),
+     "raystack:observability.logs.destination", "keeps nothing"),
+    ("logs-destination", cfg(observability={"logs": {"destination": "s3"}}),
+     "raystack:observability.logs.destination", "cloudwatch"),
+    ("logs-mount-over-ray-tmp", cfg(observability={"logs": {"destination": "cloudwatch"}}, rayClusters=cluster(
+        volumes=[{"name": "t", "emptyDir": {}}], volumeMounts=[{"name": "t", "mountPath": "/tmp/ray"}])),
+     "raystack:rayClusters[0].volumeMounts[0].mountPath", "where Ray writes its logs"),
     ("cap-job-shares-a-pool", cfg(rayJobs=job(rayCluster={"workerGroups": [{"name": "w", "pool": "l4", "minWorkers": 2}]}),
                                   rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4",
                                                                                  "minWorkers": 1}]}]),

@@ -610,3 +610,46 @@ def test_monitors_need_the_teams_prometheus_operator_and_go_with_observability()
     assert {s.type.rsplit(":", 1)[1] for s in plan.changes() if s.op == "delete"} >= {"PodMonitor", "ConfigMap"}
     assert [s.op for s in plan.of("kubernetes:ray.io/v1:RayCluster")] == ["update"], plan.describe()
     assert not [k for k in kc.objects if k[0] == "PodMonitor" or k[1] == "monitoring" and k[0] == "ConfigMap"]
+
+
+def test_ray_logs_outlive_their_pods_through_a_role_that_may_write_only_to_the_stacks_group() -> None:
+    """observability.logs on the dev stack. Day 0 creates the log group before the Ray cluster and gives the
+    cluster a Pod Identity role (derived: the cluster names no account) whose one policy allows writing
+    there. Every running pod's Fluent Bit sidecar ships Ray's files as streams of that group; a head pod that
+    is deleted leaves its streams behind and its successor adds its own (Ray docs, KubeRay log persistence).
+    The harness ships nothing a wrong policy would refuse (AccessDenied). Destroy deletes the group, its
+    streams with it (DeleteLogGroup), and leaves no role or association."""
+    from raystack.testing.lifecycle.logs import delete_head_pod, ship
+
+    lc = lifecycle("dev")
+    lc.set_config("observability", {"logs": {"destination": "cloudwatch", "retentionDays": 7}})
+    lc.up()
+    assert not lc.preview().changes()
+    group = "/raystack/raystack-dev/ray"
+    (lg,) = [r for r in lc.state.values() if r.type == "aws:cloudwatch/logGroup:LogGroup" and r.inputs["name"] == group]
+    assert lg.inputs["retentionInDays"] == 7
+    kc, rc = ray_object(lc)
+    rc_urn = next(u for u, r in lc.state.items() if r.type == RAYCLUSTER)
+    assert lg.urn in lc.state[rc_urn].dependencies or any(
+        lg.urn in lc.state[d].dependencies for d in lc.state[rc_urn].dependencies), "the roles name the group's ARN"
+    assert {k for k in lc.aws.clusters["raystack-dev"].pod_identity if k[0] == "ray"} == {("ray", "dev"),
+                                                                                          ("ray", "dev-workers")}
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    shipped = ship(lc, "raystack-dev")
+    assert [s.error for s in shipped] == [None, None] and len(shipped) == 2, shipped
+    first = set(lc.aws.log_streams[group])
+    assert any(s.startswith("dev-head-0.") and s.endswith("gcs_server.out") for s in first), first
+    assert any(s.startswith("dev-l4-worker-0.") and s.endswith("raylet.out") for s in first), first
+    delete_head_pod(lc, "raystack-dev", "RayCluster", "ray", "dev")
+    ship(lc, "raystack-dev")
+    assert first < lc.aws.log_streams[group], "the deleted head's streams stay; its successor writes its own"
+    assert any(s.startswith("dev-head-1.") for s in lc.aws.log_streams[group])
+    # Not kinder than IAM: a policy scoped to another group lets nothing through.
+    (policy,) = [r for r in lc.state.values() if r.type == "aws:iam/rolePolicy:RolePolicy" and r.urn.endswith("-logs")]
+    scoped = policy.inputs["policy"]
+    policy.inputs["policy"] = scoped.replace(group, "/raystack/other/ray")
+    assert all(s.error and s.error.startswith("AccessDeniedException") for s in ship(lc, "raystack-dev"))
+    policy.inputs["policy"] = scoped
+    lc.destroy()
+    assert group not in lc.aws.log_groups and group not in lc.aws.log_streams
+    assert not lc.aws.clusters.get("raystack-dev") or not lc.aws.clusters["raystack-dev"].pod_identity

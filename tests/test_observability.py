@@ -16,6 +16,7 @@ from conftest import run_stack
 from raystack import ConfigError, resolve
 from raystack.ray.dashboards import DASHBOARDS, generate
 from raystack.ray.monitoring import SCRAPE_PORTS, pod_monitors
+from support import mirror_file
 
 ORACLES = Path(__file__).resolve().parent / "oracles"
 PODMONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor"
@@ -188,19 +189,6 @@ def test_monitors_on_a_cluster_the_stack_creates_are_warned_about():
 
 
 # --- prometheus: install (kube-prometheus-stack, pinned) ----------------------------------------------------
-MIRRORS = Path("/work/.mirror")
-
-
-def mirror_file(repo: str, tag: str, path: str) -> str:
-    """A file of a public repository (``owner/name``) at a tag, from a local mirror of it (read only, never
-    committed). Absent (CI, a plain clone): the test skips; the npm oracle above still runs there."""
-    git = MIRRORS / repo.replace("/", "+") / "repo"
-    out = subprocess.run(["git", "-C", str(git), "show", f"{tag}:{path}"], capture_output=True, text=True)
-    if out.returncode:
-        pytest.skip(f"no mirror of {repo} with {tag}:{path} at {git}")
-    return out.stdout
-
-
 def chart_file(tag: str, path: str) -> str:
     return mirror_file("prometheus-community/helm-charts", tag, path)
 

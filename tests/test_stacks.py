@@ -158,8 +158,14 @@ def test_every_worker_group_fits_its_pool(stack):
             devices = int(res["limits"].get(facts.accelerator_resource or "-", 0))
             assert devices <= facts.accelerators_per_node, f"{where}: {devices} > {facts.accelerators_per_node} per node"
             per_node = facts.accelerators_per_node // devices if devices else 1
-            assert per_node * _cpu_millis(res["requests"]["cpu"]) <= facts.allocatable_cpu_millis, where
-            assert per_node * _mib(res["requests"]["memory"]) <= facts.allocatable_memory_mib, where
+            # A pod requests its containers and its native sidecars (the log shipper) together (Kubernetes docs,
+            # "Sidecar containers": resource sharing); each keeps requests = limits (Guaranteed QoS).
+            side = [c["resources"] for c in pod.get("initContainers") or [] if c.get("restartPolicy") == "Always"]
+            assert all(r["requests"] == r["limits"] for r in side), f"{where}: a sidecar's requests != limits"
+            cpu = _cpu_millis(res["requests"]["cpu"]) + sum(_cpu_millis(r["requests"]["cpu"]) for r in side)
+            mem = _mib(res["requests"]["memory"]) + sum(_mib(r["requests"]["memory"]) for r in side)
+            assert per_node * cpu <= facts.allocatable_cpu_millis, where
+            assert per_node * mem <= facts.allocatable_memory_mib, where
             groups += 1
     assert groups, f"{stack}: no worker group"
 

@@ -103,11 +103,23 @@ def deployer_role_arn() -> str | None:
         return None
 
 
+#: The partition the provider answered for a region setting (one program asks several times).
+_PARTITION: dict[tuple[str | None, ...], str] = {}
+
+
 def partition() -> str:
     """The AWS provider's partition (aws, aws-cn, aws-us-gov, ...), which every ARN names. The provider
     answers from its own region with no API call (terraform-provider-aws internal/service/meta
-    partition_data_source.go), so it is safe on an empty account, at preview and for a read-only role."""
-    return aws.get_partition().partition
+    partition_data_source.go), so it is safe on an empty account, at preview and for a read-only role.
+    Asked once per region setting (the config, then the environment the provider reads): a synchronous
+    invoke drains the engine's queue each time."""
+    import os
+
+    key = (pulumi.Config("aws").get("region"), os.environ.get("AWS_REGION"), os.environ.get("AWS_DEFAULT_REGION"),
+           os.environ.get("AWS_PROFILE"))
+    if key not in _PARTITION:
+        _PARTITION[key] = aws.get_partition().partition
+    return _PARTITION[key]
 
 
 def provider_region(parent: pulumi.Resource) -> pulumi.Output[str]:

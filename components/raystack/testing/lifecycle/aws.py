@@ -99,6 +99,8 @@ class Aws:
         self.offerings: dict[str, list[str]] = {}
         self.clusters: dict[str, EksCluster] = {}
         self.log_groups: set[str] = set()
+        #: Log group name -> the streams written to it (testing.lifecycle.logs).
+        self.log_streams: dict[str, set[str]] = {}
         #: Route table id -> (its VPC id, the destination CIDRs of its routes); the local route is implied.
         self.route_tables: dict[str, tuple[str, list[str]]] = {}
         #: Subnet ids -> (VPC id, the VPC's CIDR) of each VPC they are in: neither ever changes for a subnet
@@ -151,6 +153,7 @@ class Aws:
         """terraform-provider-aws internal/service/logs/group.go resourceGroupDelete: ResourceNotFoundException
         (a group deleted by hand) counts as deleted."""
         self.log_groups.discard(name)
+        self.log_streams.pop(name, None)  # DeleteLogGroup: "All log events ... are permanently deleted"
 
     def create_vpc(self, cidr: str) -> str:
         return str(self._ec2_call("create_vpc", CidrBlock=cidr)["Vpc"]["VpcId"])

@@ -103,6 +103,8 @@ class Obj:
     generation: int = 1
     status: dict[str, Any] = field(default_factory=dict)
     managers: dict[str, set[Path]] = field(default_factory=dict)
+    #: Head pods deleted so far (by people, evictions, node loss): KubeRay creates the next one.
+    head_restarts: int = 0
 
     def live(self) -> dict[str, Any]:
         out = copy.deepcopy(self.body)
