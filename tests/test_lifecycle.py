@@ -59,6 +59,14 @@ def edit_first_raycluster(lc: Lifecycle) -> None:
     lc.set_config("rayClusters", rcs)
 
 
+def without_operations(lc: Lifecycle) -> Lifecycle:
+    """The stack without its opt-in operations (a created GCS Redis, a Prometheus, log shipping), for
+    scenarios about something else: each has its own scenario below."""
+    for key in ("raystack:gcsFaultTolerance", "raystack:observability"):
+        lc.config.pop(key, None)
+    return lc
+
+
 def ray_object(lc: Lifecycle, kind: str = "RayCluster"):  # type: ignore[no-untyped-def]
     found = objects(lc, kind)
     assert found, f"no {kind}"
@@ -124,7 +132,7 @@ def test_a_rayservice_serve_config_edit_that_fails_fails_up() -> None:
     """A RayService's Serve config is edited. K8s N3: Ready stays True through an update, so `up` also waits for no pending upgrade and for every
     application RUNNING; a Serve config that fails to deploy, or a pending cluster that never gets healthy
     (holding its GPU nodes), fails `up` instead of reporting success."""
-    lc = lifecycle("serving")
+    lc = without_operations(lifecycle("serving"))
     lc.up()
     kc, svc = ray_object(lc, "RayService")
     services = lc.get_config("rayServices")
@@ -295,7 +303,7 @@ def test_a_log_group_deleted_by_hand_leaves_state_on_refresh_and_destroy_does_no
 def test_a_reverted_rayjob_edit_runs_again_with_a_new_submission_id() -> None:
     """K8s N15: each edit replaces the RayJob, and KubeRay gives the new object a new id (GenerateRayJobId);
     reverting the edit is a third object and a third id, so the selected cluster runs it again."""
-    lc = lifecycle("serving")
+    lc = without_operations(lifecycle("serving"))
     lc.up()
     ids = [ray_object(lc, "RayJob")[1].status["jobId"]]
     jobs = lc.get_config("rayJobs")
@@ -505,8 +513,7 @@ def test_gcs_fault_tolerance_survives_a_head_loss_and_destroy_waits_for_kuberays
     out of band leaves it Terminating, and destroy fails."""
     from raystack.testing.lifecycle.gcs import serving_survives_head_loss
 
-    lc = lifecycle("serving")
-    del lc.config["raystack:gcsFaultTolerance"]  # the shipped stack creates its Redis (the next scenario)
+    lc = without_operations(lifecycle("serving"))  # the shipped stack creates its Redis (the next scenario)
     lc.up()
     _, plain = ray_object(lc, "RayService")
     assert not serving_survives_head_loss(plain.body), "without GCS FT the head and the cluster share a fate"
