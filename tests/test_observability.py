@@ -317,3 +317,35 @@ def test_a_dcgm_exporter_without_the_servicemonitor_crd_fails_as_helm_does():
     install_release(kc, "monitoring", {"name": "kube-prometheus-stack", "chart": "kube-prometheus-stack"})
     install_release(kc, "dcgm-exporter", release)
     assert ("dcgm-exporter", "dcgm-exporter") in kc.releases
+
+
+def test_the_gpu_dashboard_reads_only_what_the_pinned_dcgm_exporter_exports_by_ray_pod():
+    """raystack's own GPU dashboard (ray.gpu_dashboard): each panel one metric of dcgm-exporter's default
+    counters at the pinned tag (the mirror; skipped without it), by the pod that holds the GPU, which the
+    exporter's ServiceMonitor keeps with honorLabels (else Prometheus renames it exported_pod)."""
+    from raystack.kube.values import dcgm_exporter_values
+    from raystack.ray.gpu_dashboard import PANELS, UID, gpu_dashboard
+
+    doc = gpu_dashboard()
+    ids = [p["id"] for p in doc["panels"]]
+    assert doc["uid"] == UID and len(UID) <= 40 and len(ids) == len(set(ids)) == len(PANELS)
+    assert all(0 <= p["gridPos"]["x"] and p["gridPos"]["x"] + p["gridPos"]["w"] <= 24 for p in doc["panels"])
+    for panel, (_, metric, _, _) in zip(doc["panels"], PANELS, strict=True):
+        (target,) = panel["targets"]
+        assert target["expr"].startswith(f"{metric}{{") and "{{pod}}" in target["legendFormat"], panel["title"]
+    assert dcgm_exporter_values({})["serviceMonitor"]["honorLabels"] is True
+    counters = mirror_file("NVIDIA/dcgm-exporter", "4.5.3-4.8.2", "etc/default-counters.csv")
+    exported = {line.split(",")[0].strip() for line in counters.splitlines() if line and not line.startswith("#")}
+    assert {m for _, m, _, _ in PANELS} <= exported, {m for _, m, _, _ in PANELS} - exported
+
+
+def test_the_gpu_dashboard_ships_where_dcgm_exporter_runs_and_nowhere_else():
+    def gpu_maps(rec):
+        return [r for r in rec.of_type("kubernetes:core/v1:ConfigMap") if r.inputs["metadata"]["name"] ==
+                "raystack-gpu-dashboard"]
+
+    (cm,) = gpu_maps(run_stack("prod"))
+    assert cm.inputs["metadata"]["labels"] == {"grafana_dashboard": "1"}
+    (content,) = cm.inputs["data"].values()
+    assert json.loads(content)["uid"] == "raystack-gpu" and len(content) < 1024 * 1024
+    assert not gpu_maps(run_stack("byoc")), "no NVIDIA pool the stack creates: no exporter, no GPU dashboard"

@@ -19,6 +19,7 @@ from .. import versions
 from .._k8s import privileged_release
 from ..kube.values import dcgm_exporter_values, kube_prometheus_stack_values
 from ..ray.dashboards import dashboard_configmap
+from ..ray.gpu_dashboard import gpu_dashboard_configmap
 from ..ray.monitoring import pod_monitors
 
 #: Seconds Helm may wait for kube-prometheus-stack to be ready (pulumi-kubernetes' default: 300).
@@ -49,6 +50,9 @@ class RayMonitoringArgs(TypedDict):
     """install: Prometheus's emptyDir size in GiB (default 50)."""
     gpu_metrics: NotRequired[bool]
     """Install NVIDIA's dcgm-exporter (versions.DCGM_EXPORTER) on the nodes of NVIDIA pools (default false)."""
+    gpu_dashboard: NotRequired[bool]
+    """Ship raystack's GPU dashboard (ray.gpu_dashboard: what each Ray pod does with its GPUs, from
+    dcgm-exporter's metrics) beside Ray's (default false)."""
 
 
 class RayMonitoring(pulumi.ComponentResource):
@@ -89,6 +93,11 @@ class RayMonitoring(pulumi.ComponentResource):
         dashboards = []
         for d in args["dashboards"]:
             cm = dashboard_configmap(d, ns, args["ray_version"])
+            k8s.core.v1.ConfigMap(f"{name}-{cm['metadata']['name']}", metadata=cm["metadata"], data=cm["data"],
+                                  opts=child)
+            dashboards.append(f"{ns}/{cm['metadata']['name']}")
+        if args.get("gpu_dashboard"):
+            cm = gpu_dashboard_configmap(ns)
             k8s.core.v1.ConfigMap(f"{name}-{cm['metadata']['name']}", metadata=cm["metadata"], data=cm["data"],
                                   opts=child)
             dashboards.append(f"{ns}/{cm['metadata']['name']}")

@@ -173,5 +173,8 @@ def dcgm_exporter_values(monitor_labels: dict[str, str]) -> dict[str, Any]:
         "nodeSelector": {key: value},
         "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
                         {"key": taint_key, "operator": "Exists", "effect": effect}],
-        "serviceMonitor": {"enabled": True, "additionalLabels": dict(monitor_labels)},
+        # honorLabels: the exporter labels each GPU's series with the pod and namespace holding it
+        # (DCGM_EXPORTER_KUBERNETES); without it Prometheus renames them exported_pod, exported_namespace
+        # (scrape_config honor_labels) and the GPU dashboard could not name the Ray pod.
+        "serviceMonitor": {"enabled": True, "additionalLabels": dict(monitor_labels), "honorLabels": True},
     }

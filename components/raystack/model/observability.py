@@ -40,6 +40,11 @@ class ObservabilityPlan:
     #: The accelerator metrics exporters on the stack's pools (dcgm-exporter: versions.DCGM_EXPORTER).
     gpu_metrics: bool = False
 
+    @property
+    def gpu_dashboard(self) -> bool:
+        """raystack's GPU dashboard (ray.gpu_dashboard) ships with the exporter it reads and the dashboards."""
+        return self.gpu_metrics and bool(self.dashboards)
+
 
 def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding],
                           warnings: list[Finding], exporter_pools: bool = False) -> ObservabilityPlan | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import versions
+from ..ray.gpu_dashboard import CONFIGMAP as GPU_DASHBOARD
 from ..ray.monitoring import HEAD_MONITOR, WORKER_MONITOR
 
 
@@ -68,6 +69,7 @@ def _observability(platform: Any) -> dict[str, Any] | None:
         "prometheusPodLabels": dict(obs.prometheus_pod_labels),
         "monitors": [f"{obs.namespace}/{HEAD_MONITOR}", f"{obs.namespace}/{WORKER_MONITOR}"],
         "dashboards": list(obs.dashboards), "dashboardsRayVersion": obs.dashboards_ray_version,
+        "gpuDashboard": f"{obs.namespace}/{GPU_DASHBOARD}" if obs.gpu_dashboard else None,
         "grafanaHost": obs.head_env.get("RAY_GRAFANA_HOST"),
         "grafanaIframeHost": obs.head_env.get("RAY_GRAFANA_IFRAME_HOST"),
         "prometheusHost": obs.head_env.get("RAY_PROMETHEUS_HOST"),
@@ -95,7 +97,8 @@ def text_lines(ops: dict[str, Any]) -> list[str]:
         links = f"; heads link Grafana at {o['grafanaHost']}" if o["grafanaHost"] else ""
         if o["gpuMetrics"]:
             links += (f"; {o['gpuMetrics']} on the NVIDIA pools (namespace privileged: root with SYS_ADMIN for "
-                      "DCGM's profiling metrics)")
+                      "DCGM's profiling metrics)" + (", and raystack's GPU dashboard by Ray pod" if o["gpuDashboard"]
+                                                     else ""))
         who = (f"for {o['chart']}, installed on the system pool (namespace privileged for its node exporter; "
                f"{o['retentionDays']} days in a {o['storageGib']} GiB emptyDir)" if o["chart"] else
                f"for your Prometheus Operator (labels {o['monitorLabels'] or 'none'})")
