@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import AWS_STACKS, project, raycluster_objects
+from conftest import AWS_STACKS, project, raycluster_objects, run_stack
 from raystack import RayPlatform, testing
 from raystack.clouds.aws.rules import REFUSED_ZONE_IDS
 
@@ -42,7 +42,7 @@ def test_without_aws_region_config_the_providers_region_is_used_not_us_east_1():
 
 @pytest.mark.parametrize("stack", AWS_STACKS)
 def test_az_discovery_excludes_the_zone_ids_eks_refuses_and_local_zones(stack):
-    rec = testing.run_stack(project().root, stack)
+    rec = run_stack(stack)
     calls = [args for tok, args in rec.invokes if tok == "aws:index/getAvailabilityZones:getAvailabilityZones"]
     assert calls, f"{stack}: no AZ lookup"
     for args in calls:
@@ -78,7 +78,7 @@ def test_the_deploying_identity_gets_no_second_access_entry():
 
 @pytest.mark.parametrize("stack", AWS_STACKS)
 def test_cluster_node_groups_and_autoscaler_wait_for_their_iam(stack):
-    rec = testing.run_stack(project().root, stack)
+    rec = run_stack(stack)
     by_name = {r.name: r for r in rec.resources}
     cluster_policies = {r.urn for r in rec.resources if r.name.startswith("raystack-cluster-cluster-role-")}
     node_policies = {r.urn for r in rec.resources if r.name.startswith("raystack-cluster-node-role-")}
@@ -95,7 +95,7 @@ def test_cluster_node_groups_and_autoscaler_wait_for_their_iam(stack):
 
 @pytest.mark.parametrize("stack", sorted(set(AWS_STACKS) | {"byoc", "accelerators"}))
 def test_ray_pods_shm_memory_labels_and_readiness(stack):
-    for urn, rc in raycluster_objects(testing.run_stack(project().root, stack)):
+    for urn, rc in raycluster_objects(run_stack(stack)):
         # Not awaited: KubeRay's status gate would hang updates (K8s N2; tests/test_lifecycle.py).
         assert rc["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true", urn
         assert "pulumi.com/waitFor" not in rc["metadata"]["annotations"], urn
@@ -123,12 +123,12 @@ def test_image_registry_serves_the_ray_images():
 
 
 def test_existing_clusters_adopt_objects_and_can_skip_the_operator():
-    rec = testing.run_stack(project().root, "byoc")
+    rec = run_stack("byoc")
     (provider,) = rec.of_type("pulumi:providers:kubernetes")
     assert provider.inputs["upsertExistingObjects"] == "true", provider.urn
     rec = run_with("byoc", **{"raystack:kuberay": {"install": False}})
     assert not rec.of_type("raystack:index:KubeRayOperator") and rec.of_type("kubernetes:ray.io/v1:RayCluster")
-    (created,) = testing.run_stack(project().root, "dev").of_type("pulumi:providers:kubernetes")
+    (created,) = run_stack("dev").of_type("pulumi:providers:kubernetes")
     assert "upsertExistingObjects" not in created.inputs, "a cluster raystack creates has nothing to adopt"
 
 
@@ -199,7 +199,7 @@ def test_the_api_is_reachable_from_where_pulumi_up_runs(stack):
     """A private endpoint answers only inside the VPC, on ENIs carrying the cluster security group
     (EKS cluster-endpoint docs): every created cluster is public to listed CIDRs or admits the
     runner's network on 443."""
-    rec = testing.run_stack(project().root, stack)
+    rec = run_stack(stack)
     (cluster,) = rec.of_type("aws:eks/cluster:Cluster")
     vpc = cluster.inputs["vpcConfig"]
     rules = [r for r in rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
@@ -212,7 +212,7 @@ def test_the_api_is_reachable_from_where_pulumi_up_runs(stack):
 
 
 def test_prod_stays_private():
-    (cluster,) = testing.run_stack(project().root, "prod").of_type("aws:eks/cluster:Cluster")
+    (cluster,) = run_stack("prod").of_type("aws:eks/cluster:Cluster")
     assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False, cluster.urn
 
 
@@ -233,7 +233,7 @@ def test_a_second_up_after_ray_autoscaled_reads_nothing_live(monkeypatch):
 
 
 def test_a_first_up_reads_nothing_live():
-    rec = testing.run_stack(project().root, "dev")
+    rec = run_stack("dev")
     assert not [r for r in rec.reads if r[0] == "kubernetes:ray.io/v1:RayCluster"], rec.reads
     (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
     assert rc.inputs["spec"]["workerGroupSpecs"][0]["replicas"] == 0, rc.urn
@@ -322,7 +322,7 @@ def test_admitting_ray_client_puts_its_port_on_the_head_service():
 def test_user_init_containers_get_the_ray_containers_cpu_and_memory():
     """K8s N17: an init container without resources is refused under a cpu/memory ResourceQuota; it takes
     the Ray container's CPU and memory (no devices), which does not raise the pod's effective request."""
-    rec = testing.run_stack(project().root, "workloads")
+    rec = run_stack("workloads")
     seen = 0
     for urn, rc in raycluster_objects(rec):
         for g in [rc["spec"]["headGroupSpec"], *rc["spec"]["workerGroupSpecs"]]:
@@ -410,7 +410,7 @@ def test_kuberay_crds_are_applied_with_force_and_nothing_else_is():
 
 @pytest.mark.parametrize(("stack", "kept"), [("dev", False), ("byoc", True)])
 def test_the_operator_namespace_is_kept_on_destroy_only_on_a_cluster_raystack_did_not_create(stack, kept):
-    rec = testing.run_stack(project().root, stack)
+    rec = run_stack(stack)
     (ns,) = [r for r in rec.of_type("kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "kuberay-system"]
     assert ns.retain_on_delete is kept, ns.urn
 
@@ -418,7 +418,7 @@ def test_the_operator_namespace_is_kept_on_destroy_only_on_a_cluster_raystack_di
 def test_s3_goes_through_a_gateway_endpoint_on_every_private_route_table():
     """AWS old #17 (part): S3 (training data; ECR image layers) skips the NAT's per-GB charge. The endpoint's
     routes are its own: the inline route tables ignore vpce- routes (vpc_route_table.go flattenRoutes)."""
-    rec = run_with("prod")
+    rec = run_stack("prod")
     (vpce,) = rec.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert vpce.inputs["serviceName"].endswith(".s3") and vpce.inputs["vpcEndpointType"] == "Gateway", vpce.urn
     private = [r for r in rec.of_type("aws:ec2/routeTable:RouteTable") if "-private-" in r.name]

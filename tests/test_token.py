@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, project
+from conftest import ROOT, project, run_stack
 from raystack import testing
 from raystack.preview import cli
 from raystack.testing import mocks
@@ -54,7 +54,7 @@ def _tokens(rec) -> list[str]:
 
 @pytest.mark.skipif(not HAVE_CRDS, reason=NO_CRDS)
 def test_the_token_never_appears_in_plan_json_rendered_yaml_or_logs(tmp_path, capsys):
-    rec = testing.run_stack(project().root, "serving")
+    rec = run_stack("serving")
     tokens = _tokens(rec)
     assert len(tokens) == 4, "three Ray clusters' tokens and the GCS Redis AUTH token"
     out_dir = tmp_path / "out"

@@ -126,10 +126,9 @@ def test_workloads_stack_identity_exists_before_the_ray_pods_and_goes_after_them
     reconcileAutoscalerServiceAccount), and the EKS Pod Identity webhook injects credentials only
     into pods admitted after the association exists: the RayCluster depends on both, so it is also
     deleted before them on destroy."""
-    from conftest import project
-    from raystack import testing
+    from conftest import run_stack
 
-    rec = testing.run_stack(project().root, "workloads")
+    rec = run_stack("workloads")
     (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
     (sa,) = rec.of_type("kubernetes:core/v1:ServiceAccount")
     assert sa.inputs["metadata"]["name"] == "finetune-workers" and sa.inputs["metadata"]["namespace"] == "ml", sa.urn

@@ -113,10 +113,12 @@ class Lifecycle(Calls):
         """`pulumi preview`: nothing changes in state or in the world."""
         return self._run("preview", preview=True)
 
-    def up(self) -> Plan:
+    def up(self, previewed: Plan | None = None) -> Plan:
         """`pulumi up`: a preview first (pulumi up previews before it updates; a failing preview stops it),
-        then the update. State is saved as steps complete, so a failure keeps what was done."""
-        self._run("preview", preview=True)
+        then the update. State is saved as steps complete, so a failure keeps what was done. ``previewed``: the
+        last run, a preview of this config with nothing done since, stands for that first preview."""
+        if not (previewed is not None and self.history and self.history[-1] is previewed and previewed.config == self.config):
+            self._run("preview", preview=True)
         return self._run("up", preview=False)
 
     def refresh(self) -> Plan:
@@ -151,7 +153,7 @@ class Lifecycle(Calls):
 
     # -- internals -------------------------------------------------------------------------------------
     def _run(self, kind: str, preview: bool) -> Plan:
-        plan = Plan(kind)
+        plan = Plan(kind, config=dict(self.config))
         monitor = _Monitor(self, plan, preview)
         failure: BaseException | None = None
         try:

@@ -52,6 +52,8 @@ class Plan:
     kind: str
     steps: list[Step] = field(default_factory=list)
     recording: Recording = field(default_factory=Recording)
+    #: The stack config it ran with.
+    config: dict[str, Any] = field(default_factory=dict)
 
     def ops(self, *ops: str) -> list[Step]:
         return [s for s in self.steps if s.op in ops]
