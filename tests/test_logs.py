@@ -128,3 +128,16 @@ def test_every_shipper_property_is_one_the_pinned_fluent_bit_declares():
         elif flag == "-p":
             key = value.split("=", 1)[0]
             assert key in keys | generic_input, f"{section}: {key} is not a property of fluent-bit {tag}"
+
+
+def test_the_shipper_is_pulled_through_image_registry_like_ray():
+    """imageRegistry (an ECR pull-through cache of Docker Hub) serves the shipper too: fluent/fluent-bit is a
+    Docker Hub image, and without the registry the warning names it."""
+    spec = {**stack_spec("prod"), "imageRegistry": "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"}
+    platform = resolve(spec, stack="prod", region="us-east-1")
+    for rc, group, t in _templates(platform):
+        assert t["spec"]["initContainers"][0]["image"] == \
+            f"123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/{versions.FLUENT_BIT_IMAGE}", (rc.name, group)
+    plain = resolve(stack_spec("serving"), stack="serving", region="us-east-1")
+    (warning,) = [w for w in plain.warnings if w.key == "raystack:imageRegistry"]
+    assert "fluent/fluent-bit" in warning.message
