@@ -624,8 +624,9 @@ def test_ray_logs_outlive_their_pods_through_a_role_that_may_write_only_to_the_s
     cluster a Pod Identity role (derived: the cluster names no account) whose one policy allows writing
     there. Every running pod's Fluent Bit sidecar ships Ray's files as streams of that group; a head pod that
     is deleted leaves its streams behind and its successor adds its own (Ray docs, KubeRay log persistence).
-    The harness ships nothing a wrong policy would refuse (AccessDenied). Destroy deletes the group, its
-    streams with it (DeleteLogGroup), and leaves no role or association."""
+    The harness ships nothing a wrong policy would refuse (AccessDenied). A group deleted by hand stops the
+    shipping until a refresh and an `up` create it again. Destroy deletes the group, its streams with it
+    (DeleteLogGroup), and leaves no role or association."""
     from raystack.testing.lifecycle.logs import delete_head_pod, ship
 
     lc = lifecycle("dev")
@@ -657,6 +658,15 @@ def test_ray_logs_outlive_their_pods_through_a_role_that_may_write_only_to_the_s
     policy.inputs["policy"] = scoped.replace(group, "/raystack/other/ray")
     assert all(s.error and s.error.startswith("AccessDeniedException") for s in ship(lc, "raystack-dev"))
     policy.inputs["policy"] = scoped
+    # Day 2: someone deletes the group. The shippers' PutLogEvents fail (ResourceNotFoundException: the plugin
+    # creates no group, auto_create_group false); a plain `up` diffs against state and changes nothing; a
+    # refresh drops the group (logs/group.go resourceGroupRead: NotFound) and the next `up` creates it again.
+    lc.aws.delete_log_group(group)
+    assert all(s.error and s.error.startswith("ResourceNotFoundException") for s in ship(lc, "raystack-dev"))
+    assert not lc.preview().changes()
+    assert [s.op for s in lc.refresh().steps if s.urn == lg.urn] == ["delete"]
+    assert [s.op for s in lc.up().steps if s.urn == lg.urn] == ["create"]
+    assert [s.error for s in ship(lc, "raystack-dev")] == [None, None]
     lc.destroy()
     assert group not in lc.aws.log_groups and group not in lc.aws.log_streams
     assert not lc.aws.clusters.get("raystack-dev") or not lc.aws.clusters["raystack-dev"].pod_identity
