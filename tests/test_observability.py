@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import ROOT as ROOT_DIR
 from conftest import run_stack
 from raystack import ConfigError, resolve
 from raystack.ray.dashboards import DASHBOARDS, generate
@@ -349,3 +350,35 @@ def test_the_gpu_dashboard_ships_where_dcgm_exporter_runs_and_nowhere_else():
     (content,) = cm.inputs["data"].values()
     assert json.loads(content)["uid"] == "raystack-gpu" and len(content) < 1024 * 1024
     assert not gpu_maps(run_stack("byoc")), "no NVIDIA pool the stack creates: no exporter, no GPU dashboard"
+
+
+def test_neuron_pools_get_awss_neuron_monitor_in_a_privileged_namespace_with_a_valid_podmonitor():
+    """gpuMetrics on the neuron stack: AWS's neuron-monitor DaemonSet (ray.neuron_monitor: image, entrypoint,
+    port and privilege of aws-neuron-sdk's k8s-neuron-monitor-daemonset.yml) on the nodes raystack's Neuron node
+    groups label, tolerating their taint, in namespace neuron-monitor (Pod Security privileged, named), scraped
+    by a PodMonitor that passes the Prometheus Operator's schema and waits for the installed chart's CRDs. No
+    dcgm-exporter or GPU dashboard on a stack without NVIDIA pools."""
+    from raystack import RayPlatform, testing, versions
+
+    config = {**testing.load_stack_config(testing.load_project(ROOT_DIR), "neuron"),
+              "raystack:observability": json.dumps({"prometheus": "install"})}
+    rec = testing.run(RayPlatform.from_stack_config, config, stack="neuron")
+    (ds,) = rec.of_type("kubernetes:apps/v1:DaemonSet")
+    pod = ds.inputs["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"] == versions.NEURON_MONITOR_IMAGE and container["securityContext"] == {"privileged": True}
+    assert pod["nodeSelector"] == {"aws.amazon.com/neuron.present": "true"}
+    assert {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
+    (ns,) = [r for r in rec.of_type("kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "neuron-monitor"]
+    assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert "privileged" in ns.inputs["metadata"]["annotations"]["raystack.io/pod-security-reason"]
+    monitors = {r.inputs["metadata"]["name"]: r for r in rec.of_type(PODMONITOR)}
+    neuron = monitors["raystack-neuron-monitor"]
+    (release,) = [r for r in rec.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "kube-prometheus-stack"]
+    assert release.urn in neuron.dependencies, "the PodMonitor kind comes with the chart"
+    assert neuron.inputs["spec"]["selector"]["matchLabels"] == ds.inputs["spec"]["selector"]["matchLabels"]
+    assert prometheus_operator_oracle([{"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+                                        **neuron.inputs}]) == [None]
+    assert not [r for r in rec.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "dcgm-exporter"]
+    assert not [r for r in rec.of_type("kubernetes:core/v1:ConfigMap")
+                if r.inputs["metadata"]["name"] == "raystack-gpu-dashboard"]

@@ -196,3 +196,8 @@ DCGM_EXPORTER_IMAGE = "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless"
 #: /fluent-bit/bin/fluent-bit (dockerfiles/Dockerfile); EKS Pod Identity credentials from v3.2.10/v4.0.0 on
 #: (src/aws/flb_aws_credentials_http.c reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, fluent-bit PR 10115).
 FLUENT_BIT_IMAGE = "fluent/fluent-bit:5.1.1"
+#: AWS's neuron-monitor exporter for Neuron devices, read at aws-neuron/aws-neuron-sdk@9f6387f
+#: src/k8/k8s-neuron-monitor-daemonset.yml (the DaemonSet of AWS's k8s-neuron-monitor tutorial): image 1.3.0,
+#: /opt/bin/entrypoint.sh --port 8000 with the image's own neuron-monitor.conf, privileged.
+NEURON_MONITOR_IMAGE = "public.ecr.aws/neuron/neuron-monitor:1.3.0"
+NEURON_MONITOR_NAMESPACE = "neuron-monitor"

@@ -16,11 +16,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .. import versions
-from .._k8s import privileged_release
+from .._k8s import privileged_release, pss_namespace
 from ..kube.values import dcgm_exporter_values, kube_prometheus_stack_values
 from ..ray.dashboards import dashboard_configmap
 from ..ray.gpu_dashboard import gpu_dashboard_configmap
 from ..ray.monitoring import pod_monitors
+from ..ray.neuron_monitor import neuron_monitor_daemonset, neuron_pod_monitor
 
 #: Seconds Helm may wait for kube-prometheus-stack to be ready (pulumi-kubernetes' default: 300).
 KUBE_PROMETHEUS_STACK_TIMEOUT_S = 600
@@ -50,6 +51,9 @@ class RayMonitoringArgs(TypedDict):
     """install: Prometheus's emptyDir size in GiB (default 50)."""
     gpu_metrics: NotRequired[bool]
     """Install NVIDIA's dcgm-exporter (versions.DCGM_EXPORTER) on the nodes of NVIDIA pools (default false)."""
+    neuron_metrics: NotRequired[bool]
+    """Run AWS's neuron-monitor (versions.NEURON_MONITOR_IMAGE) on the nodes of Neuron pools, in a namespace of
+    its own (Pod Security privileged), with a PodMonitor (default false)."""
     gpu_dashboard: NotRequired[bool]
     """Ship raystack's GPU dashboard (ray.gpu_dashboard: what each Ray pod does with its GPUs, from
     dcgm-exporter's metrics) beside Ray's (default false)."""
@@ -90,6 +94,8 @@ class RayMonitoring(pulumi.ComponentResource):
                 "dcgm-exporter runs as root with SYS_ADMIN (DCGM's profiling metrics) and reads the kubelet's "
                 "pod-resources socket from the host (hostPath), which baseline and restricted reject", child,
                 release_resource=f"{name}-dcgm")
+        if args.get("neuron_metrics"):
+            monitors.append(self._neuron_monitor(name, ns, args["monitor_labels"], child))
         dashboards = []
         for d in args["dashboards"]:
             cm = dashboard_configmap(d, ns, args["ray_version"])
@@ -104,3 +110,18 @@ class RayMonitoring(pulumi.ComponentResource):
         self.monitors = pulumi.Output.from_input(monitors)
         self.dashboards = pulumi.Output.from_input(dashboards)
         self.register_outputs({"monitors": self.monitors, "dashboards": self.dashboards})
+
+    def _neuron_monitor(self, name: str, ns: str, labels: dict[str, str], opts: pulumi.ResourceOptions) -> str:
+        """neuron-monitor's namespace, DaemonSet and PodMonitor (ray.neuron_monitor); its PodMonitor's name."""
+        from ..hardware.accelerators import ACCELERATOR_KINDS
+
+        (kind,) = [k for k in ACCELERATOR_KINDS.values() if k.metrics_exporter == versions.NEURON_MONITOR_IMAGE]
+        namespace = pss_namespace(f"{name}-neuron-ns", versions.NEURON_MONITOR_NAMESPACE, "privileged", opts,
+                                  reason="AWS's neuron-monitor runs privileged to read the Neuron devices")
+        ds = neuron_monitor_daemonset(kind.presence_label, kind.taint)
+        k8s.apps.v1.DaemonSet(f"{name}-neuron-monitor", metadata=ds["metadata"], spec=ds["spec"],
+                              opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace])))
+        pm = neuron_pod_monitor(ns, labels)
+        k8s.apiextensions.CustomResource(f"{name}-{pm['metadata']['name']}", api_version=pm["apiVersion"],
+                                         kind=pm["kind"], metadata=pm["metadata"], spec=pm["spec"], opts=opts)
+        return f"{ns}/{pm['metadata']['name']}"

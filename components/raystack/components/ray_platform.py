@@ -239,7 +239,7 @@ class RayPlatform(pulumi.ComponentResource):
                 "dashboards": list(obs.dashboards), "ray_version": obs.dashboards_ray_version or "",
                 "install": obs.install, "node_selector": dict(platform.system_node_selector or {}),
                 "retention_days": obs.retention_days, "storage_gib": obs.storage_gib, "gpu_metrics": obs.gpu_metrics,
-                "gpu_dashboard": obs.gpu_dashboard,
+                "gpu_dashboard": obs.gpu_dashboard, "neuron_metrics": obs.neuron_metrics,
             }, opts=pulumi.ResourceOptions(parent=self, providers=[cluster.provider],
                                            depends_on=cluster.ready if obs.install else None))
 

@@ -47,8 +47,9 @@ class AcceleratorKind:
     device_plugin_layout: str = "affinity"
     #: Chart-specific values of that plugin (merged over the placement values).
     device_plugin_values: dict[str, Any] = field(default_factory=dict)
-    #: The device metrics exporter raystack installs on this kind's pools with observability, or None.
-    metrics_exporter: versions.HelmChart | None = None
+    #: The device metrics exporter raystack installs on this kind's pools with observability (a pinned chart,
+    #: or an image raystack runs as a DaemonSet), or None.
+    metrics_exporter: versions.HelmChart | str | None = None
     #: Whether a public rayproject/ray image runs this kind (with ``ray_image_suffix``); if not,
     #: worker groups on it must name an image that carries the vendor runtime.
     public_ray_image: bool = False
@@ -109,6 +110,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             implemented=True,
             device_plugin=versions.NEURON_DEVICE_PLUGIN,
             device_plugin_layout="neuron-chart",
+            metrics_exporter=versions.NEURON_MONITOR_IMAGE,
             # NeuronCore-v2: 2 per Trainium / Inferentia2 device (AWS Neuron architecture docs).
             ray_units_per_device={"Trainium": 2, "Inferentia2": 2},
             unsupported_models={"Trainium2": "the pinned Neuron device plugin chart (neuron-helm-chart 1.0.0) does "

@@ -39,6 +39,8 @@ class ObservabilityPlan:
     head_env: dict[str, str]
     #: The accelerator metrics exporters on the stack's pools (dcgm-exporter: versions.DCGM_EXPORTER).
     gpu_metrics: bool = False
+    #: AWS's neuron-monitor on the stack's Neuron pools (ray.neuron_monitor).
+    neuron_metrics: bool = False
 
     @property
     def gpu_dashboard(self) -> bool:
@@ -47,10 +49,10 @@ class ObservabilityPlan:
 
 
 def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding],
-                          warnings: list[Finding], exporter_pools: bool = False) -> ObservabilityPlan | None:
-    """The stack's observability, or None (none asked for, or a finding). ``exporter_pools``: the stack creates
-    pools of a kind with a metrics exporter (hardware.accelerators: dcgm-exporter on NVIDIA pools, placed by the
-    presence label raystack gives their nodes)."""
+                          warnings: list[Finding], exporters: frozenset[Any] = frozenset()) -> ObservabilityPlan | None:
+    """The stack's observability, or None (none asked for, or a finding). ``exporters``: the metrics exporters of
+    the kinds of the pools the stack creates (hardware.accelerators: dcgm-exporter on NVIDIA pools, neuron-monitor
+    on Neuron pools, placed by the presence label raystack gives their nodes)."""
     obs = spec.get("observability")
     if obs is None or obs.get("prometheus", "none") == "none":
         if obs and any(obs.get(k) for k in ("dashboards", "grafana_host", "prometheus_host", "monitor_labels")):
@@ -112,7 +114,8 @@ def resolve_observability(spec: dict[str, Any], key: Any, findings: list[Finding
         monitor_labels=dict(obs.get("monitor_labels") or {}),
         prometheus_pod_labels=dict(obs.get("prometheus_pod_labels") or DEFAULT_PROMETHEUS_POD_LABELS),
         dashboards=DASHBOARDS if dashboards else (), dashboards_ray_version=version,
-        gpu_metrics=exporter_pools and obs.get("gpu_metrics", True) is not False,
+        gpu_metrics=versions.DCGM_EXPORTER in exporters and obs.get("gpu_metrics", True) is not False,
+        neuron_metrics=versions.NEURON_MONITOR_IMAGE in exporters and obs.get("gpu_metrics", True) is not False,
         head_env=head_env(grafana, obs.get("grafana_iframe_host") or (urls.get("grafana_iframe") if not
                                                                         obs.get("grafana_host") else None),
                           obs.get("prometheus_host") or urls.get("prometheus")))

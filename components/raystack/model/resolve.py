@@ -116,9 +116,10 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     if len(findings) > version_findings:  # nothing is planned on a version that cannot be read
         raise_if_errors(findings)
     gcs = resolve_gcs(spec, key, findings, warnings, spec.get("environment") or stack)  # optional: GCS FT's Redis
-    observability = resolve_observability(  # optional: monitors, dashboards, GPU metrics on created NVIDIA pools
-        spec, key, findings, warnings, exporter_pools=any(
-            getattr(ACCELERATOR_KINDS.get(p.facts.accelerator_kind), "metrics_exporter", None) for p in node_pools))
+    observability = resolve_observability(  # optional: monitors, dashboards, device metrics on created pools
+        spec, key, findings, warnings, exporters=frozenset(
+            e for p in node_pools if (e := getattr(ACCELERATOR_KINDS.get(p.facts.accelerator_kind),
+                                                    "metrics_exporter", None)) is not None))
     logs = resolve_logs(spec, key, cloud, region, findings)  # optional: where the Ray pods ship their logs
     clusters: list[tuple[str, RayClusterPlan]] = []
     seen: set[tuple[str, str]] = set()

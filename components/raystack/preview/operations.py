@@ -70,6 +70,8 @@ def _observability(platform: Any) -> dict[str, Any] | None:
         "monitors": [f"{obs.namespace}/{HEAD_MONITOR}", f"{obs.namespace}/{WORKER_MONITOR}"],
         "dashboards": list(obs.dashboards), "dashboardsRayVersion": obs.dashboards_ray_version,
         "gpuDashboard": f"{obs.namespace}/{GPU_DASHBOARD}" if obs.gpu_dashboard else None,
+        "neuronMetrics": f"neuron-monitor {versions.NEURON_MONITOR_IMAGE.rsplit(':', 1)[1]}" if obs.neuron_metrics
+        else None,
         "grafanaHost": obs.head_env.get("RAY_GRAFANA_HOST"),
         "grafanaIframeHost": obs.head_env.get("RAY_GRAFANA_IFRAME_HOST"),
         "prometheusHost": obs.head_env.get("RAY_PROMETHEUS_HOST"),
@@ -99,6 +101,9 @@ def text_lines(ops: dict[str, Any]) -> list[str]:
             links += (f"; {o['gpuMetrics']} on the NVIDIA pools (namespace privileged: root with SYS_ADMIN for "
                       "DCGM's profiling metrics)" + (", and raystack's GPU dashboard by Ray pod" if o["gpuDashboard"]
                                                      else ""))
+        if o["neuronMetrics"]:
+            links += (f"; {o['neuronMetrics']} on the Neuron pools (namespace {versions.NEURON_MONITOR_NAMESPACE} "
+                      "privileged: it reads the Neuron devices)")
         who = (f"for {o['chart']}, installed on the system pool (namespace privileged for its node exporter; "
                f"{o['retentionDays']} days in a {o['storageGib']} GiB emptyDir)" if o["chart"] else
                f"for your Prometheus Operator (labels {o['monitorLabels'] or 'none'})")

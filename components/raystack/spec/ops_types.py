@@ -105,9 +105,11 @@ class ObservabilitySpec(TypedDict, total=False):
     grafana_iframe_host: str
     """RAY_GRAFANA_IFRAME_HOST on the heads: Grafana's URL as your browser reaches it (default grafanaHost)."""
     gpu_metrics: bool
-    """NVIDIA's dcgm-exporter (pinned) on the NVIDIA pools this stack creates, scraped through its
-    ServiceMonitor (default true where there are such pools; its namespace is privileged: it runs as root
-    with SYS_ADMIN for DCGM's profiling metrics)."""
+    """Accelerator metrics on the pools this stack creates (default true where there are such pools): NVIDIA's
+    dcgm-exporter (pinned) on NVIDIA pools, scraped through its ServiceMonitor, with raystack's GPU dashboard;
+    AWS's neuron-monitor (pinned) on Neuron pools, scraped through a PodMonitor. Each in a namespace of its own
+    that is privileged (dcgm-exporter runs as root with SYS_ADMIN for DCGM's profiling metrics;
+    neuron-monitor runs privileged to read the Neuron devices)."""
     prometheus_host: str
     """RAY_PROMETHEUS_HOST on the heads: Prometheus's URL as the head reaches it (e.g.
     http://kube-prometheus-stack-prometheus.monitoring.svc:9090)."""
