@@ -601,6 +601,9 @@ WORKLOADS = [
     ("logs-mount-over-ray-tmp", cfg(observability={"logs": {"destination": "cloudwatch"}}, rayClusters=cluster(
         volumes=[{"name": "t", "emptyDir": {}}], volumeMounts=[{"name": "t", "mountPath": "/tmp/ray"}])),
      "raystack:rayClusters[0].volumeMounts[0].mountPath", "where Ray writes its logs"),
+    ("logs-volume-name-taken", cfg(observability={"logs": {"destination": "cloudwatch"}}, rayClusters=cluster(
+        volumes=[{"name": "ray-logs", "emptyDir": {}}], volumeMounts=[{"name": "ray-logs", "mountPath": "/data"}])),
+     "raystack:rayClusters[0].volumes[0].name", "a volume of observability.logs"),
     ("cap-job-shares-a-pool", cfg(rayJobs=job(rayCluster={"workerGroups": [{"name": "w", "pool": "l4", "minWorkers": 2}]}),
                                   rayClusters=[{"name": "rc", "workerGroups": [{"name": "w", "pool": "l4",
                                                                                  "minWorkers": 1}]}]),

@@ -9,7 +9,7 @@ import dataclasses
 from typing import Any
 
 from ..hardware.accelerators import ACCELERATOR_KINDS
-from ..ray.logs import RAY_TMP, SHIPPER_CPU_MILLIS, SHIPPER_MEMORY_MIB
+from ..ray.logs import RAY_TMP, RAY_TMP_VOLUME, SHIPPER_CPU_MILLIS, SHIPPER_MEMORY_MIB, STATE_VOLUME
 from ..ray.monitoring import scrape_rule
 from ..ray.networkpolicy import CHART_OPERATOR_LABELS, network_policy_spec
 from ..ray.pod import POD_IDENTITY_ANNOTATION, PodOptions
@@ -227,14 +227,21 @@ def plan_smoke_test(at: str, rc: dict[str, Any], manifest: dict[str, Any], pools
 
 
 def check_log_mounts(base: str, rc: dict[str, Any], findings: list[Finding]) -> None:
-    """The log shipper reads Ray's /tmp/ray from its own volume: a team's mount there would hide it."""
+    """The log shipper reads Ray's /tmp/ray from volumes of its own: a team's mount at or under /tmp/ray would
+    hide Ray's files from it (a mount at /tmp is fine: /tmp/ray is mounted over it), and a team's volume of
+    the same name would be a duplicate the API refuses."""
     for at, spec in ((base, rc), (f"{base}.head", rc["head"]),
                      *((f"{base}.workerGroups[{j}]", g) for j, g in enumerate(rc["worker_groups"]))):
         for i, m in enumerate(spec.get("volume_mounts") or ()):
-            if str(m.get("mountPath", "")).rstrip("/") in (RAY_TMP, "/tmp"):
+            path = str(m.get("mountPath", "")).rstrip("/")
+            if path == RAY_TMP or path.startswith(f"{RAY_TMP}/"):
                 findings.append(Finding(f"{at}.volumeMounts[{i}].mountPath", m.get("mountPath"),
                                         "is where Ray writes its logs, which observability.logs ships from a volume "
                                         "of its own there: mount elsewhere, or turn logs off"))
+        for i, v in enumerate(spec.get("volumes") or ()):
+            if v.get("name") in (RAY_TMP_VOLUME, STATE_VOLUME):
+                findings.append(Finding(f"{at}.volumes[{i}].name", v.get("name"),
+                                        "is a volume of observability.logs' shipper: name yours otherwise"))
 
 
 def image_required(pool: PoolFacts, ray_version: str) -> str:
