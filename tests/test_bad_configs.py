@@ -437,7 +437,7 @@ NESTED = [
     ("irsa-next-to-pod-identity", cfg(rayClusters=cluster(serviceAccount={
         "name": "sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/x"},
         "podIdentity": {"s3Read": ["data"]}})),
-     "raystack:rayClusters[0].serviceAccount.annotations['eks.amazonaws.com/role-arn']", "IRSA next to podIdentity"),
+     "raystack:rayClusters[0].serviceAccount.annotations['eks.amazonaws.com/role-arn']", "IRSA next to a Pod Identity role"),
     ("svc-replicas-never-fit", cfg(rayServices=_serve({"num_replicas": 5, "ray_actor_options": {"num_gpus": 1}})),
      "raystack:rayServices[0].serveConfigV2.applications[0].deployments[0].num_replicas", "at most 2 replica"),
     ("svc-min-replicas-never-fit", cfg(rayServices=_serve({"autoscaling_config": {"min_replicas": 3, "max_replicas": 4},
@@ -601,6 +601,9 @@ WORKLOADS = [
     ("logs-mount-over-ray-tmp", cfg(observability={"logs": {"destination": "cloudwatch"}}, rayClusters=cluster(
         volumes=[{"name": "t", "emptyDir": {}}], volumeMounts=[{"name": "t", "mountPath": "/tmp/ray"}])),
      "raystack:rayClusters[0].volumeMounts[0].mountPath", "where Ray writes its logs"),
+    ("logs-next-to-irsa", cfg(observability={"logs": {"destination": "cloudwatch"}}, rayClusters=cluster(
+        serviceAccount={"name": "w", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/x"}})),
+     "raystack:rayClusters[0].serviceAccount.annotations['eks.amazonaws.com/role-arn']", "observability.logs"),
     ("logs-volume-name-taken", cfg(observability={"logs": {"destination": "cloudwatch"}}, rayClusters=cluster(
         volumes=[{"name": "ray-logs", "emptyDir": {}}], volumeMounts=[{"name": "ray-logs", "mountPath": "/data"}])),
      "raystack:rayClusters[0].volumes[0].name", "a volume of observability.logs"),

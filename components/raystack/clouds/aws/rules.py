@@ -394,8 +394,9 @@ def check_pod_identity(at: str, sa: dict[str, Any], region: str | None, findings
         # serves (botocore credentials.py create_credential_resolver: the profile providers, web identity
         # among them, come before ContainerProvider): the pod would silently run as the IRSA role.
         findings.append(Finding(f"{at}.annotations[{IRSA_ANNOTATION!r}]", sa["annotations"][IRSA_ANNOTATION],
-                                "IRSA next to podIdentity: the AWS SDKs pick IRSA's role first, so the Pod Identity "
-                                "role would never be used; keep one of them"))
+                                "IRSA next to a Pod Identity role (podIdentity, or the one observability.logs gives "
+                                "the log shipper): the AWS SDKs pick IRSA's role first, so the Pod Identity role "
+                                "would never be used; keep one of them"))
 
 
 def check_admin_arns(arns: list[str], findings: list[Finding], list_key: str = "adminRoleArns",
