@@ -20,18 +20,22 @@ def operations(platform: Any) -> dict[str, Any]:
     return {"gcsFaultTolerance": _gcs(platform), "observability": _observability(platform), "logs": _logs(platform)}
 
 
+def _using(platform: Any, feature: str) -> list[tuple[str, Any]]:
+    """(name in the plan, cluster plan) of every Ray cluster, a workload's included, with ``feature`` on."""
+    return [(f"{c.namespace}/{c.name}", c) for c in platform.ray_clusters if getattr(c, feature)] + [
+        (f"{w.kind} {w.namespace}/{w.name}", w.cluster) for w in platform.ray_workloads
+        if w.cluster is not None and getattr(w.cluster, feature)]
+
+
 def _logs(platform: Any) -> dict[str, Any] | None:
     logs = getattr(platform, "logs", None)
     if logs is None:
         return None
-    shipping = [c for c in platform.ray_clusters if c.logs] + [w.cluster for w in platform.ray_workloads
-                                                               if w.cluster is not None and w.cluster.logs]
+    shipping = _using(platform, "logs")
     return {
         "destination": logs.destination, "target": logs.target, "retentionDays": logs.retention_days,
-        "shipper": logs.image,
-        "clusters": [f"{c.namespace}/{c.name}" for c in platform.ray_clusters if c.logs]
-        + [f"{w.kind} {w.namespace}/{w.name}" for w in platform.ray_workloads if w.cluster and w.cluster.logs],
-        "serviceAccounts": sorted({f"{c.namespace}/{a}" for c in shipping if c.identity is not None
+        "shipper": logs.image, "clusters": [name for name, _ in shipping],
+        "serviceAccounts": sorted({f"{c.namespace}/{a}" for _, c in shipping if c.identity is not None
                                    for a in (c.identity.service_account, c.identity.head_service_account)}),
     }
 
@@ -49,8 +53,7 @@ def _gcs(platform: Any) -> dict[str, Any] | None:
         "managed": None if m is None else {
             "replicationGroupId": m.replication_group_id, "engine": m.engine, "engineVersion": m.engine_version,
             "nodeType": m.node_type, "nodes": m.nodes, "multiAz": m.multi_az},
-        "clusters": [f"{c.namespace}/{c.name}" for c in platform.ray_clusters if c.gcs]
-        + [f"{w.kind} {w.namespace}/{w.name}" for w in platform.ray_workloads if w.cluster and w.cluster.gcs],
+        "clusters": [name for name, _ in _using(platform, "gcs")],
     }
 
 
