@@ -233,7 +233,7 @@ INVALID = [
     (
         "several-problems-collected",
         spec.PlatformSpec,
-        {"gpuPools": [{"name": 1, "instanceType": "g5.xlarge", "os": "ubuntu"}], "protect": "maybe"}, True,
+        {"gpuPools": [{"name": 1, "instanceType": "g5.xlarge", "os": "windows"}], "protect": "maybe"}, True,
         [("gpuPools[0].name", ["must be a string"]), ("gpuPools[0].os", ["'al2023'"]),
          ("protect", ["must be true or false"])],
     ),

@@ -18,6 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .clouds.aws import cloud as _aws_cloud  # noqa: F401  (registers AWS behind model.cloud's seam)
+from .clouds.azure import cloud as _azure_cloud  # noqa: F401  (registers Azure: its rules are Pulumi-free)
 from .model.findings import ConfigError, Finding
 from .model.platform import Platform
 from .model.resolve import resolve

@@ -36,6 +36,28 @@ def eks_support(version: str, today: str | None = None) -> str:
     end = EKS_STANDARD_SUPPORT_ENDS.get(version)
     return "extended" if end is not None and day > end else "standard"
 
+# --- AKS (cloud: azure) ------------------------------------------------------
+#: pulumi-azure-native, the provider the AKS backend builds with (the `azure` extra), and the Azure REST API
+#: version its default modules speak: containerservice ManagedCluster and AgentPool "Use Azure REST API version
+#: 2025-09-01" (their docstrings in the 3.29.0 wheel). The request-shape oracle (tests/test_azure_oracle.py) is
+#: azure-mgmt-containerservice 40.1.0, whose default api_version is the same 2025-09-01.
+AZURE_NATIVE_VERSION = "3.29.0"
+AKS_API_VERSION = "2025-09-01"
+#: Kubernetes minor an AKS cluster runs by default, and the minors raystack allows. AKS supports three GA minors
+#: (N-2) with 12 months of support each (MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md);
+#: which minors a region offers today is `az aks get-versions --location <location>` (not readable offline).
+AKS_VERSION = "1.35"
+AKS_SUPPORTED_VERSIONS = ("1.34", "1.35", "1.36")
+#: AKS's managed KubeRay (kuberay.operator: managed): the cluster extension type and release train
+#: (learn.microsoft.com azure/aks/kuberay-overview, preview), which needs Kubernetes 1.34 or newer. Its KubeRay
+#: version is chosen by AKS and cannot be pinned here (the plan says so).
+AKS_KUBERAY_EXTENSION_TYPE = "microsoft.kuberay"
+AKS_KUBERAY_EXTENSION_TRAIN = "preview"
+AKS_KUBERAY_EXTENSION_MIN_KUBERNETES = "1.34"
+#: AKS control plane per cluster hour: the Free tier has no charge, Standard (the uptime SLA) is $0.10
+#: (learn.microsoft.com azure/aks/free-standard-pricing-tiers). raystack creates Standard clusters.
+AKS_CONTROL_PLANE_USD_PER_HOUR = 0.10
+
 # --- KubeRay ---------------------------------------------------------------
 #: Operator image tag, Helm chart version and CRD tag move together.
 KUBERAY_VERSION = "1.7.0"

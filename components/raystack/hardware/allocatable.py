@@ -43,3 +43,46 @@ def allocatable_memory_mib(memory_gib: float, max_pods: int) -> int:
     less VM overhead, kube-reserved and the eviction threshold."""
     capacity = memory_gib * 1024 * (1 - VM_MEMORY_OVERHEAD)
     return int(math.floor(capacity - kube_reserved_memory_mib(max_pods) - EVICTION_HARD_MIB))
+
+
+# --- AKS (cloud: azure) -------------------------------------------------------------------------------
+# MicrosoftDocs/azure-aks-docs articles/aks/node-resource-reservations.md (AKS 1.29 and later), and
+# ../shared/notes/clouds-and-e2e.md A1.4.
+
+#: Pods per node raystack sets on the agent pools it creates (AgentPool maxPods). Azure CNI Overlay allows 250;
+#: Ray nodes run one or a few Ray pods, and every pod of maxPods costs 20 MB of kube-reserved memory.
+AKS_MAX_PODS = 110
+#: AKS's hard eviction threshold (memory.available<100Mi).
+AKS_EVICTION_HARD_MIB = 100
+#: kube-reserved CPU by core count, as AKS's table gives it.
+AKS_RESERVED_CPU_MILLIS = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
+
+
+def aks_kube_reserved_cpu_millis(vcpu: int) -> int:
+    """kube-reserved CPU on an AKS node. The table's values from 4 cores up lie on one line, 140m plus 10m a
+    core beyond 4 (8: 180, 16: 260, 32: 420, 64: 740); core counts the table leaves out (24, 48, 96) take that
+    line, and 3 cores the value of 4 (the larger reservation)."""
+    if vcpu in AKS_RESERVED_CPU_MILLIS:
+        return AKS_RESERVED_CPU_MILLIS[vcpu]
+    if vcpu < 4:
+        return AKS_RESERVED_CPU_MILLIS[4]
+    return 140 + 10 * (vcpu - 4)
+
+
+def aks_allocatable_cpu_millis(vcpu: int) -> int:
+    return vcpu * 1000 - aks_kube_reserved_cpu_millis(vcpu)
+
+
+def aks_kube_reserved_memory_mib(memory_gib: float, max_pods: int) -> int:
+    """kube-reserved memory on an AKS node: 20 MB a pod plus 50 MB, at most 25% of the node's memory
+    (MB read as MiB, the larger)."""
+    return int(math.ceil(min(20 * max_pods + 50, 0.25 * memory_gib * 1024)))
+
+
+def aks_allocatable_memory_mib(memory_gib: float, max_pods: int) -> int:
+    """Allocatable memory on an AKS node: what the VM's OS reports, less kube-reserved and the eviction
+    threshold. AKS documents no figure for the memory the hypervisor and kernel keep below the size's
+    nominal GiB; raystack takes the same share as on EC2 (VM_MEMORY_OVERHEAD), an estimate that errs towards
+    smaller workers."""
+    capacity = memory_gib * 1024 * (1 - VM_MEMORY_OVERHEAD)
+    return int(math.floor(capacity - aks_kube_reserved_memory_mib(memory_gib, max_pods) - AKS_EVICTION_HARD_MIB))

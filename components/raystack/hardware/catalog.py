@@ -1,8 +1,11 @@
 """The instance catalog: facts about every instance type a pool may use.
 
-Data lives in ``data/aws_instances.csv`` (each row carries its source). This
-module parses it once and answers lookups; ``allocatable`` estimates what the
-kubelet leaves for pods. Pulumi-free.
+Data lives in one file per cloud, ``data/<cloud>_instances.csv`` (each row
+carries its source; names never collide across clouds: ``g6.xlarge``,
+``Standard_NC4as_T4_v3``), with Azure's per-region prices in
+``data/azure_prices.csv``. This module parses them once and answers lookups;
+``allocatable`` estimates what the kubelet leaves for pods, by each cloud's
+reservation formula. Pulumi-free.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ class InstanceType:
     max_pods: int | None
     price_usd_hour: float | None
     source: str
+    #: The cloud the row belongs to (its file): it picks the allocatable formula.
+    cloud: str = "aws"
 
     @property
     def has_accelerator(self) -> bool:
@@ -45,10 +50,14 @@ class InstanceType:
 
     @property
     def allocatable_cpu_millis(self) -> int:
+        if self.cloud == "azure":
+            return _alloc.aks_allocatable_cpu_millis(self.vcpu)
         return _alloc.allocatable_cpu_millis(self.vcpu)
 
     @property
     def allocatable_memory_mib(self) -> int:
+        if self.cloud == "azure":
+            return _alloc.aks_allocatable_memory_mib(self.memory_gib, _alloc.AKS_MAX_PODS)
         return _alloc.allocatable_memory_mib(self.memory_gib, self.effective_max_pods)
 
 
@@ -60,9 +69,13 @@ def _opt_int(s: str) -> int | None:
     return int(s) if s.strip() else None
 
 
-@functools.lru_cache(maxsize=1)
-def load_catalog() -> dict[str, InstanceType]:
-    text = resources.files("raystack.hardware").joinpath("data/aws_instances.csv").read_text()
+#: The clouds with a catalog file (``data/<cloud>_instances.csv``).
+CLOUDS = ("aws", "azure")
+
+
+@functools.lru_cache(maxsize=None)
+def load_catalog(cloud: str = "aws") -> dict[str, InstanceType]:
+    text = resources.files("raystack.hardware").joinpath(f"data/{cloud}_instances.csv").read_text()
     out: dict[str, InstanceType] = {}
     for row in csv.DictReader(text.splitlines()):
         it = InstanceType(
@@ -79,9 +92,23 @@ def load_catalog() -> dict[str, InstanceType]:
             max_pods=_opt_int(row["max_pods"]),
             price_usd_hour=_opt_float(row["price_usd_hour"]),
             source=row["source"],
+            cloud=cloud,
         )
         out[it.instance_type] = it
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def load_prices() -> dict[tuple[str, str], float]:
+    """(instance type, region) -> on-demand USD an hour, for clouds whose prices vary by region and are
+    kept apart from the catalog (Azure: ``data/azure_prices.csv``, each row with its source)."""
+    text = resources.files("raystack.hardware").joinpath("data/azure_prices.csv").read_text()
+    return {(r["instance_type"], r["region"]): float(r["price_usd_hour"]) for r in csv.DictReader(text.splitlines())}
+
+
+def regional_price(instance_type: str, region: str | None) -> float | None:
+    """The on-demand price of a type in a region, or None where the price table has no row."""
+    return load_prices().get((instance_type, region or ""))
 
 
 class UnknownInstanceType(KeyError):
@@ -89,19 +116,28 @@ class UnknownInstanceType(KeyError):
 
 
 def lookup(instance_type: str) -> InstanceType:
-    cat = load_catalog()
+    """The row of a type in any cloud's catalog."""
+    for cloud in CLOUDS:
+        found = load_catalog(cloud).get(instance_type)
+        if found is not None:
+            return found
+    raise UnknownInstanceType(instance_type)
+
+
+def accelerator_types(cloud: str = "aws") -> list[str]:
+    return sorted(k for k, v in load_catalog(cloud).items() if v.has_accelerator)
+
+
+def cpu_types(cloud: str = "aws") -> list[str]:
+    return sorted(k for k, v in load_catalog(cloud).items() if not v.has_accelerator)
+
+
+def _known(name: str) -> bool:
     try:
-        return cat[instance_type]
-    except KeyError:
-        raise UnknownInstanceType(instance_type) from None
-
-
-def accelerator_types() -> list[str]:
-    return sorted(k for k, v in load_catalog().items() if v.has_accelerator)
-
-
-def cpu_types() -> list[str]:
-    return sorted(k for k, v in load_catalog().items() if not v.has_accelerator)
+        lookup(name)
+    except UnknownInstanceType:
+        return False
+    return True
 
 
 def describe_allowed(names: list[str], wanted: object = None) -> str:
@@ -109,10 +145,10 @@ def describe_allowed(names: list[str], wanted: object = None) -> str:
     first), then every family with its sizes, so the right family is never cut off."""
     import difflib
 
-    cat = load_catalog()
+    cat = {n: lookup(n) for n in names}
     close: list[str] = []
     if isinstance(wanted, str):
-        family = wanted.split(".")[0]
+        family = lookup(wanted).family if _known(wanted) else wanted.split(".")[0]
         same = [n for n in names if cat[n].family == family]
         # Same family first; a family that is not in the list at all gets the closest of the same kind
         # (``names`` is one kind: accelerator or CPU types), never another family's near-spelling.
@@ -120,8 +156,11 @@ def describe_allowed(names: list[str], wanted: object = None) -> str:
             wanted, names, n=2, cutoff=0.6)
     families: dict[str, list[str]] = {}
     for n in names:
-        families.setdefault(cat[n].family, []).append(n.split(".", 1)[1])
-    listing = "; ".join(f"{f}.{{{','.join(sizes)}}}" if len(sizes) > 1 else f"{f}.{sizes[0]}"
+        families.setdefault(cat[n].family, []).append(n.split(".", 1)[1] if "." in n else n)
+    # EC2 names are <family>.<size> and list as g6.{xlarge,2xlarge}; Azure's carry their series inside the name
+    # (Standard_NC24ads_A100_v4) and list whole.
+    listing = "; ".join(", ".join(sizes) if all(s.startswith("Standard_") for s in sizes)
+                        else f"{f}.{{{','.join(sizes)}}}" if len(sizes) > 1 else f"{f}.{sizes[0]}"
                         for f, sizes in sorted(families.items()))
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     return f"{hint}allowed: {listing}"

@@ -2,7 +2,7 @@
 cluster in. Pulumi-free.
 
 ``model/`` never imports a cloud package: each cloud implements ``CloudRules`` in its own package and
-registers it (``clouds.aws.cloud``, registered when ``raystack`` is imported). A new cloud is a new
+registers it (``clouds.aws.cloud`` and ``clouds.azure.cloud``, registered when ``raystack`` is imported). A new cloud is a new
 package that registers itself, not an edit here or in ``resolve``. The deploy-time seam is
 ``clouds.base.ClusterBackend``.
 """
@@ -19,6 +19,15 @@ class CloudRules(Protocol):
     """What resolve asks of a cloud: its rules, its pools' facts, its network's route targets and node images."""
 
     name: str
+    #: Whether the cloud runs KubeRay itself for a cluster the stack creates (kuberay.operator: managed).
+    managed_kuberay: bool
+    #: The label a pod carries for its cloud identity to be injected (Entra Workload ID's webhook), or None.
+    workload_identity_label: tuple[str, str] | None
+
+    def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The coerced config with the cloud's own defaults set where the user wrote none (before
+        ``model.defaults.fill``, whose tables hold the defaults every cloud shares, and EKS's)."""
+        ...
 
     def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
                           warnings: list[Finding], region: str | None) -> None:
@@ -34,11 +43,11 @@ class CloudRules(Protocol):
         """Checks of one pool the stack creates (``base``: its key path)."""
         ...
 
-    def node_pool(self, spec: dict[str, Any], cluster_name: str) -> NodePool:
-        """A checked pool spec -> the pool the cloud creates, with its facts."""
+    def node_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+        """A checked pool spec -> the pool the cloud creates, with its facts (``region``: where prices vary)."""
         ...
 
-    def system_pool(self, spec: dict[str, Any], cluster_name: str) -> NodePool:
+    def system_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
         """The system pool spec -> the pool the cloud creates."""
         ...
 
@@ -50,6 +59,10 @@ class CloudRules(Protocol):
                         findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:
         """observability.logs (``at``): (what receives the logs, the Fluent Bit output plugin that writes
         there, its properties), or None after findings."""
+        ...
+
+    def cloud_plan(self, spec: dict[str, Any], region: str | None) -> Any:
+        """The cloud's own resolved record of a checked create-mode spec (``Platform.azure``), or None."""
         ...
 
     def return_route_targets(self) -> tuple[str, ...]:

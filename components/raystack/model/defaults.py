@@ -23,6 +23,8 @@ RAY_NAMESPACE = "ray"
 
 TABLES: dict[type, dict[str, Any]] = {
     t.PlatformSpec: {
+        "cloud": "aws",
+        "azure": {},
         "cluster_mode": "create",
         "kubernetes_version": versions.EKS_VERSION,
         "endpoint_public_access": False,
@@ -55,6 +57,7 @@ TABLES: dict[type, dict[str, Any]] = {
     },
     t.SystemPoolSpec: {
         "instance_type": "m7i.xlarge",
+        "capacity_type": "ON_DEMAND",
         "min_size": 2,
         "max_size": 3,
         "disk_size_gib": 100,
@@ -115,11 +118,14 @@ TABLES: dict[type, dict[str, Any]] = {
         "ttl_seconds_after_finished": 60,
     },
     t.ServiceAccountSpec: {"create": True, "annotations": {}},
-    t.PodIdentitySpec: {"managed_policy_arns": [], "s3_read": [], "s3_read_write": []},
+    t.PodIdentitySpec: {"managed_policy_arns": [], "s3_read": [], "s3_read_write": [], "storage_read": [],
+                        "storage_read_write": []},
+    t.AzureSpec: {"admin_group_object_ids": [], "viewer_group_object_ids": []},
     t.KubeRaySpec: {
         "namespace": KUBERAY_NAMESPACE,
         "retain_crds_on_delete": True,
         "install": True,
+        "operator": "helm",
     },
 }
 
@@ -144,7 +150,7 @@ COMPONENT_TABLES: dict[str, dict[str, Any]] = {
     "GpuNodePoolArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
     "ClusterAutoscalerArgs": {"kubernetes_version": versions.EKS_VERSION, "tags": {}},
     "NvidiaDevicePluginArgs": {"namespace": versions.NVIDIA_DEVICE_PLUGIN.namespace},
-    "KubeRayOperatorArgs": {**{k: v for k, v in TABLES[t.KubeRaySpec].items() if k != "install"},
+    "KubeRayOperatorArgs": {**{k: v for k, v in TABLES[t.KubeRaySpec].items() if k not in ("install", "operator")},
                             "feature_gates": [], "retain_namespace_on_delete": False},
     "RayClusterArgs": {"ray_version": versions.RAY_VERSION, "operator_namespace": KUBERAY_NAMESPACE},
 }

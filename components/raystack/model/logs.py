@@ -69,7 +69,8 @@ def with_pod_identity(rc: dict[str, Any]) -> dict[str, Any]:
     sa = rc.get("service_account")
     if sa and sa.get("pod_identity") is not None:
         return dict(sa)
-    role: dict[str, list[str]] = {"managed_policy_arns": [], "s3_read": [], "s3_read_write": []}
+    role: dict[str, list[str]] = {"managed_policy_arns": [], "s3_read": [], "s3_read_write": [], "storage_read": [],
+                                  "storage_read_write": []}
     if sa:
         return {**sa, "pod_identity": role}
     return {"name": f"{rc['name']}-workers", "create": True, "annotations": {}, "pod_identity": role}

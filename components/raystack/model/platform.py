@@ -44,6 +44,8 @@ class NodePool:
     instance_types: tuple[str, ...] = ()
     #: Whether the pool gets a cluster placement group of its own (EFA pools without a reservation).
     placement_group: bool = False
+    #: AKS Spot pools: the most USD an hour a node may cost (-1: up to the on-demand price); None elsewhere.
+    spot_max_price: float | None = None
 
     @property
     def efa(self) -> bool:
@@ -68,6 +70,22 @@ class NetworkPlan:
     nat_gateways: str
     private_subnet_ids: tuple[str, ...] = ()
     return_routes: tuple[ReturnRoute, ...] = ()
+
+
+@dataclass(frozen=True)
+class AzurePlan:
+    """What an AKS stack creates besides its pools (cloud: azure): where, its network, who administers it."""
+
+    location: str
+    resource_group_name: str
+    vnet_cidr: str
+    #: The nodes' subnet (the VNet's first half); pods take addresses from pod_cidr (Azure CNI Overlay).
+    node_subnet_cidr: str
+    pod_cidr: str
+    service_cidr: str
+    dns_service_ip: str
+    admin_group_object_ids: tuple[str, ...]
+    viewer_group_object_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,12 @@ class IdentityPlan:
     #: The head runs as head_service_account, which raystack creates: a RayJob's or RayService's
     #: cluster has a generated name, so KubeRay's own head account could not be associated.
     create_head_account: bool = False
+    #: AKS: storage account or container scopes the identity may read, or read and write (Azure resource IDs).
+    storage_read: tuple[str, ...] = ()
+    storage_read_write: tuple[str, ...] = ()
+    #: The identity is an Azure user-assigned managed identity through Entra Workload ID (AKS), not an IAM role
+    #: through EKS Pod Identity.
+    workload_identity: bool = False
     #: The log group the role may write the pods' logs to (observability.logs), if any.
     log_group: str | None = None
 
@@ -168,6 +192,9 @@ class KubeRayPlan:
     values: dict[str, Any]
     #: Feature gates turned on besides the chart's defaults (RayCronJob when the stack has any).
     feature_gates: tuple[str, ...] = ()
+    #: The cloud runs the operator (kuberay.operator: managed, AKS's KubeRay extension): raystack installs no
+    #: chart and no CRDs (install is then False), and enables the extension in ``namespace``.
+    managed: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,6 +245,9 @@ class Platform:
     observability: ObservabilityPlan | None = None
     #: Where the Ray pods ship their logs (observability.logs), if anywhere.
     logs: LogsPlan | None = None
+    #: The cloud a created cluster lives in (aws | azure), and Azure's settings of an AKS stack.
+    cloud: str = "aws"
+    azure: AzurePlan | None = None
 
     @property
     def applies_kubernetes(self) -> bool:

@@ -153,8 +153,12 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
     cluster_options = PodOptions.of(rc)
     if workload:
         cluster_options = dataclasses.replace(cluster_options, pod_labels={**cluster_options.pod_labels, **workload})
-    identity = identity_plan(rc, head_account=f"{rc['name']}-head" if workload else None,
-                             log_group=logs.target if logs is not None else None)
+    # derived by resolve: the label an AKS pod carries for Entra Workload ID to inject its identity, else none
+    wi_label = rc.get("workload_identity_label")
+    wants_identity = ((rc.get("service_account") or {}).get("pod_identity") is not None)
+    identity = identity_plan(rc, head_account=f"{rc['name']}-head" if workload or (wi_label and wants_identity)
+                             else None, log_group=logs.target if logs is not None else None,
+                             workload_identity=bool(wi_label))
     if identity is not None:  # the workers run as it; the head keeps KubeRay's (see IdentityPlan)
         cluster_options = dataclasses.replace(cluster_options, service_account=identity.service_account)
     if logs is not None:  # every pod's log shipper (ray.logs), its credentials the cluster's identity
@@ -167,6 +171,13 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         # and get credentials instead of running on without them.
         cluster_options = dataclasses.replace(cluster_options, pod_annotations={
             **cluster_options.pod_annotations, POD_IDENTITY_ANNOTATION: identity.service_account})
+        if wi_label:
+            # Entra Workload ID's webhook mutates only pods labelled azure.workload.identity/use: "true"
+            # (Azure/azure-workload-identity, the webhook's objectSelector): it projects the token and sets
+            # AZURE_CLIENT_ID from the account's azure.workload.identity/client-id annotation. KubeRay's own head
+            # account cannot carry that annotation, so the head runs as an account raystack creates.
+            cluster_options = dataclasses.replace(cluster_options, pod_labels={
+                **cluster_options.pod_labels, wi_label[0]: wi_label[1]})
     spec_by_name = {g["name"]: g for g in rc["worker_groups"]}
     obs = rc.get("observability")  # derived by resolve (observability), else none
     head_options = dataclasses.replace(PodOptions.of(rc["head"]).over(cluster_options), service_account=(
@@ -251,7 +262,7 @@ def image_required(pool: PoolFacts, ray_version: str) -> str:
 
 
 def identity_plan(rc: dict[str, Any], head_account: str | None = None,
-                  log_group: str | None = None) -> IdentityPlan | None:
+                  log_group: str | None = None, workload_identity: bool = False) -> IdentityPlan | None:
     """``head_account``: the account the head runs as, which raystack creates (default: KubeRay's,
     named after the cluster); ``log_group``: where the role may write the pods' logs (observability.logs)."""
     sa = rc.get("service_account")
@@ -264,4 +275,7 @@ def identity_plan(rc: dict[str, Any], head_account: str | None = None,
         annotations=dict(sa["annotations"]), pod_identity=pid is not None,
         managed_policy_arns=tuple(pid["managed_policy_arns"]) if pid else (),
         s3_read=tuple(pid["s3_read"]) if pid else (), s3_read_write=tuple(pid["s3_read_write"]) if pid else (),
+        storage_read=tuple(pid.get("storage_read") or ()) if pid else (),
+        storage_read_write=tuple(pid.get("storage_read_write") or ()) if pid else (),
+        workload_identity=workload_identity and pid is not None,
         log_group=log_group if pid is not None else None)

@@ -25,9 +25,10 @@ from ..rules.pools import check_existing_pool
 from ..rules.ray import check_ray_version
 from ..spec.coerce import coerce
 from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
+from .. import versions
 from ..versions import FLUENT_BIT_IMAGE, RAY_IMAGE_REPO
 from . import defaults
-from .cloud import cloud_rules
+from .cloud import CloudRules, cloud_rules
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
 from .gcs import cluster_uses_gcs, resolve_gcs
@@ -46,12 +47,16 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     given, coerce_findings = coerce(PlatformSpec, raw, "", camel=camel)
     findings = [f.prefixed(NS) for f in coerce_findings]
     raise_if_errors(findings)
+    creates = (given.get("cluster_mode") or "create") == "create"
+    cloud = cloud_rules(given.get("cloud") or "aws")  # the cloud a created cluster lives in
+    if creates:
+        given = cloud.with_defaults(given)  # its own defaults (AKS: version, system size, node OS)
     spec = defaults.fill(PlatformSpec, given)
     warnings: list[Finding] = []
 
     name = given.get("cluster_name")  # required, reported below when absent
     if name is None:
-        findings.append(Finding(key("clusterName"), None, "is required (the EKS cluster's name)"))
+        findings.append(Finding(key("clusterName"), None, "is required (the Kubernetes cluster's name)"))
     else:
         check_name(findings, key("clusterName"), name, DNS1123_LABEL, 40, "DNS-1123 label")
     registry = spec.get("image_registry")
@@ -60,8 +65,6 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         findings.append(Finding(key("imageRegistry"), registry,
                                 "a registry host and path without a scheme, e.g. "
                                 "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"))
-    creates = spec["cluster_mode"] == "create"
-    cloud = cloud_rules()  # the cloud a created cluster lives in (AWS: the only one registered so far)
     if creates:
         cloud.check_create_mode(spec, given, findings, warnings, region)
     else:
@@ -81,7 +84,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                     "pool names must be unique (across gpuPools and nodePools) and not 'system'"))
         names.add(p["name"])
         if len(findings) == before:
-            pool = cloud.node_pool(p, name or "")
+            pool = cloud.node_pool(p, name or "", region)
             node_pools.append(pool)
             pools[pool.name] = pool.facts
             size_keys[pool.name] = key(f"{list_key}[{i}].maxSize")
@@ -101,7 +104,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
 
     system: NodePool | None = None
     if creates and not any(f.key.startswith(key("systemPool")) for f in findings):
-        system = cloud.system_pool(spec["system_pool"], name or "")
+        system = cloud.system_pool(spec["system_pool"], name or "", region)
         size_keys[defaults.SYSTEM_POOL_NAME] = key("systemPool.maxSize")
     elif creates:
         broken.add(defaults.SYSTEM_POOL_NAME)
@@ -110,6 +113,11 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         head_candidates[defaults.SYSTEM_POOL_NAME] = system.facts
 
     operator_namespace = spec["kuberay"]["namespace"]
+    managed_operator = spec["kuberay"]["operator"] == "managed"
+    if managed_operator and not (creates and cloud.managed_kuberay):
+        findings.append(Finding(key("kuberay.operator"), "managed",
+                                "only on an AKS cluster the stack creates (cloud: azure, clusterMode: create), where "
+                                "AKS's KubeRay extension runs the operator; allowed here: helm"))
     check_name(findings, key("kuberay.namespace"), operator_namespace, DNS1123_LABEL, 63, "DNS-1123 label")
     version_findings = len(findings)
     check_ray_version(key("rayVersion"), spec["ray_version"], findings)
@@ -137,7 +145,10 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
               "image_registry": spec.get("image_registry"),  # optional
               "security": spec["security"],
               # derived: the chart's pod labels when raystack installs the operator, else its whole namespace
-              "operator_pods": CHART_OPERATOR_LABELS if spec["kuberay"]["install"] else None}
+              "operator_pods": CHART_OPERATOR_LABELS if spec["kuberay"]["install"] and not managed_operator
+              else None,
+              # derived: the label the cloud's identity webhook selects pods by (AKS: Entra Workload ID), if any
+              "workload_identity_label": cloud.workload_identity_label if creates else None}
         if spec["security"] == "relaxed":  # no NetworkPolicies (a warning names it)
             rc["network_policy"] = False
         # derived: the Redis options when the cluster keeps its GCS there (a RayService's, by default)
@@ -253,13 +264,25 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "plan --out DIR`, let Argo CD apply it, and create each cluster's token Secret "
                                 "(<cluster>-ray-token, key auth_token) from the ray_auth_tokens output as a sealed or "
                                 "external secret", severity="warning"))
+    if managed_operator and creates and cloud.managed_kuberay:
+        # The extension's KubeRay version is AKS's (learn.microsoft.com azure/aks/kuberay-overview): the plan says
+        # so, and what raystack relies on from 1.6/1.7 is named.
+        warnings.append(Finding(key("kuberay.operator"), "managed",
+                                "AKS's KubeRay extension (preview) runs the operator at a KubeRay version AKS picks: "
+                                f"raystack's manifests are checked against KubeRay {versions.KUBERAY_VERSION}; token "
+                                "auth (authOptions.secretName) needs 1.6.0 or newer. Check the extension's version "
+                                "(az k8s-extension show) before `pulumi up`", severity="warning"))
+        if cron:
+            findings.append(Finding(key("rayCronJobs"), len(spec["ray_cron_jobs"]),
+                                    "need KubeRay's RayCronJob feature gate, which raystack sets only on the operator "
+                                    "it installs: use kuberay.operator: helm for RayCronJobs"))
     if not spec["kuberay"]["install"] and any(p.auth == "token" for _, p in clusters + workload_clusters):
         warnings.append(Finding(key("kuberay.install"), False,
                                 "the existing KubeRay operator and its CRDs must be 1.6.0 or newer: older ones drop "
                                 "authOptions.secretName (added in v1.6.0), generate a token of their own, and "
                                 "ray_auth_tokens would not open the clusters; check the operator image's tag, or let "
                                 "raystack install it (kuberay.install: true)", severity="warning"))
-    if cron and not spec["kuberay"]["install"]:
+    if cron and not spec["kuberay"]["install"] and not managed_operator:
         warnings.append(Finding(key("rayCronJobs"), len(spec["ray_cron_jobs"]),
                                 "the existing KubeRay operator must run with --feature-gates=RayCronJob=true (its "
                                 "RayCronJob controller is off by default in 1.7.0) and keep RayJobDeletionPolicy "
@@ -275,7 +298,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         system_selector = dict(every[0][1].head_pool.node_selector) if every else {}
     net = spec["network"]
     network = None
-    if creates:
+    cloud_plan = cloud.cloud_plan(spec, region) if creates else None  # the cloud's own record (AKS's), if any
+    if creates and cloud_plan is None:  # a VPC (EKS)
         network = NetworkPlan(
             create=not net.get("vpc_id"),  # optional: an existing VPC
             cidr=net["cidr"],
@@ -284,7 +308,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             nat_gateways=net["nat_gateways"],
             private_subnet_ids=tuple(net.get("private_subnet_ids") or ()),
             return_routes=tuple(ReturnRoute(r["cidr"], t, r[t]) for r in net.get("return_routes") or ()
-                                for t in cloud_rules().return_route_targets() if r.get(t)),
+                                for t in cloud.return_route_targets() if r.get(t)),
         )
     return Platform(
         environment=spec.get("environment") or stack,  # derived: the stack name
@@ -313,13 +337,16 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         gcs=gcs,
         observability=observability,
         logs=logs,
-        kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"],
+        cloud=cloud.name,
+        azure=cloud_plan,
+        kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"] and not managed_operator,
+                            managed=managed_operator and bool(clusters or workloads),
                             namespace=operator_namespace,
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],
                             node_selector=system_selector, feature_gates=gates,
                             values=kuberay_values(system_selector, gates)),
         cluster_autoscaler=creates and spec["cluster_autoscaler"] and bool(node_pools),
-        device_plugins=device_plugins(node_pools),
+        device_plugins=device_plugins(node_pools, cloud),
         system_node_selector=system_selector,
         warnings=tuple(warnings),
     )
@@ -336,6 +363,14 @@ def _images(raycluster: dict[str, Any]) -> list[str]:
 
 
 def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
+    if given.get("azure"):
+        findings.append(Finding(key("azure"), given["azure"], "clusterMode existing creates no Azure resources; "
+                                                              "remove it"))
+    if spec["cloud"] != "aws" and given.get("existing_cluster_name"):
+        # existingClusterName is read through the EKS API (eks.get_cluster); other clouds attach by kubeconfig.
+        findings.append(Finding(key("existingClusterName"), given["existing_cluster_name"],
+                                f"looks up an EKS cluster; on {spec['cloud']} attach with kubeconfig (e.g. the output "
+                                "of az aks get-credentials --file -, as a secret)"))
     if not given.get("existing_cluster_name") and not given.get("kubeconfig"):
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "clusterMode existing needs existingClusterName or kubeconfig"))
@@ -360,9 +395,10 @@ def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: 
                                 "existing cluster itself"))
 
 
-def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:
+def device_plugins(node_pools: list[NodePool], cloud: CloudRules | None = None) -> tuple[str, ...]:
     """The accelerator kinds some created pool needs a plugin for: the kind has one
     and the pool's node image does not ship one (the cloud's node-image table)."""
+    cloud = cloud or cloud_rules()
     out: list[str] = []
     kinds = sorted({p.facts.accelerator_kind for p in node_pools})
     for kind in kinds:
@@ -370,7 +406,7 @@ def device_plugins(node_pools: list[NodePool]) -> tuple[str, ...]:
         if row is None or row.device_plugin is None:
             continue
         needing = [p for p in node_pools if p.facts.accelerator_kind == kind
-                   and not cloud_rules().ships_device_plugin(p)]
+                   and not cloud.ships_device_plugin(p)]
         if not needing:
             continue
         out.append(kind)

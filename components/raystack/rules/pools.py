@@ -1,4 +1,5 @@
-"""Rules for pools of an existing cluster (cloud-neutral). Pulumi-free."""
+"""Rules for pools of an existing cluster, and what every created system pool must be (cloud-neutral).
+Pulumi-free."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from ..hardware import catalog, efa
 from ..hardware.accelerators import ACCELERATOR_KINDS, AcceleratorKind
 from ..model.findings import Finding
-from .common import DNS1123_LABEL, check_name
+from .common import DNS1123_LABEL, check_name, key
 from .kube import check_labels, check_taints
 
 
@@ -98,3 +99,14 @@ def check_slice(base: str, p: dict[str, Any], row: AcceleratorKind | None, findi
                                 f"a {topology} slice spans {chips // per_host} hosts of {per_host} chips; raystack "
                                 "runs one Ray worker per host with numOfHosts 1, so multi-host slices are not "
                                 "supported yet: select a single-host topology"))
+
+
+def check_system_capacity(sys_pool: dict[str, Any], findings: list[Finding]) -> None:
+    """A created system pool is on-demand on every cloud: it runs CoreDNS, the operator and the Ray heads, which
+    one Spot reclaim would take down together; AKS refuses a Spot system pool outright ("spot node pools can only
+    be user node pools", azure-aks-docs articles/aks/spot-node-pool.md)."""
+    if sys_pool["capacity_type"] != "ON_DEMAND":
+        findings.append(Finding(key("systemPool.capacityType"), sys_pool["capacity_type"],
+                                "the system pool must be ON_DEMAND: it runs CoreDNS, the KubeRay operator and the Ray "
+                                "heads, which one Spot reclaim would take down together (AKS refuses Spot system "
+                                "pools); put Spot capacity in gpuPools or nodePools"))

@@ -184,15 +184,23 @@ class AllowFromSpec(TypedDict, total=False):
 
 
 class PodIdentitySpec(TypedDict, total=False):
-    """An IAM role for the Ray pods through EKS Pod Identity (EKS clusters the stack creates),
-    least privilege: only what is listed."""
+    """A cloud identity for the Ray pods of a cluster the stack creates, least privilege: only what is
+    listed. EKS: an IAM role through EKS Pod Identity. AKS: a user-assigned managed identity through
+    Microsoft Entra Workload ID (federated credentials for the head's and the workers' accounts)."""
 
     managed_policy_arns: list[str]
-    """IAM managed policies to attach (arn:aws:iam::aws:policy/... or your account's)."""
+    """EKS: IAM managed policies to attach (arn:aws:iam::aws:policy/... or your account's)."""
     s3_read: list[str]
-    """S3 buckets the pods may list and read (names, not ARNs)."""
+    """EKS: S3 buckets the pods may list and read (names, not ARNs)."""
     s3_read_write: list[str]
-    """S3 buckets the pods may list, read, write and delete in (names, not ARNs)."""
+    """EKS: S3 buckets the pods may list, read, write and delete in (names, not ARNs)."""
+    storage_read: list[str]
+    """AKS: storage accounts or blob containers the pods may read (Azure resource IDs:
+    /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<account>[/blobServices/default/containers/<name>]);
+    Storage Blob Data Reader scoped to each."""
+    storage_read_write: list[str]
+    """AKS: storage accounts or blob containers the pods may read, write and delete in (Azure resource IDs);
+    Storage Blob Data Contributor scoped to each."""
 
 
 class ServiceAccountSpec(TypedDict, total=False):

@@ -39,8 +39,15 @@ from .ray_types import UpscalingMode as UpscalingMode
 from .ray_types import WorkerGroupSpec as WorkerGroupSpec
 
 
+class Cloud(str, Enum):
+    """The cloud a created cluster lives in."""
+
+    AWS = "aws"
+    AZURE = "azure"
+
+
 class CapacityType(str, Enum):
-    """How a node pool's EC2 capacity is bought."""
+    """How a node pool's capacity is bought (CAPACITY_BLOCK: EC2 only)."""
 
     ON_DEMAND = "ON_DEMAND"
     SPOT = "SPOT"
@@ -48,10 +55,19 @@ class CapacityType(str, Enum):
 
 
 class OperatingSystem(str, Enum):
-    """Node operating system (the EKS AMI family)."""
+    """Node operating system: an EKS AMI family (al2023, bottlerocket) or an AKS node OS (azurelinux, ubuntu)."""
 
     AL2023 = "al2023"
     BOTTLEROCKET = "bottlerocket"
+    AZURE_LINUX = "azurelinux"
+    UBUNTU = "ubuntu"
+
+
+class KubeRayOperatorMode(str, Enum):
+    """Who runs the KubeRay operator."""
+
+    HELM = "helm"
+    MANAGED = "managed"
 
 
 class TaintEffect(str, Enum):
@@ -102,14 +118,18 @@ class TaintSpec(TypedDict):
 
 
 class NodePoolSpec(TypedDict, total=False):
-    """An accelerator node pool this stack creates (an EKS managed node group)."""
+    """A node pool this stack creates (an EKS managed node group, or an AKS agent pool)."""
 
     name: Required[str]
-    """Pool name: a DNS-1123 label, unique in the stack."""
+    """Pool name: a DNS-1123 label, unique in the stack (on AKS: lowercase letters and digits, starting with a
+    letter, at most 12 characters, as AKS names agent pools)."""
     instance_type: Required[str]
-    """An accelerator instance type from raystack's catalog."""
+    """An instance type (EC2) or VM size (Azure, e.g. Standard_NC24ads_A100_v4) from raystack's catalog."""
     capacity_type: CapacityType
-    """ON_DEMAND (default), SPOT or CAPACITY_BLOCK."""
+    """ON_DEMAND (default), SPOT or CAPACITY_BLOCK (EC2 only)."""
+    spot_max_price: float
+    """AKS SPOT pools only: the most USD an hour a node may cost (default -1: up to the on-demand price, so
+    nodes are evicted for capacity only, never for price)."""
     spot_alternatives: list[str]
     """SPOT pools only: 1-3 more catalog instance types EKS may launch when instanceType has no Spot
     capacity; each must be interchangeable with it (same vCPUs, memory, architecture, accelerator
@@ -119,7 +139,8 @@ class NodePoolSpec(TypedDict, total=False):
     max_size: int
     """Maximum nodes (default 2)."""
     os: OperatingSystem
-    """al2023 (default; raystack installs the device plugin) or bottlerocket (ships its own)."""
+    """EKS: al2023 (default; raystack installs the device plugin) or bottlerocket (ships its own). AKS:
+    azurelinux (default) or ubuntu; AKS installs the NVIDIA driver and raystack the device plugin."""
     disk_size_gib: int
     """Encrypted gp3 volume for container images, at least 100 GiB (default 200)."""
     labels: dict[str, str]
@@ -186,13 +207,16 @@ class SystemPoolSpec(TypedDict, total=False):
     """The on-demand CPU node group for the operator, add-ons and Ray heads."""
 
     instance_type: str
-    """CPU instance type from the catalog (default m7i.xlarge)."""
+    """CPU instance type or VM size from the catalog (default m7i.xlarge on EKS, Standard_D8s_v5 on AKS)."""
+    capacity_type: CapacityType
+    """ON_DEMAND, the only value allowed (the default): the system pool runs CoreDNS, the operator and the Ray
+    heads, which a Spot reclaim would take down together (and AKS refuses Spot system pools)."""
     min_size: int
     """Minimum nodes (default 2)."""
     max_size: int
     """Maximum nodes (default 3)."""
     disk_size_gib: int
-    """Encrypted gp3 root volume in GiB (default 100)."""
+    """Encrypted root volume in GiB (default 100: gp3 on EKS, a managed OS disk on AKS)."""
 
 
 class ReturnRouteSpec(TypedDict, total=False):
@@ -242,6 +266,24 @@ class KubeRaySpec(TypedDict, total=False):
     install: bool
     """Install the operator and CRDs (default true). Set false on a cluster where a KubeRay operator
     already runs: a second cluster-wide operator would reconcile the same RayClusters."""
+    operator: KubeRayOperatorMode
+    """helm (default): raystack installs the pinned KubeRay chart and CRDs. managed (AKS only): AKS's KubeRay
+    cluster extension (preview; Kubernetes 1.34 or newer) runs the operator, and raystack installs no chart and
+    no CRDs; its KubeRay version is AKS's choice, not pinned."""
+
+
+class AzureSpec(TypedDict, total=False):
+    """Azure settings of a stack with cloud: azure (the location is azure-native:location)."""
+
+    resource_group_name: str
+    """The resource group raystack creates for the cluster, its network and identities (default
+    <clusterName>-rg)."""
+    admin_group_object_ids: list[str]
+    """Microsoft Entra group object IDs given cluster-admin (Azure Kubernetes Service RBAC Cluster Admin on the
+    cluster), besides the identity running `pulumi up`."""
+    viewer_group_object_ids: list[str]
+    """Microsoft Entra group object IDs given read-only Kubernetes access (Azure Kubernetes Service RBAC
+    Reader): the identity CI previews and drift checks run as."""
 
 
 class PlatformSpec(TypedDict, total=False):
@@ -249,8 +291,13 @@ class PlatformSpec(TypedDict, total=False):
 
     environment: str
     """Tag value raystack.io/environment (default: the stack name)."""
+    cloud: Cloud
+    """aws (default): an EKS cluster with managed node groups. azure: an AKS cluster with agent pools (needs the
+    pulumi-raystack[azure] extra and azure-native:location)."""
+    azure: AzureSpec
+    """Azure settings (cloud: azure only)."""
     cluster_name: str
-    """EKS cluster name (created, or the existing one); DNS-1123, at most 40 characters. Required."""
+    """Cluster name (EKS or AKS; created, or the existing one); DNS-1123, at most 40 characters. Required."""
     cluster_mode: ClusterMode
     """create (default) builds everything; existing attaches to a cluster."""
     kubernetes_version: str

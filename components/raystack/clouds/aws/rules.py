@@ -10,7 +10,9 @@ from ... import versions
 from ...hardware import catalog, efa
 from ...hardware.accelerators import ACCELERATOR_KINDS, IMPLEMENTED_KINDS
 from ...model.findings import Finding
+from ...rules.api_access import check_private_reachable, check_public_access, cidr_entries
 from ...rules.common import DNS1123_LABEL, check_name, key
+from ...rules.pools import check_system_capacity
 from ...rules.kube import check_labels, check_taints
 from ...spec.coerce import to_camel
 from .ami import AMI_TABLE
@@ -27,18 +29,6 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 #: The widest deploy window: one runner, or the NAT range of a runner pool.
 DEPLOY_WINDOW_MIN_PREFIX = 24
-
-
-def cidr_entries(list_key: str, cidrs: list[str], findings: list[Finding], example: str,
-                 v4: bool = True) -> list[tuple[int, str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
-    """(index, text, network) of each entry of a CIDR list that parses; one finding per entry that does not."""
-    out: list[tuple[int, str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
-    for i, c in enumerate(cidrs):
-        try:
-            out.append((i, c, ipaddress.IPv4Network(c) if v4 else ipaddress.ip_network(c)))
-        except ValueError:
-            findings.append(Finding(key(f"{list_key}[{i}]"), c, f"must be {'an IPv4' if v4 else 'a'} CIDR such as {example}"))
-    return out
 
 
 def check_deploy_window(cidrs: list[str], findings: list[Finding], warnings: list[Finding]) -> None:
@@ -75,41 +65,18 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                 f"${prices['standard']:.2f}, until you move to a newer minor "
                                 f"({', '.join(v for v in versions.EKS_SUPPORTED_VERSIONS if v > ver)})",
                                 severity="warning"))
-    cidrs = spec["public_access_cidrs"]
-    if spec["endpoint_public_access"]:
-        if not cidrs:
-            findings.append(Finding(key("publicAccessCidrs"), cidrs,
-                                    "endpointPublicAccess is true: list the CIDRs allowed to reach the API "
-                                    "(write 0.0.0.0/0 explicitly to open it to the internet)"))
-        for i, c, net in cidr_entries("publicAccessCidrs", cidrs, findings, "192.0.2.0/24", v4=False):
-            if net.prefixlen == 0 and spec["environment"] != "dev":
-                # The policy pack's mandatory api-endpoint-not-open, at the key (issue 25, one truth).
-                findings.append(Finding(key(f"publicAccessCidrs[{i}]"), c,
-                                        f"the Kubernetes API endpoint open to the whole internet is allowed only in "
-                                        f"dev (environment is {spec['environment']!r}): list the CIDRs that deploy "
-                                        "and operate the cluster, or use deployFrom for a deploy window"))
-            elif net.prefixlen == 0:
-                warnings.append(Finding(key(f"publicAccessCidrs[{i}]"), c,
-                                        "the Kubernetes API endpoint is open to the whole internet (still "
-                                        "IAM-authenticated): list the CIDRs you work from instead",
-                                        severity="warning"))
-    elif cidrs:
-        findings.append(Finding(key("publicAccessCidrs"), cidrs, "only allowed with endpointPublicAccess: true"))
+    check_public_access(spec, findings, warnings)
     check_deploy_window(spec["deploy_from"], findings, warnings)
     days = spec["log_retention_days"]
     if days not in LOG_RETENTION_DAYS:
         findings.append(Finding(key("logRetentionDays"), days,
                                 f"CloudWatch keeps logs for one of: {', '.join(map(str, LOG_RETENTION_DAYS))} days"))
-    ingress = spec["api_ingress_cidrs"]
-    cidr_entries("apiIngressCidrs", ingress, findings, "10.60.0.0/16")
-    if not spec["endpoint_public_access"] and not ingress and not cidrs and not spec["deploy_from"]:
-        # The cluster security group admits only itself: with a private endpoint and no rule, every
-        # Kubernetes resource would time out after the AWS resources are built (EKS cluster-endpoint docs).
-        findings.append(Finding(key("apiIngressCidrs"), [],
-                                "the API endpoint is private and nothing where `pulumi up` runs could reach it: list "
-                                "the networks it runs from (e.g. the VPC's CIDR for a CI runner inside it, or a peered "
-                                "or VPN network), or set endpointPublicAccess with publicAccessCidrs limited to the "
-                                "runner's addresses"))
+    # The cluster security group admits only itself: with a private endpoint and no rule, every Kubernetes
+    # resource would time out after the AWS resources are built (EKS cluster-endpoint docs).
+    check_private_reachable(spec, findings, "the API endpoint is private and nothing where `pulumi up` runs could "
+                            "reach it: list the networks it runs from (e.g. the VPC's CIDR for a CI runner inside it, "
+                            "or a peered or VPN network), or set endpointPublicAccess with publicAccessCidrs limited "
+                            "to the runner's addresses")
     if given.get("existing_cluster_name") or given.get("kubeconfig"):
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "existingClusterName/kubeconfig are only used with clusterMode: existing"))
@@ -145,7 +112,10 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
                                 "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
                                 "under gpuPools"))
+    if given.get("azure"):
+        findings.append(Finding(key("azure"), given["azure"], "only with cloud: azure (this stack's cloud is aws)"))
     sys_pool = spec["system_pool"]
+    check_system_capacity(sys_pool, findings)
     if sys_pool["instance_type"] not in catalog.cpu_types():
         findings.append(Finding(key("systemPool.instanceType"), sys_pool["instance_type"],
                                 catalog.describe_allowed(catalog.cpu_types(), sys_pool["instance_type"])))
@@ -239,6 +209,13 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
                     accelerator_required: bool = True) -> None:
     """``p``: a defaulted NodePoolSpec; ``base``: its key path (gpuPools need an accelerator, nodePools not)."""
     check_name(findings, f"{base}.name", p["name"], DNS1123_LABEL, 30, "DNS-1123 label")
+    if "spot_max_price" in p:
+        findings.append(Finding(f"{base}.spotMaxPrice", p["spot_max_price"],
+                                "only on AKS (cloud: azure): EC2 Spot has no maximum price here; a node group's "
+                                "Spot nodes cost the current Spot price"))
+    if p["os"] not in {o for o, _, _ in AMI_TABLE}:
+        findings.append(Finding(f"{base}.os", p["os"], "an AKS node OS; EKS pools run al2023 or bottlerocket"))
+        return
     prefix = nodegroup_name(cluster_name or "", p["name"])
     if cluster_name and len(prefix) + NODEGROUP_SUFFIX_LENGTH > NODEGROUP_NAME_MAX:
         findings.append(Finding(f"{base}.name", p["name"], f"node group name prefix '{prefix}' leaves no room for the "
@@ -385,6 +362,11 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 def check_pod_identity(at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
     """``sa``: a defaulted ServiceAccountSpec with podIdentity (``at``: its key path)."""
+    for field in ("storage_read", "storage_read_write"):
+        if sa["pod_identity"].get(field):
+            findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}", sa["pod_identity"][field],
+                                    "Azure storage scopes, only with cloud: azure; on EKS list S3 buckets under "
+                                    f"{'s3Read' if field == 'storage_read' else 's3ReadWrite'}"))
     for i, arn in enumerate(sa["pod_identity"]["managed_policy_arns"]):
         problem = region and arn.startswith("arn:") and partition_problem(arn, region)
         if problem:

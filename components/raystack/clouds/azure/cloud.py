@@ -1,0 +1,85 @@
+"""Azure's rules behind the resolve-time seam (``model.cloud.CloudRules``). Pulumi-free."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import versions
+from ...model.cloud import register
+from ...model.findings import Finding
+from ...model.platform import NodePool
+from . import pools, rules
+
+#: The defaults that differ on AKS from the spec's own (model.defaults, EKS's), set where the user wrote none
+#: (key paths in the Python spelling; ``pools.`` applies to every entry of gpuPools and nodePools).
+DEFAULTS: dict[str, Any] = {
+    "kubernetes_version": versions.AKS_VERSION,
+    "system_pool.instance_type": "Standard_D8s_v5",
+    "pools.os": "azurelinux",
+}
+#: A SPOT pool's maximum price unless given: -1, up to the on-demand price (evicted for capacity, never price).
+SPOT_MAX_PRICE_DEFAULT = -1.0
+
+
+class AzureCloud:
+    """AKS with agent pools: the rules, pools and node images of ``clouds.azure``."""
+
+    name = "azure"
+    #: AKS runs KubeRay as a cluster extension (kuberay.operator: managed).
+    managed_kuberay = True
+    #: Pod identity: Microsoft Entra Workload ID (a federated credential per service account): pods must carry
+    #: the webhook's label, and the head its own service account.
+    workload_identity_label = ("azure.workload.identity/use", "true")
+
+    def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
+        out = dict(given)
+        out.setdefault("kubernetes_version", DEFAULTS["kubernetes_version"])
+        out["system_pool"] = {"instance_type": DEFAULTS["system_pool.instance_type"], **(given.get("system_pool") or {})}
+        for list_key in ("gpu_pools", "node_pools"):
+            if given.get(list_key):
+                out[list_key] = [{"os": DEFAULTS["pools.os"],
+                                  **({"spot_max_price": SPOT_MAX_PRICE_DEFAULT} if p.get("capacity_type") == "SPOT"
+                                     else {}), **p} for p in given[list_key]]
+        return out
+
+    def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
+                          warnings: list[Finding], region: str | None) -> None:
+        rules.check_create_mode(spec, given, findings, warnings, region)
+
+    def created_pool_specs(self, spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+        return rules.created_pool_specs(spec)
+
+    def check_node_pool(self, base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
+                        accelerator_required: bool = True) -> None:
+        rules.check_node_pool(base, p, cluster_name, findings, accelerator_required=accelerator_required)
+
+    def node_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+        return pools.node_pool(spec, cluster_name, region)
+
+    def system_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+        return pools.system_pool(spec, cluster_name, region)
+
+    def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
+        rules.check_pod_identity(at, sa, region, findings)
+
+    def log_destination(self, at: str, destination: str, days: int, cluster_name: str, region: str | None,
+                        findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:
+        findings.append(Finding(f"{at}.destination", destination,
+                                "raystack ships Ray's logs to CloudWatch on AWS only; on AKS leave observability.logs "
+                                "out (Container Insights or your own collector reads the pods' stdout)"))
+        return None
+
+    def cloud_plan(self, spec: dict[str, Any], region: str | None) -> Any:
+        assert region is not None  # check_create_mode refuses a stack without a location
+        return rules.azure_plan(spec, region)
+
+    def return_route_targets(self) -> tuple[str, ...]:
+        return ()
+
+    def ships_device_plugin(self, pool: NodePool) -> bool:
+        # AKS installs the NVIDIA driver only (gpuProfile.driver Install): "you must install the NVIDIA device
+        # plugin" (articles/aks/use-nvidia-gpu.md), so raystack does.
+        return False
+
+
+register(AzureCloud())
