@@ -73,7 +73,7 @@ def _opt_int(s: str) -> int | None:
 CLOUDS = ("aws", "azure")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_catalog(cloud: str = "aws") -> dict[str, InstanceType]:
     text = resources.files("raystack.hardware").joinpath(f"data/{cloud}_instances.csv").read_text()
     out: dict[str, InstanceType] = {}

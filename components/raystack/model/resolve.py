@@ -15,6 +15,7 @@ import dataclasses
 import re
 from typing import Any
 
+from .. import versions
 from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..kube.values import kuberay_values
 from ..ray.networkpolicy import CHART_OPERATOR_LABELS
@@ -25,7 +26,6 @@ from ..rules.pools import check_existing_pool
 from ..rules.ray import check_ray_version
 from ..spec.coerce import coerce
 from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
-from .. import versions
 from ..versions import FLUENT_BIT_IMAGE, RAY_IMAGE_REPO
 from . import defaults
 from .cloud import CloudRules, cloud_rules

@@ -12,8 +12,8 @@ from ...hardware.accelerators import ACCELERATOR_KINDS, IMPLEMENTED_KINDS
 from ...model.findings import Finding
 from ...rules.api_access import check_private_reachable, check_public_access, cidr_entries
 from ...rules.common import DNS1123_LABEL, check_name, key
-from ...rules.pools import check_system_capacity
 from ...rules.kube import check_labels, check_taints
+from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
 from .ami import AMI_TABLE
 from .partitions import partition_for_region

@@ -29,7 +29,7 @@ class AzureCloud:
     managed_kuberay = True
     #: Pod identity: Microsoft Entra Workload ID (a federated credential per service account): pods must carry
     #: the webhook's label, and the head its own service account.
-    workload_identity_label = ("azure.workload.identity/use", "true")
+    workload_identity_label: tuple[str, str] | None = ("azure.workload.identity/use", "true")
 
     def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
         out = dict(given)
