@@ -4,17 +4,31 @@
 with its pools, and gets back a ``ClusterHandle``: how to reach the cluster and
 what in-cluster resources must wait for. Everything after that (device
 plugins, KubeRay, namespaces, Ray clusters) is cloud-neutral. EKS implements it
-in ``clouds.aws.backend``; AKS and GKE would be new backends, not edits.
+in ``clouds.aws.backend``, AKS in ``clouds.azure.backend``; GKE would be a new backend, not an edit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, Union
 
 import pulumi
 
-from ..model.platform import Platform
+from ..model.platform import IdentityPlan, Platform
+
+
+class IdentityBuilder(Protocol):
+    """Builds a Ray cluster's cloud identity where the cloud's identity lives outside Kubernetes and the
+    service accounts must name it (AKS: a managed identity with federated credentials): its resources, and
+    the annotations the cluster's service accounts carry."""
+
+    def __call__(self, parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
+                 tags: dict[str, str]) -> tuple[list[pulumi.Resource], dict[str, pulumi.Input[str]]]: ...
+
+
+#: Where a Ray cluster's podIdentity is made: the EKS cluster's name (Pod Identity associations), a cloud's
+#: IdentityBuilder, or None (no cloud identity).
+IdentityTarget = Union[pulumi.Input[str], IdentityBuilder, None]
 
 
 @dataclass
@@ -33,6 +47,14 @@ class ClusterHandle:
     redis_password: pulumi.Output[str] | None = None
     #: Where the Ray pods ship their logs (observability.logs): the log group's ARN; None when none.
     log_group_arn: pulumi.Output[str] | None = None
+    #: Where the Ray clusters' podIdentity is made (None: the cluster's name, EKS Pod Identity).
+    identity_builder: IdentityBuilder | None = None
+    #: The cloud's KubeRay operator (kuberay.operator: managed), which the Ray objects wait for; None otherwise.
+    operator: pulumi.Resource | None = None
+
+    @property
+    def identity_target(self) -> IdentityTarget:
+        return self.identity_builder if self.identity_builder is not None else self.cluster_name
 
 
 class ClusterBackend(Protocol):
@@ -40,3 +62,21 @@ class ClusterBackend(Protocol):
               kubeconfig: pulumi.Input[str] | None) -> ClusterHandle:
         """Create or attach the cluster and its pools as children of ``parent``."""
         ...
+
+
+def backend_for(platform: Platform) -> type:
+    """The ClusterBackend class that builds ``platform``: its cloud's, for a cluster it creates; EKS's attach path
+    (a kubeconfig or an EKS cluster's name) for an existing one. A cloud whose extra is not installed is refused
+    here, before anything is registered."""
+    from ..model.findings import ConfigError, Finding
+
+    if platform.creates_cluster and platform.cloud == "azure":
+        try:
+            from .azure.backend import AksBackend
+        except ImportError as e:  # pragma: no cover - the dev install has every extra
+            raise ConfigError([Finding("raystack:cloud", "azure", "needs the azure extra: pip install "
+                                       f"'pulumi-raystack[azure]' ({e.name} is not installed)")]) from None
+        return AksBackend
+    from .aws.backend import EksBackend
+
+    return EksBackend

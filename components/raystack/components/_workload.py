@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..clouds.base import IdentityTarget
 from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
 from ..model.platform import IdentityPlan, RayClusterPlan, RayWorkloadPlan
@@ -69,7 +70,7 @@ class RayWorkload(pulumi.ComponentResource):
 
     @classmethod
     def _from_model(cls: type[W], name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions,
-                    eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
+                    identity_target: IdentityTarget = None, tags: dict[str, str] | None = None,
                     kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None,
                     log_group_arn: pulumi.Input[str] | None = None) -> W:
         """From the resolved model (RayPlatform). ``kubernetes`` False (kubernetesDelivery gitops): only its
@@ -80,15 +81,15 @@ class RayWorkload(pulumi.ComponentResource):
         self._kubernetes = kubernetes
         self._redis_address = redis_address
         self._log_group_arn = log_group_arn
-        self._wire(name, plan, opts, eks_cluster_name, tags)
+        self._wire(name, plan, opts, identity_target, tags)
         return self
 
     def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
-              eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
+              identity_target: IdentityTarget = None, tags: dict[str, str] | None = None) -> None:
         raise NotImplementedError
 
     def _build(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
-               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
+               identity_target: IdentityTarget = None, tags: dict[str, str] | None = None,
                replace_on_changes: list[str] | None = None) -> k8s.apiextensions.CustomResource | None:
         given: Any = opts.depends_on if opts and opts.depends_on else []
         deps: list[pulumi.Resource] = list(given) if isinstance(given, (list, tuple)) else [given]
@@ -96,7 +97,7 @@ class RayWorkload(pulumi.ComponentResource):
         meta = plan.manifest["metadata"]
         cluster = plan.cluster
         if cluster is not None and cluster.identity is not None:
-            deps += register_identity(self, name, cluster.identity, plan.namespace, deps, eks_cluster_name,
+            deps += register_identity(self, name, cluster.identity, plan.namespace, deps, identity_target,
                                       tags or {}, self._kubernetes, self._log_group_arn)
         token = None
         if cluster is not None:
@@ -132,30 +133,36 @@ def register_network_policy(parent: pulumi.Resource, name: str, plan: RayCluster
 
 
 def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
-                      deps: list[pulumi.Resource], eks_cluster_name: pulumi.Input[str] | None,
+                      deps: list[pulumi.Resource], identity_target: IdentityTarget,
                       tags: dict[str, str], kubernetes: bool = True,
                       log_group_arn: pulumi.Input[str] | None = None) -> list[pulumi.Resource]:
     """The workers' service account (KubeRay requires a named head or worker account to exist
     before it reconciles: raycluster_controller.go reconcileAutoscalerServiceAccount, v1.7.0), the
-    head's where raystack names it (a workload's cluster), and, when asked for, the Pod Identity role
-    (``log_group_arn``: the stack's log group, which the role may write the pods' logs to)."""
+    head's where raystack names it (a workload's cluster, or any cluster with an AKS identity), and, when
+    asked for, the cloud identity: ``identity_target`` is the EKS cluster's name (a Pod Identity role), or a
+    cloud's ``IdentityBuilder`` (AKS: a managed identity, whose client ID the accounts carry).
+    ``log_group_arn``: the stack's log group, which the role may write the pods' logs to."""
     made: list[pulumi.Resource] = []
+    annotations: dict[str, pulumi.Input[str]] = {}
+    if identity.pod_identity and callable(identity_target):
+        built, annotations = identity_target(parent, f"{name}-identity", identity, namespace, tags)
+        made += built
     accounts = [(f"{name}-sa", identity.service_account, identity.create)]
     if identity.create_head_account:
         accounts.append((f"{name}-head-sa", identity.head_service_account, True))
     for resource_name, account, create in accounts:
         if create and kubernetes:  # gitops: the account is rendered, and Argo CD applies it
+            own = identity.annotations if account == identity.service_account else {}
             made.append(k8s.core.v1.ServiceAccount(
                 resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=account, namespace=namespace,
-                    annotations=(identity.annotations or None) if account == identity.service_account else None),
-                opts=pulumi.ResourceOptions(parent=parent, depends_on=deps)))
-    if identity.pod_identity:
+                    name=account, namespace=namespace, annotations={**own, **annotations} or None),
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=deps + made)))
+    if identity.pod_identity and not callable(identity_target):
         from ..clouds.aws.identity import build_pod_identity
 
-        assert eks_cluster_name is not None  # checked before registering
+        assert identity_target is not None  # checked before registering
         made += build_pod_identity(parent, f"{name}-identity", identity=identity, namespace=namespace,
-                                   cluster=eks_cluster_name, tags=tags, log_group_arn=log_group_arn)
+                                   cluster=identity_target, tags=tags, log_group_arn=log_group_arn)
     return made
 
 

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from typing_extensions import NotRequired
 
+from ..clouds.base import IdentityTarget
 from ..model import defaults
 from ..model.platform import RayClusterPlan
 from ..model.resolve import resolve_ray_cluster
@@ -64,11 +65,11 @@ class RayCluster(pulumi.ComponentResource):
                                    a["ray_version"], a["operator_namespace"])  # raises before registering
         require_eks_cluster(plan, a, "cluster")
         super().__init__("raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, eks_cluster_name=a.get("eks_cluster_name"))
+        self._build(name, plan, opts, identity_target=a.get("eks_cluster_name"))
 
     @classmethod
     def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,
-                    eks_cluster_name: pulumi.Input[str] | None = None,
+                    identity_target: IdentityTarget = None,
                     tags: dict[str, str] | None = None, kubernetes: bool = True,
                     redis_address: pulumi.Input[str] | None = None,
                     log_group_arn: pulumi.Input[str] | None = None) -> "RayCluster":
@@ -78,11 +79,11 @@ class RayCluster(pulumi.ComponentResource):
         ``log_group_arn``: the log group the stack created (observability.logs), which its role may write to."""
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, eks_cluster_name, tags, kubernetes, redis_address, log_group_arn)
+        self._build(name, plan, opts, identity_target, tags, kubernetes, redis_address, log_group_arn)
         return self
 
     def _build(self, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions | None,
-               eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None,
+               identity_target: IdentityTarget = None, tags: dict[str, str] | None = None,
                kubernetes: bool = True, redis_address: pulumi.Input[str] | None = None,
                log_group_arn: pulumi.Input[str] | None = None) -> None:
         # Children wait for whatever the component waits for (operator, CRDs,
@@ -92,7 +93,7 @@ class RayCluster(pulumi.ComponentResource):
         self.manifest = plan.manifest
         meta = plan.manifest["metadata"]
         if plan.identity is not None:
-            deps += register_identity(self, name, plan.identity, meta["namespace"], deps, eks_cluster_name,
+            deps += register_identity(self, name, plan.identity, meta["namespace"], deps, identity_target,
                                       tags or {}, kubernetes, log_group_arn)
         made, token = register_token(self, name, plan, deps, kubernetes)
         deps += made
@@ -127,6 +128,6 @@ class RayCluster(pulumi.ComponentResource):
             from .ray_job import RayJob  # the smoke test: a RayJob submitted to this cluster once it runs
 
             RayJob._from_model(f"{name}-smoke", plan.smoke, opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[self.resource]), eks_cluster_name=eks_cluster_name, tags=tags)
+                parent=self, depends_on=[self.resource]), identity_target=identity_target, tags=tags)
         self.register_outputs(outputs)
 

@@ -12,6 +12,7 @@ from typing import TypedDict
 import pulumi
 from typing_extensions import NotRequired
 
+from ..clouds.base import IdentityTarget
 from ..model.platform import RayWorkloadPlan
 from ..spec.types import PoolDescriptor, RayCronJobSpec
 from ._workload import RayWorkload, plan_standalone
@@ -54,7 +55,7 @@ class RayCronJob(RayWorkload):
         self._wire(name, plan, opts, args.get("eks_cluster_name"))
 
     def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
-              eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
-        self._build(name, plan, opts, eks_cluster_name, tags)
+              identity_target: IdentityTarget = None, tags: dict[str, str] | None = None) -> None:
+        self._build(name, plan, opts, identity_target, tags)
         self.schedule = pulumi.Output.from_input(plan.manifest["spec"]["schedule"])
         self.register_outputs({"name": self.name, "namespace": self.namespace, "auth_token": self.auth_token, "schedule": self.schedule})

@@ -11,6 +11,7 @@ from typing import TypedDict
 import pulumi
 from typing_extensions import NotRequired
 
+from ..clouds.base import IdentityTarget
 from ..model.platform import RayWorkloadPlan
 from ..ray.workloads import endpoints
 from ..spec.types import PoolDescriptor, RayJobSpec
@@ -56,8 +57,8 @@ class RayJob(RayWorkload):
         self._wire(name, plan, opts, args.get("eks_cluster_name"))
 
     def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
-              eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
-        self._build(name, plan, opts, eks_cluster_name, tags, replace_on_changes=["spec"])
+              identity_target: IdentityTarget = None, tags: dict[str, str] | None = None) -> None:
+        self._build(name, plan, opts, identity_target, tags, replace_on_changes=["spec"])
         self.dashboard_url = pulumi.Output.from_input(
             endpoints(plan.kind, plan.name, plan.namespace, plan.target)["dashboard_url"])
         self.register_outputs({"name": self.name, "namespace": self.namespace, "auth_token": self.auth_token,

@@ -14,8 +14,7 @@ from typing import Any
 import pulumi
 
 from .._k8s import no_takeover_guard, pss_namespace, redis_password_secret
-from ..clouds.aws.backend import EksBackend
-from ..clouds.base import ClusterHandle
+from ..clouds.base import ClusterHandle, backend_for
 from ..model.gcs import PASSWORD_GIVEN
 from ..model.platform import Platform, RayClusterPlan
 from ..model.resolve import resolve
@@ -70,7 +69,8 @@ class RayPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         raw, kubeconfig, redis_password = _split_secrets(dict(args))
         platform = resolve(raw, camel=False, stack=pulumi.get_stack(),  # raises before any registration
-                           region=_aws_region())
+                           region=_region(raw.get("cloud")))
+        backend_for(platform)  # a missing cloud extra fails here, before any registration
         super().__init__("raystack:index:RayPlatform", name, {}, opts)
         self._build(name, platform, kubeconfig, redis_password)
 
@@ -83,7 +83,8 @@ class RayPlatform(pulumi.ComponentResource):
 
         raw, kubeconfig, redis_password = _split_secrets(read_stack_config(namespace))
         platform = resolve(raw, camel=True, stack=pulumi.get_stack(),  # raises before any registration
-                           region=_aws_region())
+                           region=_region(raw.get("cloud")))
+        backend_for(platform)  # a missing cloud extra fails here, before any registration
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:RayPlatform", name, {}, opts)
         self._build(name, platform, kubeconfig, redis_password)
@@ -96,7 +97,7 @@ class RayPlatform(pulumi.ComponentResource):
             pulumi.log.warn(str(w), resource=self)
         tags = {"raystack.io/environment": platform.environment or pulumi.get_stack(),
                 "raystack.io/cluster": platform.cluster_name}
-        cluster = EksBackend(tags).build(name, platform, self, kubeconfig)
+        cluster = backend_for(platform)(tags).build(name, platform, self, kubeconfig)
         k8s_opts = pulumi.ResourceOptions(parent=self, providers=[cluster.provider], depends_on=cluster.ready)
         # kubernetesDelivery gitops: the Kubernetes side is Argo CD's (raystack plan --out renders it). The
         # cluster's Kubernetes provider is still registered, and nothing uses it: its Configure marks an
@@ -200,6 +201,8 @@ class RayPlatform(pulumi.ComponentResource):
                 deps.append(gcs_secret(ns))  # the head starts with REDIS_PASSWORD from it
             if operator is not None:
                 deps += [operator.release, operator.crds]
+            if cluster.operator is not None:  # the cloud's KubeRay (kuberay.operator: managed) and its CRDs
+                deps.append(cluster.operator)
             used = cluster_plan.pools_used if cluster_plan is not None else ()
             created = [u for u in used if u in cluster.pool_resources]
             deps += [cluster.pool_resources[u] for u in created]
@@ -213,7 +216,7 @@ class RayPlatform(pulumi.ComponentResource):
             ray_clusters[(rc.namespace, rc.name)] = component = RayCluster._from_model(
                 f"{name}-{rc.resource_name}", rc, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps_of(rc.namespace, rc)),
-                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address,
+                identity_target=cluster.identity_target, tags=tags, kubernetes=kube, redis_address=cluster.redis_address,
                 log_group_arn=cluster.log_group_arn)
             if rc.auth == "token":
                 tokens[f"{rc.namespace}/{rc.name}"] = component.auth_token
@@ -224,7 +227,7 @@ class RayPlatform(pulumi.ComponentResource):
             workload = WORKLOAD_COMPONENTS[w.kind]._from_model(
                 f"{name}-{w.resource_name}", w, opts=pulumi.ResourceOptions(
                     parent=self, providers=[cluster.provider], depends_on=deps),
-                eks_cluster_name=cluster.cluster_name, tags=tags, kubernetes=kube, redis_address=cluster.redis_address,
+                identity_target=cluster.identity_target, tags=tags, kubernetes=kube, redis_address=cluster.redis_address,
                 log_group_arn=cluster.log_group_arn)
             if w.cluster is not None and w.cluster.auth == "token":
                 tokens[f"{w.namespace}/{w.name}"] = workload.auth_token
@@ -259,6 +262,14 @@ def _split_secrets(raw: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
                     out[f] = stand_in
         values.append(value)
     return out, values[0], values[1]
+
+
+def _region(cloud: str | None) -> str | None:
+    """Where the stack's cluster lives: Azure's location (azure-native:location) on cloud azure, else the AWS
+    provider's region."""
+    if cloud == "azure":
+        return pulumi.Config("azure-native").get("location")
+    return _aws_region()
 
 
 def _aws_region() -> str | None:

@@ -13,6 +13,7 @@ from typing import TypedDict
 import pulumi
 from typing_extensions import NotRequired
 
+from ..clouds.base import IdentityTarget
 from ..model.platform import RayWorkloadPlan
 from ..ray.workloads import endpoints
 from ..spec.types import PoolDescriptor, RayServiceSpec
@@ -61,8 +62,8 @@ class RayService(RayWorkload):
         self._wire(name, plan, opts, args.get("eks_cluster_name"))
 
     def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
-              eks_cluster_name: pulumi.Input[str] | None = None, tags: dict[str, str] | None = None) -> None:
-        self._build(name, plan, opts, eks_cluster_name, tags)
+              identity_target: IdentityTarget = None, tags: dict[str, str] | None = None) -> None:
+        self._build(name, plan, opts, identity_target, tags)
         urls = endpoints(plan.kind, plan.name, plan.namespace)
         self.serve_service = pulumi.Output.from_input(urls["serve_service"])
         self.serve_url = pulumi.Output.from_input(urls["serve_url"])

@@ -12,6 +12,12 @@ from .. import versions
 from ..hardware.accelerators import AcceleratorKind
 from ..model.facts import OS_LABEL
 
+#: The Cluster Autoscaler's scale-down timing on every cloud (EKS's chart, AKS's autoScalerProfile): GPU nodes
+#: are expensive, so an empty one goes after 5 minutes (CA's default is 10), but a fresh node gets 5 minutes to
+#: receive its Ray worker.
+SCALE_DOWN_UNNEEDED_TIME = "5m"
+SCALE_DOWN_DELAY_AFTER_ADD = "5m"
+
 #: Requests of the Cluster Autoscaler pod (the upstream FAQ's figures for clusters of this size).
 CA_REQUEST_CPU_MILLIS = 100
 CA_REQUEST_MEMORY_MIB = 600

@@ -45,6 +45,15 @@ def raw_config(config: dict[str, str], namespace: str = "raystack") -> dict[str,
     return decode_config({k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)})
 
 
+def stack_region(config: dict[str, Any]) -> str | None:
+    """Where a stack's cluster lives, as its program reads it: azure-native:location on cloud azure, else
+    aws:region."""
+    cloud = config.get("raystack:cloud")
+    if cloud == "azure":
+        return config.get("azure-native:location")
+    return config.get("aws:region")
+
+
 def config_findings(err: ConfigError | list[Finding], stack: str) -> list[Finding]:
     """Config findings as the plan reports them: on the stack."""
     items = err.findings if isinstance(err, ConfigError) else err
@@ -59,7 +68,7 @@ def resolve(config: dict[str, str], stack: str) -> tuple[Platform | None, list[F
     if not raw:
         return None, []
     try:
-        return resolve_model(raw, stack=stack, region=config.get("aws:region")), []
+        return resolve_model(raw, stack=stack, region=stack_region(config)), []
     except ConfigError as e:
         return None, config_findings(e, stack)
 

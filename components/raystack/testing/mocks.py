@@ -67,12 +67,65 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
         "id": i.get("replicationGroupId", name)},
     "aws:elasticache/subnetGroup:SubnetGroup": lambda name, i: {"name": i.get("name", name)},
     # The provider gives a log group's ARN without CloudWatch's trailing ":*" (terraform-provider-aws internal/service/logs, trimLogGroupARNWildcardSuffix).
+    # Azure: what ARM answers with (resource IDs, the managed identities' GUIDs, the cluster's OIDC issuer).
+    "azure-native:resources:ResourceGroup": lambda name, i: {
+        "name": i.get("resourceGroupName", name), "id": _azure_id(i.get("resourceGroupName", name))},
+    "azure-native:network:VirtualNetwork": lambda name, i: {
+        "name": i.get("virtualNetworkName", name),
+        "id": _azure_id(i.get("resourceGroupName", ""), "Microsoft.Network/virtualNetworks", i.get("virtualNetworkName", name))},
+    "azure-native:network:Subnet": lambda name, i: {
+        "name": i.get("subnetName", name),
+        "id": _azure_id(i.get("resourceGroupName", ""), "Microsoft.Network/virtualNetworks",
+                        f"{i.get('virtualNetworkName', '')}/subnets/{i.get('subnetName', name)}")},
+    "azure-native:containerservice:ManagedCluster": lambda name, i: {
+        "name": i.get("resourceName", name),
+        "id": _azure_id(i.get("resourceGroupName", ""), "Microsoft.ContainerService/managedClusters",
+                        i.get("resourceName", name)),
+        "identity": {"type": "SystemAssigned", "principalId": _guid(f"{name}-principal"), "tenantId": TENANT},
+        "oidcIssuerProfile": {"enabled": True,
+                              "issuerURL": f"https://eastus.oic.prod-aks.azure.com/{TENANT}/{_guid(name)}/"},
+        "fqdn": f"{i.get('dnsPrefix', name)}-mock.hcp.eastus.azmk8s.io"},
+    "azure-native:containerservice:AgentPool": lambda name, i: {"name": i.get("agentPoolName", name)},
+    "azure-native:managedidentity:UserAssignedIdentity": lambda name, i: {
+        "name": i.get("resourceName", name), "clientId": _guid(f"{name}-client"),
+        "principalId": _guid(f"{name}-principal"), "tenantId": TENANT,
+        "id": _azure_id(i.get("resourceGroupName", ""), "Microsoft.ManagedIdentity/userAssignedIdentities",
+                        i.get("resourceName", name))},
     "aws:cloudwatch/logGroup:LogGroup": lambda name, i: {
         "arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{i.get('name', name)}"},
     # A recognizable stand-in, so tests can show it never leaks into plans, files or logs.
     "random:index/randomPassword:RandomPassword": lambda name, i: {
         "result": mock_password(name, int(i.get("length") or 48))},
 }
+
+
+#: The subscription and tenant the mock Azure answers for.
+SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
+TENANT = "00000000-0000-4000-8000-000000000002"
+
+
+def _guid(seed: str) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+
+
+def _azure_id(group: str, kind: str = "", name: str = "") -> str:
+    base = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}"
+    return f"{base}/providers/{kind}/{name}" if kind else base
+
+
+def mock_kubeconfig(cluster: str) -> str:
+    """The user kubeconfig AKS lists in exec format (kubelogin), base64 as the API returns it."""
+    import base64
+
+    text = (f"apiVersion: v1\nkind: Config\nclusters:\n- name: {cluster}\n  cluster:\n    server: "
+            f"https://{cluster}-mock.hcp.eastus.azmk8s.io:443\n    certificate-authority-data: bW9jay1jYQ==\n"
+            f"contexts:\n- name: {cluster}\n  context: {{cluster: {cluster}, user: clusterUser}}\n"
+            f"current-context: {cluster}\nusers:\n- name: clusterUser\n  user:\n    exec:\n"
+            "      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n"
+            "      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]\n")
+    return base64.b64encode(text.encode()).decode()
 
 
 def mock_password(name: str, length: int = 48) -> str:
@@ -154,6 +207,11 @@ class RecordingMocks(pmocks.Mocks):
             # What the real provider answers: its configured region (aws:region, else the environment).
             region = pulumi.Config("aws").get("region") or REGION_WITHOUT_CONFIG
             return {"name": region, "region": region, "id": region}
+        if tok == "azure-native:authorization:getClientConfig":
+            return {"clientId": _guid("deployer-client"), "objectId": _guid("deployer"), "subscriptionId": SUBSCRIPTION,
+                    "tenantId": TENANT}
+        if tok == "azure-native:containerservice:listManagedClusterUserCredentials":
+            return {"kubeconfigs": [{"name": "clusterUser", "value": mock_kubeconfig(args.args.get("resourceName", ""))}]}
         if tok.endswith("getCluster"):
             n = args.args.get("name", "existing")
             return {"name": n, "endpoint": f"https://{n}.eks.example.invalid",

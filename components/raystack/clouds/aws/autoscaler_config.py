@@ -6,17 +6,18 @@ import re
 from typing import Any
 
 from ... import versions
-from ...kube.values import CA_REQUEST_CPU_MILLIS, CA_REQUEST_MEMORY_MIB
+from ...kube.values import (
+    CA_REQUEST_CPU_MILLIS,
+    CA_REQUEST_MEMORY_MIB,
+    SCALE_DOWN_DELAY_AFTER_ADD,
+    SCALE_DOWN_UNNEEDED_TIME,
+)
 from ...model.facts import PoolFacts
 from .pools import nodegroup_name
 
 CLUSTER_AUTOSCALER_SA = "cluster-autoscaler"
 CLUSTER_AUTOSCALER_NAMESPACE = "kube-system"
 
-#: GPU nodes are expensive: remove an empty one after 5 minutes (CA's default
-#: is 10), but give a fresh node 5 minutes to receive its Ray worker.
-SCALE_DOWN_UNNEEDED_TIME = "5m"
-SCALE_DOWN_DELAY_AFTER_ADD = "5m"
 
 
 

@@ -97,7 +97,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
     if given.get("existing_cluster_name") or given.get("kubeconfig"):
         findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
                                 "existingClusterName/kubeconfig are only used with clusterMode: existing"))
-    check_network(spec["network"], findings)
+    check_network(spec["network"], given.get("network") or {}, findings)
     az = spec["azure"]
     for list_key in ("admin_group_object_ids", "viewer_group_object_ids"):
         for i, oid in enumerate(az[list_key]):
@@ -112,8 +112,8 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
                                 "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
                                 "under gpuPools"))
-    gcs = given.get("gcs_fault_tolerance") or {}
-    if (gcs.get("redis") or {}).get("mode") == "create":
+    redis = (given.get("gcs_fault_tolerance") or {}).get("redis")
+    if (redis if isinstance(redis, str) else (redis or {}).get("mode")) == "create":
         findings.append(Finding(key("gcsFaultTolerance.redis.mode"), "create",
                                 "raystack creates its Redis on AWS (ElastiCache) only; on AKS use "
                                 "gcsFaultTolerance.redis.mode: external with an Azure Managed Redis address"))
@@ -129,10 +129,10 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
     check_disk(key("systemPool.diskSizeGib"), sys_pool["disk_size_gib"], findings)
 
 
-def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
+def check_network(net: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
     for field in EKS_ONLY_NETWORK:
-        if field in net:
-            findings.append(Finding(key(f"network.{to_camel(field)}"), net[field],
+        if field in given:
+            findings.append(Finding(key(f"network.{to_camel(field)}"), given[field],
                                     "an EKS VPC setting; on AKS raystack creates a VNet from network.cidr"))
     try:
         vnet = ipaddress.IPv4Network(net["cidr"])
