@@ -35,8 +35,8 @@ if meta["Requires-Python"] != project["requires-python"]:
 if meta["License-Expression"] != project["license"]:
     problems.append(f"License-Expression {meta['License-Expression']!r}")
 extras = set(meta.get_all("Provides-Extra") or [])
-if not {"ray", "dev"} <= extras:
-    problems.append(f"extras {sorted(extras)}: want ray and dev")
+if not {"ray", "dev", "azure"} <= extras:
+    problems.append(f"extras {sorted(extras)}: want ray, dev and azure")
 
 
 def requirement(text: str) -> tuple[str, frozenset[str]]:

@@ -65,9 +65,12 @@ def run_stack(stack: str) -> testing.Recording:
 
 
 STACKS = testing.stack_names(project())
-#: Stacks that create their cluster on AWS (the others attach to an existing cluster).
+#: Stacks that create their cluster on AWS (the others attach to an existing cluster, or create it on Azure).
 AWS_STACKS = [s for s in STACKS
-              if testing.load_stack_config(project(), s).get("raystack:clusterMode", "create") == "create"]
+              if testing.load_stack_config(project(), s).get("raystack:clusterMode", "create") == "create"
+              and testing.load_stack_config(project(), s).get("raystack:cloud", "aws") == "aws"]
+#: Stacks that create an AKS cluster.
+AKS_STACKS = [s for s in STACKS if testing.load_stack_config(project(), s).get("raystack:cloud") == "azure"]
 
 
 @functools.cache

@@ -68,8 +68,9 @@ def tolerates(tolerations: list[dict[str, Any]], key: str, value: str, effect: s
 def stack_region(stack: str) -> str | None:
     """A shipped stack's aws:region, as the program's provider reads it."""
     from raystack import testing
+    from raystack.testing.project import stack_region as region_of
 
-    return testing.load_stack_config(testing.load_project(ROOT), stack).get("aws:region")
+    return region_of(testing.load_stack_config(testing.load_project(ROOT), stack))
 
 
 def stack_spec(stack: str) -> dict[str, Any]:

@@ -122,10 +122,23 @@ def _pool_nodes(stack: str, rec: testing.Recording) -> dict[str, dict]:
                      "taints": [{"key": t["key"], "value": t.get("value", ""), "effect": _k8s_effect(t["effect"])}
                                 for t in ng.inputs.get("taints", [])],
                      "facts": platform_for(stack).pools.get(pool) or platform_for(stack).system_facts}
+    for ap in rec.of_type("azure-native:containerservice:AgentPool"):
+        pool = ap.inputs["nodeLabels"]["raystack.io/pool"]
+        taints = [_aks_taint(t) for t in ap.inputs.get("nodeTaints") or []]
+        if ap.inputs.get("scaleSetPriority") == "Spot":  # AKS adds it to every Spot node (spot-node-pool.md)
+            taints.append({"key": "kubernetes.azure.com/scalesetpriority", "value": "spot", "effect": "NoSchedule"})
+        out[pool] = {"labels": ap.inputs["nodeLabels"], "taints": taints, "facts": platform_for(stack).pools[pool]}
     for name, facts in platform_for(stack).pools.items():
         if facts.source == "existing":
             out[name] = {"labels": facts.labels, "taints": [t.__dict__ for t in facts.taints], "facts": facts}
     return out
+
+
+def _aks_taint(text: str) -> dict[str, str]:
+    """An AKS nodeTaints entry, key=value:Effect (AgentPool nodeTaints), as a taint."""
+    kv, effect = text.rsplit(":", 1)
+    key, _, value = kv.partition("=")
+    return {"key": key, "value": value, "effect": effect}
 
 
 def _cpu_millis(q: str) -> int:
@@ -210,16 +223,25 @@ def test_ray_parser_sees_the_intended_resources(stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
     rec = run_stack(stack)
-    (crds,) = rec.of_type("kubernetes:yaml/v2:ConfigGroup")
-    operator = releases(rec)["kuberay-operator"]
-    assert crds.urn in operator.dependencies, f"{operator.urn} does not depend on {crds.urn}"
+    if platform_for(stack).kuberay.managed:  # AKS's KubeRay extension installs the operator and the CRDs
+        (extension,) = rec.of_type("azure-native:kubernetesconfiguration:Extension")
+        waits = [extension.urn]
+    else:
+        (crds,) = rec.of_type("kubernetes:yaml/v2:ConfigGroup")
+        operator = releases(rec)["kuberay-operator"]
+        assert crds.urn in operator.dependencies, f"{operator.urn} does not depend on {crds.urn}"
+        waits = [operator.urn, crds.urn]
     gpu_groups = {ng.inputs["labels"]["raystack.io/pool"]: ng.urn for ng in rec.of_type("aws:eks/nodeGroup:NodeGroup")}
     nvidia = {ng.inputs["labels"]["raystack.io/pool"] for ng in rec.of_type("aws:eks/nodeGroup:NodeGroup")
               if any(t["key"] == "nvidia.com/gpu" for t in ng.inputs.get("taints") or [])}
+    for ap in rec.of_type("azure-native:containerservice:AgentPool"):
+        gpu_groups[ap.inputs["nodeLabels"]["raystack.io/pool"]] = ap.urn
+        if any(t.startswith("nvidia.com/gpu=") for t in ap.inputs.get("nodeTaints") or []):
+            nvidia.add(ap.inputs["nodeLabels"]["raystack.io/pool"])
     dp = releases(rec).get("nvidia-device-plugin")
     for rc in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
-        assert operator.urn in rc.dependencies, f"{rc.urn} does not depend on {operator.urn}"
-        assert crds.urn in rc.dependencies, f"{rc.urn} does not depend on {crds.urn}"
+        for urn in waits:
+            assert urn in rc.dependencies, f"{rc.urn} does not depend on {urn}"
         for wg in rc.inputs["spec"]["workerGroupSpecs"]:
             pool = wg["template"]["metadata"]["labels"]["raystack.io/pool"]
             if pool in gpu_groups:

@@ -10,7 +10,7 @@ in ``clouds.aws.backend``, AKS in ``clouds.azure.backend``; GKE would be a new b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, Union
+from typing import Protocol
 
 import pulumi
 
@@ -28,7 +28,7 @@ class IdentityBuilder(Protocol):
 
 #: Where a Ray cluster's podIdentity is made: the EKS cluster's name (Pod Identity associations), a cloud's
 #: IdentityBuilder, or None (no cloud identity).
-IdentityTarget = Union[pulumi.Input[str], IdentityBuilder, None]
+IdentityTarget = pulumi.Input[str] | IdentityBuilder | None
 
 
 @dataclass

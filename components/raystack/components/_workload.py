@@ -156,7 +156,7 @@ def register_identity(parent: pulumi.Resource, name: str, identity: IdentityPlan
             made.append(k8s.core.v1.ServiceAccount(
                 resource_name, metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=account, namespace=namespace, annotations={**own, **annotations} or None),
-                opts=pulumi.ResourceOptions(parent=parent, depends_on=deps + made)))
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=deps)))
     if identity.pod_identity and not callable(identity_target):
         from ..clouds.aws.identity import build_pod_identity
 

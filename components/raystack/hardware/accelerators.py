@@ -70,6 +70,9 @@ class AcceleratorKind:
     #: The Cluster Autoscaler does not know this resource from the instance type: node groups must
     #: carry it as an ASG node-template tag to scale from zero.
     autoscaler_template_resource: bool = False
+    #: AKS installs this kind's driver on the pool's nodes when asked (AgentPool gpuProfile.driver Install: NVIDIA
+    #: sizes only, azure-aks-docs use-nvidia-gpu.md).
+    aks_gpu_driver: bool = False
     #: The vendor CLI that lists the devices a container sees (the smoke test runs it where the
     #: image has it); empty: none.
     probe_command: tuple[str, ...] = ()
@@ -97,6 +100,7 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             device_plugin_values={"gfd": {"enabled": False}},
             metrics_exporter=versions.DCGM_EXPORTER,
             public_ray_image=True,
+            aks_gpu_driver=True,
         ),
         AcceleratorKind(
             kind="neuron",

@@ -22,6 +22,7 @@ from ..ray.networkpolicy import CHART_OPERATOR_LABELS
 from ..ray.workloads import cluster_pod_templates
 from ..rules.capacity import check_heads_fit, check_shared_pools
 from ..rules.common import DNS1123_LABEL, NS, check_name, key
+from ..rules.existing import check_existing_mode
 from ..rules.pools import check_existing_pool
 from ..rules.ray import check_ray_version
 from ..spec.coerce import coerce
@@ -68,7 +69,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     if creates:
         cloud.check_create_mode(spec, given, findings, warnings, region)
     else:
-        _check_existing_mode(spec, given, findings)
+        check_existing_mode(spec, given, findings)
 
     node_pools: list[NodePool] = []
     pools: dict[str, PoolFacts] = {}
@@ -247,9 +248,11 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         # kubernetes-deploy-review old #8: every node of a private subnet pulls through the NAT's address.
         warnings.append(Finding(key("imageRegistry"), None,
                                 f"Ray clusters {', '.join(docker_hub)} pull {' and '.join(pulled)} anonymously from "
-                                "Docker Hub, every node through the NAT gateway's one address, and Docker Hub limits "
-                                "anonymous pulls per address: set imageRegistry (an ECR pull-through cache of Docker "
-                                "Hub), or give each group an image from your registry", severity="warning"))
+                                "Docker Hub, every node through the cluster's few outbound addresses (a NAT gateway, "
+                                "a load balancer), and Docker Hub limits anonymous pulls per address: set "
+                                "imageRegistry (a pull-through cache of Docker Hub: an ECR pull-through cache rule, "
+                                "an ACR cache rule), or give each group an image from your registry",
+                                severity="warning"))
     if spec["security"] == "relaxed":
         warnings.append(Finding(key("security"), "relaxed",
                                 "loosened for experiments: Ray namespaces enforce Pod Security baseline, not "
@@ -360,39 +363,6 @@ def _images(raycluster: dict[str, Any]) -> list[str]:
     return [c.get("image", "") for _, t in cluster_pod_templates(raycluster.get("spec") or {})
             for c in [*((t.get("spec") or {}).get("containers") or []),
                       *((t.get("spec") or {}).get("initContainers") or [])]]
-
-
-def _check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
-    if given.get("azure"):
-        findings.append(Finding(key("azure"), given["azure"], "clusterMode existing creates no Azure resources; "
-                                                              "remove it"))
-    if spec["cloud"] != "aws" and given.get("existing_cluster_name"):
-        # existingClusterName is read through the EKS API (eks.get_cluster); other clouds attach by kubeconfig.
-        findings.append(Finding(key("existingClusterName"), given["existing_cluster_name"],
-                                f"looks up an EKS cluster; on {spec['cloud']} attach with kubeconfig (e.g. the output "
-                                "of az aks get-credentials --file -, as a secret)"))
-    if not given.get("existing_cluster_name") and not given.get("kubeconfig"):
-        findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
-                                "clusterMode existing needs existingClusterName or kubeconfig"))
-    for list_key, field in (("gpuPools", "gpu_pools"), ("nodePools", "node_pools")):
-        if not given.get(field):
-            continue
-        findings.append(Finding(key(list_key), [p.get("name") for p in given[field]],
-                                "clusterMode existing creates no AWS resources; describe the nodes "
-                                "under existingPools instead"))
-    if given.get("network"):
-        findings.append(Finding(key("network"), given["network"], "clusterMode existing creates no network; remove it"))
-    for list_key, field in (("adminRoleArns", "admin_role_arns"), ("viewerRoleArns", "viewer_role_arns")):
-        if given.get(field):
-            findings.append(Finding(key(list_key), given[field], "clusterMode existing creates no access entries; "
-                                    "grant access on the existing cluster itself"))
-    if "log_retention_days" in given:
-        findings.append(Finding(key("logRetentionDays"), given["log_retention_days"],
-                                "clusterMode existing creates no log group; set retention on the existing one"))
-    if given.get("deploy_from"):
-        findings.append(Finding(key("deployFrom"), given["deploy_from"],
-                                "clusterMode existing does not manage the cluster's endpoint; open it on the "
-                                "existing cluster itself"))
 
 
 def device_plugins(node_pools: list[NodePool], cloud: CloudRules | None = None) -> tuple[str, ...]:

@@ -197,7 +197,7 @@ def plan_command(args: argparse.Namespace) -> int:
                 rendered = run_program_dir(project.program_dir, {**config, "raystack:kubernetesDelivery": "pulumi"},
                                            project=project.name, stack=args.stack)
         report = plan.build_report(rendered, platform, project=project.name, stack=args.stack,
-                                   region=plan.stack_region(config),
+                                   region=projects.stack_region(config),
                                    project_dir=project_dir, crd_dir=args.crd_dir, validator=worker,
                                    kubernetes_version=args.kubernetes_version)
         if rendered is not recording:  # the tree and the resources are what `pulumi up` applies

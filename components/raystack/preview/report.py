@@ -45,15 +45,6 @@ def raw_config(config: dict[str, str], namespace: str = "raystack") -> dict[str,
     return decode_config({k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)})
 
 
-def stack_region(config: dict[str, Any]) -> str | None:
-    """Where a stack's cluster lives, as its program reads it: azure-native:location on cloud azure, else
-    aws:region."""
-    cloud = config.get("raystack:cloud")
-    if cloud == "azure":
-        return config.get("azure-native:location")
-    return config.get("aws:region")
-
-
 def config_findings(err: ConfigError | list[Finding], stack: str) -> list[Finding]:
     """Config findings as the plan reports them: on the stack."""
     items = err.findings if isinstance(err, ConfigError) else err
@@ -63,6 +54,7 @@ def config_findings(err: ConfigError | list[Finding], stack: str) -> list[Findin
 def resolve(config: dict[str, str], stack: str) -> tuple[Platform | None, list[Finding]]:
     """The Platform the stack config describes, or (None, findings)."""
     from ..model.resolve import resolve as resolve_model
+    from ..testing.project import stack_region
 
     raw = raw_config(config)
     if not raw:
@@ -275,6 +267,11 @@ class Report:
         p = self.platform
         if p is None or not p.creates_cluster:
             return "existing cluster: reached through its kubeconfig or EKS lookup"
+        if p.azure is not None:  # AKS: a private cluster, or a public API server limited to authorized IP ranges
+            if p.endpoint_public_access:
+                return f"public API server for {', '.join(p.public_access_cidrs)} only (AKS authorized IP ranges)"
+            return (f"private cluster: the API server answers inside the VNet {p.azure.vnet_cidr}; `pulumi up` runs "
+                    f"from {', '.join(p.api_ingress_cidrs)} (apiIngressCidrs)")
         parts = ["private endpoint (inside the VPC)"]
         if p.api_ingress_cidrs:
             parts.append(f"reachable on 443 from {', '.join(p.api_ingress_cidrs)} (apiIngressCidrs)")

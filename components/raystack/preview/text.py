@@ -128,7 +128,8 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     cost_t.add_column("Max /h", justify="right")
     cost_t.add_column("Max /month", justify="right")
     rows = [("Worker pools", c["idle_usd_per_hour"], c["max_usd_per_hour"]),
-            ("Baseline: control plane, system pool, NAT", c["baseline_usd_per_hour"], c["baseline_max_usd_per_hour"])]
+            ("Baseline: control plane, system pool" + ("" if "AKS" in c.get("notes", "") else ", NAT"),
+             c["baseline_usd_per_hour"], c["baseline_max_usd_per_hour"])]
     if "existing_idle_usd_per_hour" in c:
         rows = [("Worker pools this stack creates", c["idle_usd_per_hour"], c["max_usd_per_hour"]),
                 ("Existing pools (the cluster owner's bill)", c["existing_idle_usd_per_hour"],

@@ -237,10 +237,12 @@ def check_service_account(base: str, rc: dict[str, Any], findings: list[Finding]
     pid = sa.get("pod_identity")
     if pid is None:
         return
-    if not (pid["managed_policy_arns"] or pid["s3_read"] or pid["s3_read_write"] or rc.get("logs") is not None):
+    if not (pid["managed_policy_arns"] or pid["s3_read"] or pid["s3_read_write"] or pid.get("storage_read")
+            or pid.get("storage_read_write") or rc.get("logs") is not None):
         # (observability.logs gives the role its one permission: writing the pods' logs)
-        findings.append(Finding(f"{at}.podIdentity", pid, "name managedPolicyArns, s3Read or s3ReadWrite: a role "
-                                                          "that may do nothing is a mistake"))
+        findings.append(Finding(f"{at}.podIdentity", pid, "name managedPolicyArns, s3Read or s3ReadWrite (EKS), or "
+                                                          "storageRead or storageReadWrite (AKS): an identity that "
+                                                          "may do nothing is a mistake"))
     for key, camel in (("s3_read", "s3Read"), ("s3_read_write", "s3ReadWrite")):
         for i, b in enumerate(pid[key]):
             if not _BUCKET.match(b) or ".." in b or re.fullmatch(r"[\d.]+", b):

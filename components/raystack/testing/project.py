@@ -97,3 +97,12 @@ def load_stack_config(project: Project, stack: str) -> dict[str, str]:
         else:
             out[k] = json.dumps(v)
     return out
+
+
+def stack_region(config: dict[str, Any]) -> str | None:
+    """Where a stack's cluster lives, as its program reads it: azure-native:location on cloud azure, else
+    aws:region."""
+    cloud = config.get("raystack:cloud")
+    if cloud == "azure":
+        return config.get("azure-native:location")
+    return config.get("aws:region")

@@ -76,7 +76,8 @@ def build_aks(parent: pulumi.Resource, name: str, platform: Platform, tags: dict
               "vnet_subnet_id": subnet.id}
     cluster = azure.containerservice.ManagedCluster(
         f"{name}-aks", resource_group_name=rg.name, resource_name_=platform.cluster_name, location=az.location,
-        agent_pool_profiles=[system], tags=tags, **props,
+        agent_pool_profiles=[system],  # type: ignore[list-item]  # a plain dict of ManagedClusterAgentPoolProfileArgs
+        tags=tags, **props,
         opts=pulumi.ResourceOptions(parent=parent, protect=platform.protect,
                                     ignore_changes=["agentPoolProfiles[0].count"]))
     scope_opts = pulumi.ResourceOptions(parent=parent, depends_on=[cluster])
@@ -107,7 +108,8 @@ def build_aks(parent: pulumi.Resource, name: str, platform: Platform, tags: dict
     creds = azure.containerservice.list_managed_cluster_user_credentials_output(
         resource_group_name=rg.name, resource_name=cluster.name, format="exec",
         opts=pulumi.InvokeOutputOptions(parent=parent, depends_on=[cluster]))
-    kubeconfig = pulumi.Output.secret(creds.kubeconfigs.apply(lambda ks: _decode(ks[0].value)))
+    decoded: pulumi.Output[str] = creds.kubeconfigs.apply(lambda ks: _decode(ks[0].value))
+    kubeconfig: pulumi.Output[str] = pulumi.Output.secret(decoded)
     provider = k8s.Provider(f"{name}-k8s", kubeconfig=kubeconfig, opts=pulumi.ResourceOptions(parent=parent))
     issuer = cluster.oidc_issuer_profile.apply(lambda p: (p.issuer_url or "") if p else "")
     return AksOutputs(cluster_name=cluster.name, kubeconfig=kubeconfig, provider=provider, resource_group_name=rg.name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...hardware.accelerators import ACCELERATOR_KINDS
 from ...hardware.allocatable import AKS_MAX_PODS
 from ...kube.values import SCALE_DOWN_DELAY_AFTER_ADD, SCALE_DOWN_UNNEEDED_TIME
 from ...model.platform import AzurePlan, NodePool, Platform
@@ -59,7 +60,8 @@ def agent_pool(pool: NodePool, kubernetes_version: str) -> dict[str, Any]:
     # creation"); AKS adds the Spot taint itself (spot-node-pool.md), so it is not sent.
     taints = [t for t in pool.facts.taints if t != SPOT_TAINT]
     body["node_taints"] = [f"{t.key}={t.value}:{t.effect}" if t.value else f"{t.key}:{t.effect}" for t in taints]
-    if pool.facts.accelerator_kind == "nvidia":
+    kind = ACCELERATOR_KINDS.get(pool.facts.accelerator_kind)
+    if kind is not None and kind.aks_gpu_driver:
         # The driver only ("driver Install", the default, written out: use-nvidia-gpu.md); raystack installs the
         # device plugin.
         body["gpu_profile"] = {"driver": "Install"}
