@@ -86,10 +86,14 @@ def build_aks(parent: pulumi.Resource, name: str, platform: Platform, tags: dict
     network = azure.authorization.RoleAssignment(
         f"{name}-aks-network", scope=subnet.id, principal_id=principal, principal_type="ServicePrincipal",
         role_definition_id=role_definition(client.subscription_id, "network-contributor"), opts=scope_opts)
-    # Who runs `pulumi up` administers the cluster (AKS gives its creator no Kubernetes rights under Azure RBAC).
+    # Who creates the cluster administers it (AKS gives its creator no Kubernetes rights under Azure RBAC), as EKS's
+    # bootstrapClusterCreatorAdminPermissions does: at creation only. Another runner's `up` must not move it: Azure
+    # refuses to update an assignment's principal ("principal ID ... not allowed to be updated",
+    # RoleAssignmentUpdateNotPermitted); CI runners get access through azure.adminGroupObjectIds.
     deployer = azure.authorization.RoleAssignment(
         f"{name}-deployer-admin", scope=cluster.id, principal_id=client.object_id,
-        role_definition_id=role_definition(client.subscription_id, "aks-rbac-cluster-admin"), opts=scope_opts)
+        role_definition_id=role_definition(client.subscription_id, "aks-rbac-cluster-admin"),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster], ignore_changes=["principalId"]))
     grants: list[pulumi.Resource] = [network, deployer]
     for i, group in enumerate(az.admin_group_object_ids):
         for role in ("aks-rbac-cluster-admin", "aks-cluster-user"):

@@ -8,17 +8,20 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ...clouds.aws.partitions import partition_for_region
+from .azure import SUBSCRIPTION, TENANT, object_id
 from .errors import EngineError, NotModelled
 from .state import _kube_key
 
 if TYPE_CHECKING:
     from .aws import Aws, Identity
+    from .azure import Azure
     from .kube import KubeCluster
     from .state import StateResource
 
 
 class Calls:
     aws: Aws
+    azure: Azure
     identity: Identity
     outputs: dict[str, Any]
     other_stacks: dict[str, dict[str, Any]]
@@ -50,6 +53,13 @@ class Calls:
             return r.outputs if r.inputs.get("name") in self.aws.log_groups else None
         if r.type == "aws:eks/cluster:Cluster":
             return r.outputs if r.inputs.get("name") in self.aws.clusters else None
+        if r.type == "azure-native:containerservice:AgentPool":  # a refresh reads the autoscaler's count
+            aks = self.azure.clusters.get(r.inputs.get("resourceName", ""))
+            if aks is None or r.inputs.get("agentPoolName") not in aks.pools:
+                return None
+            return {**r.outputs, "count": aks.pools[r.inputs["agentPoolName"]]}
+        if r.type.startswith("azure-native:"):  # ARM answers a GET of what is gone with 404: the state drops it
+            return r.outputs if r.id in self.azure.resources else None
         if r.type == "aws:eks/addon:Addon":  # addon_version is Optional+Computed: a refresh reads EKS's
             c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
             if c is None or r.inputs.get("addonName") not in c.addons:
@@ -96,6 +106,12 @@ class Calls:
         if token == "aws:index/getPartition:getPartition":
             part = partition_for_region(a.region)  # the provider's own region, no API call
             return {"partition": part, "id": part}
+        if token == "azure-native:authorization:getClientConfig":  # who runs: Entra knows them
+            oid = object_id(self.identity.name)
+            self.azure.principals.add(oid)
+            return {"clientId": oid, "objectId": oid, "subscriptionId": SUBSCRIPTION, "tenantId": TENANT}
+        if token == "azure-native:containerservice:listManagedClusterUserCredentials":
+            return self.azure.credentials(args["resourceGroupName"], args["resourceName"])
         raise NotModelled(f"invoke {token}")
 
     def read(self, typ: str, ident: str, provider: str) -> dict[str, Any]:

@@ -18,19 +18,18 @@ from typing import Any
 
 from ..mocks import computed_outputs
 from ..recorder import run
-from .awaits import check_wait, field_manager
 from .aws import Aws, Identity, node_group_name
-from .calls import Calls
-from .charts import install_release
+from .azure import Azure, object_id
 from .ec2 import EC2_HELD, lt_id
-from .errors import AwaitFailed, CloudError, EngineError, NotModelled
+from .errors import CloudError, EngineError, NotModelled
 from .kube import KubeCluster
+from .kubeside import KubeSide
 from .monitor import _Monitor
 from .replace import changed_paths, refreshed_inputs
 from .state import Plan, StateResource, Step, _kube_key, _split_ref
 
 
-class Lifecycle(Calls):
+class Lifecycle(KubeSide):
     """One stack's life: its state, and the account and clusters it deploys to.
 
     ::
@@ -52,6 +51,8 @@ class Lifecycle(Calls):
         if "aws:region" not in self.config:
             self.config["aws:region"] = region
         self.aws = Aws(self.config["aws:region"])
+        #: An Azure subscription in the stack's location (cloud: azure).
+        self.azure = Azure(self.config.get("azure-native:location") or "eastus")
         self.kube: dict[str, KubeCluster] = {}
         self.state: dict[str, StateResource] = {}
         self.outputs: dict[str, Any] = {}
@@ -176,6 +177,7 @@ class Lifecycle(Calls):
             if not preview:
                 self._delete_all(monitor.pending_deletes + removed, plan, record=False)
                 self.outputs = dict(plan.recording.outputs)
+                self.azure.run_ended()  # time passes between runs: Azure RBAC assignments propagate
         finally:
             self.history.append(plan)
         return plan
@@ -218,32 +220,6 @@ class Lifecycle(Calls):
     def _provider_inputs(self, ref: str) -> dict[str, Any] | None:
         p = self.state.get(_split_ref(ref)[0])
         return p.inputs if p is not None else None
-
-    def _kube_target(self, ref: str, urn: str) -> tuple[KubeCluster, bool]:
-        """The cluster a Kubernetes resource's provider points at, and whether upserts are on."""
-        inputs = self._provider_inputs(ref)
-        if inputs is None:
-            raise NotModelled(f"{urn}: a Kubernetes resource without an explicit provider (ambient kubeconfig)")
-        raw = inputs.get("kubeconfig") or ""
-        try:
-            doc = json.loads(raw)
-            name = doc["clusters"][0]["name"]
-        except (ValueError, KeyError, IndexError, TypeError):
-            name = f"kubeconfig:{raw}"
-        upsert = str(inputs.get("enableUpsert", inputs.get("upsertExistingObjects", "false"))).lower() == "true"
-        if name not in self.kube:
-            raise CloudError("Unreachable", f"configured Kubernetes cluster is unreachable: no cluster {name}",
-                             "pulumi-kubernetes provider.go:1706")
-        return self.kube[name], upsert
-
-    def _kube_access(self, kc: KubeCluster, write: bool) -> None:
-        if kc.name in self.aws.clusters:  # an EKS cluster; a kubeconfig-only cluster is taken as reachable
-            why = self.aws.api_reachable(kc.name, self.identity) or self.aws.authorized(kc.name, self.identity, write)
-            if why:
-                # Discovery fails, so pulumi-kubernetes marks the cluster unreachable and fails every
-                # non-preview operation (provider.go:1706, :2170, :2340).
-                raise CloudError("Unreachable", f"configured Kubernetes cluster is unreachable: {why}",
-                                 "pulumi-kubernetes provider.go:1706")
 
     def _provider_create(self, urn: str, typ: str, name: str, inputs: dict[str, Any], provider: str
                          ) -> tuple[str, dict[str, Any]]:
@@ -300,6 +276,14 @@ class Lifecycle(Calls):
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             ident = self._kube_write(urn, typ, inputs, provider, create=True)
             outputs = {**inputs, **self._kube_outputs(typ, inputs, provider)}
+        elif typ.startswith("azure-native:"):
+            ident = self.azure.put(typ, inputs, outputs, object_id(self.identity.name))
+            if typ == "azure-native:containerservice:ManagedCluster":
+                self.kube_cluster(inputs["resourceName"])
+            elif typ == "azure-native:kubernetesconfiguration:Extension":
+                self._extension_installed(inputs)
+        elif typ == "time:index/sleep:Sleep":
+            self.azure.sleep(str(inputs.get("createDuration", "")))
         return ident, outputs
 
     def _provider_update(self, r: StateResource, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -345,6 +329,8 @@ class Lifecycle(Calls):
         elif typ == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
             self._provider_delete(r)
             self._provider_create(r.urn, typ, r.urn.rsplit("::", 1)[1], inputs, r.provider)
+        elif typ.startswith("azure-native:"):
+            self.azure.update(typ, r.id, r.inputs, inputs)
         # Other AWS types hold no simulated state an update could change; the replace table decides which
         # of their edits are updates (replace.py), and their outputs follow the new inputs.
         return outputs
@@ -391,6 +377,11 @@ class Lifecycle(Calls):
         elif typ == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
             for c in self.aws.clusters.values():
                 c.api_ingress.pop(i.get("cidrIpv4", ""), None)
+        elif typ.startswith("azure-native:"):
+            before = set(self.azure.clusters)
+            self.azure.delete(typ, r.id, i)
+            for gone in before - set(self.azure.clusters):  # a cluster deleted, or its resource group
+                self.kube.pop(gone, None)
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             kc, _ = self._kube_target(r.provider, r.urn)
             self._kube_access(kc, write=True)
@@ -404,44 +395,5 @@ class Lifecycle(Calls):
                 key = _kube_key(typ, i)
                 if kc.get(key) is not None:
                     kc.delete(key)
-
-    def _kube_outputs(self, typ: str, inputs: dict[str, Any], provider: str) -> dict[str, Any]:
-        if typ.startswith("kubernetes:helm") or typ.startswith("kubernetes:yaml"):
-            return {}
-        kc, _ = self._kube_target(provider, "")
-        obj = kc.get(_kube_key(typ, inputs))
-        return obj.live() if obj is not None else {}
-
-    def _kube_write(self, urn: str, typ: str, inputs: dict[str, Any], provider: str, *, create: bool) -> str:
-        kc, upsert = self._kube_target(provider, urn)
-        self._kube_access(kc, write=True)
-        if typ == "kubernetes:helm.sh/v3:Release":
-            ns = inputs.get("namespace", "default")
-            if ("Namespace", "", ns) not in kc.objects:
-                raise CloudError("NotFound", f'namespaces "{ns}" not found', "helm install")
-            install_release(kc, ns, inputs)
-            return f"{ns}/{inputs.get('name', '')}"
-        if typ.startswith("kubernetes:yaml/"):
-            files = json.dumps(inputs.get("files") or inputs.get("yaml") or "")
-            if "ray.io_" in files:
-                kc.crds.update(("RayCluster", "RayJob", "RayService", "RayCronJob"))
-                kc.reconcile()
-            return urn
-        manifest = {k: v for k, v in inputs.items() if k != "status"}
-        api, kind = typ.split(":", 1)[1].rsplit(":", 1)
-        manifest.setdefault("apiVersion", api.replace("core/", "").replace("/", "/"))
-        manifest.setdefault("kind", kind)
-        annotations = (manifest.get("metadata") or {}).get("annotations") or {}
-        force = annotations.get("pulumi.com/patchForce") == "true"
-        obj = kc.apply(field_manager(urn), manifest, force=force, create=create, upsert=upsert)
-        if annotations.get("pulumi.com/skipAwait") != "true" and annotations.get("pulumi.com/waitFor"):
-            why = check_wait(obj.live(), annotations["pulumi.com/waitFor"])
-            if why:
-                secs = annotations.get("pulumi.com/timeoutSeconds", "600")
-                raise AwaitFailed(
-                    f"resource {urn} was successfully {'created' if create else 'updated'}, but the Kubernetes API "
-                    f"server reported that it failed to fully initialize or become live: timed out after {secs}s "
-                    f"waiting for {annotations['pulumi.com/waitFor']}: {why}")
-        return f"{obj.namespace}/{obj.name}" if obj.namespace else obj.name
 
 __all__ = ["Lifecycle", "Plan", "StateResource", "Step"]

@@ -89,6 +89,26 @@ AWS_FORCE_NEW: dict[str, tuple[str, ...]] = {
     "random:index/randomPassword:RandomPassword": ("*",),
 }
 
+#: pulumi-azure-native: a resource is named by its URL's path parameters (and lives in its location), so a change
+#: of one is another resource; other properties are sent in a PUT of the same resource, and Azure decides whether
+#: it takes the change (testing.lifecycle.azure refuses what AKS and Azure RBAC refuse). Extensions' type is fixed
+#: at creation (the Extension API's extensionType is create-only).
+AZURE_FORCE_NEW: dict[str, tuple[str, ...]] = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
+    "azure-native:network:VirtualNetwork": ("resourceGroupName", "virtualNetworkName", "location"),
+    "azure-native:network:Subnet": ("resourceGroupName", "virtualNetworkName", "subnetName"),
+    "azure-native:containerservice:ManagedCluster": ("resourceGroupName", "resourceName", "location"),
+    "azure-native:containerservice:AgentPool": ("resourceGroupName", "resourceName", "agentPoolName"),
+    "azure-native:authorization:RoleAssignment": ("scope", "roleAssignmentName"),
+    "azure-native:managedidentity:UserAssignedIdentity": ("resourceGroupName", "resourceName", "location"),
+    "azure-native:managedidentity:FederatedIdentityCredential": ("resourceGroupName", "resourceName",
+                                                                 "federatedIdentityCredentialResourceName"),
+    "azure-native:kubernetesconfiguration:Extension": ("resourceGroupName", "clusterRp", "clusterResourceName",
+                                                       "clusterName", "extensionName", "extensionType"),
+    # hashicorp/terraform-provider-time resource_time_sleep.go: triggers RequiresReplace; the durations update.
+    "time:index/sleep:Sleep": ("triggers",),
+}
+
 #: pulumi-kubernetes provider/pkg/provider/diff.go@v4.32.0 forceNewProperties: .metadata.name and
 #: .metadata.namespace of every kind, plus per kind. A Secret's .type/.stringData/.data replace it
 #: unless the provider enables mutable Secrets (raystack does not).
@@ -183,6 +203,8 @@ def replace_reasons(typ: str, changed: list[str], replace_on_changes: list[str])
         rules = ()
     elif typ in AWS_FORCE_NEW:
         rules = AWS_FORCE_NEW[typ]
+    elif typ in AZURE_FORCE_NEW:
+        rules = AZURE_FORCE_NEW[typ]
     else:
         raise NotModelled(f"{typ}: which changes replace it is not modelled (add its ForceNew attributes)")
     ignored_tags = [p for p in changed if p in ("tags", "tagsAll") or p.startswith("tags.")]
