@@ -17,8 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .clouds.aws import cloud as _aws_cloud  # noqa: F401  (registers AWS behind model.cloud's seam)
-from .clouds.azure import cloud as _azure_cloud  # noqa: F401  (registers Azure: its rules are Pulumi-free)
+from .clouds import register_all as _register_clouds
 from .model.findings import ConfigError, Finding
 from .model.platform import Platform
 from .model.resolve import resolve
@@ -52,6 +51,8 @@ from .spec.types import (
     UpscalingMode,
     WorkerGroupSpec,
 )
+
+_register_clouds()  # every clouds.<cloud>.cloud registers its rules behind model.cloud's seam (Pulumi-free)
 
 if TYPE_CHECKING:
     from .components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs

@@ -65,18 +65,17 @@ class ClusterBackend(Protocol):
 
 
 def backend_for(platform: Platform) -> type:
-    """The ClusterBackend class that builds ``platform``: its cloud's, for a cluster it creates; EKS's attach path
-    (a kubeconfig or an EKS cluster's name) for an existing one. A cloud whose extra is not installed is refused
-    here, before anything is registered."""
+    """The ClusterBackend class that builds ``platform``: its cloud's (``clouds.<cloud>.backend.BACKEND``), for a
+    cluster it creates; EKS's attach path (a kubeconfig or an EKS cluster's name) for an existing one. A cloud whose
+    extra is not installed is refused here, before anything is registered."""
+    import importlib
+
     from ..model.findings import ConfigError, Finding
 
-    if platform.creates_cluster and platform.cloud == "azure":
-        try:
-            from .azure.backend import AksBackend
-        except ImportError as e:  # pragma: no cover - the dev install has every extra
-            raise ConfigError([Finding("raystack:cloud", "azure", "needs the azure extra: pip install "
-                                       f"'pulumi-raystack[azure]' ({e.name} is not installed)")]) from None
-        return AksBackend
-    from .aws.backend import EksBackend
-
-    return EksBackend
+    cloud = platform.cloud if platform.creates_cluster else "aws"
+    try:
+        module = importlib.import_module(f"{__package__}.{cloud}.backend")
+    except ImportError as e:
+        raise ConfigError([Finding("raystack:cloud", cloud, f"needs the {cloud} extra: pip install "
+                                   f"'pulumi-raystack[{cloud}]' ({e.name} is not installed)")]) from None
+    return module.BACKEND  # type: ignore[no-any-return]

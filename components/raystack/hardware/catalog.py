@@ -69,8 +69,10 @@ def _opt_int(s: str) -> int | None:
     return int(s) if s.strip() else None
 
 
-#: The clouds with a catalog file (``data/<cloud>_instances.csv``).
-CLOUDS = ("aws", "azure")
+#: The clouds with a catalog file (``data/<cloud>_instances.csv``): a new cloud's rows are a new file.
+CLOUDS = tuple(sorted(f.name.removesuffix("_instances.csv")
+                      for f in resources.files("raystack.hardware").joinpath("data").iterdir()
+                      if f.name.endswith("_instances.csv")))
 
 
 @functools.cache
@@ -101,9 +103,13 @@ def load_catalog(cloud: str = "aws") -> dict[str, InstanceType]:
 @functools.lru_cache(maxsize=1)
 def load_prices() -> dict[tuple[str, str], float]:
     """(instance type, region) -> on-demand USD an hour, for clouds whose prices vary by region and are
-    kept apart from the catalog (Azure: ``data/azure_prices.csv``, each row with its source)."""
-    text = resources.files("raystack.hardware").joinpath("data/azure_prices.csv").read_text()
-    return {(r["instance_type"], r["region"]): float(r["price_usd_hour"]) for r in csv.DictReader(text.splitlines())}
+    kept apart from the catalog (``data/<cloud>_prices.csv``, each row with its source: Azure's)."""
+    out: dict[tuple[str, str], float] = {}
+    for f in resources.files("raystack.hardware").joinpath("data").iterdir():
+        if f.name.endswith("_prices.csv"):  # a cloud's regional price table (data/<cloud>_prices.csv)
+            out.update({(r["instance_type"], r["region"]): float(r["price_usd_hour"])
+                        for r in csv.DictReader(f.read_text().splitlines())})
+    return out
 
 
 def regional_price(instance_type: str, region: str | None) -> float | None:

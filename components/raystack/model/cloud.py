@@ -81,6 +81,10 @@ def register(rules: CloudRules) -> None:
     _CLOUDS[rules.name] = rules
 
 
+def registered() -> tuple[str, ...]:
+    return tuple(sorted(_CLOUDS))
+
+
 def cloud_rules(name: str = "aws") -> CloudRules:
     try:
         return _CLOUDS[name]

@@ -29,7 +29,7 @@ from ..spec.coerce import coerce
 from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolSpec
 from ..versions import FLUENT_BIT_IMAGE, RAY_IMAGE_REPO
 from . import defaults
-from .cloud import CloudRules, cloud_rules
+from .cloud import CloudRules, cloud_rules, registered
 from .facts import PoolFacts, facts_for_existing
 from .findings import ConfigError, Finding, raise_if_errors
 from .gcs import cluster_uses_gcs, resolve_gcs
@@ -49,6 +49,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     findings = [f.prefixed(NS) for f in coerce_findings]
     raise_if_errors(findings)
     creates = (given.get("cluster_mode") or "create") == "create"
+    if (given.get("cloud") or "aws") not in registered():
+        raise ConfigError([Finding(key("cloud"), given["cloud"], f"allowed: {', '.join(registered())}")])
     cloud = cloud_rules(given.get("cloud") or "aws")  # the cloud a created cluster lives in
     if creates:
         given = cloud.with_defaults(given)  # its own defaults (AKS: version, system size, node OS)

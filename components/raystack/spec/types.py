@@ -39,13 +39,6 @@ from .ray_types import UpscalingMode as UpscalingMode
 from .ray_types import WorkerGroupSpec as WorkerGroupSpec
 
 
-class Cloud(str, Enum):
-    """The cloud a created cluster lives in."""
-
-    AWS = "aws"
-    AZURE = "azure"
-
-
 class CapacityType(str, Enum):
     """How a node pool's capacity is bought (CAPACITY_BLOCK: EC2 only)."""
 
@@ -291,9 +284,10 @@ class PlatformSpec(TypedDict, total=False):
 
     environment: str
     """Tag value raystack.io/environment (default: the stack name)."""
-    cloud: Cloud
-    """aws (default): an EKS cluster with managed node groups. azure: an AKS cluster with agent pools (needs the
-    pulumi-raystack[azure] extra and azure-native:location)."""
+    cloud: str
+    """The cloud a created cluster lives in, one of the clouds raystack registers: aws (default), an EKS cluster
+    with managed node groups; azure, an AKS cluster with agent pools (needs the pulumi-raystack[azure] extra and
+    azure-native:location)."""
     azure: AzureSpec
     """Azure settings (cloud: azure only)."""
     cluster_name: str

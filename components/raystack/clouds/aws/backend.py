@@ -112,3 +112,6 @@ class EksBackend:
                                             opts=child)
             handle.log_group_arn = group.arn
         return handle
+
+
+BACKEND = EksBackend

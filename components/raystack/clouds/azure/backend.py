@@ -44,3 +44,6 @@ class AksBackend:
                 scope={"cluster": {"release_namespace": platform.kuberay.namespace}},
                 opts=pulumi.ResourceOptions(parent=parent, depends_on=cluster.ready_for_workloads))
         return handle
+
+
+BACKEND = AksBackend
