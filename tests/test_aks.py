@@ -1,0 +1,167 @@
+"""AKS (cloud: azure): bad configs refused with one message each before anything is registered, the AKS
+allocatable formula as a table, pools and their facts, the managed operator, and the seam that lets a cloud
+be added as a package and data rows."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from raystack import ConfigError, RayPlatform, resolve, testing
+from raystack.hardware import allocatable, catalog
+
+BASE: dict[str, Any] = {
+    "cloud": "azure",
+    "clusterName": "unit",
+    "apiIngressCidrs": ["10.20.0.0/16"],
+    "network": {"cidr": "10.20.0.0/16"},
+    "gpuPools": [{"name": "a100", "instanceType": "Standard_NC24ads_A100_v4", "maxSize": 2}],
+    "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "a100"}]}],
+}
+
+
+def cfg(**changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(BASE)
+    out.update(changes)
+    return out
+
+
+def pool(**changes: Any) -> list[dict[str, Any]]:
+    return [{**BASE["gpuPools"][0], **changes}]
+
+
+def as_config(raw: dict[str, Any], location: str | None = "eastus") -> dict[str, str]:
+    config = {"azure-native:location": location} if location else {}
+    config.update({f"raystack:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()})
+    return config
+
+
+CASES = [
+    # The four the issue names.
+    ("unknown-vm-size", cfg(gpuPools=pool(instanceType="Standard_NC24ads_A100_v9")), "raystack:gpuPools[0].instanceType",
+     "did you mean 'Standard_NC24ads_A100_v4'"),
+    ("gpus-above-the-size", cfg(rayClusters=[{"name": "rc", "workerGroups": [
+        {"name": "w", "pool": "a100", "acceleratorsPerWorker": 2}]}]),
+     "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker", "nodes have 1 nvidia.com/gpu; allowed 1..1"),
+    ("spot-system-pool", cfg(systemPool={"capacityType": "SPOT"}), "raystack:systemPool.capacityType",
+     "AKS refuses Spot system pools"),
+    ("private-and-unreachable", cfg(apiIngressCidrs=[]), "raystack:apiIngressCidrs",
+     "nothing where `pulumi up` runs could reach it"),
+    # And the rest of AKS's rules.
+    ("pool-name-aks", cfg(gpuPools=pool(name="a100-spot"), rayClusters=[{"name": "rc", "workerGroups": [
+        {"name": "w", "pool": "a100-spot"}]}]), "raystack:gpuPools[0].name", "at most 12 characters"),
+    ("eks-type-on-aks", cfg(gpuPools=pool(instanceType="g6.xlarge")), "raystack:gpuPools[0].instanceType",
+     "not an AKS VM size"),
+    ("mi300x-refused", cfg(gpuPools=pool(instanceType="Standard_ND96isr_MI300X_v5")),
+     "raystack:gpuPools[0].instanceType", "AMD GPU Operator"),
+    ("eks-os", cfg(gpuPools=pool(os="bottlerocket")), "raystack:gpuPools[0].os", "allowed on AKS"),
+    ("capacity-block", cfg(gpuPools=pool(capacityType="CAPACITY_BLOCK")), "raystack:gpuPools[0].capacityType",
+     "allowed on AKS: ON_DEMAND, SPOT"),
+    ("spot-price-without-spot", cfg(gpuPools=pool(spotMaxPrice=2.0)), "raystack:gpuPools[0].spotMaxPrice",
+     "only with capacityType: SPOT"),
+    ("spot-price-zero", cfg(gpuPools=pool(capacityType="SPOT", spotMaxPrice=0)), "raystack:gpuPools[0].spotMaxPrice",
+     "-1 (up to the on-demand price)"),
+    ("reserved-label", cfg(gpuPools=pool(labels={"kubernetes.azure.com/mode": "x"})),
+     "raystack:gpuPools[0].labels['kubernetes.azure.com/mode']", "AKS reserves"),
+    ("efa-on-aks", cfg(gpuPools=pool(efa=True)), "raystack:gpuPools[0].efa", "EFA is EC2's"),
+    ("vnet-overlaps-pods", cfg(network={"cidr": "10.244.0.0/16"}, apiIngressCidrs=["10.244.0.0/16"]),
+     "raystack:network.cidr", "overlaps the cluster's pod range"),
+    ("az-count", cfg(network={"cidr": "10.20.0.0/16", "azCount": 3}), "raystack:network.azCount", "an EKS VPC setting"),
+    ("admin-role-arns", cfg(adminRoleArns=["arn:aws:iam::123456789012:role/x"]), "raystack:adminRoleArns",
+     "azure.adminGroupObjectIds"),
+    ("deploy-window", cfg(deployFrom=["203.0.113.7/32"]), "raystack:deployFrom", "cannot be opened for one run"),
+    ("group-id", cfg(azure={"adminGroupObjectIds": ["platform-admins"]}), "raystack:azure.adminGroupObjectIds[0]",
+     "an Entra group object ID"),
+    ("version", cfg(kubernetesVersion="1.30"), "raystack:kubernetesVersion", "allowed on AKS"),
+    ("redis-create", cfg(gcsFaultTolerance={"redis": "create"}), "raystack:gcsFaultTolerance.redis.mode",
+     "ElastiCache"),
+    ("logs-cloudwatch", cfg(observability={"logs": {"destination": "cloudwatch"}}),
+     "raystack:observability.logs.destination", "CloudWatch on AWS only"),
+    ("s3-on-aks", cfg(rayClusters=[{"name": "rc", "serviceAccount": {"name": "rc-sa", "podIdentity": {
+        "s3Read": ["datasets"]}}, "workerGroups": [{"name": "w", "pool": "a100"}]}]),
+     "raystack:rayClusters[0].serviceAccount.podIdentity.s3Read", "use storageRead"),
+    ("storage-scope", cfg(rayClusters=[{"name": "rc", "serviceAccount": {"name": "rc-sa", "podIdentity": {
+        "storageRead": ["raystackdata"]}}, "workerGroups": [{"name": "w", "pool": "a100"}]}]),
+     "raystack:rayClusters[0].serviceAccount.podIdentity.storageRead[0]", "the resource ID of a storage account"),
+    ("managed-with-cron", cfg(kuberay={"operator": "managed"}, rayCronJobs=[{
+        "name": "nightly", "schedule": "0 2 * * *", "entrypoint": "python x.py",
+        "rayCluster": {"workerGroups": [{"name": "w", "pool": "a100"}]}}]), "raystack:rayCronJobs",
+     "use kuberay.operator: helm"),
+    ("unknown-cloud", cfg(cloud="gcp"), "raystack:cloud", "allowed: aws, azure"),
+]
+
+
+@pytest.mark.parametrize(("raw", "key", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_aks_config_fails_naming_the_key_and_registers_nothing(raw, key, fragment):
+    rec = testing.Recording()
+    with pytest.raises(ConfigError) as err:
+        testing.run(RayPlatform.from_stack_config, as_config(raw), recording=rec)
+    messages = [str(f) for f in err.value.findings]
+    named = [f for f in err.value.findings if f.key == key]
+    assert named, f"no finding names {key}: {messages}"
+    assert any(fragment in str(f) for f in named), f"{key}: {fragment!r} not in {messages}"
+    assert len(err.value.findings) == 1, f"one mistake, {len(messages)} messages: {messages}"
+    assert not rec.resources, f"registered before failing: {[r.urn for r in rec.resources]}"
+
+
+def test_the_base_config_is_valid_and_needs_a_location():
+    rec = testing.run(RayPlatform.from_stack_config, as_config(BASE))
+    assert rec.of_type("azure-native:containerservice:ManagedCluster")
+    with pytest.raises(ConfigError, match="azure-native:location"):
+        testing.run(RayPlatform.from_stack_config, as_config(BASE, location=None))
+
+
+def test_managed_operator_and_eks():
+    """kuberay.operator: managed is AKS's extension: refused on EKS and on existing clusters."""
+    with pytest.raises(ConfigError, match="only on an AKS cluster the stack creates"):
+        resolve({"clusterName": "x", "apiIngressCidrs": ["10.0.0.0/16"], "kuberay": {"operator": "managed"}},
+                region="us-east-1")
+    p = resolve(cfg(kuberay={"operator": "managed"}), region="eastus")
+    assert p.kuberay.managed and not p.kuberay.install
+    assert any(w.key == "raystack:kuberay.operator" for w in p.warnings), "the plan says the version is AKS's"
+
+
+#: AKS's kube-reserved CPU by cores (node-resource-reservations.md), and what raystack takes between and above.
+@pytest.mark.parametrize(("cores", "reserved"), [(1, 60), (2, 100), (4, 140), (8, 180), (16, 260), (32, 420),
+                                                 (64, 740), (24, 340), (48, 580), (96, 1060)])
+def test_aks_cpu_reservation(cores, reserved):
+    assert allocatable.aks_kube_reserved_cpu_millis(cores) == reserved
+
+
+@pytest.mark.parametrize(("gib", "pods", "reserved"), [
+    (28, 110, 2250),  # 20 MB x 110 + 50 MB, under 25% of 28 GiB
+    (8, 110, 2048),  # 25% of 8 GiB is less
+    (220, 110, 2250)])
+def test_aks_memory_reservation(gib, pods, reserved):
+    assert allocatable.aks_kube_reserved_memory_mib(gib, pods) == reserved
+
+
+def test_aks_pool_facts_come_from_the_aks_formula_and_the_regional_price():
+    p = resolve(cfg(gpuPools=pool(capacityType="SPOT")), region="eastus")
+    (a100,) = p.node_pools
+    it = catalog.lookup("Standard_NC24ads_A100_v4")
+    assert a100.facts.allocatable_cpu_millis == 24000 - allocatable.aks_kube_reserved_cpu_millis(24)
+    assert a100.facts.allocatable_memory_mib == allocatable.aks_allocatable_memory_mib(220, allocatable.AKS_MAX_PODS)
+    assert it.cloud == "azure" and a100.facts.price_usd_hour == 3.673
+    # AKS taints Spot nodes itself; the workers tolerate it, and raystack does not send it.
+    assert ("kubernetes.azure.com/scalesetpriority", "spot") in [(t.key, t.value) for t in a100.facts.taints]
+    assert a100.spot_max_price == -1.0
+    assert resolve(cfg(), region="westeurope").node_pools[0].facts.price_usd_hour is None, "no row: unknown"
+
+
+def test_a_cloud_is_a_package_and_data_rows():
+    """The seam (issue 21): every cloud registers itself from its own package, its catalog and prices are files,
+    and its backend is found by name; the cloud-neutral layers name no cloud (test_architecture)."""
+    from raystack.clouds import base
+    from raystack.hardware.catalog import CLOUDS
+    from raystack.model.cloud import registered
+
+    assert registered() == CLOUDS == ("aws", "azure")
+    for cloud in registered():
+        p = resolve(cfg(cloud=cloud, **({} if cloud == "azure" else {
+            "network": {"cidr": "10.20.0.0/16"}, "gpuPools": [{"name": "a100", "instanceType": "g6.xlarge"}]})),
+            region="eastus" if cloud == "azure" else "us-east-1")
+        assert p.cloud == cloud
+        assert base.backend_for(p).__module__ == f"raystack.clouds.{cloud}.backend"
