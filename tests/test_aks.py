@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from raystack import ConfigError, RayPlatform, resolve, testing
 from raystack.hardware import allocatable, catalog
+from support import ROOT
 
 BASE: dict[str, Any] = {
     "cloud": "azure",
@@ -165,3 +166,27 @@ def test_a_cloud_is_a_package_and_data_rows():
             region="eastus" if cloud == "azure" else "us-east-1")
         assert p.cloud == cloud
         assert base.backend_for(p).__module__ == f"raystack.clouds.{cloud}.backend"
+
+
+@pytest.mark.parametrize("stack", ["aks-dev", "aks-prod"])
+def test_the_aks_stacks_plan_valid_with_groups_sized_from_their_aks_pools(stack, capsys):
+    """`raystack plan --stack aks-*`: valid; every RayCluster checked against the KubeRay CRD and through Ray's
+    parser; each worker group as large as its AKS pool's allocatable (the AKS formula) allows."""
+    from raystack.preview import cli
+    from support import stack_spec
+
+    rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", stack, "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 0 and doc["valid"], doc["validation"]
+    assert "RayCluster" in doc["checks"]["crd-schema"] and "Ray's autoscaler parser" in doc["checks"]["ray-parser"]
+    platform = resolve(stack_spec(stack), region="eastus")
+    groups = [g for g in doc["rayClusters"] if g["group"] != "head"]
+    assert groups, stack
+    for g in groups:
+        facts = platform.pools[g["pool"]]
+        assert facts.source == "aks-agent-pool" and facts.os == "azurelinux", g
+        per_node = facts.accelerators_per_node // max(g["acceleratorsPerWorker"], 1)
+        # A whole-node worker takes what the node leaves after kube-reserved, eviction and the DaemonSets.
+        assert per_node * g["cpu"] * 1000 <= facts.schedulable_cpu_millis, g
+        assert per_node * g["memoryMib"] <= facts.schedulable_memory_mib, g
+        assert (facts.schedulable_cpu_millis - per_node * g["cpu"] * 1000) < 1000 * per_node, f"{g}: CPU left idle"
