@@ -27,7 +27,7 @@ def steps(plan, op: str) -> list[str]:
     return sorted(s.urn.rsplit("::", 1)[1] for s in plan.steps if s.op == op)
 
 
-def test_aks_dev_day0_day2_and_destroy():
+def test_aks_dev_day0_day2_another_runner_and_destroy():
     lc = Lifecycle.for_stack(ROOT, "aks-dev")
     first = lc.preview()
     # The first preview of an empty subscription lists no credentials of a cluster that does not exist yet (the
@@ -67,21 +67,21 @@ def test_aks_dev_day0_day2_and_destroy():
     assert "raystack-t4spot-pool" in steps(moved, "replace"), moved.describe()
     assert lc.azure.clusters["raystack-aks-dev"].pool_specs["t4spot"]["vmSize"] == "Standard_NC8as_T4_v3"
 
-    lc.destroy()
-    assert not lc.azure.resources and not lc.azure.clusters and not lc.azure.groups, "aks-dev: destroy left Azure"
-    assert not lc.kube and not lc.state, "aks-dev: destroy left state or a cluster"
-
-
-def test_a_second_runner_does_not_move_the_creators_admin_assignment():
-    """Azure refuses to change an assignment's principal (RoleAssignmentUpdateNotPermitted): the creator's
-    Cluster Admin assignment is the creator's, and another runner's `up` leaves it (ignoreChanges)."""
-    lc = Lifecycle.for_stack(ROOT, "aks-dev")
-    lc.up()
+    # Another runner (a CI identity) runs `up`: Azure refuses to change an assignment's principal
+    # (RoleAssignmentUpdateNotPermitted), and the creator's Cluster Admin assignment stays the creator's.
     admins = {r.urn: dict(r.inputs) for r in lc.state.values() if r.type == ASSIGNMENT}
     lc.identity = Identity("ci-runner")
     plan = lc.up()
     assert not [s for s in plan.steps if s.type == ASSIGNMENT and s.op != "same"], plan.describe()
     assert {r.urn: dict(r.inputs) for r in lc.state.values() if r.type == ASSIGNMENT} == admins
+    # That runner has no Kubernetes role on the cluster (no azure.adminGroupObjectIds here): it cannot delete the
+    # Ray objects, so destroy is the creator's.
+    with pytest.raises(EngineError, match="has no Azure Kubernetes Service RBAC role"):
+        lc.destroy()
+    lc.identity = Identity("deployer")
+    lc.destroy()
+    assert not lc.azure.resources and not lc.azure.clusters and not lc.azure.groups, "aks-dev: destroy left Azure"
+    assert not lc.kube and not lc.state, "aks-dev: destroy left state or a cluster"
 
 
 def test_the_first_up_waits_for_azure_rbac_to_propagate(monkeypatch):
