@@ -190,3 +190,31 @@ def test_the_aks_stacks_plan_valid_with_groups_sized_from_their_aks_pools(stack,
         assert per_node * g["cpu"] * 1000 <= facts.schedulable_cpu_millis, g
         assert per_node * g["memoryMib"] <= facts.schedulable_memory_mib, g
         assert (facts.schedulable_cpu_millis - per_node * g["cpu"] * 1000) < 1000 * per_node, f"{g}: CPU left idle"
+
+
+def test_an_existing_aks_cluster_names_its_cloud_where_that_changes_taints_and_identity():
+    """clusterMode existing on cloud azure: a Spot pool's nodes carry AKS's Spot taint (the workers tolerate it
+    without the team listing it), the cluster is attached by kubeconfig, and podIdentity points at Workload ID."""
+    existing = {"cloud": "azure", "clusterName": "team", "clusterMode": "existing", "kubeconfig": "~/.kube/config",
+                "clusterAutoscaler": False,
+                "existingPools": [{"name": "cpu", "nodeSelector": {"kubernetes.azure.com/agentpool": "cpu"},
+                                   "instanceType": "Standard_D8s_v5", "maxNodes": 2},
+                                  {"name": "t4", "nodeSelector": {"kubernetes.azure.com/agentpool": "t4"},
+                                   "instanceType": "Standard_NC8as_T4_v3", "capacityType": "SPOT", "maxNodes": 2}],
+                "rayClusters": [{"name": "rc", "head": {"pool": "cpu"}, "workerGroups": [{"name": "w", "pool": "t4"}]}]}
+    p = resolve(existing)
+    assert p.cloud == "azure" and not p.creates_cluster
+    assert ("kubernetes.azure.com/scalesetpriority", "spot", "NoSchedule") in [
+        (t.key, t.value, t.effect) for t in p.pools["t4"].taints]
+    tolerations = p.ray_clusters[0].manifest["spec"]["workerGroupSpecs"][0]["template"]["spec"]["tolerations"]
+    assert {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot",
+            "effect": "NoSchedule"} in tolerations
+    with pytest.raises(ConfigError, match="azure.workload.identity/client-id"):
+        resolve({**existing, "rayClusters": [{**existing["rayClusters"][0], "serviceAccount": {
+            "name": "rc-sa", "podIdentity": {"storageRead": [STORAGE_ACCOUNT]}}}]})
+    with pytest.raises(ConfigError, match="on azure attach with kubeconfig"):
+        resolve({**{k: v for k, v in existing.items() if k != "kubeconfig"}, "existingClusterName": "team"})
+
+
+STORAGE_ACCOUNT = ("/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/data/providers/"
+                   "Microsoft.Storage/storageAccounts/raystackdata")

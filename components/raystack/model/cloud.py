@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from .facts import PoolFacts
 from .findings import Finding
 from .platform import NodePool
 
@@ -23,6 +24,13 @@ class CloudRules(Protocol):
     managed_kuberay: bool
     #: The label a pod carries for its cloud identity to be injected (Entra Workload ID's webhook), or None.
     workload_identity_label: tuple[str, str] | None
+    #: On a cluster the stack attaches to, how a team gives the Ray pods this cloud's identity itself.
+    existing_identity_hint: str
+
+    def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
+        """A checked ExistingPoolSpec of a cluster on this cloud -> its facts, with what the cloud puts on such
+        nodes itself (AKS: the Spot taint)."""
+        ...
 
     def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
         """The coerced config with the cloud's own defaults set where the user wrote none (before

@@ -30,7 +30,7 @@ from ..spec.types import NodePoolSpec, PlatformSpec, RayClusterSpec, SystemPoolS
 from ..versions import FLUENT_BIT_IMAGE, RAY_IMAGE_REPO
 from . import defaults
 from .cloud import CloudRules, cloud_rules, registered
-from .facts import PoolFacts, facts_for_existing
+from .facts import PoolFacts
 from .findings import ConfigError, Finding, raise_if_errors
 from .gcs import cluster_uses_gcs, resolve_gcs
 from .logs import resolve_logs, with_pod_identity
@@ -100,7 +100,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
             findings.append(Finding(key(f"existingPools[{i}].name"), p["name"], "pool names must be unique"))
         names.add(p["name"])
         if len(findings) == before:
-            pools[p["name"]] = facts_for_existing(p)
+            pools[p["name"]] = cloud.existing_pool(p)
             size_keys[p["name"]] = key(f"existingPools[{i}].maxNodes")
         else:
             broken.add(p["name"])
@@ -164,9 +164,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         head_pool = head_candidates.get(rc["head"].get("pool") or defaults.SYSTEM_POOL_NAME)  # derived: system
         if not creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
             findings.append(Finding(f"{base}.serviceAccount.podIdentity", "(set)",
-                                    "only on an EKS cluster the stack creates (clusterMode: create), where it "
-                                    "installs the eks-pod-identity-agent; on an existing cluster annotate the "
-                                    "account for IRSA (serviceAccount.annotations) instead"))
+                                    "only on a cluster the stack creates (clusterMode: create), where it wires the "
+                                    "cloud's pod identity (EKS Pod Identity, AKS Workload ID); on an existing "
+                                    f"cluster {cloud.existing_identity_hint}"))
         if creates and (rc.get("service_account") or {}).get("pod_identity") is not None:
             cloud.check_pod_identity(f"{base}.serviceAccount", rc["service_account"], region, findings)
         planned = plan_ray_cluster(base, rc, pools, head_pool, operator_namespace, findings, warnings,

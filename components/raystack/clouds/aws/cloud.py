@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.cloud import register
+from ...model.facts import PoolFacts, facts_for_existing
 from ...model.findings import Finding
 from ...model.platform import NodePool
 from . import logs, pools, rules
@@ -20,8 +21,14 @@ class AwsCloud:
     #: EKS Pod Identity needs no pod label (the agent serves every pod of an associated account).
     workload_identity_label: tuple[str, str] | None = None
 
+    existing_identity_hint = ("annotate the account for IRSA (serviceAccount.annotations, "
+                              "eks.amazonaws.com/role-arn) instead")
+
     def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
         return given  # model.defaults' tables are EKS's
+
+    def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
+        return facts_for_existing(spec)
 
     def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
                           warnings: list[Finding], region: str | None) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ... import versions
 from ...model.cloud import register
+from ...model.facts import PoolFacts, facts_for_existing
 from ...model.findings import Finding
 from ...model.platform import NodePool
 from . import pools, rules
@@ -30,6 +32,18 @@ class AzureCloud:
     #: Pod identity: Microsoft Entra Workload ID (a federated credential per service account): pods must carry
     #: the webhook's label, and the head its own service account.
     workload_identity_label: tuple[str, str] | None = ("azure.workload.identity/use", "true")
+
+    existing_identity_hint = ("give the account the azure.workload.identity/client-id annotation "
+                              "(serviceAccount.annotations) and the pods the azure.workload.identity/use label "
+                              "(podLabels) instead")
+
+    def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
+        """An existing AKS pool: a Spot pool's nodes carry AKS's own Spot taint (spot-node-pool.md), which its
+        worker groups must tolerate whether or not the team listed it."""
+        facts = facts_for_existing(spec)
+        if spec["capacity_type"] == "SPOT" and pools.SPOT_TAINT not in facts.taints:
+            facts = dataclasses.replace(facts, taints=facts.taints + (pools.SPOT_TAINT,))
+        return facts
 
     def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
         out = dict(given)
