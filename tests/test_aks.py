@@ -12,6 +12,7 @@ import pytest
 from raystack import ConfigError, RayPlatform, resolve, testing
 from raystack.hardware import allocatable, catalog
 from support import ROOT
+from test_bad_configs import assert_refused_once
 
 BASE: dict[str, Any] = {
     "cloud": "azure",
@@ -96,15 +97,7 @@ CASES = [
 
 @pytest.mark.parametrize(("raw", "key", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_aks_config_fails_naming_the_key_and_registers_nothing(raw, key, fragment):
-    rec = testing.Recording()
-    with pytest.raises(ConfigError) as err:
-        testing.run(RayPlatform.from_stack_config, as_config(raw), recording=rec)
-    messages = [str(f) for f in err.value.findings]
-    named = [f for f in err.value.findings if f.key == key]
-    assert named, f"no finding names {key}: {messages}"
-    assert any(fragment in str(f) for f in named), f"{key}: {fragment!r} not in {messages}"
-    assert len(err.value.findings) == 1, f"one mistake, {len(messages)} messages: {messages}"
-    assert not rec.resources, f"registered before failing: {[r.urn for r in rec.resources]}"
+    assert_refused_once(as_config(raw), key, fragment)
 
 
 def test_the_base_config_is_valid_and_needs_a_location():

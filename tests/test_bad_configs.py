@@ -637,9 +637,15 @@ def test_base_configs_are_valid():
 
 @pytest.mark.parametrize(("raw", "key", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_config_fails_naming_the_key_and_registers_nothing(raw, key, fragment):
+    assert_refused_once(as_config(raw), key, fragment)
+
+
+def assert_refused_once(config: dict[str, str], key: str, fragment: str) -> None:
+    """The stack program refuses ``config`` with one finding at ``key`` carrying ``fragment``, and registers
+    nothing."""
     rec = testing.Recording()
     with pytest.raises(ConfigError) as err:
-        testing.run(RayPlatform.from_stack_config, as_config(raw), recording=rec)
+        testing.run(RayPlatform.from_stack_config, config, recording=rec)
     messages = [str(f) for f in err.value.findings]
     named = [f for f in err.value.findings if f.key == key]
     assert named, f"no finding names {key}: {messages}"

@@ -22,7 +22,7 @@ from ..ray.networkpolicy import CHART_OPERATOR_LABELS
 from ..ray.workloads import cluster_pod_templates
 from ..rules.capacity import check_heads_fit, check_shared_pools
 from ..rules.common import DNS1123_LABEL, NS, check_name, key
-from ..rules.existing import check_existing_mode
+from ..rules.existing import check_attach_keys_unused, check_existing_mode
 from ..rules.pools import check_existing_pool
 from ..rules.ray import check_ray_version
 from ..spec.coerce import coerce
@@ -69,6 +69,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "a registry host and path without a scheme, e.g. "
                                 "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"))
     if creates:
+        check_attach_keys_unused(spec, given, findings)
         cloud.check_create_mode(spec, given, findings, warnings, region)
     else:
         check_existing_mode(spec, given, findings)

@@ -41,3 +41,10 @@ def check_existing_mode(spec: dict[str, Any], given: dict[str, Any], findings: l
         findings.append(Finding(key("deployFrom"), given["deploy_from"],
                                 "clusterMode existing does not manage the cluster's endpoint; open it on the "
                                 "existing cluster itself"))
+
+
+def check_attach_keys_unused(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
+    """A stack that creates its cluster attaches to nothing: existingClusterName and kubeconfig are refused."""
+    if given.get("existing_cluster_name") or given.get("kubeconfig"):
+        findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
+                                "existingClusterName/kubeconfig are only used with clusterMode: existing"))

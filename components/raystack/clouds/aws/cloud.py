@@ -8,19 +8,22 @@ from ...model.cloud import register
 from ...model.facts import PoolFacts, facts_for_existing
 from ...model.findings import Finding
 from ...model.platform import NodePool
+from ..rules_base import ModuleCloud
 from . import logs, pools, rules
 from .ami import AMI_TABLE
 
 
-class AwsCloud:
+class AwsCloud(ModuleCloud):
     """EKS with managed node groups: the rules, pools and node images of ``clouds.aws``."""
 
     name = "aws"
+    rules = rules
+    pools = pools
     #: EKS has no managed KubeRay (kuberay.operator: managed is AKS's).
     managed_kuberay = False
     #: EKS Pod Identity needs no pod label (the agent serves every pod of an associated account).
     workload_identity_label: tuple[str, str] | None = None
-
+    #: How a team gives the Ray pods of an existing EKS cluster an IAM role itself.
     existing_identity_hint = ("annotate the account for IRSA (serviceAccount.annotations, "
                               "eks.amazonaws.com/role-arn) instead")
 
@@ -29,26 +32,6 @@ class AwsCloud:
 
     def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
         return facts_for_existing(spec)
-
-    def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
-                          warnings: list[Finding], region: str | None) -> None:
-        rules.check_create_mode(spec, given, findings, warnings, region)
-
-    def created_pool_specs(self, spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
-        return rules.created_pool_specs(spec)
-
-    def check_node_pool(self, base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
-                        accelerator_required: bool = True) -> None:
-        rules.check_node_pool(base, p, cluster_name, findings, accelerator_required=accelerator_required)
-
-    def node_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
-        return pools.node_pool(spec, cluster_name)  # EC2 prices: the catalog's (us-east-1)
-
-    def system_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
-        return pools.system_pool(spec, cluster_name)
-
-    def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
-        rules.check_pod_identity(at, sa, region, findings)
 
     def log_destination(self, at: str, destination: str, days: int, cluster_name: str, region: str | None,
                         findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:

@@ -61,8 +61,9 @@ def node_labels(name: str, os: str, kind: str, model: str, extra: dict[str, str]
     return labels
 
 
-def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
-    """A validated, defaulted NodePoolSpec -> the resolved pool."""
+def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+    """A validated, defaulted NodePoolSpec -> the resolved pool (``region`` unused: EC2 prices are the
+    catalog's, us-east-1)."""
     it = catalog.lookup(spec["instance_type"])
     # A Spot pool's alternatives are interchangeable with it (rules.check_spot_alternatives); their
     # allocatable differs only by max pods, so the pool's facts take the least of each, and the
@@ -124,7 +125,7 @@ def node_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
         placement_group=efa and not spec.get("capacity_reservation_id"))
 
 
-def system_pool(spec: dict[str, Any], cluster_name: str) -> NodePool:
+def system_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
     """A validated, defaulted SystemPoolSpec -> the system pool (on-demand CPU nodes, AL2023)."""
     it = catalog.lookup(spec["instance_type"])
     os = "al2023"

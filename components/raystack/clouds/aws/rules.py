@@ -77,9 +77,6 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                             "reach it: list the networks it runs from (e.g. the VPC's CIDR for a CI runner inside it, "
                             "or a peered or VPN network), or set endpointPublicAccess with publicAccessCidrs limited "
                             "to the runner's addresses")
-    if given.get("existing_cluster_name") or given.get("kubeconfig"):
-        findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
-                                "existingClusterName/kubeconfig are only used with clusterMode: existing"))
     check_network(spec["network"], findings)
     partition = partition_for_region(region) if region else "aws"
     for list_key in ("gpu_pools", "node_pools"):

@@ -10,6 +10,7 @@ from ...model.cloud import register
 from ...model.facts import PoolFacts, facts_for_existing
 from ...model.findings import Finding
 from ...model.platform import NodePool
+from ..rules_base import ModuleCloud
 from . import pools, rules
 
 #: The defaults that differ on AKS from the spec's own (model.defaults, EKS's), set where the user wrote none
@@ -23,16 +24,18 @@ DEFAULTS: dict[str, Any] = {
 SPOT_MAX_PRICE_DEFAULT = -1.0
 
 
-class AzureCloud:
+class AzureCloud(ModuleCloud):
     """AKS with agent pools: the rules, pools and node images of ``clouds.azure``."""
 
     name = "azure"
+    rules = rules
+    pools = pools
     #: AKS runs KubeRay as a cluster extension (kuberay.operator: managed).
     managed_kuberay = True
     #: Pod identity: Microsoft Entra Workload ID (a federated credential per service account): pods must carry
     #: the webhook's label, and the head its own service account.
     workload_identity_label: tuple[str, str] | None = ("azure.workload.identity/use", "true")
-
+    #: How a team gives the Ray pods of an existing AKS cluster an identity itself.
     existing_identity_hint = ("give the account the azure.workload.identity/client-id annotation "
                               "(serviceAccount.annotations) and the pods the azure.workload.identity/use label "
                               "(podLabels) instead")
@@ -55,26 +58,6 @@ class AzureCloud:
                                   **({"spot_max_price": SPOT_MAX_PRICE_DEFAULT} if p.get("capacity_type") == "SPOT"
                                      else {}), **p} for p in given[list_key]]
         return out
-
-    def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
-                          warnings: list[Finding], region: str | None) -> None:
-        rules.check_create_mode(spec, given, findings, warnings, region)
-
-    def created_pool_specs(self, spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
-        return rules.created_pool_specs(spec)
-
-    def check_node_pool(self, base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
-                        accelerator_required: bool = True) -> None:
-        rules.check_node_pool(base, p, cluster_name, findings, accelerator_required=accelerator_required)
-
-    def node_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
-        return pools.node_pool(spec, cluster_name, region)
-
-    def system_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
-        return pools.system_pool(spec, cluster_name, region)
-
-    def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
-        rules.check_pod_identity(at, sa, region, findings)
 
     def log_destination(self, at: str, destination: str, days: int, cluster_name: str, region: str | None,
                         findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:

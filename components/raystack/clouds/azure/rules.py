@@ -94,9 +94,6 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                             "runs from under apiIngressCidrs (the VNet's range for a runner inside it, or a network "
                             "peered or connected by VPN to it), or set endpointPublicAccess with publicAccessCidrs "
                             "(AKS authorized IP ranges) limited to the runner's addresses")
-    if given.get("existing_cluster_name") or given.get("kubeconfig"):
-        findings.append(Finding(key("clusterMode"), spec["cluster_mode"],
-                                "existingClusterName/kubeconfig are only used with clusterMode: existing"))
     check_network(spec["network"], given.get("network") or {}, findings)
     az = spec["azure"]
     for list_key in ("admin_group_object_ids", "viewer_group_object_ids"):

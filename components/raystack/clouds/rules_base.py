@@ -1,0 +1,38 @@
+"""What every cloud's ``CloudRules`` does the same way: hand each question to the cloud's own pure modules
+(``rules``, ``pools``). A cloud's ``cloud`` module subclasses it with its modules and its own answers. Pulumi-free."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from ..model.findings import Finding
+from ..model.platform import NodePool
+
+
+class ModuleCloud:
+    """A cloud whose rules live in ``rules`` (check_create_mode, created_pool_specs, check_node_pool,
+    check_pod_identity) and whose pools in ``pools`` (node_pool, system_pool)."""
+
+    rules: ModuleType
+    pools: ModuleType
+
+    def check_create_mode(self, spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
+                          warnings: list[Finding], region: str | None) -> None:
+        self.rules.check_create_mode(spec, given, findings, warnings, region)
+
+    def created_pool_specs(self, spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+        return self.rules.created_pool_specs(spec)  # type: ignore[no-any-return]
+
+    def check_node_pool(self, base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
+                        accelerator_required: bool = True) -> None:
+        self.rules.check_node_pool(base, p, cluster_name, findings, accelerator_required=accelerator_required)
+
+    def node_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+        return self.pools.node_pool(spec, cluster_name, region)  # type: ignore[no-any-return]
+
+    def system_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+        return self.pools.system_pool(spec, cluster_name, region)  # type: ignore[no-any-return]
+
+    def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
+        self.rules.check_pod_identity(at, sa, region, findings)
