@@ -14,3 +14,6 @@ pulumi.export("ray_auth_tokens", platform.ray_auth_tokens)  # a secret: pulumi s
 # What a team's stack needs (examples/team-stack): the head pool and the operator's namespace.
 pulumi.export("system_pool", platform.system_pool)
 pulumi.export("kuberay_namespace", platform.kuberay_namespace)
+# ...and where its podIdentity is made: the cloud, and on AKS the Workload ID settings its components take.
+pulumi.export("cloud", platform.cloud)
+pulumi.export("workload_identity", platform.workload_identity)

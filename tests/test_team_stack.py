@@ -83,3 +83,28 @@ def test_raystack_plan_plans_the_team_stack_on_the_platforms_plan(tmp_path, caps
     assert doc["cost"]["existingMaxUsdPerHour"] > 0, doc["cost"]
     assert "no pool 'l40s-x4' known" not in err, err
     assert cli.main(["plan", "--project-dir", str(TEAM), "--stack", "ml", "--stack-outputs", "prod.json"]) == 2
+
+
+def test_the_same_team_stack_builds_on_an_aks_platform(monkeypatch):
+    """Issue 21: the team stack works against either cloud. On the aks-prod platform its RayCluster's identity is
+    a managed identity through Workload ID (federated credentials for its two accounts, Storage Blob Data roles
+    on the team's containers), made with the platform's workload_identity output; no Pod Identity association."""
+    outputs = copy.deepcopy(run_stack("aks-prod").outputs)
+    assert outputs["cloud"] == "azure" and set(outputs["workload_identity"]) == {
+        "resource_group_name", "location", "oidc_issuer_url", "subscription_id"}
+    outputs["kubeconfig"] = "apiVersion: v1\nkind: Config\n"
+    monkeypatch.setitem(mocks.LIVE_STACK_OUTPUTS, "acme/raystack/aks-prod", outputs)
+    rec = testing.run_stack(TEAM, "ml-aks")
+    assert not rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    fics = rec.of_type("azure-native:managedidentity:FederatedIdentityCredential")
+    assert sorted(f.inputs["subject"] for f in fics) == ["system:serviceaccount:ml:research-head",
+                                                         "system:serviceaccount:ml:research-workers"]
+    assert {f.inputs["issuer"] for f in fics} == {outputs["workload_identity"]["oidc_issuer_url"]}
+    scopes = sorted(r.inputs["scope"].rsplit("/", 1)[1] for r in rec.of_type("azure-native:authorization:RoleAssignment"))
+    assert scopes == ["ml-checkpoints", "ml-datasets"], scopes
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    (group,) = rc.inputs["spec"]["workerGroupSpecs"]
+    assert group["template"]["metadata"]["labels"]["azure.workload.identity/use"] == "true", rc.urn
+    assert rc.inputs["spec"]["headGroupSpec"]["template"]["spec"]["serviceAccountName"] == "research-head"
+    pool = next(p for p in outputs["node_pools"] if p["name"] == "a100")
+    assert group["template"]["spec"]["nodeSelector"] == pool["node_selector"], rc.urn

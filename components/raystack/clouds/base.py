@@ -51,6 +51,9 @@ class ClusterHandle:
     identity_builder: IdentityBuilder | None = None
     #: The cloud's KubeRay operator (kuberay.operator: managed), which the Ray objects wait for; None otherwise.
     operator: pulumi.Resource | None = None
+    #: What a team stack's components need to make podIdentity in this cluster themselves, where the cloud's
+    #: identity is not the cluster's name (AKS: resource group, location, OIDC issuer, subscription); None elsewhere.
+    workload_identity: dict[str, pulumi.Input[str]] | None = None
 
     @property
     def identity_target(self) -> IdentityTarget:

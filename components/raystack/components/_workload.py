@@ -7,7 +7,7 @@ first; KubeRay's owner references take its cluster and submitter with it.
 """
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -20,6 +20,36 @@ from ..model.workloads import resolve_workload
 from ..ray.gcs import fill_address
 
 W = TypeVar("W", bound="RayWorkload")
+
+
+class AksWorkloadIdentityArgs(TypedDict):
+    """Where a Ray cluster's podIdentity is made on an AKS cluster RayPlatform created: its
+    ``workload_identity`` output."""
+
+    resource_group_name: pulumi.Input[str]
+    """The cluster's resource group: the managed identity goes there."""
+    location: str
+    """The cluster's Azure location."""
+    oidc_issuer_url: pulumi.Input[str]
+    """The cluster's OIDC issuer: the federated credentials trust it."""
+    subscription_id: pulumi.Input[str]
+    """The subscription the role definitions live in."""
+
+
+def identity_target_of(args: Mapping[str, Any]) -> IdentityTarget:
+    """A component's podIdentity target: AKS's Workload ID (``aks_workload_identity``) or the EKS cluster's name."""
+    aks = args.get("aks_workload_identity")
+    if aks is not None:
+        from ..clouds.azure.identity import WorkloadIdentityBuilder
+
+        return WorkloadIdentityBuilder(aks["resource_group_name"], aks["location"], aks["oidc_issuer_url"],
+                                       aks["subscription_id"])
+    target: IdentityTarget = args.get("eks_cluster_name")
+    return target
+
+
+def cloud_of(args: Mapping[str, Any]) -> str:
+    return "azure" if args.get("aks_workload_identity") is not None else "aws"
 
 
 def plain_pools(args: Mapping[str, Any]) -> tuple[dict[str, PoolFacts], PoolFacts]:
@@ -44,17 +74,20 @@ def plan_standalone(kind: str, spec_arg: str, args: Mapping[str, Any]) -> RayWor
     registered before this returns."""
     pools, head_pool = plain_pools(args)
     plan = resolve_workload(kind, dict(args[spec_arg]), pools, head_pool, args.get("ray_version"),
-                            args.get("operator_namespace"), spec_arg)
+                            args.get("operator_namespace"), spec_arg, cloud=cloud_of(args))
     require_eks_cluster(plan.cluster, args, f"{spec_arg}.rayCluster")
     return plan
 
 
 def require_eks_cluster(cluster: RayClusterPlan | None, args: Mapping[str, Any], at: str) -> None:
-    """Pod Identity associations are made in an EKS cluster: a component asked for them needs its name."""
+    """podIdentity is made in a cluster: an EKS cluster's Pod Identity associations (``eks_cluster_name``), or an
+    AKS cluster's Workload ID (``aks_workload_identity``); a component asked for it needs one of them."""
     identity = cluster.identity if cluster is not None else None
-    if identity is not None and identity.pod_identity and args.get("eks_cluster_name") is None:
+    if identity is not None and identity.pod_identity and args.get("eks_cluster_name") is None \
+            and args.get("aks_workload_identity") is None:
         raise ConfigError([Finding(f"{at}.serviceAccount.podIdentity", "(set)",
-                                   "needs eks_cluster_name: the EKS cluster the association is made in")])
+                                   "needs eks_cluster_name (the EKS cluster the association is made in) or "
+                                   "aks_workload_identity (RayPlatform's workload_identity output, on AKS)")])
 
 
 class RayWorkload(pulumi.ComponentResource):

@@ -20,6 +20,9 @@ from ..model.resolve import resolve_ray_cluster
 from ..ray.gcs import fill_address
 from ..spec.types import PoolDescriptor, RayClusterSpec
 from ._workload import (
+    AksWorkloadIdentityArgs,
+    cloud_of,
+    identity_target_of,
     plain_pools,
     register_identity,
     register_network_policy,
@@ -43,6 +46,8 @@ class RayClusterArgs(TypedDict):
     """Namespace of the KubeRay operator the NetworkPolicy admits (default kuberay-system)."""
     eks_cluster_name: NotRequired[pulumi.Input[str]]
     """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
+    aks_workload_identity: NotRequired[AksWorkloadIdentityArgs]
+    """On AKS instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload ID)."""
 
 
 class RayCluster(pulumi.ComponentResource):
@@ -61,11 +66,11 @@ class RayCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         a = defaults.fill(RayClusterArgs, args)
         pools, head_pool = plain_pools(a)
-        plan = resolve_ray_cluster(dict(args["cluster"]), pools, head_pool,
-                                   a["ray_version"], a["operator_namespace"])  # raises before registering
+        plan = resolve_ray_cluster(dict(args["cluster"]), pools, head_pool, a["ray_version"],  # raises before
+                                   a["operator_namespace"], cloud=cloud_of(a))  # registering anything
         require_eks_cluster(plan, a, "cluster")
         super().__init__("raystack:index:RayCluster", name, {}, opts)
-        self._build(name, plan, opts, identity_target=a.get("eks_cluster_name"))
+        self._build(name, plan, opts, identity_target=identity_target_of(a))
 
     @classmethod
     def _from_model(cls, name: str, plan: RayClusterPlan, opts: pulumi.ResourceOptions,

@@ -15,7 +15,7 @@ from typing_extensions import NotRequired
 from ..clouds.base import IdentityTarget
 from ..model.platform import RayWorkloadPlan
 from ..spec.types import PoolDescriptor, RayCronJobSpec
-from ._workload import RayWorkload, plan_standalone
+from ._workload import AksWorkloadIdentityArgs, RayWorkload, identity_target_of, plan_standalone
 
 
 class RayCronJobArgs(TypedDict):
@@ -33,6 +33,8 @@ class RayCronJobArgs(TypedDict):
     """Namespace of the KubeRay operator the NetworkPolicy admits (default kuberay-system)."""
     eks_cluster_name: NotRequired[pulumi.Input[str]]
     """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
+    aks_workload_identity: NotRequired[AksWorkloadIdentityArgs]
+    """On AKS instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload ID)."""
 
 
 class RayCronJob(RayWorkload):
@@ -52,7 +54,7 @@ class RayCronJob(RayWorkload):
     def __init__(self, name: str, args: RayCronJobArgs, opts: pulumi.ResourceOptions | None = None):
         plan = plan_standalone("RayCronJob", "cron_job", args)  # raises before registering
         super().__init__(self._token, name, {}, opts)
-        self._wire(name, plan, opts, args.get("eks_cluster_name"))
+        self._wire(name, plan, opts, identity_target_of(args))
 
     def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
               identity_target: IdentityTarget = None, tags: dict[str, str] | None = None) -> None:

@@ -15,7 +15,7 @@ from ..clouds.base import IdentityTarget
 from ..model.platform import RayWorkloadPlan
 from ..ray.workloads import endpoints
 from ..spec.types import PoolDescriptor, RayJobSpec
-from ._workload import RayWorkload, plan_standalone
+from ._workload import AksWorkloadIdentityArgs, RayWorkload, identity_target_of, plan_standalone
 
 
 class RayJobArgs(TypedDict):
@@ -34,6 +34,8 @@ class RayJobArgs(TypedDict):
     """Namespace of the KubeRay operator the NetworkPolicy admits (default kuberay-system)."""
     eks_cluster_name: NotRequired[pulumi.Input[str]]
     """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
+    aks_workload_identity: NotRequired[AksWorkloadIdentityArgs]
+    """On AKS instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload ID)."""
 
 
 class RayJob(RayWorkload):
@@ -54,7 +56,7 @@ class RayJob(RayWorkload):
     def __init__(self, name: str, args: RayJobArgs, opts: pulumi.ResourceOptions | None = None):
         plan = plan_standalone("RayJob", "job", args)  # raises before registering
         super().__init__(self._token, name, {}, opts)
-        self._wire(name, plan, opts, args.get("eks_cluster_name"))
+        self._wire(name, plan, opts, identity_target_of(args))
 
     def _wire(self, name: str, plan: RayWorkloadPlan, opts: pulumi.ResourceOptions | None,
               identity_target: IdentityTarget = None, tags: dict[str, str] | None = None) -> None:

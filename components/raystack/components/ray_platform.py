@@ -58,6 +58,11 @@ class RayPlatform(pulumi.ComponentResource):
     head's): a team stack's RayClusters take it as head_pool."""
     kuberay_namespace: pulumi.Output[str]
     """The KubeRay operator's namespace (a team stack's RayClusters admit it in their NetworkPolicy)."""
+    cloud: pulumi.Output[str]
+    """The cloud the cluster lives in (aws, azure): a team stack picks its podIdentity by it."""
+    workload_identity: pulumi.Output[dict[str, str]]
+    """On AKS, what a team stack's components take as aks_workload_identity (resource group, location, OIDC
+    issuer, subscription); empty elsewhere."""
     ray_auth_tokens: pulumi.Output[dict[str, str]]
     """The Ray auth token of every cluster by "<namespace>/<name>" (RayClusters, and the clusters of
     RayJobs, RayServices and RayCronJobs), a secret: `pulumi stack output --show-secrets`."""
@@ -117,6 +122,8 @@ class RayPlatform(pulumi.ComponentResource):
         head_pool = platform.system_facts or next((rc.head_pool for rc in platform.ray_clusters), None)
         self.system_pool = pulumi.Output.from_input(head_pool.to_descriptor() if head_pool else {})  # type: ignore[arg-type]
         self.kuberay_namespace = pulumi.Output.from_input(platform.kuberay.namespace)
+        self.cloud = pulumi.Output.from_input(platform.cloud)
+        self.workload_identity = pulumi.Output.from_input(cluster.workload_identity or {})
         self.node_pools = pulumi.Output.from_input(
             [p.to_descriptor() for p in platform.pools.values()])  # type: ignore[misc]
         self.register_outputs({
@@ -128,6 +135,8 @@ class RayPlatform(pulumi.ComponentResource):
             "ray_auth_tokens": self.ray_auth_tokens,
             "system_pool": self.system_pool,
             "kuberay_namespace": self.kuberay_namespace,
+            "cloud": self.cloud,
+            "workload_identity": self.workload_identity,
         })
 
     def _device_plugins(self, name: str, platform: Platform,

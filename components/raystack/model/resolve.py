@@ -406,13 +406,15 @@ def resolve_system_pool(raw: dict[str, Any], cluster_name: str, base: str = "sys
 
 def resolve_ray_cluster(raw: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts,
                         ray_version: str | None, operator_namespace: str | None,
-                        base: str = "cluster") -> RayClusterPlan:
-    """One RayClusterSpec (Python key spelling) bound to the given pools -> RayClusterPlan."""
+                        base: str = "cluster", cloud: str = "aws") -> RayClusterPlan:
+    """One RayClusterSpec (Python key spelling) bound to the given pools -> RayClusterPlan (``cloud``: where its
+    podIdentity is made, which decides the pods' identity label)."""
     given, findings = coerce(RayClusterSpec, raw, base, camel=False)
     if "name" not in given:  # optional in the type (a workload's cluster has none), required here
         findings.append(Finding(f"{base}.name", None, "is required (a DNS-1035 label of at most 53 characters)"))
     raise_if_errors(findings)
     rc = defaults.fill(RayClusterSpec, given)
+    rc["workload_identity_label"] = cloud_rules(cloud).workload_identity_label  # derived: the cloud's, if any
     platform_defaults = defaults.TABLES[PlatformSpec]
     rc["ray_version"] = rc.get("ray_version") or ray_version or platform_defaults["ray_version"]
     ns = operator_namespace or defaults.KUBERAY_NAMESPACE

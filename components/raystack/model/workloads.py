@@ -260,12 +260,14 @@ def check_replicas_fit(at: str, config: dict[str, Any], cluster: RayClusterPlan,
 
 
 def resolve_workload(kind: str, raw: dict[str, Any], pools: dict[str, PoolFacts], head_pool: PoolFacts,
-                     ray_version: str | None, operator_namespace: str | None, base: str) -> RayWorkloadPlan:
+                     ray_version: str | None, operator_namespace: str | None, base: str,
+                     cloud: str = "aws") -> RayWorkloadPlan:
     """One RayJobSpec, RayServiceSpec or RayCronJobSpec (Python key spelling) with a cluster of its
     own, bound to the given pools -> its plan, or ConfigError naming ``base.<key>`` (components
     used on their own; clusterSelector needs the stack's RayClusters, so RayPlatform)."""
     from ..spec import types as t
     from . import defaults
+    from .cloud import cloud_rules
     from .findings import ConfigError, raise_if_errors
     from .ray_clusters import plan_ray_cluster
 
@@ -283,7 +285,8 @@ def resolve_workload(kind: str, raw: dict[str, Any], pools: dict[str, PoolFacts]
 
     def plan_cluster(at: str, rc: dict[str, Any], workload: dict[str, str] | None,
                      serve: bool) -> RayClusterPlan | None:
-        rc = {**rc, "ray_version": rc.get("ray_version") or version}
+        rc = {**rc, "ray_version": rc.get("ray_version") or version,
+              "workload_identity_label": cloud_rules(cloud).workload_identity_label}  # derived: the cloud's
         return plan_ray_cluster(at, rc, pools, head_pool, ns, findings, None, frozenset(), None, workload, serve)
 
     empty: list[Any] = []

@@ -31,7 +31,10 @@ class AksBackend:
             for p in platform.node_pools}
         handle = ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
                                dict(pools), identity_builder=WorkloadIdentityBuilder(
-                                   out.resource_group_name, out.location, out.oidc_issuer_url, out.subscription_id))
+                                   out.resource_group_name, out.location, out.oidc_issuer_url, out.subscription_id),
+                               workload_identity={"resource_group_name": out.resource_group_name,
+                                                  "location": out.location, "oidc_issuer_url": out.oidc_issuer_url,
+                                                  "subscription_id": out.subscription_id})
         if platform.kuberay.managed:
             # AKS's KubeRay (learn.microsoft.com azure/aks/kuberay-overview): a cluster extension that installs the
             # operator and the CRDs; its release namespace is kuberay.namespace, which the Ray clusters'
