@@ -211,3 +211,31 @@ def test_an_existing_aks_cluster_names_its_cloud_where_that_changes_taints_and_i
 
 STORAGE_ACCOUNT = ("/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/data/providers/"
                    "Microsoft.Storage/storageAccounts/raystackdata")
+
+
+def test_the_aks_components_stand_on_their_own():
+    """AksCluster and AksNodePool from a program of a team's own: resolved before anything registers (a bad pool
+    name fails with its key), then the same requests RayPlatform sends."""
+    from raystack import AksCluster, AksNodePool
+
+    def program():
+        cluster = AksCluster("c", {"cluster_name": "team-aks", "location": "eastus",
+                                   "api_ingress_cidrs": ["10.30.0.0/16"], "network": {"cidr": "10.30.0.0/16"}})
+        AksNodePool("gpu", {"pool": {"name": "a100", "instance_type": "Standard_NC24ads_A100_v4", "max_size": 2},
+                            "cluster_name": cluster.cluster_name, "resource_group_name": cluster.resource_group_name,
+                            "subnet_id": cluster.outputs.subnet_id, "location": "eastus"})
+
+    rec = testing.run(program, {})
+    (mc,) = rec.of_type("azure-native:containerservice:ManagedCluster")
+    assert mc.inputs["apiServerAccessProfile"] == {"enablePrivateCluster": True}, mc.urn
+    (ap,) = rec.of_type("azure-native:containerservice:AgentPool")
+    assert (ap.inputs["vmSize"], ap.inputs["osSKU"], ap.inputs["nodeTaints"]) == (
+        "Standard_NC24ads_A100_v4", "AzureLinux", ["nvidia.com/gpu=true:NoSchedule"]), ap.urn
+
+    def bad():
+        AksNodePool("gpu", {"pool": {"name": "a100-x", "instance_type": "Standard_NC24ads_A100_v4"},
+                            "cluster_name": "c", "resource_group_name": "rg", "subnet_id": "s"})
+    rec = testing.Recording()
+    with pytest.raises(ConfigError, match="pool.name"):
+        testing.run(bad, {}, recording=rec)
+    assert not rec.resources

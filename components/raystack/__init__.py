@@ -55,6 +55,8 @@ from .spec.types import (
 _register_clouds()  # every clouds.<cloud>.cloud registers its rules behind model.cloud's seam (Pulumi-free)
 
 if TYPE_CHECKING:
+    from .components.aks_cluster import AksCluster, AksClusterArgs
+    from .components.aks_node_pool import AksNodePool, AksNodePoolArgs
     from .components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
     from .components.efa_device_plugin import EfaDevicePlugin, EfaDevicePluginArgs
     from .components.eks_cluster import EksCluster, EksClusterArgs
@@ -89,10 +91,12 @@ _LAZY = {
     "RayService": "ray_service", "RayServiceArgs": "ray_service",
     "RayCronJob": "ray_cron_job", "RayCronJobArgs": "ray_cron_job",
     "RayPlatform": "ray_platform",
+    "AksCluster": "aks_cluster", "AksClusterArgs": "aks_cluster",
+    "AksNodePool": "aks_node_pool", "AksNodePoolArgs": "aks_node_pool",
 }
 
 __all__ = [
-    "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin",
+    "AksCluster", "AksClusterArgs", "AksNodePool", "AksNodePoolArgs", "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin",
     "EfaDevicePluginArgs", "EksCluster",
     "EksClusterArgs", "ExistingPoolSpec", "Finding", "GcsFaultToleranceSpec", "GcsRedis", "GcsRedisArgs",
     "GcsRedisEngine", "GcsRedisMode", "GpuNodePool",

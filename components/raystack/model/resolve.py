@@ -388,14 +388,17 @@ def device_plugins(node_pools: list[NodePool], cloud: CloudRules | None = None) 
 
 # --- one object at a time (components used on their own) ----------------------------
 
-def resolve_node_pool(raw: dict[str, Any], cluster_name: str | None, base: str = "pool") -> NodePool:
-    """One NodePoolSpec (Python key spelling) -> NodePool, or ConfigError naming ``base.<key>``."""
+def resolve_node_pool(raw: dict[str, Any], cluster_name: str | None, base: str = "pool", cloud: str = "aws",
+                      region: str | None = None) -> NodePool:
+    """One NodePoolSpec (Python key spelling) -> NodePool on ``cloud`` (its defaults, rules and facts; ``region``:
+    where its price is read), or ConfigError naming ``base.<key>``."""
     given, findings = coerce(NodePoolSpec, raw, base, camel=False)
     raise_if_errors(findings)
-    spec = defaults.fill(NodePoolSpec, given)
-    cloud_rules().check_node_pool(base, spec, cluster_name, findings)
+    rules = cloud_rules(cloud)
+    spec = defaults.fill(NodePoolSpec, rules.with_defaults({"gpu_pools": [given]})["gpu_pools"][0])
+    rules.check_node_pool(base, spec, cluster_name, findings)
     raise_if_errors(findings)
-    return cloud_rules().node_pool(spec, cluster_name or "")
+    return rules.node_pool(spec, cluster_name or "", region)
 
 
 def resolve_system_pool(raw: dict[str, Any], cluster_name: str, base: str = "system_pool") -> NodePool:
