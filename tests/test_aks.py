@@ -92,6 +92,8 @@ CASES = [
         "rayCluster": {"workerGroups": [{"name": "w", "pool": "a100"}]}}]), "raystack:rayCronJobs",
      "use kuberay.operator: helm"),
     ("unknown-cloud", cfg(cloud="gcp"), "raystack:cloud", "allowed: aws, azure"),
+    ("managed-beside-an-operator", cfg(kuberay={"operator": "managed", "install": False}), "raystack:kuberay.install",
+     "a second one"),
 ]
 
 

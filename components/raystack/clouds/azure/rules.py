@@ -114,6 +114,20 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("gcsFaultTolerance.redis.mode"), "create",
                                 "raystack creates its Redis on AWS (ElastiCache) only; on AKS use "
                                 "gcsFaultTolerance.redis.mode: external with an Azure Managed Redis address"))
+    kuberay = given.get("kuberay") or {}
+    if kuberay.get("operator") == "managed":
+        if kuberay.get("install") is False:
+            # install: false says a KubeRay operator already runs; AKS's extension would be a second one, and it
+            # must not be installed over a self-managed KubeRay (kuberay-overview: uninstall it first).
+            findings.append(Finding(key("kuberay.install"), False,
+                                    "says a KubeRay operator already runs: kuberay.operator managed would add AKS's "
+                                    "as a second one; keep one of them"))
+        if tuple(map(int, spec["kubernetes_version"].split("."))) < tuple(
+                map(int, versions.AKS_KUBERAY_EXTENSION_MIN_KUBERNETES.split("."))):
+            findings.append(Finding(key("kuberay.operator"), "managed",
+                                    f"AKS's KubeRay extension needs Kubernetes "
+                                    f"{versions.AKS_KUBERAY_EXTENSION_MIN_KUBERNETES} or newer (kubernetesVersion is "
+                                    f"{spec['kubernetes_version']})"))
     sys_pool = spec["system_pool"]
     check_system_capacity(sys_pool, findings)
     if sys_pool["instance_type"] not in catalog.cpu_types("azure"):
