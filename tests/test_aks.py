@@ -241,3 +241,13 @@ def test_the_aks_components_stand_on_their_own():
     with pytest.raises(ConfigError, match="pool.name"):
         testing.run(bad, {}, recording=rec)
     assert not rec.resources
+
+
+def test_every_aks_minor_raystack_allows_runs_the_managed_kuberay_extension():
+    """The extension needs Kubernetes 1.34 or newer (kuberay-overview): every allowed AKS minor meets it, so a
+    stack with kuberay.operator managed needs no version check of its own."""
+    from raystack import versions
+
+    least = tuple(map(int, versions.AKS_KUBERAY_EXTENSION_MIN_KUBERNETES.split(".")))
+    assert all(tuple(map(int, v.split("."))) >= least for v in versions.AKS_SUPPORTED_VERSIONS)
+    assert versions.AKS_VERSION in versions.AKS_SUPPORTED_VERSIONS

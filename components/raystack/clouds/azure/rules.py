@@ -122,12 +122,6 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
             findings.append(Finding(key("kuberay.install"), False,
                                     "says a KubeRay operator already runs: kuberay.operator managed would add AKS's "
                                     "as a second one; keep one of them"))
-        if tuple(map(int, spec["kubernetes_version"].split("."))) < tuple(
-                map(int, versions.AKS_KUBERAY_EXTENSION_MIN_KUBERNETES.split("."))):
-            findings.append(Finding(key("kuberay.operator"), "managed",
-                                    f"AKS's KubeRay extension needs Kubernetes "
-                                    f"{versions.AKS_KUBERAY_EXTENSION_MIN_KUBERNETES} or newer (kubernetesVersion is "
-                                    f"{spec['kubernetes_version']})"))
     sys_pool = spec["system_pool"]
     check_system_capacity(sys_pool, findings)
     if sys_pool["instance_type"] not in catalog.cpu_types("azure"):
