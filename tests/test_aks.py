@@ -232,7 +232,7 @@ def test_the_aks_components_stand_on_their_own():
     assert mc.inputs["apiServerAccessProfile"] == {"enablePrivateCluster": True}, mc.urn
     (ap,) = rec.of_type("azure-native:containerservice:AgentPool")
     assert (ap.inputs["vmSize"], ap.inputs["osSKU"], ap.inputs["nodeTaints"]) == (
-        "Standard_NC24ads_A100_v4", "AzureLinux", ["nvidia.com/gpu=true:NoSchedule"]), ap.urn
+        "Standard_NC24ads_A100_v4", "AzureLinux", ["nvidia.com/gpu=present:NoSchedule"]), ap.urn
 
     def bad():
         AksNodePool("gpu", {"pool": {"name": "a100-x", "instance_type": "Standard_NC24ads_A100_v4"},

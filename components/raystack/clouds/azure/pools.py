@@ -16,6 +16,7 @@ from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts, Taint
 from ...model.platform import NodePool
 
 SOURCE = "aks-agent-pool"
+ACCELERATOR_TAINT_VALUE = "present"
 #: What AKS puts on every node of a Spot pool itself (spot-node-pool.md): Ray's groups on the pool must
 #: tolerate the taint; raystack does not send it (AKS adds it), but the pool's facts carry it.
 SPOT_TAINT = Taint("kubernetes.azure.com/scalesetpriority", "spot", "NoSchedule")
@@ -43,8 +44,11 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
     acc = ACCELERATOR_KINDS.get(it.accelerator_kind)
     os = spec["os"]
     spot = spec["capacity_type"] == "SPOT"
-    # The accelerator's taint, or (a CPU pool) the pool's own: a pool is dedicated to its Ray groups.
-    own = Taint(*acc.taint) if acc is not None else Taint(POOL_LABEL, spec["name"], "NoSchedule")
+    # The accelerator's taint with the value AKS's docs and Ray's AKS guide give it (nvidia.com/gpu=present:
+    # NoSchedule, ../shared/notes/clouds-and-e2e.md section 0; ExtendedResourceToleration tolerates any value), or
+    # (a CPU pool) the pool's own: a pool is dedicated to its Ray groups.
+    own = Taint(acc.taint[0], ACCELERATOR_TAINT_VALUE, acc.taint[2]) if acc is not None else Taint(
+        POOL_LABEL, spec["name"], "NoSchedule")
     taints = (own,) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
     labels = node_labels(spec["name"], os, it.accelerator_kind, spec["labels"])
     if spot:
