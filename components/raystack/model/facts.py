@@ -38,7 +38,7 @@ class PoolFacts:
     """What a worker group needs to know about the nodes it runs on."""
 
     name: str
-    source: str  # eks-managed-node-group | existing
+    source: str  # eks-managed-node-group | aks-agent-pool | existing
     labels: dict[str, str]
     node_selector: dict[str, str]
     taints: tuple[Taint, ...]

@@ -383,7 +383,7 @@ class PoolDescriptor(TypedDict):
     name: str
     """Pool name."""
     source: str
-    """eks-managed-node-group (created by raystack) or existing."""
+    """eks-managed-node-group or aks-agent-pool (created by raystack), or existing."""
     labels: dict[str, str]
     """Labels every node of the pool carries."""
     node_selector: dict[str, str]
