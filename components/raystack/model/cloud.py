@@ -70,7 +70,17 @@ class CloudRules(Protocol):
         ...
 
     def cloud_plan(self, spec: dict[str, Any], region: str | None) -> Any:
-        """The cloud's own resolved record of a checked create-mode spec (``Platform.azure``), or None."""
+        """The cloud's own resolved record of a checked create-mode spec (``Platform.cloud_plan``), or None."""
+        ...
+
+    def api_access(self, platform: Any) -> str | None:
+        """Who can reach a created cluster's API, in the plan's words, where the cloud says it its own way; None:
+        the plan's own (EKS's) description."""
+        ...
+
+    def cost(self, platform: Any, region: str | None) -> tuple[dict[str, Any], list[Any]] | None:
+        """The plan's cost section of a created cluster where the cloud prices it its own way; None: the plan's
+        own (EKS's, catalog prices)."""
         ...
 
     def return_route_targets(self) -> tuple[str, ...]:

@@ -73,22 +73,6 @@ class NetworkPlan:
 
 
 @dataclass(frozen=True)
-class AzurePlan:
-    """What an AKS stack creates besides its pools (cloud: azure): where, its network, who administers it."""
-
-    location: str
-    resource_group_name: str
-    vnet_cidr: str
-    #: The nodes' subnet (the VNet's first half); pods take addresses from pod_cidr (Azure CNI Overlay).
-    node_subnet_cidr: str
-    pod_cidr: str
-    service_cidr: str
-    dns_service_ip: str
-    admin_group_object_ids: tuple[str, ...]
-    viewer_group_object_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class WorkerGroupPlan:
     name: str
     pool: str
@@ -245,9 +229,10 @@ class Platform:
     observability: ObservabilityPlan | None = None
     #: Where the Ray pods ship their logs (observability.logs), if anywhere.
     logs: LogsPlan | None = None
-    #: The cloud a created cluster lives in (aws | azure), and Azure's settings of an AKS stack.
+    #: The cloud the cluster lives in (a registered cloud's name), and that cloud's own resolved record of a
+    #: cluster the stack creates, where it has one (AKS: clouds.azure.rules.AzurePlan); the cloud's backend reads it.
     cloud: str = "aws"
-    azure: AzurePlan | None = None
+    cloud_plan: Any = None
 
     @property
     def applies_kubernetes(self) -> bool:

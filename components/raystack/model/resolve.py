@@ -344,7 +344,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         observability=observability,
         logs=logs,
         cloud=cloud.name,
-        azure=cloud_plan,
+        cloud_plan=cloud_plan,
         kuberay=KubeRayPlan(install=bool(clusters or workloads) and spec["kuberay"]["install"] and not managed_operator,
                             managed=managed_operator and bool(clusters or workloads),
                             namespace=operator_namespace,

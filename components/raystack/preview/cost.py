@@ -27,9 +27,12 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     count in idle (all at min) and max (all at max); the baseline (EKS control plane
     and the system pool) is reported separately. Pools without a price are named.
     For a region the catalog has no prices for, the totals are unknown (None), not guessed."""
-    azure = platform is not None and platform.creates_cluster and getattr(platform, "cloud", "aws") == "azure"
-    if azure:
-        return _azure_cost(platform, region)
+    if platform is not None and platform.creates_cluster:
+        from ..model.cloud import cloud_rules
+
+        own = cloud_rules(getattr(platform, "cloud", "aws")).cost(platform, region)  # a cloud that prices its own
+        if own is not None:
+            return own
     if region and region != PRICED_REGION and platform is not None and platform.creates_cluster:
         return ({"idle_usd_per_hour": None, "max_usd_per_hour": None, "baseline_usd_per_hour": None,
                  "baseline_max_usd_per_hour": None, "pools": [],
@@ -127,46 +130,6 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
                         "$0; the existing pools its Ray clusters use are shown apart at their min and max nodes "
                         "(catalog on-demand prices, us-east-1; n/a where a pool has no instance type or price), "
                         "billed to whoever runs the cluster.")
-    return doc, findings
-
-
-def _azure_cost(platform: Any, region: str | None) -> tuple[dict[str, Any], list[Finding]]:
-    """An AKS stack's cost: the pools' on-demand prices in the stack's location (hardware/data/azure_prices.csv;
-    unknown where the table has no row), and the baseline: AKS's Standard tier control plane and the System
-    pool's nodes."""
-    findings: list[Finding] = []
-    doc: dict[str, Any] = {"pools": [], "notes": (
-        f"Azure pay-as-you-go Linux prices in {region} (hardware/data/azure_prices.csv, with its source); Spot pools "
-        "are priced at on-demand, an upper bound. Baseline: the AKS Standard tier control plane + the System pool. "
-        "Managed OS disks, the load balancer and its public IP, and data transfer are not included.")}
-    idle: float | None = 0.0
-    mx: float | None = 0.0
-    for p in platform.pools.values():
-        doc["pools"].append({"pool": p.name, "instance": p.instance_type, "price_usd_per_hour": p.price_usd_hour,
-                             "volume_usd_per_hour": None, "min": p.min_nodes, "max": p.max_nodes,
-                             "created_by_stack": True})
-        if p.price_usd_hour is None:
-            findings.append(issue("warning", "cost", f"pool {p.name}", "price_usd_hour",
-                                  f"no price for {p.instance_type} in {region}; the pool totals are unknown"))
-            idle = mx = None
-        elif idle is not None and mx is not None:
-            idle += p.price_usd_hour * p.min_nodes
-            mx += p.price_usd_hour * p.max_nodes
-    base: float | None = versions.AKS_CONTROL_PLANE_USD_PER_HOUR
-    base_max: float | None = base
-    sp = platform.system_facts
-    if sp is not None and sp.price_usd_hour is None:
-        findings.append(issue("warning", "cost", "pool system", "price_usd_hour",
-                              f"no price for {sp.instance_type} in {region}; the baseline is unknown"))
-        base = base_max = None
-    elif sp is not None and base is not None and base_max is not None:
-        base += sp.price_usd_hour * sp.min_nodes
-        base_max += sp.price_usd_hour * sp.max_nodes
-
-    def r(x: float | None) -> float | None:
-        return None if x is None else round(x, 4)
-    doc.update(idle_usd_per_hour=r(idle), max_usd_per_hour=r(mx), baseline_usd_per_hour=r(base),
-               baseline_max_usd_per_hour=r(base_max))
     return doc, findings
 
 

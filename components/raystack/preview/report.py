@@ -264,14 +264,14 @@ class Report:
     @property
     def api_access(self) -> str:
         """Who can reach the Kubernetes API of a cluster this stack creates (where `pulumi up` must run)."""
+        from ..model.cloud import cloud_rules
+
         p = self.platform
         if p is None or not p.creates_cluster:
             return "existing cluster: reached through its kubeconfig or EKS lookup"
-        if p.azure is not None:  # AKS: a private cluster, or a public API server limited to authorized IP ranges
-            if p.endpoint_public_access:
-                return f"public API server for {', '.join(p.public_access_cidrs)} only (AKS authorized IP ranges)"
-            return (f"private cluster: the API server answers inside the VNet {p.azure.vnet_cidr}; `pulumi up` runs "
-                    f"from {', '.join(p.api_ingress_cidrs)} (apiIngressCidrs)")
+        own = cloud_rules(p.cloud).api_access(p)  # a cloud that says it its own way (AKS)
+        if own is not None:
+            return own
         parts = ["private endpoint (inside the VPC)"]
         if p.api_ingress_cidrs:
             parts.append(f"reachable on 443 from {', '.join(p.api_ingress_cidrs)} (apiIngressCidrs)")

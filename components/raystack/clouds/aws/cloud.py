@@ -40,6 +40,12 @@ class AwsCloud(ModuleCloud):
     def cloud_plan(self, spec: dict[str, Any], region: str | None) -> Any:
         return None  # the VPC is model.platform.NetworkPlan, built by resolve
 
+    def api_access(self, platform: Any) -> str | None:
+        return None  # the plan's own description is EKS's
+
+    def cost(self, platform: Any, region: str | None) -> tuple[dict[str, Any], list[Any]] | None:
+        return None  # the plan prices EKS from the catalog itself
+
     def return_route_targets(self) -> tuple[str, ...]:
         return tuple(rules.RETURN_ROUTE_TARGETS)
 

@@ -59,7 +59,7 @@ class AksOutputs:
 
 
 def build_aks(parent: pulumi.Resource, name: str, platform: Platform, tags: dict[str, str]) -> AksOutputs:
-    az = platform.azure
+    az = platform.cloud_plan
     assert az is not None and platform.system_pool is not None  # create mode on Azure
     opts = pulumi.ResourceOptions(parent=parent)
     client = azure.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))

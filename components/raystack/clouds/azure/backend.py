@@ -20,7 +20,7 @@ class AksBackend:
 
     def build(self, name: str, platform: Platform, parent: pulumi.Resource,
               kubeconfig: pulumi.Input[str] | None) -> ClusterHandle:
-        assert platform.creates_cluster and platform.azure is not None  # existing clusters go through EksBackend's
+        assert platform.creates_cluster and platform.cloud_plan is not None  # existing clusters go through EksBackend's
         child = pulumi.ResourceOptions(parent=parent)
         cluster = AksCluster._from_model(f"{name}-cluster", platform, self.tags, opts=child)
         out = cluster.outputs

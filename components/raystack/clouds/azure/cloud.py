@@ -11,7 +11,7 @@ from ...model.facts import PoolFacts, facts_for_existing
 from ...model.findings import Finding
 from ...model.platform import NodePool
 from ..rules_base import ModuleCloud
-from . import pools, rules
+from . import cost, pools, rules
 
 #: The defaults that differ on AKS from the spec's own (model.defaults, EKS's), set where the user wrote none
 #: (key paths in the Python spelling; ``pools.`` applies to every entry of gpuPools and nodePools).
@@ -69,6 +69,16 @@ class AzureCloud(ModuleCloud):
     def cloud_plan(self, spec: dict[str, Any], region: str | None) -> Any:
         assert region is not None  # check_create_mode refuses a stack without a location
         return rules.azure_plan(spec, region)
+
+    def api_access(self, platform: Any) -> str | None:
+        """A private cluster (private-clusters.md), or a public API server limited to authorized IP ranges."""
+        if platform.endpoint_public_access:
+            return f"public API server for {', '.join(platform.public_access_cidrs)} only (AKS authorized IP ranges)"
+        return (f"private cluster: the API server answers inside the VNet {platform.cloud_plan.vnet_cidr}; `pulumi up` "
+                f"runs from {', '.join(platform.api_ingress_cidrs)} (apiIngressCidrs)")
+
+    def cost(self, platform: Any, region: str | None) -> tuple[dict[str, Any], list[Any]] | None:
+        return cost.cost(platform, region)
 
     def return_route_targets(self) -> tuple[str, ...]:
         return ()

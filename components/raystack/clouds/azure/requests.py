@@ -13,8 +13,9 @@ from typing import Any
 from ...hardware.accelerators import ACCELERATOR_KINDS
 from ...hardware.allocatable import AKS_MAX_PODS
 from ...kube.values import SCALE_DOWN_DELAY_AFTER_ADD, SCALE_DOWN_UNNEEDED_TIME
-from ...model.platform import AzurePlan, NodePool, Platform
+from ...model.platform import NodePool, Platform
 from .pools import SPOT_TAINT
+from .rules import AzurePlan
 
 #: AKS's own cluster autoscaler, per cluster (cluster-autoscaler.md "cluster autoscaler profile"): the same
 #: scale-down timing as raystack's EKS autoscaler, and least-waste among the pools that fit a pending pod.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ... import versions
@@ -19,6 +20,22 @@ from ...rules.common import key
 from ...rules.kube import check_labels, check_taints
 from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
+
+
+@dataclass(frozen=True)
+class AzurePlan:
+    """What an AKS stack creates besides its pools (cloud: azure): where, its network, who administers it."""
+
+    location: str
+    resource_group_name: str
+    vnet_cidr: str
+    #: The nodes' subnet (the VNet's first half); pods take addresses from pod_cidr (Azure CNI Overlay).
+    node_subnet_cidr: str
+    pod_cidr: str
+    service_cidr: str
+    dns_service_ip: str
+    admin_group_object_ids: tuple[str, ...]
+    viewer_group_object_ids: tuple[str, ...]
 
 #: AKS agent pool names: "Linux agent pool names must start with a lowercase letter and contain only lowercase
 #: letters and numbers; up to 12 characters" (az aks nodepool add --name; articles/aks/create-node-pools.md).
@@ -242,10 +259,8 @@ def check_pod_identity(at: str, sa: dict[str, Any], region: str | None, findings
                                 "podIdentity and keep your own identity"))
 
 
-def azure_plan(spec: dict[str, Any], region: str) -> Any:
+def azure_plan(spec: dict[str, Any], region: str) -> AzurePlan:
     """The resolved AzurePlan of a checked spec."""
-    from ...model.platform import AzurePlan
-
     vnet = ipaddress.IPv4Network(spec["network"]["cidr"])
     az = spec["azure"]
     return AzurePlan(
