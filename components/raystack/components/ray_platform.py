@@ -274,11 +274,14 @@ def _split_secrets(raw: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
 
 
 def _region(cloud: str | None) -> str | None:
-    """Where the stack's cluster lives: Azure's location (azure-native:location) on cloud azure, else the AWS
-    provider's region."""
-    if cloud == "azure":
-        return pulumi.Config("azure-native").get("location")
-    return _aws_region()
+    """Where the stack's cluster lives: the config key its cloud's provider reads (azure-native:location), and on
+    AWS the provider's region, which may come from the environment."""
+    from ..model.cloud import cloud_rules, registered
+
+    if not cloud or cloud == "aws" or cloud not in registered():
+        return _aws_region()
+    namespace, _, name = cloud_rules(cloud).region_key.partition(":")
+    return pulumi.Config(namespace).get(name)
 
 
 def _aws_region() -> str | None:

@@ -26,6 +26,8 @@ class CloudRules(Protocol):
     workload_identity_label: tuple[str, str] | None
     #: On a cluster the stack attaches to, how a team gives the Ray pods this cloud's identity itself.
     existing_identity_hint: str
+    #: The stack config key the cloud's provider reads its region or location from (aws:region).
+    region_key: str
 
     def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
         """A checked ExistingPoolSpec of a cluster on this cloud -> its facts, with what the cloud puts on such

@@ -100,9 +100,11 @@ def load_stack_config(project: Project, stack: str) -> dict[str, str]:
 
 
 def stack_region(config: dict[str, Any]) -> str | None:
-    """Where a stack's cluster lives, as its program reads it: azure-native:location on cloud azure, else
-    aws:region."""
-    cloud = config.get("raystack:cloud")
-    if cloud == "azure":
-        return config.get("azure-native:location")
-    return config.get("aws:region")
+    """Where a stack's cluster lives, as its program reads it: the config key its cloud's provider reads
+    (aws:region, azure-native:location)."""
+    import raystack  # noqa: F401  (registers the clouds)
+
+    from ..model.cloud import cloud_rules, registered
+
+    cloud = config.get("raystack:cloud") or "aws"
+    return config.get(cloud_rules(cloud).region_key) if cloud in registered() else None

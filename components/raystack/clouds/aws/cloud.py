@@ -24,6 +24,8 @@ class AwsCloud(ModuleCloud):
     #: EKS Pod Identity needs no pod label (the agent serves every pod of an associated account).
     workload_identity_label: tuple[str, str] | None = None
     #: How a team gives the Ray pods of an existing EKS cluster an IAM role itself.
+    #: Where the provider reads the stack's region from.
+    region_key = "aws:region"
     existing_identity_hint = ("annotate the account for IRSA (serviceAccount.annotations, "
                               "eks.amazonaws.com/role-arn) instead")
 

@@ -36,6 +36,8 @@ class AzureCloud(ModuleCloud):
     #: the webhook's label, and the head its own service account.
     workload_identity_label: tuple[str, str] | None = ("azure.workload.identity/use", "true")
     #: How a team gives the Ray pods of an existing AKS cluster an identity itself.
+    #: Where the provider reads the stack's region from.
+    region_key = "azure-native:location"
     existing_identity_hint = ("give the account the azure.workload.identity/client-id annotation "
                               "(serviceAccount.annotations) and the pods the azure.workload.identity/use label "
                               "(podLabels) instead")
