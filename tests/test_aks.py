@@ -255,3 +255,26 @@ def test_every_aks_minor_raystack_allows_runs_the_managed_kuberay_extension():
     least = tuple(map(int, versions.AKS_KUBERAY_EXTENSION_MIN_KUBERNETES.split(".")))
     assert all(tuple(map(int, v.split("."))) >= least for v in versions.AKS_SUPPORTED_VERSIONS)
     assert versions.AKS_VERSION in versions.AKS_SUPPORTED_VERSIONS
+
+
+def test_without_the_azure_extra_an_aks_stack_stops_naming_it(monkeypatch):
+    """cloud: azure without pulumi-azure-native: the program stops before registering anything, naming the extra."""
+    import builtins
+
+    real = builtins.__import__
+
+    def hide(name, *args, **kwargs):
+        if name.startswith("pulumi_azure_native"):
+            raise ImportError("hidden", name=name)
+        return real(name, *args, **kwargs)
+
+    import sys
+    for mod in [m for m in sys.modules if m.startswith("raystack.clouds.azure.backend")
+                or m.startswith("raystack.clouds.azure.aks") or m.startswith("raystack.components.aks_")
+                or m.startswith("raystack.clouds.azure.identity")]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setattr(builtins, "__import__", hide)
+    rec = testing.Recording()
+    with pytest.raises(ConfigError, match=r"needs the azure extra: pip install 'pulumi-raystack\[azure\]'"):
+        testing.run(RayPlatform.from_stack_config, as_config(BASE), recording=rec)
+    assert not rec.resources
