@@ -84,7 +84,7 @@ have, where you describe the nodes and their device plugin is yours.
 
 def accelerators_markdown() -> str:
     from ..hardware.accelerators import ACCELERATOR_KINDS
-    from ..hardware.catalog import load_catalog
+    from ..hardware.catalog import CLOUDS, load_catalog
 
     rows = ["| Kind | Kubernetes resource | Ray resource | Taint raystack expects | Created pools | Public Ray image "
             "| Device plugin raystack installs |", "|---|---|---|---|---|---|---|"]
@@ -95,22 +95,24 @@ def accelerators_markdown() -> str:
         rows.append(f"| {k.kind} | `{k.k8s_resource}` | `{k.ray_resource}` | `{key}={value}:{effect}` | "
                     f"{'yes' if k.implemented else 'no'} | {image} | {plugin} |")
     out = [_ACCEL_HEADER, *rows, "", "## Instance types in the catalog", "",
-           "| Kind | Model | Instance types |", "|---|---|---|"]
-    by: dict[tuple[str, str], list[str]] = {}
-    for name, it in sorted(load_catalog().items()):
-        if it.has_accelerator:
-            by.setdefault((it.accelerator_kind, it.accelerator_model), []).append(name)
-    for (kind, model), names in sorted(by.items()):
+           "| Cloud | Kind | Model | Instance types |", "|---|---|---|---|"]
+    by: dict[tuple[str, str, str], list[str]] = {}
+    for cloud in CLOUDS:
+        for name, it in sorted(load_catalog(cloud).items()):
+            if it.has_accelerator:
+                by.setdefault((cloud, it.accelerator_kind, it.accelerator_model), []).append(name)
+    for (cloud, kind, model), names in sorted(by.items()):
         why = ACCELERATOR_KINDS[kind].unsupported_models.get(model) if kind in ACCELERATOR_KINDS else None
         note = f" (not for created pools: {_cell(why)})" if why else ""
-        out.append(f"| {kind} | {model}{note} | {', '.join(f'`{n}`' for n in names)} |")
-    families: dict[str, list[str]] = {}
-    for name, it in sorted(load_catalog().items(), key=lambda kv: (kv[1].vcpu, kv[0])):
-        if not it.has_accelerator:
-            families.setdefault(name.split(".")[0], []).append(name)
+        out.append(f"| {cloud} | {kind} | {model}{note} | {', '.join(f'`{n}`' for n in names)} |")
+    families: dict[tuple[str, str], list[str]] = {}
+    for cloud in CLOUDS:
+        for name, it in sorted(load_catalog(cloud).items(), key=lambda kv: (kv[1].vcpu, kv[0])):
+            if not it.has_accelerator:
+                families.setdefault((cloud, it.family), []).append(name)
     out += ["", "## CPU instance types in the catalog (nodePools, systemPool)", "",
-            "| Family | Instance types |", "|---|---|"]
-    out += [f"| {f} | {', '.join(f'`{n}`' for n in names)} |" for f, names in sorted(families.items())]
+            "| Cloud | Family | Instance types |", "|---|---|---|"]
+    out += [f"| {c} | {f} | {', '.join(f'`{n}`' for n in names)} |" for (c, f), names in sorted(families.items())]
     return "\n".join(out) + "\n"
 
 
