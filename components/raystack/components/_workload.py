@@ -42,8 +42,7 @@ def identity_target_of(args: Mapping[str, Any]) -> IdentityTarget:
     if aks is not None:
         from ..clouds.azure.identity import WorkloadIdentityBuilder
 
-        return WorkloadIdentityBuilder(aks["resource_group_name"], aks["location"], aks["oidc_issuer_url"],
-                                       aks["subscription_id"])
+        return WorkloadIdentityBuilder(**aks)
     target: IdentityTarget = args.get("eks_cluster_name")
     return target
 

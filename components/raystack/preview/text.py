@@ -128,7 +128,9 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
     cost_t.add_column("Max /h", justify="right")
     cost_t.add_column("Max /month", justify="right")
     rows = [("Worker pools", c["idle_usd_per_hour"], c["max_usd_per_hour"]),
-            ("Baseline: control plane, system pool" + ("" if "AKS" in c.get("notes", "") else ", NAT"),
+            # (a cloud with its own record, AKS, has no NAT gateways in its baseline)
+            ("Baseline: control plane, system pool" + (", NAT" if getattr(report.platform, "cloud_plan", None) is None
+                                                       else ""),
              c["baseline_usd_per_hour"], c["baseline_max_usd_per_hour"])]
     if "existing_idle_usd_per_hour" in c:
         rows = [("Worker pools this stack creates", c["idle_usd_per_hour"], c["max_usd_per_hour"]),

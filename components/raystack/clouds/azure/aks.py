@@ -55,6 +55,8 @@ class AksOutputs:
     subscription_id: pulumi.Output[str]
     cluster_id: pulumi.Output[str]
     subnet_id: pulumi.Output[str]
+    #: The ManagedCluster: agent pools and extensions are made in it.
+    managed_cluster: pulumi.Resource
     ready: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -67,8 +69,9 @@ def build_aks(parent: pulumi.Resource, name: str, platform: Platform, tags: dict
                                        tags=tags, opts=opts)
     vnet = azure.network.VirtualNetwork(f"{name}-vnet", resource_group_name=rg.name, location=az.location,
                                         virtual_network_name=f"{platform.cluster_name}-vnet",
-                                        address_space={"address_prefixes": [az.vnet_cidr]}, tags=tags,
-                                        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["subnets"]))
+                                        address_space={"address_prefixes": [az.vnet_cidr]}, tags=tags, opts=opts)
+    # The subnet is its own resource: the VNet's subnets stay unset, and pulumi-azure-native keeps the ones that exist
+    # on each update of the VNet (provider.go: sub-resource properties left unset are maintained).
     subnet = azure.network.Subnet(f"{name}-nodes", resource_group_name=rg.name, virtual_network_name=vnet.name,
                                   subnet_name="nodes", address_prefix=az.node_subnet_cidr, opts=opts)
     props = requests.managed_cluster(platform, az)
@@ -118,7 +121,8 @@ def build_aks(parent: pulumi.Resource, name: str, platform: Platform, tags: dict
     issuer = cluster.oidc_issuer_profile.apply(lambda p: (p.issuer_url or "") if p else "")
     return AksOutputs(cluster_name=cluster.name, kubeconfig=kubeconfig, provider=provider, resource_group_name=rg.name,
                       location=az.location, oidc_issuer_url=issuer, subscription_id=client.subscription_id,
-                      cluster_id=cluster.id, subnet_id=subnet.id, ready=[cluster, *grants, propagated])
+                      cluster_id=cluster.id, subnet_id=subnet.id, managed_cluster=cluster,
+                      ready=[cluster, *grants, propagated])
 
 
 def _decode(value: str) -> str:

@@ -27,14 +27,15 @@ class AksBackend:
         pools = {p.name: AksNodePool._from_model(
             f"{name}-{p.name}", p, resource_group_name=out.resource_group_name, cluster_name=out.cluster_name,
             subnet_id=out.subnet_id, kubernetes_version=platform.kubernetes_version,
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[out.ready[0]])).agent_pool
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[out.managed_cluster])).agent_pool
             for p in platform.node_pools}
+        # Where podIdentity is made: raystack's own Ray clusters use it, and a team stack's get it as an output.
+        workload_identity: dict[str, pulumi.Input[str]] = {
+            "resource_group_name": out.resource_group_name, "location": out.location,
+            "oidc_issuer_url": out.oidc_issuer_url, "subscription_id": out.subscription_id}
         handle = ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
-                               dict(pools), identity_builder=WorkloadIdentityBuilder(
-                                   out.resource_group_name, out.location, out.oidc_issuer_url, out.subscription_id),
-                               workload_identity={"resource_group_name": out.resource_group_name,
-                                                  "location": out.location, "oidc_issuer_url": out.oidc_issuer_url,
-                                                  "subscription_id": out.subscription_id})
+                               dict(pools), identity_builder=WorkloadIdentityBuilder(**workload_identity),
+                               workload_identity=workload_identity)
         if platform.kuberay.managed:
             # AKS's KubeRay (learn.microsoft.com azure/aks/kuberay-overview): a cluster extension that installs the
             # operator and the CRDs; its release namespace is kuberay.namespace, which the Ray clusters'

@@ -25,8 +25,8 @@ CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 class WorkloadIdentityBuilder:
     """``clouds.base.IdentityBuilder`` for an AKS cluster."""
 
-    def __init__(self, resource_group_name: pulumi.Input[str], location: str, oidc_issuer_url: pulumi.Input[str],
-                 subscription_id: pulumi.Input[str]):
+    def __init__(self, resource_group_name: pulumi.Input[str], location: pulumi.Input[str],
+                 oidc_issuer_url: pulumi.Input[str], subscription_id: pulumi.Input[str]):
         self.resource_group_name = resource_group_name
         self.location = location
         self.oidc_issuer_url = oidc_issuer_url
