@@ -51,6 +51,17 @@ def test_aks_dev_day0_day2_another_runner_and_destroy():
     after = lc.preview()
     assert not after.changes(), f"aks-dev: after refresh the autoscaler's counts show:\n{after.describe()}"
 
+    # Someone deletes the GPU pool by hand. Nothing reads it at program time, so a plain preview sees nothing; a
+    # refresh drops it (pulumi-azure-native provider.go Read: "404 means that the resource was deleted"), and `up`
+    # creates it again at its minimum.
+    (pool,) = [r for r in lc.state.values() if r.type == AGENT_POOL]
+    lc.azure.delete(AGENT_POOL, pool.id, pool.inputs)
+    assert not lc.preview().changes(), "aks-dev: a plain preview reads the deleted pool"
+    lc.refresh()
+    again = lc.up()
+    assert "raystack-t4spot-pool" in steps(again, "create"), again.describe()
+    assert lc.azure.clusters["raystack-aks-dev"].pools["t4spot"] == 0
+
     # A team raises the pool's maximum: AKS updates the pool in place (maxCount is not fixed at creation).
     pools = lc.get_config("gpuPools")
     pools[0]["maxSize"] = 4
@@ -123,6 +134,14 @@ def test_a_private_aks_cluster_is_unreachable_from_outside_its_vnet():
     # prod protects the cluster: destroy stops there (the engine refuses to delete a protected resource).
     with pytest.raises(EngineError, match="protected"):
         inside.destroy()
+    # The one read at program time is the kubeconfig (listClusterUserCredential), made once the cluster exists. If
+    # someone deletes the cluster, the next preview fails there, naming the missing cluster (ARM answers 404; the
+    # provider's Invoke fails "request failed"), instead of planning against a cluster that is gone.
+    (mc,) = [r for r in inside.state.values() if r.type == "azure-native:containerservice:ManagedCluster"]
+    inside.azure.delete(mc.type, mc.id, mc.inputs)
+    inside.kube.pop("raystack-aks-prod")
+    with pytest.raises(EngineError, match="ResourceNotFound.*raystack-aks-prod"):
+        inside.preview()
 
 
 def test_workload_identity_reaches_the_pods():
