@@ -92,7 +92,7 @@ CASES = [
         "name": "nightly", "schedule": "0 2 * * *", "entrypoint": "python x.py",
         "rayCluster": {"workerGroups": [{"name": "w", "pool": "a100"}]}}]), "raystack:rayCronJobs",
      "use kuberay.operator: helm"),
-    ("unknown-cloud", cfg(cloud="gcp"), "raystack:cloud", "allowed: aws, azure"),
+    ("unknown-cloud", cfg(cloud="oci"), "raystack:cloud", "allowed: aws, azure, gcp"),
     ("managed-beside-an-operator", cfg(kuberay={"operator": "managed", "install": False}), "raystack:kuberay.install",
      "a second one"),
 ]
@@ -112,7 +112,7 @@ def test_the_base_config_is_valid_and_needs_a_location():
 
 def test_managed_operator_and_eks():
     """kuberay.operator: managed is AKS's extension: refused on EKS and on existing clusters."""
-    with pytest.raises(ConfigError, match="only on an AKS cluster the stack creates"):
+    with pytest.raises(ConfigError, match="only on a cluster the stack creates where the cloud runs KubeRay"):
         resolve({"clusterName": "x", "apiIngressCidrs": ["10.0.0.0/16"], "kuberay": {"operator": "managed"}},
                 region="us-east-1")
     p = resolve(cfg(kuberay={"operator": "managed"}), region="eastus")
@@ -155,11 +155,13 @@ def test_a_cloud_is_a_package_and_data_rows():
     from raystack.hardware.catalog import CLOUDS
     from raystack.model.cloud import registered
 
-    assert registered() == CLOUDS == ("aws", "azure")
+    assert registered() == CLOUDS == ("aws", "azure", "gcp")
+    other = {"aws": ("g6.xlarge", "us-east-1"), "gcp": ("g2-standard-4", "us-central1-a")}
     for cloud in registered():
         p = resolve(cfg(cloud=cloud, **({} if cloud == "azure" else {
-            "network": {"cidr": "10.20.0.0/16"}, "gpuPools": [{"name": "a100", "instanceType": "g6.xlarge"}]})),
-            region="eastus" if cloud == "azure" else "us-east-1")
+            "network": {"cidr": "10.20.0.0/16"}, "systemPool": {"minSize": 1},
+            "gpuPools": [{"name": "gpu", "instanceType": other[cloud][0]}]})),
+            region="eastus" if cloud == "azure" else other[cloud][1])
         assert p.cloud == cloud
         assert base.backend_for(p).__module__ == f"raystack.clouds.{cloud}.backend"
 

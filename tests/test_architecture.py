@@ -15,6 +15,8 @@ PURE = ["spec", "model", "rules", "hardware", "ray", "kube", "versions.py", "clo
         "clouds/aws/subnet_layout.py", "clouds/aws/iam.py", "clouds/aws/pools.py", "clouds/aws/rules.py",
         "clouds/aws/autoscaler_config.py", "clouds/aws/cloud.py", "clouds/azure/cloud.py", "clouds/azure/rules.py",
         "clouds/azure/pools.py", "clouds/azure/requests.py", "clouds/azure/cost.py", "clouds/rules_base.py",
+        "clouds/regional_cost.py", "clouds/gcp/cloud.py", "clouds/gcp/rules.py", "clouds/gcp/pools.py",
+        "clouds/gcp/requests.py", "clouds/gcp/cost.py", "clouds/gcp/tpu.py",
         "clouds/__init__.py", "preview",
         "testing/project.py"]
 MAX_LINES = 450

@@ -58,6 +58,26 @@ AKS_KUBERAY_EXTENSION_MIN_KUBERNETES = "1.34"
 #: (learn.microsoft.com azure/aks/free-standard-pricing-tiers). raystack creates Standard clusters.
 AKS_CONTROL_PLANE_USD_PER_HOUR = 0.10
 
+# --- GKE (cloud: gcp) ---------------------------------------------------------
+#: pulumi-gcp, the provider the GKE backend builds with (the `gcp` extra): its container.Cluster and NodePool speak
+#: the GKE API v1 (container.googleapis.com). The request-shape oracle (tests/test_gke_oracle.py) is that API's
+#: discovery document as google-api-python-client 2.202.0 ships it (revision GKE_DISCOVERY_REVISION).
+PULUMI_GCP_VERSION = "10.2.0"
+GKE_DISCOVERY_REVISION = "20261027"
+#: Kubernetes minor a GKE cluster runs by default (minMasterVersion), and the minors raystack allows, on the release
+#: channel GKE_RELEASE_CHANNEL. Which versions a channel offers today is `gcloud container get-server-config`
+#: (not readable offline); a minor the channel no longer offers fails at create with GKE's own message.
+GKE_VERSION = "1.34"
+GKE_SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35")
+GKE_RELEASE_CHANNEL = "REGULAR"
+#: GKE's Ray Operator add-on (kuberay.operator: managed): "The minimum cluster version to enable Ray is
+#: 1.30.0-gke.1747000" (pulumi-gcp 10.2.0, ClusterAddonsConfigRayOperatorConfigArgs). Its KubeRay version follows
+#: the GKE version and cannot be pinned (the plan says so).
+GKE_RAY_OPERATOR_MIN_KUBERNETES = "1.30"
+#: GKE cluster management fee per cluster hour (cloud.google.com/kubernetes-engine/pricing: $0.10 per cluster per
+#: hour, Standard and Autopilot alike; the free tier's monthly credit is not counted).
+GKE_CONTROL_PLANE_USD_PER_HOUR = 0.10
+
 # --- KubeRay ---------------------------------------------------------------
 #: Operator image tag, Helm chart version and CRD tag move together.
 KUBERAY_VERSION = "1.7.0"

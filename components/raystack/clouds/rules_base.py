@@ -34,5 +34,10 @@ class ModuleCloud:
     def system_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
         return self.pools.system_pool(spec, cluster_name, region)  # type: ignore[no-any-return]
 
+    def managed_operator_cidrs(self, spec: dict[str, Any]) -> tuple[str, ...]:
+        """Where the cloud's managed KubeRay operator connects to the Ray heads from, where it runs outside the
+        cluster's pods (kuberay.operator: managed); () for an operator in a namespace of the cluster."""
+        return ()
+
     def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
         self.rules.check_pod_identity(at, sa, region, findings)

@@ -73,6 +73,9 @@ class AcceleratorKind:
     #: AKS installs this kind's driver on the pool's nodes when asked (AgentPool gpuProfile.driver Install: NVIDIA
     #: sizes only, azure-aks-docs use-nvidia-gpu.md).
     aks_gpu_driver: bool = False
+    #: A worker takes every device of its host, as the device's runtime needs (TPU: "google.com/tpu" is the chips
+    #: per host, Ray's KubeRay TPU guide, user-guides/tpu.md; a multi-host slice is one pod a host).
+    whole_host: bool = False
     #: The vendor CLI that lists the devices a container sees (the smoke test runs it where the
     #: image has it); empty: none.
     probe_command: tuple[str, ...] = ()
@@ -146,7 +149,12 @@ ACCELERATOR_KINDS: dict[str, AcceleratorKind] = {
             ray_resource="TPU",
             taint=("google.com/tpu", "present", "NoSchedule"),
             presence_label=("cloud.google.com/gke-tpu-accelerator", ""),
-            implemented=False,
+            # GKE creates TPU pools (cloud: gcp) and runs their device plugin itself.
+            implemented=True,
+            # rayproject/ray runs on TPU hosts; the workload brings its TPU runtime (jax[tpu] and libtpu), as Ray's
+            # TPU guide's samples do.
+            public_ray_image=True,
+            whole_host=True,
             # GKE labels TPU nodes with their slice's topology (GKE docs, "Plan TPUs in GKE": node selectors
             # cloud.google.com/gke-tpu-accelerator and cloud.google.com/gke-tpu-topology).
             topology_label="cloud.google.com/gke-tpu-topology",
@@ -187,7 +195,10 @@ RAY_ACCELERATOR_TYPES = {
     "T4": "T4", "A10G": "A10G", "L4": "L4", "L40S": "L40S", "A100 40GB": "A100", "A100 80GB": "A100",
     "H100": "H100", "H200": "H200", "B200": "B200", "B300": "B300", "RTX PRO 6000 Blackwell Server": "RTX-PRO-6000",
     "Trainium": "aws-neuron-core", "Inferentia2": "aws-neuron-core", "Gaudi": "Intel-GAUDI",
-    "Ascend 910B": "Ascend910B", "Instinct MI300X": "AMD-Instinct-MI300X-OAM",
+    "Ascend 910B": "Ascend910B",
+    # TPUs: "TPU-" and the generation of the node's pod type, upper-cased (Ray 2.60.0
+    # TPUAcceleratorManager.get_current_node_accelerator_type: v5litepod-16 -> TPU-V5LITEPOD).
+    "TPU v5e": "TPU-V5LITEPOD", "TPU v5p": "TPU-V5P", "TPU v6e": "TPU-V6E", "Instinct MI300X": "AMD-Instinct-MI300X-OAM",
 }
 
 

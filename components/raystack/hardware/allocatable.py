@@ -86,3 +86,45 @@ def aks_allocatable_memory_mib(memory_gib: float, max_pods: int) -> int:
     smaller workers."""
     capacity = memory_gib * 1024 * (1 - VM_MEMORY_OVERHEAD)
     return int(math.floor(capacity - aks_kube_reserved_memory_mib(memory_gib, max_pods) - AKS_EVICTION_HARD_MIB))
+
+
+# --- GKE (cloud: gcp) ----------------------------------------------------------------------------------
+# cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes ("Memory and CPU reservations"), as
+# ../shared/notes/clouds-and-e2e.md A2.5 reads it: the CPU curve is EKS's (kube_reserved_cpu_millis above).
+
+#: Pods per node on a GKE Standard node pool (maxPodsPerNode's default, 110).
+GKE_MAX_PODS = 110
+#: GKE's hard eviction threshold (memory.available<100Mi).
+GKE_EVICTION_HARD_MIB = 100
+#: kube-reserved memory: 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112, 2%
+#: above 128 GiB; 255 MiB on machines under 1 GiB.
+GKE_MEMORY_BANDS = ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06))
+GKE_MEMORY_ABOVE = 0.02
+
+
+def gke_kube_reserved_memory_mib(memory_gib: float) -> int:
+    if memory_gib < 1:
+        return 255
+    left, reserved = memory_gib, 0.0
+    for gib, share in GKE_MEMORY_BANDS:
+        take = min(left, gib)
+        reserved += take * 1024 * share
+        left -= take
+    reserved += max(left, 0) * 1024 * GKE_MEMORY_ABOVE
+    return int(math.ceil(reserved))
+
+
+def gke_allocatable_memory_mib(memory_gib: float) -> int:
+    """Allocatable memory on a GKE node: the machine's memory less kube-reserved and the eviction threshold. As on
+    AKS, the memory the hypervisor and kernel keep below the nominal GiB is taken at EC2's share (VM_MEMORY_OVERHEAD),
+    an estimate that errs towards smaller workers."""
+    capacity = memory_gib * 1024 * (1 - VM_MEMORY_OVERHEAD)
+    return int(math.floor(capacity - gke_kube_reserved_memory_mib(memory_gib) - GKE_EVICTION_HARD_MIB))
+
+
+#: Each cloud's allocatable formula: (CPU millis from vCPUs, memory MiB from (GiB, max pods)).
+FORMULAS = {
+    "aws": (allocatable_cpu_millis, allocatable_memory_mib),
+    "azure": (aks_allocatable_cpu_millis, lambda gib, _pods: aks_allocatable_memory_mib(gib, AKS_MAX_PODS)),
+    "gcp": (allocatable_cpu_millis, lambda gib, _pods: gke_allocatable_memory_mib(gib)),
+}

@@ -50,15 +50,11 @@ class InstanceType:
 
     @property
     def allocatable_cpu_millis(self) -> int:
-        if self.cloud == "azure":
-            return _alloc.aks_allocatable_cpu_millis(self.vcpu)
-        return _alloc.allocatable_cpu_millis(self.vcpu)
+        return _alloc.FORMULAS[self.cloud][0](self.vcpu)
 
     @property
     def allocatable_memory_mib(self) -> int:
-        if self.cloud == "azure":
-            return _alloc.aks_allocatable_memory_mib(self.memory_gib, _alloc.AKS_MAX_PODS)
-        return _alloc.allocatable_memory_mib(self.memory_gib, self.effective_max_pods)
+        return _alloc.FORMULAS[self.cloud][1](self.memory_gib, self.effective_max_pods)
 
 
 def _opt_float(s: str) -> float | None:

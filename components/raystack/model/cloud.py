@@ -22,6 +22,11 @@ class CloudRules(Protocol):
     name: str
     #: Whether the cloud runs KubeRay itself for a cluster the stack creates (kuberay.operator: managed).
     managed_kuberay: bool
+    #: Who runs KubeRay when managed, at what version, and how to read it (the plan's warning), where managed.
+    managed_kuberay_note: str
+    #: The cloud's pod identity is named on the Kubernetes service accounts (AKS client ID, GKE service account), so
+    #: a cluster's head runs as an account raystack creates and annotates.
+    account_identity: bool
     #: The label a pod carries for its cloud identity to be injected (Entra Workload ID's webhook), or None.
     workload_identity_label: tuple[str, str] | None
     #: On a cluster the stack attaches to, how a team gives the Ray pods this cloud's identity itself.
@@ -59,6 +64,10 @@ class CloudRules(Protocol):
 
     def system_pool(self, spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
         """The system pool spec -> the pool the cloud creates."""
+        ...
+
+    def managed_operator_cidrs(self, spec: dict[str, Any]) -> tuple[str, ...]:
+        """Where a managed KubeRay operator the cloud hosts outside the cluster's pods connects from, else ()."""
         ...
 
     def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:

@@ -25,6 +25,7 @@ TABLES: dict[type, dict[str, Any]] = {
     t.PlatformSpec: {
         "cloud": "aws",
         "azure": {},
+        "gcp": {},
         "cluster_mode": "create",
         "kubernetes_version": versions.EKS_VERSION,
         "endpoint_public_access": False,

@@ -62,6 +62,9 @@ class PoolFacts:
     efa_interfaces: int = 0
     #: 2 MiB huge pages preallocated per node, in MiB (EFA pools; already left out of allocatable memory).
     hugepages_mib: int = 0
+    #: Hosts (nodes) per slice where the pool's devices form multi-host slices (a TPU slice pool: topology chips /
+    #: chips per host); a worker group on it runs one pod a host (numOfHosts) and counts replicas in slices.
+    hosts_per_slice: int = 1
 
     @property
     def schedulable_cpu_millis(self) -> int:
@@ -86,7 +89,8 @@ class PoolFacts:
         """The public ``PoolDescriptor`` (optional fields left out when unknown)."""
         d = asdict(self)
         d["taints"] = [{"key": t.key, "value": t.value, "effect": t.effect} for t in self.taints]
-        return {k: v for k, v in d.items() if v is not None and not (k in self.ZERO_MEANS_ABSENT and not v)}
+        return {k: v for k, v in d.items() if v is not None and not (k in self.ZERO_MEANS_ABSENT and not v)
+                and not (k == "hosts_per_slice" and v == 1)}
 
     #: Descriptor fields left out when 0 (pools without EFA keep the shape they always had).
     ZERO_MEANS_ABSENT = ("efa_interfaces", "hugepages_mib")

@@ -127,6 +127,11 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         except SizingError as e:
             findings.append(Finding(f"{gbase}.{e.field}", e.value, e.message))
             continue
+        if g.get("num_of_hosts", size.hosts) != size.hosts:
+            findings.append(Finding(f"{gbase}.numOfHosts", g["num_of_hosts"],
+                                    f"pool {pool.name!r} forms slices of {size.hosts} host(s) (its topology); a replica "
+                                    f"is one slice, one pod a host: allowed {size.hosts}"))
+            continue
         check_device_topology(gbase, pool, size.accelerators, findings)
         check_multinode_collectives(gbase, pool, -(-size.max_workers // size.pods_per_node), findings, warnings,
                                     explicit=g.get("max_workers") is not None)
@@ -155,10 +160,13 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         cluster_options = dataclasses.replace(cluster_options, pod_labels={**cluster_options.pod_labels, **workload})
     # derived by resolve: the label an AKS pod carries for Entra Workload ID to inject its identity, else none
     wi_label = rc.get("workload_identity_label")
+    # derived by resolve: the cloud's identity is named on the service accounts (AKS, GKE), which KubeRay's own head
+    # account cannot carry, so the head runs as an account raystack creates
+    on_accounts = bool(rc.get("account_identity"))
     wants_identity = ((rc.get("service_account") or {}).get("pod_identity") is not None)
-    identity = identity_plan(rc, head_account=f"{rc['name']}-head" if workload or (wi_label and wants_identity)
+    identity = identity_plan(rc, head_account=f"{rc['name']}-head" if workload or (on_accounts and wants_identity)
                              else None, log_group=logs.target if logs is not None else None,
-                             workload_identity=bool(wi_label))
+                             workload_identity=on_accounts)
     if identity is not None:  # the workers run as it; the head keeps KubeRay's (see IdentityPlan)
         cluster_options = dataclasses.replace(cluster_options, service_account=identity.service_account)
     if logs is not None:  # every pod's log shipper (ray.logs), its credentials the cluster's identity
@@ -211,7 +219,7 @@ def plan_ray_cluster(base: str, rc: dict[str, Any], pools: dict[str, PoolFacts],
         network_policy_spec=network_policy_spec(rc["name"], operator_namespace, rc["allow_from"], workload,
                                                    rc.get("operator_pods", CHART_OPERATOR_LABELS),
                                                    scrape_rule(obs.namespace, obs.prometheus_pod_labels)
-                                                   if obs is not None else None)
+                                                   if obs is not None else None, rc.get("operator_cidrs", ()))
         if rc["network_policy"] else None,
         identity=identity)
 

@@ -120,8 +120,8 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
     managed_operator = spec["kuberay"]["operator"] == "managed"
     if managed_operator and not (creates and cloud.managed_kuberay):
         findings.append(Finding(key("kuberay.operator"), "managed",
-                                "only on an AKS cluster the stack creates (cloud: azure, clusterMode: create), where "
-                                "AKS's KubeRay extension runs the operator; allowed here: helm"))
+                                "only on a cluster the stack creates where the cloud runs KubeRay (cloud: azure or "
+                                "gcp, clusterMode: create); allowed here: helm"))
     check_name(findings, key("kuberay.namespace"), operator_namespace, DNS1123_LABEL, 63, "DNS-1123 label")
     version_findings = len(findings)
     check_ray_version(key("rayVersion"), spec["ray_version"], findings)
@@ -151,8 +151,12 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
               # derived: the chart's pod labels when raystack installs the operator, else its whole namespace
               "operator_pods": CHART_OPERATOR_LABELS if spec["kuberay"]["install"] and not managed_operator
               else None,
+              # derived: where a cloud-hosted operator connects from (GKE's add-on: the control plane), if anywhere
+              "operator_cidrs": cloud.managed_operator_cidrs(spec) if managed_operator and creates else (),
               # derived: the label the cloud's identity webhook selects pods by (AKS: Entra Workload ID), if any
-              "workload_identity_label": cloud.workload_identity_label if creates else None}
+              "workload_identity_label": cloud.workload_identity_label if creates else None,
+              # derived: the cloud's identity is named on the service accounts (AKS, GKE): the head gets its own
+              "account_identity": cloud.account_identity and creates}
         if spec["security"] == "relaxed":  # no NetworkPolicies (a warning names it)
             rc["network_policy"] = False
         # derived: the Redis options when the cluster keeps its GCS there (a RayService's, by default)
@@ -271,13 +275,11 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 "(<cluster>-ray-token, key auth_token) from the ray_auth_tokens output as a sealed or "
                                 "external secret", severity="warning"))
     if managed_operator and creates and cloud.managed_kuberay:
-        # The extension's KubeRay version is AKS's (learn.microsoft.com azure/aks/kuberay-overview): the plan says
-        # so, and what raystack relies on from 1.6/1.7 is named.
+        # The managed operator's KubeRay version is the cloud's: the plan says so (the cloud's words).
         warnings.append(Finding(key("kuberay.operator"), "managed",
-                                "AKS's KubeRay extension (preview) runs the operator at a KubeRay version AKS picks: "
-                                f"raystack's manifests are checked against KubeRay {versions.KUBERAY_VERSION}; token "
-                                "auth (authOptions.secretName) needs 1.6.0 or newer. Check the extension's version "
-                                "(az k8s-extension show) before `pulumi up`", severity="warning"))
+                                f"{cloud.managed_kuberay_note}: raystack's manifests are checked against KubeRay "
+                                f"{versions.KUBERAY_VERSION}; token auth (authOptions.secretName) needs 1.6.0 or newer",
+                                severity="warning"))
         if cron:
             findings.append(Finding(key("rayCronJobs"), len(spec["ray_cron_jobs"]),
                                     "need KubeRay's RayCronJob feature gate, which raystack sets only on the operator "
@@ -418,6 +420,7 @@ def resolve_ray_cluster(raw: dict[str, Any], pools: dict[str, PoolFacts], head_p
     raise_if_errors(findings)
     rc = defaults.fill(RayClusterSpec, given)
     rc["workload_identity_label"] = cloud_rules(cloud).workload_identity_label  # derived: the cloud's, if any
+    rc["account_identity"] = cloud_rules(cloud).account_identity
     platform_defaults = defaults.TABLES[PlatformSpec]
     rc["ray_version"] = rc.get("ray_version") or ray_version or platform_defaults["ray_version"]
     ns = operator_namespace or defaults.KUBERAY_NAMESPACE

@@ -286,7 +286,8 @@ def resolve_workload(kind: str, raw: dict[str, Any], pools: dict[str, PoolFacts]
     def plan_cluster(at: str, rc: dict[str, Any], workload: dict[str, str] | None,
                      serve: bool) -> RayClusterPlan | None:
         rc = {**rc, "ray_version": rc.get("ray_version") or version,
-              "workload_identity_label": cloud_rules(cloud).workload_identity_label}  # derived: the cloud's
+              "workload_identity_label": cloud_rules(cloud).workload_identity_label,  # derived: the cloud's
+              "account_identity": cloud_rules(cloud).account_identity}
         return plan_ray_cluster(at, rc, pools, head_pool, ns, findings, None, frozenset(), None, workload, serve)
 
     empty: list[Any] = []

@@ -37,14 +37,17 @@ def network_policy_spec(cluster_name: str, operator_namespace: str,
                         allow_from: list[dict[str, Any]] | None = None,
                         pods: dict[str, str] | None = None,
                         operator_pods: dict[str, str] | None = CHART_OPERATOR_LABELS,
-                        scrape: dict[str, Any] | None = None) -> dict[str, Any]:
+                        scrape: dict[str, Any] | None = None,
+                        operator_cidrs: tuple[str, ...] = ()) -> dict[str, Any]:
     """Ingress to the cluster's pods only from its own pods, the operator, the RayJob submitters of
     its namespace (on the Jobs API port) and the explicit exceptions. ``pods``: the labels the
     cluster's pods carry (default ``ray.io/cluster``: the clusters KubeRay makes for RayJobs and
     RayServices have generated names, so theirs carry a raystack label instead). ``operator_pods``:
     the operator's pod labels, or None for every pod of the operator's namespace (an operator raystack
     did not install, whose labels it cannot know: kubernetes-deploy-review 2, N6). ``scrape``: the rule
-    admitting the Prometheus pods on the metrics ports (ray.monitoring.scrape_rule), after the fixed ones."""
+    admitting the Prometheus pods on the metrics ports (ray.monitoring.scrape_rule), after the fixed ones.
+    ``operator_cidrs``: where an operator the cloud hosts outside the cluster's pods connects from (GKE's Ray
+    Operator add-on: the control plane's range), instead of the operator's namespace."""
     own = pods or {"ray.io/cluster": cluster_name}
     spec: dict[str, Any] = {
         "podSelector": {"matchLabels": dict(own)},
@@ -52,7 +55,7 @@ def network_policy_spec(cluster_name: str, operator_namespace: str,
         "ingress": [
             {"from": [{"podSelector": {"matchLabels": dict(own)}}]},
             {
-                "from": [{
+                "from": [{"ipBlock": {"cidr": c}} for c in operator_cidrs] or [{
                     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": operator_namespace}},
                     **({"podSelector": {"matchLabels": dict(operator_pods)}} if operator_pods else {}),
                 }],

@@ -110,7 +110,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
         "replicas": size.min_workers,
         "minReplicas": size.min_workers,
         "maxReplicas": size.max_workers,
-        "numOfHosts": 1,
+        # One pod a host of a multi-host slice (a GKE TPU slice pool); replicas count slices.
+        "numOfHosts": size.hosts,
         "rayStartParams": {**options.ray_start_params,
                            "object-store-memory": str(size.object_store_mib * 1024 * 1024)},
         "template": pod_template(pool, container_name="ray-worker",

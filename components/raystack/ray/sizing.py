@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..hardware import efa as efa_rules
+from ..hardware.accelerators import ACCELERATOR_KINDS
 from ..model.facts import PoolFacts
 
 #: Share of a worker's memory given to Ray's object store (Ray's own default).
@@ -49,10 +50,16 @@ class WorkerSize:
     efa: int = 0
     #: MiB of 2 MiB huge pages the worker requests (its share of the node's; 0 off EFA pools).
     hugepages_mib: int = 0
+    #: Pods a replica runs, one a host of a multi-host slice (KubeRay numOfHosts); replicas count slices.
+    hosts: int = 1
 
     @property
     def object_store_mib(self) -> int:
         return object_store_mib(self.memory_mib)
+
+    def nodes(self, replicas: int) -> int:
+        """Nodes ``replicas`` of this worker occupy."""
+        return -(-replicas * self.hosts // self.pods_per_node)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,12 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
                 "acceleratorsPerWorker", accels,
                 f"pool {pool.name!r} nodes have {pool.accelerators_per_node} "
                 f"{pool.accelerator_resource}; allowed 1..{pool.accelerators_per_node}")
+        kind = ACCELERATOR_KINDS.get(pool.accelerator_kind)
+        if kind is not None and kind.whole_host and accels != pool.accelerators_per_node:
+            raise SizingError(
+                "acceleratorsPerWorker", accels,
+                f"pool {pool.name!r} nodes have {pool.accelerators_per_node} {pool.accelerator_resource}, and a "
+                f"{pool.accelerator_kind} worker takes every one of its host's; allowed: {pool.accelerators_per_node}")
         pods_per_node = pool.accelerators_per_node // accels
         if pool.efa_interfaces and efa_rules.per_worker(pool.efa_interfaces, pool.accelerators_per_node,
                                                         accels) is None:
@@ -122,18 +135,19 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
     else:
         memory_mib = (mem_budget // MEMORY_STEP_MIB) * MEMORY_STEP_MIB
 
-    cap = pool.max_nodes * pods_per_node
+    hosts = pool.hosts_per_slice
+    cap = pool.max_nodes * pods_per_node // hosts
     max_workers = cap if max_workers is None else max_workers
     if not 1 <= max_workers <= cap:
-        raise SizingError("maxWorkers", max_workers,
-                          f"pool {pool.name!r} holds at most {pool.max_nodes} node(s) x {pods_per_node} "
-                          f"worker(s); allowed 1..{cap}")
+        held = (f"{pool.max_nodes // hosts} slice(s) of {hosts} hosts (workers count slices)" if hosts > 1 else
+                f"{pool.max_nodes} node(s) x {pods_per_node} worker(s)")
+        raise SizingError("maxWorkers", max_workers, f"pool {pool.name!r} holds at most {held}; allowed 1..{cap}")
     if not 0 <= min_workers <= max_workers:
         raise SizingError("minWorkers", min_workers, f"allowed 0..{max_workers} (maxWorkers)")
     efa = efa_rules.per_worker(pool.efa_interfaces, pool.accelerators_per_node, accels) or 0 \
         if pool.efa_interfaces and accels else 0
     hugepages = efa_rules.worker_hugepages_mib(pool.hugepages_mib, pods_per_node) if efa else 0
-    return WorkerSize(accels, pods_per_node, cpu, memory_mib, cap, min_workers, max_workers, efa, hugepages)
+    return WorkerSize(accels, pods_per_node, cpu, memory_mib, cap, min_workers, max_workers, efa, hugepages, hosts)
 
 
 def size_head(pool: PoolFacts, cpu: int, memory_gib: int, accelerators: int | None = None,

@@ -7,7 +7,6 @@ pool, and every worker group sharing a pool.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..hardware import catalog, efa
@@ -83,8 +82,7 @@ def check_shared_pools(pools: dict[str, PoolFacts], clusters: list[tuple[str, Ra
     for key, rc in clusters:
         for j, g in enumerate(rc.groups):
             demand.setdefault(g.pool, []).append(
-                (f"{key}.workerGroups[{j}]", math.ceil(g.size.min_workers / g.size.pods_per_node),
-                 math.ceil(g.size.max_workers / g.size.pods_per_node)))
+                (f"{key}.workerGroups[{j}]", g.size.nodes(g.size.min_workers), g.size.nodes(g.size.max_workers)))
     for key, rc in clusters:
         # A head on a worker pool (not the system pool, which check_heads_fit packs) takes a node of
         # it: counted whole, always up, so the groups beside it cannot count on that node.

@@ -117,9 +117,12 @@ class WorkerGroupSpec(TypedDict, total=False):
     accelerators_per_worker: int
     """Accelerators each Ray worker pod gets (default: all of the node's)."""
     min_workers: int
-    """Workers kept running (default 0)."""
+    """Workers kept running (default 0); slices on a multi-host TPU slice pool."""
     max_workers: int
-    """Most workers (default: what the pool can hold at its maximum size)."""
+    """Most workers (default: what the pool can hold at its maximum size); slices on a multi-host TPU slice pool."""
+    num_of_hosts: int
+    """Pods a worker replica runs, one a host of a multi-host TPU slice (KubeRay numOfHosts; default and only
+    allowed value: the pool's hosts per slice, 1 off slice pools)."""
     cpu: int
     """Whole CPUs per worker (default: the node's allocatable share)."""
     memory_gib: int

@@ -48,12 +48,14 @@ class CapacityType(str, Enum):
 
 
 class OperatingSystem(str, Enum):
-    """Node operating system: an EKS AMI family (al2023, bottlerocket) or an AKS node OS (azurelinux, ubuntu)."""
+    """Node operating system: an EKS AMI family (al2023, bottlerocket), an AKS node OS (azurelinux, ubuntu) or a
+    GKE node image (cos, ubuntu)."""
 
     AL2023 = "al2023"
     BOTTLEROCKET = "bottlerocket"
     AZURE_LINUX = "azurelinux"
     UBUNTU = "ubuntu"
+    COS = "cos"
 
 
 class KubeRayOperatorMode(str, Enum):
@@ -111,13 +113,13 @@ class TaintSpec(TypedDict):
 
 
 class NodePoolSpec(TypedDict, total=False):
-    """A node pool this stack creates (an EKS managed node group, or an AKS agent pool)."""
+    """A node pool this stack creates (an EKS managed node group, an AKS agent pool, or a GKE node pool)."""
 
     name: Required[str]
-    """Pool name: a DNS-1123 label, unique in the stack (on AKS: lowercase letters and digits, starting with a
-    letter, at most 12 characters, as AKS names agent pools)."""
+    """Pool name: a DNS-1123 label, unique in the stack (AKS: a lowercase letter, then letters or digits, at most 12)."""
     instance_type: Required[str]
-    """An instance type (EC2) or VM size (Azure, e.g. Standard_NC24ads_A100_v4) from raystack's catalog."""
+    """An instance type (EC2), VM size (Azure, e.g. Standard_NC24ads_A100_v4) or machine type (GKE, e.g.
+    g2-standard-4 or ct5lp-hightpu-4t) from raystack's catalog."""
     capacity_type: CapacityType
     """ON_DEMAND (default), SPOT or CAPACITY_BLOCK (EC2 only)."""
     spot_max_price: float
@@ -128,12 +130,18 @@ class NodePoolSpec(TypedDict, total=False):
     capacity; each must be interchangeable with it (same vCPUs, memory, architecture, accelerator
     model and count), so every worker sized for the pool fits any node of it."""
     min_size: int
-    """Minimum nodes (default 0: the pool scales from zero)."""
+    """Minimum nodes (default 0: the pool scales from zero); slices on a GKE TPU pool with tpuTopology."""
     max_size: int
-    """Maximum nodes (default 2)."""
+    """Maximum nodes (default 2); slices on a GKE TPU pool with tpuTopology (one GKE node pool a slice)."""
+    gpu_type: str
+    """GKE GPU pools: the GPU type the machine carries (e.g. nvidia-l4); default and only value: the machine's own."""
+    tpu_topology: str
+    """GKE TPU pools: the slice's topology (placementPolicy.tpuTopology, e.g. 4x4 for v5e-16). A multi-host slice
+    is one Ray worker group replica of numOfHosts pods, one a host."""
     os: OperatingSystem
     """EKS: al2023 (default; raystack installs the device plugin) or bottlerocket (ships its own). AKS:
-    azurelinux (default) or ubuntu; AKS installs the NVIDIA driver and raystack the device plugin."""
+    azurelinux (default) or ubuntu; AKS installs the NVIDIA driver and raystack the device plugin. GKE: cos
+    (default, Container-Optimized OS) or ubuntu; GKE installs the driver and runs its own device plugin."""
     disk_size_gib: int
     """Encrypted gp3 volume for container images, at least 100 GiB (default 200)."""
     labels: dict[str, str]
@@ -147,7 +155,8 @@ class NodePoolSpec(TypedDict, total=False):
     nodes), 5120 MiB of 2 MiB huge pages per node, the EFA device plugin, and workers that request
     vpc.amazonaws.com/efa and their share of the huge pages."""
     capacity_reservation_id: str
-    """Capacity Block or ODCR id; required with CAPACITY_BLOCK."""
+    """Capacity Block or ODCR id; required with CAPACITY_BLOCK. GKE: the name of a Compute Engine reservation
+    in the cluster's zone the pool consumes (reservationAffinity SPECIFIC_RESERVATION)."""
     availability_zone: str
     """The AZ the Capacity Block or ODCR is in (required with a reservation): the pool's nodes
     launch only from the cluster's subnet in that AZ."""
@@ -260,9 +269,10 @@ class KubeRaySpec(TypedDict, total=False):
     """Install the operator and CRDs (default true). Set false on a cluster where a KubeRay operator
     already runs: a second cluster-wide operator would reconcile the same RayClusters."""
     operator: KubeRayOperatorMode
-    """helm (default): raystack installs the pinned KubeRay chart and CRDs. managed (AKS only): AKS's KubeRay
-    cluster extension (preview; Kubernetes 1.34 or newer) runs the operator, and raystack installs no chart and
-    no CRDs; its KubeRay version is AKS's choice, not pinned."""
+    """helm (default): raystack installs the pinned KubeRay chart and CRDs. managed (AKS and GKE): the cloud runs
+    the operator (AKS's KubeRay cluster extension, preview, Kubernetes 1.34 or newer; GKE's Ray Operator add-on,
+    which also installs the TPU webhook multi-host slices need), and raystack installs no chart and no CRDs; its
+    KubeRay version is the cloud's choice, not pinned."""
 
 
 class AzureSpec(TypedDict, total=False):
@@ -279,6 +289,15 @@ class AzureSpec(TypedDict, total=False):
     Reader): the identity CI previews and drift checks run as."""
 
 
+class GcpSpec(TypedDict, total=False):
+    """Google Cloud settings of a stack with cloud: gcp (the project is gcp:project, the zone gcp:zone)."""
+    release_channel: str
+    """The GKE release channel the cluster follows: RAPID, REGULAR (default) or STABLE; kubernetesVersion is its
+    minimum version (minMasterVersion)."""
+    master_ipv4_cidr_block: str
+    """The /28 the control plane's private endpoint takes (default 172.16.0.0/28); outside network.cidr."""
+
+
 class PlatformSpec(TypedDict, total=False):
     """A whole raystack platform: cluster, pools, operator and Ray clusters."""
 
@@ -287,9 +306,12 @@ class PlatformSpec(TypedDict, total=False):
     cloud: str
     """The cloud a created cluster lives in, one of the clouds raystack registers: aws (default), an EKS cluster
     with managed node groups; azure, an AKS cluster with agent pools (needs the pulumi-raystack[azure] extra and
-    azure-native:location)."""
+    azure-native:location); gcp, a GKE cluster with GPU and TPU node pools (needs the pulumi-raystack[gcp] extra,
+    gcp:project and gcp:zone)."""
     azure: AzureSpec
     """Azure settings (cloud: azure only)."""
+    gcp: GcpSpec
+    """Google Cloud settings (cloud: gcp only)."""
     cluster_name: str
     """Cluster name (EKS or AKS; created, or the existing one); DNS-1123, at most 40 characters. Required."""
     cluster_mode: ClusterMode
@@ -424,3 +446,5 @@ class PoolDescriptor(TypedDict):
     """EFA interfaces per node (vpc.amazonaws.com/efa), on pools with efa: true."""
     hugepages_mib: NotRequired[int]
     """2 MiB huge pages per node in MiB (EFA pools), already left out of allocatable memory."""
+    hosts_per_slice: NotRequired[int]
+    """Nodes per multi-host slice (a GKE TPU slice pool; default 1): worker groups run one pod a host."""

@@ -91,6 +91,20 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
         "principalId": _guid(f"{name}-principal"), "tenantId": TENANT,
         "id": _azure_id(i.get("resourceGroupName", ""), "Microsoft.ManagedIdentity/userAssignedIdentities",
                         i.get("resourceName", name))},
+    # Google Cloud: what the GKE and IAM APIs answer with (self links, the cluster's endpoint and CA, emails).
+    "gcp:compute/network:Network": lambda name, i: {
+        "name": i.get("name", name), "id": f"projects/{GCP_PROJECT}/global/networks/{i.get('name', name)}"},
+    "gcp:compute/subnetwork:Subnetwork": lambda name, i: {
+        "name": i.get("name", name),
+        "id": f"projects/{GCP_PROJECT}/regions/{i.get('region', '')}/subnetworks/{i.get('name', name)}"},
+    "gcp:container/cluster:Cluster": lambda name, i: {
+        "name": i.get("name", name), "endpoint": "34.0.0.10" if not (i.get("privateClusterConfig") or {}).get(
+            "enablePrivateEndpoint") else "172.16.0.2",
+        "masterAuth": {"clusterCaCertificate": "bW9jay1jYQ=="},
+        "id": f"projects/{GCP_PROJECT}/locations/{i.get('location', '')}/clusters/{i.get('name', name)}"},
+    "gcp:serviceaccount/account:Account": lambda name, i: {
+        "email": f"{i.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com",
+        "name": f"projects/{GCP_PROJECT}/serviceAccounts/{i.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com"},
     "aws:cloudwatch/logGroup:LogGroup": lambda name, i: {
         "arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{i.get('name', name)}"},
     # A recognizable stand-in, so tests can show it never leaks into plans, files or logs.
@@ -99,6 +113,8 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+#: The project the mock Google Cloud answers for.
+GCP_PROJECT = "raystack-dev"
 #: The subscription and tenant the mock Azure answers for.
 SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 TENANT = "00000000-0000-4000-8000-000000000002"

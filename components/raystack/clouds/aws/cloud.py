@@ -21,6 +21,8 @@ class AwsCloud(ModuleCloud):
     pools = pools
     #: EKS has no managed KubeRay (kuberay.operator: managed is AKS's).
     managed_kuberay = False
+    managed_kuberay_note = ""
+    account_identity = False
     #: EKS Pod Identity needs no pod label (the agent serves every pod of an associated account).
     workload_identity_label: tuple[str, str] | None = None
     #: How a team gives the Ray pods of an existing EKS cluster an IAM role itself.

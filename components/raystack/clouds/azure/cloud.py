@@ -32,6 +32,9 @@ class AzureCloud(ModuleCloud):
     pools = pools
     #: AKS runs KubeRay as a cluster extension (kuberay.operator: managed).
     managed_kuberay = True
+    account_identity = True
+    managed_kuberay_note = ("AKS's KubeRay extension (preview) runs the operator at a KubeRay version AKS picks; check "
+                            "it (az k8s-extension show) before `pulumi up`")
     #: Pod identity: Microsoft Entra Workload ID (a federated credential per service account): pods must carry
     #: the webhook's label, and the head its own service account.
     workload_identity_label: tuple[str, str] | None = ("azure.workload.identity/use", "true")

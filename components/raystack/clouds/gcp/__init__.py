@@ -1,0 +1,1 @@
+"""GKE (cloud: gcp): a VPC-native cluster with GPU and TPU node pools."""

@@ -1,0 +1,118 @@
+"""GKE node pools as pools: names, labels, taints, TPU slices and facts (pure). Pulumi-free.
+
+Sources: GKE docs as ../shared/notes/clouds-and-e2e.md A2 reads them (gpus, tpus, plan-node-sizes); the TPU
+tables in ``tpu``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...hardware import catalog
+from ...hardware.accelerators import ACCELERATOR_KINDS
+from ...model.defaults import SYSTEM_POOL_NAME
+from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts, Taint
+from ...model.platform import NodePool
+from . import tpu
+
+SOURCE = "gke-node-pool"
+#: The value raystack gives an accelerator pool's taint (nvidia.com/gpu=present:NoSchedule, the value GKE itself
+#: gives the taint it adds to GPU nodes; google.com/tpu=present:NoSchedule on TPU nodes). ExtendedResourceToleration
+#: tolerates any value for pods that request the resource.
+ACCELERATOR_TAINT_VALUE = "present"
+#: GKE's label on Spot nodes (cloud.google.com/gke-spot=true, GKE Spot VMs docs).
+SPOT_LABEL = ("cloud.google.com/gke-spot", "true")
+#: GKE's node images for raystack's os values (NodeConfig imageType).
+IMAGE_TYPES = {"cos": "COS_CONTAINERD", "ubuntu": "UBUNTU_CONTAINERD"}
+#: GKE's accelerator type for each catalog GPU model (NodeConfig accelerators[].acceleratorType; the
+#: cloud.google.com/gke-accelerator label has the same value).
+GPU_TYPES = {"L4": "nvidia-l4", "A100 40GB": "nvidia-tesla-a100", "A100 80GB": "nvidia-a100-80gb",
+             "H100": "nvidia-h100-80gb", "H200": "nvidia-h200-141gb"}
+GPU_LABEL = "cloud.google.com/gke-accelerator"
+
+
+def region_of(zone: str | None) -> str | None:
+    """The region of a zone (us-central1-a -> us-central1): GKE's prices are per region."""
+    return zone.rsplit("-", 1)[0] if zone and zone.count("-") >= 2 else zone
+
+
+def tpu_family(instance_type: str) -> tpu.TpuFamily | None:
+    return tpu.FAMILIES.get(catalog.lookup(instance_type).family)
+
+
+def slice_hosts(spec: dict[str, Any]) -> int:
+    """Nodes a slice of the pool spans (1 off TPU slice pools)."""
+    topology = spec.get("tpu_topology")
+    return tpu.hosts(topology, catalog.lookup(spec["instance_type"]).accelerator_count) if topology else 1
+
+
+def gke_pool_names(spec: dict[str, Any]) -> list[str]:
+    """The GKE node pools of a raystack pool: one, or one a slice on a multi-host TPU pool (GKE: a multi-host TPU
+    slice node pool is one slice, created and scaled atomically)."""
+    if slice_hosts(spec) > 1:
+        return [f"{spec['name']}-{i}" for i in range(spec["max_size"])]
+    return [spec["name"]]
+
+
+def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+    """A validated, defaulted NodePoolSpec -> the GKE pool's resolved pool (``region``: the stack's zone)."""
+    it = catalog.lookup(spec["instance_type"])
+    acc = ACCELERATOR_KINDS.get(it.accelerator_kind)
+    os = spec["os"]
+    spot = spec["capacity_type"] == "SPOT"
+    own = Taint(acc.taint[0], ACCELERATOR_TAINT_VALUE, acc.taint[2]) if acc is not None else Taint(
+        POOL_LABEL, spec["name"], "NoSchedule")
+    taints = (own,) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
+    labels = {POOL_LABEL: spec["name"], OS_LABEL: os, **spec["labels"]}
+    selector = {POOL_LABEL: spec["name"]}
+    family = tpu.FAMILIES.get(it.family)
+    hosts = 1
+    if family is not None:
+        # A TPU worker group selects the slice's accelerator and topology: Ray's KubeRay autoscaler names the slice's
+        # head resource from them, and GKE labels every node of the slice with both.
+        topology = spec.get("tpu_topology") or tpu.allowed(family, it.accelerator_count)[0]
+        hosts = tpu.hosts(topology, it.accelerator_count)
+        selector.update({tpu.ACCELERATOR_LABEL: family.gke_accelerator, tpu.TOPOLOGY_LABEL: topology})
+        labels.update(selector)
+    elif it.accelerator_model in GPU_TYPES:
+        labels[GPU_LABEL] = GPU_TYPES[it.accelerator_model]
+    if spot:
+        labels[SPOT_LABEL[0]] = SPOT_LABEL[1]
+    # Sizes count slices on a multi-host TPU pool: each slice is ``hosts`` nodes.
+    facts = PoolFacts(
+        name=spec["name"], source=SOURCE, labels=labels, node_selector=selector, taints=taints,
+        accelerator_kind=it.accelerator_kind,
+        accelerator_resource=acc.k8s_resource if acc is not None else None,
+        ray_accelerator_resource=acc.ray_resource if acc is not None else None,
+        accelerators_per_node=it.accelerator_count, accelerator_model=it.accelerator_model,
+        allocatable_cpu_millis=it.allocatable_cpu_millis, allocatable_memory_mib=it.allocatable_memory_mib,
+        min_nodes=spec["min_size"] * hosts, max_nodes=spec["max_size"] * hosts, capacity_type=spec["capacity_type"],
+        instance_type=it.instance_type, architecture=it.architecture, os=os,
+        price_usd_hour=catalog.regional_price(it.instance_type, region_of(region)),
+        ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc is not None else 1,
+        hosts_per_slice=hosts)
+    return NodePool(
+        name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],
+        min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
+        capacity_reservation_id=spec.get("capacity_reservation_id"), availability_zone=None, subnet_ids=None,
+        ami_type=IMAGE_TYPES[os], image_volume_device="", node_group_name=spec["name"], facts=facts,
+        instance_types=(it.instance_type,))
+
+
+def system_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
+    """The system pool: on-demand CPU nodes for kube-system, the operator and the Ray heads."""
+    it = catalog.lookup(spec["instance_type"])
+    os = "cos"
+    facts = PoolFacts(
+        name=SYSTEM_POOL_NAME, source=SOURCE, labels={POOL_LABEL: SYSTEM_POOL_NAME, OS_LABEL: os},
+        node_selector={POOL_LABEL: SYSTEM_POOL_NAME}, taints=(), accelerator_kind="none",
+        accelerator_resource=None, ray_accelerator_resource=None, accelerators_per_node=0, accelerator_model="",
+        allocatable_cpu_millis=it.allocatable_cpu_millis, allocatable_memory_mib=it.allocatable_memory_mib,
+        min_nodes=spec["min_size"], max_nodes=spec["max_size"], capacity_type="ON_DEMAND",
+        instance_type=it.instance_type, architecture=it.architecture, os=os,
+        price_usd_hour=catalog.regional_price(it.instance_type, region_of(region)))
+    return NodePool(
+        name=SYSTEM_POOL_NAME, instance_type=it.instance_type, capacity_type="ON_DEMAND",
+        min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
+        capacity_reservation_id=None, availability_zone=None, subnet_ids=None, ami_type=IMAGE_TYPES[os],
+        image_volume_device="", node_group_name=SYSTEM_POOL_NAME, facts=facts, instance_types=(it.instance_type,))

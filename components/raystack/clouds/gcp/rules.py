@@ -1,0 +1,289 @@
+"""GKE rules: cluster, API access, network, system pool and node pools, GPU and TPU (pure). Pulumi-free.
+
+Each rule names where GKE says so (cloud.google.com/kubernetes-engine/docs, as ../shared/notes/clouds-and-e2e.md A2
+reads them) or the GKE API v1 (the discovery document the oracle test reads).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ... import versions
+from ...hardware import catalog
+from ...model.findings import Finding
+from ...rules.api_access import check_private_reachable, check_public_access
+from ...rules.common import key
+from ...rules.kube import check_labels, check_taints
+from ...rules.pools import check_system_capacity
+from ...spec.coerce import to_camel
+from . import pools, tpu
+
+
+@dataclass(frozen=True)
+class GcpPlan:
+    """What a GKE stack creates besides its pools (cloud: gcp): where, and its network."""
+
+    zone: str
+    region: str
+    release_channel: str
+    #: The nodes' subnet (network.cidr); pods and services take the subnet's two secondary ranges (VPC-native).
+    node_cidr: str
+    pod_cidr: str
+    service_cidr: str
+    master_cidr: str
+
+
+#: GKE node pool names: "must start with a lowercase letter, contain only lowercase letters, digits and hyphens,
+#: and end with a letter or digit; at most 40 characters" (NodePool.name); a multi-host TPU pool's slices add "-N".
+POOL_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,34}[a-z0-9])?$")
+#: Node label prefixes GKE keeps for itself (it sets cloud.google.com/gke-* labels on every node).
+RESERVED_LABEL_PREFIXES = ("cloud.google.com/", "kubernetes.io/", "k8s.io/")
+#: Boot disk size: "The minimum is 10 GB" (NodeConfig.diskSizeGb); raystack's images want at least 100.
+BOOT_DISK_GIB = (100, 65536)
+#: A node pool's size limit per zone (GKE quotas and limits: 1,000 nodes per node pool).
+MAX_POOL_NODES = 1000
+#: Slices a multi-host TPU pool may have (raystack creates one GKE node pool a slice).
+MAX_SLICES = 16
+#: The cluster's secondary ranges (VPC-native): pods and services, outside network.cidr.
+POD_CIDR = "10.64.0.0/14"
+SERVICE_CIDR = "10.68.0.0/20"
+MASTER_CIDR = "172.16.0.0/28"
+RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
+OSES = ("cos", "ubuntu")
+#: Keys of an EKS stack that mean nothing on GKE, and what to do instead.
+EKS_ONLY = {
+    "admin_role_arns": "IAM roles map to EKS access entries; on GKE grant roles/container.admin in the project",
+    "viewer_role_arns": "IAM roles map to EKS access entries; on GKE grant roles/container.viewer in the project",
+    "deploy_from": "a GKE private endpoint cannot be opened for one run; run `pulumi up` from a network that reaches "
+                   "the VPC, or use endpointPublicAccess with publicAccessCidrs",
+    "log_retention_days": "EKS control-plane logs; GKE sends its own to Cloud Logging",
+    "azure": "Azure settings; this stack is cloud: gcp",
+}
+EKS_ONLY_NETWORK = ("availability_zones", "az_count", "nat_gateways", "vpc_id", "private_subnet_ids",
+                    "public_subnet_ids", "return_routes")
+OTHER_CLOUDS_POOL = {
+    "spot_alternatives": "EC2 Spot alternatives; a GKE node pool has one machine type",
+    "spot_max_price": "an AKS Spot price cap; GKE Spot VMs have no maximum price",
+    "efa": "EFA is EC2's; raystack creates no GPUDirect-TCPX pools on GKE",
+    "availability_zone": "EC2 reservations' zone; GKE pools run in the cluster's zone",
+    "subnet_ids": "EC2 subnets; GKE pools join the cluster's subnet",
+}
+#: A Cloud Storage bucket, as gs://<bucket> (bucket names: 3-63 lowercase letters, digits, '-', '_' and '.').
+BUCKET = re.compile(r"^gs://[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$")
+
+
+def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: list[Finding],
+                      warnings: list[Finding], region: str | None = None) -> None:
+    """``spec``: the defaulted PlatformSpec; ``given``: what the user wrote; ``region``: the stack's zone."""
+    ver = spec["kubernetes_version"]
+    if ver not in versions.GKE_SUPPORTED_VERSIONS:
+        findings.append(Finding(key("kubernetesVersion"), ver,
+                                f"allowed on GKE: {', '.join(versions.GKE_SUPPORTED_VERSIONS)}"))
+    if not region or region.count("-") < 2:
+        findings.append(Finding(key("cloud"), "gcp", f"needs the stack's zone: pulumi config set gcp:zone <zone> (e.g. "
+                                                     f"us-central1-a; TPUs and GPUs are zonal), got {region!r}"))
+    for field, why in EKS_ONLY.items():
+        if given.get(field):
+            findings.append(Finding(key(to_camel(field)), given[field], f"not on GKE (cloud: gcp): {why}"))
+    check_public_access(spec, findings, warnings, v4_only=True)
+    # A private endpoint answers inside the VPC only (GKE private clusters, enablePrivateEndpoint): a runner that does
+    # not route into it times out on every Kubernetes resource after GKE built the cluster.
+    check_private_reachable(spec, findings, "the control plane would answer on its private endpoint only "
+                            "(endpointPublicAccess false) and nothing where `pulumi up` runs could reach it: list the "
+                            "networks it runs from under apiIngressCidrs (the VPC's range for a runner inside it, or a "
+                            "network peered or connected to it; they become master authorized networks), or set "
+                            "endpointPublicAccess with publicAccessCidrs limited to the runner's addresses")
+    gcp = spec["gcp"]
+    channel = gcp.get("release_channel", versions.GKE_RELEASE_CHANNEL)
+    if channel not in RELEASE_CHANNELS:
+        findings.append(Finding(key("gcp.releaseChannel"), channel, f"allowed: {', '.join(RELEASE_CHANNELS)}"))
+    check_network(spec["network"], given.get("network") or {}, gcp.get("master_ipv4_cidr_block", MASTER_CIDR),
+                  findings)
+    if given.get("existing_pools"):
+        findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
+                                "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
+                                "under gpuPools"))
+    redis = (given.get("gcs_fault_tolerance") or {}).get("redis")
+    if (redis if isinstance(redis, str) else (redis or {}).get("mode")) == "create":
+        findings.append(Finding(key("gcsFaultTolerance.redis.mode"), "create",
+                                "raystack creates its Redis on AWS (ElastiCache) only; on GKE use "
+                                "gcsFaultTolerance.redis.mode: external with a Memorystore address"))
+    kuberay = given.get("kuberay") or {}
+    managed = kuberay.get("operator") == "managed"
+    if managed and "install" in kuberay:
+        # The Ray Operator add-on is the cluster's operator; kuberay.install says whether raystack installs its own
+        # chart, and a second operator is "not compatible" with the add-on (GKE enable-ray-on-gke).
+        findings.append(Finding(key("kuberay.install"), kuberay["install"],
+                                "kuberay.operator managed runs GKE's Ray Operator add-on instead of raystack's chart: "
+                                "leave kuberay.install out"))
+    for list_key, i, p in created_pool_specs(spec):
+        if not managed and p.get("tpu_topology") and _hosts(p) > 1:
+            # A multi-host slice's pods learn their peers (TPU_WORKER_HOSTNAMES, TPU_WORKER_ID) from the Ray TPU
+            # webhook, which GKE's Ray Operator add-on installs (clouds-and-e2e.md A2.3); raystack's Helm chart has no
+            # webhook, so JAX on the slice could not form it.
+            findings.append(Finding(key(f"{list_key}[{i}].tpuTopology"), p["tpu_topology"],
+                                    "a multi-host TPU slice needs the Ray TPU webhook, which GKE's Ray Operator add-on "
+                                    "installs: set kuberay.operator: managed, or choose a single-host topology"))
+    sys_pool = spec["system_pool"]
+    check_system_capacity(sys_pool, findings)
+    if sys_pool["instance_type"] not in catalog.cpu_types("gcp"):
+        findings.append(Finding(key("systemPool.instanceType"), sys_pool["instance_type"],
+                                catalog.describe_allowed(catalog.cpu_types("gcp"), sys_pool["instance_type"])))
+    if not 1 <= sys_pool["min_size"] <= sys_pool["max_size"]:
+        findings.append(Finding(key("systemPool.minSize"), sys_pool["min_size"],
+                                f"allowed 1..{sys_pool['max_size']} (maxSize)"))
+    check_disk(key("systemPool.diskSizeGib"), sys_pool["disk_size_gib"], findings)
+
+
+def _hosts(p: dict[str, Any]) -> int:
+    try:
+        return pools.slice_hosts(p)
+    except (catalog.UnknownInstanceType, ValueError, ZeroDivisionError):
+        return 1  # the pool's own checks name what is wrong
+
+
+def check_network(net: dict[str, Any], given: dict[str, Any], master: str, findings: list[Finding]) -> None:
+    for field in EKS_ONLY_NETWORK:
+        if field in given:
+            findings.append(Finding(key(f"network.{to_camel(field)}"), given[field],
+                                    "an EKS VPC setting; on GKE raystack creates a VPC whose subnet is network.cidr"))
+    try:
+        nodes = ipaddress.IPv4Network(net["cidr"])
+    except ValueError:
+        findings.append(Finding(key("network.cidr"), net["cidr"], "must be an IPv4 CIDR such as 10.0.0.0/16"))
+        return
+    try:
+        control = ipaddress.IPv4Network(master)
+    except ValueError:
+        findings.append(Finding(key("gcp.masterIpv4CidrBlock"), master, "an IPv4 /28 such as 172.16.0.0/28"))
+        return
+    if control.prefixlen != 28:
+        findings.append(Finding(key("gcp.masterIpv4CidrBlock"), master, "must be a /28 (GKE private clusters)"))
+    hit = [f"{label} range {other}" for label, other in (("pod", POD_CIDR), ("service", SERVICE_CIDR),
+                                                          ("control plane", master))
+           if nodes.overlaps(ipaddress.IPv4Network(other))]
+    if hit:
+        findings.append(Finding(key("network.cidr"), net["cidr"],
+                                f"overlaps the cluster's {' and '.join(hit)}: GKE refuses overlapping ranges; choose a "
+                                f"subnet outside {POD_CIDR}, {SERVICE_CIDR} and {master}"))
+
+
+def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+    return [(to_camel(list_key), i, p) for list_key in ("gpu_pools", "node_pools")
+            for i, p in enumerate(spec.get(list_key) or [])]
+
+
+def creatable_types(accelerator: bool) -> list[str]:
+    return catalog.accelerator_types("gcp") if accelerator else catalog.cpu_types("gcp")
+
+
+def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
+                    accelerator_required: bool = True) -> None:
+    """``p``: a defaulted NodePoolSpec (GKE); ``base``: its key path."""
+    if not POOL_NAME.match(p["name"]):
+        findings.append(Finding(f"{base}.name", p["name"], "a GKE node pool name: a lowercase letter, then lowercase "
+                                                           "letters, digits or '-', ending in a letter or digit, at "
+                                                           "most 36 characters (slices add -N)"))
+    for field, why in OTHER_CLOUDS_POOL.items():
+        value = p.get(field)
+        if value not in (None, False, []):
+            findings.append(Finding(f"{base}.{to_camel(field)}", value, f"not on GKE (cloud: gcp): {why}"))
+    if p["os"] not in OSES:
+        findings.append(Finding(f"{base}.os", p["os"], f"allowed on GKE: {', '.join(OSES)}"))
+    check_labels(f"{base}.labels", p["labels"], findings)
+    for k in p["labels"]:
+        if k.startswith(RESERVED_LABEL_PREFIXES):
+            findings.append(Finding(f"{base}.labels[{k!r}]", p["labels"][k],
+                                    f"GKE sets labels under {', '.join(RESERVED_LABEL_PREFIXES)} itself"))
+    check_taints(f"{base}.taints", p["taints"], findings)
+    if p["capacity_type"] == "CAPACITY_BLOCK":
+        findings.append(Finding(f"{base}.capacityType", "CAPACITY_BLOCK", "EC2 Capacity Blocks; allowed on GKE: "
+                                                                          "ON_DEMAND, SPOT (reserved capacity: "
+                                                                          "capacityReservationId)"))
+    check_disk(f"{base}.diskSizeGib", p["disk_size_gib"], findings)
+    try:
+        it = catalog.lookup(p["instance_type"])
+    except catalog.UnknownInstanceType:
+        it = None
+    if it is None or it.cloud != "gcp":
+        findings.append(Finding(f"{base}.instanceType", p["instance_type"], "not a GKE machine type in raystack's "
+                                "catalog; " + catalog.describe_allowed(creatable_types(accelerator_required),
+                                                                      p["instance_type"])))
+        return
+    if accelerator_required and not it.has_accelerator:
+        findings.append(Finding(f"{base}.instanceType", it.instance_type, "a CPU machine type in gpuPools: declare it "
+                                "under nodePools; " + catalog.describe_allowed(creatable_types(True))))
+    check_gpu_type(base, p, it, findings)
+    slices = check_tpu(base, p, it, findings)
+    limit = MAX_SLICES if slices else MAX_POOL_NODES
+    if not 0 <= p["min_size"] <= p["max_size"] <= limit or p["max_size"] < 1:
+        what = "slices (one GKE node pool a slice)" if slices else "nodes"
+        findings.append(Finding(f"{base}.maxSize", p["max_size"],
+                                f"allowed: minSize ({p['min_size']}) to {limit} {what}, at least 1 and minSize"))
+
+
+def check_gpu_type(base: str, p: dict[str, Any], it: catalog.InstanceType, findings: list[Finding]) -> None:
+    """A GPU machine carries its GPUs (g2: L4, a2: A100, a3: H100/H200): gpuType may only name them."""
+    given = p.get("gpu_type")
+    if given is None:
+        return
+    own = pools.GPU_TYPES.get(it.accelerator_model)
+    if own is None:
+        findings.append(Finding(f"{base}.gpuType", given, f"{it.instance_type} carries no GPU; leave gpuType out"))
+    elif given != own:
+        findings.append(Finding(f"{base}.gpuType", given, f"{it.instance_type} ({it.family}) carries {own}, not "
+                                                          f"{given}; allowed: {own}"))
+
+
+def check_tpu(base: str, p: dict[str, Any], it: catalog.InstanceType, findings: list[Finding]) -> bool:
+    """A TPU pool's topology is one its machine type forms (tpu.FAMILIES); True for a multi-host slice pool."""
+    family = tpu.FAMILIES.get(it.family)
+    topology = p.get("tpu_topology")
+    if family is None:
+        if topology is not None:
+            findings.append(Finding(f"{base}.tpuTopology", topology, f"{it.instance_type} is not a TPU machine type"))
+        return False
+    allowed = tpu.allowed(family, it.accelerator_count)
+    if topology is not None and topology not in allowed:
+        findings.append(Finding(f"{base}.tpuTopology", topology,
+                                f"{it.instance_type} ({it.accelerator_count} chips a VM) forms the topologies "
+                                f"{', '.join(allowed)}; another shape needs another machine type of {it.family}"))
+        return False
+    return topology is not None and tpu.hosts(topology, it.accelerator_count) > 1
+
+
+def check_disk(at: str, gib: int, findings: list[Finding]) -> None:
+    if not BOOT_DISK_GIB[0] <= gib <= BOOT_DISK_GIB[1]:
+        findings.append(Finding(at, gib, f"a boot disk of {BOOT_DISK_GIB[0]} to {BOOT_DISK_GIB[1]} GiB"))
+
+
+def check_pod_identity(at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
+    """``sa``: a defaulted ServiceAccountSpec with podIdentity (``at``: its key path): Cloud Storage buckets only."""
+    pid = sa["pod_identity"]
+    for field, instead in (("managed_policy_arns", "storageRead/storageReadWrite with gs:// buckets"),
+                           ("s3_read", "storageRead"), ("s3_read_write", "storageReadWrite")):
+        if pid[field]:
+            findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}", pid[field],
+                                    f"AWS IAM, not on GKE (cloud: gcp): use {instead}"))
+    for field in ("storage_read", "storage_read_write"):
+        for i, bucket in enumerate(pid[field]):
+            if not BUCKET.match(bucket):
+                findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}[{i}]", bucket,
+                                        "a Cloud Storage bucket as gs://<bucket>"))
+    if "iam.gke.io/gcp-service-account" in (sa.get("annotations") or {}):
+        findings.append(Finding(f"{at}.annotations['iam.gke.io/gcp-service-account']",
+                                sa["annotations"]["iam.gke.io/gcp-service-account"],
+                                "raystack sets it to the service account podIdentity creates; remove it, or remove "
+                                "podIdentity and keep your own"))
+
+
+def gcp_plan(spec: dict[str, Any], zone: str) -> GcpPlan:
+    """The resolved GcpPlan of a checked spec."""
+    gcp = spec["gcp"]
+    return GcpPlan(zone=zone, region=pools.region_of(zone) or zone,
+                   release_channel=gcp.get("release_channel", versions.GKE_RELEASE_CHANNEL),
+                   node_cidr=str(ipaddress.IPv4Network(spec["network"]["cidr"])), pod_cidr=POD_CIDR,
+                   service_cidr=SERVICE_CIDR, master_cidr=gcp.get("master_ipv4_cidr_block", MASTER_CIDR))

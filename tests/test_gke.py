@@ -1,0 +1,245 @@
+"""GKE (issue 22): GPU and TPU node pools behind the cloud seam. The stacks plan valid; a TPU slice is what Ray's own
+code says it is; each bad config is refused once; the requests are GKE API v1's (the discovery document)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from typing import Any
+
+import googleapiclient
+import jsonschema
+import pytest
+from raystack.clouds.gcp import pools as gke_pools
+from raystack.clouds.gcp import requests, tpu
+from raystack.hardware import allocatable, catalog
+from raystack.model.resolve import resolve
+from support import ROOT, stack_spec
+from test_bad_configs import assert_refused_once
+
+ZONE = "us-central1-a"
+BASE: dict[str, Any] = {
+    "cloud": "gcp",
+    "clusterName": "unit",
+    "apiIngressCidrs": ["10.30.0.0/16"],
+    "network": {"cidr": "10.30.0.0/16"},
+    "systemPool": {"minSize": 1},
+    "gpuPools": [{"name": "v5e", "instanceType": "ct5lp-hightpu-4t", "tpuTopology": "4x4", "maxSize": 2}],
+    "kuberay": {"operator": "managed"},
+    "rayClusters": [{"name": "rc", "workerGroups": [{"name": "w", "pool": "v5e"}]}],
+}
+
+
+def cfg(**changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(BASE)
+    out.update(changes)
+    return out
+
+
+def as_config(raw: dict[str, Any]) -> dict[str, str]:
+    return {"gcp:zone": ZONE, "gcp:project": "unit",
+            **{f"raystack:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}}
+
+
+def pool(**changes: Any) -> list[dict[str, Any]]:
+    return [{**BASE["gpuPools"][0], **changes}]
+
+
+BAD = [
+    # Each case: the config, the key the one finding names, a fragment of its message.
+    ("tpu-topology-the-machine-cannot-form", cfg(gpuPools=pool(tpuTopology="2x4")), "raystack:gpuPools[0].tpuTopology",
+     "forms the topologies 2x2, 4x4"),
+    ("num-of-hosts-not-the-topologys", cfg(rayClusters=[{"name": "rc", "workerGroups": [
+        {"name": "w", "pool": "v5e", "numOfHosts": 2}]}]), "raystack:rayClusters[0].workerGroups[0].numOfHosts",
+     "forms slices of 4 host(s)"),
+    ("gpu-type-not-on-the-family", cfg(gpuPools=[{"name": "l4", "instanceType": "g2-standard-4",
+                                                  "gpuType": "nvidia-tesla-a100"}], rayClusters=[]),
+     "raystack:gpuPools[0].gpuType", "carries nvidia-l4"),
+    ("managed-operator-with-install", cfg(kuberay={"operator": "managed", "install": True}), "raystack:kuberay.install",
+     "leave kuberay.install out"),
+    ("multi-host-slice-without-the-tpu-webhook", cfg(kuberay={}), "raystack:gpuPools[0].tpuTopology",
+     "Ray TPU webhook"),
+    ("tpu-topology-on-a-gpu-pool", cfg(gpuPools=[{"name": "l4", "instanceType": "g2-standard-4", "tpuTopology": "2x2"}],
+                                      rayClusters=[]), "raystack:gpuPools[0].tpuTopology", "not a TPU machine type"),
+    ("part-of-a-tpu-host", cfg(rayClusters=[{"name": "rc", "workerGroups": [
+        {"name": "w", "pool": "v5e", "acceleratorsPerWorker": 2}]}]),
+     "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker", "takes every one of its host's"),
+    ("ec2-type-on-gke", cfg(gpuPools=pool(instanceType="g6.xlarge", tpuTopology=None)),
+     "raystack:gpuPools[0].instanceType", "not a GKE machine type"),
+    ("overlapping-network", cfg(network={"cidr": "10.64.0.0/12"}, apiIngressCidrs=["10.64.0.0/12"]),
+     "raystack:network.cidr", "overlaps the cluster's pod range"),
+    ("s3-on-gke", cfg(rayClusters=[{"name": "rc", "serviceAccount": {"name": "ray", "podIdentity": {
+        "s3Read": ["team-data"]}}, "workerGroups": [{"name": "w", "pool": "v5e"}]}]),
+     "raystack:rayClusters[0].serviceAccount.podIdentity.s3Read", "AWS IAM, not on GKE"),
+]
+
+
+@pytest.mark.parametrize(("raw", "key", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_gke_config_fails_naming_the_key_and_registers_nothing(raw, key, fragment):
+    raw = {k: v for k, v in raw.items()}
+    for p in raw.get("gpuPools") or []:
+        if p.get("tpuTopology") is None:
+            p.pop("tpuTopology", None)
+    assert_refused_once(as_config(raw), key, fragment)
+
+
+@pytest.mark.parametrize(("vcpu", "gib", "cpu_m", "mem_reserved"), [
+    # GKE plan-node-sizes: CPU 6%/1%/0.5%/0.25% bands; memory 25% of 4 GiB, 20% of 4, 10% of 8, 6% to 128, 2% above.
+    (8, 32, 7910, 1024 + 819.2 + 819.2 + 983.04),
+    (112, 192, 111650, 1024 + 819.2 + 819.2 + 6881.28 + 1310.72),
+    (4, 16, 3920, 1024 + 819.2 + 819.2),
+])
+def test_gke_allocatable_follows_the_documented_reservations(vcpu, gib, cpu_m, mem_reserved):
+    assert allocatable.allocatable_cpu_millis(vcpu) == cpu_m
+    assert allocatable.gke_kube_reserved_memory_mib(gib) == int(-(-mem_reserved // 1))
+    assert allocatable.gke_kube_reserved_memory_mib(0.5) == 255
+
+
+def test_every_tpu_row_is_a_slice_rays_own_tables_know():
+    """The TPU table agrees with Ray 2.60.0: each topology is one Ray accepts for the generation, its chips per host
+    are Ray's (get_chips_per_host), and the GKE accelerator label maps to the generation (KubeRay autoscaler utils)."""
+    from ray._private.accelerators import tpu as ray_tpu
+    from ray.autoscaler._private.kuberay.utils import (
+        gke_tpu_accelerator_to_generation,
+        tpu_node_selectors_to_type,
+    )
+
+    rows = [n for n in catalog.accelerator_types("gcp") if catalog.lookup(n).family in tpu.FAMILIES]
+    assert len(rows) == 7
+    for name in rows:
+        it = catalog.lookup(name)
+        family = tpu.FAMILIES[it.family]
+        assert gke_tpu_accelerator_to_generation[family.gke_accelerator] == family.generation, name
+        for topology in tpu.allowed(family, it.accelerator_count):
+            assert topology in ray_tpu.VALID_TPU_TOPOLOGY[family.generation], (name, topology)
+            assert ray_tpu.get_chips_per_host(topology, family.generation) == it.accelerator_count, (name, topology)
+            assert tpu_node_selectors_to_type(topology, family.gke_accelerator) == tpu.pod_type(family, topology)
+
+
+@pytest.mark.parametrize("stack", ["gke-dev", "gke-tpu"])
+def test_the_gke_stacks_plan_valid(stack, capsys):
+    """`raystack plan --stack gke-*`: valid, every RayCluster and RayJob checked against the KubeRay CRDs and through
+    Ray's parser; the plan document keeps its schema."""
+    from raystack.preview import cli
+
+    rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", stack, "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 0 and doc["valid"], doc["validation"]
+    schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+    assert not errors, f"{stack}: the plan document breaks its schema: {errors}"
+    assert "Ray's autoscaler parser" in doc["checks"]["ray-parser"]
+
+
+def test_a_v5e_16_slice_is_one_group_of_4_hosts_that_ray_sees_as_one_slice():
+    """gke-tpu: the RayJob's slice group runs numOfHosts 4 pods of 4 chips each, replicas count slices, and Ray's own
+    KubeRay parser gives every host TPU 4 and the group the slice head resource TPU-v5litepod-16-head."""
+    from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
+
+    platform = resolve(stack_spec("gke-tpu"), region=ZONE)
+    (job,) = platform.ray_workloads
+    cluster = job.manifest["spec"]["rayClusterSpec"]
+    (group,) = [g for g in cluster["workerGroupSpecs"] if g["groupName"] == "slice"]
+    assert group["numOfHosts"] == 4 and group["maxReplicas"] == 1, group
+    pod = group["template"]["spec"]
+    assert pod["containers"][0]["resources"]["limits"]["google.com/tpu"] == "4"
+    assert pod["nodeSelector"] == {"raystack.io/pool": "v5e", tpu.ACCELERATOR_LABEL: "tpu-v5-lite-podslice",
+                                   tpu.TOPOLOGY_LABEL: "4x4"}
+    assert {"key": "google.com/tpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in \
+        pod["tolerations"]
+    parsed = _derive_autoscaling_config_from_ray_cr({"metadata": {"name": "jax", "namespace": "ray"},
+                                                     "spec": cluster})
+    node_type = parsed["available_node_types"]["slice"]
+    assert node_type["resources"]["TPU"] == 4 and node_type["resources"]["TPU-v5litepod-16-head"] == 1, node_type
+    assert node_type["max_workers"] == 4, "Ray's autoscaler counts hosts: one slice of 4"
+    facts = platform.pools["v5e"]
+    assert (facts.hosts_per_slice, facts.max_nodes) == (4, 4)
+
+
+def test_a_gpu_group_on_gke_sees_its_l4():
+    platform = resolve(stack_spec("gke-dev"), region=ZONE)
+    (rc,) = platform.ray_clusters
+    (group,) = rc.manifest["spec"]["workerGroupSpecs"]
+    assert group["resources"]["GPU"] == "1" and group["resources"]["accelerator_type:L4"] == "1", group
+    assert group["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert platform.pools["l4spot"].price_usd_hour == pytest.approx(0.70683)
+
+
+# --- the request-shape oracle: GKE API v1's discovery document ---------------------------------------------------
+
+DISCOVERY = json.loads((__import__("pathlib").Path(os.path.dirname(googleapiclient.__file__)) /
+                        "discovery_cache/documents/container.v1.json").read_text())
+#: How terraform-provider-google expands pulumi-gcp's arguments into the GKE API request (resource_container_*.go,
+#: node_config.go expandNodeConfig): renamed members; the rest are the camelCase of the argument.
+RENAMED: dict[Any, str] = {"guest_accelerators": "accelerators", ("AcceleratorConfig", "type"): "acceleratorType",
+           ("AcceleratorConfig", "count"): "acceleratorCount", "gpu_driver_installation_config": "gpuDriverInstallationConfig", "consume_reservation_type":
+           "consumeReservationType", "node_config": "config", "initial_node_count": "initialNodeCount",
+           "ray_operator_configs": "rayOperatorConfig", "cidr_blocks": "cidrBlocks"}
+#: Arguments that are not API members (the provider's own, or set elsewhere in the request).
+NOT_API = {"cluster", "location", "remove_default_node_pool", "deletion_protection", "min_master_version",
+           "datapath_provider", "networking_mode", "enable_shielded_nodes", "release_channel", "spot",
+           "ignore_node_count_changes", "initial_node_count"}
+
+
+def api_shape(value: Any, schema: dict[str, Any], at: str, errors: list[str]) -> None:
+    if "$ref" in schema:
+        schema = DISCOVERY["schemas"][schema["$ref"]]
+    if isinstance(value, dict) and schema.get("type") == "object" and "properties" in schema:
+        for k, v in value.items():
+            if k in NOT_API:
+                continue
+            member = RENAMED.get((schema.get("id"), k)) or RENAMED.get(k) or "".join(w.capitalize() if i else w for i, w in enumerate(k.split("_")))
+            if member not in schema["properties"]:
+                errors.append(f"{at}.{k}: {member} is not a member of {schema.get('id')}")
+                continue
+            sub = schema["properties"][member]
+            if isinstance(v, list) and k == "ray_operator_configs":
+                v = v[0]
+            api_shape(v, sub, f"{at}.{k}", errors)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            api_shape(v, schema.get("items", {}), f"{at}[{i}]", errors)
+    elif "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{at}: {value!r} not in {schema['enum']}")
+    elif schema.get("type") == "integer" and not isinstance(value, int):
+        errors.append(f"{at}: {value!r} is not an integer")
+
+
+def requests_of(stack: str) -> list[tuple[str, dict[str, Any], str]]:
+    platform = resolve(stack_spec(stack), region=ZONE)
+    plan = platform.cloud_plan
+    out = [("Cluster", requests.cluster(platform, plan, "unit"), "Cluster")]
+    out.append(("system", requests.system_pool(platform.system_pool, "unit", ZONE, "n@unit.iam"), "NodePool"))
+    out += [(b["name"], b, "NodePool") for p in platform.node_pools
+            for b in requests.node_pools(p, "unit", ZONE, "n@unit.iam")]
+    return out
+
+
+@pytest.mark.parametrize("stack", ["gke-dev", "gke-tpu"])
+def test_every_gke_request_is_a_gke_api_v1_request(stack):
+    """Members, nesting and enums of each Cluster and NodePool request, as the provider sends them, against the GKE
+    API v1 discovery document (google-api-python-client 2.202.0, revision 20261027)."""
+    from raystack import versions
+
+    assert DISCOVERY["revision"] == versions.GKE_DISCOVERY_REVISION
+    errors: list[str] = []
+    for name, body, kind in requests_of(stack):
+        api_shape(body, {"$ref": kind}, f"{stack}:{name}", errors)
+    assert not errors, errors
+    tpu_pools = [b for n, b, _ in requests_of("gke-tpu") if "placement_policy" in b]
+    assert tpu_pools and all(b["placement_policy"] == {"type": "COMPACT", "tpu_topology": "4x4"} for b in tpu_pools)
+
+
+def test_the_oracle_fails_on_planted_mistakes():
+    errors: list[str] = []
+    bad = requests.node_pools(resolve(stack_spec("gke-dev"), region=ZONE).node_pools[0], "unit", ZONE, None)[0]
+    bad["node_config"]["taints"][0]["effect"] = "NoSchedule"  # Kubernetes' spelling, not GKE's
+    bad["placement_policy"] = {"type": "SPREAD"}
+    bad["node_config"]["gpu_count"] = 1
+    api_shape(bad, {"$ref": "NodePool"}, "bad", errors)
+    assert len(errors) == 3, errors
+
+
+def test_a_zone_prices_as_its_region():
+    assert gke_pools.region_of("us-central1-a") == "us-central1" and gke_pools.region_of(None) is None
