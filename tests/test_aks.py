@@ -160,7 +160,7 @@ def test_a_cloud_is_a_package_and_data_rows():
     for cloud in registered():
         p = resolve(cfg(cloud=cloud, **({} if cloud == "azure" else {
             "network": {"cidr": "10.20.0.0/16"}, "systemPool": {"minSize": 1},
-            "gpuPools": [{"name": "gpu", "instanceType": other[cloud][0]}]})),
+            "gpuPools": [{"name": "a100", "instanceType": other[cloud][0]}]})),
             region="eastus" if cloud == "azure" else other[cloud][1])
         assert p.cloud == cloud
         assert base.backend_for(p).__module__ == f"raystack.clouds.{cloud}.backend"

@@ -128,10 +128,36 @@ def _pool_nodes(stack: str, rec: testing.Recording) -> dict[str, dict]:
         if ap.inputs.get("scaleSetPriority") == "Spot":  # AKS adds it to every Spot node (spot-node-pool.md)
             taints.append({"key": "kubernetes.azure.com/scalesetpriority", "value": "spot", "effect": "NoSchedule"})
         out[pool] = {"labels": ap.inputs["nodeLabels"], "taints": taints, "facts": platform_for(stack).pools[pool]}
+    for np in rec.of_type("gcp:container/nodePool:NodePool"):
+        config = np.inputs["nodeConfig"]
+        pool = config["labels"]["raystack.io/pool"]
+        facts = platform_for(stack).pools.get(pool) or platform_for(stack).system_facts
+        # GKE's own node labels (GKE docs: gke-spot on Spot nodes, gke-accelerator on GPU nodes, the TPU accelerator
+        # and topology on TPU slice nodes), from what the pool asks for.
+        own = {"cloud.google.com/gke-spot": "true"} if config.get("spot") else {}
+        own.update({"cloud.google.com/gke-accelerator": a["type"] for a in config.get("guestAccelerators") or []})
+        if np.inputs.get("placementPolicy"):
+            own.update({"cloud.google.com/gke-tpu-topology": np.inputs["placementPolicy"]["tpuTopology"],
+                        "cloud.google.com/gke-tpu-accelerator": gke_tpu_accelerator(config["machineType"])})
+        out[pool] = {"labels": {**config["labels"], **own}, "facts": facts,
+                     "taints": [{"key": t["key"], "value": t["value"], "effect": _k8s_effect(t["effect"])}
+                                for t in config.get("taints") or []]}
     for name, facts in platform_for(stack).pools.items():
         if facts.source == "existing":
             out[name] = {"labels": facts.labels, "taints": [t.__dict__ for t in facts.taints], "facts": facts}
     return out
+
+
+def rayjob_clusters(rec: testing.Recording) -> list[tuple[str, dict]]:
+    return [(r.urn, {"spec": r.inputs["spec"]["rayClusterSpec"]}) for r in rec.of_type("kubernetes:ray.io/v1:RayJob")
+            if r.inputs["spec"].get("rayClusterSpec")]
+
+
+def gke_tpu_accelerator(machine_type: str) -> str:
+    from raystack.clouds.gcp import tpu
+    from raystack.hardware import catalog
+
+    return tpu.FAMILIES[catalog.lookup(machine_type).family].gke_accelerator
 
 
 def _aks_taint(text: str) -> dict[str, str]:
@@ -155,7 +181,7 @@ def test_every_worker_group_fits_its_pool(stack):
     rec = run_stack(stack)
     pools = _pool_nodes(stack, rec)
     groups = 0
-    for urn, rc in raycluster_objects(rec):
+    for urn, rc in raycluster_objects(rec) or rayjob_clusters(rec):  # a stack of RayJobs only: their clusters
         for wg in rc["spec"]["workerGroupSpecs"]:
             where = f"{urn} group {wg['groupName']}"
             pod = wg["template"]["spec"]
@@ -223,8 +249,9 @@ def test_ray_parser_sees_the_intended_resources(stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
     rec = run_stack(stack)
-    if platform_for(stack).kuberay.managed:  # AKS's KubeRay extension installs the operator and the CRDs
-        (extension,) = rec.of_type("azure-native:kubernetesconfiguration:Extension")
+    if platform_for(stack).kuberay.managed:  # AKS's KubeRay extension, GKE's Ray Operator add-on (the cluster's)
+        (extension,) = rec.of_type("azure-native:kubernetesconfiguration:Extension") or rec.of_type(
+            "gcp:container/cluster:Cluster")
         waits = [extension.urn]
     else:
         (crds,) = rec.of_type("kubernetes:yaml/v2:ConfigGroup")
@@ -238,18 +265,24 @@ def test_raycluster_waits_for_operator_crds_pools_and_device_plugin(stack):
         gpu_groups[ap.inputs["nodeLabels"]["raystack.io/pool"]] = ap.urn
         if any(t.startswith("nvidia.com/gpu=") for t in ap.inputs.get("nodeTaints") or []):
             nvidia.add(ap.inputs["nodeLabels"]["raystack.io/pool"])
+    for np in rec.of_type("gcp:container/nodePool:NodePool"):
+        gpu_groups.setdefault(np.inputs["nodeConfig"]["labels"]["raystack.io/pool"], np.urn)
     dp = releases(rec).get("nvidia-device-plugin")
-    for rc in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
+    for rc in rec.of_type("kubernetes:ray.io/v1:RayCluster") + [
+            j for j in rec.of_type("kubernetes:ray.io/v1:RayJob") if j.inputs["spec"].get("rayClusterSpec")]:
         for urn in waits:
             assert urn in rc.dependencies, f"{rc.urn} does not depend on {urn}"
-        for wg in rc.inputs["spec"]["workerGroupSpecs"]:
+        spec = rc.inputs["spec"].get("rayClusterSpec") or rc.inputs["spec"]
+        for wg in spec["workerGroupSpecs"]:
             pool = wg["template"]["metadata"]["labels"]["raystack.io/pool"]
             if pool in gpu_groups:
                 assert gpu_groups[pool] in rc.dependencies, f"{rc.urn} does not wait for pool {pool}"
                 if pool in nvidia:
                     assert dp is None or dp.urn in rc.dependencies, f"{rc.urn} does not wait for the device plugin"
-        # Not ignore_changes (a no-op for list paths under SSA): a forced apply carrying the live replicas.
-        assert rc.inputs["metadata"]["annotations"]["pulumi.com/patchForce"] == "true", rc.urn
+        # Not ignore_changes (a no-op for list paths under SSA): a forced apply carrying the live replicas (a RayCluster;
+        # a RayJob's cluster is KubeRay's, and the RayJob replaces on any spec change).
+        assert rc.type != "kubernetes:ray.io/v1:RayCluster" or \
+            rc.inputs["metadata"]["annotations"]["pulumi.com/patchForce"] == "true", rc.urn
         assert not rc.ignore_changes, rc.urn
 
 
