@@ -135,7 +135,8 @@ def _pool_nodes(stack: str, rec: testing.Recording) -> dict[str, dict]:
         # GKE's own node labels (GKE docs: gke-spot on Spot nodes, gke-accelerator on GPU nodes, the TPU accelerator
         # and topology on TPU slice nodes), from what the pool asks for.
         own = {"cloud.google.com/gke-spot": "true"} if config.get("spot") else {}
-        own.update({"cloud.google.com/gke-accelerator": a["type"] for a in config.get("guestAccelerators") or []})
+        for acc in config.get("guestAccelerators") or []:
+            own["cloud.google.com/gke-accelerator"] = acc["type"]
         if np.inputs.get("placementPolicy"):
             own.update({"cloud.google.com/gke-tpu-topology": np.inputs["placementPolicy"]["tpuTopology"],
                         "cloud.google.com/gke-tpu-accelerator": gke_tpu_accelerator(config["machineType"])})
