@@ -41,3 +41,26 @@ class ModuleCloud:
 
     def check_pod_identity(self, at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
         self.rules.check_pod_identity(at, sa, region, findings)
+
+
+def check_storage_identity(at: str, sa: dict[str, Any], findings: list[Finding], cloud: str, scope: Any,
+                           scope_text: str, annotation: str) -> None:
+    """``serviceAccount.podIdentity`` on a cloud whose identity reaches storage through ``storageRead`` and
+    ``storageReadWrite`` (AKS, GKE): AWS's keys are refused, each scope must match ``scope`` (a compiled pattern;
+    ``scope_text`` says what it is), and the account must not already carry the ``annotation`` raystack sets."""
+    from ..spec.coerce import to_camel
+
+    pid = sa["pod_identity"]
+    for field, instead in (("managed_policy_arns", "storageRead/storageReadWrite"),
+                           ("s3_read", "storageRead"), ("s3_read_write", "storageReadWrite")):
+        if pid[field]:
+            findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}", pid[field],
+                                    f"AWS IAM, not on {cloud}: use {instead}"))
+    for field in ("storage_read", "storage_read_write"):
+        for i, value in enumerate(pid[field]):
+            if not scope.match(value):
+                findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}[{i}]", value, scope_text))
+    if annotation in (sa.get("annotations") or {}):
+        findings.append(Finding(f"{at}.annotations[{annotation!r}]", sa["annotations"][annotation],
+                                "raystack sets it to the identity podIdentity creates; remove it, or remove "
+                                "podIdentity and keep your own identity"))

@@ -20,6 +20,7 @@ from ...rules.common import key
 from ...rules.kube import check_labels, check_taints
 from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
+from ..rules_base import check_storage_identity
 
 
 @dataclass(frozen=True)
@@ -239,24 +240,10 @@ def check_disk(at: str, gib: int, findings: list[Finding]) -> None:
 
 def check_pod_identity(at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
     """``sa``: a defaulted ServiceAccountSpec with podIdentity (``at``: its key path): Azure scopes only."""
-    pid = sa["pod_identity"]
-    for field, instead in (("managed_policy_arns", "storageRead/storageReadWrite with Azure storage scopes"),
-                           ("s3_read", "storageRead"), ("s3_read_write", "storageReadWrite")):
-        if pid[field]:
-            findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}", pid[field],
-                                    f"AWS IAM, not on AKS (cloud: azure): use {instead}"))
-    for field in ("storage_read", "storage_read_write"):
-        for i, scope in enumerate(pid[field]):
-            if not STORAGE_SCOPE.match(scope):
-                findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}[{i}]", scope,
-                                        "the resource ID of a storage account or blob container: /subscriptions/<id>/"
-                                        "resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>"
-                                        "[/blobServices/default/containers/<container>]"))
-    if "azure.workload.identity/client-id" in (sa.get("annotations") or {}):
-        findings.append(Finding(f"{at}.annotations['azure.workload.identity/client-id']",
-                                sa["annotations"]["azure.workload.identity/client-id"],
-                                "raystack sets it to the identity podIdentity creates; remove it, or remove "
-                                "podIdentity and keep your own identity"))
+    check_storage_identity(at, sa, findings, "AKS (cloud: azure)", STORAGE_SCOPE,
+                           "the resource ID of a storage account or blob container: /subscriptions/<id>/resourceGroups/"
+                           "<group>/providers/Microsoft.Storage/storageAccounts/<account>[/blobServices/default/"
+                           "containers/<container>]", "azure.workload.identity/client-id")
 
 
 def azure_plan(spec: dict[str, Any], region: str) -> AzurePlan:

@@ -19,6 +19,7 @@ from ...rules.common import key
 from ...rules.kube import check_labels, check_taints
 from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
+from ..rules_base import check_storage_identity
 from . import pools, tpu
 
 
@@ -262,22 +263,8 @@ def check_disk(at: str, gib: int, findings: list[Finding]) -> None:
 
 def check_pod_identity(at: str, sa: dict[str, Any], region: str | None, findings: list[Finding]) -> None:
     """``sa``: a defaulted ServiceAccountSpec with podIdentity (``at``: its key path): Cloud Storage buckets only."""
-    pid = sa["pod_identity"]
-    for field, instead in (("managed_policy_arns", "storageRead/storageReadWrite with gs:// buckets"),
-                           ("s3_read", "storageRead"), ("s3_read_write", "storageReadWrite")):
-        if pid[field]:
-            findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}", pid[field],
-                                    f"AWS IAM, not on GKE (cloud: gcp): use {instead}"))
-    for field in ("storage_read", "storage_read_write"):
-        for i, bucket in enumerate(pid[field]):
-            if not BUCKET.match(bucket):
-                findings.append(Finding(f"{at}.podIdentity.{to_camel(field)}[{i}]", bucket,
-                                        "a Cloud Storage bucket as gs://<bucket>"))
-    if "iam.gke.io/gcp-service-account" in (sa.get("annotations") or {}):
-        findings.append(Finding(f"{at}.annotations['iam.gke.io/gcp-service-account']",
-                                sa["annotations"]["iam.gke.io/gcp-service-account"],
-                                "raystack sets it to the service account podIdentity creates; remove it, or remove "
-                                "podIdentity and keep your own"))
+    check_storage_identity(at, sa, findings, "GKE (cloud: gcp)", BUCKET, "a Cloud Storage bucket as gs://<bucket>",
+                           "iam.gke.io/gcp-service-account")
 
 
 def gcp_plan(spec: dict[str, Any], zone: str) -> GcpPlan:
