@@ -33,3 +33,14 @@ def selects(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bo
         if not ok:
             return False
     return True
+
+
+def in_ip_block(address: str, block: dict[str, Any] | None) -> bool:
+    """Whether a NetworkPolicy ipBlock peer (cidr, except) admits ``address``."""
+    import ipaddress
+
+    if not block:
+        return False
+    ip = ipaddress.ip_address(address)
+    return ip in ipaddress.ip_network(block["cidr"]) and not any(
+        ip in ipaddress.ip_network(x) for x in block.get("except") or [])

@@ -30,7 +30,9 @@ class GkeBackend:
                                        "<project-id>")])
         out = build_gke(parent, f"{name}-cluster", platform, self.labels, project)
         zone = platform.cloud_plan.zone
-        after_cluster = pulumi.ResourceOptions(parent=parent, depends_on=[out.cluster],
+        # A node pool has a fixed name in its cluster: a replacement (a ForceNew change such as Spot, the GPU or the
+        # slice topology) must delete the old pool first, or GKE answers the new one with 409 ALREADY_EXISTS.
+        after_cluster = pulumi.ResourceOptions(parent=parent, depends_on=[out.cluster], delete_before_replace=True,
                                                ignore_changes=["initialNodeCount"])
         system = [gcp.container.NodePool(f"{name}-{body['name']}", **body, opts=after_cluster)
                   for body in [requests.system_pool(platform.system_pool, platform.cluster_name, zone,

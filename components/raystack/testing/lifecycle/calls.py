@@ -15,6 +15,7 @@ from .state import _kube_key
 if TYPE_CHECKING:
     from .aws import Aws, Identity
     from .azure import Azure
+    from .gcp import Gcp
     from .kube import KubeCluster
     from .state import StateResource
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 class Calls:
     aws: Aws
     azure: Azure
+    gcp: Gcp
     identity: Identity
     outputs: dict[str, Any]
     other_stacks: dict[str, dict[str, Any]]
@@ -60,6 +62,13 @@ class Calls:
             return {**r.outputs, "count": aks.pools[r.inputs["agentPoolName"]]}
         if r.type.startswith("azure-native:"):  # ARM answers a GET of what is gone with 404: the state drops it
             return r.outputs if r.id in self.azure.resources else None
+        if r.type == "gcp:container/nodePool:NodePool":  # a refresh reads the autoscaler's count (node_count)
+            gke = self.gcp.clusters.get(r.inputs.get("cluster", ""))
+            if gke is None or r.inputs.get("name") not in gke.pools:
+                return None
+            return {**r.outputs, "nodeCount": gke.pools[r.inputs["name"]]}
+        if r.type.startswith("gcp:"):  # the provider's Read of a 404 drops the resource from state
+            return r.outputs if r.id in self.gcp.resources else None
         if r.type == "aws:eks/addon:Addon":  # addon_version is Optional+Computed: a refresh reads EKS's
             c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
             if c is None or r.inputs.get("addonName") not in c.addons:

@@ -22,6 +22,7 @@ from .aws import Aws, Identity, node_group_name
 from .azure import Azure, object_id
 from .ec2 import EC2_HELD, lt_id
 from .errors import CloudError, EngineError, NotModelled
+from .gcp import Gcp
 from .kube import KubeCluster
 from .kubeside import KubeSide
 from .monitor import _Monitor
@@ -53,6 +54,8 @@ class Lifecycle(KubeSide):
         self.aws = Aws(self.config["aws:region"])
         #: An Azure subscription in the stack's location (cloud: azure).
         self.azure = Azure(self.config.get("azure-native:location") or "eastus")
+        #: A Google Cloud project in the stack's zone (cloud: gcp).
+        self.gcp = Gcp(self.config.get("gcp:zone") or "us-central1-a")
         self.kube: dict[str, KubeCluster] = {}
         self.state: dict[str, StateResource] = {}
         self.outputs: dict[str, Any] = {}
@@ -282,6 +285,12 @@ class Lifecycle(KubeSide):
                 self.kube_cluster(inputs["resourceName"])
             elif typ == "azure-native:kubernetesconfiguration:Extension":
                 self._extension_installed(inputs)
+        elif typ.startswith("gcp:"):
+            ident = self.gcp.put(typ, inputs, outputs)
+            if typ == "gcp:container/cluster:Cluster":
+                self.kube_cluster(inputs["name"])
+                if self.gcp.clusters[inputs["name"]].ray_operator:
+                    self._gke_ray_operator(inputs["name"])
         elif typ == "time:index/sleep:Sleep":
             self.azure.sleep(str(inputs.get("createDuration", "")))
         return ident, outputs
@@ -331,6 +340,8 @@ class Lifecycle(KubeSide):
             self._provider_create(r.urn, typ, r.urn.rsplit("::", 1)[1], inputs, r.provider)
         elif typ.startswith("azure-native:"):
             self.azure.update(typ, r.id, r.inputs, inputs)
+        elif typ.startswith("gcp:"):
+            self.gcp.update(typ, r.id, r.inputs, inputs)
         # Other AWS types hold no simulated state an update could change; the replace table decides which
         # of their edits are updates (replace.py), and their outputs follow the new inputs.
         return outputs
@@ -382,6 +393,10 @@ class Lifecycle(KubeSide):
             self.azure.delete(typ, r.id, i)
             for gone in before - set(self.azure.clusters):  # a cluster deleted, or its resource group
                 self.kube.pop(gone, None)
+        elif typ.startswith("gcp:"):
+            self.gcp.delete(typ, r.id, i)
+            if typ == "gcp:container/cluster:Cluster":
+                self.kube.pop(i["name"], None)
         elif typ.startswith("kubernetes:") and not typ.startswith("pulumi:providers"):
             kc, _ = self._kube_target(r.provider, r.urn)
             self._kube_access(kc, write=True)

@@ -1,5 +1,4 @@
-"""A simulated Kubernetes API with server-side-apply field ownership, KubeRay's controllers and
-pulumi-kubernetes' awaits.
+"""A simulated Kubernetes API with server-side-apply field ownership, KubeRay's controllers and pulumi-kubernetes' awaits.
 
 Sources, each cited where used:
 - structured-merge-diff (kubernetes-sigs, as the API server vendors it) and the Kubernetes docs
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
-from ...kube.selectors import selects
+from ...kube.selectors import in_ip_block, selects
 from . import admission, gcs
 from .errors import CloudError, NotModelled
 from .state import CLUSTER_SCOPED, Path, del_path, get_path, set_path
@@ -125,7 +124,7 @@ class KubeCluster:
         self.name = name
         self.objects: dict[Key, Obj] = {}
         self.crds: set[str] = set()
-        #: The KubeRay operator, once running: namespace and pod labels.
+        #: The KubeRay operator, once running: namespace and pod labels (or the address a hosted one comes from).
         self.operator: dict[str, Any] | None = None
         self.releases: dict[tuple[str, str], dict[str, Any]] = {}
         #: RayJobs that Ray will report FAILED (set before or after they start).
@@ -271,8 +270,10 @@ class KubeCluster:
         except ValueError as e:
             raise NotModelled(f"label selector {selector}: {e}") from None
 
-    def admits(self, ns: str, pod: dict[str, str], src_ns: str, src: dict[str, str], port: int) -> bool:
-        """Whether ingress from a pod (src_ns, src labels) to a pod (ns, labels) on ``port`` is allowed."""
+    def admits(self, ns: str, pod: dict[str, str], src_ns: str, src: dict[str, str], port: int,
+               src_ip: str | None = None) -> bool:
+        """Whether ingress from a pod (src_ns, src labels) to a pod (ns, labels) on ``port`` is allowed; ``src_ip``:
+        a source outside the cluster's pods (a hosted operator), which only ipBlock peers admit."""
         policies = [o.body.get("spec") or {} for k, o in self.objects.items()
                     if k[0] == "NetworkPolicy" and k[1] == ns]
         selecting = [p for p in policies if "Ingress" in (p.get("policyTypes") or ["Ingress"])
@@ -288,7 +289,9 @@ class KubeCluster:
                 if not peers:
                     return True
                 for peer in peers:
-                    if "ipBlock" in peer:
+                    if "ipBlock" in peer or src_ip is not None:  # an address matches ipBlock peers only
+                        if src_ip is not None and in_ip_block(src_ip, peer.get("ipBlock")):
+                            return True
                         continue
                     ns_ok = (self._selects(peer["namespaceSelector"], self._namespace_labels(src_ns))
                              if "namespaceSelector" in peer else src_ns == ns)
@@ -312,7 +315,8 @@ class KubeCluster:
                     "metadata", {}).get("labels") or {}
         pod = {**labels, "ray.io/cluster": target, "ray.io/node-type": "head"}
         assert self.operator is not None
-        return self.admits(obj.namespace, pod, self.operator["namespace"], self.operator["labels"], port)
+        return self.admits(obj.namespace, pod, self.operator["namespace"], self.operator["labels"], port,
+                           self.operator.get("address"))
 
     # -- KubeRay v1.7.0 -----------------------------------------------------------------------------
     def reconcile(self) -> None:

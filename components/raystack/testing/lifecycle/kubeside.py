@@ -18,11 +18,13 @@ from .state import _kube_key
 
 if TYPE_CHECKING:
     from .azure import Azure
+    from .gcp import Gcp
     from .kube import KubeCluster
 
 
 class KubeSide(Calls):
     azure: Azure
+    gcp: Gcp
     kube: dict[str, KubeCluster]
 
     def _provider_inputs(self, ref: str) -> dict[str, Any] | None:
@@ -46,6 +48,11 @@ class KubeSide(Calls):
         return self.kube[name], upsert
 
     def _kube_access(self, kc: KubeCluster, write: bool) -> None:
+        if kc.name in self.gcp.clusters:  # a GKE cluster: reachable from where the runner is (IAM is the project's)
+            why = self._gke_reachable(kc.name)
+            if why:
+                raise CloudError("Unreachable", f"configured Kubernetes cluster is unreachable: {why}",
+                                 "pulumi-kubernetes provider.go:1706")
         if kc.name in self.azure.clusters:  # an AKS cluster: reachable from where the runner is, and Azure RBAC
             why = self._aks_reachable(kc.name) or self.azure.authorized(kc.name, object_id(self.identity.name), write)
             if why:
@@ -110,6 +117,28 @@ class KubeSide(Calls):
                                     for r in c.authorized):
             return f"{who.source_ip} is not in {name}'s authorized IP ranges {c.authorized}"
         return None
+
+    def _gke_reachable(self, name: str) -> str | None:
+        """A private endpoint answers inside the VPC (and its peers); either endpoint only the master authorized
+        networks (GKE private clusters and authorized networks docs)."""
+        c = self.gcp.cluster(name)
+        who = self.identity
+        if c.private_endpoint:
+            return None if who.routes_into_vpc else f"{name}'s endpoint is private and {who.name} does not route into its VPC"
+        if c.authorized and not any(ipaddress.ip_address(who.source_ip) in ipaddress.ip_network(r, strict=False)
+                                    for r in c.authorized):
+            return f"{who.source_ip} is not in {name}'s master authorized networks {c.authorized}"
+        return None
+
+    def _gke_ray_operator(self, name: str) -> None:
+        """GKE's Ray Operator add-on: "GKE automatically installs and hosts the KubeRay operator" with the CRDs
+        (enable-ray-on-gke). Hosted: it reaches the heads from the control plane, taken here as the master CIDR's
+        first address (where a hosted operator's traffic comes from is not documented in a source read here)."""
+        kc = self.kube[name]
+        kc.crds.update(("RayCluster", "RayJob", "RayService"))
+        master = self.gcp.clusters[name].master_cidr or "172.16.0.0/28"
+        kc.operator = {"namespace": "", "labels": {}, "address": str(next(ipaddress.ip_network(master).hosts()))}
+        kc.reconcile()
 
     def _extension_installed(self, inputs: dict[str, Any]) -> None:
         """AKS's KubeRay extension "installs the KubeRay operator and the CRDs RayCluster, RayJob, RayCronJob and

@@ -109,6 +109,29 @@ AZURE_FORCE_NEW: dict[str, tuple[str, ...]] = {
     "time:index/sleep:Sleep": ("triggers",),
 }
 
+#: pulumi-gcp (terraform-provider-google, bridged): the attributes its schema marks ForceNew for the resources
+#: raystack creates (resource_compute_network.go, resource_compute_subnetwork.go, resource_compute_router*.go,
+#: resource_google_service_account.go, resource_container_cluster.go, resource_container_node_pool.go and
+#: node_config.go), as read from the provider's docs here, not at a tag; the IAM member resources replace on
+#: every argument (iam_member: all ForceNew).
+GCP_FORCE_NEW: dict[str, tuple[str, ...]] = {
+    "gcp:compute/network:Network": ("name", "project", "autoCreateSubnetworks"),
+    "gcp:compute/subnetwork:Subnetwork": ("name", "project", "network", "region"),
+    "gcp:compute/router:Router": ("name", "project", "network", "region"),
+    "gcp:compute/routerNat:RouterNat": ("name", "project", "router", "region"),
+    "gcp:serviceaccount/account:Account": ("accountId", "project"),
+    "gcp:container/cluster:Cluster": ("name", "project", "location", "network", "subnetwork", "networkingMode",
+                                      "datapathProvider", "ipAllocationPolicy", "privateClusterConfig.masterIpv4CidrBlock",
+                                      "privateClusterConfig.enablePrivateNodes"),
+    "gcp:container/nodePool:NodePool": ("name", "project", "cluster", "location", "initialNodeCount", "placementPolicy",
+                                        "nodeConfig.guestAccelerators", "nodeConfig.spot", "nodeConfig.serviceAccount",
+                                        "nodeConfig.oauthScopes", "nodeConfig.reservationAffinity",
+                                        "nodeConfig.machineType"),
+    "gcp:projects/iAMMember:IAMMember": ("*",),
+    "gcp:serviceaccount/iAMMember:IAMMember": ("*",),
+    "gcp:storage/bucketIAMMember:BucketIAMMember": ("*",),
+}
+
 #: pulumi-kubernetes provider/pkg/provider/diff.go@v4.32.0 forceNewProperties: .metadata.name and
 #: .metadata.namespace of every kind, plus per kind. A Secret's .type/.stringData/.data replace it
 #: unless the provider enables mutable Secrets (raystack does not).
@@ -171,7 +194,7 @@ def refreshed_inputs(typ: str, old_inputs: dict[str, Any], live: dict[str, Any])
     -> `extractInputsObject`; arrays element by element, here by position: raystack's sets come back in
     the order written). So a value ignored with ignoreChanges takes the refreshed one. pulumi-kubernetes
     and component resources keep their inputs."""
-    if not typ.startswith("aws:"):
+    if not typ.startswith(("aws:", "gcp:")):  # the Terraform-bridged providers
         return old_inputs
 
     def walk(old: Any, new: Any) -> Any:
@@ -205,6 +228,8 @@ def replace_reasons(typ: str, changed: list[str], replace_on_changes: list[str])
         rules = AWS_FORCE_NEW[typ]
     elif typ in AZURE_FORCE_NEW:
         rules = AZURE_FORCE_NEW[typ]
+    elif typ in GCP_FORCE_NEW:
+        rules = GCP_FORCE_NEW[typ]
     else:
         raise NotModelled(f"{typ}: which changes replace it is not modelled (add its ForceNew attributes)")
     ignored_tags = [p for p in changed if p in ("tags", "tagsAll") or p.startswith("tags.")]
