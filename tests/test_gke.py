@@ -243,3 +243,35 @@ def test_the_oracle_fails_on_planted_mistakes():
 
 def test_a_zone_prices_as_its_region():
     assert gke_pools.region_of("us-central1-a") == "us-central1" and gke_pools.region_of(None) is None
+
+
+def test_the_gke_components_stand_on_their_own():
+    """GkeCluster and GkeNodePool from a team's own program: resolved before anything registers (a topology the
+    machine cannot form fails with its key), then the same requests RayPlatform sends: a slice pool a slice."""
+    from raystack import GkeCluster, GkeNodePool, testing
+    from raystack.model.findings import ConfigError
+
+    def program():
+        cluster = GkeCluster("c", {"cluster_name": "team-gke", "project": "team", "zone": ZONE, "ray_operator": True,
+                                   "api_ingress_cidrs": ["10.30.0.0/16"], "network": {"cidr": "10.30.0.0/16"}})
+        GkeNodePool("tpu", {"pool": {"name": "v6e", "instance_type": "ct6e-standard-4t", "tpu_topology": "4x4",
+                                     "max_size": 2}, "cluster_name": cluster.cluster_name, "zone": ZONE,
+                            "node_service_account": cluster.node_service_account})
+
+    rec = testing.run(program, {})
+    (gke,) = rec.of_type("gcp:container/cluster:Cluster")
+    assert gke.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True, gke.urn
+    assert gke.inputs["addonsConfig"]["rayOperatorConfigs"] == [{"enabled": True}], gke.urn
+    slices = [p for p in rec.of_type("gcp:container/nodePool:NodePool") if p.inputs["name"].startswith("v6e")]
+    assert sorted(p.inputs["name"] for p in slices) == ["v6e-0", "v6e-1"]
+    assert all(p.inputs["autoscaling"]["totalMaxNodeCount"] == 4 and p.inputs["placementPolicy"]["tpuTopology"] == "4x4"
+               for p in slices), [p.inputs for p in slices]
+    assert {p.inputs["nodeConfig"]["taints"][0]["key"] for p in slices} == {"google.com/tpu"}
+
+    def bad():
+        GkeNodePool("tpu", {"pool": {"name": "v6e", "instance_type": "ct6e-standard-4t", "tpu_topology": "2x4"},
+                            "cluster_name": "c", "zone": ZONE})
+    rec = testing.Recording()
+    with pytest.raises(ConfigError, match="tpuTopology"):
+        testing.run(bad, {}, recording=rec)
+    assert not rec.resources

@@ -48,21 +48,21 @@ def test_gke_dev_day0_autoscaler_drift_pool_edits_and_destroy():
     pools[0]["maxSize"] = 4
     lc.set_config("gpuPools", pools)
     edit = lc.up()
-    assert "raystack-l4spot" in steps(edit, "update") and not steps(edit, "replace"), edit.describe()
+    assert "raystack-l4spot-pool" in steps(edit, "update") and not steps(edit, "replace"), edit.describe()
     assert lc.gcp.clusters["raystack-gke-dev"].pool_specs["l4spot"]["autoscaling"]["totalMaxNodeCount"] == 4
 
     # Spot to on-demand is another node pool (node_config.spot is ForceNew): replaced, the rest untouched.
     pools[0]["capacityType"] = "ON_DEMAND"
     lc.set_config("gpuPools", pools)
     moved = lc.up()
-    assert steps(moved, "replace") == ["raystack-l4spot"], moved.describe()
+    assert steps(moved, "replace") == ["raystack-l4spot-pool"], moved.describe()
 
     # A node pool deleted by hand: the refresh drops it (a 404 on read), and `up` creates it again, nothing else.
     (pool,) = [r for r in lc.state.values() if r.type == NODE_POOL and r.inputs["name"] == "l4spot"]
     lc.gcp.delete(NODE_POOL, pool.id, pool.inputs)
     lc.refresh()
     again = lc.up()
-    assert steps(again, "create") == ["raystack-l4spot"], again.describe()
+    assert steps(again, "create") == ["raystack-l4spot-pool"], again.describe()
 
     lc.destroy()
     assert not lc.gcp.resources and not lc.gcp.clusters, f"gke-dev: destroy left {sorted(lc.gcp.resources)}"

@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from .components.efa_device_plugin import EfaDevicePlugin, EfaDevicePluginArgs
     from .components.eks_cluster import EksCluster, EksClusterArgs
     from .components.gcs_redis import GcsRedis, GcsRedisArgs
+    from .components.gke_cluster import GkeCluster, GkeClusterArgs
+    from .components.gke_node_pool import GkeNodePool, GkeNodePoolArgs
     from .components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
     from .components.kuberay_operator import KubeRayOperator, KubeRayOperatorArgs
     from .components.network import Network, NetworkArgs
@@ -93,10 +95,13 @@ _LAZY = {
     "RayPlatform": "ray_platform",
     "AksCluster": "aks_cluster", "AksClusterArgs": "aks_cluster",
     "AksNodePool": "aks_node_pool", "AksNodePoolArgs": "aks_node_pool",
+    "GkeCluster": "gke_cluster", "GkeClusterArgs": "gke_cluster",
+    "GkeNodePool": "gke_node_pool", "GkeNodePoolArgs": "gke_node_pool",
 }
 
 __all__ = [
-    "AksCluster", "AksClusterArgs", "AksNodePool", "AksNodePoolArgs", "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin",
+    "AksCluster", "AksClusterArgs", "AksNodePool", "AksNodePoolArgs", "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin", "GkeCluster", "GkeClusterArgs",
+    "GkeNodePool", "GkeNodePoolArgs",
     "EfaDevicePluginArgs", "EksCluster",
     "EksClusterArgs", "ExistingPoolSpec", "Finding", "GcsFaultToleranceSpec", "GcsRedis", "GcsRedisArgs",
     "GcsRedisEngine", "GcsRedisMode", "GpuNodePool",

@@ -49,7 +49,13 @@ def build_gke(parent: pulumi.Resource, name: str, platform: Platform, labels: di
               project: str) -> GkeOutputs:
     plan = platform.cloud_plan
     assert plan is not None and platform.system_pool is not None  # create mode on GCP
-    opts = pulumi.ResourceOptions(parent=parent)
+    # The APIs the stack calls, enabled in the project (a new project has Compute Engine and GKE off: "Kubernetes
+    # Engine API has not been used in project ... or it is disabled", SERVICE_DISABLED). Left on at destroy: other
+    # workloads in the project use them.
+    apis = [gcp.projects.Service(f"{name}-api-{api.split('.')[0]}", project=project, service=api,
+                                 disable_on_destroy=False, opts=pulumi.ResourceOptions(parent=parent))
+            for api in requests.APIS]
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=apis)
     net = gcp.compute.Network(f"{name}-vpc", name=f"{platform.cluster_name}-vpc", auto_create_subnetworks=False,
                               opts=opts)
     subnet = gcp.compute.Subnetwork(
@@ -64,14 +70,15 @@ def build_gke(parent: pulumi.Resource, name: str, platform: Platform, labels: di
                                 source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES", opts=opts)
     # The nodes run as their own least-privileged service account, not the project's default Compute one.
     nodes_sa = gcp.serviceaccount.Account(f"{name}-node-sa", account_id=account_id(f"{platform.cluster_name}-nodes"),
-                                          display_name=f"GKE nodes of {platform.cluster_name}", opts=opts)
+                                          project=project, display_name=f"GKE nodes of {platform.cluster_name}",
+                                          opts=opts)
     grants = [gcp.projects.IAMMember(f"{name}-node-sa-{role.rsplit('.', 1)[-1]}", project=project, role=role,
                                      member=nodes_sa.email.apply(lambda e: f"serviceAccount:{e}"), opts=opts)
               for role in requests.NODE_ROLES]
     cluster = gcp.container.Cluster(
         f"{name}-gke", network=net.id, subnetwork=subnet.id, resource_labels=labels,
         **requests.cluster(platform, plan, project),
-        opts=pulumi.ResourceOptions(parent=parent, protect=platform.protect,
+        opts=pulumi.ResourceOptions(parent=parent, protect=platform.protect, depends_on=apis,
                                     ignore_changes=["initialNodeCount", "nodeConfig"]))
     endpoint = cluster.endpoint
     ca = cluster.master_auth.apply(lambda a: a.cluster_ca_certificate or "")

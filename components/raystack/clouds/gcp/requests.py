@@ -18,6 +18,8 @@ from .rules import GcpPlan
 
 #: GKE's effect names for Kubernetes' (NodeTaint.effect).
 EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+#: The Google APIs a GKE stack calls: Compute Engine (network, NAT), GKE, IAM (service accounts).
+APIS = ("compute.googleapis.com", "container.googleapis.com", "iam.googleapis.com")
 #: The secondary ranges' names in the cluster's subnet.
 POD_RANGE, SERVICE_RANGE = "pods", "services"
 #: What every node's service account needs to send logs and metrics and pull images (GKE hardening guide,
@@ -89,7 +91,7 @@ def node_config(pool: NodePool, service_account: Any) -> dict[str, Any]:
     return config
 
 
-def node_pools(pool: NodePool, cluster_name: str, zone: str, service_account: Any) -> list[dict[str, Any]]:
+def node_pools(pool: NodePool, cluster_name: Any, zone: str, service_account: Any) -> list[dict[str, Any]]:
     """The NodePools of one raystack pool: one, or one a slice on a multi-host TPU pool, each scaled atomically
     between 0 and its hosts."""
     family = tpu.FAMILIES.get(catalog.lookup(pool.instance_type).family)

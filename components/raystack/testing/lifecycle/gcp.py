@@ -37,6 +37,9 @@ class Gcp:
         self.clusters: dict[str, Gke] = {}
         #: subnetwork id -> its secondary range names.
         self.subnets: dict[str, set[str]] = {}
+        #: The APIs enabled in the project: a new project has none of Compute Engine, GKE and IAM on (Service Usage
+        #: itself is on).
+        self.apis: set[str] = {"serviceusage.googleapis.com"}
 
     def _exists(self, rid: str) -> None:
         if rid in self.resources:
@@ -48,9 +51,21 @@ class Gcp:
         if rid not in self.resources:
             raise CloudError("NOT_FOUND", f"The resource '{rid}' ({what}) was not found", "google.rpc.Code 5")
 
+    def _api(self, api: str) -> None:
+        if api not in self.apis:
+            # google.rpc.ErrorInfo reason SERVICE_DISABLED: "<API> has not been used in project ... before or it is
+            # disabled. Enable it by visiting ..." (403 PERMISSION_DENIED).
+            raise CloudError("PERMISSION_DENIED", f"{api} has not been used in project {PROJECT} before or it is "
+                             "disabled (SERVICE_DISABLED)", "Google Cloud APIs")
+
     def put(self, typ: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> str:
         kind = typ.split(":", 1)[1]
-        if kind == "compute/network:Network":
+        self._api({"compute": "compute.googleapis.com", "container": "container.googleapis.com",
+                   "serviceaccount": "iam.googleapis.com"}.get(kind.split("/")[0], "serviceusage.googleapis.com"))
+        if kind == "projects/service:Service":
+            rid = f"projects/{PROJECT}/services/{inputs['service']}"
+            self.apis.add(inputs["service"])
+        elif kind == "compute/network:Network":
             rid = str(outputs["id"])
         elif kind == "compute/subnetwork:Subnetwork":
             rid = str(outputs["id"])
@@ -106,7 +121,8 @@ class Gcp:
                 "cidrBlocks") or []]
         elif kind == "container/nodePool:NodePool":
             self.cluster(new["cluster"]).pool_specs[new["name"]] = dict(new)
-        elif kind not in ("compute/network:Network", "compute/subnetwork:Subnetwork", "compute/router:Router",
+        elif kind not in ("projects/service:Service", "compute/network:Network", "compute/subnetwork:Subnetwork",
+                          "compute/router:Router",
                           "compute/routerNat:RouterNat", "serviceaccount/account:Account"):
             raise NotModelled(f"update of {typ}")
 
@@ -134,6 +150,8 @@ class Gcp:
                                                        for s in self.subnets if s in self.resources):
             raise CloudError("RESOURCE_IN_USE", f"The network resource '{rid}' is already being used by a "
                              "subnetwork", "Compute Engine (resourceInUseByAnotherResource)")
+        elif kind == "projects/service:Service" and inputs.get("disableOnDestroy", True) is not False:
+            self.apis.discard(inputs["service"])  # the provider disables the API (google_project_service)
         self.resources.pop(rid, None)
         self.subnets.pop(rid, None)
 

@@ -115,6 +115,7 @@ AZURE_FORCE_NEW: dict[str, tuple[str, ...]] = {
 #: node_config.go), as read from the provider's docs here, not at a tag; the IAM member resources replace on
 #: every argument (iam_member: all ForceNew).
 GCP_FORCE_NEW: dict[str, tuple[str, ...]] = {
+    "gcp:projects/service:Service": ("service", "project"),
     "gcp:compute/network:Network": ("name", "project", "autoCreateSubnetworks"),
     "gcp:compute/subnetwork:Subnetwork": ("name", "project", "network", "region"),
     "gcp:compute/router:Router": ("name", "project", "network", "region"),
