@@ -108,3 +108,29 @@ def test_the_same_team_stack_builds_on_an_aks_platform(monkeypatch):
     assert rc.inputs["spec"]["headGroupSpec"]["template"]["spec"]["serviceAccountName"] == "research-head"
     pool = next(p for p in outputs["node_pools"] if p["name"] == "a100")
     assert group["template"]["spec"]["nodeSelector"] == pool["node_selector"], rc.urn
+
+
+def test_the_same_team_stack_builds_on_a_gke_platform(monkeypatch):
+    """Issue 22: on the gke-dev platform the team's RayCluster gets a Google service account through Workload
+    Identity, made with the platform's workload_identity output: each of its two Kubernetes accounts may act as it
+    and carries its email, and it holds object roles on the team's buckets only."""
+    outputs = copy.deepcopy(run_stack("gke-dev").outputs)
+    assert outputs["cloud"] == "gcp" and outputs["workload_identity"] == {"project": "raystack-dev"}
+    outputs["kubeconfig"] = "apiVersion: v1\nkind: Config\n"
+    monkeypatch.setitem(mocks.LIVE_STACK_OUTPUTS, "acme/raystack/gke-dev", outputs)
+    rec = testing.run_stack(TEAM, "ml-gke")
+    assert not rec.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    members = sorted(m.inputs["member"] for m in rec.of_type("gcp:serviceaccount/iAMMember:IAMMember"))
+    assert members == ["serviceAccount:raystack-dev.svc.id.goog[ml/research-head]",
+                       "serviceAccount:raystack-dev.svc.id.goog[ml/research-workers]"], members
+    buckets = sorted((b.inputs["bucket"], b.inputs["role"]) for b in rec.of_type("gcp:storage/bucketIAMMember:BucketIAMMember"))
+    assert buckets == [("acme-ml-checkpoints", "roles/storage.objectUser"),
+                       ("acme-ml-datasets", "roles/storage.objectViewer")], buckets
+    accounts = {a.inputs["metadata"]["name"]: a.inputs["metadata"].get("annotations", {})
+                for a in rec.of_type("kubernetes:core/v1:ServiceAccount")}
+    (gsa,) = rec.of_type("gcp:serviceaccount/account:Account")
+    email = f"{gsa.inputs['accountId']}@raystack-dev.iam.gserviceaccount.com"
+    assert accounts["research-workers"]["iam.gke.io/gcp-service-account"] == email, accounts
+    assert accounts["research-head"]["iam.gke.io/gcp-service-account"] == email, accounts
+    (rc,) = rec.of_type("kubernetes:ray.io/v1:RayCluster")
+    assert rc.inputs["spec"]["headGroupSpec"]["template"]["spec"]["serviceAccountName"] == "research-head"

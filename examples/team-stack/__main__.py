@@ -2,8 +2,8 @@
 stack's outputs (a StackReference) and owns only what is the team's: its namespace (Pod Security
 restricted), a ResourceQuota that caps its GPUs, a RayCluster with a cloud identity and a RayJob, bound
 to the platform's pools by name. The identity follows the platform's cloud: on EKS an IAM role through Pod
-Identity (S3 buckets), on AKS a managed identity through Workload ID (storage containers), from the same
-program.
+Identity (S3 buckets), on AKS a managed identity through Workload ID (storage containers), on GKE a Google
+service account through Workload Identity (Cloud Storage buckets), from the same program.
 
 The platform exports plain pool descriptors (``node_pools``, ``system_pool``); raystack resolves a
 RayCluster before registering anything, so the components are declared once those outputs are
@@ -44,6 +44,10 @@ def team_ray(args: list) -> pulumi.Output[str]:
         identity = {"storage_read": [f"{containers}/{team}-datasets"],
                     "storage_read_write": [f"{containers}/{team}-checkpoints"]}
         where: dict = {"aks_workload_identity": workload_identity}
+    elif cloud == "gcp":  # GKE: Workload Identity, object roles on the team's buckets
+        identity = {"storage_read": [f"gs://acme-{team}-datasets"],
+                    "storage_read_write": [f"gs://acme-{team}-checkpoints"]}
+        where = {"gke_workload_identity": workload_identity}
     else:  # EKS: Pod Identity, scoped to the team's buckets
         identity = {"s3_read": [f"acme-{team}-datasets"], "s3_read_write": [f"acme-{team}-checkpoints"]}
         where = {"eks_cluster_name": platform.require_output("cluster_name")}

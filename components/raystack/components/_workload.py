@@ -36,19 +36,35 @@ class AksWorkloadIdentityArgs(TypedDict):
     """The subscription the role definitions live in."""
 
 
+class GkeWorkloadIdentityArgs(TypedDict):
+    """Where a Ray cluster's podIdentity is made on a GKE cluster RayPlatform created: its ``workload_identity``
+    output."""
+
+    project: pulumi.Input[str]
+    """The cluster's project: the Google service account goes there, and its workload pool is <project>.svc.id.goog."""
+
+
 def identity_target_of(args: Mapping[str, Any]) -> IdentityTarget:
-    """A component's podIdentity target: AKS's Workload ID (``aks_workload_identity``) or the EKS cluster's name."""
+    """A component's podIdentity target: AKS's Workload ID (``aks_workload_identity``), GKE's Workload Identity
+    (``gke_workload_identity``) or the EKS cluster's name."""
     aks = args.get("aks_workload_identity")
     if aks is not None:
         from ..clouds.azure.identity import WorkloadIdentityBuilder
 
         return WorkloadIdentityBuilder(**aks)
+    gke = args.get("gke_workload_identity")
+    if gke is not None:
+        from ..clouds.gcp.identity import GkeIdentityBuilder
+
+        return GkeIdentityBuilder(**gke)
     target: IdentityTarget = args.get("eks_cluster_name")
     return target
 
 
 def cloud_of(args: Mapping[str, Any]) -> str:
-    return "azure" if args.get("aks_workload_identity") is not None else "aws"
+    if args.get("aks_workload_identity") is not None:
+        return "azure"
+    return "gcp" if args.get("gke_workload_identity") is not None else "aws"
 
 
 def plain_pools(args: Mapping[str, Any]) -> tuple[dict[str, PoolFacts], PoolFacts]:
@@ -79,14 +95,16 @@ def plan_standalone(kind: str, spec_arg: str, args: Mapping[str, Any]) -> RayWor
 
 
 def require_eks_cluster(cluster: RayClusterPlan | None, args: Mapping[str, Any], at: str) -> None:
-    """podIdentity is made in a cluster: an EKS cluster's Pod Identity associations (``eks_cluster_name``), or an
-    AKS cluster's Workload ID (``aks_workload_identity``); a component asked for it needs one of them."""
+    """podIdentity is made in a cluster: an EKS cluster's Pod Identity associations (``eks_cluster_name``), an AKS
+    cluster's Workload ID (``aks_workload_identity``) or a GKE cluster's Workload Identity (``gke_workload_identity``);
+    a component asked for it needs one of them."""
     identity = cluster.identity if cluster is not None else None
-    if identity is not None and identity.pod_identity and args.get("eks_cluster_name") is None \
-            and args.get("aks_workload_identity") is None:
+    if identity is not None and identity.pod_identity and all(
+            args.get(k) is None for k in ("eks_cluster_name", "aks_workload_identity", "gke_workload_identity")):
         raise ConfigError([Finding(f"{at}.serviceAccount.podIdentity", "(set)",
-                                   "needs eks_cluster_name (the EKS cluster the association is made in) or "
-                                   "aks_workload_identity (RayPlatform's workload_identity output, on AKS)")])
+                                   "needs eks_cluster_name (the EKS cluster the association is made in), "
+                                   "aks_workload_identity (RayPlatform's workload_identity output, on AKS) or "
+                                   "gke_workload_identity (the same output, on GKE)")])
 
 
 class RayWorkload(pulumi.ComponentResource):

@@ -21,6 +21,7 @@ from ..ray.gcs import fill_address
 from ..spec.types import PoolDescriptor, RayClusterSpec
 from ._workload import (
     AksWorkloadIdentityArgs,
+    GkeWorkloadIdentityArgs,
     cloud_of,
     identity_target_of,
     plain_pools,
@@ -48,6 +49,9 @@ class RayClusterArgs(TypedDict):
     """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
     aks_workload_identity: NotRequired[AksWorkloadIdentityArgs]
     """On AKS instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload ID)."""
+    gke_workload_identity: NotRequired[GkeWorkloadIdentityArgs]
+    """On GKE instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload
+    Identity)."""
 
 
 class RayCluster(pulumi.ComponentResource):

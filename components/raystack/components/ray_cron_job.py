@@ -15,7 +15,13 @@ from typing_extensions import NotRequired
 from ..clouds.base import IdentityTarget
 from ..model.platform import RayWorkloadPlan
 from ..spec.types import PoolDescriptor, RayCronJobSpec
-from ._workload import AksWorkloadIdentityArgs, RayWorkload, identity_target_of, plan_standalone
+from ._workload import (
+    AksWorkloadIdentityArgs,
+    GkeWorkloadIdentityArgs,
+    RayWorkload,
+    identity_target_of,
+    plan_standalone,
+)
 
 
 class RayCronJobArgs(TypedDict):
@@ -35,6 +41,9 @@ class RayCronJobArgs(TypedDict):
     """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
     aks_workload_identity: NotRequired[AksWorkloadIdentityArgs]
     """On AKS instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload ID)."""
+    gke_workload_identity: NotRequired[GkeWorkloadIdentityArgs]
+    """On GKE instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload
+    Identity)."""
 
 
 class RayCronJob(RayWorkload):

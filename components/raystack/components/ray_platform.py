@@ -59,10 +59,10 @@ class RayPlatform(pulumi.ComponentResource):
     kuberay_namespace: pulumi.Output[str]
     """The KubeRay operator's namespace (a team stack's RayClusters admit it in their NetworkPolicy)."""
     cloud: pulumi.Output[str]
-    """The cloud the cluster lives in (aws, azure): a team stack picks its podIdentity by it."""
+    """The cloud the cluster lives in (aws, azure, gcp): a team stack picks its podIdentity by it."""
     workload_identity: pulumi.Output[dict[str, str]]
     """On AKS, what a team stack's components take as aks_workload_identity (resource group, location, OIDC
-    issuer, subscription); empty elsewhere."""
+    issuer, subscription); on GKE, as gke_workload_identity (project); empty elsewhere."""
     ray_auth_tokens: pulumi.Output[dict[str, str]]
     """The Ray auth token of every cluster by "<namespace>/<name>" (RayClusters, and the clusters of
     RayJobs, RayServices and RayCronJobs), a secret: `pulumi stack output --show-secrets`."""

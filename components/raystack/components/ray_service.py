@@ -17,7 +17,13 @@ from ..clouds.base import IdentityTarget
 from ..model.platform import RayWorkloadPlan
 from ..ray.workloads import endpoints
 from ..spec.types import PoolDescriptor, RayServiceSpec
-from ._workload import AksWorkloadIdentityArgs, RayWorkload, identity_target_of, plan_standalone
+from ._workload import (
+    AksWorkloadIdentityArgs,
+    GkeWorkloadIdentityArgs,
+    RayWorkload,
+    identity_target_of,
+    plan_standalone,
+)
 
 
 class RayServiceArgs(TypedDict):
@@ -37,6 +43,9 @@ class RayServiceArgs(TypedDict):
     """The EKS cluster's name: required when the cluster's serviceAccount asks for podIdentity."""
     aks_workload_identity: NotRequired[AksWorkloadIdentityArgs]
     """On AKS instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload ID)."""
+    gke_workload_identity: NotRequired[GkeWorkloadIdentityArgs]
+    """On GKE instead of eks_cluster_name: RayPlatform's workload_identity output (podIdentity through Workload
+    Identity)."""
 
 
 class RayService(RayWorkload):

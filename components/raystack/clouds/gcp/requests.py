@@ -42,6 +42,7 @@ def cluster(platform: Platform, gcp: GcpPlan, project: str) -> dict[str, Any]:
         # deletion_protection defaults to true in pulumi-gcp: a dev stack's `pulumi destroy` would fail on it.
         "deletion_protection": platform.protect,
         "release_channel": {"channel": gcp.release_channel},
+        # "1.X picks the highest valid patch in the 1.X version" (Cluster.initialClusterVersion, GKE API v1).
         "min_master_version": platform.kubernetes_version,
         "networking_mode": "VPC_NATIVE",
         "ip_allocation_policy": {"cluster_secondary_range_name": POD_RANGE,
