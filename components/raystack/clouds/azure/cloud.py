@@ -8,9 +8,8 @@ from typing import Any
 from ... import versions
 from ...model.cloud import register
 from ...model.facts import PoolFacts, facts_for_existing
-from ...model.findings import Finding
 from ...model.platform import NodePool
-from ..rules_base import ModuleCloud
+from ..rules_base import ModuleCloud, with_cloud_defaults
 from . import cost, pools, rules
 
 #: The defaults that differ on AKS from the spec's own (model.defaults, EKS's), set where the user wrote none
@@ -53,23 +52,13 @@ class AzureCloud(ModuleCloud):
             facts = dataclasses.replace(facts, taints=facts.taints + (pools.SPOT_TAINT,))
         return facts
 
-    def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
-        out = dict(given)
-        out.setdefault("kubernetes_version", DEFAULTS["kubernetes_version"])
-        out["system_pool"] = {"instance_type": DEFAULTS["system_pool.instance_type"], **(given.get("system_pool") or {})}
-        for list_key in ("gpu_pools", "node_pools"):
-            if given.get(list_key):
-                out[list_key] = [{"os": DEFAULTS["pools.os"],
-                                  **({"spot_max_price": SPOT_MAX_PRICE_DEFAULT} if p.get("capacity_type") == "SPOT"
-                                     else {}), **p} for p in given[list_key]]
-        return out
+    logs_instead = ("on AKS leave observability.logs out (Container Insights or your own collector reads the pods' "
+                    "stdout)")
 
-    def log_destination(self, at: str, destination: str, days: int, cluster_name: str, region: str | None,
-                        findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:
-        findings.append(Finding(f"{at}.destination", destination,
-                                "raystack ships Ray's logs to CloudWatch on AWS only; on AKS leave observability.logs "
-                                "out (Container Insights or your own collector reads the pods' stdout)"))
-        return None
+    def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
+        return with_cloud_defaults(given, DEFAULTS["kubernetes_version"], DEFAULTS["system_pool.instance_type"],
+                                   lambda p: {"os": DEFAULTS["pools.os"], **({"spot_max_price": SPOT_MAX_PRICE_DEFAULT}
+                                                                             if p.get("capacity_type") == "SPOT" else {})})
 
     def cloud_plan(self, spec: dict[str, Any], region: str | None) -> Any:
         assert region is not None  # check_create_mode refuses a stack without a location

@@ -11,9 +11,9 @@ from typing import Any
 from ...hardware import catalog
 from ...hardware.accelerators import ACCELERATOR_KINDS
 from ...hardware.allocatable import AKS_MAX_PODS
-from ...model.defaults import SYSTEM_POOL_NAME
 from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts, Taint
 from ...model.platform import NodePool
+from ..rules_base import created_system_pool, pool_taints
 
 SOURCE = "aks-agent-pool"
 ACCELERATOR_TAINT_VALUE = "present"
@@ -45,11 +45,8 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
     os = spec["os"]
     spot = spec["capacity_type"] == "SPOT"
     # The accelerator's taint with the value AKS's docs and Ray's AKS guide give it (nvidia.com/gpu=present:
-    # NoSchedule, ../shared/notes/clouds-and-e2e.md section 0; ExtendedResourceToleration tolerates any value), or
-    # (a CPU pool) the pool's own: a pool is dedicated to its Ray groups.
-    own = Taint(acc.taint[0], ACCELERATOR_TAINT_VALUE, acc.taint[2]) if acc is not None else Taint(
-        POOL_LABEL, spec["name"], "NoSchedule")
-    taints = (own,) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
+    # NoSchedule, ../shared/notes/clouds-and-e2e.md section 0).
+    taints = pool_taints(spec, acc.taint if acc is not None else None, ACCELERATOR_TAINT_VALUE)
     labels = node_labels(spec["name"], os, it.accelerator_kind, spec["labels"])
     if spot:
         taints += (SPOT_TAINT,)
@@ -75,21 +72,8 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
 
 def system_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
     """The system pool: AKS's System-mode pool (CoreDNS, metrics-server, and raystack's add-ons)."""
-    it = catalog.lookup(spec["instance_type"])
-    os = "azurelinux"
-    facts = PoolFacts(
-        name=SYSTEM_POOL_NAME, source=SOURCE, labels={POOL_LABEL: SYSTEM_POOL_NAME, OS_LABEL: os},
-        node_selector={POOL_LABEL: SYSTEM_POOL_NAME}, taints=(), accelerator_kind="none",
-        accelerator_resource=None, ray_accelerator_resource=None, accelerators_per_node=0, accelerator_model="",
-        allocatable_cpu_millis=it.allocatable_cpu_millis, allocatable_memory_mib=it.allocatable_memory_mib,
-        min_nodes=spec["min_size"], max_nodes=spec["max_size"], capacity_type="ON_DEMAND",
-        instance_type=it.instance_type, architecture=it.architecture, os=os,
-        price_usd_hour=catalog.regional_price(it.instance_type, pricing_region(region)))
-    return NodePool(
-        name=SYSTEM_POOL_NAME, instance_type=it.instance_type, capacity_type="ON_DEMAND",
-        min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
-        capacity_reservation_id=None, availability_zone=None, subnet_ids=None, ami_type=OS_SKUS[os],
-        image_volume_device="", node_group_name=SYSTEM_POOL_NAME, facts=facts, instance_types=(it.instance_type,))
+    return created_system_pool(spec, SOURCE, "azurelinux", OS_SKUS["azurelinux"],
+                               catalog.regional_price(spec["instance_type"], pricing_region(region)))
 
 
 __all__ = ["AKS_MAX_PODS", "SOURCE", "SPOT_LABEL", "SPOT_TAINT", "node_pool", "system_pool"]

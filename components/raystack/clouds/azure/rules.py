@@ -17,10 +17,8 @@ from ...hardware.accelerators import ACCELERATOR_KINDS, IMPLEMENTED_KINDS
 from ...model.findings import Finding
 from ...rules.api_access import check_private_reachable, check_public_access
 from ...rules.common import key
-from ...rules.kube import check_labels, check_taints
-from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
-from ..rules_base import check_storage_identity
+from ..rules_base import check_created_pool, check_created_system_pool, check_storage_identity
 
 
 @dataclass(frozen=True)
@@ -140,16 +138,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
             findings.append(Finding(key("kuberay.install"), False,
                                     "says a KubeRay operator already runs: kuberay.operator managed would add AKS's "
                                     "as a second one; keep one of them"))
-    sys_pool = spec["system_pool"]
-    check_system_capacity(sys_pool, findings)
-    if sys_pool["instance_type"] not in catalog.cpu_types("azure"):
-        findings.append(Finding(key("systemPool.instanceType"), sys_pool["instance_type"],
-                                catalog.describe_allowed(catalog.cpu_types("azure"), sys_pool["instance_type"])))
-    # "System node pools must ... have at least one node" (use-system-pools.md).
-    if not 1 <= sys_pool["min_size"] <= sys_pool["max_size"]:
-        findings.append(Finding(key("systemPool.minSize"), sys_pool["min_size"],
-                                f"allowed 1..{sys_pool['max_size']} (maxSize)"))
-    check_disk(key("systemPool.diskSizeGib"), sys_pool["disk_size_gib"], findings)
+    check_created_system_pool(spec["system_pool"], "azure", findings, check_disk)
 
 
 def check_network(net: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
@@ -189,21 +178,8 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
     if not AGENT_POOL_NAME.match(p["name"]):
         findings.append(Finding(f"{base}.name", p["name"], "an AKS agent pool name: a lowercase letter, then lowercase "
                                                            "letters or digits, at most 12 characters"))
-    for field, why in EKS_ONLY_POOL.items():
-        value = p.get(field)
-        if value not in (None, False, []):
-            findings.append(Finding(f"{base}.{to_camel(field)}", value, f"not on AKS (cloud: azure): {why}"))
-    if p["os"] not in AZURE_OSES:
-        findings.append(Finding(f"{base}.os", p["os"], f"allowed on AKS: {', '.join(AZURE_OSES)}"))
-    check_labels(f"{base}.labels", p["labels"], findings)
-    for k in p["labels"]:
-        if k.startswith(RESERVED_LABEL_PREFIXES):
-            findings.append(Finding(f"{base}.labels[{k!r}]", p["labels"][k],
-                                    "AKS reserves the kubernetes.azure.com/ prefix and refuses it in nodeLabels"))
-    check_taints(f"{base}.taints", p["taints"], findings)
-    if p["capacity_type"] == "CAPACITY_BLOCK":
-        findings.append(Finding(f"{base}.capacityType", "CAPACITY_BLOCK", "EC2 Capacity Blocks; allowed on AKS: "
-                                                                          "ON_DEMAND, SPOT"))
+    check_created_pool(base, p, findings, "AKS (cloud: azure)", EKS_ONLY_POOL, AZURE_OSES, RESERVED_LABEL_PREFIXES,
+                       "AKS reserves the kubernetes.azure.com/ prefix and refuses it in nodeLabels")
     price = p.get("spot_max_price")
     if price is not None and p["capacity_type"] != "SPOT":
         findings.append(Finding(f"{base}.spotMaxPrice", price, "only with capacityType: SPOT"))

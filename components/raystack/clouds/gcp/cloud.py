@@ -7,9 +7,8 @@ from typing import Any
 from ... import versions
 from ...model.cloud import register
 from ...model.facts import PoolFacts, facts_for_existing
-from ...model.findings import Finding
 from ...model.platform import NodePool
-from ..rules_base import ModuleCloud
+from ..rules_base import ModuleCloud, with_cloud_defaults
 from . import cost, pools, rules
 
 #: The defaults that differ on GKE from the spec's own (model.defaults, EKS's), set where the user wrote none.
@@ -43,21 +42,11 @@ class GcpCloud(ModuleCloud):
     def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
         return facts_for_existing(spec)
 
-    def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
-        out = dict(given)
-        out.setdefault("kubernetes_version", DEFAULTS["kubernetes_version"])
-        out["system_pool"] = {"instance_type": DEFAULTS["system_pool.instance_type"], **(given.get("system_pool") or {})}
-        for list_key in ("gpu_pools", "node_pools"):
-            if given.get(list_key):
-                out[list_key] = [{"os": DEFAULTS["pools.os"], **p} for p in given[list_key]]
-        return out
+    logs_instead = "on GKE leave observability.logs out (GKE's own logging agent sends the pods' stdout to Cloud Logging)"
 
-    def log_destination(self, at: str, destination: str, days: int, cluster_name: str, region: str | None,
-                        findings: list[Finding]) -> tuple[str, str, list[tuple[str, str]]] | None:
-        findings.append(Finding(f"{at}.destination", destination,
-                                "raystack ships Ray's logs to CloudWatch on AWS only; on GKE leave observability.logs "
-                                "out (GKE's own logging agent sends the pods' stdout to Cloud Logging)"))
-        return None
+    def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
+        return with_cloud_defaults(given, DEFAULTS["kubernetes_version"], DEFAULTS["system_pool.instance_type"],
+                                   lambda p: {"os": DEFAULTS["pools.os"]})
 
     def cloud_plan(self, spec: dict[str, Any], region: str | None) -> Any:
         assert region is not None  # check_create_mode refuses a stack without a zone

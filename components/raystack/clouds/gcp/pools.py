@@ -10,9 +10,9 @@ from typing import Any
 
 from ...hardware import catalog
 from ...hardware.accelerators import ACCELERATOR_KINDS
-from ...model.defaults import SYSTEM_POOL_NAME
-from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts, Taint
+from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts
 from ...model.platform import NodePool
+from ..rules_base import created_system_pool, pool_taints
 from . import tpu
 
 SOURCE = "gke-node-pool"
@@ -60,9 +60,7 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
     acc = ACCELERATOR_KINDS.get(it.accelerator_kind)
     os = spec["os"]
     spot = spec["capacity_type"] == "SPOT"
-    own = Taint(acc.taint[0], ACCELERATOR_TAINT_VALUE, acc.taint[2]) if acc is not None else Taint(
-        POOL_LABEL, spec["name"], "NoSchedule")
-    taints = (own,) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
+    taints = pool_taints(spec, acc.taint if acc is not None else None, ACCELERATOR_TAINT_VALUE)
     labels = {POOL_LABEL: spec["name"], OS_LABEL: os, **spec["labels"]}
     selector = {POOL_LABEL: spec["name"]}
     family = tpu.FAMILIES.get(it.family)
@@ -101,18 +99,5 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
 
 def system_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None) -> NodePool:
     """The system pool: on-demand CPU nodes for kube-system, the operator and the Ray heads."""
-    it = catalog.lookup(spec["instance_type"])
-    os = "cos"
-    facts = PoolFacts(
-        name=SYSTEM_POOL_NAME, source=SOURCE, labels={POOL_LABEL: SYSTEM_POOL_NAME, OS_LABEL: os},
-        node_selector={POOL_LABEL: SYSTEM_POOL_NAME}, taints=(), accelerator_kind="none",
-        accelerator_resource=None, ray_accelerator_resource=None, accelerators_per_node=0, accelerator_model="",
-        allocatable_cpu_millis=it.allocatable_cpu_millis, allocatable_memory_mib=it.allocatable_memory_mib,
-        min_nodes=spec["min_size"], max_nodes=spec["max_size"], capacity_type="ON_DEMAND",
-        instance_type=it.instance_type, architecture=it.architecture, os=os,
-        price_usd_hour=catalog.regional_price(it.instance_type, region_of(region)))
-    return NodePool(
-        name=SYSTEM_POOL_NAME, instance_type=it.instance_type, capacity_type="ON_DEMAND",
-        min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],
-        capacity_reservation_id=None, availability_zone=None, subnet_ids=None, ami_type=IMAGE_TYPES[os],
-        image_volume_device="", node_group_name=SYSTEM_POOL_NAME, facts=facts, instance_types=(it.instance_type,))
+    return created_system_pool(spec, SOURCE, "cos", IMAGE_TYPES["cos"],
+                               catalog.regional_price(spec["instance_type"], region_of(region)))

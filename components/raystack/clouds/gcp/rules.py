@@ -16,10 +16,8 @@ from ...hardware import catalog
 from ...model.findings import Finding
 from ...rules.api_access import check_private_reachable, check_public_access
 from ...rules.common import key
-from ...rules.kube import check_labels, check_taints
-from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
-from ..rules_base import check_storage_identity
+from ..rules_base import check_created_pool, check_created_system_pool, check_storage_identity
 from . import pools, tpu
 
 
@@ -128,15 +126,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
             findings.append(Finding(key(f"{list_key}[{i}].tpuTopology"), p["tpu_topology"],
                                     "a multi-host TPU slice needs the Ray TPU webhook, which GKE's Ray Operator add-on "
                                     "installs: set kuberay.operator: managed, or choose a single-host topology"))
-    sys_pool = spec["system_pool"]
-    check_system_capacity(sys_pool, findings)
-    if sys_pool["instance_type"] not in catalog.cpu_types("gcp"):
-        findings.append(Finding(key("systemPool.instanceType"), sys_pool["instance_type"],
-                                catalog.describe_allowed(catalog.cpu_types("gcp"), sys_pool["instance_type"])))
-    if not 1 <= sys_pool["min_size"] <= sys_pool["max_size"]:
-        findings.append(Finding(key("systemPool.minSize"), sys_pool["min_size"],
-                                f"allowed 1..{sys_pool['max_size']} (maxSize)"))
-    check_disk(key("systemPool.diskSizeGib"), sys_pool["disk_size_gib"], findings)
+    check_created_system_pool(spec["system_pool"], "gcp", findings, check_disk)
 
 
 def _hosts(p: dict[str, Any]) -> int:
@@ -188,22 +178,8 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.name", p["name"], "a GKE node pool name: a lowercase letter, then lowercase "
                                                            "letters, digits or '-', ending in a letter or digit, at "
                                                            "most 36 characters (slices add -N)"))
-    for field, why in OTHER_CLOUDS_POOL.items():
-        value = p.get(field)
-        if value not in (None, False, []):
-            findings.append(Finding(f"{base}.{to_camel(field)}", value, f"not on GKE (cloud: gcp): {why}"))
-    if p["os"] not in OSES:
-        findings.append(Finding(f"{base}.os", p["os"], f"allowed on GKE: {', '.join(OSES)}"))
-    check_labels(f"{base}.labels", p["labels"], findings)
-    for k in p["labels"]:
-        if k.startswith(RESERVED_LABEL_PREFIXES):
-            findings.append(Finding(f"{base}.labels[{k!r}]", p["labels"][k],
-                                    f"GKE sets labels under {', '.join(RESERVED_LABEL_PREFIXES)} itself"))
-    check_taints(f"{base}.taints", p["taints"], findings)
-    if p["capacity_type"] == "CAPACITY_BLOCK":
-        findings.append(Finding(f"{base}.capacityType", "CAPACITY_BLOCK", "EC2 Capacity Blocks; allowed on GKE: "
-                                                                          "ON_DEMAND, SPOT (reserved capacity: "
-                                                                          "capacityReservationId)"))
+    check_created_pool(base, p, findings, "GKE (cloud: gcp)", OTHER_CLOUDS_POOL, OSES, RESERVED_LABEL_PREFIXES,
+                       f"GKE sets labels under {', '.join(RESERVED_LABEL_PREFIXES)} itself")
     check_disk(f"{base}.diskSizeGib", p["disk_size_gib"], findings)
     try:
         it = catalog.lookup(p["instance_type"])

@@ -110,24 +110,22 @@ class KubeSide(Calls):
         """A private cluster answers inside its VNet (private-clusters.md); a public one only the authorized IP
         ranges (api-server-authorized-ip-ranges.md)."""
         c = self.azure.cluster(name)
-        who = self.identity
-        if c.private:
-            return None if who.routes_into_vpc else f"{name} is private and {who.name} does not route into its VNet"
-        if c.authorized and not any(ipaddress.ip_address(who.source_ip) in ipaddress.ip_network(r, strict=False)
-                                    for r in c.authorized):
-            return f"{who.source_ip} is not in {name}'s authorized IP ranges {c.authorized}"
-        return None
+        return self._reachable(name, c.private, c.authorized, "VNet", "authorized IP ranges")
 
     def _gke_reachable(self, name: str) -> str | None:
         """A private endpoint answers inside the VPC (and its peers); either endpoint only the master authorized
         networks (GKE private clusters and authorized networks docs)."""
         c = self.gcp.cluster(name)
+        return self._reachable(name, c.private_endpoint, c.authorized, "VPC", "master authorized networks")
+
+    def _reachable(self, name: str, private: bool, authorized: list[str], network: str, ranges: str) -> str | None:
         who = self.identity
-        if c.private_endpoint:
-            return None if who.routes_into_vpc else f"{name}'s endpoint is private and {who.name} does not route into its VPC"
-        if c.authorized and not any(ipaddress.ip_address(who.source_ip) in ipaddress.ip_network(r, strict=False)
-                                    for r in c.authorized):
-            return f"{who.source_ip} is not in {name}'s master authorized networks {c.authorized}"
+        if private:
+            return None if who.routes_into_vpc else f"{name}'s endpoint is private and {who.name} does not route " \
+                                                    f"into its {network}"
+        if authorized and not any(ipaddress.ip_address(who.source_ip) in ipaddress.ip_network(r, strict=False)
+                                  for r in authorized):
+            return f"{who.source_ip} is not in {name}'s {ranges} {authorized}"
         return None
 
     def _gke_ray_operator(self, name: str) -> None:
