@@ -163,3 +163,19 @@ def pool_taints(spec: dict[str, Any], taint: tuple[str, str, str] | None, value:
 
     own = Taint(taint[0], value, taint[2]) if taint is not None else Taint(POOL_LABEL, spec["name"], "NoSchedule")
     return (own,) + tuple(Taint(t["key"], t["value"], t["effect"]) for t in spec["taints"])
+
+
+def check_created_only(given: dict[str, Any], findings: list[Finding], cloud: str, redis_instead: str) -> None:
+    """What a created AKS or GKE cluster refuses alike: existing pools (a new cluster has no nodes yet) and a created
+    Redis (ElastiCache, AWS's); ``redis_instead``: the cloud's managed Redis to name as external."""
+    from ..rules.common import key
+
+    if given.get("existing_pools"):
+        findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
+                                "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
+                                "under gpuPools"))
+    redis = (given.get("gcs_fault_tolerance") or {}).get("redis")
+    if (redis if isinstance(redis, str) else (redis or {}).get("mode")) == "create":
+        findings.append(Finding(key("gcsFaultTolerance.redis.mode"), "create",
+                                f"raystack creates its Redis on AWS (ElastiCache) only; on {cloud} use "
+                                f"gcsFaultTolerance.redis.mode: external with {redis_instead} address"))

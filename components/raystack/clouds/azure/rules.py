@@ -18,7 +18,12 @@ from ...model.findings import Finding
 from ...rules.api_access import check_private_reachable, check_public_access
 from ...rules.common import key
 from ...spec.coerce import to_camel
-from ..rules_base import check_created_pool, check_created_system_pool, check_storage_identity
+from ..rules_base import (
+    check_created_only,
+    check_created_pool,
+    check_created_system_pool,
+    check_storage_identity,
+)
 
 
 @dataclass(frozen=True)
@@ -121,15 +126,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
     if name is not None and not re.fullmatch(r"[-\w.()]{1,89}[-\w()]", name):
         findings.append(Finding(key("azure.resourceGroupName"), name,
                                 "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'"))
-    if given.get("existing_pools"):
-        findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
-                                "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
-                                "under gpuPools"))
-    redis = (given.get("gcs_fault_tolerance") or {}).get("redis")
-    if (redis if isinstance(redis, str) else (redis or {}).get("mode")) == "create":
-        findings.append(Finding(key("gcsFaultTolerance.redis.mode"), "create",
-                                "raystack creates its Redis on AWS (ElastiCache) only; on AKS use "
-                                "gcsFaultTolerance.redis.mode: external with an Azure Managed Redis address"))
+    check_created_only(given, findings, "AKS", "an Azure Managed Redis")
     kuberay = given.get("kuberay") or {}
     if kuberay.get("operator") == "managed":
         if kuberay.get("install") is False:

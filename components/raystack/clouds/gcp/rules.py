@@ -17,7 +17,12 @@ from ...model.findings import Finding
 from ...rules.api_access import check_private_reachable, check_public_access
 from ...rules.common import key
 from ...spec.coerce import to_camel
-from ..rules_base import check_created_pool, check_created_system_pool, check_storage_identity
+from ..rules_base import (
+    check_created_only,
+    check_created_pool,
+    check_created_system_pool,
+    check_storage_identity,
+)
 from . import pools, tpu
 
 
@@ -101,15 +106,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
         findings.append(Finding(key("gcp.releaseChannel"), channel, f"allowed: {', '.join(RELEASE_CHANNELS)}"))
     check_network(spec["network"], given.get("network") or {}, gcp.get("master_ipv4_cidr_block", MASTER_CIDR),
                   findings)
-    if given.get("existing_pools"):
-        findings.append(Finding(key("existingPools"), [p.get("name") for p in given["existing_pools"]],
-                                "clusterMode create builds a new cluster: it has no existing nodes; declare pools "
-                                "under gpuPools"))
-    redis = (given.get("gcs_fault_tolerance") or {}).get("redis")
-    if (redis if isinstance(redis, str) else (redis or {}).get("mode")) == "create":
-        findings.append(Finding(key("gcsFaultTolerance.redis.mode"), "create",
-                                "raystack creates its Redis on AWS (ElastiCache) only; on GKE use "
-                                "gcsFaultTolerance.redis.mode: external with a Memorystore address"))
+    check_created_only(given, findings, "GKE", "a Memorystore")
     kuberay = given.get("kuberay") or {}
     managed = kuberay.get("operator") == "managed"
     if managed and "install" in kuberay:
