@@ -239,6 +239,8 @@ def test_the_oracle_fails_on_planted_mistakes():
     bad["node_config"]["gpu_count"] = 1
     api_shape(bad, {"$ref": "NodePool"}, "bad", errors)
     assert len(errors) == 3, errors
+    typed = typed_args_errors(bad["node_config"], "NodePoolNodeConfig", "bad.node_config")
+    assert typed == ["bad.node_config.gpu_count: not an argument of NodePoolNodeConfigArgs"], typed
 
 
 def test_a_zone_prices_as_its_region():
@@ -275,3 +277,70 @@ def test_the_gke_components_stand_on_their_own():
     with pytest.raises(ConfigError, match="tpuTopology"):
         testing.run(bad, {}, recording=rec)
     assert not rec.resources
+
+
+VARIANT = {**stack_spec("gke-dev"), "gpuPools": [
+    {"name": "h100", "instanceType": "a3-highgpu-8g", "os": "ubuntu", "capacityReservationId": "team-h100",
+     "maxSize": 2},
+    {"name": "v6e", "instanceType": "ct6e-standard-8t", "tpuTopology": "2x4", "capacityType": "SPOT"},
+    {"name": "v5p", "instanceType": "ct5p-hightpu-4t", "tpuTopology": "2x2x2", "maxSize": 2}],
+    "kuberay": {"operator": "managed"}, "rayClusters": []}
+
+
+def _args_class(prefix: str, key: str, is_list: bool) -> str:
+    name = "".join(w.capitalize() for w in key.split("_"))
+    return prefix + (name[:-1] if is_list and name.endswith("s") else name)
+
+
+def typed_args_errors(value: dict[str, Any], cls: str, at: str) -> list[str]:
+    """Every key of a nested argument is a parameter of pulumi-gcp's typed Args class for it (NodePoolNodeConfigArgs,
+    ClusterPrivateClusterConfigArgs, ...): the provider's own schema, as its SDK types it."""
+    import inspect
+
+    import pulumi_gcp as gcp
+
+    args = getattr(gcp.container, f"{cls}Args", None)
+    if args is None and all(isinstance(v, str) for v in value.values()):
+        return []  # a map argument (labels): its keys are the user's
+    if args is None:
+        return [f"{at}: no pulumi-gcp {cls}Args"]
+    params = set(inspect.signature(args.__init__).parameters) - {"__self__", "self"}
+    errors = [f"{at}.{k}: not an argument of {cls}Args" for k in value if k not in params]
+    for k, v in value.items():
+        if isinstance(v, dict):
+            errors += typed_args_errors(v, _args_class(cls, k, False), f"{at}.{k}")
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            errors += [e for x in v for e in typed_args_errors(x, _args_class(cls, k, True), f"{at}.{k}[]")]
+    return errors
+
+
+def test_every_gke_argument_is_one_pulumi_gcp_types_and_a_variant_passes_the_api_oracle():
+    """A variant (an H100 pool on Ubuntu consuming a named reservation, a Spot v6e 2x4 on one 8-chip host, two v5p
+    2x2x2 slices of 2 hosts) and the stacks: each nested argument is one pulumi-gcp's typed Args take, and each request
+    passes the GKE API v1 discovery document."""
+    import pulumi_gcp as gcp
+    from raystack import versions
+
+    assert gcp.__name__ and versions.PULUMI_GCP_VERSION.startswith("10.")
+    platform = resolve(VARIANT, region=ZONE)
+    bodies = [("Cluster", requests.cluster(platform, platform.cloud_plan, "unit"))] + [
+        ("NodePool", b) for p in platform.node_pools for b in requests.node_pools(p, "unit", ZONE, "n@unit.iam")]
+    for stack in ("gke-dev", "gke-tpu"):
+        bodies += [(kind, body) for _, body, kind in requests_of(stack)]
+    errors: list[str] = []
+    for kind, body in bodies:
+        for k, v in body.items():
+            if isinstance(v, dict):
+                errors += typed_args_errors(v, _args_class(kind, k, False), f"{kind}.{k}")
+            elif isinstance(v, list) and v and isinstance(v[0], dict):
+                errors += [e for x in v for e in typed_args_errors(x, _args_class(kind, k, True), f"{kind}.{k}[]")]
+        api_shape(body, {"$ref": kind}, f"variant:{body.get('name')}", errors)
+    assert not errors, errors
+    h100 = next(b for k, b in bodies if b.get("name") == "h100")
+    assert h100["node_config"]["reservation_affinity"] == {
+        "consume_reservation_type": "SPECIFIC_RESERVATION", "key": "compute.googleapis.com/reservation-name",
+        "values": ["team-h100"]}
+    assert h100["node_config"]["image_type"] == "UBUNTU_CONTAINERD"
+    v5p = sorted(b["name"] for k, b in bodies if b.get("name", "").startswith("v5p"))
+    assert v5p == ["v5p-0", "v5p-1"] and platform.pools["v5p"].hosts_per_slice == 2
+    assert platform.pools["v6e"].hosts_per_slice == 1 and platform.pools["v6e"].accelerators_per_node == 8
