@@ -65,6 +65,16 @@ BAD = [
     ("part-of-a-tpu-host", cfg(rayClusters=[{"name": "rc", "workerGroups": [
         {"name": "w", "pool": "v5e", "acceleratorsPerWorker": 2}]}]),
      "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker", "takes every one of its host's"),
+    ("time-sharing-a-tpu", cfg(gpuPools=pool(gpuTimeSharing=2)), "raystack:gpuPools[0].gpuTimeSharing",
+     "on a GPU machine"),
+    ("two-shares-a-worker", cfg(gpuPools=[{"name": "l4", "instanceType": "g2-standard-16", "gpuTimeSharing": 2}],
+                                rayClusters=[{"name": "rc", "workerGroups": [
+                                    {"name": "w", "pool": "l4", "acceleratorsPerWorker": 2}]}]),
+     "raystack:rayClusters[0].workerGroups[0].acceleratorsPerWorker", "a container takes one share"),
+    ("tpu-topology-on-eks", {"clusterName": "unit", "apiIngressCidrs": ["10.30.0.0/16"],
+                             "network": {"cidr": "10.30.0.0/16"},
+                             "gpuPools": [{"name": "gpu", "instanceType": "g6.xlarge", "tpuTopology": "2x2"}]},
+     "raystack:gpuPools[0].tpuTopology", "not on EKS"),
     ("ec2-type-on-gke", cfg(gpuPools=pool(instanceType="g6.xlarge", tpuTopology=None)),
      "raystack:gpuPools[0].instanceType", "not a GKE machine type"),
     ("overlapping-network", cfg(network={"cidr": "10.64.0.0/12"}, apiIngressCidrs=["10.64.0.0/12"]),
@@ -283,7 +293,8 @@ VARIANT = {**stack_spec("gke-dev"), "gpuPools": [
     {"name": "h100", "instanceType": "a3-highgpu-8g", "os": "ubuntu", "capacityReservationId": "team-h100",
      "maxSize": 2},
     {"name": "v6e", "instanceType": "ct6e-standard-8t", "tpuTopology": "2x4", "capacityType": "SPOT"},
-    {"name": "v5p", "instanceType": "ct5p-hightpu-4t", "tpuTopology": "2x2x2", "maxSize": 2}],
+    {"name": "v5p", "instanceType": "ct5p-hightpu-4t", "tpuTopology": "2x2x2", "maxSize": 2},
+    {"name": "l4shared", "instanceType": "g2-standard-16", "gpuTimeSharing": 4}],
     "kuberay": {"operator": "managed"}, "rayClusters": []}
 
 
@@ -344,3 +355,7 @@ def test_every_gke_argument_is_one_pulumi_gcp_types_and_a_variant_passes_the_api
     v5p = sorted(b["name"] for k, b in bodies if b.get("name", "").startswith("v5p"))
     assert v5p == ["v5p-0", "v5p-1"] and platform.pools["v5p"].hosts_per_slice == 2
     assert platform.pools["v6e"].hosts_per_slice == 1 and platform.pools["v6e"].accelerators_per_node == 8
+    shared = next(b for k, b in bodies if b.get("name") == "l4shared")
+    assert shared["node_config"]["guest_accelerators"][0]["gpu_sharing_config"] == {
+        "gpu_sharing_strategy": "TIME_SHARING", "max_shared_clients_per_gpu": 4}
+    assert (platform.pools["l4shared"].accelerators_per_node, platform.pools["l4shared"].shared_by) == (4, 4)

@@ -53,6 +53,14 @@ class ModuleCloud:
         self.rules.check_pod_identity(at, sa, region, findings)
 
 
+#: Pool keys only GKE reads, and what they are: another cloud's pools refuse them (nothing is silently ignored).
+GKE_ONLY_POOL = {
+    "tpu_topology": "a GKE TPU slice's topology (cloud: gcp)",
+    "gpu_type": "a GKE machine's GPU type (cloud: gcp)",
+    "gpu_time_sharing": "GKE GPU time-sharing (cloud: gcp)",
+}
+
+
 def check_storage_identity(at: str, sa: dict[str, Any], findings: list[Finding], cloud: str, scope: Any,
                            scope_text: str, annotation: str) -> None:
     """``serviceAccount.podIdentity`` on a cloud whose identity reaches storage through ``storageRead`` and

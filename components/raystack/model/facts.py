@@ -65,6 +65,9 @@ class PoolFacts:
     #: Hosts (nodes) per slice where the pool's devices form multi-host slices (a TPU slice pool: topology chips /
     #: chips per host); a worker group on it runs one pod a host (numOfHosts) and counts replicas in slices.
     hosts_per_slice: int = 1
+    #: Containers that share each device (GKE GPU time-sharing; 1: none): accelerators_per_node counts the shares,
+    #: and a worker takes one.
+    shared_by: int = 1
 
     @property
     def schedulable_cpu_millis(self) -> int:
@@ -90,7 +93,7 @@ class PoolFacts:
         d = asdict(self)
         d["taints"] = [{"key": t.key, "value": t.value, "effect": t.effect} for t in self.taints]
         return {k: v for k, v in d.items() if v is not None and not (k in self.ZERO_MEANS_ABSENT and not v)
-                and not (k == "hosts_per_slice" and v == 1)}
+                and not (k in ("hosts_per_slice", "shared_by") and v == 1)}
 
     #: Descriptor fields left out when 0 (pools without EFA keep the shape they always had).
     ZERO_MEANS_ABSENT = ("efa_interfaces", "hugepages_mib")

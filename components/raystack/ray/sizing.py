@@ -82,7 +82,12 @@ def size_worker(pool: PoolFacts, *, accelerators: int | None = None, cpu: int | 
     Raises SizingError naming the field."""
     side_cpu, side_mem = sidecar
     if pool.accelerators_per_node > 0:
-        accels = pool.accelerators_per_node if accelerators is None else accelerators
+        accels = (1 if pool.shared_by > 1 else pool.accelerators_per_node) if accelerators is None else accelerators
+        if pool.shared_by > 1 and accels != 1:
+            # GKE time-sharing: "at most 1 nvidia.com/gpu can be requested" on time-shared nodes (the device plugin
+            # refuses the pod: UnexpectedAdmissionError).
+            raise SizingError("acceleratorsPerWorker", accels, f"pool {pool.name!r} shares each GPU among "
+                              f"{pool.shared_by} containers, and a container takes one share; allowed: 1")
         if not 1 <= accels <= pool.accelerators_per_node:
             raise SizingError(
                 "acceleratorsPerWorker", accels,

@@ -135,13 +135,14 @@ class NodePoolSpec(TypedDict, total=False):
     """Maximum nodes (default 2); slices on a GKE TPU pool with tpuTopology (one GKE node pool a slice)."""
     gpu_type: str
     """GKE GPU pools: the GPU type the machine carries (e.g. nvidia-l4); default and only value: the machine's own."""
+    gpu_time_sharing: int
+    """GKE GPU pools: containers that share each GPU (2-48, GKE time-sharing); each worker then gets one shared GPU."""
     tpu_topology: str
-    """GKE TPU pools: the slice's topology (placementPolicy.tpuTopology, e.g. 4x4 for v5e-16). A multi-host slice
-    is one Ray worker group replica of numOfHosts pods, one a host."""
+    """GKE TPU pools: the slice's topology (e.g. 4x4, v5e-16); a multi-host slice is one replica of numOfHosts pods."""
     os: OperatingSystem
     """EKS: al2023 (default; raystack installs the device plugin) or bottlerocket (ships its own). AKS:
-    azurelinux (default) or ubuntu; AKS installs the NVIDIA driver and raystack the device plugin. GKE: cos
-    (default, Container-Optimized OS) or ubuntu; GKE installs the driver and runs its own device plugin."""
+    azurelinux (default) or ubuntu (AKS installs the driver, raystack the device plugin). GKE: cos (default) or
+    ubuntu (GKE installs the driver and runs its own device plugin)."""
     disk_size_gib: int
     """Encrypted gp3 volume for container images, at least 100 GiB (default 200)."""
     labels: dict[str, str]
@@ -155,8 +156,7 @@ class NodePoolSpec(TypedDict, total=False):
     nodes), 5120 MiB of 2 MiB huge pages per node, the EFA device plugin, and workers that request
     vpc.amazonaws.com/efa and their share of the huge pages."""
     capacity_reservation_id: str
-    """Capacity Block or ODCR id; required with CAPACITY_BLOCK. GKE: the name of a Compute Engine reservation
-    in the cluster's zone the pool consumes (reservationAffinity SPECIFIC_RESERVATION)."""
+    """Capacity Block or ODCR id; required with CAPACITY_BLOCK. GKE: the name of a reservation the pool consumes."""
     availability_zone: str
     """The AZ the Capacity Block or ODCR is in (required with a reservation): the pool's nodes
     launch only from the cluster's subnet in that AZ."""
@@ -304,10 +304,8 @@ class PlatformSpec(TypedDict, total=False):
     environment: str
     """Tag value raystack.io/environment (default: the stack name)."""
     cloud: str
-    """The cloud a created cluster lives in, one of the clouds raystack registers: aws (default), an EKS cluster
-    with managed node groups; azure, an AKS cluster with agent pools (needs the pulumi-raystack[azure] extra and
-    azure-native:location); gcp, a GKE cluster with GPU and TPU node pools (needs the pulumi-raystack[gcp] extra,
-    gcp:project and gcp:zone)."""
+    """The cloud of a created cluster: aws (default; EKS), azure (AKS; the [azure] extra, azure-native:location)
+    or gcp (GKE with GPU and TPU pools; the [gcp] extra, gcp:project and gcp:zone)."""
     azure: AzureSpec
     """Azure settings (cloud: azure only)."""
     gcp: GcpSpec
@@ -447,4 +445,6 @@ class PoolDescriptor(TypedDict):
     hugepages_mib: NotRequired[int]
     """2 MiB huge pages per node in MiB (EFA pools), already left out of allocatable memory."""
     hosts_per_slice: NotRequired[int]
-    """Nodes per multi-host slice (a GKE TPU slice pool; default 1): worker groups run one pod a host."""
+    """Nodes per multi-host slice (a GKE TPU slice pool; default 1): one pod a host."""
+    shared_by: NotRequired[int]
+    """Containers sharing each device (GKE GPU time-sharing; default 1): a worker takes one."""

@@ -15,6 +15,7 @@ from ...rules.common import DNS1123_LABEL, check_name, key
 from ...rules.kube import check_labels, check_taints
 from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
+from ..rules_base import GKE_ONLY_POOL
 from .ami import AMI_TABLE
 from .partitions import partition_for_region
 from .pools import NODEGROUP_NAME_MAX, NODEGROUP_SUFFIX_LENGTH, nodegroup_name
@@ -210,8 +211,12 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.spotMaxPrice", p["spot_max_price"],
                                 "only on AKS (cloud: azure): EC2 Spot has no maximum price here; a node group's "
                                 "Spot nodes cost the current Spot price"))
+    for field, what in GKE_ONLY_POOL.items():
+        if p.get(field) is not None:
+            findings.append(Finding(f"{base}.{to_camel(field)}", p[field], f"not on EKS: {what}"))
     if p["os"] not in {o for o, _, _ in AMI_TABLE}:
-        findings.append(Finding(f"{base}.os", p["os"], "an AKS node OS; EKS pools run al2023 or bottlerocket"))
+        findings.append(Finding(f"{base}.os", p["os"], "not an EKS node OS (AKS's or GKE's); EKS pools run al2023 or "
+                                                       "bottlerocket"))
         return
     prefix = nodegroup_name(cluster_name or "", p["name"])
     if cluster_name and len(prefix) + NODEGROUP_SUFFIX_LENGTH > NODEGROUP_NAME_MAX:

@@ -19,6 +19,7 @@ from ...rules.api_access import check_private_reachable, check_public_access
 from ...rules.common import key
 from ...spec.coerce import to_camel
 from ..rules_base import (
+    GKE_ONLY_POOL,
     check_created_only,
     check_created_pool,
     check_created_system_pool,
@@ -175,7 +176,8 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
     if not AGENT_POOL_NAME.match(p["name"]):
         findings.append(Finding(f"{base}.name", p["name"], "an AKS agent pool name: a lowercase letter, then lowercase "
                                                            "letters or digits, at most 12 characters"))
-    check_created_pool(base, p, findings, "AKS (cloud: azure)", EKS_ONLY_POOL, AZURE_OSES, RESERVED_LABEL_PREFIXES,
+    check_created_pool(base, p, findings, "AKS (cloud: azure)", {**EKS_ONLY_POOL, **GKE_ONLY_POOL}, AZURE_OSES,
+                       RESERVED_LABEL_PREFIXES,
                        "AKS reserves the kubernetes.azure.com/ prefix and refuses it in nodeLabels")
     price = p.get("spot_max_price")
     if price is not None and p["capacity_type"] != "SPOT":

@@ -29,6 +29,8 @@ IMAGE_TYPES = {"cos": "COS_CONTAINERD", "ubuntu": "UBUNTU_CONTAINERD"}
 GPU_TYPES = {"L4": "nvidia-l4", "A100 40GB": "nvidia-tesla-a100", "A100 80GB": "nvidia-a100-80gb",
              "H100": "nvidia-h100-80gb", "H200": "nvidia-h200-141gb"}
 GPU_LABEL = "cloud.google.com/gke-accelerator"
+#: The node labels of a time-shared GPU pool (GKE concepts/timesharing-gpus).
+SHARING_LABELS = ("cloud.google.com/gke-gpu-sharing-strategy", "cloud.google.com/gke-max-shared-clients-per-gpu")
 
 
 def region_of(zone: str | None) -> str | None:
@@ -74,6 +76,13 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
         labels.update(selector)
     elif it.accelerator_model in GPU_TYPES:
         labels[GPU_LABEL] = GPU_TYPES[it.accelerator_model]
+    shared = spec.get("gpu_time_sharing") or 1
+    if shared > 1:
+        # GKE time-sharing (concepts/timesharing-gpus): the driver presents each GPU to the kubelet as that many
+        # nvidia.com/gpu, a container may request at most 1, and GKE labels the nodes with the strategy and the
+        # count, which the workloads select.
+        selector.update({SHARING_LABELS[0]: "time-sharing", SHARING_LABELS[1]: str(shared)})
+        labels.update(selector)
     if spot:
         labels[SPOT_LABEL[0]] = SPOT_LABEL[1]
     # Sizes count slices on a multi-host TPU pool: each slice is ``hosts`` nodes.
@@ -82,13 +91,13 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
         accelerator_kind=it.accelerator_kind,
         accelerator_resource=acc.k8s_resource if acc is not None else None,
         ray_accelerator_resource=acc.ray_resource if acc is not None else None,
-        accelerators_per_node=it.accelerator_count, accelerator_model=it.accelerator_model,
+        accelerators_per_node=it.accelerator_count * shared, accelerator_model=it.accelerator_model,
         allocatable_cpu_millis=it.allocatable_cpu_millis, allocatable_memory_mib=it.allocatable_memory_mib,
         min_nodes=spec["min_size"] * hosts, max_nodes=spec["max_size"] * hosts, capacity_type=spec["capacity_type"],
         instance_type=it.instance_type, architecture=it.architecture, os=os,
         price_usd_hour=catalog.regional_price(it.instance_type, region_of(region)),
         ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc is not None else 1,
-        hosts_per_slice=hosts)
+        hosts_per_slice=hosts, shared_by=shared)
     return NodePool(
         name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],
         min_size=spec["min_size"], max_size=spec["max_size"], os=os, disk_size_gib=spec["disk_size_gib"],

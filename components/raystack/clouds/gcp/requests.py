@@ -85,6 +85,10 @@ def node_config(pool: NodePool, service_account: Any) -> dict[str, Any]:
         # GKE installs the driver ("gpu_driver_version LATEST") and runs its own device plugin (GKE GPU docs).
         config["guest_accelerators"] = [{"type": gpu, "count": it.accelerator_count,
                                          "gpu_driver_installation_config": {"gpu_driver_version": "LATEST"}}]
+        shared = pool.facts.node_selector.get(pools.SHARING_LABELS[1])
+        if shared:
+            config["guest_accelerators"][0]["gpu_sharing_config"] = {
+                "gpu_sharing_strategy": "TIME_SHARING", "max_shared_clients_per_gpu": int(shared)}
     if pool.capacity_reservation_id:
         config["reservation_affinity"] = {"consume_reservation_type": "SPECIFIC_RESERVATION",
                                           "key": "compute.googleapis.com/reservation-name",

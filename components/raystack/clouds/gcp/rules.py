@@ -56,6 +56,8 @@ POD_CIDR = "10.64.0.0/14"
 SERVICE_CIDR = "10.68.0.0/20"
 MASTER_CIDR = "172.16.0.0/28"
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
+#: GPU time-sharing: the most containers one GPU may be shared by (GKE how-to/timesharing-gpus, max-shared-clients-per-gpu).
+MAX_SHARED_CLIENTS = 48
 OSES = ("cos", "ubuntu")
 #: Keys of an EKS stack that mean nothing on GKE, and what to do instead.
 EKS_ONLY = {
@@ -116,6 +118,12 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                                 "kuberay.operator managed runs GKE's Ray Operator add-on instead of raystack's chart: "
                                 "leave kuberay.install out"))
     for list_key, i, p in created_pool_specs(spec):
+        if p.get("gpu_time_sharing"):
+            # GKE concepts/timesharing-gpus: time-shared containers get no memory or fault isolation from each other.
+            warnings.append(Finding(key(f"{list_key}[{i}].gpuTimeSharing"), p["gpu_time_sharing"],
+                                    "time-shared GPUs isolate neither memory nor faults: one worker can take the "
+                                    "GPU's memory from the others; Ray counts each share as a whole GPU",
+                                    severity="warning"))
         if not managed and p.get("tpu_topology") and _hosts(p) > 1:
             # A multi-host slice's pods learn their peers (TPU_WORKER_HOSTNAMES, TPU_WORKER_ID) from the Ray TPU
             # webhook, which GKE's Ray Operator add-on installs (clouds-and-e2e.md A2.3); raystack's Helm chart has no
@@ -191,6 +199,11 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.instanceType", it.instance_type, "a CPU machine type in gpuPools: declare it "
                                 "under nodePools; " + catalog.describe_allowed(creatable_types(True))))
     check_gpu_type(base, p, it, findings)
+    sharing = p.get("gpu_time_sharing")
+    if sharing is not None and (it.accelerator_model not in pools.GPU_TYPES or not 2 <= sharing <= MAX_SHARED_CLIENTS):
+        findings.append(Finding(f"{base}.gpuTimeSharing", sharing, f"GKE GPU time-sharing: 2 to {MAX_SHARED_CLIENTS} "
+                                f"containers a GPU, on a GPU machine ({it.instance_type} has "
+                                f"{it.accelerator_model or 'no GPU'})"))
     slices = check_tpu(base, p, it, findings)
     limit = MAX_SLICES if slices else MAX_POOL_NODES
     if not 0 <= p["min_size"] <= p["max_size"] <= limit or p["max_size"] < 1:
