@@ -457,8 +457,6 @@ NESTED = [
      "at most 2 replica"),
     ("tpu-without-topology", _tpu({"pool": "tpu"}), "raystack:existingPools[1].nodeSelector",
      "cloud.google.com/gke-tpu-topology"),
-    ("tpu-multi-host-slice", _tpu({"cloud.google.com/gke-tpu-topology": "4x4"}),
-     "raystack:existingPools[1].nodeSelector['cloud.google.com/gke-tpu-topology']", "spans 4 hosts"),
     ("tpu-chips-per-host", _tpu({"cloud.google.com/gke-tpu-topology": "2x2"}, per_host=3),
      "raystack:existingPools[1].acceleratorsPerNode", "a divisor of 4"),
     ("security-mode", cfg(security="lax"), "raystack:security", "one of 'strict', 'relaxed'"),

@@ -359,3 +359,26 @@ def test_every_gke_argument_is_one_pulumi_gcp_types_and_a_variant_passes_the_api
     assert shared["node_config"]["guest_accelerators"][0]["gpu_sharing_config"] == {
         "gpu_sharing_strategy": "TIME_SHARING", "max_shared_clients_per_gpu": 4}
     assert (platform.pools["l4shared"].accelerators_per_node, platform.pools["l4shared"].shared_by) == (4, 4)
+
+
+def test_an_existing_clusters_multi_host_slice_is_one_group_of_its_hosts():
+    """An existing GKE cluster's v5e 4x4 slice (described by its labels, as GKE sets them): one worker group replica
+    of 4 pods, one a host, Ray's parser seeing the slice head resource; the plan warns that the cluster must run
+    the Ray TPU webhook, which raystack cannot see from here."""
+    from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
+    from raystack.model.resolve import resolve as resolve_with
+
+    raw = {"clusterName": "theirs", "clusterMode": "existing", "kubeconfig": "apiVersion: v1", "existingPools": [
+        {"name": "cpu", "nodeSelector": {"pool": "cpu"}, "instanceType": "n2-highmem-32", "maxNodes": 2},
+        {"name": "slice", "nodeSelector": {tpu.ACCELERATOR_LABEL: "tpu-v5-lite-podslice", tpu.TOPOLOGY_LABEL: "4x4"},
+         "instanceType": "ct5lp-hightpu-4t", "maxNodes": 8,
+         "taints": [{"key": "google.com/tpu", "value": "present", "effect": "NoSchedule"}]}],
+        "rayClusters": [{"name": "jax", "head": {"pool": "cpu"}, "workerGroups": [{"name": "v5e", "pool": "slice"}]}]}
+    platform = resolve_with(raw)
+    facts = platform.pools["slice"]
+    assert (facts.hosts_per_slice, facts.max_nodes) == (4, 8)
+    (group,) = platform.ray_clusters[0].manifest["spec"]["workerGroupSpecs"]
+    assert (group["numOfHosts"], group["maxReplicas"]) == (4, 2), group
+    parsed = _derive_autoscaling_config_from_ray_cr(platform.ray_clusters[0].manifest)
+    assert parsed["available_node_types"]["v5e"]["resources"]["TPU-v5litepod-16-head"] == 1
+    assert any("Ray TPU webhook" in w.message for w in platform.warnings), platform.warnings

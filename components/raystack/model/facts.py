@@ -8,6 +8,7 @@ Pulumi-free.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -126,7 +127,11 @@ def facts_for_existing(spec: dict[str, Any]) -> PoolFacts:
     hugepages = spec.get("hugepages_mib", 0)  # optional
     # The kubelet leaves preallocated huge pages out of allocatable memory; an explicit figure is as reported.
     mem = spec.get("allocatable_memory_mib", (it.allocatable_memory_mib - hugepages) if it else 0)
+    # A multi-host slice (a TPU pool whose topology's chips span hosts): one pod a host (rules.pools.check_slice).
+    topology = spec["node_selector"].get(acc.topology_label) if acc is not None and acc.topology_label else None
+    hosts = math.prod(int(d) for d in topology.split("x")) // count if topology and count else 1
     return PoolFacts(
+        hosts_per_slice=hosts,
         name=spec["name"],
         source="existing",
         labels=dict(spec["node_selector"]),

@@ -102,6 +102,11 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         names.add(p["name"])
         if len(findings) == before:
             pools[p["name"]] = cloud.existing_pool(p)
+            if pools[p["name"]].hosts_per_slice > 1:  # the Ray TPU webhook gives each host its peers (JAX)
+                warnings.append(Finding(key(f"existingPools[{i}].nodeSelector"), p["node_selector"], "a multi-host TPU "
+                                        "slice: the cluster must run the Ray TPU webhook (GKE's Ray Operator add-on, or "
+                                        "ai-on-gke's kuberay-tpu-webhook), or JAX on it cannot find its hosts",
+                                        severity="warning"))
             size_keys[p["name"]] = key(f"existingPools[{i}].maxNodes")
         else:
             broken.add(p["name"])

@@ -73,9 +73,11 @@ def check_existing_efa(base: str, p: dict[str, Any], kind: str, findings: list[F
 
 
 def check_slice(base: str, p: dict[str, Any], row: AcceleratorKind | None, findings: list[Finding]) -> None:
-    """A pool of an accelerator that forms multi-host slices (TPU) names its topology in the nodeSelector, and
-    is one host per slice: raystack writes numOfHosts 1, and a multi-host slice needs a worker group whose
-    numOfHosts is the slice's host count (KubeRay multi-host TPU groups), which it cannot derive yet."""
+    """A pool of an accelerator that forms multi-host slices (TPU) names its topology in the nodeSelector, and its
+    chips per host divide the topology's chips: a multi-host slice is a worker group replica of numOfHosts pods
+    (KubeRay multi-host TPU groups), one a host (model.facts.facts_for_existing derives the hosts)."""
+    if row is None and p.get("instance_type"):
+        row = ACCELERATOR_KINDS.get(catalog.lookup(p["instance_type"]).accelerator_kind)
     if row is None or row.topology_label is None:
         return
     topology = p["node_selector"].get(row.topology_label)
@@ -89,16 +91,13 @@ def check_slice(base: str, p: dict[str, Any], row: AcceleratorKind | None, findi
         findings.append(Finding(f"{base}.nodeSelector[{row.topology_label!r}]", topology,
                                 "a topology such as 2x4 or 2x2x1"))
         return
-    chips, per_host = math.prod(int(d) for d in dims), p.get("accelerators_per_node") or 0
+    per_host = p.get("accelerators_per_node") or (catalog.lookup(p["instance_type"]).accelerator_count
+                                                  if p.get("instance_type") else 0)
+    chips = math.prod(int(d) for d in dims)
     if per_host < 1 or chips % per_host:
         findings.append(Finding(f"{base}.acceleratorsPerNode", p.get("accelerators_per_node"),
                                 f"a {topology} slice has {chips} chips: give the chips per host, a divisor of "
                                 f"{chips}"))
-    elif chips // per_host != 1:
-        findings.append(Finding(f"{base}.nodeSelector[{row.topology_label!r}]", topology,
-                                f"a {topology} slice spans {chips // per_host} hosts of {per_host} chips; raystack "
-                                "runs one Ray worker per host with numOfHosts 1, so multi-host slices are not "
-                                "supported yet: select a single-host topology"))
 
 
 def check_system_capacity(sys_pool: dict[str, Any], findings: list[Finding]) -> None:
