@@ -25,7 +25,9 @@ SPOT_LABEL = ("cloud.google.com/gke-spot", "true")
 #: GKE's node images for raystack's os values (NodeConfig imageType).
 IMAGE_TYPES = {"cos": "COS_CONTAINERD", "ubuntu": "UBUNTU_CONTAINERD"}
 #: GKE's accelerator type for each catalog GPU model (NodeConfig accelerators[].acceleratorType; the
-#: cloud.google.com/gke-accelerator label has the same value).
+#: cloud.google.com/gke-accelerator label has the same value): the machine types' own GPUs, as Google's Cluster Toolkit
+#: pairs them (GoogleCloudPlatform/cluster-toolkit pkg/config extractAcceleratorCountAndType and its GPU definitions:
+#: a3-highgpu-8g nvidia-h100-80gb, a3-ultragpu-8g nvidia-h200-141gb; ../shared/notes/clouds-and-e2e.md A2.1 table).
 GPU_TYPES = {"L4": "nvidia-l4", "A100 40GB": "nvidia-tesla-a100", "A100 80GB": "nvidia-a100-80gb",
              "H100": "nvidia-h100-80gb", "H200": "nvidia-h200-141gb"}
 GPU_LABEL = "cloud.google.com/gke-accelerator"

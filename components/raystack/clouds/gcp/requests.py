@@ -82,9 +82,11 @@ def node_config(pool: NodePool, service_account: Any) -> dict[str, Any]:
         config["spot"] = True
     gpu = pools.GPU_TYPES.get(it.accelerator_model)
     if gpu is not None:
-        # GKE installs the driver ("gpu_driver_version LATEST") and runs its own device plugin (GKE GPU docs).
+        # GKE installs the driver and runs its own device plugin (GKE GPU docs). DEFAULT, the driver GKE pairs with
+        # the node version, on either image: LATEST is Container-Optimized OS only (pulumi-gcp 10.2.0's
+        # gpu_driver_version docstring, ../shared/notes/clouds-and-e2e.md A2.1); Google's Cluster Toolkit defaults to it.
         config["guest_accelerators"] = [{"type": gpu, "count": it.accelerator_count,
-                                         "gpu_driver_installation_config": {"gpu_driver_version": "LATEST"}}]
+                                         "gpu_driver_installation_config": {"gpu_driver_version": "DEFAULT"}}]
         shared = pool.facts.node_selector.get(pools.SHARING_LABELS[1])
         if shared:
             config["guest_accelerators"][0]["gpu_sharing_config"] = {
