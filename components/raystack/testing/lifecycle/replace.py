@@ -174,7 +174,7 @@ def diff_base(typ: str, old_inputs: dict[str, Any], old_outputs: dict[str, Any],
     after. The state is projected onto the new inputs' shape (computed attributes the config does not set
     are no diff); keys only in the old inputs stay, so removing one is a diff. pulumi-kubernetes and
     component resources diff the last inputs (kept as they are)."""
-    if not typ.startswith("aws:"):
+    if not typ.startswith("aws:"):  # pulumi-gcp's state is not projected: which attributes are Computed is not modelled
         return old_inputs
 
     def project(out: Any, new: Any) -> Any:
