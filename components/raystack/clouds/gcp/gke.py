@@ -13,6 +13,7 @@ What a real ``pulumi up`` meets, and the answer here:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -75,8 +76,13 @@ def build_gke(parent: pulumi.Resource, name: str, platform: Platform, labels: di
     grants = [gcp.projects.IAMMember(f"{name}-node-sa-{role.rsplit('.', 1)[-1]}", project=project, role=role,
                                      member=nodes_sa.email.apply(lambda e: f"serviceAccount:{e}"), opts=opts)
               for role in requests.NODE_ROLES]
+    # GKE creates the default pool (removed at once) with this node_config: without it the pool runs as the project's
+    # default Compute Engine account, which organizations often delete or strip ("service account ... does not
+    # exist"), failing the cluster's creation.
+    default_pool: Any = {"service_account": nodes_sa.email, "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+                    "workload_metadata_config": {"mode": "GKE_METADATA"}}
     cluster = gcp.container.Cluster(
-        f"{name}-gke", network=net.id, subnetwork=subnet.id, resource_labels=labels,
+        f"{name}-gke", network=net.id, subnetwork=subnet.id, resource_labels=labels, node_config=default_pool,
         **requests.cluster(platform, plan, project),
         opts=pulumi.ResourceOptions(parent=parent, protect=platform.protect, depends_on=apis,
                                     ignore_changes=["initialNodeCount", "nodeConfig"]))

@@ -18,8 +18,10 @@ from .rules import GcpPlan
 
 #: GKE's effect names for Kubernetes' (NodeTaint.effect).
 EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
-#: The Google APIs a GKE stack calls: Compute Engine (network, NAT), GKE, IAM (service accounts).
-APIS = ("compute.googleapis.com", "container.googleapis.com", "iam.googleapis.com")
+#: The Google APIs a GKE stack calls: Compute Engine (network, NAT), GKE, IAM (service accounts), Cloud Resource
+#: Manager (the project IAM policy the node account's roles are written to).
+APIS = ("compute.googleapis.com", "container.googleapis.com", "iam.googleapis.com",
+        "cloudresourcemanager.googleapis.com")
 #: The secondary ranges' names in the cluster's subnet.
 POD_RANGE, SERVICE_RANGE = "pods", "services"
 #: What every node's service account needs to send logs and metrics and pull images (GKE hardening guide,

@@ -61,7 +61,9 @@ class Gcp:
     def put(self, typ: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> str:
         kind = typ.split(":", 1)[1]
         self._api({"compute": "compute.googleapis.com", "container": "container.googleapis.com",
-                   "serviceaccount": "iam.googleapis.com"}.get(kind.split("/")[0], "serviceusage.googleapis.com"))
+                   "serviceaccount": "iam.googleapis.com", "projects": "cloudresourcemanager.googleapis.com"}.get(
+            kind.split("/")[0], "serviceusage.googleapis.com") if kind != "projects/service:Service" else
+                  "serviceusage.googleapis.com")
         if kind == "projects/service:Service":
             rid = f"projects/{PROJECT}/services/{inputs['service']}"
             self.apis.add(inputs["service"])
@@ -83,6 +85,11 @@ class Gcp:
             self._exists(rid)
             subnet = inputs.get("subnetwork", "")
             self._need(subnet, "subnetwork")
+            sa = (inputs.get("nodeConfig") or {}).get("serviceAccount")
+            if sa is None or sa not in self.resources:
+                # The default pool's nodes run as nodeConfig.serviceAccount, or the project's default Compute Engine
+                # account, which a new project's organization may have removed: the harness has none.
+                raise CloudError("INVALID_ARGUMENT", f"node service account {sa or 'default'} does not exist", "GKE")
             ranges = inputs.get("ipAllocationPolicy") or {}
             for want in (ranges.get("clusterSecondaryRangeName"), ranges.get("servicesSecondaryRangeName")):
                 if want not in self.subnets[subnet]:
