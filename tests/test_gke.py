@@ -75,6 +75,11 @@ BAD = [
                              "network": {"cidr": "10.30.0.0/16"},
                              "gpuPools": [{"name": "gpu", "instanceType": "g6.xlarge", "tpuTopology": "2x2"}]},
      "raystack:gpuPools[0].tpuTopology", "not on EKS"),
+    ("mig-on-an-l4", cfg(gpuPools=[{"name": "l4", "instanceType": "g2-standard-16", "gpuPartitionSize": "1g.5gb"}],
+                         rayClusters=[]), "raystack:gpuPools[0].gpuPartitionSize", "has no MIG partitions"),
+    ("mig-size-of-another-gpu", cfg(gpuPools=[{"name": "a", "instanceType": "a2-highgpu-1g",
+                                               "gpuPartitionSize": "1g.10gb"}], rayClusters=[]),
+     "raystack:gpuPools[0].gpuPartitionSize", "1g.5gb, 2g.10gb, 3g.20gb, 7g.40gb"),
     ("ec2-type-on-gke", cfg(gpuPools=pool(instanceType="g6.xlarge", tpuTopology=None)),
      "raystack:gpuPools[0].instanceType", "not a GKE machine type"),
     ("overlapping-network", cfg(network={"cidr": "10.64.0.0/12"}, apiIngressCidrs=["10.64.0.0/12"]),
@@ -294,7 +299,8 @@ VARIANT = {**stack_spec("gke-dev"), "gpuPools": [
      "maxSize": 2},
     {"name": "v6e", "instanceType": "ct6e-standard-8t", "tpuTopology": "2x4", "capacityType": "SPOT"},
     {"name": "v5p", "instanceType": "ct5p-hightpu-4t", "tpuTopology": "2x2x2", "maxSize": 2},
-    {"name": "l4shared", "instanceType": "g2-standard-16", "gpuTimeSharing": 4}],
+    {"name": "l4shared", "instanceType": "g2-standard-16", "gpuTimeSharing": 4},
+    {"name": "a100mig", "instanceType": "a2-highgpu-1g", "gpuPartitionSize": "1g.5gb"}],
     "kuberay": {"operator": "managed"}, "rayClusters": []}
 
 
@@ -359,6 +365,11 @@ def test_every_gke_argument_is_one_pulumi_gcp_types_and_a_variant_passes_the_api
     assert shared["node_config"]["guest_accelerators"][0]["gpu_sharing_config"] == {
         "gpu_sharing_strategy": "TIME_SHARING", "max_shared_clients_per_gpu": 4}
     assert (platform.pools["l4shared"].accelerators_per_node, platform.pools["l4shared"].shared_by) == (4, 4)
+    mig = next(b for k, b in bodies if b.get("name") == "a100mig")
+    assert mig["node_config"]["guest_accelerators"][0]["gpu_partition_size"] == "1g.5gb"
+    # GKE's MIG example: seven 1g.5gb workloads on one a2-highgpu-1g, each nvidia.com/gpu 1.
+    assert (platform.pools["a100mig"].accelerators_per_node, platform.pools["a100mig"].node_selector[
+        gke_pools.PARTITION_LABEL]) == (7, "1g.5gb")
 
 
 def test_an_existing_clusters_multi_host_slice_is_one_group_of_its_hosts():

@@ -58,6 +58,7 @@ GKE_ONLY_POOL = {
     "tpu_topology": "a GKE TPU slice's topology (cloud: gcp)",
     "gpu_type": "a GKE machine's GPU type (cloud: gcp)",
     "gpu_time_sharing": "GKE GPU time-sharing (cloud: gcp)",
+    "gpu_partition_size": "a GKE MIG partition size (cloud: gcp)",
 }
 
 

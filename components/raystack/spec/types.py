@@ -126,9 +126,8 @@ class NodePoolSpec(TypedDict, total=False):
     """AKS SPOT pools only: the most USD an hour a node may cost (default -1: up to the on-demand price, so
     nodes are evicted for capacity only, never for price)."""
     spot_alternatives: list[str]
-    """SPOT pools only: 1-3 more catalog instance types EKS may launch when instanceType has no Spot
-    capacity; each must be interchangeable with it (same vCPUs, memory, architecture, accelerator
-    model and count), so every worker sized for the pool fits any node of it."""
+    """SPOT pools only: 1-3 more catalog types EKS may launch when instanceType has no Spot capacity, each
+    interchangeable with it (vCPUs, memory, architecture, accelerator model and count): workers fit any node."""
     min_size: int
     """Minimum nodes (default 0: the pool scales from zero); slices on a GKE TPU pool with tpuTopology."""
     max_size: int
@@ -136,7 +135,9 @@ class NodePoolSpec(TypedDict, total=False):
     gpu_type: str
     """GKE GPU pools: the GPU type the machine carries (e.g. nvidia-l4); default and only value: the machine's own."""
     gpu_time_sharing: int
-    """GKE GPU pools: containers that share each GPU (2-48, GKE time-sharing); each worker then gets one shared GPU."""
+    """GKE GPU pools: containers sharing each GPU (2-48, GKE time-sharing); a worker gets one share."""
+    gpu_partition_size: str
+    """GKE A100/H100 pools: the MIG partition each GPU is cut into (e.g. 1g.10gb); a worker gets one."""
     tpu_topology: str
     """GKE TPU pools: the slice's topology (e.g. 4x4, v5e-16); a multi-host slice is one replica of numOfHosts pods."""
     os: OperatingSystem
@@ -158,8 +159,7 @@ class NodePoolSpec(TypedDict, total=False):
     capacity_reservation_id: str
     """Capacity Block or ODCR id; required with CAPACITY_BLOCK. GKE: the name of a reservation the pool consumes."""
     availability_zone: str
-    """The AZ the Capacity Block or ODCR is in (required with a reservation): the pool's nodes
-    launch only from the cluster's subnet in that AZ."""
+    """The AZ of the Capacity Block or ODCR (required with one): nodes launch only from its subnet there."""
     subnet_ids: list[str]
     """Subnets for this pool (default: the cluster's private subnets). With availabilityZone, list only
     subnets in that AZ: they are used as given."""

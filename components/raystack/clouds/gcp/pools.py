@@ -33,6 +33,17 @@ GPU_TYPES = {"L4": "nvidia-l4", "A100 40GB": "nvidia-tesla-a100", "A100 80GB": "
 GPU_LABEL = "cloud.google.com/gke-accelerator"
 #: The node labels of a time-shared GPU pool (GKE concepts/timesharing-gpus).
 SHARING_LABELS = ("cloud.google.com/gke-gpu-sharing-strategy", "cloud.google.com/gke-max-shared-clients-per-gpu")
+#: The node label of a MIG pool, which its workloads select (GKE how-to/gpus-multi: "specify the
+#: cloud.google.com/gke-gpu-partition-size label in the Pod spec nodeSelector"; each partition is one nvidia.com/gpu).
+PARTITION_LABEL = "cloud.google.com/gke-gpu-partition-size"
+#: MIG partitions GKE offers per GPU model and how many of each one GPU holds (GKE how-to/gpus-multi, the sizes of the
+#: NVIDIA MIG user guide's profiles: A100 40GB 1g.5gb x7 ... 7g.40gb x1). H200's sizes were not settled from a source
+#: read here, so its pools are not partitioned.
+MIG_PARTITIONS = {
+    "A100 40GB": {"1g.5gb": 7, "2g.10gb": 3, "3g.20gb": 2, "7g.40gb": 1},
+    "A100 80GB": {"1g.10gb": 7, "2g.20gb": 3, "3g.40gb": 2, "7g.80gb": 1},
+    "H100": {"1g.10gb": 7, "1g.20gb": 4, "2g.20gb": 3, "3g.40gb": 2, "7g.80gb": 1},
+}
 
 
 def region_of(zone: str | None) -> str | None:
@@ -79,7 +90,14 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
     elif it.accelerator_model in GPU_TYPES:
         labels[GPU_LABEL] = GPU_TYPES[it.accelerator_model]
     shared = spec.get("gpu_time_sharing") or 1
-    if shared > 1:
+    partition = spec.get("gpu_partition_size")
+    if partition:
+        # MIG (GKE's single strategy): each GPU is cut into equal partitions, each one nvidia.com/gpu, and a container
+        # takes one (a CUDA process uses one MIG instance).
+        shared = MIG_PARTITIONS[it.accelerator_model][partition]
+        selector[PARTITION_LABEL] = partition
+        labels.update(selector)
+    elif shared > 1:
         # GKE time-sharing (concepts/timesharing-gpus): the driver presents each GPU to the kubelet as that many
         # nvidia.com/gpu, a container may request at most 1, and GKE labels the nodes with the strategy and the
         # count, which the workloads select.

@@ -89,6 +89,9 @@ def node_config(pool: NodePool, service_account: Any) -> dict[str, Any]:
         # gpu_driver_version docstring, ../shared/notes/clouds-and-e2e.md A2.1); Google's Cluster Toolkit defaults to it.
         config["guest_accelerators"] = [{"type": gpu, "count": it.accelerator_count,
                                          "gpu_driver_installation_config": {"gpu_driver_version": "DEFAULT"}}]
+        partition = pool.facts.node_selector.get(pools.PARTITION_LABEL)
+        if partition:
+            config["guest_accelerators"][0]["gpu_partition_size"] = partition
         shared = pool.facts.node_selector.get(pools.SHARING_LABELS[1])
         if shared:
             config["guest_accelerators"][0]["gpu_sharing_config"] = {

@@ -199,6 +199,14 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         findings.append(Finding(f"{base}.instanceType", it.instance_type, "a CPU machine type in gpuPools: declare it "
                                 "under nodePools; " + catalog.describe_allowed(creatable_types(True))))
     check_gpu_type(base, p, it, findings)
+    partition = p.get("gpu_partition_size")
+    if partition is not None:
+        sizes = pools.MIG_PARTITIONS.get(it.accelerator_model, {})
+        if partition not in sizes or p.get("gpu_time_sharing") is not None:
+            findings.append(Finding(f"{base}.gpuPartitionSize", partition, (
+                f"GKE MIG partitions of {it.accelerator_model}: {', '.join(sizes)}" if sizes else
+                f"{it.instance_type} ({it.accelerator_model or 'no GPU'}) has no MIG partitions raystack creates; "
+                "A100 and H100 machines do") + ("; not with gpuTimeSharing" if sizes and partition in sizes else "")))
     sharing = p.get("gpu_time_sharing")
     if sharing is not None and (it.accelerator_model not in pools.GPU_TYPES or not 2 <= sharing <= MAX_SHARED_CLIENTS):
         findings.append(Finding(f"{base}.gpuTimeSharing", sharing, f"GKE GPU time-sharing: 2 to {MAX_SHARED_CLIENTS} "
