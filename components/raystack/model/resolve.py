@@ -262,8 +262,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                 f"Ray clusters {', '.join(docker_hub)} pull {' and '.join(pulled)} anonymously from "
                                 "Docker Hub, every node through the cluster's few outbound addresses (a NAT gateway, "
                                 "a load balancer), and Docker Hub limits anonymous pulls per address: set "
-                                "imageRegistry (a pull-through cache of Docker Hub: an ECR pull-through cache rule, "
-                                "an ACR cache rule), or give each group an image from your registry",
+                                "imageRegistry (a pull-through cache of Docker Hub: an ECR pull-through cache rule, an "
+                                "ACR cache rule, an Artifact Registry remote repository), or give each group an image "
+                                "from your registry",
                                 severity="warning"))
     if spec["security"] == "relaxed":
         warnings.append(Finding(key("security"), "relaxed",
