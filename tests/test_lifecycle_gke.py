@@ -112,3 +112,18 @@ def test_gke_tpu_slice_under_the_hosted_operator_and_a_protected_cluster():
     with pytest.raises(EngineError):
         lc.destroy()
     assert "raystack-gke-tpu" in lc.gcp.clusters, "a protected cluster stays"
+
+
+def test_a_gke_cluster_deleted_by_hand_is_not_seen_until_refresh_which_then_names_the_unreachable_cluster():
+    """Nothing reads the cluster at program time (its kubeconfig is built from the state's outputs), so a plain preview
+    after someone deleted the cluster shows no change; a refresh drops the cluster (the provider's read answers 404)
+    and stops at the first Kubernetes object, whose API server is gone: pulumi-kubernetes fails on an unreachable
+    cluster (provider.go), naming it."""
+    lc = Lifecycle.for_stack(ROOT, "gke-dev")
+    lc.up()
+    (cluster,) = [r for r in lc.state.values() if r.type == CLUSTER]
+    lc.gcp.delete(CLUSTER, cluster.id, cluster.inputs)
+    lc.kube.pop("raystack-gke-dev")
+    assert not lc.preview().changes(), "gke-dev: a plain preview cannot see the deleted cluster"
+    with pytest.raises(EngineError, match="unreachable"):
+        lc.refresh()
