@@ -115,7 +115,8 @@ def test_the_same_team_stack_builds_on_a_gke_platform(monkeypatch):
     Identity, made with the platform's workload_identity output: each of its two Kubernetes accounts may act as it
     and carries its email, and it holds object roles on the team's buckets only."""
     outputs = copy.deepcopy(run_stack("gke-dev").outputs)
-    assert outputs["cloud"] == "gcp" and outputs["workload_identity"] == {"project": "raystack-dev"}
+    assert outputs["cloud"] == "gcp" and outputs["workload_identity"] == {"project": "raystack-dev",
+                                                                      "cluster_name": "raystack-gke-dev"}
     outputs["kubeconfig"] = "apiVersion: v1\nkind: Config\n"
     monkeypatch.setitem(mocks.LIVE_STACK_OUTPUTS, "acme/raystack/gke-dev", outputs)
     rec = testing.run_stack(TEAM, "ml-gke")

@@ -42,6 +42,8 @@ class GkeWorkloadIdentityArgs(TypedDict):
 
     project: pulumi.Input[str]
     """The cluster's project: the Google service account goes there, and its workload pool is <project>.svc.id.goog."""
+    cluster_name: str
+    """The GKE cluster's name: it prefixes the service account's ID, which is per project."""
 
 
 def identity_target_of(args: Mapping[str, Any]) -> IdentityTarget:

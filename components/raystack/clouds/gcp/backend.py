@@ -32,8 +32,8 @@ class GkeBackend:
             node_service_account=cluster.node_service_account,
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster.cluster])) for p in platform.node_pools}
         handle = ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
-                               dict(pools), identity_builder=GkeIdentityBuilder(project),
-                               workload_identity={"project": project})
+                               dict(pools), identity_builder=GkeIdentityBuilder(project, platform.cluster_name),
+                               workload_identity={"project": project, "cluster_name": platform.cluster_name})
         if platform.kuberay.managed:
             # GKE's Ray Operator add-on is part of the cluster (addonsConfig.rayOperatorConfig): the Ray objects wait
             # for the cluster that runs it.

@@ -23,14 +23,17 @@ BUCKET_ROLES = {"storage_read": "roles/storage.objectViewer", "storage_read_writ
 class GkeIdentityBuilder:
     """``clouds.base.IdentityBuilder`` for a GKE cluster."""
 
-    def __init__(self, project: pulumi.Input[str]):
+    def __init__(self, project: pulumi.Input[str], cluster_name: str):
         self.project = project
+        #: Service account IDs are per project: the cluster's name keeps two stacks' Ray clusters apart there.
+        self.cluster_name = cluster_name
 
     def __call__(self, parent: pulumi.Resource, name: str, identity: IdentityPlan, namespace: str,
                  tags: dict[str, str]) -> tuple[list[pulumi.Resource], dict[str, Any]]:
         opts = pulumi.ResourceOptions(parent=parent)
-        gsa = gcp.serviceaccount.Account(name, account_id=account_id(name), project=self.project,
-                                         display_name=f"Ray cluster {name}", opts=opts)
+        gsa = gcp.serviceaccount.Account(name, account_id=account_id(f"{self.cluster_name}-{name}"),
+                                         project=self.project, display_name=f"Ray cluster {name} on {self.cluster_name}",
+                                         opts=opts)
         made: list[pulumi.Resource] = [gsa]
         for suffix, account in (("workers", identity.service_account), ("head", identity.head_service_account)):
             made.append(gcp.serviceaccount.IAMMember(

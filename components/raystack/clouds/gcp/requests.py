@@ -1,7 +1,7 @@
 """The GKE cluster and node pool arguments raystack sends, from the resolved model (pure). Pulumi-free.
 
 They are pulumi-gcp's container.Cluster and container.NodePool arguments (Python spelling); the provider turns them
-into GKE API v1 requests (terraform-provider-google's expanders). tests/test_gke_oracle.py makes those requests the
+into GKE API v1 requests (terraform-provider-google's expanders). tests/test_gke.py makes those requests the
 way the provider does and checks them against the API's discovery document (versions.GKE_DISCOVERY_REVISION).
 Sources: GKE docs named per field, and ../shared/notes/clouds-and-e2e.md A2.
 """
