@@ -105,3 +105,20 @@ def mirror_file(repo: str, tag: str, path: str) -> str:
     if out.returncode:
         pytest.skip(f"no mirror of {repo} with {tag}:{path} at {git}")
     return out.stdout
+
+
+def planned(stack: str, capsys: Any) -> dict[str, Any]:
+    """`raystack plan --stack <stack> --format json`: asserted valid and true to the plan document's schema
+    (schema/raystack-plan.schema.json); the document."""
+    import json
+
+    import jsonschema
+    from raystack.preview import cli
+
+    rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", stack, "--format", "json"])
+    doc: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert rc == 0 and doc["valid"], doc["validation"]
+    schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+    assert not errors, f"{stack}: the plan document breaks its schema: {errors}"
+    return doc

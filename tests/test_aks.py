@@ -8,11 +8,10 @@ import copy
 import json
 from typing import Any
 
-import jsonschema
 import pytest
 from raystack import ConfigError, RayPlatform, resolve, testing
 from raystack.hardware import allocatable, catalog
-from support import ROOT
+from support import planned
 from test_bad_configs import assert_refused_once
 
 BASE: dict[str, Any] = {
@@ -170,15 +169,9 @@ def test_a_cloud_is_a_package_and_data_rows():
 def test_the_aks_stacks_plan_valid_with_groups_sized_from_their_aks_pools(stack, capsys):
     """`raystack plan --stack aks-*`: valid; every RayCluster checked against the KubeRay CRD and through Ray's
     parser; each worker group as large as its AKS pool's allocatable (the AKS formula) allows."""
-    from raystack.preview import cli
     from support import stack_spec
 
-    rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", stack, "--format", "json"])
-    doc = json.loads(capsys.readouterr().out)
-    assert rc == 0 and doc["valid"], doc["validation"]
-    schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
-    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
-    assert not errors, f"{stack}: the plan document breaks its schema: {errors}"
+    doc = planned(stack, capsys)
     assert "RayCluster" in doc["checks"]["crd-schema"] and "Ray's autoscaler parser" in doc["checks"]["ray-parser"]
     platform = resolve(stack_spec(stack), region="eastus")
     groups = [g for g in doc["rayClusters"] if g["group"] != "head"]

@@ -9,13 +9,12 @@ import os
 from typing import Any
 
 import googleapiclient
-import jsonschema
 import pytest
 from raystack.clouds.gcp import pools as gke_pools
 from raystack.clouds.gcp import requests, tpu
 from raystack.hardware import allocatable, catalog
 from raystack.model.resolve import resolve
-from support import ROOT, stack_spec
+from support import planned, stack_spec
 from test_bad_configs import assert_refused_once
 
 ZONE = "us-central1-a"
@@ -136,14 +135,7 @@ def test_every_tpu_row_is_a_slice_rays_own_tables_know():
 def test_the_gke_stacks_plan_valid(stack, capsys):
     """`raystack plan --stack gke-*`: valid, every RayCluster and RayJob checked against the KubeRay CRDs and through
     Ray's parser; the plan document keeps its schema."""
-    from raystack.preview import cli
-
-    rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", stack, "--format", "json"])
-    doc = json.loads(capsys.readouterr().out)
-    assert rc == 0 and doc["valid"], doc["validation"]
-    schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())
-    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
-    assert not errors, f"{stack}: the plan document breaks its schema: {errors}"
+    doc = planned(stack, capsys)
     assert "Ray's autoscaler parser" in doc["checks"]["ray-parser"]
 
 
