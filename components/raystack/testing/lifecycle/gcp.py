@@ -138,7 +138,8 @@ class Gcp:
         if kind == "container/cluster:Cluster":
             c = self.clusters.get(inputs["name"])
             if c is not None and c.deletion_protection:
-                # terraform-provider-google resource_container_cluster.go resourceContainerClusterDelete.
+                # pulumi-gcp 10.2.0 Cluster.deletion_protection: "Deleting this cluster ... will only succeed if this
+                # field is false in the Terraform state" (the message is terraform-provider-google's).
                 raise CloudError("FAILED_PRECONDITION", "Cannot destroy cluster because deletion_protection is set "
                                  "to true. Set it to false to proceed with cluster deletion.",
                                  "terraform-provider-google")
