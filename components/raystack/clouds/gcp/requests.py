@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from ...hardware import catalog
-from ...model.facts import POOL_LABEL
 from ...model.platform import NodePool, Platform
 from . import pools, rules, tpu
 from .rules import GcpPlan
@@ -131,8 +130,6 @@ def node_pools(pool: NodePool, cluster_name: Any, zone: str, service_account: An
 
 
 def system_pool(pool: NodePool, cluster_name: str, zone: str, service_account: Any) -> dict[str, Any]:
-    body = node_pools(pool, cluster_name, zone, service_account)[0]
-    body["node_config"]["taints"] = []
-    body["autoscaling"]["location_policy"] = "BALANCED"
-    assert body["node_config"]["labels"][POOL_LABEL] == pool.name
+    """The system pool's NodePool: a pool like the others (its facts carry no taint; on-demand, so BALANCED)."""
+    (body,) = node_pools(pool, cluster_name, zone, service_account)
     return body
