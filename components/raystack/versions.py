@@ -175,6 +175,21 @@ NVIDIA_DEVICE_PLUGIN_VERSION = NVIDIA_DEVICE_PLUGIN.version
 NVIDIA_DEVICE_PLUGIN_REPO = NVIDIA_DEVICE_PLUGIN.repo
 
 
+# --- Karpenter (autoscaler: karpenter) ---------------------------------------------------------------------
+#: Karpenter, read at aws/karpenter-provider-aws and kubernetes-sigs/karpenter tag v1.14.1: the controller chart
+#: and the CRD chart (charts/karpenter, charts/karpenter-crd: NodePool and NodeClaim karpenter.sh/v1,
+#: EC2NodeClass karpenter.k8s.aws/v1), published as OCI charts in public ECR (getting-started step08).
+KARPENTER_VERSION = "1.14.1"
+KARPENTER = HelmChart(chart="karpenter", version=KARPENTER_VERSION, repo="oci://public.ecr.aws/karpenter",
+                      release_name="karpenter", namespace="kube-system")
+KARPENTER_CRD = HelmChart(chart="karpenter-crd", version=KARPENTER_VERSION, repo="oci://public.ecr.aws/karpenter",
+                          release_name="karpenter-crd", namespace="kube-system")
+#: EKS-optimized AMI versions a Karpenter EC2NodeClass pins (amiSelectorTerms alias family@version; nodeclasses.md
+#: at v1.14.1 recommends pinning over @latest, which drifts every node on each release): the AL2023 release whose
+#: NVIDIA driver ../shared/notes/eks-gpu.md records (v20260714, driver 580.159.03), and Bottlerocket 1.66.0.
+KARPENTER_AMI_ALIASES = {"al2023": "al2023@v20260714", "bottlerocket": "bottlerocket@v1.66.0"}
+
+
 # --- Cluster Autoscaler ----------------------------------------------------
 @dataclass(frozen=True)
 class AutoscalerPin:

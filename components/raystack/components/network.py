@@ -28,6 +28,8 @@ class NetworkArgs(TypedDict):
     """Tags on every resource."""
     instance_types: NotRequired[list[str]]
     """Instance types the cluster's pools use: discovered AZs that offer them all come first."""
+    private_subnet_tags: NotRequired[dict[str, str]]
+    """More tags on the private subnets (Karpenter's karpenter.sh/discovery: its EC2NodeClasses find them by it)."""
     return_routes: NotRequired[list[ReturnRouteSpec]]
     """Routes in every private route table back to networks peered or connected by VPN (the route tables
     are this component's: a route added by hand is removed by the next update)."""
@@ -52,7 +54,8 @@ class Network(pulumi.ComponentResource):
                             azs_given=a.get("availability_zones"),  # optional: else discovered
                             az_count=a["az_count"], nat_gateways=NatGateways(a["nat_gateways"]).value, tags=dict(a["tags"]),
                             instance_types=list(a.get("instance_types") or []),  # optional
-                            return_routes=[dict(r) for r in a.get("return_routes") or []])  # optional
+                            return_routes=[dict(r) for r in a.get("return_routes") or []],  # optional
+                            private_subnet_tags=dict(a.get("private_subnet_tags") or {}))  # optional
         self.vpc_id = out.vpc_id
         self.private_subnet_ids = out.private_subnet_ids
         self.public_subnet_ids = out.public_subnet_ids

@@ -69,6 +69,9 @@ class PoolFacts:
     #: Containers that share each device (GKE GPU time-sharing; 1: none): accelerators_per_node counts the shares,
     #: and a worker takes one.
     shared_by: int = 1
+    #: Seconds of warning before the cloud reclaims a node, where the node is drained as the warning comes (Spot
+    #: under Karpenter's interruption queue: 120); workers then tell Ray the node is preempted before they stop.
+    preemption_notice_s: int = 0
 
     @property
     def schedulable_cpu_millis(self) -> int:
@@ -97,7 +100,7 @@ class PoolFacts:
                 and not (k in ("hosts_per_slice", "shared_by") and v == 1)}
 
     #: Descriptor fields left out when 0 (pools without EFA keep the shape they always had).
-    ZERO_MEANS_ABSENT = ("efa_interfaces", "hugepages_mib")
+    ZERO_MEANS_ABSENT = ("efa_interfaces", "hugepages_mib", "preemption_notice_s")
 
     @staticmethod
     def from_descriptor(d: dict[str, Any]) -> PoolFacts:

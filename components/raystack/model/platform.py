@@ -46,6 +46,9 @@ class NodePool:
     placement_group: bool = False
     #: AKS Spot pools: the most USD an hour a node may cost (-1: up to the on-demand price); None elsewhere.
     spot_max_price: float | None = None
+    #: EKS pools of autoscaler karpenter: their NodePool's candidates, limits and disruption
+    #: (clouds.aws.karpenter.KarpenterPool); None for managed node groups.
+    karpenter: Any = None
 
     @property
     def efa(self) -> bool:
@@ -212,6 +215,9 @@ class Platform:
     ray_clusters: tuple[RayClusterPlan, ...]
     kuberay: KubeRayPlan
     cluster_autoscaler: bool
+    #: What scales the created pools: cluster-autoscaler (managed node groups) or karpenter (NodePools); none for
+    #: an existing cluster.
+    autoscaler: str
     #: Accelerator kinds whose device plugin raystack installs (created pools whose image lacks one).
     device_plugins: tuple[str, ...]
     #: Where the operator and add-ons run (the system pool, or an existing head pool).
@@ -263,7 +269,7 @@ class Platform:
             existing_cluster_name=None, ray_version=versions.RAY_VERSION, network=None,
             system_pool=None, node_pools=(), pools=dict(pools), ray_clusters=(),
             kuberay=KubeRayPlan(install=False, namespace="", retain_crds_on_delete=True, node_selector={}, values={}),
-            cluster_autoscaler=False, device_plugins=(), system_node_selector={})
+            cluster_autoscaler=False, autoscaler="none", device_plugins=(), system_node_selector={})
 
     @property
     def system_facts(self) -> PoolFacts | None:

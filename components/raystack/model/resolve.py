@@ -68,6 +68,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         findings.append(Finding(key("imageRegistry"), registry,
                                 "a registry host and path without a scheme, e.g. "
                                 "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"))
+    if spec["autoscaler"] == "karpenter" and not (creates and cloud.name == "aws"):
+        findings.append(Finding(key("autoscaler"), "karpenter", "only on EKS clusters the stack creates (cloud aws, "
+                                "clusterMode create)"))
     if creates:
         check_attach_keys_unused(spec, given, findings)
         cloud.check_create_mode(spec, given, findings, warnings, region)
@@ -359,7 +362,9 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                             retain_crds_on_delete=spec["kuberay"]["retain_crds_on_delete"],
                             node_selector=system_selector, feature_gates=gates,
                             values=kuberay_values(system_selector, gates)),
-        cluster_autoscaler=creates and spec["cluster_autoscaler"] and bool(node_pools),
+        cluster_autoscaler=creates and spec["cluster_autoscaler"] and bool(node_pools) and
+        spec["autoscaler"] != "karpenter",
+        autoscaler=spec["autoscaler"] if creates else "none",
         device_plugins=device_plugins(node_pools, cloud),
         system_node_selector=system_selector,
         warnings=tuple(warnings),

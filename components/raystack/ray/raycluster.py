@@ -41,6 +41,20 @@ OPT_OUT_ANNOTATION = "raystack.io/opt-out"
 #: works for exactly the clients the NetworkPolicy admits.
 CLIENT_PORT = {"containerPort": 10001, "name": "client"}
 WORKER_LIFECYCLE = {"preStop": {"exec": {"command": ["/bin/sh", "-c", "ray stop"]}}}
+#: What a worker's preStop leaves of a preemption notice for Ray (the drain that evicts it took some).
+DRAIN_MARGIN_S = 30
+
+
+def preemption_lifecycle(notice_s: int) -> dict[str, Any]:
+    """The preStop of a worker on nodes drained when a preemption warning comes: tell Ray's GCS the node is being
+    preempted, with the time left (``ray drain-node --reason DRAIN_NODE_REASON_PREEMPTION``, the API Ray's autoscaler
+    v2 uses; ray/scripts/scripts.py@2.60), so Ray places no more work there and Ray Train checkpoints
+    (FailureConfig's preemption handling), then stop Ray. Best effort: a drain Ray refuses does not keep the pod."""
+    node = "$(python -c 'import ray; ray.init(address=\"auto\", logging_level=\"ERROR\"); " \
+           "print(ray.get_runtime_context().get_node_id())')"
+    return {"preStop": {"exec": {"command": [
+        "/bin/sh", "-c", f"ray drain-node --node-id {node} --reason DRAIN_NODE_REASON_PREEMPTION --reason-message "
+        f"'node preempted' --deadline-remaining-seconds {max(notice_s - DRAIN_MARGIN_S, 0)}; ray stop"]}}}
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,8 @@ def worker_group(group: GroupInput, ray_version: str, python_tag: str, group_lab
         "template": pod_template(pool, container_name="ray-worker",
                                  image=group.image,
                                  limits=limits, shm_mib=shm_size_mib(size.memory_mib, size.object_store_mib),
-                                 lifecycle=WORKER_LIFECYCLE, options=options),
+                                 lifecycle=preemption_lifecycle(pool.preemption_notice_s)
+                                 if pool.preemption_notice_s else WORKER_LIFECYCLE, options=options),
         "resources": ray_resources,
     }
     if accelerator_type:

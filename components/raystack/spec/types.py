@@ -16,11 +16,15 @@ from typing import TypedDict
 
 from typing_extensions import NotRequired, Required
 
+from .cloud_types import AzureSpec as AzureSpec
+from .cloud_types import GcpSpec as GcpSpec
 from .job_types import JobSubmissionMode as JobSubmissionMode
 from .job_types import RayCronJobSpec as RayCronJobSpec
 from .job_types import RayJobSpec as RayJobSpec
 from .job_types import RayServiceSpec as RayServiceSpec
 from .job_types import ServeUpgradeStrategy as ServeUpgradeStrategy
+from .karpenter_types import Autoscaler as Autoscaler
+from .karpenter_types import KarpenterPoolSpec as KarpenterPoolSpec
 from .ops_types import GcsFaultToleranceSpec as GcsFaultToleranceSpec
 from .ops_types import GcsRedisEngine as GcsRedisEngine
 from .ops_types import GcsRedisMode as GcsRedisMode
@@ -163,6 +167,8 @@ class NodePoolSpec(TypedDict, total=False):
     subnet_ids: list[str]
     """Subnets for this pool (default: the cluster's private subnets). With availabilityZone, list only
     subnets in that AZ: they are used as given."""
+    karpenter: KarpenterPoolSpec
+    """autoscaler karpenter: the types beyond instanceType Karpenter may launch, capacity types, limits, disruption."""
 
 
 class ExistingPoolSpec(TypedDict, total=False):
@@ -275,29 +281,6 @@ class KubeRaySpec(TypedDict, total=False):
     KubeRay version is the cloud's choice, not pinned."""
 
 
-class AzureSpec(TypedDict, total=False):
-    """Azure settings of a stack with cloud: azure (the location is azure-native:location)."""
-
-    resource_group_name: str
-    """The resource group raystack creates for the cluster, its network and identities (default
-    <clusterName>-rg)."""
-    admin_group_object_ids: list[str]
-    """Microsoft Entra group object IDs given cluster-admin (Azure Kubernetes Service RBAC Cluster Admin on the
-    cluster), besides the identity running `pulumi up`."""
-    viewer_group_object_ids: list[str]
-    """Microsoft Entra group object IDs given read-only Kubernetes access (Azure Kubernetes Service RBAC
-    Reader): the identity CI previews and drift checks run as."""
-
-
-class GcpSpec(TypedDict, total=False):
-    """Google Cloud settings of a stack with cloud: gcp (the project is gcp:project, the zone gcp:zone)."""
-    release_channel: str
-    """The GKE release channel the cluster follows: RAPID, REGULAR (default) or STABLE; kubernetesVersion is its
-    minimum version (minMasterVersion)."""
-    master_ipv4_cidr_block: str
-    """The /28 the control plane's private endpoint takes (default 172.16.0.0/28); outside network.cidr."""
-
-
 class PlatformSpec(TypedDict, total=False):
     """A whole raystack platform: cluster, pools, operator and Ray clusters."""
 
@@ -362,7 +345,9 @@ class PlatformSpec(TypedDict, total=False):
     """Pull rayproject/ray images through this registry (e.g. an ECR pull-through cache of Docker Hub:
     <account>.dkr.ecr.<region>.amazonaws.com/docker-hub), not anonymously from Docker Hub."""
     cluster_autoscaler: bool
-    """Install the Cluster Autoscaler so pools at 0 nodes can grow (default true)."""
+    """Install the Cluster Autoscaler so pools at 0 nodes can grow (default true; off with autoscaler karpenter)."""
+    autoscaler: Autoscaler
+    """EKS: cluster-autoscaler (default: managed node groups) or karpenter (NodePools from several types, Spot first)."""
     network: NetworkSpec
     """The VPC (clusterMode create only)."""
     system_pool: SystemPoolSpec
@@ -448,3 +433,5 @@ class PoolDescriptor(TypedDict):
     """Nodes per multi-host slice (a GKE TPU slice pool; default 1): one pod a host."""
     shared_by: NotRequired[int]
     """Containers sharing each device (GKE GPU time-sharing; default 1): a worker takes one."""
+    preemption_notice_s: NotRequired[int]
+    """Seconds of warning before a node is reclaimed, drained as it comes (Karpenter Spot: 120); workers tell Ray."""

@@ -10,10 +10,13 @@ from ...components.cluster_autoscaler import ClusterAutoscaler
 from ...components.eks_cluster import EksCluster
 from ...components.gcs_redis import GcsRedis
 from ...components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from ...components.karpenter import Karpenter
+from ...components.karpenter_node_pool import KarpenterNodePool
 from ...components.network import Network, NetworkArgs
 from ...model.platform import Platform
 from ...spec.types import NatGateways
 from ..base import ClusterHandle
+from . import karpenter
 from .eks import provider_region
 
 
@@ -42,6 +45,8 @@ class EksBackend:
                                      "az_count": net.az_count, "nat_gateways": NatGateways(net.nat_gateways),
                                      "tags": self.tags,
                                      "instance_types": sorted({p.instance_type for p in platform.node_pools})}
+            if platform.autoscaler == "karpenter":  # the EC2NodeClasses find the private subnets by this tag
+                net_args["private_subnet_tags"] = {karpenter.DISCOVERY_TAG: platform.cluster_name}
             if net.availability_zones:
                 net_args["availability_zones"] = list(net.availability_zones)
             if net.return_routes:
@@ -66,8 +71,10 @@ class EksBackend:
             system_pool=platform.system_pool, protect=platform.protect,
             log_retention_days=platform.log_retention_days, tags=self.tags, opts=child)
 
-        pools: dict[str, GpuNodePool] = {}
-        for pool in platform.node_pools:
+        pools: dict[str, pulumi.Resource] = {}
+        if platform.autoscaler == "karpenter":
+            pools = self._karpenter(name, platform, parent, cluster, region, net.create, private_subnets)
+        for pool in platform.node_pools if platform.autoscaler != "karpenter" else ():
             pool_args: GpuNodePoolArgs = {
                 "pool": {"name": pool.name, "instance_type": pool.instance_type},
                 "cluster_name": platform.cluster_name,
@@ -82,7 +89,7 @@ class EksBackend:
             if subnet_azs is not None:
                 pool_args["subnet_availability_zones"] = subnet_azs
             pools[pool.name] = GpuNodePool._from_model(f"{name}-{pool.name}", pool, pool_args, opts=pulumi.ResourceOptions(
-                parent=parent, depends_on=[*cluster.ready_for_workloads, *cluster.node_role_policies]))
+                parent=parent, depends_on=[*cluster.ready_for_workloads, *cluster.node_role_policies])).node_group
 
         if platform.cluster_autoscaler:
             ClusterAutoscaler._from_model(f"{name}-autoscaler", {
@@ -97,7 +104,7 @@ class EksBackend:
                 parent=parent, providers=[cluster.provider], depends_on=cluster.ready_for_workloads),
                 kubernetes=platform.applies_kubernetes)
         handle = ClusterHandle(cluster.cluster_name, cluster.kubeconfig, cluster.provider, cluster.ready_for_workloads,
-                               {n: p.node_group for n, p in pools.items()})
+                               pools)
         if platform.gcs is not None and platform.gcs.managed is not None:
             redis = GcsRedis._from_model(f"{name}-gcs", platform.gcs.managed, vpc_id=cluster.vpc_id,
                                          subnet_ids=private_subnets,
@@ -112,6 +119,28 @@ class EksBackend:
                                             opts=child)
             handle.log_group_arn = group.arn
         return handle
+
+    def _karpenter(self, name: str, platform: Platform, parent: pulumi.Resource, cluster: EksCluster,
+                   region: pulumi.Input[str], created_vpc: bool,
+                   private_subnets: pulumi.Input[list[str]]) -> dict[str, pulumi.Resource]:
+        """The Karpenter controller and a NodePool and EC2NodeClass a pool; the pool resource Ray clusters wait for
+        is its NodePool component. An existing VPC's private subnets get the discovery tag as tags of their own."""
+        assert platform.system_pool is not None
+        on_cluster = pulumi.ResourceOptions(parent=parent, providers=[cluster.provider],
+                                            depends_on=cluster.ready_for_workloads)
+        if not created_vpc:
+            for i, subnet in enumerate(platform.network.private_subnet_ids if platform.network else ()):
+                aws.ec2.Tag(f"{name}-subnet-discovery-{i}", resource_id=subnet, key=karpenter.DISCOVERY_TAG,
+                            value=platform.cluster_name, opts=pulumi.ResourceOptions(parent=parent))
+        controller = Karpenter(f"{name}-karpenter", {
+            "cluster_name": platform.cluster_name, "cluster": cluster.cluster_name, "region": region,
+            "cluster_security_group_id": cluster.cluster_security_group_id,
+            "node_selector": dict(platform.system_node_selector), "system_min_nodes": platform.system_pool.min_size,
+            "tags": self.tags}, opts=on_cluster)
+        return {pool.name: KarpenterNodePool._from_model(
+            f"{name}-{pool.name}", pool, platform.cluster_name, self.tags, opts=pulumi.ResourceOptions(
+                parent=parent, providers=[cluster.provider], depends_on=[controller.release]))
+            for pool in platform.node_pools}
 
 
 BACKEND = EksBackend

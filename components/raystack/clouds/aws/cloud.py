@@ -32,7 +32,11 @@ class AwsCloud(ModuleCloud):
                               "eks.amazonaws.com/role-arn) instead")
 
     def with_defaults(self, given: dict[str, Any]) -> dict[str, Any]:
-        return given  # model.defaults' tables are EKS's
+        # model.defaults' tables are EKS's; with autoscaler karpenter every created pool is a Karpenter NodePool.
+        if given.get("autoscaler") != "karpenter":
+            return given
+        return {**given, **{k: [{"karpenter": {}, **p} for p in given[k]] for k in ("gpu_pools", "node_pools")
+                            if isinstance(given.get(k), list)}}
 
     def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
         return facts_for_existing(spec)

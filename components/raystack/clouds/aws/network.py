@@ -24,7 +24,8 @@ class NetworkOutputs:
 def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[str], cidr: str,
                   azs_given: list[str] | None, az_count: int, nat_gateways: str,
                   tags: dict[str, str], instance_types: list[str] | None = None,
-                  return_routes: list[dict[str, str]] | None = None) -> NetworkOutputs:
+                  return_routes: list[dict[str, str]] | None = None,
+                  private_subnet_tags: dict[str, str] | None = None) -> NetworkOutputs:
     count = len(azs_given) if azs_given else az_count
     plan = plan_subnets(cidr, count)
     child = pulumi.ResourceOptions(parent=parent)
@@ -59,9 +60,9 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
         routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
         tags={**tags, "Name": f"{name}-public"}, opts=child)
 
-    def cluster_tag(role: str) -> pulumi.Output[dict[str, str]]:
+    def cluster_tag(role: str, extra: dict[str, str] | None = None) -> pulumi.Output[dict[str, str]]:
         return pulumi.Output.from_input(cluster).apply(
-            lambda c: {**tags, f"kubernetes.io/cluster/{c}": "shared", role: "1"})
+            lambda c: {**tags, f"kubernetes.io/cluster/{c}": "shared", role: "1", **(extra or {})})
 
     # An existing subnet never moves: availabilityZone is ForceNew (terraform-provider-aws vpc_subnet.go) and a
     # create-before-delete replacement with the same CIDR fails with InvalidSubnet.Conflict. The AZ choice above
@@ -85,7 +86,7 @@ def build_network(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[s
     for i in range(count):
         nat = nats[i] if i < len(nats) else nats[0]
         priv = aws.ec2.Subnet(f"{name}-private-{i}", vpc_id=vpc.id, cidr_block=plan.private[i],
-                              availability_zone=azs[i], tags=cluster_tag("kubernetes.io/role/internal-elb"),
+                              availability_zone=azs[i], tags=cluster_tag("kubernetes.io/role/internal-elb", private_subnet_tags),
                               opts=keep_az)
         # Inline routes: the table is authoritative (terraform-provider-aws route_table.go updates `route` as
         # a set), so a peered or VPN network's way back is listed here (network.returnRoutes), never added

@@ -16,6 +16,7 @@ from ...hardware.accelerators import ACCELERATOR_KINDS
 from ...model.defaults import SYSTEM_POOL_NAME
 from ...model.facts import OS_LABEL, POOL_LABEL, PoolFacts, Taint
 from ...model.platform import NodePool
+from . import karpenter
 from .ami import node_image
 
 SOURCE = "eks-managed-node-group"
@@ -69,6 +70,14 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
     # allocatable differs only by max pods, so the pool's facts take the least of each, and the
     # highest price (an upper bound).
     types = [it] + [catalog.lookup(n) for n in spec["spot_alternatives"]]
+    kpool = None
+    if spec.get("karpenter") is not None:
+        # A Karpenter pool: workers are sized for the candidate with the least allocatable and its fewest devices,
+        # so one fits whichever candidate Karpenter launches; the price is the dearest candidate's (karpenter.py).
+        types = karpenter.candidates(spec)
+        it = karpenter.sizing_type(types)
+        kpool = karpenter.karpenter_pool(spec, types)
+    models = sorted({t.accelerator_model for t in types})
     acc = ACCELERATOR_KINDS.get(it.accelerator_kind)  # None: a CPU pool (nodePools)
     os = spec["os"]
     image = node_image(os, it.accelerator_kind, it.architecture)
@@ -82,24 +91,28 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
     # so workers sized for an EFA node fit beside them.
     hugepages = efa_rules.HUGEPAGES_PER_NODE_MIB if efa else 0
     labels = node_labels(spec["name"], os, it.accelerator_kind, it.accelerator_model, spec["labels"])
+    if kpool is not None:
+        labels.pop(CA_ACCELERATOR_LABEL, None)  # the Cluster Autoscaler's; Karpenter reads the pod's requests
     if efa:
         labels[efa_rules.EFA_PRESENCE_LABEL[0]] = efa_rules.EFA_PRESENCE_LABEL[1]
     facts = PoolFacts(
         name=spec["name"],
-        source=SOURCE,
+        source=SOURCE if kpool is None else karpenter.SOURCE,
         labels=labels,
         node_selector={POOL_LABEL: spec["name"]},
         taints=taints,
         accelerator_kind=it.accelerator_kind,
         accelerator_resource=acc.k8s_resource if acc is not None else None,
         ray_accelerator_resource=acc.ray_resource if acc is not None else None,
-        accelerators_per_node=it.accelerator_count,
-        accelerator_model=it.accelerator_model,
+        accelerators_per_node=min(t.accelerator_count for t in types),
+        # Candidates of several models: Ray's accelerator_type is left undeclared (no one model is true of all).
+        accelerator_model=" or ".join(models),
         allocatable_cpu_millis=min(t.allocatable_cpu_millis for t in types),
         allocatable_memory_mib=min(t.allocatable_memory_mib for t in types) - hugepages,
         min_nodes=spec["min_size"],
         max_nodes=spec["max_size"],
-        capacity_type=spec["capacity_type"],
+        capacity_type=spec["capacity_type"] if kpool is None else
+        ("SPOT" if "spot" in kpool.capacity_types else "ON_DEMAND"),
         instance_type=it.instance_type,
         architecture=it.architecture,
         os=os,
@@ -108,6 +121,7 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
         ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc is not None else 1,
         efa_interfaces=it.efa_interfaces if efa else 0,
         hugepages_mib=hugepages,
+        preemption_notice_s=karpenter.SPOT_NOTICE_S if kpool is not None and "spot" in kpool.capacity_types else 0,
     )
     return NodePool(
         name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],
@@ -118,6 +132,7 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
         ami_type=image.ami_type, image_volume_device=image.image_volume_device,
         node_group_name=nodegroup_name(cluster_name, spec["name"]), facts=facts,
         instance_types=tuple(t.instance_type for t in types),
+        karpenter=kpool,
         # EFA nodes go into a cluster placement group of their own, unless a reservation already places
         # them: a Capacity Block is delivered in an EC2 UltraCluster, and an ODCR made for a cluster placement
         # group serves only launches into that group (EC2 user guide, placement-groups limitations), so a

@@ -16,6 +16,7 @@ from ...rules.kube import check_labels, check_taints
 from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
 from ..rules_base import GKE_ONLY_POOL
+from . import karpenter_rules
 from .ami import AMI_TABLE
 from .partitions import partition_for_region
 from .pools import NODEGROUP_NAME_MAX, NODEGROUP_SUFFIX_LENGTH, nodegroup_name
@@ -79,6 +80,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
                             "or a peered or VPN network), or set endpointPublicAccess with publicAccessCidrs limited "
                             "to the runner's addresses")
     check_network(spec["network"], findings)
+    karpenter_rules.check_platform(spec, given, findings)
     partition = partition_for_region(region) if region else "aws"
     for list_key in ("gpu_pools", "node_pools"):
         for i, pool in enumerate(spec.get(list_key) or []):
@@ -226,7 +228,7 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
                                                            f"{NODEGROUP_NAME_MAX - NODEGROUP_SUFFIX_LENGTH} characters"))
     check_labels(f"{base}.labels", p["labels"], findings)
     check_taints(f"{base}.taints", p["taints"], findings)
-    for i, t in enumerate(p["taints"]):
+    for i, t in enumerate(p["taints"] if p.get("karpenter") is None else ()):
         if not t["value"]:
             # CA's template for a node group at zero keeps only taints with a value (cluster-autoscaler
             # cloudprovider/aws/aws_wrapper.go @1.35.0): a valueless taint would be invisible to it.
@@ -258,6 +260,8 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
         return
     if (p["os"], it.accelerator_kind, it.architecture) not in AMI_TABLE:
         findings.append(Finding(f"{base}.os", p["os"], f"no EKS AMI for {it.accelerator_kind} on {it.architecture}"))
+    if p.get("karpenter") is not None:  # a Karpenter NodePool: its own rules (karpenter_rules)
+        karpenter_rules.check_pool(base, p, findings)
     mn, mx = p["min_size"], p["max_size"]
     if mn < 0:
         findings.append(Finding(f"{base}.minSize", mn, "allowed: 0 or more"))
@@ -268,6 +272,8 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
     if p["disk_size_gib"] < MIN_DISK_GIB:
         findings.append(Finding(f"{base}.diskSizeGib", p["disk_size_gib"],
                                 f"Ray GPU images need room: allowed {MIN_DISK_GIB} GiB or more"))
+    if p.get("karpenter") is not None:
+        return  # node-group launch keys (reservations, EFA, alternatives) are refused for Karpenter pools above
     cap = p["capacity_type"]
     reservation = p.get("capacity_reservation_id")  # optional
     if cap == "CAPACITY_BLOCK" and not reservation:

@@ -1,0 +1,73 @@
+"""KarpenterNodePool: one raystack pool as a Karpenter NodePool and its EC2NodeClass (autoscaler: karpenter).
+
+The NodePool lists the pool's candidate types (raystack sized its workers for the one with the least allocatable,
+so a worker fits whichever Karpenter launches), its capacity types (Spot first where both are allowed), taints and
+labels as a managed node group's, limits, and a disruption policy that never drains a node with a Ray pod
+(clouds/aws/karpenter.py says why). Both objects depend on the Karpenter controller: on destroy they go first,
+and the EC2NodeClass's finalizer holds until its nodes are terminated (aws/karpenter-provider-aws@v1.14.1
+pkg/controllers/nodeclass/controller.go finalize), which the controller does.
+"""
+
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+from typing_extensions import NotRequired
+
+from ..clouds.aws import karpenter
+from ..model import defaults
+from ..model.facts import PoolFacts
+from ..model.platform import NodePool
+from ..model.resolve import resolve_node_pool
+from ..spec.types import NodePoolSpec, PoolDescriptor
+
+
+class KarpenterNodePoolArgs(TypedDict):
+    """Inputs of a KarpenterNodePool."""
+
+    pool: NodePoolSpec
+    """The pool (its karpenter key gives the candidates beyond instanceType)."""
+    cluster_name: str
+    """Name of the EKS cluster (the EC2NodeClass finds its subnets and security group by its discovery tag)."""
+    tags: NotRequired[dict[str, str]]
+    """Tags Karpenter puts on the instances, volumes and interfaces it launches."""
+
+
+class KarpenterNodePool(pulumi.ComponentResource):
+    """A raystack pool as a Karpenter NodePool and EC2NodeClass."""
+
+    pool: pulumi.Output[PoolDescriptor]
+    """The pool's facts for Ray worker groups (the node they are sized for)."""
+    node_pool_name: pulumi.Output[str]
+    """The NodePool's name."""
+
+    def __init__(self, name: str, args: KarpenterNodePoolArgs, opts: pulumi.ResourceOptions | None = None):
+        a = defaults.fill(KarpenterNodePoolArgs, args)
+        spec: dict[str, Any] = {"karpenter": {}, **dict(a["pool"])}
+        resolved = resolve_node_pool(spec, a["cluster_name"], base="pool")  # fails before registering anything
+        super().__init__("raystack:index:KarpenterNodePool", name, {}, opts)
+        self._build(name, resolved, a["cluster_name"], dict(a.get("tags") or {}))
+
+    @classmethod
+    def _from_model(cls, name: str, pool: NodePool, cluster_name: str, tags: dict[str, str],
+                    opts: pulumi.ResourceOptions) -> "KarpenterNodePool":
+        self = cls.__new__(cls)
+        pulumi.ComponentResource.__init__(self, "raystack:index:KarpenterNodePool", name, {}, opts)
+        self._build(name, pool, cluster_name, tags)
+        return self
+
+    def _build(self, name: str, pool: NodePool, cluster_name: str, tags: dict[str, str]) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        node_class = karpenter.node_class_manifest(pool.name, pool, cluster_name, tags)
+        node_pool = karpenter.node_pool_manifest(pool.name, pool, cluster_name)
+        nc = k8s.apiextensions.CustomResource(f"{name}-nodeclass", api_version=node_class["apiVersion"],
+                                              kind=node_class["kind"], metadata=node_class["metadata"],
+                                              spec=node_class["spec"], opts=child)
+        np = k8s.apiextensions.CustomResource(f"{name}-nodepool", api_version=node_pool["apiVersion"],
+                                              kind=node_pool["kind"], metadata=node_pool["metadata"],
+                                              spec=node_pool["spec"],
+                                              opts=pulumi.ResourceOptions(parent=self, depends_on=[nc]))
+        facts: PoolFacts = pool.facts
+        self.pool = pulumi.Output.from_input(facts.to_descriptor())  # type: ignore[assignment]
+        self.node_pool_name = np.metadata.apply(lambda m: (m or {}).get("name", pool.name))
+        self.register_outputs({"pool": self.pool, "node_pool_name": self.node_pool_name})
