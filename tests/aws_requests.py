@@ -124,6 +124,34 @@ def create_or_update_tags(i: dict[str, Any]) -> dict[str, Any]:
                       "Key": t["key"], "Value": t["value"], "PropagateAtLaunch": _bool(t["propagateAtLaunch"])}]}
 
 
+def create_tags(i: dict[str, Any]) -> dict[str, Any]:
+    """aws_ec2_tag: CreateTags on one resource, one tag (terraform-provider-aws ec2/tag.go)."""
+    return {"Resources": [i["resourceId"]], "Tags": [{"Key": i["key"], "Value": i["value"]}]}
+
+
+def create_queue(i: dict[str, Any]) -> dict[str, Any]:
+    """aws_sqs_queue: CreateQueue with the attributes as strings (sqs/queue.go queueAttributeMap)."""
+    attrs = {"MessageRetentionPeriod": str(i["messageRetentionSeconds"]),
+             "SqsManagedSseEnabled": str(_bool(i["sqsManagedSseEnabled"])).lower()}
+    return {"QueueName": i["name"], "Attributes": attrs, "tags": i.get("tags", {})}
+
+
+def set_queue_policy(i: dict[str, Any]) -> dict[str, Any]:
+    """aws_sqs_queue_policy: SetQueueAttributes with the Policy attribute."""
+    return {"QueueUrl": i.get("queueUrl") or UNKNOWN_ID, "Attributes": {"Policy": i["policy"]}}  # unknown at preview
+
+
+def put_rule(i: dict[str, Any]) -> dict[str, Any]:
+    """aws_cloudwatch_event_rule: PutRule (a name the provider generates when none is given; events/rule.go)."""
+    return {"Name": i.get("name") or "terraform-" + "0" * 26, "EventPattern": i["eventPattern"],
+            "State": "ENABLED", "Tags": _tags(i.get("tags"))}
+
+
+def put_targets(i: dict[str, Any]) -> dict[str, Any]:
+    # The rule's generated name is unknown at preview.
+    return {"Rule": i.get("rule") or UNKNOWN_ID, "Targets": [{"Id": i["targetId"], "Arn": i["arn"]}]}
+
+
 def _permission(i: dict[str, Any]) -> dict[str, Any]:
     """terraform-provider-aws vpc_security_group_ingress_rule.go expandIPPermission: ports only for a
     protocol that has them; a source CIDR or a referenced security group."""
@@ -198,6 +226,11 @@ REQUESTS: dict[str, tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]]
     "aws:elasticache/replicationGroup:ReplicationGroup": ("elasticache", "CreateReplicationGroup",
                                                           create_replication_group),
     "aws:elasticache/subnetGroup:SubnetGroup": ("elasticache", "CreateCacheSubnetGroup", create_cache_subnet_group),
+    "aws:ec2/tag:Tag": ("ec2", "CreateTags", create_tags),
+    "aws:sqs/queue:Queue": ("sqs", "CreateQueue", create_queue),
+    "aws:sqs/queuePolicy:QueuePolicy": ("sqs", "SetQueueAttributes", set_queue_policy),
+    "aws:cloudwatch/eventRule:EventRule": ("events", "PutRule", put_rule),
+    "aws:cloudwatch/eventTarget:EventTarget": ("events", "PutTargets", put_targets),
 }
 
 

@@ -122,3 +122,48 @@ def planned(stack: str, capsys: Any) -> dict[str, Any]:
     errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
     assert not errors, f"{stack}: the plan document breaks its schema: {errors}"
     return doc
+
+
+# --- Karpenter variants (autoscaler: karpenter) of the dev and neuron stacks: config overrides ---------------
+#: dev's GPU pool as a NodePool of g6.xlarge-g6.12xlarge plus every g5, Spot and on-demand, 1 or 4 GPUs a node.
+KARPENTER_DEV_POOL = {"name": "l4-spot", "instanceType": "g6.xlarge", "maxSize": 4, "karpenter": {
+    "instanceTypes": ["g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.12xlarge"], "instanceFamilies": ["g5"],
+    "capacityTypes": ["spot", "on-demand"], "acceleratorCounts": [1, 4]}}
+KARPENTER_DEV = {"raystack:autoscaler": "karpenter", "raystack:gpuPools": __import__("json").dumps([KARPENTER_DEV_POOL])}
+#: neuron's pools as NodePools: trn1.32xlarge on its own (EFA stays with managed node groups, so training keeps
+#: to one node), and inf2.24xlarge or inf2.48xlarge for serving.
+def _neuron_clusters() -> str:
+    import json
+
+    import yaml
+    clusters = yaml.safe_load((ROOT / "stacks" / "Pulumi.neuron.yaml").read_text())["config"]["raystack:rayClusters"]
+    clusters[0]["workerGroups"][0]["maxWorkers"] = 1
+    return json.dumps(clusters)
+
+
+KARPENTER_NEURON = {"raystack:autoscaler": "karpenter", "raystack:rayClusters": _neuron_clusters(),
+                    "raystack:gpuPools": __import__("json").dumps([
+    {"name": "trn1", "instanceType": "trn1.32xlarge", "maxSize": 2, "diskSizeGib": 500},
+    {"name": "inf2", "instanceType": "inf2.48xlarge", "maxSize": 2, "diskSizeGib": 300,
+     "karpenter": {"instanceFamilies": ["inf2"], "acceleratorCounts": [6, 12], "capacityTypes": ["spot", "on-demand"]}},
+])}
+
+
+ORACLES = ROOT / "tests" / "oracles"
+
+
+def npm_oracle(script: str, docs: list[dict[str, Any]]) -> list[str | None]:
+    """Run one of tests/oracles' validators (schemas @kubernetes-models generates from a project's Go API types) on
+    ``docs``: None per valid object, else its message. Absent outside CI: skipped; in CI: a failure."""
+    import json
+    import shutil
+
+    node = shutil.which("node")
+    if node is None or not (ORACLES / "node_modules").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("the npm oracle is not installed: .ci/run runs npm ci --prefix tests/oracles")
+        pytest.skip("npm oracle absent: run npm ci --prefix tests/oracles")
+    out = subprocess.run([node, str(ORACLES / script)], input=json.dumps(docs), capture_output=True,
+                         text=True, cwd=ORACLES, check=True, timeout=60)
+    result: list[str | None] = json.loads(out.stdout)
+    return result

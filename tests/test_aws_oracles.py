@@ -13,6 +13,7 @@ import parliament
 import pytest
 from aws_requests import enum_problems, request_for
 from conftest import AWS_STACKS, project
+from support import KARPENTER_DEV, KARPENTER_NEURON
 from raystack import RayPlatform, testing
 
 SESSION = botocore.session.get_session()
@@ -29,8 +30,9 @@ RUNS = [(s, {}) for s in AWS_STACKS] + [
              "raystack:network": json.dumps({"cidr": "10.40.0.0/16", "availabilityZones":
                                              ["us-east-1a", "us-east-1b", "us-east-1c"]}),
              "raystack:adminRoleArns": json.dumps(["arn:aws:iam::123456789012:role/platform"])}),
+    ("dev", KARPENTER_DEV), ("neuron", KARPENTER_NEURON),
 ]
-IDS = [s for s in AWS_STACKS] + ["dev-with-capacity-block-and-odcr"]
+IDS = [s for s in AWS_STACKS] + ["dev-with-capacity-block-and-odcr", "dev-karpenter", "neuron-karpenter"]
 
 
 def recorded(stack: str, extra: dict[str, str]) -> testing.Recording:
@@ -60,6 +62,11 @@ def test_every_request_matches_botocores_model(rec):
         checked.add(operation)
     assert {"CreateCluster", "CreateNodegroup", "CreateLaunchTemplate", "CreateAddon",
             "CreatePodIdentityAssociation"} <= checked, checked
+    if rec.of_type("aws:sqs/queue:Queue"):  # Karpenter's interruption queue, its rules and discovery tags
+        assert {"CreateQueue", "SetQueueAttributes", "PutRule", "PutTargets", "CreateTags"} <= checked, checked
+        names = SESSION.get_service_model("sqs").shape_for("QueueAttributeName").enum
+        for q in rec.of_type("aws:sqs/queue:Queue"):
+            assert set(request_for(q)[2]["Attributes"]) <= set(names), q.urn  # type: ignore[index]
 
 
 def test_eks_node_group_and_launch_template_rules(rec):
@@ -104,11 +111,32 @@ def test_eks_node_group_and_launch_template_rules(rec):
         assert all(b["Ebs"]["Encrypted"] for b in lt["BlockDeviceMappings"]), ng.urn
 
 
+def _uncovered(doc: str, mismatches: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Of parliament's RESOURCE_MISMATCH details (an action's required resource format that one statement's
+    resources do not match), those no Allow statement of the policy matches. IAM authorizes each resource of a
+    request on its own, against every statement (IAM user guide, policy evaluation logic), so an action may take
+    its resource types from several statements, as Karpenter's own controller policy (cloudformation.yaml@v1.14.1)
+    does for ec2:RunInstances and ec2:CreateFleet: scoped by tags on what it launches, unscoped on images."""
+    statements = json.loads(doc)["Statement"]
+
+    def kind(arn: str) -> tuple[str, str]:  # (service, resource type): arn:partition:service:region:account:type/...
+        parts = arn.split(":", 5)
+        return parts[2], parts[5].split("/")[0]
+
+    def granted(action: str, fmt: str) -> bool:
+        return any(s["Effect"] == "Allow" and action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+                   and any(kind(r) == kind(fmt) for r in
+                           ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"]))
+                   for s in statements)
+    return [m for m in mismatches if not granted(m["action"], m["required_format"])]
+
+
 def test_every_iam_policy_passes_parliament(rec):
     policies = [(r.urn, r.inputs["policy"]) for r in rec.of_type("aws:iam/rolePolicy:RolePolicy")]
     assert policies
     for urn, doc in policies:
-        findings = [(f.issue, f.detail) for f in parliament.analyze_policy_string(doc).findings]
+        findings = [(f.issue, f.detail) for f in parliament.analyze_policy_string(doc).findings
+                    if f.issue != "RESOURCE_MISMATCH" or _uncovered(doc, f.detail)]
         assert not findings, f"{urn}: {findings}"
     for role in rec.of_type("aws:iam/role:Role"):
         trust = json.loads(role.inputs["assumeRolePolicy"])

@@ -6,9 +6,6 @@ ports. The byoc stack ships it."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from conftest import run_stack
 from raystack import ConfigError, resolve
 from raystack.ray.dashboards import DASHBOARDS, generate
 from raystack.ray.monitoring import SCRAPE_PORTS, pod_monitors
-from support import mirror_file
+from support import mirror_file, npm_oracle
 
 ORACLES = Path(__file__).resolve().parent / "oracles"
 PODMONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor"
@@ -25,15 +22,8 @@ PODMONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor"
 
 def prometheus_operator_oracle(docs: list[dict]) -> list[str | None]:
     """@kubernetes-models/prometheus-operator's PodMonitor validator (generated from prometheus-operator's Go
-    API types): None per valid object, else its message. Absent outside CI: skipped; in CI: a failure."""
-    node = shutil.which("node")
-    if node is None or not (ORACLES / "node_modules").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("the npm oracle is not installed: .ci/run runs npm ci --prefix tests/oracles")
-        pytest.skip("npm oracle absent: run npm ci --prefix tests/oracles")
-    out = subprocess.run([node, str(ORACLES / "validate.mjs")], input=json.dumps(docs), capture_output=True,
-                         text=True, cwd=ORACLES, check=True, timeout=60)
-    return json.loads(out.stdout)
+    API types): None per valid object, else its message."""
+    return npm_oracle("validate.mjs", docs)
 
 
 def test_the_oracle_can_fail():

@@ -91,8 +91,9 @@ class Karpenter(pulumi.ComponentResource):
         role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()), tags=tags,
                             opts=child)
         policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=pulumi.Output.all(
-            a["region"], account, node_role.arn, queue.arn).apply(lambda v: json.dumps(
-                karpenter_iam.controller_policy(cluster_name, part, v[0], v[1], v[2], v[3]))), opts=child)
+            a["region"], account, node_role.arn).apply(lambda v: json.dumps(karpenter_iam.controller_policy(
+                cluster_name, part, v[0], v[1], v[2],
+                karpenter_iam.queue_arn(part, v[0], v[1], karpenter.queue_name(cluster_name))))), opts=child)
         assoc = aws.eks.PodIdentityAssociation(f"{name}-pod-identity", cluster_name=cluster,
                                                namespace=karpenter.NAMESPACE, service_account=karpenter.SERVICE_ACCOUNT,
                                                role_arn=role.arn, tags=tags, opts=child)

@@ -112,7 +112,20 @@ def pool_rows(platform: Any) -> list[dict[str, Any]]:
         "capacity_type": p.capacity_type, "price_usd_per_hour": p.price_usd_hour,
         "allocatable_cpu_millis": p.allocatable_cpu_millis, "allocatable_memory_mib": p.allocatable_memory_mib,
         "efa": efa_row(created[p.name], platform) if p.name in created and created[p.name].efa else None,
+        "karpenter": karpenter_row(created[p.name]) if p.name in created and created[p.name].karpenter else None,
     } for p in pools]
+
+
+def karpenter_row(pool: Any) -> dict[str, Any]:
+    """A Karpenter pool's NodePool: what it may launch, what its workers are sized for, what it costs, and how
+    Karpenter removes its nodes (clouds/aws/karpenter.py)."""
+    k = pool.karpenter
+    return {"candidates": list(k.candidates), "sized_for": pool.instance_type, "capacity_types": list(k.capacity_types),
+            "price_usd_per_hour_min": k.price_range[0] if k.price_range else None,
+            "price_usd_per_hour_max": k.price_range[1] if k.price_range else None,
+            "limits": dict(k.limits),
+            "disruption": f"WhenEmpty after {k.consolidate_after}; drifted nodes wait until Ray empties them; "
+                          f"expireAfter {k.expire_after}; Spot workers drain through Ray on an interruption"}
 
 
 def efa_row(pool: Any, platform: Any) -> dict[str, Any]:

@@ -147,6 +147,13 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
             console.print(f"EFA pool {p['pool']}: {e['interfaces_per_node']} interfaces and "
                           f"{e['hugepages_mib_per_node']} MiB of huge pages per node; one subnet: {e['subnet']}; "
                           f"placement: {e['placement']}")
+        if p["karpenter"]:
+            k = p["karpenter"]
+            prices = (f"${k['price_usd_per_hour_min']:.2f}-${k['price_usd_per_hour_max']:.2f}/h on demand"
+                      if k["price_usd_per_hour_max"] is not None else "prices unknown")
+            console.print(f"Karpenter pool {p['pool']}: {len(k['candidates'])} candidates "
+                          f"({', '.join(k['candidates'])}), {'/'.join(k['capacity_types'])}, {prices}; workers sized for "
+                          f"{k['sized_for']}; limits {k['limits']}; {k['disruption']}")
     if report.kubernetes_delivery == "gitops":
         console.print(f"Kubernetes delivery: {report.delivery_line}")
     for line in report.network_exceptions:

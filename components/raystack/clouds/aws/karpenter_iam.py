@@ -93,13 +93,19 @@ def controller_policy(cluster: str, partition: str, region: str, account: str, n
                     "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets"],
          "Condition": {"StringEquals": {"aws:RequestedRegion": region}}},
         {"Sid": "AllowSSMReadActions", "Effect": "Allow",
-         "Resource": f"arn:{partition}:ssm:{region}::parameter/aws/service/*", "Action": "ssm:GetParameter"},
+         # AWS's public parameters have no account in their ARN; IAM's * matches the empty segment.
+         "Resource": f"arn:{partition}:ssm:{region}:*:parameter/aws/service/*", "Action": "ssm:GetParameter"},
         {"Sid": "AllowPricingReadActions", "Effect": "Allow", "Resource": "*", "Action": "pricing:GetProducts"},
         {"Sid": "AllowUnscopedInstanceProfileListAction", "Effect": "Allow", "Resource": "*",
          "Action": "iam:ListInstanceProfiles"},
         {"Sid": "AllowInstanceProfileReadActions", "Effect": "Allow", "Resource": profile,
          "Action": "iam:GetInstanceProfile"},
     ]}
+
+
+def queue_arn(partition: str, region: str, account: str, name: str) -> str:
+    """An SQS queue's ARN (SQS developer guide: arn:<partition>:sqs:<region>:<account>:<name>)."""
+    return f"arn:{partition}:sqs:{region}:{account}:{name}"
 
 
 def queue_policy(queue_arn: str) -> dict[str, Any]:

@@ -1,0 +1,187 @@
+"""autoscaler: karpenter. The NodePools and EC2NodeClasses of the Karpenter variants of the dev and neuron stacks pass
+Karpenter's schemas (an npm oracle generated from Karpenter's Go API types); their workers fit every candidate type;
+a g6 + g5 pool sizes a 1-GPU worker for the smallest; bad input fails naming the key; Spot workers' preStop is a
+command Ray's own CLI accepts; and which NodePool or EC2NodeClass edits replace every node. (botocore and the IAM
+lint cover the same variants in test_aws_oracles.py.)"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+import pytest
+from conftest import project
+from raystack import RayPlatform, testing
+from raystack.clouds.aws import karpenter
+from raystack.hardware import catalog
+from raystack.model.facts import DAEMONSET_RESERVE_CPU_MILLIS, DAEMONSET_RESERVE_MEMORY_MIB
+from raystack.model.findings import ConfigError
+from raystack.model.resolve import resolve
+from support import KARPENTER_DEV, KARPENTER_DEV_POOL, KARPENTER_NEURON, ROOT, npm_oracle
+
+VARIANTS = {"dev": KARPENTER_DEV, "neuron": KARPENTER_NEURON}
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def variant(request) -> tuple[str, testing.Recording]:
+    config = {**testing.load_stack_config(project(), request.param), **VARIANTS[request.param]}
+    return request.param, testing.run(RayPlatform.from_stack_config, config, stack=request.param)
+
+
+def _objects(rec: testing.Recording, kind: str) -> list[dict]:
+    return [{"apiVersion": r.inputs["apiVersion"], "kind": r.inputs["kind"], "metadata": r.inputs["metadata"],
+             "spec": r.inputs["spec"]} for r in rec.resources if r.type.endswith(f":{kind}")]
+
+
+def test_the_nodepools_and_nodeclasses_pass_karpenters_schemas(variant):
+    stack, rec = variant
+    docs = _objects(rec, "NodePool") + _objects(rec, "EC2NodeClass")
+    assert len(docs) == {"dev": 2, "neuron": 4}[stack], f"{stack}: a NodePool and an EC2NodeClass a pool"
+    assert npm_oracle("karpenter.mjs", docs) == [None] * len(docs), f"{stack}: {docs}"
+
+
+def test_the_karpenter_oracle_can_fail(variant):
+    _, rec = variant
+    (np, *_), (nc, *_) = _objects(rec, "NodePool"), _objects(rec, "EC2NodeClass")
+    np["spec"]["disruption"]["consolidationPolicy"] = "WhenIdle"
+    np["spec"]["disruption"]["budgets"][0]["nodes"] = "ten"
+    del nc["spec"]["amiSelectorTerms"]
+    problems = npm_oracle("karpenter.mjs", [np, nc])
+    assert problems[0] and "consolidationPolicy" in problems[0] and "nodes" in problems[0], problems
+    assert problems[1] and "amiSelectorTerms" in problems[1], problems
+
+
+def test_every_worker_fits_every_candidate(variant):
+    """Whichever candidate Karpenter launches, a worker sized by raystack fits it beside the DaemonSet reserve."""
+    stack, rec = variant
+    pools = {r.inputs["metadata"]["name"]: r.inputs["spec"] for r in rec.resources if r.type.endswith(":NodePool")}
+    checked = 0
+    for rc in rec.of_type("kubernetes:ray.io/v1:RayCluster"):
+        for g in rc.inputs["spec"]["workerGroupSpecs"]:
+            pool = g["template"]["spec"]["nodeSelector"]["raystack.io/pool"]
+            if pool not in pools:
+                continue
+            (req,) = [r for r in pools[pool]["template"]["spec"]["requirements"]
+                      if r["key"] == "node.kubernetes.io/instance-type"]
+            limits = g["template"]["spec"]["containers"][0]["resources"]["limits"]
+            cpu, mem = float(limits["cpu"]) * 1000, int(limits["memory"].removesuffix("Mi"))
+            devices = max([int(v) for k, v in limits.items() if k not in ("cpu", "memory")] or [0])
+            for name in req["values"]:
+                t = catalog.lookup(name)
+                assert cpu <= t.allocatable_cpu_millis - DAEMONSET_RESERVE_CPU_MILLIS, (rc.urn, g["groupName"], name)
+                assert mem <= t.allocatable_memory_mib - DAEMONSET_RESERVE_MEMORY_MIB, (rc.urn, g["groupName"], name)
+                assert devices <= t.accelerator_count, (rc.urn, g["groupName"], name)
+                checked += 1
+    assert checked >= {"dev": 12, "neuron": 3}[stack], f"{stack}: {checked} (worker group, candidate) pairs"
+
+
+def _dev(**changes) -> dict:
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    raw = {k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("raystack:")}
+    raw["autoscaler"] = "karpenter"
+    raw["gpuPools"] = [json.loads(json.dumps(KARPENTER_DEV_POOL))]
+    for k, v in changes.items():
+        if k.startswith("pool."):
+            raw["gpuPools"][0][k[5:]] = v
+        else:
+            raw[k] = v
+    return raw
+
+
+def test_a_g6_and_g5_pool_sizes_a_1_gpu_worker_for_the_smallest_candidate():
+    """g6.xlarge-g6.12xlarge plus every g5, Spot and on-demand: the worker takes 1 GPU and fits g6.xlarge and
+    g5.xlarge (4 vCPUs, 16 GiB: the least allocatable), so Karpenter may launch any of the twelve."""
+    platform = resolve(_dev(), stack="dev", region="us-east-1")
+    (pool,) = platform.node_pools
+    k = pool.karpenter
+    assert set(k.candidates) == {"g6.xlarge", "g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.12xlarge", "g5.xlarge",
+                                 "g5.2xlarge", "g5.4xlarge", "g5.8xlarge", "g5.16xlarge", "g5.12xlarge", "g5.24xlarge"}
+    assert k.capacity_types == ("spot", "on-demand")
+    assert pool.instance_type in ("g5.xlarge", "g6.xlarge")
+    (group,) = platform.ray_clusters[0].groups
+    smallest = catalog.lookup("g6.xlarge")
+    assert group.size.accelerators == 1
+    assert group.size.cpu * 1000 <= smallest.allocatable_cpu_millis - DAEMONSET_RESERVE_CPU_MILLIS
+    assert group.size.memory_mib <= smallest.allocatable_memory_mib - DAEMONSET_RESERVE_MEMORY_MIB
+    assert k.price_range == (0.8048, 8.144)  # g6.xlarge .. g5.24xlarge, on demand (the catalog's us-east-1)
+    assert k.limits == {"cpu": 4 * 96, "memory_gib": 4 * 384, "accelerators": 4 * 4}  # maxSize x the largest
+    assert pool.facts.preemption_notice_s == karpenter.SPOT_NOTICE_S
+
+
+BAD = [
+    ({"pool.karpenter": {"instanceFamilies": ["g6"], "acceleratorModels": ["H100"]}},
+     ["raystack:gpuPools[0].karpenter.acceleratorModels[0] = 'H100': no candidate carries it"]),
+    ({"pool.karpenter": {"instanceFamilies": ["g6"], "acceleratorCounts": [3]}},
+     ["raystack:gpuPools[0].karpenter.acceleratorCounts[0] = 3: no candidate has that many devices"]),
+    ({"pool.karpenter": {"instanceTypes": ["m7i.2xlarge"]}},
+     ["raystack:gpuPools[0].karpenter = ['m7i.2xlarge']: CPU-only types in a pool of nvidia instanceType g6.xlarge"]),
+    ({"pool.karpenter": {"instanceTypes": ["g9.xlarge"]}},
+     ["raystack:gpuPools[0].karpenter.instanceTypes[0] = 'g9.xlarge': not in raystack's catalog"]),
+    ({"pool.karpenter": {"instanceFamilies": ["g6"], "limits": {"accelerators": 0}}},
+     ["raystack:gpuPools[0].karpenter.limits.accelerators = 0: below one node"]),
+    ({"pool.karpenter": {"consolidateAfter": "5 minutes"}},
+     ["raystack:gpuPools[0].karpenter.consolidateAfter = '5 minutes': a duration like"]),
+    ({"pool.efa": True}, ["raystack:gpuPools[0].efa = True: EFA pools stay managed node groups"]),
+    ({"pool.minSize": 1}, ["raystack:gpuPools[0].minSize = 1: Karpenter keeps no minimum of nodes"]),
+    ({"clusterAutoscaler": True}, ["raystack:clusterAutoscaler = True: two node autoscalers"]),
+    ({"kubernetesDelivery": "gitops"}, ["raystack:autoscaler = 'karpenter': not with kubernetesDelivery gitops"]),
+    ({"autoscaler": "cluster-autoscaler"}, ["raystack:gpuPools[0].karpenter = {"]),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), BAD, ids=[str(c) for c, _ in BAD])
+def test_bad_karpenter_config_fails_naming_the_key(changes, expected):
+    with pytest.raises(ConfigError) as e:
+        resolve(_dev(**changes), stack="dev", region="us-east-1")
+    got = [str(f) for f in e.value.findings if f.severity == "error"]
+    assert len(got) == len(expected), got
+    for g, want in zip(sorted(got), sorted(expected), strict=True):
+        assert g.startswith(want), (g, want)
+
+
+def test_karpenter_is_refused_outside_eks_clusters_the_stack_creates():
+    raw = _dev()
+    raw.update(clusterMode="existing", kubeconfig="~/.kube/config")
+    with pytest.raises(ConfigError) as e:
+        resolve(raw, stack="dev", region="us-east-1")
+    assert any(f.key == "raystack:autoscaler" and "only on EKS clusters the stack creates" in f.message
+               for f in e.value.findings), e.value.findings
+
+
+def test_a_spot_workers_prestop_is_a_drain_rays_cli_accepts():
+    """The preStop's `ray drain-node` parses with Ray's own click command (ray/scripts/scripts.py@2.60)."""
+    from ray.scripts.scripts import drain_node
+
+    rc = resolve(_dev(), stack="dev", region="us-east-1").ray_clusters[0]
+    (group,) = rc.manifest["spec"]["workerGroupSpecs"]
+    (sh, dash_c, script) = group["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["exec"]["command"]
+    drain, stop = script.rsplit("; ", 1)
+    assert (sh, dash_c, stop) == ("/bin/sh", "-c", "ray stop")
+    node_id = re.search(r"\$\((python -c .*?')\)", drain)  # the node id: the pod's own, at run time
+    assert node_id and shlex.split(node_id.group(1))[:2] == ["python", "-c"], drain
+    args = shlex.split(drain.replace(node_id.group(0), "NODE"))
+    assert args[:2] == ["ray", "drain-node"]
+    ctx = drain_node.make_context("drain-node", args[2:])
+    assert ctx.params["reason"] == "DRAIN_NODE_REASON_PREEMPTION"
+    assert ctx.params["deadline_remaining_seconds"] == karpenter.SPOT_NOTICE_S - 30
+
+
+DRIFT = [
+    ("NodePool", ["template.spec.taints"], "every node"),
+    ("NodePool", ["template.metadata.labels"], "every node"),
+    ("NodePool", ["template.spec.requirements"], "nodes the new requirements exclude"),
+    ("NodePool", ["limits", "disruption.consolidateAfter"], None),
+    ("EC2NodeClass", ["blockDeviceMappings"], "every node"),
+    ("EC2NodeClass", ["amiSelectorTerms"], "every node"),
+    ("EC2NodeClass", ["subnetSelectorTerms"], None),
+]
+
+
+@pytest.mark.parametrize(("kind", "changed", "drifts"), DRIFT)
+def test_which_edits_drift_replace_nodes(kind, changed, drifts):
+    """core nodepool.go Hash (spec.template less requirements) and AWS ec2nodeclass.go Hash (the spec less the
+    selector terms) at v1.14.1; a new AMI alias drifts by the AMI it resolves to."""
+    assert karpenter.drift_of(kind, changed) == drifts
