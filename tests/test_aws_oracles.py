@@ -13,8 +13,8 @@ import parliament
 import pytest
 from aws_requests import enum_problems, request_for
 from conftest import AWS_STACKS, project
-from support import KARPENTER_DEV, KARPENTER_NEURON
 from raystack import RayPlatform, testing
+from support import KARPENTER_DEV, KARPENTER_NEURON
 
 SESSION = botocore.session.get_session()
 RESERVED = [

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
     from .components.gke_cluster import GkeCluster, GkeClusterArgs
     from .components.gke_node_pool import GkeNodePool, GkeNodePoolArgs
     from .components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+    from .components.karpenter import Karpenter, KarpenterArgs
+    from .components.karpenter_node_pool import KarpenterNodePool, KarpenterNodePoolArgs
     from .components.kuberay_operator import KubeRayOperator, KubeRayOperatorArgs
     from .components.network import Network, NetworkArgs
     from .components.neuron_device_plugin import NeuronDevicePlugin, NeuronDevicePluginArgs
@@ -82,6 +84,8 @@ _LAZY = {
     "EksCluster": "eks_cluster", "EksClusterArgs": "eks_cluster",
     "GpuNodePool": "gpu_node_pool", "GpuNodePoolArgs": "gpu_node_pool",
     "ClusterAutoscaler": "cluster_autoscaler", "ClusterAutoscalerArgs": "cluster_autoscaler",
+    "Karpenter": "karpenter", "KarpenterArgs": "karpenter",
+    "KarpenterNodePool": "karpenter_node_pool", "KarpenterNodePoolArgs": "karpenter_node_pool",
     "NvidiaDevicePlugin": "nvidia_device_plugin", "NvidiaDevicePluginArgs": "nvidia_device_plugin",
     "NeuronDevicePlugin": "neuron_device_plugin", "NeuronDevicePluginArgs": "neuron_device_plugin",
     "EfaDevicePlugin": "efa_device_plugin", "EfaDevicePluginArgs": "efa_device_plugin",
@@ -101,7 +105,7 @@ _LAZY = {
 
 __all__ = [
     "AksCluster", "AksClusterArgs", "AksNodePool", "AksNodePoolArgs", "CapacityType", "ClusterAutoscaler", "ClusterAutoscalerArgs", "ClusterMode", "ConfigError", "EfaDevicePlugin", "GkeCluster", "GkeClusterArgs",
-    "GkeNodePool", "GkeNodePoolArgs",
+    "GkeNodePool", "GkeNodePoolArgs", "Karpenter", "KarpenterArgs", "KarpenterNodePool", "KarpenterNodePoolArgs",
     "EfaDevicePluginArgs", "EksCluster",
     "EksClusterArgs", "ExistingPoolSpec", "Finding", "GcsFaultToleranceSpec", "GcsRedis", "GcsRedisArgs",
     "GcsRedisEngine", "GcsRedisMode", "GpuNodePool",

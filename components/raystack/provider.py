@@ -7,6 +7,8 @@ from .components.efa_device_plugin import EfaDevicePlugin
 from .components.eks_cluster import EksCluster
 from .components.gcs_redis import GcsRedis
 from .components.gpu_node_pool import GpuNodePool
+from .components.karpenter import Karpenter
+from .components.karpenter_node_pool import KarpenterNodePool
 from .components.kuberay_operator import KubeRayOperator
 from .components.network import Network
 from .components.neuron_device_plugin import NeuronDevicePlugin
@@ -18,6 +20,6 @@ from .components.ray_monitoring import RayMonitoring
 from .components.ray_platform import RayPlatform
 from .components.ray_service import RayService
 
-COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, NvidiaDevicePlugin, NeuronDevicePlugin,
+COMPONENTS = [Network, EksCluster, GpuNodePool, ClusterAutoscaler, Karpenter, KarpenterNodePool, NvidiaDevicePlugin, NeuronDevicePlugin,
               EfaDevicePlugin, GcsRedis, KubeRayOperator, RayCluster, RayJob, RayMonitoring, RayService, RayCronJob,
               RayPlatform]

@@ -20,7 +20,12 @@ from .. import versions
 from .._k8s import pinned_release
 from ..clouds.aws import karpenter, karpenter_iam
 from ..clouds.aws.eks import partition
-from ..clouds.aws.iam import NODE_POLICIES, managed_policy_arn, pod_identity_trust_policy, service_trust_policy
+from ..clouds.aws.iam import (
+    NODE_POLICIES,
+    managed_policy_arn,
+    pod_identity_trust_policy,
+    service_trust_policy,
+)
 from ..model import defaults
 
 

@@ -68,6 +68,6 @@ class KarpenterNodePool(pulumi.ComponentResource):
                                               spec=node_pool["spec"],
                                               opts=pulumi.ResourceOptions(parent=self, depends_on=[nc]))
         facts: PoolFacts = pool.facts
-        self.pool = pulumi.Output.from_input(facts.to_descriptor())  # type: ignore[assignment]
-        self.node_pool_name = np.metadata.apply(lambda m: (m or {}).get("name", pool.name))
+        self.pool = pulumi.Output.from_input(facts.to_descriptor())  # type: ignore[arg-type]
+        self.node_pool_name = np.id.apply(lambda _: pool.name)  # the NodePool's name, once it exists
         self.register_outputs({"pool": self.pool, "node_pool_name": self.node_pool_name})

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import versions
+from ..clouds.aws.karpenter import plan_row
 from ..model.facts import PoolFacts
 from ..model.findings import ConfigError, Finding
 from ..model.platform import Platform
@@ -99,8 +100,7 @@ def pool_rows(platform: Any) -> list[dict[str, Any]]:
     pools = list(platform.pools.values())
     if platform.system_facts is not None:
         pools.insert(0, platform.system_facts)
-    # A Spot pool's alternatives show beside its instance type ("m7i.xlarge|m6i.xlarge").
-    types = {np.name: np.instance_types for np in platform.node_pools if len(np.instance_types) > 1}
+    types = {np.name: np.instance_types for np in platform.node_pools if len(np.instance_types) > 1}  # a|b: Spot or Karpenter
     created = {np.name: np for np in platform.node_pools}
     return [{
         "pool": p.name, "source": p.source,
@@ -112,20 +112,8 @@ def pool_rows(platform: Any) -> list[dict[str, Any]]:
         "capacity_type": p.capacity_type, "price_usd_per_hour": p.price_usd_hour,
         "allocatable_cpu_millis": p.allocatable_cpu_millis, "allocatable_memory_mib": p.allocatable_memory_mib,
         "efa": efa_row(created[p.name], platform) if p.name in created and created[p.name].efa else None,
-        "karpenter": karpenter_row(created[p.name]) if p.name in created and created[p.name].karpenter else None,
+        "karpenter": plan_row(created[p.name]) if p.name in created and created[p.name].karpenter else None,
     } for p in pools]
-
-
-def karpenter_row(pool: Any) -> dict[str, Any]:
-    """A Karpenter pool's NodePool: what it may launch, what its workers are sized for, what it costs, and how
-    Karpenter removes its nodes (clouds/aws/karpenter.py)."""
-    k = pool.karpenter
-    return {"candidates": list(k.candidates), "sized_for": pool.instance_type, "capacity_types": list(k.capacity_types),
-            "price_usd_per_hour_min": k.price_range[0] if k.price_range else None,
-            "price_usd_per_hour_max": k.price_range[1] if k.price_range else None,
-            "limits": dict(k.limits),
-            "disruption": f"WhenEmpty after {k.consolidate_after}; drifted nodes wait until Ray empties them; "
-                          f"expireAfter {k.expire_after}; Spot workers drain through Ray on an interruption"}
 
 
 def efa_row(pool: Any, platform: Any) -> dict[str, Any]:

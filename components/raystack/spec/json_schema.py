@@ -16,7 +16,7 @@ import typing
 from enum import Enum
 from typing import Any
 
-from . import job_types, ops_types, ray_types
+from . import cloud_types, job_types, karpenter_types, ops_types, ray_types
 from . import types as spec_types
 from .coerce import _fields, field_types, is_typeddict, to_camel
 
@@ -26,9 +26,10 @@ NAMESPACE = "raystack"
 @functools.cache
 def field_docs() -> dict[tuple[str, str], str]:
     """(TypedDict name, field) -> the docstring under the field in spec/types.py and the modules it re-exports
-    (ray_types, job_types, ops_types)."""
+    (ray_types, job_types, ops_types, cloud_types, karpenter_types)."""
     docs: dict[tuple[str, str], str] = {}
-    classes = [n for m in (spec_types, ray_types, job_types, ops_types) for n in ast.parse(inspect.getsource(m)).body]
+    modules = (spec_types, ray_types, job_types, ops_types, cloud_types, karpenter_types)
+    classes = [n for m in modules for n in ast.parse(inspect.getsource(m)).body]
     for cls in (n for n in classes if isinstance(n, ast.ClassDef)):
         body = cls.body
         for stmt, nxt in zip(body, body[1:], strict=False):

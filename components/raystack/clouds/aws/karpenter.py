@@ -113,12 +113,24 @@ class KarpenterPool:
 def karpenter_pool(spec: dict[str, Any], types: list[InstanceType]) -> KarpenterPool:
     k = spec["karpenter"]
     limits = {**default_limits(types, spec["max_size"]), **k["limits"]}
-    prices = [t.price_usd_hour for t in types]
+    prices = [t.price_usd_hour for t in types if t.price_usd_hour is not None]
     return KarpenterPool(
         candidates=tuple(t.instance_type for t in types), capacity_types=capacity_types(spec), limits=limits,
         consolidate_after=k["consolidate_after"], expire_after=k["expire_after"],
         budgets=tuple(dict(b) for b in k["budgets"]), ami_alias=versions.KARPENTER_AMI_ALIASES[spec["os"]],
-        price_range=None if any(p is None for p in prices) else (min(prices), max(prices)))  # type: ignore[type-var]
+        price_range=(min(prices), max(prices)) if len(prices) == len(types) else None)
+
+
+def plan_row(pool: Any) -> dict[str, Any]:
+    """A Karpenter pool's NodePool: what it may launch, what its workers are sized for, what it costs, and how
+    Karpenter removes its nodes (clouds/aws/karpenter.py)."""
+    k = pool.karpenter
+    return {"candidates": list(k.candidates), "sized_for": pool.instance_type, "capacity_types": list(k.capacity_types),
+            "price_usd_per_hour_min": k.price_range[0] if k.price_range else None,
+            "price_usd_per_hour_max": k.price_range[1] if k.price_range else None,
+            "limits": dict(k.limits),
+            "disruption": f"WhenEmpty after {k.consolidate_after}; drifted nodes wait until Ray empties them; "
+                          f"expireAfter {k.expire_after}; Spot workers drain through Ray on an interruption"}
 
 
 def node_role_name(cluster_name: str) -> str:
@@ -177,8 +189,9 @@ def node_class_manifest(name: str, pool: Any, cluster_name: str, tags: dict[str,
     """The karpenter.k8s.aws/v1 EC2NodeClass of a resolved pool: the pinned EKS AMI alias, the node role, the
     cluster's discovery-tagged subnets and security group, encrypted gp3 volumes, IMDSv2 with hop limit 1."""
     k: KarpenterPool = pool.karpenter
-    ebs = {"volumeSize": f"{pool.disk_size_gib}Gi", "volumeType": "gp3", "encrypted": True,
-           "deleteOnTermination": True}
+    ebs: dict[str, Any] = {"volumeSize": f"{pool.disk_size_gib}Gi", "volumeType": "gp3", "encrypted": True,
+                           "deleteOnTermination": True}
+    devices: list[dict[str, Any]]
     if pool.os == "bottlerocket":  # an OS volume and the data volume images go on (nodeclasses.md defaults)
         devices = [{"deviceName": "/dev/xvda", "ebs": {**ebs, "volumeSize": f"{OS_VOLUME_GIB}Gi"}},
                    {"deviceName": "/dev/xvdb", "ebs": ebs}]
