@@ -18,7 +18,7 @@ from raystack.hardware import catalog
 from raystack.model.facts import DAEMONSET_RESERVE_CPU_MILLIS, DAEMONSET_RESERVE_MEMORY_MIB
 from raystack.model.findings import ConfigError
 from raystack.model.resolve import resolve
-from support import KARPENTER_DEV, KARPENTER_DEV_POOL, KARPENTER_NEURON, ROOT, npm_oracle
+from support import KARPENTER_DEV, KARPENTER_DEV_POOL, KARPENTER_NEURON, ROOT, mirror_file, npm_oracle
 
 VARIANTS = {"dev": KARPENTER_DEV, "neuron": KARPENTER_NEURON}
 
@@ -185,3 +185,45 @@ def test_which_edits_drift_replace_nodes(kind, changed, drifts):
     """core nodepool.go Hash (spec.template less requirements) and AWS ec2nodeclass.go Hash (the spec less the
     selector terms) at v1.14.1; a new AMI alias drifts by the AMI it resolves to."""
     assert karpenter.drift_of(kind, changed) == drifts
+
+
+KARPENTER_REPO, KARPENTER_TAG = "aws/karpenter-provider-aws", "v1.14.1"
+
+
+def test_the_objects_pass_the_crds_at_the_pinned_tag(variant):
+    """The NodePool and EC2NodeClass CRDs of aws/karpenter-provider-aws@v1.14.1 (pkg/apis/crds), their structural
+    schemas as jsonschema reads them (CEL rules are the npm oracle's and the API server's), where a mirror of the
+    repository is at hand; skipped elsewhere (CI runs the npm oracle above)."""
+    import jsonschema
+    import yaml
+
+    stack, rec = variant
+    for kind, crd_file in (("NodePool", "karpenter.sh_nodepools.yaml"),
+                           ("EC2NodeClass", "karpenter.k8s.aws_ec2nodeclasses.yaml")):
+        crd = yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, f"pkg/apis/crds/{crd_file}"))
+        (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+        schema = version["schema"]["openAPIV3Schema"]
+        for doc in _objects(rec, kind):
+            jsonschema.validate(doc, schema)
+        bad = _objects(rec, kind)[0]
+        bad["spec"]["unknownField"] = 1
+        if kind == "NodePool":
+            bad["spec"]["disruption"]["consolidationPolicy"] = "WhenIdle"
+        else:
+            bad["spec"]["metadataOptions"]["httpTokens"] = "sometimes"
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+def test_the_controller_values_are_the_charts_at_the_pinned_tag():
+    """Every value raystack sets is a key of charts/karpenter/values.yaml@v1.14.1."""
+    import yaml
+
+    chart = yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, "charts/karpenter/values.yaml"))
+
+    def keys(d: dict, at: str = "") -> set[str]:
+        return {k for key, v in d.items() for k in ({f"{at}{key}"} | (keys(v, f"{at}{key}.") if isinstance(v, dict)
+                                                                         and key not in ("nodeSelector", "resources")
+                                                                         else set()))}
+    ours = keys(karpenter.controller_values("c", {"raystack.io/pool": "system"}, 2))
+    assert ours <= keys(chart) | {"controller.resources.requests", "controller.resources.limits"}, ours - keys(chart)
