@@ -6,6 +6,7 @@ lint cover the same variants in test_aws_oracles.py.)"""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shlex
@@ -30,8 +31,9 @@ def variant(request) -> tuple[str, testing.Recording]:
 
 
 def _objects(rec: testing.Recording, kind: str) -> list[dict]:
-    return [{"apiVersion": r.inputs["apiVersion"], "kind": r.inputs["kind"], "metadata": r.inputs["metadata"],
-             "spec": r.inputs["spec"]} for r in rec.resources if r.type.endswith(f":{kind}")]
+    """Copies of the recorded objects of a kind (a test may plant a mistake in its copy)."""
+    return [copy.deepcopy({k: r.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")})
+            for r in rec.resources if r.type.endswith(f":{kind}")]
 
 
 def test_the_nodepools_and_nodeclasses_pass_karpenters_schemas(variant):

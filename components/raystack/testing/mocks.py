@@ -59,7 +59,12 @@ COMPUTED_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
         "nodeGroupName": _node_group_name(name, i),
         "resources": [{"autoscalingGroups": [{"name": f"eks-{_node_group_name(name, i)}-0000"}]}]},
     "aws:ec2/placementGroup:PlacementGroup": lambda name, i: {"name": i.get("name", name)},
-    "aws:iam/role:Role": lambda name, i: {"name": i.get("name", name), "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
+    "aws:iam/role:Role": lambda name, i: {"name": i.get("name", name),
+                                          "arn": f"arn:aws:iam::{ACCOUNT}:role/{i.get('name', name)}"},
+    # An SQS queue's ARN and URL (SQS developer guide), and a rule's generated name (Pulumi's auto-naming).
+    "aws:sqs/queue:Queue": lambda name, i: {"arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{i.get('name', name)}",
+                                            "url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{i.get('name', name)}"},
+    "aws:cloudwatch/eventRule:EventRule": lambda name, i: {"name": i.get("name") or f"{name}-0000000"},
     "kubernetes:helm.sh/v3:Release": lambda name, i: {"name": i.get("name", name), "status": {"status": "deployed"}},
     # ElastiCache's primary endpoint of a cluster-mode-disabled group: master.<id>.<hash>.<region>.cache.amazonaws.com.
     "aws:elasticache/replicationGroup:ReplicationGroup": lambda name, i: {

@@ -98,6 +98,14 @@ class Aws:
         #: Instance type -> AZs offering it; a type not listed is offered in every AZ.
         self.offerings: dict[str, list[str]] = {}
         self.clusters: dict[str, EksCluster] = {}
+        #: Tags raystack put on EC2 resources by id (subnets' own, aws.ec2.Tag's): what Karpenter discovers by.
+        self.tags: dict[str, dict[str, str]] = {}
+        #: Instances Karpenter launched (lifecycle/karpenter.py): id -> subnet, type, capacity, NodeClaim.
+        self.karpenter_instances: dict[str, dict[str, str]] = {}
+        #: Instance types with no Spot capacity now (InsufficientInstanceCapacity for Spot).
+        self.spot_unavailable: set[str] = set()
+        #: Access entry principal -> its type (STANDARD, EC2_LINUX, ...).
+        self.access_entry_types: dict[str, str] = {}
         self.log_groups: set[str] = set()
         #: Log group name -> the streams written to it (testing.lifecycle.logs).
         self.log_streams: dict[str, set[str]] = {}
@@ -169,6 +177,13 @@ class Aws:
                    ["Subnet"]["SubnetId"])
 
     def delete_subnet(self, subnet_id: str) -> None:
+        """EC2 DeleteSubnet: "You must terminate all running instances in the subnet before you can delete the
+        subnet" (EC2 API reference); terraform-provider-aws retries DependencyViolation until its timeout."""
+        running = sorted(i for i, inst in self.karpenter_instances.items() if inst["subnet"] == subnet_id)
+        if running:
+            raise CloudError("DependencyViolation", f"The subnet '{subnet_id}' has dependencies and cannot be deleted: "
+                             f"instances {running} run in it", "EC2 API reference, DeleteSubnet")
+        self.tags.pop(subnet_id, None)
         self._subnet_vpcs = {k: v for k, v in self._subnet_vpcs.items() if subnet_id not in k}
         self._ec2_call("delete_subnet", SubnetId=subnet_id)
 

@@ -23,6 +23,7 @@ from .azure import Azure, object_id
 from .ec2 import EC2_HELD, lt_id
 from .errors import CloudError, EngineError, NotModelled
 from .gcp import Gcp
+from .karpenter import KINDS as KARPENTER_KINDS
 from .kube import KubeCluster
 from .kubeside import KubeSide
 from .monitor import _Monitor
@@ -233,6 +234,9 @@ class Lifecycle(KubeSide):
             ident = self.aws.create_vpc(inputs["cidrBlock"])
         elif typ == "aws:ec2/subnet:Subnet":
             ident = self.aws.create_subnet(inputs["vpcId"], inputs["cidrBlock"], inputs["availabilityZone"])
+            self.aws.tags[ident] = dict(inputs.get("tags") or {})
+        elif typ == "aws:ec2/tag:Tag":
+            self.aws.tags.setdefault(inputs["resourceId"], {})[inputs["key"]] = inputs["value"]
         elif typ == "aws:eks/cluster:Cluster":
             vpc = inputs.get("vpcConfig") or {}
             access = inputs.get("accessConfig") or {}
@@ -261,6 +265,7 @@ class Lifecycle(KubeSide):
             self.aws.held.record(ident, inputs)
         elif typ == "aws:eks/accessEntry:AccessEntry":
             self.aws.create_access_entry(inputs["clusterName"], inputs["principalArn"])
+            self.aws.access_entry_types[inputs["principalArn"]] = inputs.get("type") or "STANDARD"
         elif typ == "aws:eks/accessPolicyAssociation:AccessPolicyAssociation":
             self.aws.associate_access_policy(inputs["clusterName"], inputs["principalArn"], inputs["policyArn"])
         elif typ == "aws:eks/podIdentityAssociation:PodIdentityAssociation":
@@ -372,6 +377,8 @@ class Lifecycle(KubeSide):
             # A node group deleted out of band: terraform-provider-aws treats NotFound on delete as done.
         elif typ in EC2_HELD:
             self.aws.held.delete(typ, r.id, str(r.outputs.get("name") or r.id))
+        elif typ == "aws:ec2/tag:Tag":
+            self.aws.tags.get(i["resourceId"], {}).pop(i["key"], None)
         elif typ.startswith("aws:elasticache/"):
             self.aws.elasticache.delete(typ, r.id)
         elif typ == "aws:eks/accessEntry:AccessEntry":
@@ -404,6 +411,10 @@ class Lifecycle(KubeSide):
                 kc.releases.pop((i.get("namespace", ""), i.get("name", "")), None)
                 if i.get("chart") == "kuberay-operator":
                     kc.operator = None
+                elif str(i.get("chart")).endswith("/karpenter"):
+                    kc.karpenter = None  # its NodeClaims, and their instances, stay unless NodePools went first
+                elif str(i.get("chart")).endswith("/karpenter-crd"):
+                    kc.crds.difference_update(KARPENTER_KINDS)
             elif typ.startswith("kubernetes:yaml/"):
                 kc.crds.clear()
             else:

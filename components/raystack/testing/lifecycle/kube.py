@@ -1,12 +1,12 @@
 """A simulated Kubernetes API with server-side-apply field ownership, KubeRay's controllers and pulumi-kubernetes' awaits.
 
 Sources, each cited where used:
-- structured-merge-diff (kubernetes-sigs, as the API server vendors it) and the Kubernetes docs
-  "Server-Side Apply": ownership, conflicts, force, and Update operations taking ownership.
+- structured-merge-diff (kubernetes-sigs, as the API server vendors it) and the Kubernetes docs "Server-Side
+  Apply": ownership, conflicts, force, and Update operations taking ownership.
 - ray-project/kuberay@v1.7.0 controllers: when status is written (utils/consistency.go), what it holds
   (raycluster_controller.go calculateStatus), RayJob and RayService status.
-- pulumi/pulumi-kubernetes@v4.32.0 provider/pkg/await/condition: the waitFor checks and their
-  observedGeneration gate.
+- pulumi/pulumi-kubernetes@v4.32.0 provider/pkg/await/condition: the waitFor checks and their observedGeneration
+  gate. Karpenter's controller: lifecycle/karpenter.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ...kube.selectors import in_ip_block, selects
-from . import admission, gcs
+from . import admission, gcs, karpenter
 from .errors import CloudError, NotModelled
 from .state import CLUSTER_SCOPED, Path, del_path, get_path, set_path
 
@@ -28,7 +28,7 @@ RAY_KINDS = ("RayCluster", "RayJob", "RayService", "RayCronJob")
 #: Kinds served only once a CRD is installed: KubeRay's, and the Prometheus Operator's PodMonitor (a team's
 #: operator: raystack never installs it) -> their group/version.
 CRD_KINDS = {**{k: "ray.io/v1" for k in RAY_KINDS}, "PodMonitor": "monitoring.coreos.com/v1",
-             "ServiceMonitor": "monitoring.coreos.com/v1"}
+             "ServiceMonitor": "monitoring.coreos.com/v1", **karpenter.KINDS}
 #: The Ray autoscaler's field manager (it patches the RayCluster with JSON patches: an Update operation).
 RAY_AUTOSCALER = "ray-autoscaler"
 
@@ -37,10 +37,9 @@ _LIST_TYPES: dict[str, dict[Path, str]] = {}
 
 
 def list_types(kind: str) -> dict[Path, str]:
-    """Path -> x-kubernetes-list-type of every list in the kind's CRD schema (absent: atomic, per the
-    Kubernetes docs "Merge strategy": lists without the extension are atomic). Read from KubeRay's
-    CRDs at the pinned tag, verified as raystack applies them (kube.crds); without them the harness
-    refuses to guess."""
+    """Path -> x-kubernetes-list-type of every list in the kind's CRD schema (absent: atomic, Kubernetes docs "Merge
+    strategy"). Read from KubeRay's CRDs at the pinned tag as raystack applies them (kube.crds); without them the
+    harness refuses to guess."""
     if kind in _LIST_TYPES:
         return _LIST_TYPES[kind]
     import yaml
@@ -69,8 +68,7 @@ def list_types(kind: str) -> dict[Path, str]:
 
 
 def leaf_paths(obj: Any, at: Path = ()) -> dict[Path, Any]:
-    """The fields an apply sets: map keys recurse, and a list is one field. That is exact for atomic
-    lists (workerGroupSpecs: no x-kubernetes-list-type in KubeRay's CRD)."""
+    """The fields an apply sets: map keys recurse, and a list is one field (exact for atomic lists)."""
     if isinstance(obj, dict) and obj:
         out: dict[Path, Any] = {}
         for k, v in obj.items():
@@ -78,9 +76,8 @@ def leaf_paths(obj: Any, at: Path = ()) -> dict[Path, Any]:
                 continue
             out.update(leaf_paths(v, at + (k,)))
         return out
-    # A map- or set-typed list (containers, ports...) is owned element by element in structured-merge-diff.
-    # Here it is one field: exact while a single manager sets it, and update() refuses a foreign write
-    # inside one (NotModelled) rather than pretend.
+    # A map- or set-typed list is owned element by element in structured-merge-diff; here it is one field: exact
+    # while a single manager sets it, and update() refuses a foreign write inside one (NotModelled).
     return {at: obj}
 
 
@@ -89,8 +86,7 @@ def granular_lists(kind: str) -> list[Path]:
 
 
 def _overlaps(a: Path, b: Path) -> bool:
-    n = min(len(a), len(b))
-    return a[:n] == b[:n]
+    return a[:min(len(a), len(b))] == b[:min(len(a), len(b))]
 
 
 @dataclass
@@ -113,7 +109,7 @@ class Obj:
         return out
 
 
-def _spec_part(body: dict[str, Any]) -> dict[str, Any]:
+def _spec_part(body: dict[str, Any]) -> dict[str, Any]:  # what metadata.generation follows
     return {k: v for k, v in body.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
 
@@ -138,6 +134,7 @@ class KubeCluster:
         self._ids = 0  # RayJob submission ids generated (GenerateRayJobId)
         #: GCS fault tolerance: Redis address -> the storage namespaces whose keys a Ray head wrote there.
         self.redis: dict[str, set[str]] = {}
+        self.karpenter: karpenter.Karpenter | None = None  # the controller, once its chart is installed
         # Every cluster starts with these namespaces (kube-apiserver creates them: SystemNamespaces).
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.objects[("Namespace", "", ns)] = Obj("Namespace", "", ns, {"metadata": {"name": ns}},
@@ -249,6 +246,7 @@ class KubeCluster:
         if key[0] in ("RayCluster", "RayService"):  # KubeRay's Redis cleanup finalizer (lifecycle/gcs.py)
             gcs.check_finalized(key[0], key[1], key[2], self.objects[key].body, self.operator, self.objects)
             gcs.clean_up(key[0], key[1], key[2], self.objects[key].body, self.redis)  # the cleanup Job ran
+        karpenter.on_delete(self, key)
         del self.objects[key]
         if key[0] == "Namespace":
             # Namespace deletion deletes everything in it (namespace controller).
@@ -320,6 +318,8 @@ class KubeCluster:
 
     # -- KubeRay v1.7.0 -----------------------------------------------------------------------------
     def reconcile(self) -> None:
+        if self.karpenter is not None:  # Karpenter (lifecycle/karpenter.py) launches nodes for Pending pods
+            self.karpenter.reconcile()
         if self.operator is None:
             return  # no operator: nobody writes status
         for obj in list(self.objects.values()):

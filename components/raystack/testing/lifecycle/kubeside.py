@@ -14,6 +14,8 @@ from .azure import object_id
 from .calls import Calls
 from .charts import install_release
 from .errors import AwaitFailed, CloudError, NotModelled
+from .karpenter import KINDS as KARPENTER_KINDS
+from .karpenter import Karpenter
 from .state import _kube_key
 
 if TYPE_CHECKING:
@@ -81,6 +83,15 @@ class KubeSide(Calls):
             if ("Namespace", "", ns) not in kc.objects:
                 raise CloudError("NotFound", f'namespaces "{ns}" not found', "helm install")
             install_release(kc, ns, inputs)
+            chart = str(inputs.get("chart"))
+            if chart.endswith("/karpenter-crd"):  # charts/karpenter-crd@v1.14.1 templates: the three CRDs
+                kc.crds.update(KARPENTER_KINDS)
+            elif chart.endswith("/karpenter"):
+                if not set(KARPENTER_KINDS) <= kc.crds:  # the controller watches its kinds; it crash-loops without
+                    raise AwaitFailed(f"helm release {ns}/karpenter: the controller does not become ready without "
+                                      "its CRDs (karpenter-crd); installed with skipCrds")
+                kc.karpenter = Karpenter(kc, self, inputs.get("values") or {})
+                kc.reconcile()
             return f"{ns}/{inputs.get('name', '')}"
         if typ.startswith("kubernetes:yaml/"):
             files = json.dumps(inputs.get("files") or inputs.get("yaml") or "")

@@ -70,6 +70,15 @@ AWS_FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws:autoscaling/tag:Tag": ("autoscalingGroupName", "tag"),
     # cloudwatch/log_group.go: name, name_prefix ForceNew.
     "aws:cloudwatch/logGroup:LogGroup": ("name", "namePrefix"),
+    # Karpenter's interruption queue and its feeds. Not read at a pinned tag here (the provider's repository is too
+    # large to fetch); from the provider's docs, each argument's "Forces new resource": sqs/queue.go name,
+    # name_prefix, fifo_queue; sqs/queue_policy.go queue_url; events/rule.go name, name_prefix, event_bus_name;
+    # events/target.go rule, target_id, event_bus_name; ec2/tag.go resource_id, key (value updates).
+    "aws:sqs/queue:Queue": ("name", "namePrefix", "fifoQueue"),
+    "aws:sqs/queuePolicy:QueuePolicy": ("queueUrl",),
+    "aws:cloudwatch/eventRule:EventRule": ("name", "namePrefix", "eventBusName"),
+    "aws:cloudwatch/eventTarget:EventTarget": ("rule", "targetId", "eventBusName"),
+    "aws:ec2/tag:Tag": ("resourceId", "key"),
     # ec2/vpc_security_group.go: name, name_prefix, description, vpc_id ForceNew.
     "aws:ec2/securityGroup:SecurityGroup": ("name", "namePrefix", "description", "vpcId"),
     # elasticache/subnet_group.go: name ForceNew; subnet_ids, description and tags update.
@@ -149,6 +158,7 @@ KUBE_GENERIC_KINDS = ("kubernetes:core/v1:Namespace", "kubernetes:core/v1:Servic
                       "kubernetes:ray.io/v1:RayCronJob", "kubernetes:core/v1:Secret",
                       "kubernetes:core/v1:Service", "kubernetes:monitoring.coreos.com/v1:PodMonitor",
                       "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+                      "kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
                       "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
 #: Helm releases (pulumi-kubernetes provider/pkg/provider/helm_release.go): name and namespace replace.
 HELM_FORCE_NEW = ("name", "namespace")

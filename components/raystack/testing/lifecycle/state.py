@@ -130,7 +130,7 @@ def _plain(value: Any) -> Any:
 
 #: Kinds without a namespace.
 CLUSTER_SCOPED = ("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
-                  "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+                  "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "NodePool", "EC2NodeClass", "NodeClaim")
 
 
 def _kube_key(typ: str, inputs: dict[str, Any]) -> tuple[str, str, str]:

@@ -1,0 +1,143 @@
+"""dev with autoscaler: karpenter across runs, in the simulated account and cluster (raystack.testing.lifecycle.karpenter,
+Karpenter v1.14.1): the first up, a Spot interruption while a job runs, consolidation with a busy worker, a NodePool
+edit, and destroy. Each scenario also plants the mistake the harness must catch, so none can pass by being kind."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras)")
+
+from raystack.testing.lifecycle import EngineError, Lifecycle  # noqa: E402
+from support import KARPENTER_DEV_POOL  # noqa: E402
+from test_lifecycle import ROOT, pytestmark  # noqa: E402,F401
+
+POD = "dev-l4-worker-0"
+
+
+def karpenter_dev() -> Lifecycle:
+    lc = Lifecycle.for_stack(ROOT, "dev")
+    lc.set_config("autoscaler", "karpenter")
+    lc.set_config("gpuPools", [KARPENTER_DEV_POOL])
+    return lc
+
+
+def order(plan, op: str) -> list[str]:
+    return [s.urn.rsplit("::", 1)[1] for s in plan.steps if s.op == op]
+
+
+def test_first_up_a_spot_interruption_during_a_job_consolidation_and_destroy():
+    lc = karpenter_dev()
+    first = lc.preview()
+    assert all(s.op == "create" for s in first.changes()), first.describe()
+    lc.up(previewed=first)
+    kc = lc.kube_cluster("raystack-dev")
+    k = kc.karpenter
+    assert k is not None, "the Karpenter chart runs after the first up"
+    assert not k.nodeclaims and not lc.aws.karpenter_instances, "minWorkers 0: no GPU node until Ray asks"
+    assert not lc.preview().changes(), "day 0 left a diff"
+
+    # A job arrives: Ray's autoscaler asks for a worker; Karpenter launches the cheapest candidate that fits, on Spot.
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    (claim,) = k.nodeclaims.values()
+    assert (claim.instance_type, claim.capacity_type) == ("g6.xlarge", "spot"), claim
+    assert k.pods[POD].node == claim.name
+    k.busy.add(POD)
+    assert not lc.preview().changes(), "a node Karpenter launched is no drift of the stack"
+
+    # The Spot warning: the queue and its rules bring it to Karpenter, which drains the node; the eviction runs the
+    # worker's preStop, which tells Ray the node is being preempted; the pod comes back on a new node.
+    k.interrupt(claim.instance_id)
+    assert ("drained-through-ray", POD, "busy") in k.events, k.events
+    assert claim.name not in k.nodeclaims and claim.instance_id not in lc.aws.karpenter_instances
+    (replacement,) = k.nodeclaims.values()
+    assert k.pods[POD].node == replacement.name
+
+    # Consolidation while the worker is busy: WhenEmpty never evicts it.
+    before = list(k.events)
+    k.consolidate()
+    assert k.events == before and replacement.name in k.nodeclaims, k.events[len(before):]
+
+    # Ray removes the idle worker; the empty node goes after consolidateAfter: idle costs nothing.
+    k.busy.clear()
+    kc.ray_autoscale("ray", "dev", "l4", 0)
+    k.consolidate()
+    assert not k.nodeclaims and not lc.aws.karpenter_instances
+
+    # Destroy with a node running: the NodePool and EC2NodeClass go while the controller still runs (it terminates
+    # the node), and the controller goes before its IAM, queue and the subnets.
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    assert len(lc.aws.karpenter_instances) == 1
+    gone = order(lc.destroy(), "delete")
+    assert not lc.aws.karpenter_instances, "destroy left an EC2 instance behind"
+    assert gone.index("raystack-l4-spot-nodepool") < gone.index("raystack-l4-spot-nodeclass") \
+        < gone.index("raystack-karpenter-chart") < gone.index("raystack-karpenter-crds"), gone
+    assert gone.index("raystack-karpenter-chart") < min(gone.index(n) for n in gone if "private" in n), gone
+    assert not lc.state, f"destroy left {sorted(lc.state)}"
+
+
+def test_without_the_interruption_queue_or_with_do_not_disrupt_the_worker_dies_untold():
+    """The harness is not kinder than Karpenter: a queue no rule feeds, or a do-not-disrupt worker, and the Spot
+    instance is reclaimed with the worker on it, Ray never told."""
+    lc = karpenter_dev()
+    lc.up()
+    kc = lc.kube_cluster("raystack-dev")
+    k = kc.karpenter
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    (claim,) = k.nodeclaims.values()
+    rc = kc.objects[("RayCluster", "ray", "dev")]
+    rc.body["spec"]["workerGroupSpecs"][0]["template"].setdefault("metadata", {})["annotations"] = {
+        "karpenter.sh/do-not-disrupt": "true"}
+    k.pods[POD].template = rc.body["spec"]["workerGroupSpecs"][0]["template"]
+    k.interrupt(claim.instance_id)
+    assert ("killed-without-drain", POD, "karpenter.sh/do-not-disrupt (interruption)") in k.events, k.events
+
+    lc2 = karpenter_dev()
+    lc2.up()
+    for urn in [u for u, r in lc2.state.items() if r.type == "aws:cloudwatch/eventTarget:EventTarget"]:
+        del lc2.state[urn]  # the rules' targets, gone
+    kc2 = lc2.kube_cluster("raystack-dev")
+    kc2.ray_autoscale("ray", "dev", "l4", 1)
+    (claim2,) = kc2.karpenter.nodeclaims.values()
+    kc2.karpenter.interrupt(claim2.instance_id)
+    (event,) = [e for e in kc2.karpenter.events if e[1] == POD and e[0] != "launched"]
+    assert event[0] == "killed-without-drain" and "no EventBridge rule sends" in event[2], event
+
+
+def test_a_nodepool_edit_leaves_busy_nodes_and_the_plan_says_it_drifts():
+    """A taint added to the pool changes the NodePool's template: every node drifts (core nodepool.go Hash). With
+    raystack's budget of 0 for reason Drifted the busy node stays; with Karpenter's default budget it is drained."""
+    lc = karpenter_dev()
+    lc.up()
+    kc = lc.kube_cluster("raystack-dev")
+    k = kc.karpenter
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    (claim,) = k.nodeclaims.values()
+    pools = lc.get_config("gpuPools")
+    pools[0]["labels"] = {"team": "research"}
+    lc.set_config("gpuPools", pools)
+    edit = lc.up()
+    assert "raystack-l4-spot-nodepool" in order(edit, "update"), edit.describe()
+    k.drift()
+    assert claim.name in k.nodeclaims and not [e for e in k.events if e[0] == "evicted"], k.events
+
+    nodepool = kc.objects[("NodePool", "", "l4-spot")].body
+    nodepool["spec"]["disruption"]["budgets"] = [{"nodes": "10%"}]  # Karpenter's default budget, planted
+    k.drift()
+    assert ("evicted", POD, "drift") in k.events, k.events
+
+
+def test_destroy_without_the_controller_leaves_the_nodeclass_terminating_and_the_instance():
+    """Karpenter uninstalled by hand (or destroyed first): the EC2NodeClass's finalizer is never removed, the delete
+    times out, and the instance stays (AWS nodeclass/controller.go finalize)."""
+    lc = karpenter_dev()
+    lc.up()
+    kc = lc.kube_cluster("raystack-dev")
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    kc.karpenter = None
+    with pytest.raises(EngineError, match="karpenter.k8s.aws/termination"):
+        lc.destroy()
+    assert len(lc.aws.karpenter_instances) == 1
+    assert json.dumps(sorted(lc.aws.karpenter_instances.values(), key=str))
