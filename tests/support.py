@@ -107,7 +107,7 @@ def mirror_file(repo: str, tag: str, path: str) -> str:
     return out.stdout
 
 
-def planned(stack: str, capsys: Any) -> dict[str, Any]:
+def planned(stack: str, capsys: Any, project_dir: Path = ROOT) -> dict[str, Any]:
     """`raystack plan --stack <stack> --format json`: asserted valid and true to the plan document's schema
     (schema/raystack-plan.schema.json); the document."""
     import json
@@ -115,7 +115,7 @@ def planned(stack: str, capsys: Any) -> dict[str, Any]:
     import jsonschema
     from raystack.preview import cli
 
-    rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", stack, "--format", "json"])
+    rc = cli.main(["plan", "--project-dir", str(project_dir), "--stack", stack, "--format", "json"])
     doc: dict[str, Any] = json.loads(capsys.readouterr().out)
     assert rc == 0 and doc["valid"], doc["validation"]
     schema = json.loads((ROOT / "schema" / "raystack-plan.schema.json").read_text())

@@ -19,7 +19,16 @@ from raystack.hardware import catalog
 from raystack.model.facts import DAEMONSET_RESERVE_CPU_MILLIS, DAEMONSET_RESERVE_MEMORY_MIB
 from raystack.model.findings import ConfigError
 from raystack.model.resolve import resolve
-from support import KARPENTER_DEV, KARPENTER_DEV_POOL, KARPENTER_NEURON, ROOT, mirror_file, npm_oracle
+from support import (
+    KARPENTER_DEV,
+    KARPENTER_DEV_POOL,
+    KARPENTER_NEURON,
+    ROOT,
+    mirror_file,
+    npm_oracle,
+    planned,
+    project_copy,
+)
 
 VARIANTS = {"dev": KARPENTER_DEV, "neuron": KARPENTER_NEURON}
 
@@ -229,3 +238,51 @@ def test_the_controller_values_are_the_charts_at_the_pinned_tag():
                                                                          else set()))}
     ours = keys(karpenter.controller_values("c", {"raystack.io/pool": "system"}, 2))
     assert ours <= keys(chart) | {"controller.resources.requests", "controller.resources.limits"}, ours - keys(chart)
+
+
+def test_plan_compare_flags_nodepool_and_nodeclass_edits_that_drift_every_node():
+    """`plan --compare`: a label on the pool (the NodePool's template) and a bigger disk (the EC2NodeClass's block
+    devices) drift every node; a higher maxSize (limits only) drifts none."""
+    from raystack.preview.compare import drifted_karpenter_nodes
+
+    def plan(**pool) -> dict:
+        config = {**testing.load_stack_config(project(), "dev"), **KARPENTER_DEV,
+                  "raystack:gpuPools": json.dumps([{**KARPENTER_DEV_POOL, **pool}])}
+        rec = testing.run(RayPlatform.from_stack_config, config, stack="dev")
+        return {"resources": [{"urn": r.urn, "type": r.type, "parent": r.parent, "inputs": r.inputs}
+                              for r in rec.resources]}
+
+    before = plan()
+    (labelled,) = drifted_karpenter_nodes(before, plan(labels={"team": "research"}))
+    assert labelled.resource.endswith("raystack-l4-spot-nodepool") and "every node" in labelled.message, labelled
+    (disk,) = drifted_karpenter_nodes(before, plan(diskSizeGib=400))
+    assert disk.resource.endswith("raystack-l4-spot-nodeclass") and "blockDeviceMappings" in disk.message, disk
+    assert not drifted_karpenter_nodes(before, plan(maxSize=8))
+
+
+def test_an_expiry_is_a_warning_in_the_plan():
+    platform = resolve(_dev(**{"pool.karpenter": {**KARPENTER_DEV_POOL["karpenter"], "expireAfter": "720h"}}),
+                       stack="dev", region="us-east-1")
+    (w,) = [w for w in platform.warnings if w.key.endswith("expireAfter")]
+    assert w.value == "720h" and "busy Ray workers are evicted" in w.message
+    assert not [w for w in resolve(_dev(), stack="dev", region="us-east-1").warnings if "expireAfter" in w.key]
+
+
+@pytest.mark.parametrize("stack", sorted(VARIANTS))
+def test_the_karpenter_variants_plan_valid(stack, tmp_path, capsys):
+    """`raystack plan` of the variant, as a stack file: valid (CRD schema, Ray's parser, the policy pack) and true to
+    the plan's schema; the pool rows list the candidates, the node workers are sized for and the price range; idle
+    costs $0 and the maximum is maxSize of the dearest candidate."""
+    import yaml
+
+    proj = project_copy(tmp_path)
+    cfg = yaml.safe_load((proj / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    cfg["config"].update({k: json.loads(v) if k != "raystack:autoscaler" else v for k, v in VARIANTS[stack].items()})
+    (proj / "stacks" / f"Pulumi.{stack}-karpenter.yaml").write_text(yaml.safe_dump(cfg))
+    doc = planned(f"{stack}-karpenter", capsys, proj)
+    rows = {p["pool"]: p for p in doc["pools"] if p["source"] == "karpenter-node-pool"}
+    assert len(rows) == {"dev": 1, "neuron": 2}[stack], doc["pools"]
+    for row in rows.values():
+        k = row["karpenter"]
+        assert k["sizedFor"] in k["candidates"] and k["priceUsdPerHourMax"] == row["priceUsdPerHour"], row
+        assert row["min"] == 0 and "WhenEmpty" in k["disruption"], row

@@ -92,6 +92,10 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
         names.add(p["name"])
         if len(findings) == before:
             pool = cloud.node_pool(p, name or "", region)
+            if pool.karpenter is not None and pool.karpenter.expire_after != "Never":  # expiry is forceful
+                warnings.append(Finding(key(f"{list_key}[{i}].karpenter.expireAfter"), pool.karpenter.expire_after,
+                                        "Karpenter drains an expired node whatever runs on it: busy Ray workers are "
+                                        "evicted (disruption.md, Expiration)", severity="warning"))
             node_pools.append(pool)
             pools[pool.name] = pool.facts
             size_keys[pool.name] = key(f"{list_key}[{i}].maxSize")

@@ -207,6 +207,7 @@ def plan_command(args: argparse.Namespace) -> int:
 
     if args.compare is not None:
         from .compare import (
+            drifted_karpenter_nodes,
             recreated_clusters,
             replaced_pool_nodes,
             rerun_jobs_and_upgraded_services,
@@ -219,7 +220,8 @@ def plan_command(args: argparse.Namespace) -> int:
             raise UsageError(f"--compare {args.compare}: not a plan JSON ({e})") from None
         now = report.to_json()
         report.findings.extend(recreated_clusters(previous, now) + rerun_jobs_and_upgraded_services(previous, now)
-                               + reserved_pool_version_updates(previous, now) + replaced_pool_nodes(previous, now))
+                               + reserved_pool_version_updates(previous, now) + replaced_pool_nodes(previous, now)
+                               + drifted_karpenter_nodes(previous, now))
     if args.out is not None:
         files, file_findings = argocd.gitops_files(rendered, project.name, args.stack)
         report.findings.extend(file_findings)

@@ -195,3 +195,30 @@ def replaced_pool_nodes(previous: dict[str, Any], current: dict[str, Any]) -> li
                                   "replaces every node of the group with one of the new version, draining the old "
                                   "ones, and every Ray worker on it restarts; let running jobs finish first"))
     return findings
+
+
+KARPENTER_TYPES = {"kubernetes:karpenter.sh/v1:NodePool": "NodePool",
+                   "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": "EC2NodeClass"}
+
+
+def drifted_karpenter_nodes(previous: dict[str, Any], current: dict[str, Any]) -> list[Finding]:
+    """A warning per Karpenter NodePool or EC2NodeClass whose edit drifts the nodes already running (which fields
+    drift: clouds.aws.karpenter.drift_of, from Karpenter v1.14.1's hashes). raystack's pools keep a disruption budget
+    of 0 for reason Drifted, so Karpenter replaces a drifted node only once Ray has emptied it: no running worker
+    stops, but every node is replaced over time, and until then the old ones keep the old settings."""
+    from ..clouds.aws.karpenter import drift_of
+
+    findings = []
+    for typ, kind in KARPENTER_TYPES.items():
+        before, after = _specs(previous, typ), _specs(current, typ)
+        for urn in sorted(set(before) & set(after)):
+            changed = _changed(before[urn], after[urn], "")
+            drifts = drift_of(kind, changed)
+            if drifts is None:
+                continue
+            findings.append(issue("warning", "drift", urn, "spec",
+                                  f"this edit drifts {drifts} of the {kind}: Karpenter replaces them with nodes of "
+                                  "the new spec, each once Ray's autoscaler has emptied it (raystack's Drifted "
+                                  "budget is 0: no busy worker is evicted); until then they keep the old spec; "
+                                  f"changed: {', '.join(changed[:6])}"))
+    return findings

@@ -24,6 +24,7 @@ from .checks.ray_parser import compare_with_ray
 from .checks.worker import ValidationWorker, Validator
 from .cost import PRICED_REGION, cost, workload_rows
 from .objects import (
+    FOREIGN_CRDS,
     _container_limits,
     _group_pool,
     _quantity,
@@ -348,8 +349,7 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
 
     objects = k8s_objects(recording)
     core = [(u, _without_secrets(o)) for u, o in objects if o["kind"] != "RayCluster"
-            and o["kind"] not in WORKLOAD_KINDS and not o["apiVersion"].startswith(MONITORING_GROUP)]
-    monitors = [o for _, o in objects if o["apiVersion"].startswith(MONITORING_GROUP)]
+            and o["kind"] not in WORKLOAD_KINDS and not o["apiVersion"].startswith(tuple(FOREIGN_CRDS))]
     want = kubernetes_version or (platform.kubernetes_version if platform is not None else versions.EKS_VERSION)
     if validator is None:
         validator = Validator(crd_dir, project_dir)
@@ -357,9 +357,9 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
     findings += [Finding(f["field"], f.get("value"), f["message"], f["severity"], f["check"], f["resource"])
                  for f in result["findings"]]
     checks = dict(result["checks"])
-    if monitors:  # observability: the Prometheus Operator's kinds, whose CRD is the cluster's or its chart's
-        checks["podmonitors"] = (f"{len(monitors)} PodMonitor(s) not checked here: their CRD is the Prometheus "
-                                 "Operator's (raystack's tests check them against its schema)")
+    for group, (check, what) in FOREIGN_CRDS.items():  # kinds whose CRDs raystack does not ship to check against
+        if (count := sum(o["apiVersion"].startswith(group) for _, o in objects)):
+            checks[check] = f"{count} {what}"
     if clusters:
         if result["ray"] is None:
             findings.append(issue("warning", "ray-parser", "RayCluster", "spec",
@@ -382,10 +382,6 @@ def build_report(recording: Any, platform: Any, *, project: str, stack: str, pro
                   tree=tree(recording, project, stack), pools=pool_rows(platform),
                   clusters=cluster_rows(clusters, platform), cost=cost_doc, findings=findings, checks=checks,
                   workloads=workload_rows(platform))
-
-
-#: The Prometheus Operator's API group (observability's PodMonitors).
-MONITORING_GROUP = "monitoring.coreos.com/"
 
 
 def by_config_key(findings: list[Finding], recording: Any, platform: Any) -> list[Finding]:
