@@ -129,9 +129,11 @@ def planned(stack: str, capsys: Any, project_dir: Path = ROOT) -> dict[str, Any]
 KARPENTER_DEV_POOL = {"name": "l4-spot", "instanceType": "g6.xlarge", "maxSize": 4, "karpenter": {
     "instanceTypes": ["g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.12xlarge"], "instanceFamilies": ["g5"],
     "capacityTypes": ["spot", "on-demand"], "acceleratorCounts": [1, 4]}}
-KARPENTER_DEV = {"raystack:autoscaler": "karpenter", "raystack:gpuPools": __import__("json").dumps([KARPENTER_DEV_POOL])}
+#: Nothing grows the system node group with Karpenter: it keeps minSize nodes.
+KARPENTER_DEV = {"raystack:autoscaler": "karpenter", "raystack:gpuPools": __import__("json").dumps([KARPENTER_DEV_POOL]),
+                 "raystack:systemPool": '{"instanceType": "m7i.xlarge", "minSize": 2, "maxSize": 2}'}
 #: neuron's pools as NodePools: trn1.32xlarge on its own (EFA stays with managed node groups, so training keeps
-#: to one node), and inf2.24xlarge or inf2.48xlarge for serving.
+#: to one node), and one-device Inferentia2 nodes (inf2.xlarge or inf2.8xlarge) for serving.
 def _neuron_clusters() -> str:
     import json
 
@@ -142,10 +144,11 @@ def _neuron_clusters() -> str:
 
 
 KARPENTER_NEURON = {"raystack:autoscaler": "karpenter", "raystack:rayClusters": _neuron_clusters(),
+                    "raystack:systemPool": '{"instanceType": "m7i.2xlarge", "minSize": 2, "maxSize": 2}',
                     "raystack:gpuPools": __import__("json").dumps([
     {"name": "trn1", "instanceType": "trn1.32xlarge", "maxSize": 2, "diskSizeGib": 500},
-    {"name": "inf2", "instanceType": "inf2.48xlarge", "maxSize": 2, "diskSizeGib": 300,
-     "karpenter": {"instanceFamilies": ["inf2"], "acceleratorCounts": [6, 12], "capacityTypes": ["spot", "on-demand"]}},
+    {"name": "inf2", "instanceType": "inf2.xlarge", "maxSize": 4, "diskSizeGib": 300,
+     "karpenter": {"instanceFamilies": ["inf2"], "acceleratorCounts": [1], "capacityTypes": ["spot", "on-demand"]}},
 ])}
 
 

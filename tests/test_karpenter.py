@@ -93,6 +93,7 @@ def _dev(**changes) -> dict:
     cfg = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
     raw = {k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("raystack:")}
     raw["autoscaler"] = "karpenter"
+    raw["systemPool"] = json.loads(KARPENTER_DEV["raystack:systemPool"])
     raw["gpuPools"] = [json.loads(json.dumps(KARPENTER_DEV_POOL))]
     for k, v in changes.items():
         if k.startswith("pool."):
@@ -277,7 +278,7 @@ def test_the_karpenter_variants_plan_valid(stack, tmp_path, capsys):
 
     proj = project_copy(tmp_path)
     cfg = yaml.safe_load((proj / "stacks" / f"Pulumi.{stack}.yaml").read_text())
-    cfg["config"].update({k: json.loads(v) if k != "raystack:autoscaler" else v for k, v in VARIANTS[stack].items()})
+    cfg["config"].update({k: v if k == "raystack:autoscaler" else json.loads(v) for k, v in VARIANTS[stack].items()})
     (proj / "stacks" / f"Pulumi.{stack}-karpenter.yaml").write_text(yaml.safe_dump(cfg))
     doc = planned(f"{stack}-karpenter", capsys, proj)
     rows = {p["pool"]: p for p in doc["pools"] if p["source"] == "karpenter-node-pool"}
@@ -286,3 +287,20 @@ def test_the_karpenter_variants_plan_valid(stack, tmp_path, capsys):
         k = row["karpenter"]
         assert k["sizedFor"] in k["candidates"] and k["priceUsdPerHourMax"] == row["priceUsdPerHour"], row
         assert row["min"] == 0 and "WhenEmpty" in k["disruption"], row
+
+
+def test_neuron_candidates_of_several_device_counts_and_a_growing_system_pool_are_refused():
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "stacks" / "Pulumi.neuron.yaml").read_text())["config"]
+    raw = {k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("raystack:")}
+    raw.update(autoscaler="karpenter", rayClusters=json.loads(KARPENTER_NEURON["raystack:rayClusters"]))
+    raw["gpuPools"] = [{"name": "trn1", "instanceType": "trn1.32xlarge", "maxSize": 2},
+                       {"name": "inf2", "instanceType": "inf2.24xlarge", "maxSize": 2,
+                        "karpenter": {"instanceTypes": ["inf2.48xlarge"]}}]
+    raw["systemPool"] = {**raw["systemPool"], "maxSize": 3}
+    with pytest.raises(ConfigError) as e:
+        resolve(raw, stack="neuron", region="us-east-1")
+    got = sorted((f.key, f.message.split(":")[0]) for f in e.value.findings if f.severity == "error")
+    assert got == [("raystack:gpuPools[1].karpenter", "neuron candidates with different device counts"),
+                   ("raystack:systemPool.maxSize", "nothing grows the system node group with autoscaler karpenter (Karpenter launches its own NodePools' nodes, and its controller runs here)")], got

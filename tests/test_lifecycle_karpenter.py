@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras)")
 
 from raystack.testing.lifecycle import EngineError, Lifecycle  # noqa: E402
-from support import KARPENTER_DEV_POOL  # noqa: E402
+from support import KARPENTER_DEV, KARPENTER_DEV_POOL  # noqa: E402
 from test_lifecycle import ROOT, pytestmark  # noqa: E402,F401
 
 POD = "dev-l4-worker-0"
@@ -21,6 +21,7 @@ def karpenter_dev() -> Lifecycle:
     lc = Lifecycle.for_stack(ROOT, "dev")
     lc.set_config("autoscaler", "karpenter")
     lc.set_config("gpuPools", [KARPENTER_DEV_POOL])
+    lc.set_config("systemPool", KARPENTER_DEV["raystack:systemPool"])
     return lc
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...model import defaults
 from ...model.cloud import register
 from ...model.facts import PoolFacts, facts_for_existing
 from ...model.findings import Finding
 from ...model.platform import NodePool
+from ...spec.types import SystemPoolSpec
 from ..rules_base import ModuleCloud
 from . import logs, pools, rules
 from .ami import AMI_TABLE
@@ -35,8 +37,12 @@ class AwsCloud(ModuleCloud):
         # model.defaults' tables are EKS's; with autoscaler karpenter every created pool is a Karpenter NodePool.
         if given.get("autoscaler") != "karpenter":
             return given
-        return {**given, **{k: [{"karpenter": {}, **p} for p in given[k]] for k in ("gpu_pools", "node_pools")
-                            if isinstance(given.get(k), list)}}
+        # Nothing scales the system node group then: it keeps minSize nodes (karpenter_rules refuses another maxSize).
+        system = dict(given.get("system_pool") or {})
+        system.setdefault("max_size", system.get("min_size", defaults.TABLES[SystemPoolSpec]["min_size"]))
+        return {**given, "system_pool": system,
+                **{k: [{"karpenter": {}, **p} for p in given[k]] for k in ("gpu_pools", "node_pools")
+                   if isinstance(given.get(k), list)}}
 
     def existing_pool(self, spec: dict[str, Any]) -> PoolFacts:
         return facts_for_existing(spec)

@@ -35,6 +35,12 @@ def check_platform(spec: dict[str, Any], given: dict[str, Any], findings: list[F
     if given.get("cluster_autoscaler") is True:
         findings.append(Finding(key("clusterAutoscaler"), True, "two node autoscalers would both act on the same "
                                 "pending pods: with autoscaler karpenter leave clusterAutoscaler out"))
+    sys_pool = given.get("system_pool") or {}
+    if "max_size" in sys_pool and sys_pool["max_size"] != spec["system_pool"]["min_size"]:
+        findings.append(Finding(key("systemPool.maxSize"), sys_pool["max_size"], "nothing grows the system node group "
+                                "with autoscaler karpenter (Karpenter launches its own NodePools' nodes, and its "
+                                f"controller runs here): allowed {spec['system_pool']['min_size']} (minSize), the "
+                                "nodes the heads and add-ons get"))
     if spec["kubernetes_delivery"] != "pulumi":
         findings.append(Finding(key("autoscaler"), "karpenter", "not with kubernetesDelivery gitops yet: the "
                                 "NodePools and the chart would have to be rendered for Argo CD; use pulumi delivery"))
@@ -95,10 +101,23 @@ def check_pool(base: str, p: dict[str, Any], findings: list[Finding]) -> None:
                                 "the requirements match no catalog type"))
         return
     acc = ACCELERATOR_KINDS.get(it.accelerator_kind)
-    if acc is not None and len({acc.units_per_device(t.accelerator_model) for t in final}) > 1:
+    unsupported = sorted({t.accelerator_model for t in final} & set(acc.unsupported_models if acc else ()))
+    if acc is not None and unsupported:
+        findings.append(Finding(at, [t.instance_type for t in final if t.accelerator_model in unsupported],
+                                f"{', '.join(unsupported)} is not supported yet: "
+                                f"{acc.unsupported_models[unsupported[0]]}"))
+    elif acc is not None and len({acc.units_per_device(t.accelerator_model) for t in final}) > 1:
         findings.append(Finding(at, sorted({t.accelerator_model for t in final}),
                                 f"{it.accelerator_kind} models with different Ray units per device: keep one model "
                                 "(acceleratorModels)"))
+    elif acc is not None and acc.whole_or_single_device and len({t.accelerator_count for t in final}) > 1 \
+            and min(t.accelerator_count for t in final) > 1:
+        # Workers sized for the smallest candidate would take part of a larger node's devices: more than one device
+        # but not all, which needs the scheduler extension raystack leaves off (hardware/accelerators.py).
+        findings.append(Finding(at, sorted({t.instance_type for t in final}),
+                                f"{it.accelerator_kind} candidates with different device counts: a worker would take "
+                                "part of a larger node's devices, which needs the Neuron scheduler extension; keep "
+                                "one count (acceleratorCounts), or candidates of one device"))
     _check_limits(at, k["limits"], final, findings)
     _check_disruption(at, k, findings)
 
