@@ -304,3 +304,26 @@ def test_neuron_candidates_of_several_device_counts_and_a_growing_system_pool_ar
     got = sorted((f.key, f.message.split(":")[0]) for f in e.value.findings if f.severity == "error")
     assert got == [("raystack:gpuPools[1].karpenter", "neuron candidates with different device counts"),
                    ("raystack:systemPool.maxSize", "nothing grows the system node group with autoscaler karpenter (Karpenter launches its own NodePools' nodes, and its controller runs here)")], got
+
+
+def test_every_aws_argument_of_the_variants_is_one_pulumi_aws_types(variant):
+    """Each AWS resource's inputs are parameters of pulumi-aws's typed Args for it (sqs.QueueArgs,
+    cloudwatch.EventRuleArgs, ec2.TagArgs, ...): the provider's own schema, as its SDK types it."""
+    import importlib
+    import inspect
+
+    from raystack.spec.coerce import to_snake
+
+    stack, rec = variant
+    errors, seen = [], set()
+    for r in rec.resources:
+        if not r.type.startswith("aws:"):
+            continue
+        module, cls = r.type.split(":")[1].split("/")[0], r.type.rsplit(":", 1)[1]
+        args = getattr(importlib.import_module(f"pulumi_aws.{module}"), f"{cls}Args")
+        params = set(inspect.signature(args.__init__).parameters)
+        errors += [f"{r.urn}: {k}" for k in r.inputs if to_snake(k) not in params]
+        seen.add(r.type)
+    assert not errors, errors
+    assert {"aws:sqs/queue:Queue", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget",
+            "aws:ec2/tag:Tag", "aws:sqs/queuePolicy:QueuePolicy"} <= seen, stack
