@@ -327,3 +327,47 @@ def test_every_aws_argument_of_the_variants_is_one_pulumi_aws_types(variant):
     assert not errors, errors
     assert {"aws:sqs/queue:Queue", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget",
             "aws:ec2/tag:Tag", "aws:sqs/queuePolicy:QueuePolicy"} <= seen, stack
+
+
+NODE_IMAGES = [  # one pool a row of the EKS node-image table: (os, instance type, list)
+    ("al2023", "g6.xlarge", "gpuPools"), ("bottlerocket", "g6.xlarge", "gpuPools"),
+    ("al2023", "g5g.xlarge", "gpuPools"), ("al2023", "inf2.xlarge", "gpuPools"),
+    ("al2023", "m7i.2xlarge", "nodePools"), ("bottlerocket", "m7g.xlarge", "nodePools"),
+]
+
+
+def test_every_node_image_makes_objects_karpenters_schemas_take():
+    """A NodePool and EC2NodeClass for each OS, architecture and accelerator kind (Bottlerocket's two volumes, Arm,
+    Neuron, CPU pools) pass the npm oracle; Bottlerocket's images go on its data volume."""
+    docs = []
+    for os_, it, list_key in NODE_IMAGES:
+        raw = _dev()
+        raw["gpuPools"] = []
+        raw[list_key] = [{"name": "p", "instanceType": it, "os": os_, "maxSize": 2}]
+        if list_key == "gpuPools":
+            raw["rayClusters"] = []
+        else:
+            raw["rayClusters"][0]["workerGroups"][0]["pool"] = "p"
+        (pool,) = resolve(raw, stack="dev", region="us-east-1").node_pools
+        nc = karpenter.node_class_manifest("p", pool, "raystack-dev", {"team": "ml"})
+        docs += [karpenter.node_pool_manifest("p", pool, "raystack-dev"), nc]
+        devices = [d["deviceName"] for d in nc["spec"]["blockDeviceMappings"]]
+        assert devices == (["/dev/xvda", "/dev/xvdb"] if os_ == "bottlerocket" else ["/dev/xvda"]), (os_, devices)
+        assert nc["spec"]["amiSelectorTerms"] == [{"alias": karpenter.versions.KARPENTER_AMI_ALIASES[os_]}]
+    assert npm_oracle("karpenter.mjs", docs) == [None] * len(docs)
+
+
+def test_an_existing_vpcs_private_subnets_get_the_discovery_tag_as_tags_of_their_own():
+    """A created VPC's subnets carry the tag in their own tags (an aws.ec2.Tag on them would fight the subnet's
+    tags); an existing VPC's get one aws.ec2.Tag each, removed on destroy."""
+    subnets = ["subnet-0aaa", "subnet-0bbb"]
+    config = {**testing.load_stack_config(project(), "dev"), **KARPENTER_DEV,
+              "raystack:network": json.dumps({"vpcId": "vpc-0123", "privateSubnetIds": subnets})}
+    rec = testing.run(RayPlatform.from_stack_config, config, stack="dev")
+    tags = {(r.inputs["resourceId"], r.inputs["key"], r.inputs["value"]) for r in rec.of_type("aws:ec2/tag:Tag")}
+    assert {(s, "karpenter.sh/discovery", "raystack-dev") for s in subnets} <= tags, tags
+    created = testing.run(RayPlatform.from_stack_config,
+                          {**testing.load_stack_config(project(), "dev"), **KARPENTER_DEV}, stack="dev")
+    private = [r for r in created.of_type("aws:ec2/subnet:Subnet") if "private" in r.name]
+    assert private and all(r.inputs["tags"]["karpenter.sh/discovery"] == "raystack-dev" for r in private)
+    assert not [r for r in created.of_type("aws:ec2/tag:Tag") if r.inputs["resourceId"].startswith("subnet-")]
