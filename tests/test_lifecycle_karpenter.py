@@ -142,3 +142,19 @@ def test_destroy_without_the_controller_leaves_the_nodeclass_terminating_and_the
         lc.destroy()
     assert len(lc.aws.karpenter_instances) == 1
     assert json.dumps(sorted(lc.aws.karpenter_instances.values(), key=str))
+
+
+def test_the_testing_docs_example_runs():
+    """docs/testing.md's Karpenter example, as written."""
+    lc = karpenter_dev()
+    lc.up()
+    kc = lc.kube_cluster("raystack-dev")
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    k = kc.karpenter
+    (claim,) = k.nodeclaims.values()
+    k.interrupt(claim.instance_id)
+    assert ("drained-through-ray", "dev-l4-worker-0", "idle") in k.events
+    k.consolidate()
+    k.drift()
+    lc.destroy()
+    assert not lc.aws.karpenter_instances
