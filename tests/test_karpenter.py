@@ -349,7 +349,7 @@ def test_every_node_image_makes_objects_karpenters_schemas_take():
         else:
             raw["rayClusters"][0]["workerGroups"][0]["pool"] = "p"
         (pool,) = resolve(raw, stack="dev", region="us-east-1").node_pools
-        nc = karpenter.node_class_manifest("p", pool, "raystack-dev", {"team": "ml"})
+        nc = karpenter.node_class_manifest("p", pool, "raystack-dev", {"team": "ml"}, "raystack-karpenter-node-role")
         docs += [karpenter.node_pool_manifest("p", pool, "raystack-dev"), nc]
         devices = [d["deviceName"] for d in nc["spec"]["blockDeviceMappings"]]
         assert devices == (["/dev/xvda", "/dev/xvdb"] if os_ == "bottlerocket" else ["/dev/xvda"]), (os_, devices)

@@ -1,7 +1,8 @@
 """Karpenter: the node autoscaler of an EKS cluster whose pools are Karpenter NodePools (autoscaler: karpenter).
 
 What it creates, as Karpenter v1.14.1's getting-started CloudFormation and chart set it up
-(clouds/aws/karpenter_iam.py cites them): the node role its nodes run as, with an EKS access entry of type
+(clouds/aws/karpenter_iam.py cites them): the node role its nodes run as (a generated name: IAM role names are
+global to the account, and clusters of one name may run in two regions), with an EKS access entry of type
 EC2_LINUX (a role of its own: EKS already gave the managed node groups' role an entry, and a principal may have
 one); the interruption queue (SQS, 300 s, encrypted) with the five EventBridge rules feeding it; the controller's
 least-privileged role through Pod Identity; the discovery tag on the cluster security group; and the CRD chart
@@ -52,7 +53,9 @@ class Karpenter(pulumi.ComponentResource):
     """The Karpenter controller for an EKS cluster, with its interruption queue, IAM and CRDs."""
 
     node_role_arn: pulumi.Output[str]
-    """The IAM role Karpenter's nodes run as (the EC2NodeClasses' spec.role)."""
+    """The IAM role Karpenter's nodes run as."""
+    node_role_name: pulumi.Output[str]
+    """Its name: the EC2NodeClasses' spec.role (KarpenterNodePool's node_role)."""
     role_arn: pulumi.Output[str]
     """The IAM role the controller runs as (Pod Identity)."""
     queue_url: pulumi.Output[str]
@@ -69,8 +72,7 @@ class Karpenter(pulumi.ComponentResource):
         part = partition()
         child = pulumi.ResourceOptions(parent=self)
 
-        node_role = aws.iam.Role(f"{name}-node-role", name=karpenter.node_role_name(cluster_name),
-                                 assume_role_policy=json.dumps(service_trust_policy("ec2.amazonaws.com")),
+        node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=json.dumps(service_trust_policy("ec2.amazonaws.com")),
                                  tags=tags, opts=child)
         attachments = [aws.iam.RolePolicyAttachment(f"{name}-node-role-{i}", role=node_role.name,
                                                     policy_arn=managed_policy_arn(part, p),
@@ -118,8 +120,10 @@ class Karpenter(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[crds, assoc, policy, queue_policy, entry, sg_tag,
                                                                  *targets, *attachments]))
         self.node_role_arn = node_role.arn
+        self.node_role_name = node_role.name
         self.role_arn = role.arn
         self.queue_url = queue.url
         self.release_name = self.release.name.apply(lambda n: n or "")
-        self.register_outputs({"node_role_arn": self.node_role_arn, "role_arn": self.role_arn,
+        self.register_outputs({"node_role_arn": self.node_role_arn, "node_role_name": self.node_role_name,
+                               "role_arn": self.role_arn,
                                "queue_url": self.queue_url, "release_name": self.release_name})

@@ -29,6 +29,8 @@ class KarpenterNodePoolArgs(TypedDict):
     """The pool (its karpenter key gives the candidates beyond instanceType)."""
     cluster_name: str
     """Name of the EKS cluster (the EC2NodeClass finds its subnets and security group by its discovery tag)."""
+    node_role: pulumi.Input[str]
+    """The IAM role name Karpenter's nodes run as (Karpenter.node_role_name): the EC2NodeClass's spec.role."""
     tags: NotRequired[dict[str, str]]
     """Tags Karpenter puts on the instances, volumes and interfaces it launches."""
 
@@ -46,23 +48,25 @@ class KarpenterNodePool(pulumi.ComponentResource):
         spec: dict[str, Any] = {"karpenter": {}, **dict(a["pool"])}
         resolved = resolve_node_pool(spec, a["cluster_name"], base="pool")  # fails before registering anything
         super().__init__("raystack:index:KarpenterNodePool", name, {}, opts)
-        self._build(name, resolved, a["cluster_name"], dict(a.get("tags") or {}))
+        self._build(name, resolved, a["cluster_name"], a["node_role"], dict(a.get("tags") or {}))
 
     @classmethod
-    def _from_model(cls, name: str, pool: NodePool, cluster_name: str, tags: dict[str, str],
-                    opts: pulumi.ResourceOptions) -> "KarpenterNodePool":
+    def _from_model(cls, name: str, pool: NodePool, cluster_name: str, node_role: pulumi.Input[str],
+                    tags: dict[str, str], opts: pulumi.ResourceOptions) -> "KarpenterNodePool":
         self = cls.__new__(cls)
         pulumi.ComponentResource.__init__(self, "raystack:index:KarpenterNodePool", name, {}, opts)
-        self._build(name, pool, cluster_name, tags)
+        self._build(name, pool, cluster_name, node_role, tags)
         return self
 
-    def _build(self, name: str, pool: NodePool, cluster_name: str, tags: dict[str, str]) -> None:
+    def _build(self, name: str, pool: NodePool, cluster_name: str, node_role: pulumi.Input[str],
+               tags: dict[str, str]) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        node_class = karpenter.node_class_manifest(pool.name, pool, cluster_name, tags)
+        node_class = karpenter.node_class_manifest(pool.name, pool, cluster_name, tags, "")
         node_pool = karpenter.node_pool_manifest(pool.name, pool, cluster_name)
         nc = k8s.apiextensions.CustomResource(f"{name}-nodeclass", api_version=node_class["apiVersion"],
                                               kind=node_class["kind"], metadata=node_class["metadata"],
-                                              spec=node_class["spec"], opts=child)
+                                              spec=pulumi.Output.from_input(node_role).apply(
+                                                  lambda role: {**node_class["spec"], "role": role}), opts=child)
         np = k8s.apiextensions.CustomResource(f"{name}-nodepool", api_version=node_pool["apiVersion"],
                                               kind=node_pool["kind"], metadata=node_pool["metadata"],
                                               spec=node_pool["spec"],

@@ -138,7 +138,8 @@ class EksBackend:
             "node_selector": dict(platform.system_node_selector), "system_min_nodes": platform.system_pool.min_size,
             "tags": self.tags}, opts=on_cluster)
         return {pool.name: KarpenterNodePool._from_model(
-            f"{name}-{pool.name}", pool, platform.cluster_name, self.tags, opts=pulumi.ResourceOptions(
+            f"{name}-{pool.name}", pool, platform.cluster_name, controller.node_role_name, self.tags,
+            opts=pulumi.ResourceOptions(
                 parent=parent, providers=[cluster.provider], depends_on=[controller.release]))
             for pool in platform.node_pools}
 

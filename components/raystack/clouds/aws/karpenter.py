@@ -133,12 +133,6 @@ def plan_row(pool: Any) -> dict[str, Any]:
                           f"expireAfter {k.expire_after}; Spot workers drain through Ray on an interruption"}
 
 
-def node_role_name(cluster_name: str) -> str:
-    """The IAM role Karpenter's nodes run as (getting-started: KarpenterNodeRole-<cluster>); a fixed name, so the
-    EC2NodeClass (spec.role) is known at preview."""
-    return f"{cluster_name}-karpenter-node"
-
-
 def queue_name(cluster_name: str) -> str:
     """The interruption queue (getting-started cloudformation.yaml: QueueName is the cluster's name)."""
     return cluster_name
@@ -185,8 +179,9 @@ def node_pool_manifest(name: str, pool: Any, cluster_name: str) -> dict[str, Any
     }
 
 
-def node_class_manifest(name: str, pool: Any, cluster_name: str, tags: dict[str, str]) -> dict[str, Any]:
-    """The karpenter.k8s.aws/v1 EC2NodeClass of a resolved pool: the pinned EKS AMI alias, the node role, the
+def node_class_manifest(name: str, pool: Any, cluster_name: str, tags: dict[str, str], node_role: str) -> dict[str, Any]:
+    """The karpenter.k8s.aws/v1 EC2NodeClass of a resolved pool: the pinned EKS AMI alias, the node role (its name:
+    generated, as IAM role names are global to the account, and two regions may run clusters of one name), the
     cluster's discovery-tagged subnets and security group, encrypted gp3 volumes, IMDSv2 with hop limit 1."""
     k: KarpenterPool = pool.karpenter
     ebs: dict[str, Any] = {"volumeSize": f"{pool.disk_size_gib}Gi", "volumeType": "gp3", "encrypted": True,
@@ -202,7 +197,7 @@ def node_class_manifest(name: str, pool: Any, cluster_name: str, tags: dict[str,
         "apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass",
         "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "raystack"}},
         "spec": {
-            "role": node_role_name(cluster_name),
+            "role": node_role,
             "amiSelectorTerms": [{"alias": k.ami_alias}],
             "subnetSelectorTerms": [{"tags": discovery}],
             "securityGroupSelectorTerms": [{"tags": discovery}],

@@ -255,7 +255,7 @@ class Karpenter:
         """A node joins only with an access entry of type EC2_LINUX for its role (EKS user guide, access entries:
         "EC2_LINUX ... for nodes"; the managed node groups' role has one EKS made, Karpenter's needs its own)."""
         roles = [r for r in self.world.state.values() if r.type == "aws:iam/role:Role"
-                 and r.inputs.get("name") == role_name]
+                 and r.outputs.get("name") == role_name]
         if not roles:
             return f"the EC2NodeClass's role {role_name} does not exist"
         arn = roles[0].outputs.get("arn")
