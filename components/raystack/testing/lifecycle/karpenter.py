@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ...hardware import catalog
 from ...model.facts import DAEMONSET_RESERVE_CPU_MILLIS, DAEMONSET_RESERVE_MEMORY_MIB
 from .errors import CloudError, NotModelled
+from .state import get_path
 
 if TYPE_CHECKING:
     from .kube import KubeCluster
@@ -57,6 +58,22 @@ def class_hash(nodeclass: dict[str, Any]) -> str:
     spec = {k: v for k, v in (nodeclass.get("spec") or {}).items() if k not in (
         "subnetSelectorTerms", "securityGroupSelectorTerms", "capacityReservationSelectorTerms")}
     return _hash(spec)
+
+
+#: What the controller writes on the objects raystack applies (an Update, as a merge patch): the hash annotations
+#: its hash controllers keep (core nodepool/hash/controller.go, AWS nodeclass/hash/controller.go) and the
+#: EC2NodeClass's termination finalizer (AWS nodeclass/controller.go). Their status is a subresource, left out.
+OWN_METADATA = {"NodePool": {("metadata", "annotations", "karpenter.sh/nodepool-hash"): template_hash,
+                             ("metadata", "annotations", "karpenter.sh/nodepool-hash-version"): lambda _: "v3"},
+                "EC2NodeClass": {("metadata", "annotations", "karpenter.k8s.aws/ec2nodeclass-hash"): class_hash,
+                                 ("metadata", "annotations", "karpenter.k8s.aws/ec2nodeclass-hash-version"):
+                                     lambda _: "v4",
+                                 ("metadata", "finalizers"): lambda _: ["karpenter.k8s.aws/termination"]}}
+
+
+def writes_metadata(kind: str, changes: dict[tuple[str, ...], Any]) -> bool:
+    """Whether a foreign write is Karpenter's own metadata on its kinds (the harness models no other)."""
+    return kind in OWN_METADATA and set(changes) <= set(OWN_METADATA[kind])
 
 
 @dataclass
@@ -147,6 +164,12 @@ class Karpenter:
     def reconcile(self) -> None:
         """Schedule Pending pods onto nodes with room, and launch a NodeClaim for the rest (core provisioning:
         the cheapest instance type of the NodePool's requirements that fits, Spot first where allowed)."""
+        for kind, fields in OWN_METADATA.items():
+            for name, body in self._objects(kind).items():
+                changes = {path: value(body) for path, value in fields.items() if get_path(body, path) != value(body)}
+                if changes:  # the write reconciles again, and finds nothing more to write
+                    self.kc.update("karpenter", (kind, "", name), changes)
+                    return
         self._sync_pods()
         for pod in sorted(self.pods.values(), key=lambda p: p.name):
             if pod.node is not None and pod.node in self.nodeclaims:

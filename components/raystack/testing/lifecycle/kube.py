@@ -218,9 +218,9 @@ class KubeCluster:
         obj = self.objects.get(key)
         if obj is None:
             raise CloudError("NotFound", f"{key} not found", "kube-apiserver")
-        if key[0] != "RayCluster":
+        if key[0] != "RayCluster" and not karpenter.writes_metadata(key[0], changes):
             raise NotModelled(f"a foreign manager writing {key[0]}")
-        atomic = [p for p, t in list_types(key[0]).items() if p and t == "atomic"]
+        atomic = [p for p, t in list_types(key[0]).items() if p and t == "atomic"] if key[0] == "RayCluster" else []
         for path in changes:
             plain = tuple(p for p in path if not p.isdigit())
             if any(plain[:len(g)] == g for g in granular_lists(key[0])):
