@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,7 @@ def class_hash(nodeclass: dict[str, Any]) -> str:
 #: What the controller writes on the objects raystack applies (an Update, as a merge patch): the hash annotations
 #: its hash controllers keep (core nodepool/hash/controller.go, AWS nodeclass/hash/controller.go) and the
 #: EC2NodeClass's termination finalizer (AWS nodeclass/controller.go). Their status is a subresource, left out.
-OWN_METADATA = {"NodePool": {("metadata", "annotations", "karpenter.sh/nodepool-hash"): template_hash,
+OWN_METADATA: dict[str, dict[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {"NodePool": {("metadata", "annotations", "karpenter.sh/nodepool-hash"): template_hash,
                              ("metadata", "annotations", "karpenter.sh/nodepool-hash-version"): lambda _: "v3"},
                 "EC2NodeClass": {("metadata", "annotations", "karpenter.k8s.aws/ec2nodeclass-hash"): class_hash,
                                  ("metadata", "annotations", "karpenter.k8s.aws/ec2nodeclass-hash-version"):
