@@ -137,6 +137,8 @@ BAD = [
     ({"pool.karpenter": {"consolidateAfter": "5 minutes"}},
      ["raystack:gpuPools[0].karpenter.consolidateAfter = '5 minutes': a duration like"]),
     ({"pool.efa": True}, ["raystack:gpuPools[0].efa = True: EFA pools stay managed node groups"]),
+    ({"pool.labels": {"karpenter.sh/team": "ml"}},
+     ["raystack:gpuPools[0].labels.karpenter.sh/team = 'ml': a label Karpenter's NodePool refuses"]),
     ({"pool.minSize": 1}, ["raystack:gpuPools[0].minSize = 1: Karpenter keeps no minimum of nodes"]),
     ({"clusterAutoscaler": True}, ["raystack:clusterAutoscaler = True: two node autoscalers"]),
     ({"kubernetesDelivery": "gitops"}, ["raystack:autoscaler = 'karpenter': not with kubernetesDelivery gitops"]),
@@ -225,6 +227,63 @@ def test_the_objects_pass_the_crds_at_the_pinned_tag(variant):
             bad["spec"]["metadataOptions"]["httpTokens"] = "sometimes"
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
+
+
+def _cel_problems(schema: dict, value: object, at: str = "") -> list[str]:
+    """The CRD's x-kubernetes-validations (CEL) that ``value`` breaks, walking the structural schema (cel-python,
+    with the Kubernetes regex library's ``find``; transition rules, which need oldSelf, left out)."""
+    import re as regex
+
+    import celpy
+    from celpy.adapter import json_to_cel
+
+    def find(s: object, pattern: object) -> celpy.celtypes.StringType:  # Kubernetes' regex library
+        m = regex.search(str(pattern), str(s))
+        return celpy.celtypes.StringType(m.group(0) if m else "")
+
+    def split(s: object, sep: object) -> celpy.celtypes.ListType:  # Kubernetes' strings library
+        return celpy.celtypes.ListType([celpy.celtypes.StringType(x) for x in str(s).split(str(sep))])
+
+    out = []
+    env = celpy.Environment()
+    for v in schema.get("x-kubernetes-validations") or []:
+        if "oldSelf" in v["rule"]:
+            continue
+        try:
+            ok = env.program(env.compile(v["rule"]), functions={"find": find, "split": split}).evaluate({"self": json_to_cel(value)})
+        except celpy.CELEvalError as e:
+            raise AssertionError(f"{at}: {v['rule']}: {e.args[0]}") from None
+        if not ok:
+            out.append(f"{at or '.'}: {v['message']}")
+    if isinstance(value, dict):
+        for k, sub in value.items():
+            prop = (schema.get("properties") or {}).get(k) or (schema.get("additionalProperties") or None)
+            if isinstance(prop, dict):
+                out += _cel_problems(prop, sub, f"{at}.{k}")
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, sub in enumerate(value):
+            out += _cel_problems(schema["items"], sub, f"{at}[{i}]")
+    return out
+
+
+def test_the_objects_pass_the_crds_cel_rules_at_the_pinned_tag(variant):
+    """The CEL rules of the same CRDs (restricted label domains, requirement operators, budget schedules, the
+    EC2NodeClass's selector and alias rules), where a mirror is at hand; a planted restricted label is caught."""
+    import yaml
+
+    _, rec = variant
+    for kind, crd_file in (("NodePool", "karpenter.sh_nodepools.yaml"),
+                           ("EC2NodeClass", "karpenter.k8s.aws_ec2nodeclasses.yaml")):
+        crd = yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, f"pkg/apis/crds/{crd_file}"))
+        (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+        schema = version["schema"]["openAPIV3Schema"]
+        for doc in _objects(rec, kind):
+            assert _cel_problems(schema, doc) == [], doc["metadata"]["name"]
+    bad = _objects(rec, "NodePool")[0]
+    bad["spec"]["template"]["metadata"]["labels"]["karpenter.sh/team"] = "ml"
+    assert any("karpenter.sh" in p for p in _cel_problems(
+        yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, "pkg/apis/crds/karpenter.sh_nodepools.yaml"))
+        ["spec"]["versions"][0]["schema"]["openAPIV3Schema"], bad))
 
 
 def test_the_controller_values_are_the_charts_at_the_pinned_tag():

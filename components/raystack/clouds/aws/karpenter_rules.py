@@ -59,6 +59,13 @@ def check_pool(base: str, p: dict[str, Any], findings: list[Finding]) -> None:
     if p["min_size"]:
         findings.append(Finding(f"{base}.minSize", p["min_size"], "Karpenter keeps no minimum of nodes: it launches "
                                 "them for pending pods; keep workers warm with the worker group's minReplicas"))
+    for label in p["labels"]:
+        domain = label.split("/")[0] if "/" in label else ""
+        if domain.endswith(("karpenter.sh", "karpenter.k8s.aws")) or label == "kubernetes.io/hostname":
+            # The NodePool CRD's CEL rules at v1.14.1 (template.metadata.labels): these are Karpenter's to set.
+            findings.append(Finding(f"{base}.labels.{label}", p["labels"][label], "a label Karpenter's NodePool "
+                                    "refuses (its domains karpenter.sh and karpenter.k8s.aws, and "
+                                    "kubernetes.io/hostname, are Karpenter's to set)"))
     cat = catalog.load_catalog()
     for i, n in enumerate(k["instance_types"]):
         if n not in cat:
