@@ -430,3 +430,22 @@ def test_an_existing_vpcs_private_subnets_get_the_discovery_tag_as_tags_of_their
     private = [r for r in created.of_type("aws:ec2/subnet:Subnet") if "private" in r.name]
     assert private and all(r.inputs["tags"]["karpenter.sh/discovery"] == "raystack-dev" for r in private)
     assert not [r for r in created.of_type("aws:ec2/tag:Tag") if r.inputs["resourceId"].startswith("subnet-")]
+
+
+def test_the_controller_counts_on_the_system_pool_in_the_autoscalers_place():
+    """Two Karpenter replicas (1 CPU, 1 GiB each) join the heads and add-ons on the system pool, which keeps minSize
+    nodes: heads that fit with the Cluster Autoscaler's small pod may not fit beside them."""
+    from raystack.rules.capacity import addon_pods
+
+    assert ("cluster-autoscaler", 100, 600) in addon_pods("cluster-autoscaler", 2)
+    pods = addon_pods("karpenter", 2)
+    assert [p for p in pods if p[0] == "karpenter"] == [("karpenter", 1000, 1024)] * 2
+    assert not [p for p in pods if p[0] == "cluster-autoscaler"]
+    assert len([p for p in addon_pods("karpenter", 1) if p[0] == "karpenter"]) == 1
+    values = karpenter.controller_values("c", {}, 2)["controller"]["resources"]
+    assert values["requests"] == {"cpu": "1000m", "memory": "1024Mi"}
+    raw = _dev(rayClusters=[{"name": f"c{i}", "namespace": "ray", "head": {"cpu": 2, "memoryGib": 8},
+                             "workerGroups": [{"name": "l4", "pool": "l4-spot"}]} for i in range(2)])
+    with pytest.raises(ConfigError) as e:  # two 2-CPU heads and Karpenter on two m7i.xlarge (4 vCPUs) nodes
+        resolve(raw, stack="dev", region="us-east-1")
+    assert [f.key for f in e.value.findings] == ["raystack:systemPool.maxSize"], e.value.findings

@@ -21,6 +21,10 @@ SCALE_DOWN_DELAY_AFTER_ADD = "5m"
 #: Requests of the Cluster Autoscaler pod (the upstream FAQ's figures for clusters of this size).
 CA_REQUEST_CPU_MILLIS = 100
 CA_REQUEST_MEMORY_MIB = 600
+#: The Karpenter controller's requests and limits a replica (getting-started step08: 1 CPU, 1 GiB): two replicas run
+#: on the system pool when it has two nodes (clouds/aws/karpenter.controller_values).
+KARPENTER_CPU_MILLIS = 1000
+KARPENTER_MEMORY_MIB = 1024
 
 
 def device_plugin_values(kind: AcceleratorKind, skip_os: tuple[str, ...]) -> dict[str, Any]:

@@ -232,7 +232,7 @@ def resolve(raw: dict[str, Any], camel: bool = True, stack: str | None = None, r
                                     "recreate the RayService, or use NewCluster", severity="warning"))
     if system is not None:
         check_heads_fit(system.facts, clusters + workload_clusters, addons=True,
-                        system_key=key("systemPool.maxSize"), findings=findings)
+                        system_key=key("systemPool.maxSize"), findings=findings, autoscaler=spec["autoscaler"])
     check_shared_pools({**pools, **head_candidates}, clusters + workload_clusters, size_keys, findings, warnings)
     if not creates and any(p.network_policy_spec for _, p in clusters + workload_clusters):
         warnings.append(Finding(key("clusterMode"), "existing",

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from ..hardware import catalog, efa
 from ..hardware.accelerators import ACCELERATOR_KINDS
-from ..kube.values import CA_REQUEST_CPU_MILLIS, CA_REQUEST_MEMORY_MIB
+from ..kube.values import (
+    CA_REQUEST_CPU_MILLIS,
+    CA_REQUEST_MEMORY_MIB,
+    KARPENTER_CPU_MILLIS,
+    KARPENTER_MEMORY_MIB,
+)
 from ..model.facts import PoolFacts
 from ..model.findings import Finding
 from ..model.platform import RayClusterPlan
@@ -25,6 +30,15 @@ ADDON_PODS: tuple[tuple[str, int, int], ...] = (
     ("coredns", 100, 70),
     ("coredns", 100, 70),
 )
+
+
+def addon_pods(autoscaler: str, system_nodes: int) -> list[tuple[str, int, int]]:
+    """ADDON_PODS, with Karpenter's controller (a replica a system node, two at most) in the Cluster Autoscaler's
+    place under autoscaler karpenter."""
+    if autoscaler != "karpenter":
+        return list(ADDON_PODS)
+    return [p for p in ADDON_PODS if p[0] != "cluster-autoscaler"] + \
+        [("karpenter", KARPENTER_CPU_MILLIS, KARPENTER_MEMORY_MIB)] * min(2, system_nodes)
 
 
 @dataclass(frozen=True)
@@ -50,9 +64,10 @@ def _fits(pods: list[Pod], pool: PoolFacts, nodes: int) -> bool:
 
 
 def check_heads_fit(system: PoolFacts, clusters: list[tuple[str, RayClusterPlan]], addons: bool,
-                    system_key: str, findings: list[Finding]) -> None:
+                    system_key: str, findings: list[Finding], autoscaler: str = "cluster-autoscaler") -> None:
     """Every head on the system pool (with its autoscaler sidecar) plus the add-ons fit the pool at its maximum."""
-    pods = [Pod(name, system_key, cpu, mem) for name, cpu, mem in ADDON_PODS] if addons else []
+    pods = [Pod(name, system_key, cpu, mem) for name, cpu, mem in addon_pods(autoscaler, system.max_nodes)] \
+        if addons else []
     for key, rc in clusters:
         if rc.head_pool.name != system.name:
             continue

@@ -28,6 +28,7 @@ from typing import Any
 from ... import versions
 from ...hardware import catalog
 from ...hardware.catalog import InstanceType
+from ...kube.values import KARPENTER_CPU_MILLIS, KARPENTER_MEMORY_MIB
 
 SOURCE = "karpenter-node-pool"
 #: Where the controller runs (the getting-started guide's KARPENTER_NAMESPACE) and its service account.
@@ -213,7 +214,7 @@ def controller_values(cluster_name: str, node_selector: dict[str, str], system_m
     """The karpenter chart's values: the cluster and its interruption queue (getting-started step08), on the system
     pool, with the guide's 1 CPU / 1 GiB. Two replicas need two system nodes (the chart's required pod
     anti-affinity on kubernetes.io/hostname); a one-node system pool gets one."""
-    resources = {"cpu": "1", "memory": "1Gi"}
+    resources = {"cpu": f"{KARPENTER_CPU_MILLIS}m", "memory": f"{KARPENTER_MEMORY_MIB}Mi"}
     return {
         "settings": {"clusterName": cluster_name, "interruptionQueue": queue_name(cluster_name)},
         "serviceAccount": {"name": SERVICE_ACCOUNT},
