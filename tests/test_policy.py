@@ -80,6 +80,18 @@ def netpol(ns="ray"):
     return Res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "np", {"metadata": {"name": "x", "namespace": ns}})
 
 
+def nodepool(taints=True):
+    return Res("kubernetes:karpenter.sh/v1:NodePool", "np", {"spec": {"template": {
+        "metadata": {"labels": {"nvidia.com/gpu.present": "true"}},
+        "spec": {"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}] if taints else []}}}})
+
+
+def nodeclass(hops=1, encrypted=True):
+    return Res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "nc", {"spec": {
+        "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": hops},
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": encrypted}}]}})
+
+
 # rule -> (resources that break it, resources that keep it)
 FIXTURES: dict[str, tuple[list[Res], list[Res]]] = {
     "ray-head-not-exposed": ([service()], [service(ranges=["10.0.0.0/16"]), service("ClusterIP"), raycluster()]),
@@ -88,10 +100,12 @@ FIXTURES: dict[str, tuple[list[Res], list[Res]]] = {
     "ray-pods-have-limits": ([rayjob(head=pod(limits=False))], [rayjob()]),
     "ray-images-pinned": ([rayjob(head=pod(image="rayproject/ray"))],
                           [rayjob(head=pod(image="registry.example.com:5000/ray@sha256:" + "a" * 64))]),
-    "gpu-pools-tainted": ([node_group(taints=[])], [node_group(), node_group(ami="AL2023_x86_64_STANDARD", taints=[])]),
+    "gpu-pools-tainted": ([node_group(taints=[]), nodepool(taints=False)],
+                          [node_group(), node_group(ami="AL2023_x86_64_STANDARD", taints=[]), nodepool()]),
     "gpu-pools-scale-to-zero": ([node_group(min_size=1)], [node_group(), node_group(min_size=1, env="prod")]),
-    "imdsv2-hop-limit-1": ([launch_template(hops=2.0)], [launch_template()]),
-    "volumes-encrypted": ([launch_template(encrypted="false")], [launch_template()]),
+    "imdsv2-hop-limit-1": ([launch_template(hops=2.0), nodeclass(hops=2)], [launch_template(), nodeclass()]),
+    "volumes-encrypted": ([launch_template(encrypted="false"), nodeclass(encrypted=False)],
+                          [launch_template(), nodeclass()]),
     "api-endpoint-not-open": ([eks(cidrs=["0.0.0.0/0"])], [eks(), eks(cidrs=["0.0.0.0/0"], env="dev")]),
     "iam-no-wildcards": ([iam(["s3:GetObject"], "*")], [iam(["s3:GetObject"], ["arn:aws:s3:::b/*"])]),
     "node-role-narrow": ([Res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a",
@@ -304,8 +318,10 @@ def _truth_cases() -> dict[str, tuple[dict, str]]:
 OWNED = {
     "ray-pods-have-limits": "every container's limits come from sizing (ray/pod.py); no key sets them",
     "gpu-pools-tainted": "the accelerator taint comes from the accelerator table; pool taints are added to it",
-    "imdsv2-hop-limit-1": "the launch template's metadataOptions are fixed (gpu_node_pool.py)",
-    "volumes-encrypted": "every block device mapping is encrypted (gpu_node_pool.py); no key turns it off",
+    "imdsv2-hop-limit-1": "the launch template's and the EC2NodeClass's metadataOptions are fixed (gpu_node_pool.py, "
+                          "clouds/aws/karpenter.py)",
+    "volumes-encrypted": "every block device mapping is encrypted (gpu_node_pool.py, clouds/aws/karpenter.py); no key "
+                         "turns it off",
 }
 
 
@@ -335,3 +351,23 @@ def test_the_base_of_the_one_truth_cases_passes_resolve_and_every_mandatory_rule
     rec = t.run(RayPlatform.from_stack_config, as_config(BASE))
     found = check_all([Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom])
     assert not [(rule.name, m) for rule, _, m in found if rule.mandatory], found
+
+
+def test_karpenter_objects_are_held_to_the_node_rules():
+    """A NodePool of an accelerator without its taint, an EC2NodeClass without IMDSv2 hop limit 1 or with an
+    unencrypted volume: each caught alone; the Karpenter variants of dev and neuron pass the pack."""
+    from raystack import RayPlatform, testing
+    from support import KARPENTER_DEV, KARPENTER_NEURON
+
+    assert "gpu-pools-tainted" in violated([nodepool(taints=False)])
+    assert "imdsv2-hop-limit-1" in violated([nodeclass(hops=2)])
+    assert "volumes-encrypted" in violated([nodeclass(encrypted=False)])
+    assert not violated([nodepool(), nodeclass()])
+    for stack, extra in (("dev", KARPENTER_DEV), ("neuron", KARPENTER_NEURON)):
+        config = {**testing.load_stack_config(project(), stack), **extra}
+        rec = testing.run(RayPlatform.from_stack_config, config, stack=stack)
+        karpenter = [x for x in rec.resources if "karpenter" in x.type]
+        assert len(karpenter) >= 2, json.dumps([x.type for x in rec.resources])
+        found = [(rule.name, r.name if r else None, m) for rule, r, m in check_all(
+            [Res(x.type, x.name, restore_ints(x.inputs)) for x in rec.resources if x.custom]) if rule.mandatory]
+        assert not found, f"{stack}: {found}"

@@ -24,6 +24,11 @@ RAY_TYPES = tuple(f"kubernetes:ray.io/v1:{k}" for k in CLUSTER_SPEC_PATHS)
 ENV_TAG = "raystack.io/environment"
 #: AMI types of accelerator node groups -> the taint key their pods must tolerate.
 ACCELERATOR_AMI_TAINTS = {"NVIDIA": "nvidia.com/gpu", "NEURON": "aws.amazon.com/neuron"}
+#: Node labels of accelerator Karpenter NodePools (the presence label raystack sets) -> the same taint key.
+ACCELERATOR_LABEL_TAINTS = {"nvidia.com/gpu.present": "nvidia.com/gpu", "aws.amazon.com/neuron.present":
+                            "aws.amazon.com/neuron"}
+NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
+NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,19 @@ def images_pinned(r: Res) -> list[str]:
     return out
 
 
+def _launch(r: Res) -> Any:
+    """What a node's launch settings sit in: a launch template's properties, or an EC2NodeClass's spec (Karpenter's
+    metadataOptions and blockDeviceMappings have the launch template's names)."""
+    return (r.props.get("spec") or {}) if r.type == NODECLASS else r.props
+
+
 def gpu_pools_tainted(r: Res) -> list[str]:
+    if r.type == NODEPOOL:
+        tmpl = (r.props.get("spec") or {}).get("template") or {}
+        labels = (tmpl.get("metadata") or {}).get("labels") or {}
+        keys = {t.get("key") for t in (tmpl.get("spec") or {}).get("taints") or []}
+        return [f"accelerator NodePool without the {key} taint: any pod may land there"
+                for label, key in ACCELERATOR_LABEL_TAINTS.items() if label in labels and key not in keys]
     ami = str(r.props.get("amiType") or "")
     key = next((k for a, k in ACCELERATOR_AMI_TAINTS.items() if a in ami), None)
     if key is None:
@@ -174,7 +191,7 @@ def gpu_pools_scale_to_zero(r: Res) -> list[str]:
 
 
 def imdsv2_hop_one(r: Res) -> list[str]:
-    md = r.props.get("metadataOptions") or {}
+    md = _launch(r).get("metadataOptions") or {}
     out = []
     if md.get("httpTokens") != "required":
         out.append("IMDSv2 not required (metadataOptions.httpTokens)")
@@ -184,7 +201,7 @@ def imdsv2_hop_one(r: Res) -> list[str]:
 
 
 def volumes_encrypted(r: Res) -> list[str]:
-    maps = r.props.get("blockDeviceMappings") or []
+    maps = _launch(r).get("blockDeviceMappings") or []
     if not maps:
         return ["no block device mapping: the image volume's encryption is not set"]
     return [f"volume {m.get('deviceName')} is not encrypted" for m in maps
@@ -304,14 +321,14 @@ RULES: tuple[Rule, ...] = (
     Rule("ray-pods-restricted", "Every Ray pod meets Pod Security restricted.", RAY_TYPES, restricted_containers),
     Rule("ray-pods-have-limits", "Every Ray container has CPU and memory limits.", RAY_TYPES, pods_have_limits),
     Rule("ray-images-pinned", "Ray images are pinned to a tag or digest, never latest.", RAY_TYPES, images_pinned),
-    Rule("gpu-pools-tainted", "Accelerator node groups carry their accelerator's taint.",
-         ("aws:eks/nodeGroup:NodeGroup",), gpu_pools_tainted),
+    Rule("gpu-pools-tainted", "Accelerator node groups and Karpenter NodePools carry their accelerator's taint.",
+         ("aws:eks/nodeGroup:NodeGroup", NODEPOOL), gpu_pools_tainted),
     Rule("gpu-pools-scale-to-zero", "Accelerator node groups scale to zero outside prod.",
          ("aws:eks/nodeGroup:NodeGroup",), gpu_pools_scale_to_zero, mandatory=False),
-    Rule("imdsv2-hop-limit-1", "Launch templates require IMDSv2 with hop limit 1.",
-         ("aws:ec2/launchTemplate:LaunchTemplate",), imdsv2_hop_one),
-    Rule("volumes-encrypted", "Launch templates encrypt every volume.",
-         ("aws:ec2/launchTemplate:LaunchTemplate",), volumes_encrypted),
+    Rule("imdsv2-hop-limit-1", "Launch templates and EC2NodeClasses require IMDSv2 with hop limit 1.",
+         ("aws:ec2/launchTemplate:LaunchTemplate", NODECLASS), imdsv2_hop_one),
+    Rule("volumes-encrypted", "Launch templates and EC2NodeClasses encrypt every volume.",
+         ("aws:ec2/launchTemplate:LaunchTemplate", NODECLASS), volumes_encrypted),
     Rule("api-endpoint-not-open", "The EKS API endpoint is not open to 0.0.0.0/0 outside dev.",
          ("aws:eks/cluster:Cluster",), api_not_open),
     Rule("iam-no-wildcards", "IAM policies name their actions and never grant S3 on every bucket.",
