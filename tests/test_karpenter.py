@@ -449,3 +449,35 @@ def test_the_controller_counts_on_the_system_pool_in_the_autoscalers_place():
     with pytest.raises(ConfigError) as e:  # two 2-CPU heads and Karpenter on two m7i.xlarge (4 vCPUs) nodes
         resolve(raw, stack="dev", region="us-east-1")
     assert [f.key for f in e.value.findings] == ["raystack:systemPool.maxSize"], e.value.findings
+
+
+def test_the_components_on_their_own_and_bad_input_registers_nothing():
+    """Karpenter and KarpenterNodePool in a team's program: the NodePool takes the controller's node role; its plain
+    descriptor binds a worker group; a pool whose candidates match nothing fails before anything registers."""
+    import pulumi
+    from raystack import Karpenter, KarpenterNodePool
+
+    def program() -> None:
+        k = Karpenter("k", {"cluster_name": "c", "region": "us-east-1", "cluster_security_group_id": "sg-0123",
+                            "node_selector": {"raystack.io/pool": "system"}})
+        pool = KarpenterNodePool("gpu", {"pool": {"name": "gpu", "instance_type": "g6.xlarge", "max_size": 2,
+                                                  "karpenter": {"instance_families": ["g6"],
+                                                                "accelerator_counts": [1]}},
+                                         "cluster_name": "c", "node_role": k.node_role_name},
+                                 opts=pulumi.ResourceOptions(depends_on=[k]))
+        pulumi.export("descriptor", pool.descriptor)
+
+    rec = testing.run(program)
+    (nc,) = [r for r in rec.resources if r.type.endswith(":EC2NodeClass")]
+    assert nc.inputs["spec"]["role"] == "k-node-role", nc.inputs["spec"]["role"]  # the role's (generated) name
+    assert rec.outputs["descriptor"]["source"] == "karpenter-node-pool"
+    assert rec.outputs["descriptor"]["accelerators_per_node"] == 1
+
+    def bad() -> None:
+        KarpenterNodePool("gpu", {"pool": {"name": "gpu", "instance_type": "g6.xlarge",
+                                           "karpenter": {"accelerator_models": ["H100"]}},
+                                  "cluster_name": "c", "node_role": "r"})
+
+    with pytest.raises(ConfigError) as e:
+        testing.run(bad)
+    assert [f.key for f in e.value.findings] == ["pool.karpenter.acceleratorModels[0]"], e.value.findings

@@ -39,7 +39,8 @@ class KarpenterNodePool(pulumi.ComponentResource):
     """A raystack pool as a Karpenter NodePool and EC2NodeClass."""
 
     pool: pulumi.Output[PoolDescriptor]
-    """The pool's facts for Ray worker groups (the node they are sized for)."""
+    """The pool's facts for Ray worker groups (the node they are sized for). In the same program, pass the plain
+    ``descriptor`` to RayCluster's ``pools`` (a RayCluster resolves before it registers anything)."""
     node_pool_name: pulumi.Output[str]
     """The NodePool's name."""
 
@@ -72,6 +73,7 @@ class KarpenterNodePool(pulumi.ComponentResource):
                                               spec=node_pool["spec"],
                                               opts=pulumi.ResourceOptions(parent=self, depends_on=[nc]))
         facts: PoolFacts = pool.facts
+        self.descriptor: PoolDescriptor = facts.to_descriptor()  # type: ignore[assignment]
         self.pool = pulumi.Output.from_input(facts.to_descriptor())  # type: ignore[arg-type]
         self.node_pool_name = np.id.apply(lambda _: pool.name)  # the NodePool's name, once it exists
         self.register_outputs({"pool": self.pool, "node_pool_name": self.node_pool_name})
