@@ -14,7 +14,7 @@ import pytest
 from aws_requests import enum_problems, request_for
 from conftest import AWS_STACKS, project
 from raystack import RayPlatform, testing
-from support import KARPENTER_DEV, KARPENTER_NEURON
+from support import KARPENTER_NEURON
 
 SESSION = botocore.session.get_session()
 RESERVED = [
@@ -30,9 +30,9 @@ RUNS = [(s, {}) for s in AWS_STACKS] + [
              "raystack:network": json.dumps({"cidr": "10.40.0.0/16", "availabilityZones":
                                              ["us-east-1a", "us-east-1b", "us-east-1c"]}),
              "raystack:adminRoleArns": json.dumps(["arn:aws:iam::123456789012:role/platform"])}),
-    ("dev", KARPENTER_DEV), ("neuron", KARPENTER_NEURON),
+    ("neuron", KARPENTER_NEURON),  # dev's Karpenter variant is a shipped stack, dev-karpenter (in AWS_STACKS)
 ]
-IDS = [s for s in AWS_STACKS] + ["dev-with-capacity-block-and-odcr", "dev-karpenter", "neuron-karpenter"]
+IDS = [s for s in AWS_STACKS] + ["dev-with-capacity-block-and-odcr", "neuron-karpenter"]
 
 
 def recorded(stack: str, extra: dict[str, str]) -> testing.Recording:

@@ -72,6 +72,10 @@ def make_room(lc: Lifecycle, rc: dict[str, Any], gpu_pools: list[dict[str, Any]]
     return True
 
 
+def karpenter(lc: Lifecycle) -> bool:
+    return lc.config.get("raystack:autoscaler") == "karpenter"
+
+
 def drift(lc: Lifecycle, created: bool) -> dict[str, int]:
     """The world moves between runs. AWS #5 (first round): the Cluster Autoscaler scales every node group
     out. K8s N2: Ray autoscales every cluster up then down (replicas and workersToDelete, JSON patch).
@@ -80,7 +84,7 @@ def drift(lc: Lifecycle, created: bool) -> dict[str, int]:
     desired size as ignored (issue 19: it reads nothing), so the autoscaler's nodes show nowhere; the
     drift workflow's `--refresh` preview shows the RayCluster to create again."""
     scaled: dict[str, int] = {}
-    if created:
+    if created and not karpenter(lc):
         (cluster,) = lc.aws.clusters.values()
         for n, g in cluster.nodegroups.items():
             if g.max_size > g.desired_size:
@@ -91,6 +95,10 @@ def drift(lc: Lifecycle, created: bool) -> dict[str, int]:
         group = rc.body["spec"]["workerGroupSpecs"][0]["groupName"]
         kc.ray_autoscale(rc.namespace, rc.name, group, 2)
         kc.ray_autoscale(rc.namespace, rc.name, group, 1, ["worker-x"])
+    if karpenter(lc):  # Karpenter, not a node group, grows for the pending worker (lifecycle/karpenter.py)
+        (kc,) = lc.kube.values()
+        assert kc.karpenter is not None and kc.karpenter.nodeclaims, f"{lc.stack}: Karpenter launched nothing"
+        scaled = {n: 1 for n in kc.karpenter.nodeclaims}
     kc, rc = objects(lc, "RayCluster")[0]
     kc.delete((rc.kind, rc.namespace, rc.name))
     # The second preview since day 0: no change (before issue 19's third Must show, each scaled node
@@ -110,7 +118,10 @@ def team_edits(lc: Lifecycle, created: bool, scaled: dict[str, int]) -> None:
         used = sorted(set(subnets.values()))
         lc.aws.offerings["g6e.12xlarge"] = [used[-1], *[z for z in sorted(lc.aws.zones) if z not in used][:1]]
         pools = lc.get_config("gpuPools")
-        pools[0]["minSize"] = 1  # AWS #5: accepted with the Cluster Autoscaler's nodes kept
+        if karpenter(lc):  # a NodePool keeps no minimum: its limits grow instead (no node drifts)
+            pools[0]["maxSize"] += 1
+        else:
+            pools[0]["minSize"] = 1  # AWS #5: accepted with the Cluster Autoscaler's nodes kept
         pools.append({"name": "l40s-late", "instanceType": "g6e.12xlarge", "minSize": 0, "maxSize": 1})
         # AWS N5 and old #4: a second admin and the CI preview role (AmazonEKSViewPolicy)
         lc.set_config("adminRoleArns", [me.arn, f"{ACCOUNT}/alice"])
@@ -150,6 +161,11 @@ def team_edits(lc: Lifecycle, created: bool, scaled: dict[str, int]) -> None:
         assert all(s.op == "same" for s in plan.of(SUBNET)), f"{lc.stack}:\n{plan.describe()}"
         assert subnets == {u: r.outputs.get("availabilityZone") for u, r in lc.state.items() if r.type == SUBNET}
         (cluster,) = lc.aws.clusters.values()
+        if karpenter(lc):
+            (kc,) = lc.kube.values()
+            assert kc.karpenter is not None and set(scaled) <= set(kc.karpenter.nodeclaims), \
+                f"{lc.stack}: the up lost Karpenter's nodes"
+            return
         for n, size in scaled.items():
             assert cluster.nodegroups[n].desired_size == size, f"{lc.stack}: {n} lost the autoscaler's nodes"
         prefix = f"{lc.get_config('clusterName')}-{pools[0]['name']}-"
@@ -221,6 +237,7 @@ def destroy(lc: Lifecycle) -> None:
     if rules and kube:
         assert min(rules) > max(kube), f"{lc.stack}: the API rule must go after every Kubernetes object"
     assert not lc.state and not lc.aws.clusters, f"{lc.stack}: left {list(lc.state)} {list(lc.aws.clusters)}"
+    assert not lc.aws.karpenter_instances, f"{lc.stack}: Karpenter's instances are left: {lc.aws.karpenter_instances}"
     assert not lc.aws.log_groups, f"{lc.stack}: AWS N10: the control plane's log group is left: {lc.aws.log_groups}"
 
 

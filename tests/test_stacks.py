@@ -33,9 +33,12 @@ def test_aws_stack_registers_the_whole_platform(stack):
     rec = run_stack(stack)
     assert len(rec.of_type("aws:eks/cluster:Cluster")) == 1, f"{stack}: no EKS cluster"
     groups = [r for r in rec.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["labels"]["raystack.io/pool"] != "system"]
-    assert groups, f"{stack}: no accelerator node group"
+    types = [g.inputs["instanceTypes"][0] for g in groups] + [  # or Karpenter NodePools' candidates
+        t for np in rec.of_type("kubernetes:karpenter.sh/v1:NodePool") for r in np.inputs["spec"]["template"]["spec"][
+            "requirements"] if r["key"] == "node.kubernetes.io/instance-type" for t in r["values"]]
+    assert types, f"{stack}: no accelerator node group or NodePool"
     rel = releases(rec)
-    kinds = {catalog.lookup(g.inputs["instanceTypes"][0]).accelerator_kind for g in groups} - {"none"}  # CPU pools
+    kinds = {catalog.lookup(t).accelerator_kind for t in types} - {"none"}  # CPU pools
     for kind in kinds:  # every kind's device plugin, at its pinned chart version
         chart = ACCELERATOR_KINDS[kind].device_plugin
         assert chart is not None
@@ -122,6 +125,11 @@ def _pool_nodes(stack: str, rec: testing.Recording) -> dict[str, dict]:
                      "taints": [{"key": t["key"], "value": t.get("value", ""), "effect": _k8s_effect(t["effect"])}
                                 for t in ng.inputs.get("taints", [])],
                      "facts": platform_for(stack).pools.get(pool) or platform_for(stack).system_facts}
+    for np in rec.of_type("kubernetes:karpenter.sh/v1:NodePool"):  # autoscaler karpenter: the template's
+        tmpl = np.inputs["spec"]["template"]
+        pool = tmpl["metadata"]["labels"]["raystack.io/pool"]
+        out[pool] = {"labels": tmpl["metadata"]["labels"], "facts": platform_for(stack).pools[pool],
+                     "taints": [{"value": "", **t} for t in tmpl["spec"].get("taints") or []]}
     for ap in rec.of_type("azure-native:containerservice:AgentPool"):
         pool = ap.inputs["nodeLabels"]["raystack.io/pool"]
         taints = [_aks_taint(t) for t in ap.inputs.get("nodeTaints") or []]
