@@ -481,3 +481,17 @@ def test_the_components_on_their_own_and_bad_input_registers_nothing():
     with pytest.raises(ConfigError) as e:
         testing.run(bad)
     assert [f.key for f in e.value.findings] == ["pool.karpenter.acceleratorModels[0]"], e.value.findings
+
+
+def test_plan_out_leaves_karpenter_to_pulumi_up(tmp_path, capsys):
+    """`raystack plan --out` writes no NodePool, EC2NodeClass or Karpenter chart (the EC2NodeClass names the role
+    Pulumi generates, which no render knows), and says so; the rest of dev-karpenter's Kubernetes side is written."""
+    from raystack.preview import cli
+
+    rc = cli.main(["plan", "--project-dir", str(ROOT), "--stack", "dev-karpenter", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert rc == 0 and "raycluster.ray.dev.yaml" in files, files
+    assert not [f for f in files if "karpenter-crd" in f or f.endswith("-karpenter.yaml")
+                or f.startswith(("nodepool.", "ec2nodeclass."))], files
+    assert err.count("not written to --out: Karpenter's objects are applied by `pulumi up`") == 2, err
