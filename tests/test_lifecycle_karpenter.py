@@ -166,3 +166,63 @@ def test_the_testing_docs_example_runs():
     k.drift()
     lc.destroy()
     assert not lc.aws.karpenter_instances
+
+
+def test_what_keeps_karpenter_from_launching_is_what_keeps_it_for_real():
+    """Spot capacity gone: on-demand instead. The pool at its limits, the subnets' discovery tag removed by hand,
+    the node role's access entry gone, the controller's Pod Identity association gone: the worker stays Pending,
+    each with the reason Karpenter gives (lifecycle/karpenter.py cites them)."""
+    lc = karpenter_dev()
+    lc.up()
+    kc = lc.kube_cluster("raystack-dev")
+    k = kc.karpenter
+    lc.aws.spot_unavailable.update({"g6.xlarge", "g5.xlarge"})  # only on-demand left for a 1-GPU node... or bigger
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    (claim,) = k.nodeclaims.values()
+    assert claim.capacity_type == "spot" and claim.instance_type not in lc.aws.spot_unavailable, claim
+    lc.aws.spot_unavailable.update(catalog_types(lc))
+    kc.ray_autoscale("ray", "dev", "l4", 2)
+    assert [n.capacity_type for n in k.nodeclaims.values()].count("on-demand") == 1, k.nodeclaims
+
+    np = kc.objects[("NodePool", "", "l4-spot")].body
+    np["spec"]["limits"]["nvidia.com/gpu"] = "2"
+    kc.ray_autoscale("ray", "dev", "l4", 3)
+    assert "at its limits" in k.blocked["dev-l4-worker-2"], k.blocked
+    np["spec"]["limits"]["nvidia.com/gpu"] = "16"
+
+    for subnet in [s for s, tags in lc.aws.tags.items() if tags.get("karpenter.sh/discovery")]:
+        del lc.aws.tags[subnet]["karpenter.sh/discovery"]
+    kc.reconcile()
+    assert "no subnets match" in k.blocked["dev-l4-worker-2"], k.blocked
+
+
+def catalog_types(lc) -> set[str]:
+    from raystack.hardware import catalog
+
+    return set(catalog.load_catalog())
+
+
+def test_a_node_without_its_access_entry_never_joins_and_the_controller_without_credentials_launches_nothing():
+    lc = karpenter_dev()
+    lc.up()
+    kc = lc.kube_cluster("raystack-dev")
+    k = kc.karpenter
+    cluster = lc.aws.clusters["raystack-dev"]
+    role = next(a for a, t in lc.aws.access_entry_types.items() if t == "EC2_LINUX")
+    del cluster.access_entries[role]
+    lc.aws.access_entry_types.pop(role)
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    assert not k.nodeclaims and not lc.aws.karpenter_instances
+    assert k.events[-1][0] == "registration-timeout" and "EC2_LINUX" in k.blocked["dev-l4-worker-0"], k.events
+    lc.refresh()
+    lc.up()  # the access entry is Pulumi's: the next up creates it again
+    assert lc.aws.access_entry_types.get(role) == "EC2_LINUX"
+    kc.reconcile()  # Karpenter retries a Pending pod: the worker gets its node
+    assert k.nodeclaims, k.blocked
+    del cluster.pod_identity[("kube-system", "karpenter")]
+    kc.ray_autoscale("ray", "dev", "l4", 2)
+    assert "no AWS credentials" in k.blocked["dev-l4-worker-1"], k.blocked
+    lc.refresh()
+    lc.up()  # the association comes back with the next up after a refresh
+    kc.reconcile()
+    assert len(k.nodeclaims) == 2, k.blocked

@@ -72,6 +72,12 @@ class Calls:
             return {**r.outputs, "nodeCount": n, "initialNodeCount": n}
         if r.type.startswith("gcp:"):  # the provider's Read of a 404 drops the resource from state
             return r.outputs if r.id in self.gcp.resources else None
+        if r.type in ("aws:eks/accessEntry:AccessEntry", "aws:eks/podIdentityAssociation:PodIdentityAssociation"):
+            # eks/access_entry.go and pod_identity_association.go Read: NotFound drops it from state.
+            c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
+            there = c is not None and (r.inputs.get("principalArn") in c.access_entries if "principalArn" in r.inputs
+                                       else (r.inputs.get("namespace"), r.inputs.get("serviceAccount")) in c.pod_identity)
+            return r.outputs if there else None
         if r.type == "aws:eks/addon:Addon":  # addon_version is Optional+Computed: a refresh reads EKS's
             c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
             if c is None or r.inputs.get("addonName") not in c.addons:
