@@ -495,3 +495,39 @@ def test_plan_out_leaves_karpenter_to_pulumi_up(tmp_path, capsys):
     assert not [f for f in files if "karpenter-crd" in f or f.endswith("-karpenter.yaml")
                 or f.startswith(("nodepool.", "ec2nodeclass."))], files
     assert err.count("not written to --out: Karpenter's objects are applied by `pulumi up`") == 2, err
+
+
+def test_the_spot_prestop_drains_a_real_ray_node():
+    """The preStop's drain, with its reason and deadline, against a real Ray 2.60 cluster (a head and a worker node on
+    this machine, ray.cluster_utils): the GCS accepts it for the worker node, and the drained node leaves; the node-id
+    step prints this node's id. (In the pod, "auto" finds the worker's own raylet from /tmp/ray.)"""
+    ray = pytest.importorskip("ray")
+    import os
+    import subprocess
+    import sys
+
+    from ray.autoscaler.v2.sdk import get_cluster_status
+    from ray.cluster_utils import Cluster
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    rc = resolve(_dev(), stack="dev", region="us-east-1").ray_clusters[0]
+    (group,) = rc.manifest["spec"]["workerGroupSpecs"]
+    script = group["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][2]
+    node_step = re.search(r"\$\(python -c '(.*?)'\)", script)
+    assert node_step, script
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
+    try:
+        worker = cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        env = {**os.environ, "RAY_ADDRESS": cluster.address}
+        code = node_step.group(1).replace('address="auto"', f'address="{cluster.address}"')
+        node_id = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+        assert len(node_id.stdout.strip()) == 56, node_id  # a Ray node id, hex
+        drain = script.replace(node_step.group(0), worker.node_id).rsplit("; ", 1)[0]
+        done = subprocess.run(["/bin/sh", "-c", drain], capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        status = get_cluster_status(cluster.address)
+        assert worker.node_id not in {n.node_id for n in status.active_nodes + status.idle_nodes}, status
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
