@@ -346,6 +346,11 @@ def test_the_karpenter_variants_plan_valid(stack, tmp_path, capsys):
         k = row["karpenter"]
         assert k["sizedFor"] in k["candidates"] and k["priceUsdPerHourMax"] == row["priceUsdPerHour"], row
         assert row["min"] == 0 and "WhenEmpty" in k["disruption"], row
+    if stack == "dev":  # L4 and A10G candidates: one GPU a node, no accelerator_type (no one model is true of all)
+        assert rows["l4-spot"]["karpenter"]["rayResourcesPerNode"] == [{"resource": "GPU", "count": 1}], rows
+    else:  # one Inferentia2 device: two NeuronCores, accelerator_type of the one model
+        assert rows["inf2"]["karpenter"]["rayResourcesPerNode"] == [
+            {"resource": "neuron_cores", "count": 2}, {"resource": "accelerator_type:aws-neuron-core", "count": 1}], rows
 
 
 def test_neuron_candidates_of_several_device_counts_and_a_growing_system_pool_are_refused():
@@ -531,3 +536,13 @@ def test_the_spot_prestop_drains_a_real_ray_node():
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+def test_the_text_plan_says_what_a_karpenter_pool_launches_and_how_it_removes_nodes(capsys):
+    from raystack.preview import cli
+
+    assert cli.main(["plan", "--project-dir", str(ROOT), "--stack", "dev-karpenter"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Karpenter pool gpu: 12 candidates (g6.xlarge, g6.2xlarge, g5.xlarge" in out, out
+    assert "spot/on-demand, $0.80-$8.14/h on demand; workers sized for g5.xlarge (Ray sees GPU 1 a node)" in out, out
+    assert "WhenEmpty after 5m; drifted nodes wait until Ray empties them; expireAfter Never" in out, out

@@ -151,9 +151,10 @@ def print_text(report: Report, args: argparse.Namespace, console: Any = None) ->
             k = p["karpenter"]
             prices = (f"${k['price_usd_per_hour_min']:.2f}-${k['price_usd_per_hour_max']:.2f}/h on demand"
                       if k["price_usd_per_hour_max"] is not None else "prices unknown")
+            sees = ", ".join(f"{r['resource']} {r['count']}" for r in k["ray_resources_per_node"]) or "no accelerator"
             console.print(f"Karpenter pool {p['pool']}: {len(k['candidates'])} candidates "
                           f"({', '.join(k['candidates'])}), {'/'.join(k['capacity_types'])}, {prices}; workers sized for "
-                          f"{k['sized_for']}; limits {k['limits']}; {k['disruption']}")
+                          f"{k['sized_for']} (Ray sees {sees} a node); limits {k['limits']}; {k['disruption']}")
     if report.kubernetes_delivery == "gitops":
         console.print(f"Kubernetes delivery: {report.delivery_line}")
     for line in report.network_exceptions:

@@ -125,8 +125,19 @@ def karpenter_pool(spec: dict[str, Any], types: list[InstanceType]) -> Karpenter
 def plan_row(pool: Any) -> dict[str, Any]:
     """A Karpenter pool's NodePool: what it may launch, what its workers are sized for, what it costs, and how
     Karpenter removes its nodes (clouds/aws/karpenter.py)."""
+    from ...hardware.accelerators import ray_accelerator_type
+
     k = pool.karpenter
+    facts = pool.facts
+    # What Ray sees of the devices of a node the workers are sized for (a worker may take fewer): its accelerator
+    # resource and, with one model among the candidates, the accelerator_type resource Ray sets on the node.
+    ray: dict[str, int] = dict(facts.ray_devices(facts.accelerators_per_node))
+    model_type = ray_accelerator_type(facts.accelerator_model) if facts.accelerators_per_node else None
+    if model_type:
+        ray[f"accelerator_type:{model_type}"] = 1
     return {"candidates": list(k.candidates), "sized_for": pool.instance_type, "capacity_types": list(k.capacity_types),
+            # A list, not a map: the plan document camel-cases map keys, and these are Ray's resource names.
+            "ray_resources_per_node": [{"resource": r, "count": n} for r, n in ray.items()],
             "price_usd_per_hour_min": k.price_range[0] if k.price_range else None,
             "price_usd_per_hour_max": k.price_range[1] if k.price_range else None,
             "limits": dict(k.limits),
