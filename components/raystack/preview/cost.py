@@ -63,9 +63,14 @@ def cost(platform: Any, region: str | None = PRICED_REGION) -> tuple[dict[str, A
     ex_idle: float | None = 0.0
     ex_max: float | None = 0.0
     volumes = pool_volumes(platform)
+    # A pool of several types (Spot alternatives, Karpenter candidates) is priced at its dearest: name that type.
+    from ..hardware import catalog
+
+    dearest = {np.name: max(np.instance_types, key=lambda t: catalog.lookup(t).price_usd_hour or 0.0)
+               for np in platform.node_pools if len(np.instance_types) > 1}
     for p in platform.pools.values():
         created = p.source != "existing"
-        entry = {"pool": p.name, "instance": p.instance_type, "price_usd_per_hour": p.price_usd_hour,
+        entry = {"pool": p.name, "instance": dearest.get(p.name, p.instance_type), "price_usd_per_hour": p.price_usd_hour,
                  "volume_usd_per_hour": volumes.get(p.name), "min": p.min_nodes, "max": p.max_nodes,
                  "created_by_stack": created}
         doc["pools"].append(entry)
