@@ -121,7 +121,11 @@ def node_pool(spec: dict[str, Any], cluster_name: str, region: str | None = None
         ray_units_per_accelerator=acc.units_per_device(it.accelerator_model) if acc is not None else 1,
         efa_interfaces=it.efa_interfaces if efa else 0,
         hugepages_mib=hugepages,
-        preemption_notice_s=karpenter.SPOT_NOTICE_S if kpool is not None and "spot" in kpool.capacity_types else 0,
+        # Spot nodes are drained before EC2 reclaims them: by Karpenter on the interruption warning (its queue), and
+        # by EKS in a managed node group, on a rebalance recommendation or the two-minute notice ("Amazon EKS cordons
+        # and drains the Spot node", EKS user guide, managed node groups, Spot): workers tell Ray first.
+        preemption_notice_s=karpenter.SPOT_NOTICE_S if (kpool is not None and "spot" in kpool.capacity_types) or
+        (kpool is None and spec["capacity_type"] == "SPOT") else 0,
     )
     return NodePool(
         name=spec["name"], instance_type=it.instance_type, capacity_type=spec["capacity_type"],
