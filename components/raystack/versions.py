@@ -178,7 +178,9 @@ NVIDIA_DEVICE_PLUGIN_REPO = NVIDIA_DEVICE_PLUGIN.repo
 # --- Karpenter (autoscaler: karpenter) ---------------------------------------------------------------------
 #: Karpenter, read at aws/karpenter-provider-aws and kubernetes-sigs/karpenter tag v1.14.1: the controller chart
 #: and the CRD chart (charts/karpenter, charts/karpenter-crd: NodePool and NodeClaim karpenter.sh/v1,
-#: EC2NodeClass karpenter.k8s.aws/v1), published as OCI charts in public ECR (getting-started step08).
+#: EC2NodeClass karpenter.k8s.aws/v1), published as OCI charts in public ECR (getting-started step08). The charts in
+#: git at the tag still say 1.13.0: the release stamps the tag's version into both at publish (hack/release/common.sh
+#: publishHelmChart), so the OCI charts of the tag are 1.14.1.
 KARPENTER_VERSION = "1.14.1"
 KARPENTER = HelmChart(chart="karpenter", version=KARPENTER_VERSION, repo="oci://public.ecr.aws/karpenter",
                       release_name="karpenter", namespace="kube-system")
