@@ -122,8 +122,8 @@ class NodePoolSpec(TypedDict, total=False):
     name: Required[str]
     """Pool name: a DNS-1123 label, unique in the stack (AKS: a lowercase letter, then letters or digits, at most 12)."""
     instance_type: Required[str]
-    """An instance type (EC2), VM size (Azure, e.g. Standard_NC24ads_A100_v4) or machine type (GKE, e.g.
-    g2-standard-4 or ct5lp-hightpu-4t) from raystack's catalog."""
+    """An instance type (EC2; with autoscaler karpenter the first candidate), VM size (Azure, e.g.
+    Standard_NC24ads_A100_v4) or machine type (GKE, e.g. g2-standard-4 or ct5lp-hightpu-4t) from raystack's catalog."""
     capacity_type: CapacityType
     """ON_DEMAND (default), SPOT or CAPACITY_BLOCK (EC2 only)."""
     spot_max_price: float
@@ -133,7 +133,7 @@ class NodePoolSpec(TypedDict, total=False):
     """SPOT pools only: 1-3 more catalog types EKS may launch when instanceType has no Spot capacity, each
     interchangeable with it (vCPUs, memory, architecture, accelerator model and count): workers fit any node."""
     min_size: int
-    """Minimum nodes (default 0: the pool scales from zero); slices on a GKE TPU pool with tpuTopology."""
+    """Minimum nodes (default 0: the pool scales from zero; 0 with autoscaler karpenter); slices on a GKE TPU pool."""
     max_size: int
     """Maximum nodes (default 2); slices on a GKE TPU pool with tpuTopology (one GKE node pool a slice)."""
     gpu_type: str
