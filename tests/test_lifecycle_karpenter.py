@@ -226,3 +226,28 @@ def test_a_node_without_its_access_entry_never_joins_and_the_controller_without_
     lc.up()  # the association comes back with the next up after a refresh
     kc.reconcile()
     assert len(k.nodeclaims) == 2, k.blocked
+
+
+def test_switching_a_running_dev_stack_to_karpenter():
+    """Day 2: dev ran managed node groups; setting autoscaler karpenter (and the system pool's maxSize to its minSize)
+    previews without the Karpenter CRDs in the cluster yet (pulumi-kubernetes@v4.32.0 provider.go: the preview of a
+    create whose kind is not registered is skipped, gvkExists), then one up installs Karpenter before its NodePools,
+    deletes the node groups and the Cluster Autoscaler, and the next worker lands on a Karpenter node."""
+    lc = Lifecycle.for_stack(ROOT, "dev")
+    lc.up()
+    kc = lc.kube_cluster("raystack-dev")
+    assert kc.karpenter is None and any("-l4-spot-" in n for n in lc.aws.clusters["raystack-dev"].nodegroups)
+    lc.set_config("autoscaler", "karpenter")
+    system = lc.get_config("systemPool")
+    system["maxSize"] = system["minSize"]
+    lc.set_config("systemPool", system)
+    plan = lc.preview()
+    assert {"raystack-l4-spot-nodepool", "raystack-karpenter-chart"} <= set(order(plan, "create")), plan.describe()
+    switched = lc.up()
+    assert "raystack-l4-spot-ng" in order(switched, "delete") and "raystack-autoscaler-chart" in order(switched, "delete")
+    gone = order(switched, "delete")
+    assert not [n for n in lc.aws.clusters["raystack-dev"].nodegroups if "-l4-spot-" in n], gone
+    kc.ray_autoscale("ray", "dev", "l4", 1)
+    assert kc.karpenter is not None and len(kc.karpenter.nodeclaims) == 1
+    lc.destroy()
+    assert not lc.aws.karpenter_instances and not lc.state

@@ -326,6 +326,8 @@ class Lifecycle(KubeSide):
             outputs["vpcConfig"] = {**vpc, "clusterSecurityGroupId": c.security_group_id}
         elif typ == "aws:ec2/routeTable:RouteTable":
             self.aws.route_tables[r.id] = (inputs["vpcId"], [x["cidrBlock"] for x in inputs.get("routes") or []])
+        elif typ == "aws:ec2/subnet:Subnet":  # tags update in place (vpc_subnet.go: tags are not ForceNew)
+            self.aws.tags[r.id] = dict(inputs.get("tags") or {})
         elif typ == EC2_HELD[0]:
             self.aws.held.record(r.id, inputs)
         elif typ.startswith("aws:elasticache/"):

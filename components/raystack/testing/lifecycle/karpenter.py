@@ -211,10 +211,11 @@ class Karpenter:
         if nc is None:  # core: NodeClassReady False, nothing is launched
             return f"EC2NodeClass {ref} not found"
         tags = self.world.aws.tags
-        for selector, what in (("subnetSelectorTerms", "subnets"), ("securityGroupSelectorTerms", "security groups")):
+        for selector, what, prefix in (("subnetSelectorTerms", "subnets", "subnet-"),
+                                       ("securityGroupSelectorTerms", "security groups", "sg-")):
             terms = [t.get("tags") or {} for t in nc["spec"][selector]]
             if not any(all(tags.get(rid, {}).get(k) == v for k, v in term.items()) for term in terms
-                       for rid in tags):
+                       for rid in tags if rid.startswith(prefix)):
                 # AWS nodeclass/subnet.go and securitygroup.go: the EC2NodeClass is not Ready, nothing launches.
                 return f"no {what} match the EC2NodeClass's {selector}"
         return None
