@@ -12,7 +12,7 @@ pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras
 
 from raystack.testing.lifecycle import EngineError, Lifecycle  # noqa: E402
 from support import KARPENTER_DEV, KARPENTER_DEV_POOL  # noqa: E402
-from test_lifecycle import ROOT, pytestmark  # noqa: E402,F401
+from test_lifecycle import ROOT, lifecycle, pytestmark  # noqa: E402,F401
 
 POD = "dev-l4-worker-0"
 
@@ -251,3 +251,20 @@ def test_switching_a_running_dev_stack_to_karpenter():
     assert kc.karpenter is not None and len(kc.karpenter.nodeclaims) == 1
     lc.destroy()
     assert not lc.aws.karpenter_instances and not lc.state
+
+
+def test_a_neuron_nodepool_launches_one_device_inferentia_nodes():
+    """The neuron variant: the serving group's worker (one Inferentia2 device) gets the cheapest candidate that holds
+    it, inf2.xlarge, on Spot; trn1's NodePool launches nothing until its group asks."""
+    from support import KARPENTER_NEURON
+
+    lc = lifecycle("neuron")  # run from inside the stack's apiIngressCidrs (its endpoint is private)
+    for k, v in KARPENTER_NEURON.items():
+        lc.set_config(k, v)
+    lc.up()
+    kc = lc.kube_cluster("raystack-neuron")
+    kc.ray_autoscale("ray-neuron", "serve", "inf2", 2)
+    claims = sorted((n.nodepool, n.instance_type, n.capacity_type) for n in kc.karpenter.nodeclaims.values())
+    assert claims == [("inf2", "inf2.xlarge", "spot")] * 2, claims
+    lc.destroy()
+    assert not lc.aws.karpenter_instances
