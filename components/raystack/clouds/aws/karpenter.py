@@ -36,7 +36,6 @@ NAMESPACE = versions.KARPENTER.namespace
 SERVICE_ACCOUNT = "karpenter"
 #: The tag the EC2NodeClass discovers the cluster's private subnets and security group by (getting-started).
 DISCOVERY_TAG = "karpenter.sh/discovery"
-NODEPOOL_LABEL = "karpenter.sh/nodepool"
 CAPACITY_TYPE_KEY = "karpenter.sh/capacity-type"
 #: Kubernetes' names for the catalog's architectures (kubernetes.io/arch).
 ARCH = {"x86_64": "amd64", "arm64": "arm64"}
@@ -46,7 +45,8 @@ BUDGET_NODES = r"^((100|[0-9]{1,2})%|[0-9]+)$"
 #: EC2's Spot interruption notice ("two-minute warning", disruption.md "Interruption"): the pool facts' preemption
 #: notice, from which the worker's preStop tells Ray the time left (ray.raycluster.preemption_lifecycle).
 SPOT_NOTICE_S = 120
-#: What AL2023 and Bottlerocket mount the image volume from (EC2NodeClass blockDeviceMappings; nodeclasses.md).
+#: Bottlerocket's OS volume, /dev/xvda (its default size in nodeclasses.md's default block device mappings); the
+#: images go on the data volume, /dev/xvdb, of diskSizeGib.
 OS_VOLUME_GIB = 4
 
 
