@@ -20,13 +20,9 @@ from typing_extensions import NotRequired
 from .. import versions
 from .._k8s import pinned_release
 from ..clouds.aws import karpenter, karpenter_iam
-from ..clouds.aws.eks import partition
-from ..clouds.aws.iam import (
-    NODE_POLICIES,
-    managed_policy_arn,
-    pod_identity_trust_policy,
-    service_trust_policy,
-)
+from ..clouds.aws.eks import partition, service_role
+from ..clouds.aws.iam import NODE_POLICIES, managed_policy_arn
+from ..clouds.aws.identity import controller_role
 from ..model import defaults
 
 
@@ -72,12 +68,8 @@ class Karpenter(pulumi.ComponentResource):
         part = partition()
         child = pulumi.ResourceOptions(parent=self)
 
-        node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=json.dumps(service_trust_policy("ec2.amazonaws.com")),
-                                 tags=tags, opts=child)
-        attachments = [aws.iam.RolePolicyAttachment(f"{name}-node-role-{i}", role=node_role.name,
-                                                    policy_arn=managed_policy_arn(part, p),
-                                                    opts=pulumi.ResourceOptions(parent=node_role))
-                       for i, p in enumerate(NODE_POLICIES)]
+        node_role, attachments = service_role(f"{name}-node-role", "ec2.amazonaws.com",
+                                              tuple(managed_policy_arn(part, p) for p in NODE_POLICIES), tags, self)
         entry = aws.eks.AccessEntry(f"{name}-node-access", cluster_name=cluster, principal_arn=node_role.arn,
                                     type="EC2_LINUX", tags=tags, opts=child)
 
@@ -95,15 +87,11 @@ class Karpenter(pulumi.ComponentResource):
                                                       target_id=karpenter_iam.TARGET_ID, opts=child))
 
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
-        role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()), tags=tags,
-                            opts=child)
-        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=pulumi.Output.all(
-            a["region"], account, node_role.arn).apply(lambda v: json.dumps(karpenter_iam.controller_policy(
-                cluster_name, part, v[0], v[1], v[2],
-                karpenter_iam.queue_arn(part, v[0], v[1], karpenter.queue_name(cluster_name))))), opts=child)
-        assoc = aws.eks.PodIdentityAssociation(f"{name}-pod-identity", cluster_name=cluster,
-                                               namespace=karpenter.NAMESPACE, service_account=karpenter.SERVICE_ACCOUNT,
-                                               role_arn=role.arn, tags=tags, opts=child)
+        role, policy, assoc = controller_role(
+            self, name, cluster=cluster, namespace=karpenter.NAMESPACE, service_account=karpenter.SERVICE_ACCOUNT,
+            policy=pulumi.Output.all(a["region"], account, node_role.arn).apply(lambda v: json.dumps(
+                karpenter_iam.controller_policy(cluster_name, part, v[0], v[1], v[2], karpenter_iam.queue_arn(
+                    part, v[0], v[1], karpenter.queue_name(cluster_name))))), tags=tags)
         sg_tag = aws.ec2.Tag(f"{name}-sg-discovery", resource_id=a["cluster_security_group_id"],
                              key=karpenter.DISCOVERY_TAG, value=cluster_name, opts=child)
 

@@ -19,7 +19,8 @@ from .autoscaler_config import (
     expander_priorities,
 )
 from .eks import partition
-from .iam import autoscaler_policy, pod_identity_trust_policy
+from .iam import autoscaler_policy
+from .identity import controller_role
 
 
 def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, cluster: pulumi.Input[str],
@@ -29,14 +30,9 @@ def build_autoscaler(parent: pulumi.Resource, name: str, *, cluster_name: str, c
     """The autoscaler's IAM role, policy and Pod Identity association, and (``kubernetes``; not with
     kubernetesDelivery gitops, where Argo CD applies the rendered chart) its Helm release."""
     pin = versions.cluster_autoscaler_pin(kubernetes_version)
-    role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
-                        tags=tags, opts=pulumi.ResourceOptions(parent=parent))
-    policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps(autoscaler_policy(cluster_name, partition())),
-                                opts=pulumi.ResourceOptions(parent=parent))
-    assoc = aws.eks.PodIdentityAssociation(
-        f"{name}-pod-identity", cluster_name=cluster, namespace=CLUSTER_AUTOSCALER_NAMESPACE,
-        service_account=CLUSTER_AUTOSCALER_SA, role_arn=role.arn, tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent))
+    role, policy, assoc = controller_role(
+        parent, name, cluster=cluster, namespace=CLUSTER_AUTOSCALER_NAMESPACE, service_account=CLUSTER_AUTOSCALER_SA,
+        policy=json.dumps(autoscaler_policy(cluster_name, partition())), tags=tags)
     if not kubernetes:
         return role, None
     priorities = expander_priorities(cluster_name, pools)

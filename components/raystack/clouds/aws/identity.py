@@ -1,4 +1,4 @@
-"""A RayCluster's IAM role through EKS Pod Identity (resource builder).
+"""IAM roles through EKS Pod Identity (resource builder): a RayCluster's, and an add-on controller's.
 
 The EKS Pod Identity webhook injects credentials when a pod is admitted, so the associations must
 exist before the Ray pods are created: the RayCluster depends on what this returns. One role,
@@ -40,3 +40,17 @@ def build_pod_identity(parent: pulumi.Resource, name: str, *, identity: Identity
             f"{name}-{suffix}", cluster_name=cluster, namespace=namespace, service_account=account,
             role_arn=role.arn, tags=tags, opts=pulumi.ResourceOptions(parent=parent, depends_on=made[:])))
     return made
+
+
+def controller_role(parent: pulumi.Resource, name: str, *, cluster: pulumi.Input[str], namespace: str,
+                    service_account: str, policy: pulumi.Input[str], tags: dict[str, str],
+                    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy, aws.eks.PodIdentityAssociation]:
+    """An add-on controller's role (the Cluster Autoscaler's, Karpenter's): the role, its inline ``policy`` (a JSON
+    document) and the association of its one service account. The controller's release waits for the last two."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(pod_identity_trust_policy()), tags=tags,
+                        opts=opts)
+    inline = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy, opts=opts)
+    assoc = aws.eks.PodIdentityAssociation(f"{name}-pod-identity", cluster_name=cluster, namespace=namespace,
+                                           service_account=service_account, role_arn=role.arn, tags=tags, opts=opts)
+    return role, inline, assoc
