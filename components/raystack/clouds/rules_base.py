@@ -10,9 +10,32 @@ from ..model.findings import Finding
 from ..model.platform import NodePool
 
 
+def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+    """(list key, index, pool spec) of every pool a stack creates, on any cloud: gpuPools, then nodePools."""
+    from ..spec.coerce import to_camel
+
+    return [(to_camel(list_key), i, p) for list_key in ("gpu_pools", "node_pools")
+            for i, p in enumerate(spec.get(list_key) or [])]
+
+
+#: Network keys of an EKS VPC: a cluster on another cloud creates its own network from network.cidr alone.
+EKS_ONLY_NETWORK = ("availability_zones", "az_count", "nat_gateways", "vpc_id", "private_subnet_ids",
+                    "public_subnet_ids", "return_routes")
+
+
+def check_eks_network_unused(given: dict[str, Any], findings: list[Finding], instead: str) -> None:
+    """Refuse the EKS VPC keys (``given``: the network the user wrote) on another cloud; ``instead``: what it makes."""
+    from ..rules.common import key
+    from ..spec.coerce import to_camel
+
+    for field in EKS_ONLY_NETWORK:
+        if field in given:
+            findings.append(Finding(key(f"network.{to_camel(field)}"), given[field], f"an EKS VPC setting; {instead}"))
+
+
 class ModuleCloud:
-    """A cloud whose rules live in ``rules`` (check_create_mode, created_pool_specs, check_node_pool,
-    check_pod_identity) and whose pools in ``pools`` (node_pool, system_pool)."""
+    """A cloud whose rules live in ``rules`` (check_create_mode, check_node_pool, check_pod_identity) and whose
+    pools in ``pools`` (node_pool, system_pool)."""
 
     rules: ModuleType
     pools: ModuleType
@@ -22,7 +45,7 @@ class ModuleCloud:
         self.rules.check_create_mode(spec, given, findings, warnings, region)
 
     def created_pool_specs(self, spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
-        return self.rules.created_pool_specs(spec)  # type: ignore[no-any-return]
+        return created_pool_specs(spec)
 
     def check_node_pool(self, base: str, p: dict[str, Any], cluster_name: str | None, findings: list[Finding],
                         accelerator_required: bool = True) -> None:

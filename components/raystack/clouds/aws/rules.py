@@ -15,7 +15,7 @@ from ...rules.common import DNS1123_LABEL, check_name, key
 from ...rules.kube import check_labels, check_taints
 from ...rules.pools import check_system_capacity
 from ...spec.coerce import to_camel
-from ..rules_base import GKE_ONLY_POOL
+from ..rules_base import GKE_ONLY_POOL, created_pool_specs
 from . import karpenter_rules
 from .ami import AMI_TABLE
 from .partitions import partition_for_region
@@ -190,12 +190,6 @@ def check_network(net: dict[str, Any], findings: list[Finding]) -> None:
         at = "network.availabilityZones" if azs else "network.azCount"
         findings.append(Finding(key(at), azs or count, "allowed: 2 to 4 availability zones"))
     check_return_routes(net.get("return_routes") or [], cidr, findings)
-
-
-def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
-    """(list key, index, pool spec) of every pool the stack creates: gpuPools, then nodePools."""
-    return [("gpuPools", i, p) for i, p in enumerate(spec["gpu_pools"])] + [
-        ("nodePools", i, p) for i, p in enumerate(spec["node_pools"])]
 
 
 def creatable_accelerator_types() -> list[str]:

@@ -23,6 +23,7 @@ from ..rules_base import (
     check_created_only,
     check_created_pool,
     check_created_system_pool,
+    check_eks_network_unused,
     check_storage_identity,
 )
 
@@ -75,8 +76,6 @@ EKS_ONLY = {
                    "with publicAccessCidrs",
     "log_retention_days": "EKS control-plane logs; raystack creates no AKS diagnostic settings",
 }
-EKS_ONLY_NETWORK = ("availability_zones", "az_count", "nat_gateways", "vpc_id", "private_subnet_ids",
-                    "public_subnet_ids", "return_routes")
 EKS_ONLY_POOL = {
     "spot_alternatives": "EC2 Spot alternatives; an AKS pool has one VM size",
     "efa": "EFA is EC2's; raystack creates no InfiniBand pools on AKS",
@@ -140,10 +139,7 @@ def check_create_mode(spec: dict[str, Any], given: dict[str, Any], findings: lis
 
 
 def check_network(net: dict[str, Any], given: dict[str, Any], findings: list[Finding]) -> None:
-    for field in EKS_ONLY_NETWORK:
-        if field in given:
-            findings.append(Finding(key(f"network.{to_camel(field)}"), given[field],
-                                    "an EKS VPC setting; on AKS raystack creates a VNet from network.cidr"))
+    check_eks_network_unused(given, findings, "on AKS raystack creates a VNet from network.cidr")
     try:
         vnet = ipaddress.IPv4Network(net["cidr"])
     except ValueError:
@@ -157,11 +153,6 @@ def check_network(net: dict[str, Any], given: dict[str, Any], findings: list[Fin
             findings.append(Finding(key("network.cidr"), net["cidr"],
                                     f"overlaps the cluster's {label} range {other} (Azure CNI Overlay): AKS refuses "
                                     "overlapping ranges; choose a VNet range outside 10.244.0.0/16 and 172.16.0.0/16"))
-
-
-def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
-    return [(to_camel(list_key), i, p) for list_key in ("gpu_pools", "node_pools")
-            for i, p in enumerate(spec.get(list_key) or [])]
 
 
 def creatable_types(accelerator: bool) -> list[str]:
@@ -193,11 +184,8 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
     if size in REFUSED_SIZES:
         findings.append(Finding(f"{base}.instanceType", size, f"not created by raystack yet: {REFUSED_SIZES[size]}"))
         return
-    try:
-        it = catalog.lookup(size)
-    except catalog.UnknownInstanceType:
-        it = None
-    if it is None or it.cloud != "azure":
+    it = catalog.load_catalog("azure").get(size)  # a type of this cloud's catalog, or None
+    if it is None:
         findings.append(Finding(f"{base}.instanceType", size, "not an AKS VM size in raystack's catalog; "
                                 + catalog.describe_allowed(creatable_types(accelerator_required), size)))
         return

@@ -21,7 +21,9 @@ from ..rules_base import (
     check_created_only,
     check_created_pool,
     check_created_system_pool,
+    check_eks_network_unused,
     check_storage_identity,
+    created_pool_specs,
 )
 from . import pools, tpu
 
@@ -68,8 +70,6 @@ EKS_ONLY = {
     "log_retention_days": "EKS control-plane logs; GKE sends its own to Cloud Logging",
     "azure": "Azure settings; this stack is cloud: gcp",
 }
-EKS_ONLY_NETWORK = ("availability_zones", "az_count", "nat_gateways", "vpc_id", "private_subnet_ids",
-                    "public_subnet_ids", "return_routes")
 OTHER_CLOUDS_POOL = {
     "spot_alternatives": "EC2 Spot alternatives; a GKE node pool has one machine type",
     "spot_max_price": "an AKS Spot price cap; GKE Spot VMs have no maximum price",
@@ -142,10 +142,7 @@ def _hosts(p: dict[str, Any]) -> int:
 
 
 def check_network(net: dict[str, Any], given: dict[str, Any], master: str, findings: list[Finding]) -> None:
-    for field in EKS_ONLY_NETWORK:
-        if field in given:
-            findings.append(Finding(key(f"network.{to_camel(field)}"), given[field],
-                                    "an EKS VPC setting; on GKE raystack creates a VPC whose subnet is network.cidr"))
+    check_eks_network_unused(given, findings, "on GKE raystack creates a VPC whose subnet is network.cidr")
     try:
         nodes = ipaddress.IPv4Network(net["cidr"])
     except ValueError:
@@ -167,11 +164,6 @@ def check_network(net: dict[str, Any], given: dict[str, Any], master: str, findi
                                 f"subnet outside {POD_CIDR}, {SERVICE_CIDR} and {master}"))
 
 
-def created_pool_specs(spec: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
-    return [(to_camel(list_key), i, p) for list_key in ("gpu_pools", "node_pools")
-            for i, p in enumerate(spec.get(list_key) or [])]
-
-
 def creatable_types(accelerator: bool) -> list[str]:
     return catalog.accelerator_types("gcp") if accelerator else catalog.cpu_types("gcp")
 
@@ -186,11 +178,8 @@ def check_node_pool(base: str, p: dict[str, Any], cluster_name: str | None, find
     check_created_pool(base, p, findings, "GKE (cloud: gcp)", OTHER_CLOUDS_POOL, OSES, RESERVED_LABEL_PREFIXES,
                        f"GKE sets labels under {', '.join(RESERVED_LABEL_PREFIXES)} itself")
     check_disk(f"{base}.diskSizeGib", p["disk_size_gib"], findings)
-    try:
-        it = catalog.lookup(p["instance_type"])
-    except catalog.UnknownInstanceType:
-        it = None
-    if it is None or it.cloud != "gcp":
+    it = catalog.load_catalog("gcp").get(p["instance_type"])  # a type of this cloud's catalog, or None
+    if it is None:
         findings.append(Finding(f"{base}.instanceType", p["instance_type"], "not a GKE machine type in raystack's "
                                 "catalog; " + catalog.describe_allowed(creatable_types(accelerator_required),
                                                                       p["instance_type"])))
