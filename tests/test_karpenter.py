@@ -202,6 +202,16 @@ def test_which_edits_drift_replace_nodes(kind, changed, drifts):
 
 
 KARPENTER_REPO, KARPENTER_TAG = "aws/karpenter-provider-aws", "v1.14.1"
+CRD_FILES = {"NodePool": "karpenter.sh_nodepools.yaml", "EC2NodeClass": "karpenter.k8s.aws_ec2nodeclasses.yaml"}
+
+
+def _crd_schema(kind: str) -> dict:
+    """The v1 openAPIV3Schema of a Karpenter kind's CRD at the pinned tag (pkg/apis/crds), from a local mirror."""
+    import yaml
+
+    crd = yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, f"pkg/apis/crds/{CRD_FILES[kind]}"))
+    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+    return version["schema"]["openAPIV3Schema"]
 
 
 def test_the_objects_pass_the_crds_at_the_pinned_tag(variant):
@@ -209,14 +219,10 @@ def test_the_objects_pass_the_crds_at_the_pinned_tag(variant):
     schemas as jsonschema reads them (CEL rules are the npm oracle's and the API server's), where a mirror of the
     repository is at hand; skipped elsewhere (CI runs the npm oracle above)."""
     import jsonschema
-    import yaml
 
     stack, rec = variant
-    for kind, crd_file in (("NodePool", "karpenter.sh_nodepools.yaml"),
-                           ("EC2NodeClass", "karpenter.k8s.aws_ec2nodeclasses.yaml")):
-        crd = yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, f"pkg/apis/crds/{crd_file}"))
-        (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-        schema = version["schema"]["openAPIV3Schema"]
+    for kind in CRD_FILES:
+        schema = _crd_schema(kind)
         for doc in _objects(rec, kind):
             jsonschema.validate(doc, schema)
         bad = _objects(rec, kind)[0]
@@ -269,21 +275,14 @@ def _cel_problems(schema: dict, value: object, at: str = "") -> list[str]:
 def test_the_objects_pass_the_crds_cel_rules_at_the_pinned_tag(variant):
     """The CEL rules of the same CRDs (restricted label domains, requirement operators, budget schedules, the
     EC2NodeClass's selector and alias rules), where a mirror is at hand; a planted restricted label is caught."""
-    import yaml
-
     _, rec = variant
-    for kind, crd_file in (("NodePool", "karpenter.sh_nodepools.yaml"),
-                           ("EC2NodeClass", "karpenter.k8s.aws_ec2nodeclasses.yaml")):
-        crd = yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, f"pkg/apis/crds/{crd_file}"))
-        (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-        schema = version["schema"]["openAPIV3Schema"]
+    for kind in CRD_FILES:
+        schema = _crd_schema(kind)
         for doc in _objects(rec, kind):
             assert _cel_problems(schema, doc) == [], doc["metadata"]["name"]
     bad = _objects(rec, "NodePool")[0]
     bad["spec"]["template"]["metadata"]["labels"]["karpenter.sh/team"] = "ml"
-    assert any("karpenter.sh" in p for p in _cel_problems(
-        yaml.safe_load(mirror_file(KARPENTER_REPO, KARPENTER_TAG, "pkg/apis/crds/karpenter.sh_nodepools.yaml"))
-        ["spec"]["versions"][0]["schema"]["openAPIV3Schema"], bad))
+    assert any("karpenter.sh" in p for p in _cel_problems(_crd_schema("NodePool"), bad))
 
 
 def test_the_controller_values_are_the_charts_at_the_pinned_tag():
