@@ -4,6 +4,7 @@ and the Kubernetes toleration / quantity arithmetic the tests check against."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -130,7 +131,7 @@ KARPENTER_DEV_POOL = {"name": "l4-spot", "instanceType": "g6.xlarge", "maxSize":
     "instanceTypes": ["g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.12xlarge"], "instanceFamilies": ["g5"],
     "capacityTypes": ["spot", "on-demand"], "acceleratorCounts": [1, 4]}}
 #: Nothing grows the system node group with Karpenter: it keeps minSize nodes.
-KARPENTER_DEV = {"raystack:autoscaler": "karpenter", "raystack:gpuPools": __import__("json").dumps([KARPENTER_DEV_POOL]),
+KARPENTER_DEV = {"raystack:autoscaler": "karpenter", "raystack:gpuPools": json.dumps([KARPENTER_DEV_POOL]),
                  "raystack:systemPool": '{"instanceType": "m7i.xlarge", "minSize": 2, "maxSize": 2}'}
 #: neuron's pools as NodePools: trn1.32xlarge on its own (EFA stays with managed node groups, so training keeps
 #: to one node), and one-device Inferentia2 nodes (inf2.xlarge or inf2.8xlarge) for serving.
@@ -145,7 +146,7 @@ def _neuron_clusters() -> str:
 
 KARPENTER_NEURON = {"raystack:autoscaler": "karpenter", "raystack:rayClusters": _neuron_clusters(),
                     "raystack:systemPool": '{"instanceType": "m7i.2xlarge", "minSize": 2, "maxSize": 2}',
-                    "raystack:gpuPools": __import__("json").dumps([
+                    "raystack:gpuPools": json.dumps([
     {"name": "trn1", "instanceType": "trn1.32xlarge", "maxSize": 2, "diskSizeGib": 500},
     {"name": "inf2", "instanceType": "inf2.xlarge", "maxSize": 4, "diskSizeGib": 300,
      "karpenter": {"instanceFamilies": ["inf2"], "acceleratorCounts": [1], "capacityTypes": ["spot", "on-demand"]}},

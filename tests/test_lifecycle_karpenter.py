@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("moto", reason="the lifecycle harness needs moto (dev extras)")
 
+from raystack.hardware import catalog  # noqa: E402
 from raystack.testing.lifecycle import EngineError, Lifecycle  # noqa: E402
 from support import KARPENTER_DEV, KARPENTER_DEV_POOL  # noqa: E402
 from test_lifecycle import ROOT, lifecycle, pytestmark  # noqa: E402,F401
@@ -180,7 +181,7 @@ def test_what_keeps_karpenter_from_launching_is_what_keeps_it_for_real():
     kc.ray_autoscale("ray", "dev", "l4", 1)
     (claim,) = k.nodeclaims.values()
     assert claim.capacity_type == "spot" and claim.instance_type not in lc.aws.spot_unavailable, claim
-    lc.aws.spot_unavailable.update(catalog_types(lc))
+    lc.aws.spot_unavailable.update(catalog.load_catalog())
     kc.ray_autoscale("ray", "dev", "l4", 2)
     assert [n.capacity_type for n in k.nodeclaims.values()].count("on-demand") == 1, k.nodeclaims
 
@@ -194,12 +195,6 @@ def test_what_keeps_karpenter_from_launching_is_what_keeps_it_for_real():
         del lc.aws.tags[subnet]["karpenter.sh/discovery"]
     kc.reconcile()
     assert "no subnets match" in k.blocked["dev-l4-worker-2"], k.blocked
-
-
-def catalog_types(lc) -> set[str]:
-    from raystack.hardware import catalog
-
-    return set(catalog.load_catalog())
 
 
 def test_a_node_without_its_access_entry_never_joins_and_the_controller_without_credentials_launches_nothing():

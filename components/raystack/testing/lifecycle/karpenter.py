@@ -241,10 +241,9 @@ class Karpenter:
 
         def within(t: catalog.InstanceType) -> bool:  # core: a launch may not take the NodePool past its limits
             every = [*used, t]
-            totals = {"cpu": sum(x.vcpu for x in every), "memory": sum(x.memory_gib for x in every) * 1024,
-                      "devices": sum(x.accelerator_count for x in every)}
-            return all(totals["cpu"] <= _quantity(v) if k == "cpu" else totals["memory"] <= _quantity(v)
-                       if k == "memory" else totals["devices"] <= _quantity(v) for k, v in limits.items())
+            totals = {"cpu": sum(x.vcpu for x in every), "memory": sum(x.memory_gib for x in every) * 1024}
+            devices = sum(x.accelerator_count for x in every)  # the limit's other key: the accelerator resource
+            return all(totals.get(k, devices) <= _quantity(v) for k, v in limits.items())
         types = [t for t in types if within(catalog.lookup(t))]
         if not types:
             self.blocked[pod.name] = f"NodePool {pool} is at its limits {limits}"
