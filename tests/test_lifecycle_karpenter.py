@@ -189,10 +189,20 @@ def test_what_keeps_karpenter_from_launching_is_what_keeps_it_for_real():
     assert "at its limits" in k.blocked["dev-l4-worker-2"], k.blocked
     np["spec"]["limits"]["nvidia.com/gpu"] = "16"
 
-    for subnet in [s for s, tags in lc.aws.tags.items() if tags.get("karpenter.sh/discovery")]:
+    for subnet in [s for s, tags in lc.aws.tags.items() if s.startswith("subnet-") and tags.get("karpenter.sh/discovery")]:
         del lc.aws.tags[subnet]["karpenter.sh/discovery"]
     kc.reconcile()
     assert "no subnets match" in k.blocked["dev-l4-worker-2"], k.blocked
+    # The tags are the stack's: a refresh reads them gone (the subnets' own tags, and the security group's
+    # aws.ec2.Tag, removed by hand too), and the next up puts them back; Karpenter then launches the waiting worker.
+    (sg,) = [r for r in lc.aws.tags if r.startswith("sg-")]
+    del lc.aws.tags[sg]["karpenter.sh/discovery"]
+    lc.refresh()
+    restored = lc.up()
+    assert {"raystack-karpenter-sg-discovery"} <= set(order(restored, "create")), restored.describe()
+    assert lc.aws.tags[sg]["karpenter.sh/discovery"] == "raystack-dev"
+    kc.reconcile()
+    assert "dev-l4-worker-2" not in k.blocked and len(k.nodeclaims) == 3, k.blocked
 
 
 def test_a_node_without_its_access_entry_never_joins_and_the_controller_without_credentials_launches_nothing():

@@ -72,6 +72,11 @@ class Calls:
             return {**r.outputs, "nodeCount": n, "initialNodeCount": n}
         if r.type.startswith("gcp:"):  # the provider's Read of a 404 drops the resource from state
             return r.outputs if r.id in self.gcp.resources else None
+        if r.type == "aws:ec2/tag:Tag":  # ec2/tag.go Read: a tag gone (or changed) from the resource drops it
+            value = self.aws.tags.get(r.inputs.get("resourceId", ""), {}).get(r.inputs.get("key", ""))
+            return r.outputs if value == r.inputs.get("value") else None
+        if r.type == "aws:ec2/subnet:Subnet" and r.id in self.aws.tags:  # a refresh reads the subnet's tags as they are
+            return {**r.outputs, "tags": dict(self.aws.tags[r.id])}
         if r.type in ("aws:eks/accessEntry:AccessEntry", "aws:eks/podIdentityAssociation:PodIdentityAssociation"):
             # eks/access_entry.go and pod_identity_association.go Read: NotFound drops it from state.
             c = self.aws.clusters.get(r.inputs.get("clusterName", ""))
