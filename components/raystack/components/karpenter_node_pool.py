@@ -62,12 +62,15 @@ class KarpenterNodePool(pulumi.ComponentResource):
     def _build(self, name: str, pool: NodePool, cluster_name: str, node_role: pulumi.Input[str],
                tags: dict[str, str]) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        node_class = karpenter.node_class_manifest(pool.name, pool, cluster_name, tags, "")
+
+        def node_class(role: str) -> dict[str, Any]:  # the role's name is known once IAM has made it
+            return karpenter.node_class_manifest(pool.name, pool, cluster_name, tags, role)
+
         node_pool = karpenter.node_pool_manifest(pool.name, pool, cluster_name)
-        nc = k8s.apiextensions.CustomResource(f"{name}-nodeclass", api_version=node_class["apiVersion"],
-                                              kind=node_class["kind"], metadata=node_class["metadata"],
-                                              spec=pulumi.Output.from_input(node_role).apply(
-                                                  lambda role: {**node_class["spec"], "role": role}), opts=child)
+        shell = node_class("")  # apiVersion, kind and metadata do not depend on the role
+        nc = k8s.apiextensions.CustomResource(f"{name}-nodeclass", api_version=shell["apiVersion"], kind=shell["kind"],
+                                              metadata=shell["metadata"], spec=pulumi.Output.from_input(node_role).apply(
+                                                  lambda role: node_class(role)["spec"]), opts=child)
         np = k8s.apiextensions.CustomResource(f"{name}-nodepool", api_version=node_pool["apiVersion"],
                                               kind=node_pool["kind"], metadata=node_pool["metadata"],
                                               spec=node_pool["spec"],
